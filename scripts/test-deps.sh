@@ -1,0 +1,14 @@
+#!/bin/sh
+# System packages the test suite uses: gcc/g++ for uprobe/USDT targets, sys/sdt.h, and
+# Debian's bpftrace to compare output against. Installed only when missing.
+set -e
+need=""
+command -v gcc >/dev/null 2>&1 || need="$need gcc"
+command -v g++ >/dev/null 2>&1 || need="$need g++"
+[ -f /usr/include/sys/sdt.h ] || need="$need systemtap-sdt-dev"
+command -v bpftool >/dev/null 2>&1 || need="$need bpftool"
+if [ -n "$need" ]; then
+  echo "installing:$need" >&2
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
+fi

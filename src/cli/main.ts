@@ -1,0 +1,1 @@
+process.stdout.write('bpftrace-ts: not yet\n');

@@ -1,0 +1,120 @@
+// Diagnostics as data, rendered the way bpftrace renders them:
+//   stdin:1:24-28: ERROR: Unknown identifier: 'fake'
+//   BEGIN { printf("%d\n", fake); }
+//                          ~~~~
+// Columns are 1-based; the end column is exclusive, as bpftrace prints it.
+
+import type { SourceFile, Span } from './ast.ts';
+
+export type Severity = 'error' | 'warning';
+
+export interface Diagnostic {
+  severity: Severity;
+  message: string;
+  /** Null for errors without a place in the script (a missing file, a kernel refusal). */
+  span: Span | null;
+  /** Extra lines printed after the excerpt as `HINT: ...`. */
+  hints: string[];
+}
+
+/** Thrown to abandon a pass; the diagnostics already collected tell the user why. */
+export class CompileAbort extends Error {
+  constructor() {
+    super('compilation aborted');
+  }
+}
+
+/**
+ * Collects diagnostics for one source file. Passes report here and keep going where they can,
+ * so a run shows several errors at once.
+ */
+export class Diagnostics {
+  readonly list: Diagnostic[] = [];
+  private readonly seen = new Set<string>();
+  suppressWarnings = false;
+
+  constructor(readonly source: SourceFile) {}
+
+  error(span: Span | null, message: string, ...hints: string[]): Diagnostic {
+    return this.add({ severity: 'error', span, message, hints });
+  }
+
+  warning(span: Span | null, message: string, ...hints: string[]): Diagnostic {
+    return this.add({ severity: 'warning', span, message, hints });
+  }
+
+  private add(d: Diagnostic): Diagnostic {
+    // The same message at the same place twice (e.g. from a macro expanded twice) says nothing new.
+    const key = `${d.severity}|${d.span?.start}|${d.span?.end}|${d.message}`;
+    if (!this.seen.has(key)) {
+      this.seen.add(key);
+      this.list.push(d);
+    }
+    return d;
+  }
+
+  get hasErrors(): boolean {
+    return this.list.some((d) => d.severity === 'error');
+  }
+
+  /** Throws CompileAbort when an error has been reported, so the pipeline stops after a pass. */
+  check(): void {
+    if (this.hasErrors) throw new CompileAbort();
+  }
+
+  render(): string {
+    return this.list
+      .filter((d) => d.severity === 'error' || !this.suppressWarnings)
+      .map((d) => renderDiagnostic(this.source, d))
+      .join('');
+  }
+}
+
+export interface LineCol {
+  line: number;
+  col: number;
+}
+
+/** 1-based line and column of a byte offset. */
+export function lineCol(text: string, offset: number): LineCol {
+  let line = 1;
+  let lineStart = 0;
+  const end = Math.min(offset, text.length);
+  for (let i = 0; i < end; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, col: offset - lineStart + 1 };
+}
+
+export function renderDiagnostic(source: SourceFile, d: Diagnostic): string {
+  const label = d.severity === 'error' ? 'ERROR' : 'WARNING';
+  const hints = d.hints.map((h) => `HINT: ${h}\n`).join('');
+  if (!d.span) return `${label}: ${d.message}\n${hints}`;
+  const { text } = source;
+  const start = lineCol(text, d.span.start);
+  let endOffset = Math.max(d.span.end, d.span.start);
+  // A span running over several lines is shown on its first line only, as bpftrace does.
+  const lineStart = d.span.start - (start.col - 1);
+  let lineEnd = text.indexOf('\n', lineStart);
+  if (lineEnd < 0) lineEnd = text.length;
+  if (endOffset > lineEnd) endOffset = lineEnd;
+  const endCol = endOffset - lineStart + 1;
+  const where = `${source.name}:${start.line}:${start.col}-${endCol}`;
+  const srcLine = text.slice(lineStart, lineEnd);
+  const width = Math.max(1, endCol - start.col);
+  const underline = `${' '.repeat(start.col - 1)}${'~'.repeat(width)}`;
+  return `${where}: ${label}: ${d.message}\n${srcLine}\n${underline}\n${hints}`;
+}
+
+/** An error that ends the program with a message and exit code 1, never a stack trace. */
+export class UserError extends Error {
+  constructor(
+    message: string,
+    readonly hints: string[] = [],
+  ) {
+    super(message);
+  }
+}
