@@ -1,1 +1,145 @@
-process.stdout.write('bpftrace-ts: not yet\n');
+// bpftrace-ts entry point: flags → source → compile → run. Every failure a user can cause ends
+// here as a message (with the script location when there is one) and exit code 1.
+
+import { spawn } from 'node:child_process';
+import { openSync, readFileSync } from 'node:fs';
+import { disasm } from '../bpf/disasm.ts';
+import { SyscallError } from '../bpf/sys.ts';
+import { VerifierError } from '../bpf/program.ts';
+import { compile } from '../codegen/compile.ts';
+import type { SourceFile } from '../lang/ast.ts';
+import { CompileAbort, Diagnostics, UserError } from '../lang/diagnostics.ts';
+import { parseScript } from '../lang/frontend.ts';
+import { dumpAst, printProgram } from '../lang/printer.ts';
+import { listProbes } from './list.ts';
+import { JsonSink, TextSink, Writer } from '../runtime/sink.ts';
+import { Tracer } from '../runtime/tracer.ts';
+import { USAGE, parseArgs } from './args.ts';
+
+const VERSION = 'bpftrace-ts v0.1.0';
+
+/** argv arrives decoded as UTF-8; the pipeline works on byte strings. */
+function bytes(s: string): string {
+  return Buffer.from(s, 'utf8').toString('latin1');
+}
+
+function fail(msg: string, hints: readonly string[] = []): number {
+  process.stderr.write(Buffer.from(`ERROR: ${msg}\n${hints.map((h) => `HINT: ${h}\n`).join('')}`, 'latin1'));
+  return 1;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const opts = parseArgs(argv.map(bytes));
+  if (opts.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (opts.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  if (opts.list !== null) return listProbes(opts.list, opts.listVerbose);
+
+  let source: SourceFile;
+  if (opts.program !== null) source = { name: 'stdin', text: opts.program };
+  else {
+    const file = opts.scriptFile as string;
+    try {
+      const text = file === '-' ? readFileSync(0) : readFileSync(file);
+      source = { name: file === '-' ? 'stdin' : file, text: text.toString('latin1') };
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'No such file or directory' : code === 'EACCES' ? 'Permission denied' : code === 'EISDIR' ? 'Is a directory' : String(code);
+      return fail(`failed to open file '${file}': ${why}`);
+    }
+  }
+
+  const diags = new Diagnostics(source);
+  diags.suppressWarnings = opts.noWarnings;
+  const flushDiags = (): void => {
+    const text = diags.render();
+    if (text) process.stderr.write(Buffer.from(text, 'latin1'));
+  };
+  try {
+    const program = parseScript(source, diags);
+    if (opts.fmt) {
+      flushDiags();
+      if (diags.hasErrors) return 1;
+      process.stdout.write(Buffer.from(printProgram(program), 'latin1'));
+      return 0;
+    }
+    if (opts.debug.includes('ast') || opts.debug.includes('parse') || opts.debug.includes('all')) {
+      process.stdout.write(Buffer.from(dumpAst(program), 'latin1'));
+    }
+    const script = compile(program, diags, { positional: opts.positional, unsafe: opts.unsafe, env: process.env });
+    flushDiags();
+    if (opts.debug.some((d) => d === 'codegen' || d === 'asm' || d === 'all')) {
+      for (const p of script.programs) {
+        process.stdout.write(`; ${p.targets.map((t) => t.name).join(', ')}\n${disasm(p.spec.insns)}\n`);
+      }
+    }
+    if (opts.debug.length > 0 && !opts.dryRun) return 0;
+    if (opts.dryRun) return 0;
+    if (process.getuid?.() !== 0) {
+      // Without root (or CAP_BPF + CAP_PERFMON) the kernel refuses before we learn much; say so first.
+      const caps = readCapEff();
+      const CAP_SYS_ADMIN = 21n;
+      const CAP_PERFMON = 38n;
+      const CAP_BPF = 39n;
+      const has = (c: bigint): boolean => ((caps >> c) & 1n) === 1n;
+      if (!has(CAP_SYS_ADMIN) && !(has(CAP_BPF) && has(CAP_PERFMON))) {
+        return fail('bpftrace-ts requires root, or the CAP_BPF and CAP_PERFMON capabilities, to load BPF programs', ['run it with sudo']);
+      }
+    }
+    const outFd = opts.outputFile ? openSync(opts.outputFile, 'w') : 1;
+    const flushEach = opts.buffering === 'none' || opts.buffering === 'line' || (opts.buffering === null && (outFd !== 1 ? false : process.stdout.isTTY === true));
+    const out = new Writer(outFd, flushEach || opts.buffering !== 'full');
+    const err = new Writer(2, true);
+    const sink = opts.format === 'json' ? new JsonSink(out, err) : new TextSink(out, err, opts.quiet);
+    const tracer = new Tracer(script, sink);
+    let child: ReturnType<typeof spawn> | null = null;
+    let childExit: Promise<void> | undefined;
+    if (opts.command) {
+      child = spawn('/bin/sh', ['-c', opts.command], { stdio: 'inherit' });
+      childExit = new Promise((resolve) => child?.on('exit', () => resolve()));
+    }
+    const code = await tracer.run({ stopSignal: childExit });
+    out.flush();
+    if (child && child.exitCode === null) child.kill('SIGTERM');
+    return code;
+  } catch (e) {
+    flushDiags();
+    if (e instanceof CompileAbort) return 1;
+    if (e instanceof VerifierError) {
+      return fail(`the kernel's verifier rejected ${e.program}: ${e.message}\n${e.log.trim().split('\n').slice(-8).join('\n')}`, [...e.hints]);
+    }
+    if (e instanceof UserError) return fail(e.message, e.hints);
+    if (e instanceof SyscallError) {
+      const hints: string[] = [];
+      if (e.errno === 1 || e.errno === 13) hints.push('loading BPF programs needs root, or the CAP_BPF and CAP_PERFMON capabilities');
+      return fail(e.message, hints);
+    }
+    throw e;
+  }
+}
+
+function readCapEff(): bigint {
+  try {
+    const m = /CapEff:\s*([0-9a-f]+)/.exec(readFileSync('/proc/self/status', 'utf8'));
+    return m ? BigInt(`0x${m[1]}`) : 0n;
+  } catch {
+    return 0n;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // Worker threads waiting in epoll must not keep the process alive.
+    setImmediate(() => process.exit(code));
+  },
+  (e: unknown) => {
+    process.stderr.write(`ERROR: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    process.exit(1);
+  },
+);

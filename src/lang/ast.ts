@@ -63,6 +63,11 @@ export interface MacroDef extends NodeBase {
   /** Parameters are `$x`, `@x` or bare identifiers, as the reference allows. */
   params: (Variable | MapRef | Identifier)[];
   body: Block;
+  /**
+   * The body's trailing expression written without a `;` (`macro one() { 1 }`): the value the
+   * macro produces. Null when the body ends with a statement; `body.stmts` never holds it.
+   */
+  value: Expr | null;
 }
 
 /** `let @m = hash(1024);` */

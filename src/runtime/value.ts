@@ -9,11 +9,18 @@ export type Value =
   /** Raw bytes from buf(); printed as escaped text (`\x00`) the way bpftrace does. */
   | { kind: 'buf'; bytes: Uint8Array }
   | { kind: 'tuple'; elems: Value[] }
+  /** A fixed-size array (`int32[4]`...): printed `[1,2,3]`, without spaces (output/text.ts). */
+  | { kind: 'array'; elems: Value[] }
   | { kind: 'record'; fields: { name: string; value: Value }[] }
   /** A resolved kernel or user stack, one symbolized frame per entry (no indentation). */
   | { kind: 'stack'; frames: string[] }
   /** Symbols, addresses, inet, mac, timestamps, enum names...: already text. */
   | { kind: 'text'; value: string }
+  /**
+   * Text that also has a number: enum names and pointers (`0x...`). `%s` and print() show the
+   * text, `%d`/`%x` and JSON use the number (bpftrace's output::Primitive::Symbolic).
+   */
+  | { kind: 'sym'; text: string; value: bigint }
   | { kind: 'none' };
 
 /** What an aggregation map holds per key, merged over CPUs. */
@@ -35,6 +42,8 @@ export type AggValue =
       intervalNs: bigint;
       numIntervals: number;
       agg: 'avg' | 'max' | 'min' | 'sum' | 'none';
+      /** Whether the (already reduced) values are int64 rather than uint64; default false. */
+      signed?: boolean;
     };
 
 export interface MapEntry {
@@ -47,4 +56,9 @@ export interface MapSnapshot {
   /** With the `@`, e.g. "@start" or "@" for the anonymous map. */
   name: string;
   entries: MapEntry[];
+  /**
+   * What the map aggregates, when known. Only needed to print an empty map exactly: in JSON an
+   * empty avg()/stats() map still prints (`{"type": "stats", "data": {"@a": {}}}`).
+   */
+  aggKind?: AggValue['kind'];
 }

@@ -1,0 +1,262 @@
+// BPF programs: a ProgramSpec is pure data; BpfProgram.load links it against live maps and asks
+// the verifier. A failed load is retried with a verifier log (growing the buffer on ENOSPC) so
+// the error carries the verifier's reasoning.
+
+import { Attr, ENABLE_STATS, OBJ_GET_INFO_BY_FD, PROG_INFO, PROG_LOAD, PROG_TEST_RUN } from './attr.ts';
+import {
+  BPF_ENABLE_STATS,
+  BPF_OBJ_GET_INFO_BY_FD,
+  BPF_OBJ_NAME_LEN,
+  BPF_PROG_LOAD,
+  BPF_PROG_TEST_RUN,
+  BPF_STATS_RUN_TIME,
+} from './constants.ts';
+import { defaultSys } from './default-sys.ts';
+import { type Insn, link, type MapResolver } from './insn.ts';
+import type { BpfMap } from './map.ts';
+import { sanitizeObjName } from './map.ts';
+import { checkBpf, E2BIG, EACCES, EINVAL, ENOSPC, EPERM, type NativeBuffer, type Sys, SyscallError } from './sys.ts';
+
+export interface ProgramSpec {
+  name: string;
+  type: number;
+  insns: readonly Insn[];
+  license: string;
+  expectedAttachType?: number;
+  attachBtfId?: number;
+  /** prog_flags (BPF_F_SLEEPABLE, ...). */
+  flags?: number;
+}
+
+export interface TestRunResult {
+  retval: number;
+  /** Average run time reported by the kernel; 0 for program types that do not time runs. */
+  durationNs: number;
+}
+
+export interface ProgramStats {
+  runTimeNs: bigint;
+  runCnt: bigint;
+  recursionMisses: bigint;
+}
+
+/** A MapResolver over live maps, keyed by their spec names. */
+export function mapResolver(maps: Iterable<BpfMap> | ReadonlyMap<string, BpfMap>): MapResolver {
+  const byName = new Map<string, number>();
+  if (maps instanceof Map) for (const [name, m] of maps) byName.set(name, m.fd);
+  else for (const m of maps as Iterable<BpfMap>) byName.set(m.spec.name, m.fd);
+  return { fd: (name) => byName.get(name) };
+}
+
+const LOG_START = 64 * 1024;
+/** Kernels before 5.2 cap log_size at 16 MiB - 1; newer ones accept more, but that is plenty. */
+const LOG_MAX = 16 * 1024 * 1024 - 1;
+/** log_level 1: the verifier's trace of the path that failed. */
+const LOG_LEVEL_BRANCH = 1;
+
+export class VerifierError extends SyscallError {
+  readonly log: string;
+  readonly hints: readonly string[];
+  readonly program: string;
+  /** The log did not fit even the largest buffer. */
+  readonly truncated: boolean;
+
+  constructor(program: string, errno: number, log: string, truncated: boolean) {
+    const reason = reasonLine(log);
+    super('bpf', 'BPF_PROG_LOAD', errno, `program ${program}${reason ? `: ${reason}` : ''}`);
+    this.name = 'VerifierError';
+    this.program = program;
+    this.log = log;
+    this.truncated = truncated;
+    this.hints = hintsFor(errno, log);
+  }
+
+  /** The last `n` non-empty lines of the verifier log (where the reason for rejection is). */
+  lastLines(n: number): string[] {
+    return splitLog(this.log).slice(-n);
+  }
+}
+
+function splitLog(log: string): string[] {
+  return log.split('\n').filter((l) => l.trim() !== '');
+}
+
+/** Verifier summary lines that follow the actual reason for a rejection. */
+const SUMMARY = /^(processed \d+ insns|verification time|stack depth|max_states_per_insn|-- END PROG LOAD LOG --)/;
+
+/** The line that says why the verifier gave up: the last one that is not a summary. */
+export function reasonLine(log: string): string | undefined {
+  const lines = splitLog(log);
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const l = lines[i] as string;
+    if (!SUMMARY.test(l)) return l;
+  }
+  return undefined;
+}
+
+function hintsFor(errno: number, log: string): string[] {
+  const hints: string[] = [];
+  if ((errno === EPERM || errno === EACCES) && log.trim() === '') {
+    hints.push('loading BPF programs needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)');
+    hints.push('on kernels before 5.11 the locked-memory limit (ulimit -l) may be too low');
+    hints.push('as root, a security policy (lockdown, an LSM) may still forbid this program type');
+  }
+  const unknownFunc = /(?:unknown|invalid) func (\w+)#(\d+)/.exec(log);
+  if (unknownFunc) hints.push(`helper ${unknownFunc[1]} (#${unknownFunc[2]}) is not available on this kernel or for this program type`);
+  const wrongType = /program of this type cannot use helper (\w+)#(\d+)/.exec(log);
+  if (wrongType) hints.push(`${wrongType[1]} cannot be called from this kind of probe`);
+  if (/BPF program is too large|too many states/.test(log) || errno === E2BIG) {
+    hints.push('the program is too large or complex for the verifier: split the probe or simplify loops');
+  }
+  if (/unreachable insn/.test(log)) hints.push('code generation left an unreachable instruction');
+  if (/invalid (?:indirect )?read from stack/.test(log)) hints.push('a stack slot is read before it is written');
+  if (/GPL-compatible license/.test(log)) hints.push('the helper is GPL-only: the program license must be GPL-compatible');
+  if (errno === EINVAL && log.trim() === '')
+    hints.push('the kernel rejected the load attributes (unsupported program type or attach type?)');
+  return hints;
+}
+
+let loadAttr: Attr<keyof typeof PROG_LOAD.offsets> | undefined;
+let runAttr: Attr<keyof typeof PROG_TEST_RUN.offsets> | undefined;
+let infoAttr: Attr<keyof typeof OBJ_GET_INFO_BY_FD.offsets> | undefined;
+
+export class BpfProgram {
+  readonly fd: number;
+  readonly spec: ProgramSpec;
+  readonly sys: Sys;
+  private closed = false;
+
+  private constructor(fd: number, spec: ProgramSpec, sys: Sys) {
+    this.fd = fd;
+    this.spec = spec;
+    this.sys = sys;
+  }
+
+  /**
+   * Links `spec.insns` against `maps` and loads the result. Throws VerifierError (with the
+   * verifier log) when the kernel refuses the program.
+   */
+  static load(spec: ProgramSpec, maps: MapResolver | null, sys: Sys = defaultSys()): BpfProgram {
+    const code = link(spec.insns, maps);
+    const license = new TextEncoder().encode(`${spec.license}\0`);
+    const mem = sys.alloc(code.length + license.length);
+    try {
+      mem.bytes.set(code, 0);
+      mem.bytes.set(license, code.length);
+      loadAttr ??= new Attr(PROG_LOAD);
+      const a = loadAttr;
+      const fill = (logLevel: number, log: NativeBuffer | null): Uint8Array => {
+        a.reset()
+          .u32('prog_type', spec.type)
+          .u32('insn_cnt', code.length / 8)
+          .u64('insns', mem.addr)
+          .u64('license', mem.addr + BigInt(code.length))
+          .u32('expected_attach_type', spec.expectedAttachType ?? 0)
+          .u32('attach_btf_id', spec.attachBtfId ?? 0)
+          .u32('prog_flags', spec.flags ?? 0)
+          .str('prog_name', sanitizeObjName(spec.name), BPF_OBJ_NAME_LEN);
+        if (log) a.u32('log_level', logLevel).u32('log_size', log.bytes.length).u64('log_buf', log.addr);
+        return a.bytes;
+      };
+
+      const fd = sys.bpf(BPF_PROG_LOAD, fill(0, null));
+      if (fd >= 0) return new BpfProgram(fd, spec, sys);
+
+      // Ask again with a log to explain why.
+      let size = LOG_START;
+      for (;;) {
+        const log = sys.alloc(size);
+        try {
+          const fd2 = sys.bpf(BPF_PROG_LOAD, fill(LOG_LEVEL_BRANCH, log));
+          if (fd2 >= 0) return new BpfProgram(fd2, spec, sys);
+          const trueSize = a.get32('log_true_size');
+          if (fd2 === -ENOSPC && size < LOG_MAX) {
+            size = Math.min(LOG_MAX, Math.max(size * 4, trueSize));
+            continue;
+          }
+          const errno = fd2 === -ENOSPC ? -fd : -fd2;
+          throw new VerifierError(spec.name, errno, cString(log.bytes), fd2 === -ENOSPC);
+        } finally {
+          sys.free(log);
+        }
+      }
+    } finally {
+      sys.free(mem);
+    }
+  }
+
+  /**
+   * Runs the program once with BPF_PROG_TEST_RUN. For raw tracepoint programs `ctxIn` is the
+   * array of u64 arguments the program sees as its context.
+   */
+  testRun(ctxIn?: Uint8Array, opts: { cpu?: number } = {}): TestRunResult {
+    const mem = ctxIn?.length ? this.sys.alloc(ctxIn.length) : null;
+    try {
+      if (mem && ctxIn) mem.bytes.set(ctxIn);
+      runAttr ??= new Attr(PROG_TEST_RUN);
+      const a = runAttr.reset().u32('prog_fd', this.fd);
+      if (mem && ctxIn) a.u64('ctx_in', mem.addr).u32('ctx_size_in', ctxIn.length);
+      if (opts.cpu !== undefined) a.u32('flags', 1 /* BPF_F_TEST_RUN_ON_CPU */).u32('cpu', opts.cpu);
+      checkBpf(this.sys.bpf(BPF_PROG_TEST_RUN, a.bytes), BPF_PROG_TEST_RUN, `program ${this.spec.name}`);
+      return { retval: a.get32('retval') | 0, durationNs: a.get32('duration') };
+    } finally {
+      if (mem) this.sys.free(mem);
+    }
+  }
+
+  /** bpf_prog_info for this program (fields by name; see attr.ts PROG_INFO). */
+  info(): Attr<keyof typeof PROG_INFO.offsets> {
+    const out = new Attr(PROG_INFO);
+    const mem = this.sys.alloc(PROG_INFO.size);
+    try {
+      infoAttr ??= new Attr(OBJ_GET_INFO_BY_FD);
+      const a = infoAttr.reset().u32('bpf_fd', this.fd).u32('info_len', PROG_INFO.size).u64('info', mem.addr);
+      checkBpf(this.sys.bpf(BPF_OBJ_GET_INFO_BY_FD, a.bytes), BPF_OBJ_GET_INFO_BY_FD, `program ${this.spec.name}`);
+      out.bytes.set(mem.bytes.subarray(0, PROG_INFO.size));
+    } finally {
+      this.sys.free(mem);
+    }
+    return out;
+  }
+
+  /** Instructions after the kernel's rewrites (what actually runs). */
+  get xlatedInsnCount(): number {
+    return this.info().get32('xlated_prog_len') / 8;
+  }
+
+  /** Instructions the verifier processed (0 on kernels before 5.16). */
+  get verifiedInsns(): number {
+    return this.info().get32('verified_insns');
+  }
+
+  /** Run counters; they only move while BPF stats are enabled (see enableStats). */
+  stats(): ProgramStats {
+    const i = this.info();
+    return {
+      runTimeNs: i.get64('run_time_ns'),
+      runCnt: i.get64('run_cnt'),
+      recursionMisses: i.get64('recursion_misses'),
+    };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.sys.close(this.fd);
+  }
+}
+
+/**
+ * Turns on run-time statistics for all programs (BPF_ENABLE_STATS); they stay on until the
+ * returned fd is closed.
+ */
+export function enableStats(sys: Sys = defaultSys()): number {
+  const a = new Attr(ENABLE_STATS);
+  a.u32('type', BPF_STATS_RUN_TIME);
+  return checkBpf(sys.bpf(BPF_ENABLE_STATS, a.bytes), BPF_ENABLE_STATS);
+}
+
+function cString(bytes: Uint8Array): string {
+  const end = bytes.indexOf(0);
+  return new TextDecoder().decode(end < 0 ? bytes : bytes.subarray(0, end));
+}

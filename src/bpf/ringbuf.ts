@@ -1,0 +1,279 @@
+// BPF ring buffer consumer, reading the mmapped ring directly: no syscall and no copy per
+// record. Three parts, as in cilium/ebpf:
+//   RingConsumer  pure logic over two byte views and two positions (unit-testable on any buffer);
+//   RingBuf       the kernel mapping of one ringbuf map;
+//   RingBufReader epoll-driven wakeups for several rings, waiting off the JS thread.
+//
+// Kernel layout of a ringbuf map fd (kernel/bpf/ringbuf.c):
+//   offset 0          one page, read-write: consumer position (u64)
+//   offset page       one page, read-only:  producer position (u64)
+//   offset 2*page     the data area (max_entries bytes, a power of two), mapped twice in a row,
+//                     so a record that wraps around the end is still contiguous.
+// Each record starts with an 8-byte header {u32 len | BUSY | DISCARD bits, u32 page offset};
+// records are padded to 8 bytes.
+
+import {
+  BPF_RINGBUF_BUSY_BIT,
+  BPF_RINGBUF_DISCARD_BIT,
+  BPF_RINGBUF_HDR_SZ,
+  EFD_CLOEXEC,
+  EFD_NONBLOCK,
+  EPOLL_CTL_ADD,
+  EPOLLIN,
+  MAP_SHARED,
+  PROT_READ,
+  PROT_WRITE,
+} from './constants.ts';
+import type { BpfMap } from './map.ts';
+import { check, type Sys } from './sys.ts';
+
+/** Receives one record: its bytes are `view` at [offset, offset+length); valid only during the call. */
+export type RecordCallback = (view: DataView, offset: number, length: number) => void;
+
+const LEN_MASK = ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT) >>> 0;
+
+export class RingConsumer {
+  /** Data area size in bytes (a power of two). */
+  readonly size: number;
+  private readonly mask: number;
+  private readonly consumerPos: BigUint64Array;
+  private readonly producerPos: BigUint64Array;
+  private readonly words: Int32Array;
+  private readonly view: DataView;
+  private readonly dataOffset: number;
+  /** Records skipped because the producer discarded them. */
+  discarded = 0;
+
+  /**
+   * @param consumer   memory whose first 8 bytes are the consumer position (written here)
+   * @param producer   memory whose first 8 bytes are the producer position, with the data
+   *                   area (mapped twice) starting at `dataOffset`
+   */
+  constructor(consumer: ArrayBuffer, producer: ArrayBuffer, dataOffset: number, size: number) {
+    if (size <= 0 || (size & (size - 1)) !== 0) throw new RangeError(`ring size ${size} is not a power of two`);
+    if (producer.byteLength < dataOffset + 2 * size) throw new RangeError('producer mapping is smaller than page + 2 * size');
+    this.size = size;
+    this.mask = size - 1;
+    this.consumerPos = new BigUint64Array(consumer, 0, 1);
+    this.producerPos = new BigUint64Array(producer, 0, 1);
+    this.words = new Int32Array(producer);
+    this.view = new DataView(producer);
+    this.dataOffset = dataOffset;
+  }
+
+  /** Bytes produced but not yet consumed. */
+  available(): number {
+    return Number(Atomics.load(this.producerPos, 0) - Atomics.load(this.consumerPos, 0));
+  }
+
+  /**
+   * Hands every complete record to `cb` and advances the consumer position past it. Stops at a
+   * record the producer is still writing (BUSY), or after `limit` records. Returns how many
+   * records were delivered (discarded ones are skipped, not counted).
+   */
+  consume(cb: RecordCallback, limit = Number.POSITIVE_INFINITY): number {
+    let delivered = 0;
+    let cons = Number(Atomics.load(this.consumerPos, 0));
+    let prod = Number(Atomics.load(this.producerPos, 0));
+    while (delivered < limit) {
+      if (cons >= prod) {
+        // Catch records committed while we were busy with earlier ones.
+        prod = Number(Atomics.load(this.producerPos, 0));
+        if (cons >= prod) break;
+      }
+      const at = this.dataOffset + (cons & this.mask);
+      // Acquire-load of the header: once BUSY is clear the record's bytes are visible.
+      const len = Atomics.load(this.words, at >> 2) >>> 0;
+      if (len & BPF_RINGBUF_BUSY_BIT) break;
+      const dataLen = len & LEN_MASK;
+      const next = cons + Math.ceil((dataLen + BPF_RINGBUF_HDR_SZ) / 8) * 8;
+      if (len & BPF_RINGBUF_DISCARD_BIT) {
+        this.discarded++;
+      } else {
+        try {
+          cb(this.view, at + BPF_RINGBUF_HDR_SZ, dataLen);
+        } finally {
+          // Release the record even when the callback throws: it will not be delivered twice.
+          cons = next;
+          Atomics.store(this.consumerPos, 0, BigInt(cons));
+        }
+        delivered++;
+        continue;
+      }
+      cons = next;
+      Atomics.store(this.consumerPos, 0, BigInt(cons));
+    }
+    return delivered;
+  }
+}
+
+/** The kernel mapping of one BPF_MAP_TYPE_RINGBUF map. */
+export class RingBuf {
+  readonly consumer: RingConsumer;
+  readonly fd: number;
+  private readonly sys: Sys;
+  private readonly consAddr: bigint;
+  private readonly prodAddr: bigint;
+  private readonly consLen: number;
+  private readonly prodLen: number;
+  private closed = false;
+
+  private constructor(
+    sys: Sys,
+    fd: number,
+    consAddr: bigint,
+    consLen: number,
+    prodAddr: bigint,
+    prodLen: number,
+    page: number,
+    size: number,
+  ) {
+    this.sys = sys;
+    this.fd = fd;
+    this.consAddr = consAddr;
+    this.consLen = consLen;
+    this.prodAddr = prodAddr;
+    this.prodLen = prodLen;
+    this.consumer = new RingConsumer(sys.view(consAddr, consLen), sys.view(prodAddr, prodLen), page, size);
+  }
+
+  /** Maps a ring buffer map (its spec's maxEntries is the data size). */
+  static open(map: BpfMap): RingBuf {
+    return RingBuf.openFd(map.sys, map.fd, map.spec.maxEntries);
+  }
+
+  static openFd(sys: Sys, fd: number, size: number): RingBuf {
+    const page = sys.pageSize();
+    const cons = sys.mmap(page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (cons < 0n) check(Number(cons), 'mmap', '', 'ring buffer consumer page');
+    const prodLen = page + 2 * size;
+    const prod = sys.mmap(prodLen, PROT_READ, MAP_SHARED, fd, page);
+    if (prod < 0n) {
+      sys.munmap(cons, page);
+      check(Number(prod), 'mmap', '', 'ring buffer data');
+    }
+    return new RingBuf(sys, fd, cons, page, prod, prodLen, page, size);
+  }
+
+  consume(cb: RecordCallback, limit?: number): number {
+    return this.consumer.consume(cb, limit);
+  }
+
+  /** Unmaps the ring (the map itself belongs to its BpfMap). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.sys.munmap(this.prodAddr, this.prodLen);
+    this.sys.munmap(this.consAddr, this.consLen);
+  }
+}
+
+/**
+ * Waits for ring buffers to have data and drains them. The wait (epoll_wait) runs on a worker
+ * thread, so the JS thread stays free for timers and signal handlers; an eventfd in the epoll
+ * set wakes it for shutdown.
+ */
+export class RingBufReader {
+  private readonly sys: Sys;
+  private readonly rings: { ring: RingBuf; cb: RecordCallback }[] = [];
+  private readonly epfd: number;
+  private readonly wakeFd: number;
+  private loop: Promise<void> | undefined;
+  private running = false;
+  private closed = false;
+
+  constructor(sys: Sys) {
+    this.sys = sys;
+    this.epfd = check(sys.epollCreate(), 'epoll_create1');
+    const w = sys.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (w < 0) {
+      sys.close(this.epfd);
+      check(w, 'eventfd');
+    }
+    this.wakeFd = w;
+    this.ctl(this.wakeFd, 0xffffffff);
+  }
+
+  private ctl(fd: number, data: number): void {
+    check(this.sys.epollCtl(this.epfd, EPOLL_CTL_ADD, fd, EPOLLIN, data), 'epoll_ctl', 'EPOLL_CTL_ADD');
+  }
+
+  /** Adds a ring; its records go to `cb`. The reader closes the ring when it is closed. */
+  add(ring: RingBuf, cb: RecordCallback): void {
+    this.ctl(ring.fd, this.rings.length);
+    this.rings.push({ ring, cb });
+  }
+
+  /** Consumes whatever is in every ring now, synchronously (used at exit). */
+  drain(): number {
+    let n = 0;
+    for (const r of this.rings) n += r.ring.consume(r.cb);
+    return n;
+  }
+
+  /** Starts waiting and delivering in the background; resolves when stopped. */
+  start(): Promise<void> {
+    if (this.loop) return this.loop;
+    this.running = true;
+    this.loop = this.run();
+    return this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const max = this.rings.length + 1;
+    try {
+      while (this.running) {
+        // Drain first: data may have arrived before the fd was added or while we were busy.
+        this.drain();
+        const events = await this.sys.epollWait(this.epfd, max, -1);
+        if (!this.running) break;
+        for (const e of events) {
+          const r = e.data === 0xffffffff ? undefined : this.rings[e.data];
+          if (r) r.ring.consume(r.cb);
+        }
+      }
+    } finally {
+      this.loop = undefined;
+      if (this.closed) this.release();
+    }
+  }
+
+  /** Stops the background wait; resolves once the waiting thread has returned. */
+  async stop(): Promise<void> {
+    this.running = false;
+    const loop = this.loop;
+    if (!loop) return;
+    this.sys.eventfdWrite(this.wakeFd, 1n);
+    await loop;
+  }
+
+  /** Closes epoll, eventfd and the rings (deferred until a pending wait has woken). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.loop) {
+      this.running = false;
+      this.sys.eventfdWrite(this.wakeFd, 1n);
+      return; // run() releases on its way out
+    }
+    this.release();
+  }
+
+  private release(): void {
+    for (const r of this.rings) r.ring.close();
+    this.rings.length = 0;
+    this.sys.close(this.wakeFd);
+    this.sys.close(this.epfd);
+  }
+}
+
+/** Sums a counter map's value at key 0 over all CPUs (e.g. records the BPF side failed to emit). */
+export function readCounter(map: BpfMap): bigint {
+  const v = map.lookup(new Uint8Array(map.spec.keySize));
+  if (!v) return 0n;
+  const dv = new DataView(v.buffer, v.byteOffset, v.byteLength);
+  const stride = map.valueBytes === map.spec.valueSize ? map.valueBytes : map.cpuStride;
+  let sum = 0n;
+  for (let at = 0; at + 8 <= v.length; at += stride) sum += dv.getBigUint64(at, true);
+  return sum;
+}

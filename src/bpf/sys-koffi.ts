@@ -1,0 +1,172 @@
+// Sys over koffi (libc through FFI). koffi is loaded and each prototype declared on first use,
+// once, so a CLI run that never touches the kernel pays nothing for it.
+//
+// Syscalls without a libc wrapper go through libc's `syscall()`; it is variadic in C, but on
+// x86-64 an integer-only call is ABI-identical to a non-variadic one, so we declare one fixed
+// prototype per use (koffi cannot call variadic functions asynchronously or without types).
+
+import { createRequire } from 'node:module';
+import type { EpollEvent, NativeBuffer, Rlimit, Sys } from './sys.ts';
+
+// The slice of koffi's surface we use, typed by hand.
+interface KoffiFn {
+  (...args: unknown[]): unknown;
+  async(...args: unknown[]): void;
+}
+interface KoffiLib {
+  func(decl: string): KoffiFn;
+}
+interface Koffi {
+  load(path: string): KoffiLib;
+  errno(): number;
+  view(ptr: bigint, len: number): ArrayBuffer;
+  alloc(type: string, len: number): bigint;
+  free(ptr: bigint): void;
+}
+
+const NR_BPF = 321;
+const NR_PERF_EVENT_OPEN = 298;
+const NR_IOCTL = 16;
+const SC_PAGESIZE = 30;
+
+let koffi: Koffi | undefined;
+let libc: KoffiLib | undefined;
+const fns = new Map<string, KoffiFn>();
+
+function lib(): KoffiLib {
+  if (!libc) {
+    koffi = createRequire(import.meta.url)('koffi') as Koffi;
+    libc = koffi.load('libc.so.6');
+  }
+  return libc;
+}
+
+function k(): Koffi {
+  lib();
+  return koffi as Koffi;
+}
+
+/** Declares a prototype once, under a key (several prototypes share the `syscall` symbol). */
+function fn(key: string, decl: string): KoffiFn {
+  let f = fns.get(key);
+  if (!f) {
+    f = lib().func(decl);
+    fns.set(key, f);
+  }
+  return f;
+}
+
+/** Converts a C `-1 + errno` answer into the `-errno` convention. */
+function ret(r: unknown): number {
+  const n = Number(r);
+  return n === -1 ? -k().errno() : n;
+}
+
+function bigU64(v: number | bigint): bigint {
+  return BigInt.asUintN(64, BigInt(v));
+}
+
+export function createKoffiSys(): Sys {
+  // Reused scratch: an epoll_event (packed on x86-64: u32 events, u64 data) and an eventfd counter.
+  const epollEv = new Uint8Array(12);
+  const epollEvView = new DataView(epollEv.buffer);
+  const counter = new BigUint64Array(1);
+  const rlimitBuf = new BigUint64Array(2);
+  let page = 0;
+
+  return {
+    bpf(cmd, attr) {
+      const f = fn('bpf', 'long syscall(long nr, int cmd, void *attr, unsigned int size)');
+      return ret(f(NR_BPF, cmd, attr, attr.byteLength));
+    },
+    perfEventOpen(attr, pid, cpu, groupFd, flags) {
+      const f = fn('perf', 'long syscall(long nr, void *attr, int pid, int cpu, int group_fd, unsigned long flags)');
+      return ret(f(NR_PERF_EVENT_OPEN, attr, pid, cpu, groupFd, flags));
+    },
+    ioctl(fd, request, arg) {
+      const f = fn('ioctl', 'long syscall(long nr, int fd, unsigned long req, unsigned long arg)');
+      return ret(f(NR_IOCTL, fd, request, bigU64(arg)));
+    },
+    mmap(length, prot, flags, fd, offset) {
+      const f = fn('mmap', 'void *mmap(void *addr, size_t len, int prot, int flags, int fd, long off)');
+      const addr = f(null, length, prot, flags, fd, offset) as bigint;
+      // MAP_FAILED is (void *)-1.
+      if (addr === 0xffffffffffffffffn) return -BigInt(k().errno());
+      return addr;
+    },
+    munmap(addr, length) {
+      return ret(fn('munmap', 'int munmap(void *addr, size_t len)')(addr, length));
+    },
+    view(addr, length) {
+      return k().view(addr, length);
+    },
+    alloc(size) {
+      const n = Math.max(size, 1);
+      const addr = k().alloc('uint8_t', n);
+      const bytes = new Uint8Array(k().view(addr, n));
+      bytes.fill(0);
+      return { addr, bytes };
+    },
+    free(buf: NativeBuffer) {
+      k().free(buf.addr);
+    },
+    close(fd) {
+      return ret(fn('close', 'int close(int fd)')(fd));
+    },
+    epollCreate() {
+      return ret(fn('epoll_create1', 'int epoll_create1(int flags)')(0x80000 /* EPOLL_CLOEXEC */));
+    },
+    epollCtl(epfd, op, fd, events, data) {
+      epollEvView.setUint32(0, events >>> 0, true);
+      epollEvView.setBigUint64(4, BigInt(data >>> 0), true);
+      return ret(fn('epoll_ctl', 'int epoll_ctl(int epfd, int op, int fd, void *ev)')(epfd, op, fd, epollEv));
+    },
+    epollWait(epfd, maxEvents, timeoutMs) {
+      const f = fn('epoll_wait', 'int epoll_wait(int epfd, void *events, int maxevents, int timeout)');
+      // The worker thread writes into native memory that nothing else touches until it returns.
+      const size = maxEvents * 12;
+      const mem = k().alloc('uint8_t', size);
+      return new Promise<EpollEvent[]>((resolve) => {
+        f.async(epfd, mem, maxEvents, timeoutMs, (err: unknown, n: unknown) => {
+          const out: EpollEvent[] = [];
+          const count = err ? 0 : Number(n);
+          if (count > 0) {
+            const v = new DataView(k().view(mem, size));
+            for (let i = 0; i < count; i++) {
+              out.push({
+                events: v.getUint32(i * 12, true),
+                data: v.getUint32(i * 12 + 4, true),
+              });
+            }
+          }
+          k().free(mem);
+          resolve(out);
+        });
+      });
+    },
+    eventfd(initval, flags) {
+      return ret(fn('eventfd', 'int eventfd(unsigned int initval, int flags)')(initval, flags));
+    },
+    eventfdWrite(fd, value) {
+      counter[0] = value;
+      return ret(fn('write', 'long write(int fd, void *buf, unsigned long n)')(fd, counter, 8));
+    },
+    getrlimit(resource): Rlimit | number {
+      const r = ret(fn('getrlimit', 'int getrlimit(int resource, void *rlim)')(resource, rlimitBuf));
+      if (r < 0) return r;
+      return { cur: rlimitBuf[0] as bigint, max: rlimitBuf[1] as bigint };
+    },
+    setrlimit(resource, limit) {
+      rlimitBuf[0] = limit.cur;
+      rlimitBuf[1] = limit.max;
+      return ret(fn('setrlimit', 'int setrlimit(int resource, void *rlim)')(resource, rlimitBuf));
+    },
+    getpid() {
+      return Number(fn('getpid', 'int getpid(void)')());
+    },
+    pageSize() {
+      if (!page) page = Number(fn('sysconf', 'long sysconf(int name)')(SC_PAGESIZE));
+      return page;
+    },
+  };
+}

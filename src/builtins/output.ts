@@ -1,0 +1,205 @@
+// Builtins that send events to user space: printf, errorf, warnf, exit, print, clear, zero,
+// and the map functions delete, has_key, len.
+
+import { Reg, ldImm64, storeImm } from '../bpf/insn.ts';
+import type { Call, Expr } from '../lang/ast.ts';
+import type { FormatResource } from '../codegen/resources.ts';
+import { EventKind, HEADER_SIZE, eventHeader } from '../runtime/events.ts';
+import { checkFormatArgs } from '../sema/printf-check.ts';
+import { INT64, type Type, VOID, sizeOf, tupleLayout } from '../sema/types.ts';
+import { storageType } from '../sema/check.ts';
+import type { Emitter, Operand } from '../codegen/emitter.ts';
+import type { MemLoc } from '../codegen/frame.ts';
+import type { Builtin } from './types.ts';
+
+const NONE: Operand = { kind: 'imm', value: 0n };
+
+/** Lays out a record: u64 header then the arguments as a tuple. */
+function recordLayout(types: Type[]): { offsets: number[]; size: number } {
+  const lay = tupleLayout(types);
+  return { offsets: lay.offsets.map((o) => o + HEADER_SIZE), size: HEADER_SIZE + lay.size };
+}
+
+/** Writes header + evaluated args into one record and sends it. */
+export function emitRecord(em: Emitter, kind: EventKind, id: number, args: Expr[], types: Type[]): void {
+  const lay = recordLayout(types);
+  const loc = em.allocMem(lay.size);
+  writeHeader(em, loc, kind, id);
+  args.forEach((a, i) => {
+    em.storeInto({ base: loc.base, off: loc.off + (lay.offsets[i] ?? 0) }, types[i] as Type, a);
+  });
+  em.output(loc, lay.size);
+}
+
+function writeHeader(em: Emitter, loc: MemLoc, kind: EventKind, id: number): void {
+  const h = eventHeader(kind, id);
+  em.emit(ldImm64(Reg.R0, h));
+  em.storeReg(8, loc, 0, Reg.R0);
+}
+
+function formatBuiltin(name: 'printf' | 'errorf' | 'warnf' | 'system', kind: EventKind): Builtin {
+  return {
+    name,
+    ident: false,
+    func: true,
+    minArgs: 1,
+    maxArgs: 128,
+    check(call, cx) {
+      const [fmtE, ...rest] = call.args as [Expr, ...Expr[]];
+      const fmt = cx.literalString(fmtE);
+      const types = rest.map((a) => cx.check(a));
+      if (fmt === null) {
+        cx.diags.error(fmtE.span, `${name}() expects a string literal as its first argument`);
+        return VOID;
+      }
+      if (name === 'system' && !cx.unsafe) {
+        cx.diags.error(call.span, 'system() is an unsafe function', 'use --unsafe to allow it');
+      }
+      const err = checkFormatArgs(name, fmt, types);
+      if (err) cx.diags.error(err.argIndex === null ? call.span : (rest[err.argIndex]?.span ?? call.span), err.message);
+      return VOID;
+    },
+    emit(call, em) {
+      const [fmtE, ...rest] = call.args as [Expr, ...Expr[]];
+      const types = rest.map((a) => storageType(em.typeOf(a)));
+      const lay = recordLayout(types);
+      const fmt = fmtE.kind === 'StringLit' ? fmtE.value : (em.sema.positional[(fmtE as { index: number }).index - 1] ?? '');
+      const res: FormatResource = {
+        id: em.resources.formats.length,
+        kind: name,
+        format: fmt,
+        args: types.map((type, i) => ({ type, offset: lay.offsets[i] ?? 0 })),
+        size: lay.size,
+        span: call.span,
+      };
+      em.resources.formats.push(res);
+      emitRecord(em, kind, res.id, rest, types);
+      return NONE;
+    },
+  };
+}
+
+export const printf = formatBuiltin('printf', EventKind.Printf);
+export const errorf = formatBuiltin('errorf', EventKind.Errorf);
+export const warnf = formatBuiltin('warnf', EventKind.Warnf);
+export const system = formatBuiltin('system', EventKind.System);
+
+export const exit: Builtin = {
+  name: 'exit',
+  ident: false,
+  func: true,
+  minArgs: 0,
+  maxArgs: 1,
+  check(call, cx) {
+    const a = call.args[0];
+    if (a) {
+      const t = cx.check(a);
+      if (t.kind !== 'int') cx.diags.error(a.span, `exit() expects an integer exit code`);
+    }
+    return VOID;
+  },
+  emit(call, em) {
+    const code = call.args[0];
+    const lit: Expr = code ?? { kind: 'IntegerLit', id: -1, span: call.span, value: 0n, text: '0', suffix: null, unit: null, isChar: false };
+    if (!code) em.sema.types.set(-1, INT64);
+    emitRecord(em, EventKind.Exit, 0, [lit], [INT64]);
+    em.returnNow();
+    return NONE;
+  },
+};
+
+function mapEvent(name: 'clear' | 'zero', kind: EventKind): Builtin {
+  return {
+    name,
+    ident: false,
+    func: true,
+    minArgs: 1,
+    maxArgs: 1,
+    check(call, cx) {
+      cx.checkMapArg(call.args[0] as Expr, name);
+      return VOID;
+    },
+    emit(call, em) {
+      const m = call.args[0];
+      if (m?.kind !== 'MapRef') return NONE;
+      const res = em.resources.mapsByName.get(m.name);
+      if (!res) return NONE;
+      const loc = em.allocMem(HEADER_SIZE);
+      writeHeader(em, loc, kind, res.index);
+      em.output(loc, HEADER_SIZE);
+      return NONE;
+    },
+  };
+}
+
+export const clear = mapEvent('clear', EventKind.ClearMap);
+export const zero = mapEvent('zero', EventKind.ZeroMap);
+
+export const print: Builtin = {
+  name: 'print',
+  ident: false,
+  func: true,
+  minArgs: 1,
+  maxArgs: 3,
+  check(call, cx) {
+    const [first, ...rest] = call.args as [Expr, ...Expr[]];
+    if (first.kind === 'MapRef') {
+      cx.checkMapArg(first, 'print');
+      for (const r of rest) if (cx.literalInt(r) === null) cx.diags.error(r.span, 'print() top and div arguments must be integer literals');
+      return VOID;
+    }
+    if (rest.length) cx.diags.error(call.span, 'Non-map print() only takes 1 argument');
+    cx.check(first);
+    return VOID;
+  },
+  emit(call, em) {
+    const [first, ...rest] = call.args as [Expr, ...Expr[]];
+    if (first.kind === 'MapRef') {
+      const res = em.resources.mapsByName.get(first.name);
+      if (!res) return NONE;
+      const loc = em.allocMem(HEADER_SIZE + 16);
+      writeHeader(em, loc, EventKind.PrintMap, res.index);
+      const top = rest[0] && rest[0].kind === 'IntegerLit' ? Number(rest[0].value) : 0;
+      const div = rest[1] && rest[1].kind === 'IntegerLit' ? Number(rest[1].value) : 0;
+      if (loc.base === 'stack') em.emit(storeImm(8, Reg.FP, loc.off + 8, top), storeImm(8, Reg.FP, loc.off + 16, div));
+      else {
+        em.addr(loc, Reg.R1);
+        em.emit(storeImm(8, Reg.R1, 8, top), storeImm(8, Reg.R1, 16, div));
+      }
+      em.output(loc, HEADER_SIZE + 16);
+      return NONE;
+    }
+    const t = storageType(em.typeOf(first));
+    const res: FormatResource = {
+      id: em.resources.formats.length,
+      kind: 'print',
+      format: '',
+      args: [{ type: t, offset: HEADER_SIZE }],
+      size: HEADER_SIZE + sizeOf(t),
+      span: call.span,
+    };
+    em.resources.formats.push(res);
+    emitRecord(em, EventKind.PrintValue, res.id, [first], [t]);
+    return NONE;
+  },
+};
+
+export const deleteFn: Builtin = {
+  name: 'delete',
+  ident: false,
+  func: true,
+  minArgs: 1,
+  maxArgs: 2,
+  check(call: Call, cx) {
+    const [m, k] = call.args as [Expr, Expr | undefined];
+    cx.checkMapArg(m, 'delete');
+    if (k) cx.check(k);
+    return VOID;
+  },
+  emit(call, em) {
+    const [m, ...keys] = call.args as [Expr, ...Expr[]];
+    const keyList = keys.length === 1 && keys[0]?.kind === 'TupleExpr' ? keys[0].elems : keys;
+    em.deleteFromMap(m, keyList);
+    return NONE;
+  },
+};

@@ -1,0 +1,39 @@
+// String builtins: str() reads a NUL-terminated string from kernel or user memory.
+
+import type { Expr } from '../lang/ast.ts';
+import { typeKindWord } from '../sema/types.ts';
+import type { Builtin } from './types.ts';
+
+export const str: Builtin = {
+  name: 'str',
+  ident: false,
+  func: true,
+  minArgs: 1,
+  maxArgs: 2,
+  check(call, cx) {
+    const [p, n] = call.args as [Expr, Expr | undefined];
+    const t = cx.check(p);
+    if (t.kind === 'string') return t;
+    if (t.kind !== 'int' && t.kind !== 'pointer') cx.diags.error(p.span, `str() expects an integer or a pointer type as first argument (${typeKindWord(t)} provided)`);
+    let size = cx.config.maxStrlen;
+    if (n) {
+      const lit = cx.literalInt(n);
+      cx.check(n);
+      if (lit !== null) size = Math.min(size, Number(lit) + 1);
+    }
+    return { kind: 'string', size };
+  },
+  emit(call, em) {
+    const [p] = call.args as [Expr];
+    const t = em.typeOf(call);
+    const pt = em.typeOf(p);
+    if (pt.kind === 'string') return { kind: 'mem', loc: em.mem(p, em.memDest ?? undefined) };
+    const size = t.kind === 'string' ? t.size : em.config.maxStrlen;
+    const loc = em.memDest ?? em.allocMem(size);
+    const ptr = em.scalar(p);
+    const user = pt.kind === 'pointer' ? pt.user : em.context.argN === 'pt_regs' && em.probeName.startsWith('u');
+    em.callHelper(user ? 'probe_read_user_str' : 'probe_read_str', [{ kind: 'addr', loc }, { kind: 'imm', value: BigInt(size) }, { kind: 'temp', temp: ptr }], true);
+    em.free(ptr);
+    return { kind: 'mem', loc };
+  },
+};

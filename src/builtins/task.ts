@@ -1,0 +1,146 @@
+// Builtins that read the current task and clock: pid, tid, uid, gid, cpu, comm, nsecs,
+// elapsed, rand, jiffies, numaid, cgroup, curtask, ncpus.
+
+import { AluOp, Reg, alu64Imm, load, movReg } from '../bpf/insn.ts';
+import type { Call } from '../lang/ast.ts';
+import { type Type, UINT32, UINT64, intType } from '../sema/types.ts';
+import type { Emitter, Operand } from '../codegen/emitter.ts';
+import type { HELPER } from '../codegen/helper-ids.ts';
+import type { Builtin, CheckCx } from './types.ts';
+
+function scalarBuiltin(name: string, type: Type, gen: (em: Emitter, call: Call) => Operand, opts: { func?: boolean; maxArgs?: number } = {}): Builtin {
+  return {
+    name,
+    ident: true,
+    func: opts.func ?? true,
+    minArgs: 0,
+    maxArgs: opts.maxArgs ?? 0,
+    check: () => type,
+    emit: (call, em) => gen(em, call),
+  };
+}
+
+/** r0 of a helper call, post-processed by `fix` (shift/mask) into a temp. */
+function helperValue(name: keyof typeof HELPER, fix?: (em: Emitter, r: Reg) => void): (em: Emitter) => Operand {
+  return (em) => {
+    const t = em.callHelper(name, []);
+    if (!t) return { kind: 'imm', value: 0n };
+    if (fix) {
+      const r = em.reg(t, Reg.R0);
+      fix(em, r);
+      em.setTemp(t, r);
+    }
+    return { kind: 'temp', temp: t };
+  };
+}
+
+const high32 = (em: Emitter, r: Reg) => em.emit(alu64Imm(AluOp.RSH, r, 32));
+const low32 = (em: Emitter, r: Reg) => em.emit(alu64Imm(AluOp.LSH, r, 32), alu64Imm(AluOp.RSH, r, 32));
+
+export const pid = scalarBuiltin('pid', UINT32, helperValue('get_current_pid_tgid', high32));
+export const tid = scalarBuiltin('tid', UINT32, helperValue('get_current_pid_tgid', low32));
+export const uid = scalarBuiltin('uid', UINT32, helperValue('get_current_uid_gid', low32));
+export const gid = scalarBuiltin('gid', UINT32, helperValue('get_current_uid_gid', high32));
+export const cpu = scalarBuiltin('cpu', UINT32, helperValue('get_smp_processor_id'));
+export const rand = scalarBuiltin('rand', UINT32, helperValue('get_prandom_u32'));
+export const jiffies = scalarBuiltin('jiffies', UINT64, helperValue('jiffies64'));
+export const numaid = scalarBuiltin('numaid', UINT32, helperValue('get_numa_node_id'));
+export const cgroup = scalarBuiltin('cgroup', UINT64, helperValue('get_current_cgroup_id'));
+export const curtask = scalarBuiltin('curtask', UINT64, helperValue('get_current_task'));
+
+const CLOCKS: Record<string, keyof typeof HELPER> = {
+  monotonic: 'ktime_get_ns',
+  boot: 'ktime_get_boot_ns',
+  tai: 'ktime_get_tai_ns',
+  sw_tai: 'ktime_get_tai_ns',
+};
+
+export const nsecs: Builtin = {
+  name: 'nsecs',
+  ident: true,
+  func: true,
+  minArgs: 0,
+  maxArgs: 1,
+  check(call, cx: CheckCx) {
+    const a = call.args[0];
+    if (a) {
+      const name = a.kind === 'Identifier' ? a.name : null;
+      if (!name || !(name in CLOCKS)) cx.diags.error(a.span, `Invalid timestamp mode: ${name ?? '?'}`, `valid modes are ${Object.keys(CLOCKS).join(', ')}`);
+    }
+    return UINT64;
+  },
+  emit(call, em) {
+    const a = call.args[0];
+    const clock = a && a.kind === 'Identifier' ? (CLOCKS[a.name] ?? 'ktime_get_ns') : 'ktime_get_ns';
+    return helperValue(clock)(em);
+  },
+};
+
+export const ncpus: Builtin = {
+  name: 'ncpus',
+  ident: true,
+  func: true,
+  minArgs: 0,
+  maxArgs: 0,
+  check: () => UINT64,
+  emit: () => ({ kind: 'imm', value: BigInt(onlineCpus()) }),
+};
+
+function onlineCpus(): number {
+  // Counted at compile time, as bpftrace does.
+  return Math.max(1, (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1);
+}
+
+export const comm: Builtin = {
+  name: 'comm',
+  ident: true,
+  func: true,
+  minArgs: 0,
+  maxArgs: 0,
+  check: () => ({ kind: 'string', size: 16 }),
+  emit(_call, em) {
+    const loc = em.memDest ?? em.allocMem(16);
+    em.callHelper('get_current_comm', [{ kind: 'addr', loc }, { kind: 'imm', value: 16n }], true);
+    return { kind: 'mem', loc };
+  },
+};
+
+/** arg0..argN: raw tracepoint u64 array entries (pt_regs providers add theirs later). */
+export function argN(n: number): Builtin {
+  return {
+    name: `arg${n}`,
+    ident: true,
+    func: false,
+    minArgs: 0,
+    maxArgs: 0,
+    check(call, cx) {
+      if (!cx.probe.context.argN) {
+        cx.diags.error(call.span, `The arg${n} builtin can only be used with kprobe/uprobe/rawtracepoint probes (${cx.probe.providerName} used here)`);
+      }
+      return UINT64;
+    },
+    emit(_call, em) {
+      const t = em.frame.newTemp();
+      const r = t.reg ?? Reg.R0;
+      em.emit(load(8, r, Reg.R6, n * 8));
+      em.setTemp(t, r);
+      return { kind: 'temp', temp: t };
+    },
+  };
+}
+
+export const ctx: Builtin = {
+  name: 'ctx',
+  ident: true,
+  func: false,
+  minArgs: 0,
+  maxArgs: 0,
+  check: () => intType(8, false),
+  emit(_call, em) {
+    const t = em.frame.newTemp();
+    const r = t.reg ?? Reg.R0;
+    em.emit(movReg(r, Reg.R6));
+    em.setTemp(t, r);
+    return { kind: 'temp', temp: t };
+  },
+};

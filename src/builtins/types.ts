@@ -1,0 +1,41 @@
+// The common interface of builtins: identifiers such as `pid` and functions such as `str()`.
+// Each builtin is an object with a checker hook (argument rules, result type) and an emitter
+// hook (BPF code), so adding one touches one module and the registry.
+
+import type { Call, Expr, Span } from '../lang/ast.ts';
+import type { Diagnostics } from '../lang/diagnostics.ts';
+import type { Config } from '../sema/config.ts';
+import type { ProbeContext, ProbeTarget } from '../probes/provider.ts';
+import type { Type } from '../sema/types.ts';
+import type { Emitter, Operand } from '../codegen/emitter.ts';
+
+export interface CheckCx {
+  readonly diags: Diagnostics;
+  readonly config: Config;
+  readonly probe: { context: ProbeContext; targets: ProbeTarget[]; providerName: string };
+  /** Type-checks an argument expression (in value position). */
+  check(e: Expr): Type;
+  /** Records that `e` refers to a whole map (print(@m), delete(@m, k), len(@m)...). */
+  checkMapArg(e: Expr, fn: string): string | null;
+  /** Literal integer value of an expression (positional params resolved), or null. */
+  literalInt(e: Expr): bigint | null;
+  literalString(e: Expr): string | null;
+  /** Whether this call is the value of a map assignment `@m[k] = f()` (aggregations). */
+  readonly assignedTo: { map: string; span: Span } | null;
+  readonly unsafe: boolean;
+}
+
+export interface Builtin {
+  readonly name: string;
+  /** Usable as a bare identifier (`pid`) — identifiers are calls with no arguments. */
+  readonly ident: boolean;
+  /** Usable with call syntax (`str(x)`, `comm()`). */
+  readonly func: boolean;
+  readonly minArgs: number;
+  readonly maxArgs: number;
+  /** Providers the builtin is limited to, or null for all. */
+  readonly providers?: readonly string[];
+  check(call: Call, cx: CheckCx): Type;
+  /** Emits code; returns where the value is (void builtins return an imm 0). */
+  emit(call: Call, em: Emitter): Operand;
+}

@@ -1,0 +1,214 @@
+// Command-line parsing with bpftrace's flags and meanings.
+
+import { UserError } from '../lang/diagnostics.ts';
+
+export interface CliOptions {
+  program: string | null;
+  scriptFile: string | null;
+  list: string | null;
+  listVerbose: boolean;
+  pid: number | null;
+  command: string | null;
+  format: 'text' | 'json';
+  outputFile: string | null;
+  quiet: boolean;
+  verbose: boolean;
+  debug: string[];
+  dryRun: boolean;
+  fmt: boolean;
+  unsafe: boolean;
+  helperChecks: number;
+  buffering: 'full' | 'line' | 'none' | null;
+  noWarnings: boolean;
+  version: boolean;
+  help: boolean;
+  info: boolean;
+  positional: string[];
+  includes: string[];
+  includeDirs: string[];
+}
+
+export const USAGE = `USAGE:
+    bpftrace-ts [options] filename
+    bpftrace-ts [options] - <stdin input>
+    bpftrace-ts [options] -e 'program'
+
+OPTIONS:
+    -B MODE        output buffering mode ('full', 'none')
+    -f FORMAT      output format ('text', 'json')
+    -o file        redirect bpftrace output to file
+    -e 'program'   execute this program
+    -h, --help     show this help message
+    -I DIR         add the directory to the include search path
+    --include FILE add an #include file before preprocessing
+    -l [search|filename]
+                   list kernel probes or probes in a program
+    -p PID         enable USDT probes on PID
+    -c 'CMD'       run CMD and enable USDT probes on resulting process
+    --unsafe       allow unsafe/destructive functionality
+    -q             keep messages quiet
+    --info         print information about kernel BPF support
+    -k             emit a warning when probe read helpers return an error
+    -V, --version  bpftrace version
+    --no-warnings  disable all warning messages
+    --fmt          print the script in canonical form and exit
+
+TROUBLESHOOTING OPTIONS:
+    -v, --verbose           verbose messages
+    --dry-run               terminate execution right after attaching all the probes
+    -d STAGE                debug info for various stages of bpftrace execution
+                            ('all', 'ast', 'codegen', 'asm', 'parse')
+`;
+
+export function parseArgs(argv: readonly string[]): CliOptions {
+  const o: CliOptions = {
+    program: null,
+    scriptFile: null,
+    list: null,
+    listVerbose: false,
+    pid: null,
+    command: null,
+    format: 'text',
+    outputFile: null,
+    quiet: false,
+    verbose: false,
+    debug: [],
+    dryRun: false,
+    fmt: false,
+    unsafe: false,
+    helperChecks: 0,
+    buffering: null,
+    noWarnings: false,
+    version: false,
+    help: false,
+    info: false,
+    positional: [],
+    includes: [],
+    includeDirs: [],
+  };
+  let listing = false;
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const value = (name: string): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new UserError(`option requires an argument -- '${name}'`, ['see bpftrace-ts --help']);
+      return v;
+    };
+    if (a === '--') {
+      rest.push(...argv.slice(i + 1));
+      break;
+    }
+    if (rest.length > 0 || (!a.startsWith('-') || a === '-')) {
+      rest.push(a);
+      continue;
+    }
+    switch (a) {
+      case '-e':
+        o.program = value('e');
+        break;
+      case '-l':
+        listing = true;
+        break;
+      case '-lv':
+      case '-vl':
+        listing = true;
+        o.listVerbose = true;
+        o.verbose = true;
+        break;
+      case '-p': {
+        const v = value('p');
+        if (!/^\d+$/.test(v)) throw new UserError(`pid '${v}' is not a number`);
+        o.pid = Number(v);
+        break;
+      }
+      case '-c':
+        o.command = value('c');
+        break;
+      case '-f': {
+        const v = value('f');
+        if (v !== 'text' && v !== 'json') throw new UserError(`Invalid output format "${v}"`, ["valid formats are 'text' and 'json'"]);
+        o.format = v;
+        break;
+      }
+      case '-o':
+        o.outputFile = value('o');
+        break;
+      case '-q':
+        o.quiet = true;
+        break;
+      case '-v':
+      case '--verbose':
+        o.verbose = true;
+        if (listing) o.listVerbose = true;
+        break;
+      case '-d':
+        o.debug.push(value('d'));
+        break;
+      case '-dd':
+        o.debug.push('all');
+        break;
+      case '--dry-run':
+        o.dryRun = true;
+        break;
+      case '--fmt':
+        o.fmt = true;
+        break;
+      case '--unsafe':
+        o.unsafe = true;
+        break;
+      case '-k':
+        o.helperChecks = 1;
+        break;
+      case '-kk':
+        o.helperChecks = 2;
+        break;
+      case '-B': {
+        const v = value('B');
+        if (v !== 'full' && v !== 'line' && v !== 'none') throw new UserError(`Invalid buffering mode "${v}"`);
+        o.buffering = v;
+        break;
+      }
+      case '--no-warnings':
+        o.noWarnings = true;
+        break;
+      case '-V':
+      case '--version':
+        o.version = true;
+        break;
+      case '-h':
+      case '--help':
+        o.help = true;
+        break;
+      case '--info':
+        o.info = true;
+        break;
+      case '-I':
+        o.includeDirs.push(value('I'));
+        break;
+      case '--include':
+        o.includes.push(value('include'));
+        break;
+      default:
+        if (/^-l.+/.test(a)) {
+          listing = true;
+          break;
+        }
+        throw new UserError(`unrecognized option '${a}'`, ['see bpftrace-ts --help']);
+    }
+    if (listing && o.list === null && argv[i + 1] !== undefined && !argv[i + 1]?.startsWith('-') && (a === '-l' || a === '-lv' || a === '-vl' || a === '-v')) {
+      o.list = argv[++i] as string;
+    }
+  }
+  if (listing) {
+    if (o.list === null) o.list = rest.shift() ?? '*';
+    return o;
+  }
+  if (o.program === null && !o.help && !o.version && !o.info) {
+    const file = rest.shift();
+    if (file === undefined) throw new UserError('No program specified', ['pass a script file or -e \'program\'']);
+    o.scriptFile = file;
+  }
+  o.positional = rest;
+  return o;
+}

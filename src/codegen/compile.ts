@@ -1,0 +1,169 @@
+// The compiler driver: probes → targets (providers), type checking, resource analysis
+// (maps and their kernel layouts), then one program per probe (or per target when the
+// provider's context differs between targets).
+
+import {
+  BPF_MAP_TYPE_ARRAY,
+  BPF_MAP_TYPE_HASH,
+  BPF_MAP_TYPE_LRU_HASH,
+  BPF_MAP_TYPE_LRU_PERCPU_HASH,
+  BPF_MAP_TYPE_PERCPU_ARRAY,
+  BPF_MAP_TYPE_PERCPU_HASH,
+  BPF_MAP_TYPE_RINGBUF,
+} from '../bpf/constants.ts';
+import type { Insn } from '../bpf/insn.ts';
+import type { MapSpec } from '../bpf/map.ts';
+import type { ProgramSpec } from '../bpf/program.ts';
+import type { ConfigBlock, Program } from '../lang/ast.ts';
+import { type Diagnostics, UserError } from '../lang/diagnostics.ts';
+import type { ProbeTarget } from '../probes/provider.ts';
+import { providerFor } from '../probes/registry.ts';
+import { tracepointOptions } from '../probes/tracepoint.ts';
+import { type CheckedProbe, Checker, type SemaResult } from '../sema/check.ts';
+import { type Config, buildConfig } from '../sema/config.ts';
+import { aggValueSize } from '../sema/maps.ts';
+import { sizeOf } from '../sema/types.ts';
+import { ERR_MAP_FULL_BASE } from '../runtime/events.ts';
+import { Emitter } from './emitter.ts';
+import { FrameOverflow } from './frame.ts';
+import { ERRORS_MAP, HEAP_MAP, RINGBUF_MAP, type MapResource, type Resources, kernelMapName, newResources } from './resources.ts';
+
+export interface CompiledProgram {
+  spec: ProgramSpec;
+  /** Where this program attaches (BEGIN/END have one target each and are run, not attached). */
+  targets: ProbeTarget[];
+  probeIndex: number;
+}
+
+export interface CompiledScript {
+  programs: CompiledProgram[];
+  resources: Resources;
+  config: Config;
+  sema: SemaResult;
+}
+
+export interface CompileOptions {
+  positional: string[];
+  unsafe: boolean;
+  env: NodeJS.ProcessEnv;
+  ringbufPages?: number;
+}
+
+export function compile(program: Program, diags: Diagnostics, opts: CompileOptions): CompiledScript {
+  const configBlock = program.items.find((i): i is ConfigBlock => i.kind === 'ConfigBlock') ?? null;
+  const config = buildConfig(configBlock, opts.env, diags);
+  diags.check();
+  tracepointOptions.maxStrlen = config.maxStrlen;
+
+  const probes: CheckedProbe[] = [];
+  for (const item of program.items) {
+    if (item.kind !== 'Probe') continue;
+    const targets: ProbeTarget[] = [];
+    let providerName = '';
+    for (const ap of item.attachPoints) {
+      try {
+        const { provider, parts } = providerFor(ap.raw);
+        providerName ||= provider.name;
+        targets.push(...provider.expand(ap.raw, parts, ap.span));
+      } catch (e) {
+        if (e instanceof UserError) diags.error(ap.span, e.message, ...e.hints);
+        else throw e;
+      }
+    }
+    const first = targets[0];
+    if (!first) continue;
+    let context = first.provider.context(first);
+    try {
+      context = first.provider.context(first);
+    } catch (e) {
+      diags.error(item.attachPoints[0]?.span ?? item.span, `cannot read the context of ${first.name}: ${(e as Error).message}`);
+    }
+    probes.push({ probe: item, targets, context, providerName });
+  }
+  diags.check();
+
+  const checker = new Checker(diags, { config, positional: opts.positional, unsafe: opts.unsafe });
+  const sema = checker.run(program, probes);
+  diags.check();
+
+  const resources = analyseResources(sema, config, opts);
+  const programs: CompiledProgram[] = [];
+  sema.probes.forEach((p, probeIndex) => {
+    const usesArgs = JSON.stringify(p.probe.body, (_k, v) => (typeof v === 'bigint' ? String(v) : v)).includes('"name":"args"');
+    const groups: ProbeTarget[][] = p.targets[0]?.provider.shareable && !(usesArgs && p.targets.length > 1) ? [p.targets] : p.targets.map((t) => [t]);
+    for (const group of groups) {
+      const target = group[0] as ProbeTarget;
+      const context = group === p.targets || group.length > 1 ? p.context : target.provider.context(target);
+      const em = new Emitter(sema, resources, context, config, target.name);
+      let insns: Insn[];
+      try {
+        insns = em.program(p.probe.predicate, p.probe.body);
+      } catch (e) {
+        if (e instanceof FrameOverflow) {
+          diags.error(p.probe.span, 'the probe needs more than the 512 bytes of BPF stack', 'lower max_strlen or split the probe');
+          continue;
+        }
+        if (e instanceof UserError) {
+          diags.error(p.probe.span, e.message, ...e.hints);
+          continue;
+        }
+        throw e;
+      }
+      programs.push({
+        spec: { name: progName(target), type: target.provider.progType, insns, license: config.license },
+        targets: group,
+        probeIndex,
+      });
+    }
+  });
+  diags.check();
+  if (resources.heapSize > 0) {
+    resources.internalMaps.push({ name: HEAP_MAP, type: BPF_MAP_TYPE_PERCPU_ARRAY, keySize: 4, valueSize: Math.ceil(resources.heapSize / 8) * 8, maxEntries: 1 });
+  }
+  return { programs, resources, config, sema };
+}
+
+function progName(t: ProbeTarget): string {
+  return t.name.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 15);
+}
+
+function analyseResources(sema: SemaResult, config: Config, opts: CompileOptions): Resources {
+  const r = newResources();
+  let index = 0;
+  for (const info of sema.maps.values()) {
+    if (!info.value) continue;
+    const v = info.value;
+    const userKeySize = info.key ? Math.ceil(sizeOf(info.key) / 8) * 8 : 8;
+    const isHist = v.kind === 'agg' && (v.agg === 'hist' || v.agg === 'lhist');
+    const keySize = isHist ? (info.key ? userKeySize : 0) + 8 : userKeySize;
+    const perCpu = v.kind === 'agg';
+    const valueSize = v.kind === 'agg' ? aggValueSize(v.agg) : Math.max(8, Math.ceil(sizeOf(v.type) / 8) * 8);
+    let type = perCpu ? BPF_MAP_TYPE_PERCPU_HASH : BPF_MAP_TYPE_HASH;
+    switch (info.declaredKind) {
+      case 'lruhash':
+        type = perCpu ? BPF_MAP_TYPE_LRU_PERCPU_HASH : BPF_MAP_TYPE_LRU_HASH;
+        break;
+      case 'percpulruhash':
+        type = BPF_MAP_TYPE_LRU_PERCPU_HASH;
+        break;
+      case 'percpuhash':
+        type = BPF_MAP_TYPE_PERCPU_HASH;
+        break;
+      default:
+        break;
+    }
+    const spec: MapSpec = { name: kernelMapName(info.name), type, keySize, valueSize, maxEntries: info.maxEntries ?? config.maxMapKeys };
+    const res: MapResource = { index: index++, info, spec, keyType: info.key, keySize, perCpu: type === BPF_MAP_TYPE_PERCPU_HASH || type === BPF_MAP_TYPE_LRU_PERCPU_HASH };
+    r.maps.push(res);
+    r.mapsByName.set(info.name, res);
+  }
+  const pages = opts.ringbufPages ?? config.perfRbPages;
+  const pageSize = 4096;
+  let size = pages * pageSize;
+  // The ring's size must be a power-of-two multiple of the page size.
+  size = 2 ** Math.ceil(Math.log2(size));
+  r.internalMaps.push({ name: RINGBUF_MAP, type: BPF_MAP_TYPE_RINGBUF, keySize: 0, valueSize: 0, maxEntries: size });
+  r.internalMaps.push({ name: ERRORS_MAP, type: BPF_MAP_TYPE_PERCPU_ARRAY, keySize: 4, valueSize: 8, maxEntries: ERR_MAP_FULL_BASE + r.maps.length });
+  void BPF_MAP_TYPE_ARRAY;
+  return r;
+}

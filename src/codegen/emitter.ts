@@ -1,0 +1,1054 @@
+// Code generation for one probe program: statements and expressions straight to BPF
+// instructions. Scalars are evaluated into temps (r7-r9, spilled to the stack past three);
+// aggregates (strings, tuples, keys, event records) are written directly into their destination
+// memory, so values are not copied through intermediate buffers. r6 holds the context.
+
+import {
+  AluOp,
+  type Insn,
+  JmpOp,
+  Reg,
+  type Size,
+  alu64Imm,
+  alu64Reg,
+  call,
+  exit,
+  ja,
+  jmpImm,
+  jmpReg,
+  ldMapFd,
+  load,
+  loadConst,
+  movImm,
+  movReg,
+  neg64,
+  store,
+  storeImm,
+} from '../bpf/insn.ts';
+import type { Block, Call, Expr, NodeId, Stmt } from '../lang/ast.ts';
+import { unreachable } from '../lang/ast.ts';
+import { UserError } from '../lang/diagnostics.ts';
+import { lookupBuiltin } from '../builtins/registry.ts';
+import type { ArgField, ProbeContext } from '../probes/provider.ts';
+import type { SemaResult, VarSymbol } from '../sema/check.ts';
+import type { Config } from '../sema/config.ts';
+import { INT64, type Type, isInteger, sizeOf, tupleLayout } from '../sema/types.ts';
+import { ERRORS_MAP, HEAP_MAP, RINGBUF_MAP, type Resources } from './resources.ts';
+import { Frame, type MemLoc, type Temp } from './frame.ts';
+import { HELPER } from './helper-ids.ts';
+import { emitAggregation, emitMapDelete, emitMapLookupScalar, emitMapLookupInto, emitMapStore } from './maps.ts';
+
+export type Operand = { kind: 'imm'; value: bigint } | { kind: 'temp'; temp: Temp } | { kind: 'mem'; loc: MemLoc };
+
+export type HelperArg =
+  | { kind: 'imm'; value: bigint }
+  | { kind: 'temp'; temp: Temp }
+  | { kind: 'addr'; loc: MemLoc }
+  | { kind: 'map'; name: string }
+  | { kind: 'ctx' };
+
+export class Emitter {
+  readonly insns: Insn[] = [];
+  readonly frame = new Frame();
+  private labelCount = 0;
+  private heapSlot: number | null = null;
+  private readonly varLocs = new Map<number, MemLoc>();
+  private readonly loops: { brk: string; cont: string }[] = [];
+  readonly exitLabel = 'Lexit';
+  private zeroKeySlot: number | null = null;
+
+  constructor(
+    readonly sema: SemaResult,
+    readonly resources: Resources,
+    readonly context: ProbeContext,
+    readonly config: Config,
+    /** Full probe name, for the `probe` builtin. */
+    readonly probeName: string,
+  ) {}
+
+  // ------------------------------------------------------------------ basics
+
+  /** Appends instructions; labels placed since the last one name the first of them. */
+  emit(...is: Insn[]): void {
+    const first = is[0];
+    if (first && this.pendingLabels.length) {
+      first.labels = [...(first.labels ?? []), ...this.pendingLabels];
+      this.pendingLabels = [];
+    }
+    for (const i of is) this.insns.push(i);
+  }
+
+  label(prefix = 'L'): string {
+    return `${prefix}${this.labelCount++}`;
+  }
+
+  /** Names the next emitted instruction. */
+  place(label: string): void {
+    this.pendingLabels.push(label);
+  }
+
+  private pendingLabels: string[] = [];
+
+  typeOf(e: Expr | { id: NodeId }): Type {
+    return this.sema.types.get(e.id) ?? INT64;
+  }
+
+  /** Materialises a temp's value into a register: its own, or `scratch` when spilled. */
+  reg(t: Temp, scratch: Reg): Reg {
+    if (t.reg !== null) return t.reg;
+    this.emit(load(8, scratch, Reg.FP, t.slot as number));
+    return scratch;
+  }
+
+  /** Writes `src` into the temp's home (register or spill slot). */
+  setTemp(t: Temp, src: Reg): void {
+    if (t.reg !== null) {
+      if (t.reg !== src) this.emit(movReg(t.reg, src));
+    } else {
+      this.emit(store(8, Reg.FP, t.slot as number, src));
+    }
+  }
+
+  tempFromReg(src: Reg): Temp {
+    const t = this.frame.newTemp();
+    this.setTemp(t, src);
+    return t;
+  }
+
+  tempConst(v: bigint): Temp {
+    const t = this.frame.newTemp();
+    if (t.reg !== null) this.emit(loadConst(t.reg, v));
+    else {
+      this.emit(loadConst(Reg.R0, v));
+      this.setTemp(t, Reg.R0);
+    }
+    return t;
+  }
+
+  free(t: Temp): void {
+    this.frame.free(t);
+  }
+
+  /** Puts the address of `loc` in `reg`. */
+  addr(loc: MemLoc, reg: Reg, extra = 0): void {
+    if (loc.base === 'stack') {
+      this.emit(movReg(reg, Reg.FP), alu64Imm(AluOp.ADD, reg, loc.off + extra));
+    } else {
+      this.emit(load(8, reg, Reg.FP, this.heapPointerSlot()));
+      if (loc.off + extra !== 0) this.emit(alu64Imm(AluOp.ADD, reg, loc.off + extra));
+    }
+  }
+
+  private heapPointerSlot(): number {
+    if (this.heapSlot === null) this.heapSlot = this.frame.allocStack(8);
+    return this.heapSlot;
+  }
+
+  allocMem(size: number): MemLoc {
+    if (size <= 256) {
+      const saved = this.frame.stackUsed;
+      try {
+        const loc = this.frame.allocMem(size);
+        return loc;
+      } catch {
+        this.frame.stackUsed = saved;
+      }
+    }
+    const off = Math.ceil(this.frame.heapUsed / 8) * 8;
+    this.frame.heapUsed = off + Math.ceil(size / 8) * 8;
+    return { base: 'heap', off };
+  }
+
+  /** Stores `size` bytes of zeros at loc (8 bytes at a time; sizes are multiples of 8 in our layouts). */
+  zero(loc: MemLoc, size: number): void {
+    const words = Math.ceil(size / 8);
+    if (loc.base === 'stack') {
+      for (let i = 0; i < words; i++) this.emit(storeImm(8, Reg.FP, loc.off + i * 8, 0));
+      return;
+    }
+    this.addr(loc, Reg.R1);
+    for (let i = 0; i < words; i++) this.emit(storeImm(8, Reg.R1, i * 8, 0));
+  }
+
+  /** Stores a register into memory at loc+off. */
+  storeReg(size: Size, loc: MemLoc, off: number, src: Reg, scratchAddr: Reg = Reg.R1): void {
+    if (loc.base === 'stack') this.emit(store(size, Reg.FP, loc.off + off, src));
+    else {
+      this.addr(loc, scratchAddr);
+      this.emit(store(size, scratchAddr, off, src));
+    }
+  }
+
+  loadReg(size: Size, dst: Reg, loc: MemLoc, off: number): void {
+    if (loc.base === 'stack') this.emit(load(size, dst, Reg.FP, loc.off + off));
+    else {
+      this.addr(loc, dst);
+      this.emit(load(size, dst, dst, off));
+    }
+  }
+
+  /** Copies `size` bytes between two memory locations (whole words, then the tail). */
+  copy(dst: MemLoc, src: MemLoc, size: number): void {
+    this.addr(src, Reg.R1);
+    this.addr(dst, Reg.R2);
+    this.copyPtr(Reg.R2, Reg.R1, size);
+  }
+
+  /** Copies from an address in `srcReg` to one in `dstReg` (verifier-visible memory on both sides). */
+  copyPtr(dstReg: Reg, srcReg: Reg, size: number): void {
+    let i = 0;
+    for (; i + 8 <= size; i += 8) this.emit(load(8, Reg.R3, srcReg, i), store(8, dstReg, i, Reg.R3));
+    for (const s of [4, 2, 1] as const) {
+      if (i + s <= size) {
+        this.emit(load(s, Reg.R3, srcReg, i), store(s, dstReg, i, Reg.R3));
+        i += s;
+      }
+    }
+  }
+
+  /**
+   * Calls a helper: arguments go into r1-r5 just before the call (temps live in r7-r9 or on
+   * the stack, so nothing is clobbered on the way). The result (r0) is returned as a new temp
+   * unless `discard`.
+   */
+  callHelper(name: keyof typeof HELPER, args: HelperArg[], discard = false): Temp | null {
+    args.forEach((a, i) => {
+      const r = (i + 1) as Reg;
+      switch (a.kind) {
+        case 'imm':
+          this.emit(loadConst(r, a.value));
+          break;
+        case 'temp': {
+          const src = this.reg(a.temp, r);
+          if (src !== r) this.emit(movReg(r, src));
+          break;
+        }
+        case 'addr':
+          this.addr(a.loc, r);
+          break;
+        case 'map':
+          this.emit(ldMapFd(r, a.name));
+          break;
+        case 'ctx':
+          this.emit(movReg(r, Reg.R6));
+          break;
+        default:
+          unreachable(a);
+      }
+    });
+    this.emit(call(HELPER[name]));
+    if (discard) return null;
+    return this.tempFromReg(Reg.R0);
+  }
+
+  // ------------------------------------------------------------------ program structure
+
+  /** Emits a whole probe body; returns the final instruction list with prologue. */
+  program(predicate: Expr | null, body: Block): Insn[] {
+    if (predicate) this.cond(predicate, this.exitLabel);
+    this.block(body);
+    this.place(this.exitLabel);
+    this.emit(movImm(Reg.R0, 0), exit());
+    const prologue: Insn[] = [movReg(Reg.R6, Reg.R1)];
+    if (this.heapSlot !== null || this.frame.heapUsed > 0) {
+      const slot = this.heapPointerSlot();
+      const key = this.zeroKey();
+      this.resources.heapSize = Math.max(this.resources.heapSize, this.frame.heapUsed);
+      prologue.push(
+        storeImm(4, Reg.FP, key, 0),
+        ldMapFd(Reg.R1, HEAP_MAP),
+        movReg(Reg.R2, Reg.FP),
+        alu64Imm(AluOp.ADD, Reg.R2, key),
+        call(HELPER.map_lookup_elem),
+        jmpImm(JmpOp.JEQ, Reg.R0, 0, this.exitLabel),
+        store(8, Reg.FP, slot, Reg.R0),
+      );
+    }
+    return [...prologue, ...this.insns];
+  }
+
+  private zeroKey(): number {
+    if (this.zeroKeySlot === null) this.zeroKeySlot = this.frame.allocStack(8);
+    return this.zeroKeySlot;
+  }
+
+  /** Increments slot `index` of the per-CPU error-counter array (ring buffer full, map full). */
+  countError(index: number): void {
+    const key = this.zeroKey();
+    this.emit(
+      storeImm(4, Reg.FP, key, index),
+      ldMapFd(Reg.R1, ERRORS_MAP),
+      movReg(Reg.R2, Reg.FP),
+      alu64Imm(AluOp.ADD, Reg.R2, key),
+      call(HELPER.map_lookup_elem),
+    );
+    const skip = this.label();
+    this.emit(jmpImm(JmpOp.JEQ, Reg.R0, 0, skip), load(8, Reg.R1, Reg.R0, 0), alu64Imm(AluOp.ADD, Reg.R1, 1), store(8, Reg.R0, 0, Reg.R1));
+    this.place(skip);
+  }
+
+  /** Sends `size` bytes at loc as one ring buffer record, counting it when the ring is full. */
+  output(loc: MemLoc, size: number): void {
+    this.callHelper('ringbuf_output', [{ kind: 'map', name: RINGBUF_MAP }, { kind: 'addr', loc }, { kind: 'imm', value: BigInt(size) }, { kind: 'imm', value: 0n }], true);
+    const ok = this.label();
+    this.emit(jmpImm(JmpOp.JEQ, Reg.R0, 0, ok));
+    this.countError(0);
+    this.place(ok);
+  }
+
+  /** Ends the probe now (exit(), return). */
+  returnNow(): void {
+    this.emit(ja(this.exitLabel));
+  }
+
+  // ------------------------------------------------------------------ statements
+
+  block(b: Block): void {
+    for (const s of b.stmts) this.stmt(s);
+  }
+
+  stmt(s: Stmt): void {
+    switch (s.kind) {
+      case 'ExprStmt':
+        this.effect(s.expr);
+        return;
+      case 'AssignStmt':
+        this.assign(s.target, s.op, s.value);
+        return;
+      case 'VarDeclStmt': {
+        const sym = this.sema.vars.get(s.variable.id);
+        if (!sym) return;
+        const loc = this.varLoc(sym);
+        if (s.value) this.storeInto(loc, sym.type ?? INT64, s.value);
+        else this.zero(loc, sizeOf(sym.type ?? INT64));
+        return;
+      }
+      case 'IfStmt': {
+        const elseL = this.label();
+        const end = this.label();
+        this.cond(s.cond, elseL);
+        this.block(s.then);
+        if (s.else) {
+          this.emit(ja(end));
+          this.place(elseL);
+          if (s.else.kind === 'IfStmt') this.stmt(s.else);
+          else this.block(s.else);
+          this.place(end);
+        } else {
+          this.place(elseL);
+        }
+        return;
+      }
+      case 'WhileStmt': {
+        const top = this.label();
+        const end = this.label();
+        this.place(top);
+        this.cond(s.cond, end);
+        this.loops.push({ brk: end, cont: top });
+        this.block(s.body);
+        this.loops.pop();
+        this.emit(ja(top));
+        this.place(end);
+        return;
+      }
+      case 'ForRangeStmt': {
+        const sym = this.sema.vars.get(s.variable.id);
+        if (!sym) return;
+        const loc = this.varLoc(sym);
+        const endT = this.scalar(s.end);
+        const endLoc = this.allocMem(8);
+        this.storeReg(8, endLoc, 0, this.reg(endT, Reg.R0));
+        this.free(endT);
+        this.storeInto(loc, INT64, s.start);
+        const top = this.label();
+        const cont = this.label();
+        const end = this.label();
+        this.place(top);
+        this.loadReg(8, Reg.R1, loc, 0);
+        this.loadReg(8, Reg.R2, endLoc, 0);
+        this.emit(jmpReg(JmpOp.JSGE, Reg.R1, Reg.R2, end));
+        this.loops.push({ brk: end, cont });
+        this.block(s.body);
+        this.loops.pop();
+        this.place(cont);
+        this.loadReg(8, Reg.R1, loc, 0);
+        this.emit(alu64Imm(AluOp.ADD, Reg.R1, 1));
+        this.storeReg(8, loc, 0, Reg.R1, Reg.R2);
+        this.emit(ja(top));
+        this.place(end);
+        return;
+      }
+      case 'ForMapStmt':
+        throw new UserError('for loops over maps are not supported yet');
+      case 'UnrollStmt': {
+        const n = Number(this.literal(s.count) ?? 1n);
+        for (let i = 0; i < n; i++) this.block(s.body);
+        return;
+      }
+      case 'JumpStmt': {
+        const l = this.loops[this.loops.length - 1];
+        if (!l) return;
+        this.emit(ja(s.jump === 'break' ? l.brk : l.cont));
+        return;
+      }
+      case 'ReturnStmt':
+        this.returnNow();
+        return;
+      case 'Block':
+        this.block(s);
+        return;
+      default:
+        unreachable(s);
+    }
+  }
+
+  private literal(e: Expr): bigint | null {
+    if (e.kind === 'IntegerLit') return e.value;
+    if (e.kind === 'PositionalParam') {
+      const v = this.sema.positional[e.index - 1];
+      try {
+        return v === undefined ? 0n : BigInt(v);
+      } catch {
+        return null;
+      }
+    }
+    return null;
+  }
+
+  varLoc(sym: VarSymbol): MemLoc {
+    let loc = this.varLocs.get(sym.id);
+    if (!loc) {
+      const t = sym.type ?? INT64;
+      loc = isInteger(t) || t.kind === 'bool' || t.kind === 'pointer' ? { base: 'stack', off: this.frame.allocStack(8) } : this.allocMem(sizeOf(t));
+      this.varLocs.set(sym.id, loc);
+    }
+    return loc;
+  }
+
+  /** Evaluates an expression for its side effects only. */
+  effect(e: Expr): void {
+    if (e.kind === 'Update') {
+      this.update(e.target, e.op, false);
+      return;
+    }
+    const t = this.typeOf(e);
+    if (t.kind === 'void') {
+      if (e.kind === 'Call') this.callBuiltin(e);
+      return;
+    }
+    if (isScalarType(t)) {
+      const r = this.scalar(e);
+      this.free(r);
+    } else {
+      this.mem(e);
+    }
+  }
+
+  private assign(target: Expr, op: string, value: Expr): void {
+    if (target.kind === 'MapRef' || target.kind === 'MapAccess') {
+      if (value.kind === 'Call' && this.sema.aggCalls.has(value.id)) {
+        emitAggregation(this, target, value);
+        return;
+      }
+      if (op !== '=') {
+        const bin = op.slice(0, -1);
+        const cur = emitMapLookupScalar(this, target);
+        const rhs = this.scalar(value);
+        this.binaryInto(cur, rhs, bin, this.typeOf(target), this.typeOf(value));
+        this.free(rhs);
+        emitMapStore(this, target, { kind: 'temp', temp: cur });
+        return;
+      }
+      const t = this.typeOf(target);
+      if (isScalarType(t)) {
+        const v = this.scalar(value);
+        emitMapStore(this, target, { kind: 'temp', temp: v });
+      } else {
+        const loc = this.allocMem(sizeOf(t));
+        this.storeInto(loc, t, value);
+        emitMapStore(this, target, { kind: 'mem', loc });
+      }
+      return;
+    }
+    if (target.kind === 'Variable') {
+      const sym = this.sema.vars.get(target.id);
+      if (!sym) return;
+      const loc = this.varLoc(sym);
+      const t = sym.type ?? INT64;
+      if (op !== '=') {
+        const cur = this.frame.newTemp();
+        this.loadReg(8, Reg.R0, loc, 0);
+        this.setTemp(cur, Reg.R0);
+        const rhs = this.scalar(value);
+        this.binaryInto(cur, rhs, op.slice(0, -1), t, this.typeOf(value));
+        this.free(rhs);
+        this.storeReg(8, loc, 0, this.reg(cur, Reg.R0));
+        this.free(cur);
+        return;
+      }
+      this.storeInto(loc, t, value);
+    }
+  }
+
+  /** Evaluates `e` and stores it at loc with the layout of type `t`. */
+  storeInto(loc: MemLoc, t: Type, e: Expr): void {
+    if (isScalarType(t)) {
+      const v = this.scalar(e);
+      this.storeReg(8, loc, 0, this.reg(v, Reg.R0));
+      this.free(v);
+      return;
+    }
+    const et = this.typeOf(e);
+    if (et.kind === 'string' && t.kind === 'string' && et.size < t.size) {
+      // A shorter string into a wider slot: the tail must read as NULs.
+      this.zero(loc, t.size);
+    }
+    this.mem(e, loc);
+  }
+
+  private update(target: Expr, op: '++' | '--', wantValue: boolean, prefix = false): Temp | null {
+    const delta = op === '++' ? 1 : -1;
+    if (target.kind === 'Variable') {
+      const sym = this.sema.vars.get(target.id);
+      if (!sym) return null;
+      const loc = this.varLoc(sym);
+      this.loadReg(8, Reg.R0, loc, 0);
+      const before = wantValue && !prefix ? this.tempFromReg(Reg.R0) : null;
+      this.emit(alu64Imm(AluOp.ADD, Reg.R0, delta));
+      this.storeReg(8, loc, 0, Reg.R0);
+      if (!wantValue) return null;
+      return before ?? this.tempFromReg(Reg.R0);
+    }
+    if (target.kind === 'MapRef' || target.kind === 'MapAccess') {
+      const cur = emitMapLookupScalar(this, target);
+      const before = wantValue && !prefix ? this.tempFromReg(this.reg(cur, Reg.R0)) : null;
+      const r = this.reg(cur, Reg.R0);
+      this.emit(alu64Imm(AluOp.ADD, r, delta));
+      this.setTemp(cur, r);
+      emitMapStore(this, target, { kind: 'temp', temp: cur }, !wantValue || !prefix);
+      if (!wantValue) return null;
+      return before ?? cur;
+    }
+    return null;
+  }
+
+  // ------------------------------------------------------------------ conditions
+
+  /** Jumps to `falseLabel` when e is false (0); falls through otherwise. */
+  cond(e: Expr, falseLabel: string): void {
+    if (e.kind === 'Binary' && e.op === '&&') {
+      this.cond(e.left, falseLabel);
+      this.cond(e.right, falseLabel);
+      return;
+    }
+    if (e.kind === 'Binary' && e.op === '||') {
+      const ok = this.label();
+      const tryRight = this.label();
+      this.cond(e.left, tryRight);
+      this.emit(ja(ok));
+      this.place(tryRight);
+      this.cond(e.right, falseLabel);
+      this.place(ok);
+      return;
+    }
+    if (e.kind === 'Unary' && e.op === '!') {
+      const ok = this.label();
+      this.cond(e.operand, ok);
+      this.emit(ja(falseLabel));
+      this.place(ok);
+      return;
+    }
+    if (e.kind === 'Binary' && isComparison(e.op) && isScalarType(this.typeOf(e.left)) && isScalarType(this.typeOf(e.right))) {
+      const signed = compareSigned(this.typeOf(e.left), this.typeOf(e.right));
+      const inverse = invertJump(e.op, signed);
+      const rk = this.literal(e.right);
+      const l = this.scalar(e.left);
+      if (rk !== null && rk >= -0x80000000n && rk <= 0x7fffffffn) {
+        const lr = this.reg(l, Reg.R1);
+        this.emit(jmpImm(inverse, lr, Number(rk), falseLabel));
+        this.free(l);
+        return;
+      }
+      const r = this.scalar(e.right);
+      const lr = this.reg(l, Reg.R1);
+      const rr = this.reg(r, Reg.R2);
+      this.emit(jmpReg(inverse, lr, rr, falseLabel));
+      this.free(r);
+      this.free(l);
+      return;
+    }
+    const v = this.scalar(e);
+    const r = this.reg(v, Reg.R1);
+    this.emit(jmpImm(JmpOp.JEQ, r, 0, falseLabel));
+    this.free(v);
+  }
+
+  // ------------------------------------------------------------------ scalar expressions
+
+  /** Evaluates an integer/bool/pointer expression into a temp. */
+  scalar(e: Expr): Temp {
+    switch (e.kind) {
+      case 'IntegerLit':
+        return this.tempConst(e.value);
+      case 'BoolLit':
+        return this.tempConst(e.value ? 1n : 0n);
+      case 'PositionalParam':
+        return this.tempConst(this.literal(e) ?? 0n);
+      case 'PositionalCount':
+        return this.tempConst(BigInt(this.sema.positional.length));
+      case 'Variable': {
+        const sym = this.sema.vars.get(e.id);
+        const t = this.frame.newTemp();
+        if (!sym) {
+          this.setZero(t);
+          return t;
+        }
+        const loc = this.varLoc(sym);
+        const scratch = t.reg ?? Reg.R0;
+        this.loadReg(8, scratch, loc, 0);
+        this.setTemp(t, scratch);
+        return t;
+      }
+      case 'MapRef':
+      case 'MapAccess':
+        return emitMapLookupScalar(this, e);
+      case 'Identifier': {
+        const call: Call = { kind: 'Call', id: e.id, span: e.span, callee: e.name, calleeSpan: e.span, args: [] };
+        return this.operandToTemp(this.callBuiltin(call));
+      }
+      case 'Call':
+        return this.operandToTemp(this.callBuiltin(e));
+      case 'Binary': {
+        if (e.op === '&&' || e.op === '||' || isComparison(e.op)) return this.boolFromCond(e);
+        const l = this.scalar(e.left);
+        const r = this.scalar(e.right);
+        this.binaryInto(l, r, e.op, this.typeOf(e.left), this.typeOf(e.right));
+        this.free(r);
+        return l;
+      }
+      case 'Unary': {
+        if (e.op === '!') return this.boolFromCond(e);
+        if (e.op === '*') return this.deref(e.operand, this.typeOf(e));
+        if (e.op === '&') throw new UserError('the address-of operator is not supported yet');
+        const v = this.scalar(e.operand);
+        const r = this.reg(v, Reg.R0);
+        if (e.op === '-') this.emit(neg64(r));
+        else if (e.op === '~') this.emit(alu64Imm(AluOp.XOR, r, -1));
+        this.setTemp(v, r);
+        return v;
+      }
+      case 'Update': {
+        const t = this.update(e.target, e.op, true, e.prefix);
+        return t ?? this.tempConst(0n);
+      }
+      case 'Ternary': {
+        const out = this.frame.newTemp();
+        const elseL = this.label();
+        const end = this.label();
+        this.cond(e.cond, elseL);
+        const a = this.scalar(e.then);
+        this.setTemp(out, this.reg(a, Reg.R0));
+        this.free(a);
+        this.emit(ja(end));
+        this.place(elseL);
+        const b = this.scalar(e.else);
+        this.setTemp(out, this.reg(b, Reg.R0));
+        this.free(b);
+        this.place(end);
+        return out;
+      }
+      case 'FieldAccess':
+        return this.fieldScalar(e);
+      case 'Cast': {
+        const v = this.scalar(e.expr);
+        const to = this.typeOf(e);
+        if (to.kind === 'int' && to.size < 8) {
+          const r = this.reg(v, Reg.R0);
+          this.extend(r, to.size, to.signed);
+          this.setTemp(v, r);
+        } else if (to.kind === 'bool') {
+          const r = this.reg(v, Reg.R0);
+          const l = this.label();
+          this.emit(jmpImm(JmpOp.JEQ, r, 0, l), movImm(r, 1));
+          this.place(l);
+          this.setTemp(v, r);
+        }
+        return v;
+      }
+      case 'SizeofExpr': {
+        const t = e.arg.kind === 'TypeExpr' ? (this.sema.types.get(e.arg.id) ?? INT64) : this.typeOf(e.arg);
+        return this.tempConst(BigInt(sizeOf(t)));
+      }
+      case 'BlockExpr': {
+        for (const s of e.stmts) this.stmt(s);
+        return this.scalar(e.value);
+      }
+      case 'TupleIndex':
+      case 'IndexExpr':
+      case 'StringLit':
+      case 'TupleExpr':
+      case 'RecordExpr':
+      case 'OffsetofExpr':
+      case 'TypeofExpr': {
+        const t = this.typeOf(e);
+        if (isScalarType(t) && (e.kind === 'TupleIndex' || e.kind === 'IndexExpr')) {
+          const { loc, offset } = this.memberOf(e);
+          const out = this.frame.newTemp();
+          const size = Math.min(8, sizeOf(t)) as Size;
+          this.loadReg(size, Reg.R0, loc, offset);
+          if (t.kind === 'int' && t.size < 8) this.extend(Reg.R0, t.size, t.signed);
+          this.setTemp(out, Reg.R0);
+          return out;
+        }
+        throw new UserError(`${e.kind} is not supported as a scalar value yet`);
+      }
+      default:
+        return unreachable(e);
+    }
+  }
+
+  private setZero(t: Temp): void {
+    if (t.reg !== null) this.emit(movImm(t.reg, 0));
+    else this.emit(storeImm(8, Reg.FP, t.slot as number, 0));
+  }
+
+  operandToTemp(o: Operand): Temp {
+    switch (o.kind) {
+      case 'temp':
+        return o.temp;
+      case 'imm':
+        return this.tempConst(o.value);
+      case 'mem': {
+        const t = this.frame.newTemp();
+        this.loadReg(8, Reg.R0, o.loc, 0);
+        this.setTemp(t, Reg.R0);
+        return t;
+      }
+      default:
+        return unreachable(o);
+    }
+  }
+
+  /** Sign- or zero-extends the low `size` bytes of a register to 64 bits. */
+  extend(r: Reg, size: number, signed: boolean): void {
+    if (size >= 8) return;
+    const shift = 64 - size * 8;
+    this.emit(alu64Imm(AluOp.LSH, r, shift), alu64Imm(signed ? AluOp.ARSH : AluOp.RSH, r, shift));
+  }
+
+  private boolFromCond(e: Expr): Temp {
+    const t = this.frame.newTemp();
+    const f = this.label();
+    const end = this.label();
+    this.cond(e, f);
+    if (t.reg !== null) this.emit(movImm(t.reg, 1));
+    else this.emit(storeImm(8, Reg.FP, t.slot as number, 1));
+    this.emit(ja(end));
+    this.place(f);
+    if (t.reg !== null) this.emit(movImm(t.reg, 0));
+    else this.emit(storeImm(8, Reg.FP, t.slot as number, 0));
+    this.place(end);
+    return t;
+  }
+
+  /** l = l op r, with bpftrace's signedness rules for division, modulo and shifts. */
+  binaryInto(l: Temp, r: Temp, op: string, lt: Type, rt: Type): void {
+    const a = this.reg(l, Reg.R1);
+    const b = this.reg(r, Reg.R2);
+    const signed = (lt.kind === 'int' && lt.signed) || (rt.kind === 'int' && rt.signed);
+    switch (op) {
+      case '+':
+        this.emit(alu64Reg(AluOp.ADD, a, b));
+        break;
+      case '-':
+        this.emit(alu64Reg(AluOp.SUB, a, b));
+        break;
+      case '*':
+        this.emit(alu64Reg(AluOp.MUL, a, b));
+        break;
+      case '&':
+        this.emit(alu64Reg(AluOp.AND, a, b));
+        break;
+      case '|':
+        this.emit(alu64Reg(AluOp.OR, a, b));
+        break;
+      case '^':
+        this.emit(alu64Reg(AluOp.XOR, a, b));
+        break;
+      case '<<':
+        this.emit(alu64Reg(AluOp.LSH, a, b));
+        break;
+      case '>>':
+        this.emit(alu64Reg(lt.kind === 'int' && lt.signed ? AluOp.ARSH : AluOp.RSH, a, b));
+        break;
+      case '/':
+      case '%':
+        if (signed) this.signedDivMod(a, b, op);
+        else this.emit(alu64Reg(op === '/' ? AluOp.DIV : AluOp.MOD, a, b));
+        break;
+      default:
+        throw new UserError(`operator ${op} is not supported here`);
+    }
+    this.setTemp(l, a);
+  }
+
+  /**
+   * Signed division and modulo from the unsigned instructions (portable to kernels without
+   * ISA v4's sdiv): divide magnitudes, then fix the sign (C semantics: truncate toward zero,
+   * remainder takes the dividend's sign). Division by zero gives 0 as in BPF.
+   */
+  private signedDivMod(a: Reg, b: Reg, op: '/' | '%'): void {
+    // r3 = a (dividend copy), r4 = b (divisor copy) to know the signs afterwards.
+    this.emit(movReg(Reg.R3, a), movReg(Reg.R4, b));
+    const aPos = this.label();
+    this.emit(jmpImm(JmpOp.JSGE, a, 0, aPos), neg64(a));
+    this.place(aPos);
+    const bPos = this.label();
+    this.emit(jmpImm(JmpOp.JSGE, b, 0, bPos), neg64(b));
+    this.place(bPos);
+    this.emit(alu64Reg(op === '/' ? AluOp.DIV : AluOp.MOD, a, b));
+    const done = this.label();
+    if (op === '/') {
+      this.emit(alu64Reg(AluOp.XOR, Reg.R3, Reg.R4), jmpImm(JmpOp.JSGE, Reg.R3, 0, done), neg64(a));
+    } else {
+      this.emit(jmpImm(JmpOp.JSGE, Reg.R3, 0, done), neg64(a));
+    }
+    this.place(done);
+  }
+
+  private deref(ptrExpr: Expr, t: Type): Temp {
+    const p = this.scalar(ptrExpr);
+    const slot = this.allocMem(8);
+    const size = (t.kind === 'int' ? t.size : 8) as Size;
+    this.callHelper('probe_read_kernel', [{ kind: 'addr', loc: slot }, { kind: 'imm', value: BigInt(size) }, { kind: 'temp', temp: p }], true);
+    this.free(p);
+    const out = this.frame.newTemp();
+    this.loadReg(size, Reg.R0, slot, 0);
+    if (t.kind === 'int') this.extend(Reg.R0, t.size, t.signed);
+    this.setTemp(out, Reg.R0);
+    return out;
+  }
+
+  /** args.field for probes whose context holds typed fields at fixed offsets. */
+  private fieldScalar(e: Extract<Expr, { kind: 'FieldAccess' }>): Temp {
+    const f = this.argField(e);
+    const t = this.typeOf(e);
+    if (f) {
+      const out = this.frame.newTemp();
+      const size = (f.type.kind === 'int' ? f.type.size : 8) as Size;
+      const r = out.reg ?? Reg.R0;
+      this.emit(load(size, r, Reg.R6, f.offset));
+      if (f.type.kind === 'int') this.extend(r, f.type.size, f.type.signed);
+      this.setTemp(out, r);
+      return out;
+    }
+    if (isScalarType(t)) {
+      const { loc, offset } = this.memberOf(e);
+      const out = this.frame.newTemp();
+      this.loadReg(8, Reg.R0, loc, offset);
+      this.setTemp(out, Reg.R0);
+      return out;
+    }
+    throw new UserError(`field access .${e.field} is not supported here yet`);
+  }
+
+  argField(e: Expr): ArgField | null {
+    if (e.kind !== 'FieldAccess' || e.base.kind !== 'Identifier' || e.base.name !== 'args') return null;
+    return this.context.args?.find((a) => a.name === e.field) ?? null;
+  }
+
+  /** Location of a tuple element / record field evaluated into memory. */
+  private memberOf(e: Expr): { loc: MemLoc; offset: number } {
+    if (e.kind === 'TupleIndex') {
+      const bt = this.typeOf(e.base);
+      const loc = this.mem(e.base);
+      if (bt.kind !== 'tuple') throw new UserError('not a tuple');
+      return { loc, offset: tupleLayout(bt.elems).offsets[e.index] ?? 0 };
+    }
+    if (e.kind === 'FieldAccess') {
+      const bt = this.typeOf(e.base);
+      const loc = this.mem(e.base);
+      if (bt.kind !== 'record') throw new UserError('not a record');
+      const i = bt.fields.findIndex((f) => f.name === e.field);
+      return { loc, offset: tupleLayout(bt.fields.map((f) => f.type)).offsets[i] ?? 0 };
+    }
+    throw new UserError(`${e.kind} is not supported yet`);
+  }
+
+  // ------------------------------------------------------------------ aggregate expressions
+
+  /** Evaluates an aggregate (string, tuple, record...) into memory; into `dst` when given. */
+  mem(e: Expr, dst?: MemLoc): MemLoc {
+    const t = this.typeOf(e);
+    const size = sizeOf(t);
+    const out = (): MemLoc => dst ?? this.allocMem(size);
+    switch (e.kind) {
+      case 'StringLit': {
+        const loc = out();
+        const bytes = Buffer.from(e.value, 'latin1');
+        const padded = Math.ceil((bytes.length + 1) / 8) * 8;
+        const buf = Buffer.alloc(Math.max(padded, 8));
+        bytes.copy(buf);
+        const words = Math.ceil(size / 8);
+        for (let i = 0; i < words && i * 8 < buf.length; i++) {
+          const lo = buf.readInt32LE(i * 8);
+          const hi = buf.readInt32LE(i * 8 + 4);
+          if (loc.base === 'stack') {
+            this.emit(storeImm(4, Reg.FP, loc.off + i * 8, lo), storeImm(4, Reg.FP, loc.off + i * 8 + 4, hi));
+          } else {
+            this.addr(loc, Reg.R1);
+            this.emit(storeImm(4, Reg.R1, i * 8, lo), storeImm(4, Reg.R1, i * 8 + 4, hi));
+          }
+        }
+        return loc;
+      }
+      case 'PositionalParam': {
+        const v = this.sema.positional[e.index - 1] ?? '';
+        return this.mem({ kind: 'StringLit', id: e.id, span: e.span, value: v }, dst);
+      }
+      case 'Variable': {
+        const sym = this.sema.vars.get(e.id);
+        if (!sym) return out();
+        const src = this.varLoc(sym);
+        if (!dst) return src;
+        this.copy(dst, src, Math.min(size, sizeOf(sym.type ?? t)));
+        return dst;
+      }
+      case 'MapRef':
+      case 'MapAccess': {
+        const loc = out();
+        emitMapLookupInto(this, e, loc, size);
+        return loc;
+      }
+      case 'Identifier':
+      case 'Call': {
+        const call: Call = e.kind === 'Call' ? e : { kind: 'Call', id: e.id, span: e.span, callee: e.name, calleeSpan: e.span, args: [] };
+        const b = lookupBuiltin(call.callee);
+        if (!b) throw new UserError(`unknown builtin ${call.callee}`);
+        this.memDest = dst ?? null;
+        const o = b.emit(call, this);
+        this.memDest = null;
+        if (o.kind !== 'mem') throw new UserError(`${call.callee} did not produce a value in memory`);
+        if (dst && (o.loc.base !== dst.base || o.loc.off !== dst.off)) this.copy(dst, o.loc, size);
+        return dst ?? o.loc;
+      }
+      case 'TupleExpr':
+      case 'RecordExpr': {
+        const loc = out();
+        const elems = e.kind === 'TupleExpr' ? e.elems : e.fields.map((f) => f.value);
+        const types = t.kind === 'tuple' ? t.elems : t.kind === 'record' ? t.fields.map((f) => f.type) : [];
+        const lay = tupleLayout(types);
+        if (lay.size > types.reduce((s, x) => s + sizeOf(x), 0)) this.zero(loc, lay.size);
+        elems.forEach((x, i) => {
+          const et = types[i] as Type;
+          const sub: MemLoc = { base: loc.base, off: loc.off + (lay.offsets[i] ?? 0) };
+          this.storeInto(sub, et, x);
+        });
+        return loc;
+      }
+      case 'Ternary': {
+        const loc = out();
+        const elseL = this.label();
+        const end = this.label();
+        this.cond(e.cond, elseL);
+        this.storeInto(loc, t, e.then);
+        this.emit(ja(end));
+        this.place(elseL);
+        this.storeInto(loc, t, e.else);
+        this.place(end);
+        return loc;
+      }
+      case 'FieldAccess': {
+        const f = this.argField(e);
+        if (f && t.kind === 'string') {
+          const loc = out();
+          // Tracepoint strings: __data_loc (u32: len << 16 | offset) or an inline char array.
+          if (f.dataLoc) {
+            this.emit(load(4, Reg.R3, Reg.R6, f.offset), alu64Imm(AluOp.AND, Reg.R3, 0xffff), alu64Reg(AluOp.ADD, Reg.R3, Reg.R6));
+            const tmp = this.tempFromReg(Reg.R3);
+            this.callHelper('probe_read_kernel_str', [{ kind: 'addr', loc }, { kind: 'imm', value: BigInt(t.size) }, { kind: 'temp', temp: tmp }], true);
+            this.free(tmp);
+          } else {
+            this.emit(movReg(Reg.R3, Reg.R6), alu64Imm(AluOp.ADD, Reg.R3, f.offset));
+            const tmp = this.tempFromReg(Reg.R3);
+            this.callHelper('probe_read_kernel_str', [{ kind: 'addr', loc }, { kind: 'imm', value: BigInt(t.size) }, { kind: 'temp', temp: tmp }], true);
+            this.free(tmp);
+          }
+          return loc;
+        }
+        const { loc, offset } = this.memberOf(e);
+        const src: MemLoc = { base: loc.base, off: loc.off + offset };
+        if (!dst) return src;
+        this.copy(dst, src, size);
+        return dst;
+      }
+      case 'TupleIndex': {
+        const { loc, offset } = this.memberOf(e);
+        const src: MemLoc = { base: loc.base, off: loc.off + offset };
+        if (!dst) return src;
+        this.copy(dst, src, size);
+        return dst;
+      }
+      case 'BlockExpr':
+        for (const s of e.stmts) this.stmt(s);
+        return this.mem(e.value, dst);
+      default: {
+        if (isScalarType(t)) {
+          const v = this.scalar(e);
+          const loc = out();
+          this.storeReg(8, loc, 0, this.reg(v, Reg.R0));
+          this.free(v);
+          return loc;
+        }
+        throw new UserError(`${e.kind} values of type ${t.kind} are not supported yet`);
+      }
+    }
+  }
+
+  /** Destination a builtin producing memory should write into, when the caller has one. */
+  memDest: MemLoc | null = null;
+
+  callBuiltin(c: Call): Operand {
+    const b = lookupBuiltin(c.callee);
+    if (!b) throw new UserError(`Unknown function: ${c.callee}`);
+    return b.emit(c, this);
+  }
+
+  deleteFromMap(target: Expr, keys: Expr[]): void {
+    emitMapDelete(this, target, keys);
+  }
+}
+
+export function isScalarType(t: Type): boolean {
+  return t.kind === 'int' || t.kind === 'bool' || t.kind === 'pointer' || t.kind === 'symbolic' || t.kind === 'stack' || t.kind === 'void' || t.kind === 'strftime';
+}
+
+function isComparison(op: string): boolean {
+  return op === '==' || op === '!=' || op === '<' || op === '<=' || op === '>' || op === '>=';
+}
+
+function compareSigned(a: Type, b: Type): boolean {
+  const au = a.kind === 'int' && !a.signed;
+  const bu = b.kind === 'int' && !b.signed;
+  return !(au || bu);
+}
+
+/** The jump taken when the comparison is false. */
+function invertJump(op: string, signed: boolean): JmpOp {
+  switch (op) {
+    case '==':
+      return JmpOp.JNE;
+    case '!=':
+      return JmpOp.JEQ;
+    case '<':
+      return signed ? JmpOp.JSGE : JmpOp.JGE;
+    case '<=':
+      return signed ? JmpOp.JSGT : JmpOp.JGT;
+    case '>':
+      return signed ? JmpOp.JSLE : JmpOp.JLE;
+    case '>=':
+      return signed ? JmpOp.JSLT : JmpOp.JLT;
+    default:
+      throw new UserError(`not a comparison: ${op}`);
+  }
+}

@@ -1,0 +1,270 @@
+// Map access code: building keys in place, lookups with a zero default, stores that count a
+// full map instead of dropping silently, and the aggregations (per-CPU, updated in place
+// without atomics since a per-CPU slot has one writer).
+
+import { AluOp, JmpOp, Reg, alu64Imm, alu64Reg, ja, jmpImm, jmpReg, load, movImm, store, storeImm } from '../bpf/insn.ts';
+import type { Call, Expr } from '../lang/ast.ts';
+import { UserError } from '../lang/diagnostics.ts';
+import type { MapResource } from './resources.ts';
+import { ERR_MAP_FULL_BASE } from '../runtime/events.ts';
+import { type Type, sizeOf, tupleLayout } from '../sema/types.ts';
+import type { Emitter, Operand } from './emitter.ts';
+import type { MemLoc, Temp } from './frame.ts';
+
+type MapExpr = Extract<Expr, { kind: 'MapRef' | 'MapAccess' }>;
+
+function mapName(e: MapExpr): string {
+  return e.kind === 'MapRef' ? e.name : e.map.name;
+}
+
+export function mapResource(em: Emitter, name: string): MapResource {
+  const m = em.resources.mapsByName.get(name);
+  if (!m) throw new UserError(`internal: no resource for map @${name}`);
+  return m;
+}
+
+/** Writes the key of `e` into fresh (zeroed) memory; hist maps leave room for the bucket. */
+export function buildKey(em: Emitter, res: MapResource, keys: Expr[]): MemLoc {
+  const loc = em.allocMem(res.keySize);
+  em.zero(loc, res.keySize);
+  const userKey = res.info.key;
+  if (!userKey || keys.length === 0) return loc;
+  if (keys.length === 1) {
+    em.storeInto(loc, userKey, keys[0] as Expr);
+    return loc;
+  }
+  const types = userKey.kind === 'tuple' ? userKey.elems : [];
+  const lay = tupleLayout(types);
+  keys.forEach((k, i) => {
+    em.storeInto({ base: loc.base, off: loc.off + (lay.offsets[i] ?? 0) }, types[i] as Type, k);
+  });
+  return loc;
+}
+
+function keysOf(e: MapExpr): Expr[] {
+  return e.kind === 'MapAccess' ? e.keys : [];
+}
+
+/** Looks the key up; leaves the value pointer (or 0) in r0. */
+function lookup(em: Emitter, res: MapResource, key: MemLoc): void {
+  em.callHelper('map_lookup_elem', [{ kind: 'map', name: res.spec.name }, { kind: 'addr', loc: key }], true);
+}
+
+/** Reads an integer map value; a missing key reads as 0. */
+export function emitMapLookupScalar(em: Emitter, e: MapExpr): Temp {
+  const res = mapResource(em, mapName(e));
+  const key = buildKey(em, res, keysOf(e));
+  lookup(em, res, key);
+  const out = em.frame.newTemp();
+  const r = out.reg ?? Reg.R1;
+  const miss = em.label();
+  const done = em.label();
+  em.emit(jmpImm(JmpOp.JEQ, Reg.R0, 0, miss));
+  const v = res.info.value;
+  if (v?.kind === 'agg' && res.perCpu) {
+    // Reading an aggregation inside a probe sees this CPU's share, as in bpftrace.
+    em.emit(load(8, r, Reg.R0, 0));
+    if (v.agg === 'avg') {
+      em.emit(load(8, Reg.R2, Reg.R0, 8));
+      const nz = em.label();
+      em.emit(jmpImm(JmpOp.JNE, Reg.R2, 0, nz), movImm(Reg.R2, 1));
+      em.place(nz);
+      em.emit(alu64Reg(AluOp.DIV, r, Reg.R2));
+    }
+  } else {
+    em.emit(load(8, r, Reg.R0, 0));
+  }
+  em.emit(ja(done));
+  em.place(miss);
+  em.emit(movImm(r, 0));
+  em.place(done);
+  em.setTemp(out, r);
+  return out;
+}
+
+/** Copies a map value (string, tuple...) into loc; a missing key gives zeros. */
+export function emitMapLookupInto(em: Emitter, e: MapExpr, loc: MemLoc, size: number): void {
+  const res = mapResource(em, mapName(e));
+  const key = buildKey(em, res, keysOf(e));
+  lookup(em, res, key);
+  const miss = em.label();
+  const done = em.label();
+  em.emit(jmpImm(JmpOp.JEQ, Reg.R0, 0, miss));
+  em.emit(alu64Reg(AluOp.MOV, Reg.R1, Reg.R0));
+  em.addr(loc, Reg.R2);
+  em.copyPtr(Reg.R2, Reg.R1, Math.min(size, res.spec.valueSize));
+  em.emit(ja(done));
+  em.place(miss);
+  em.zero(loc, size);
+  em.place(done);
+}
+
+/** `@m[k] = v`: update, counting a full map. */
+export function emitMapStore(em: Emitter, e: MapExpr, value: Operand, freeValue = true): void {
+  const res = mapResource(em, mapName(e));
+  const key = buildKey(em, res, keysOf(e));
+  let vloc: MemLoc;
+  if (value.kind === 'mem') vloc = value.loc;
+  else {
+    vloc = em.allocMem(8);
+    if (value.kind === 'temp') {
+      em.storeReg(8, vloc, 0, em.reg(value.temp, Reg.R0));
+      if (freeValue) em.free(value.temp);
+    } else {
+      em.emit(storeImm(8, Reg.FP, (vloc as { off: number }).off, Number(value.value)));
+    }
+  }
+  update(em, res, key, vloc);
+}
+
+function update(em: Emitter, res: MapResource, key: MemLoc, value: MemLoc): void {
+  em.callHelper('map_update_elem', [{ kind: 'map', name: res.spec.name }, { kind: 'addr', loc: key }, { kind: 'addr', loc: value }, { kind: 'imm', value: 0n }], true);
+  const ok = em.label();
+  em.emit(jmpImm(JmpOp.JEQ, Reg.R0, 0, ok));
+  em.countError(ERR_MAP_FULL_BASE + res.index);
+  em.place(ok);
+}
+
+export function emitMapDelete(em: Emitter, target: Expr, keys: Expr[]): void {
+  if (target.kind !== 'MapRef') throw new UserError('delete() expects a map');
+  const res = mapResource(em, target.name);
+  const key = buildKey(em, res, keys);
+  em.callHelper('map_delete_elem', [{ kind: 'map', name: res.spec.name }, { kind: 'addr', loc: key }], true);
+}
+
+/**
+ * `@m[k] = agg(x)`. The value slot is looked up; when missing it is created with the first
+ * sample, otherwise updated in place.
+ */
+export function emitAggregation(em: Emitter, target: MapExpr, c: Call): void {
+  const res = mapResource(em, mapName(target));
+  const v = res.info.value;
+  if (!v || v.kind !== 'agg') throw new UserError(`internal: @${res.info.name} is not an aggregation`);
+  const arg = c.args[0] ? em.scalar(c.args[0]) : null;
+  const key = buildKey(em, res, keysOf(target));
+  const userKeySize = res.info.key ? Math.ceil(sizeOf(res.info.key) / 8) * 8 : 0;
+  if (v.agg === 'hist' || v.agg === 'lhist') {
+    const idx = v.agg === 'hist' ? histIndex(em, arg as Temp) : lhistIndex(em, arg as Temp, v.lhist as { min: bigint; max: bigint; step: bigint });
+    em.storeReg(8, key, userKeySize, idx, Reg.R2);
+  }
+  lookup(em, res, key);
+  const miss = em.label();
+  const done = em.label();
+  em.emit(jmpImm(JmpOp.JEQ, Reg.R0, 0, miss));
+  // Present: update in place.
+  const a = arg ? em.reg(arg, Reg.R2) : Reg.R2;
+  switch (v.agg) {
+    case 'count':
+    case 'hist':
+    case 'lhist':
+      em.emit(load(8, Reg.R1, Reg.R0, 0), alu64Imm(AluOp.ADD, Reg.R1, 1), store(8, Reg.R0, 0, Reg.R1));
+      break;
+    case 'sum':
+      em.emit(load(8, Reg.R1, Reg.R0, 0), alu64Reg(AluOp.ADD, Reg.R1, a), store(8, Reg.R0, 0, Reg.R1));
+      break;
+    case 'avg':
+    case 'stats':
+      em.emit(
+        load(8, Reg.R1, Reg.R0, 0),
+        alu64Reg(AluOp.ADD, Reg.R1, a),
+        store(8, Reg.R0, 0, Reg.R1),
+        load(8, Reg.R1, Reg.R0, 8),
+        alu64Imm(AluOp.ADD, Reg.R1, 1),
+        store(8, Reg.R0, 8, Reg.R1),
+      );
+      break;
+    case 'min':
+    case 'max': {
+      const set = em.label();
+      const skip = em.label();
+      em.emit(load(8, Reg.R1, Reg.R0, 8), jmpImm(JmpOp.JEQ, Reg.R1, 0, set), load(8, Reg.R1, Reg.R0, 0));
+      const better = v.agg === 'min' ? (v.signed ? JmpOp.JSGE : JmpOp.JGE) : v.signed ? JmpOp.JSLE : JmpOp.JLE;
+      // Keep the old value when the new one is not better.
+      em.emit(jmpReg(better, a, Reg.R1, skip));
+      em.place(set);
+      em.emit(store(8, Reg.R0, 0, a), storeImm(8, Reg.R0, 8, 1));
+      em.place(skip);
+      break;
+    }
+  }
+  em.emit(ja(done));
+  // Missing: create with the first sample.
+  em.place(miss);
+  const vsize = res.spec.valueSize;
+  const init = em.allocMem(vsize);
+  const a2 = arg ? em.reg(arg, Reg.R2) : Reg.R2;
+  switch (v.agg) {
+    case 'count':
+    case 'hist':
+    case 'lhist':
+      em.emit(movImm(Reg.R1, 1));
+      em.storeReg(8, init, 0, Reg.R1, Reg.R3);
+      break;
+    case 'sum':
+      em.storeReg(8, init, 0, a2, Reg.R3);
+      break;
+    case 'avg':
+    case 'stats':
+    case 'min':
+    case 'max':
+      em.storeReg(8, init, 0, a2, Reg.R3);
+      em.emit(movImm(Reg.R1, 1));
+      em.storeReg(8, init, 8, Reg.R1, Reg.R3);
+      break;
+  }
+  update(em, res, key, init);
+  em.place(done);
+  if (arg) em.free(arg);
+}
+
+/**
+ * log2 bucket as bpftrace numbers them: 0 for negatives, 1 for zero, floor(log2(v)) + 2 above.
+ * Computed with a branch-free binary search over shifts. Result in r2 (returned).
+ */
+function histIndex(em: Emitter, v: Temp): Reg {
+  const src = em.reg(v, Reg.R1);
+  em.emit(alu64Reg(AluOp.MOV, Reg.R1, src));
+  const neg = em.label();
+  const zero = em.label();
+  const done = em.label();
+  em.emit(jmpImm(JmpOp.JSLT, Reg.R1, 0, neg), jmpImm(JmpOp.JEQ, Reg.R1, 0, zero), movImm(Reg.R2, 2));
+  for (const shift of [32, 16, 8, 4, 2, 1]) {
+    const skip = em.label();
+    // if (v >= 1 << shift) { v >>= shift; idx += shift }
+    em.emit(movImm(Reg.R3, 1), alu64Imm(AluOp.LSH, Reg.R3, shift), jmpReg(JmpOp.JLT, Reg.R1, Reg.R3, skip));
+    em.emit(alu64Imm(AluOp.RSH, Reg.R1, shift), alu64Imm(AluOp.ADD, Reg.R2, shift));
+    em.place(skip);
+  }
+  em.emit(ja(done));
+  em.place(neg);
+  em.emit(movImm(Reg.R2, 0), ja(done));
+  em.place(zero);
+  em.emit(movImm(Reg.R2, 1));
+  em.place(done);
+  return Reg.R2;
+}
+
+/** lhist bucket: 0 below min, (v - min) / step + 1 inside, the last one at or above max. */
+function lhistIndex(em: Emitter, v: Temp, p: { min: bigint; max: bigint; step: bigint }): Reg {
+  const src = em.reg(v, Reg.R1);
+  em.emit(alu64Reg(AluOp.MOV, Reg.R1, src));
+  const below = em.label();
+  const above = em.label();
+  const done = em.label();
+  const last = (p.max - p.min) / p.step + 1n;
+  em.emit(
+    jmpImm(JmpOp.JSLT, Reg.R1, Number(p.min), below),
+    jmpImm(JmpOp.JSGE, Reg.R1, Number(p.max), above),
+    alu64Reg(AluOp.MOV, Reg.R2, Reg.R1),
+    alu64Imm(AluOp.SUB, Reg.R2, Number(p.min)),
+    alu64Imm(AluOp.DIV, Reg.R2, Number(p.step)),
+    alu64Imm(AluOp.ADD, Reg.R2, 1),
+    ja(done),
+  );
+  em.place(below);
+  em.emit(movImm(Reg.R2, 0), ja(done));
+  em.place(above);
+  em.emit(movImm(Reg.R2, Number(last)));
+  em.place(done);
+  return Reg.R2;
+}

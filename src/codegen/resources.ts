@@ -1,0 +1,62 @@
+// Everything the runtime needs besides bytecode: the maps with their key/value layouts, the
+// printf-like formats with their argument layouts, and the ids carried in events.
+
+import type { MapSpec } from '../bpf/map.ts';
+import type { Span } from '../lang/ast.ts';
+import type { MapInfo } from '../sema/maps.ts';
+import type { Type } from '../sema/types.ts';
+
+export interface FormatArg {
+  type: Type;
+  offset: number;
+}
+
+export interface FormatResource {
+  id: number;
+  /** printf, errorf, warnf, system, cat, time (the latter with a strftime format). */
+  kind: 'printf' | 'errorf' | 'warnf' | 'system' | 'cat' | 'time' | 'print' | 'join';
+  format: string;
+  args: FormatArg[];
+  /** Total record size including the header. */
+  size: number;
+  span: Span;
+  /** For join: the delimiter; for print(value): unused. */
+  extra?: string;
+}
+
+export interface MapResource {
+  /** Index used in events and error counters. */
+  index: number;
+  info: MapInfo;
+  spec: MapSpec;
+  /** Key layout as stored (hist/lhist maps append a u64 bucket to the user key). */
+  keyType: Type | null;
+  keySize: number;
+  /** Whether values are per-CPU and need merging. */
+  perCpu: boolean;
+}
+
+export interface Resources {
+  formats: FormatResource[];
+  maps: MapResource[];
+  mapsByName: Map<string, MapResource>;
+  /** Internal maps (ring buffer, scratch heap, error counters). */
+  internalMaps: MapSpec[];
+  heapSize: number;
+  /** Kernel/user stack-trace maps, when stacks are used. */
+  stackMaps: string[];
+}
+
+export function newResources(): Resources {
+  return { formats: [], maps: [], mapsByName: new Map(), internalMaps: [], heapSize: 0, stackMaps: [] };
+}
+
+export const RINGBUF_MAP = 'ringbuf';
+export const HEAP_MAP = 'heap';
+export const ERRORS_MAP = 'errors';
+
+/** Kernel map names: at most 15 characters of [A-Za-z0-9_.]. */
+export function kernelMapName(userName: string): string {
+  const base = userName === '' ? 'AT_' : `AT_${userName}`;
+  return base.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, 15);
+}

@@ -1,0 +1,60 @@
+// The common interface of probe providers. Each provider (tracepoint, rawtracepoint, interval,
+// BEGIN/END, ...) is one module: it parses its attach points, expands wildcards, says what
+// context a program gets (args fields, argN, retval), and attaches a loaded program.
+
+import type { BpfProgram } from '../bpf/program.ts';
+import type { Link } from '../bpf/link.ts';
+import type { Span } from '../lang/ast.ts';
+import type { Type } from '../sema/types.ts';
+
+/** One field of `args` (tracepoint record field, typed function argument...). */
+export interface ArgField {
+  name: string;
+  type: Type;
+  /** Byte offset in the context the program receives. */
+  offset: number;
+  /** Tracepoint `__data_loc` field: a u32 (len << 16 | offset) pointing into the record. */
+  dataLoc: boolean;
+}
+
+/** A single concrete place to attach, after wildcard expansion. */
+export interface ProbeTarget {
+  provider: Provider;
+  /** Canonical full name as bpftrace prints it for `probe`, e.g. "tracepoint:syscalls:sys_enter_openat". */
+  name: string;
+  /** Provider-specific pieces (category/event, period, path/symbol...). */
+  parts: string[];
+  span: Span;
+}
+
+export interface ProbeContext {
+  /** Fields of `args`, or null when the provider has no typed args. */
+  args: ArgField[] | null;
+  /** Whether arg0..argN read from the context (raw tracepoints, kprobes, uprobes). */
+  argN: 'u64array' | 'pt_regs' | null;
+  retval: boolean;
+}
+
+export interface AttachEnv {
+  /** -p PID, or null. */
+  pid: number | null;
+}
+
+export interface Provider {
+  /** Canonical name, as printed (`tracepoint`, `BEGIN`...). */
+  readonly name: string;
+  readonly aliases: readonly string[];
+  /** BPF program type used for this provider's programs. */
+  readonly progType: number;
+  /**
+   * Splits an attach point into concrete targets (expanding wildcards). Throws UserError with a
+   * clear message for a malformed or unknown attach point.
+   */
+  expand(raw: string, parts: string[], span: Span): ProbeTarget[];
+  /** What a program for this target sees. */
+  context(target: ProbeTarget): ProbeContext;
+  /** Whether targets of one probe can share a program (no per-target context like args offsets). */
+  readonly shareable: boolean;
+  /** Attaches a loaded program; returns what must be closed to detach. */
+  attach(prog: BpfProgram, target: ProbeTarget, env: AttachEnv): Link[];
+}

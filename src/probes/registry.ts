@@ -1,0 +1,72 @@
+// Finds the provider of an attach point and splits it into its colon-separated parts
+// (quotes protect colons in paths and C++ names).
+
+import { UserError } from '../lang/diagnostics.ts';
+import type { Provider } from './provider.ts';
+import { begin, end } from './special.ts';
+import { tracepoint } from './tracepoint.ts';
+import { rawtracepoint } from './rawtracepoint.ts';
+import { interval, profile } from './timers.ts';
+import { software } from './software.ts';
+
+const PROVIDERS: readonly Provider[] = [begin, end, tracepoint, rawtracepoint, interval, profile, software];
+
+const KNOWN_ELSEWHERE: Record<string, string> = {
+  kprobe: 'kprobe', k: 'kprobe', kretprobe: 'kretprobe', kr: 'kretprobe',
+  uprobe: 'uprobe', u: 'uprobe', uretprobe: 'uretprobe', ur: 'uretprobe', usdt: 'usdt', U: 'usdt',
+  fentry: 'fentry', f: 'fentry', kfunc: 'fentry', fexit: 'fexit', fr: 'fexit', kretfunc: 'fexit',
+  hardware: 'hardware', h: 'hardware', watchpoint: 'watchpoint', w: 'watchpoint',
+  asyncwatchpoint: 'asyncwatchpoint', aw: 'asyncwatchpoint', iter: 'iter', it: 'iter', self: 'self', test: 'test', bench: 'bench',
+};
+
+export function splitAttachPoint(raw: string): string[] {
+  const parts: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (const ch of raw) {
+    if (ch === '"') {
+      quoted = !quoted;
+      continue;
+    }
+    if (ch === ':' && !quoted) {
+      parts.push(cur);
+      cur = '';
+      continue;
+    }
+    cur += ch;
+  }
+  parts.push(cur);
+  return parts;
+}
+
+export function findProvider(name: string): Provider | null {
+  for (const p of PROVIDERS) {
+    if (p.name === name || p.aliases.includes(name)) return p;
+  }
+  const lower = name.toLowerCase();
+  for (const p of PROVIDERS) {
+    if (p.name.toLowerCase() === lower || p.aliases.some((a) => a.toLowerCase() === lower && a.length > 2)) return p;
+  }
+  return null;
+}
+
+/** Resolves the provider of an attach point or explains why there is none. */
+export function providerFor(raw: string): { provider: Provider; parts: string[] } {
+  const parts = splitAttachPoint(raw);
+  const head = parts[0] ?? '';
+  const provider = findProvider(head);
+  if (provider) return { provider, parts: parts.slice(1) };
+  const other = KNOWN_ELSEWHERE[head] ?? KNOWN_ELSEWHERE[head.toLowerCase()];
+  if (other) {
+    throw new UserError(`${other} probes are not supported by bpftrace-ts yet`, [
+      other === 'kprobe' || other === 'kretprobe' || other === 'fentry' || other === 'fexit' || other === 'iter'
+        ? 'this needs kernel support (kprobes / BPF tracing programs) and is not implemented yet'
+        : 'use a tracepoint or rawtracepoint probe instead',
+    ]);
+  }
+  throw new UserError(`Invalid probe type: ${head}`);
+}
+
+export function allProviders(): readonly Provider[] {
+  return PROVIDERS;
+}

@@ -1,0 +1,63 @@
+// interval (one CPU) and profile (every CPU): cpu-clock software events sampling at a period
+// or frequency; `interval:s:1`, `interval:100ms`, `profile:hz:99`, `profile:99`.
+
+import { BPF_PROG_TYPE_PERF_EVENT } from '../bpf/constants.ts';
+import { attachPerfEvent } from '../bpf/link.ts';
+import { possibleCpus } from '../bpf/map.ts';
+import { openSoftware } from '../bpf/perf-event.ts';
+import type { Link } from '../bpf/link.ts';
+import { UserError } from '../lang/diagnostics.ts';
+import type { Provider, ProbeTarget } from './provider.ts';
+import type { Span } from '../lang/ast.ts';
+
+const PERF_COUNT_SW_CPU_CLOCK = 0;
+const UNIT_NS: Record<string, bigint> = { s: 1_000_000_000n, ms: 1_000_000n, us: 1_000n, ns: 1n };
+
+/** Period in ns, or a frequency in Hz. */
+type Rate = { period: bigint } | { hz: number };
+
+function parseRate(provider: string, raw: string, parts: string[]): Rate {
+  let unit: string;
+  let value: string;
+  if (parts.length === 2) [unit, value] = parts as [string, string];
+  else if (parts.length === 1) {
+    const m = /^(\d+)([a-z]*)$/.exec(parts[0] ?? '');
+    if (!m) throw new UserError(`Invalid ${provider} probe: ${raw}`);
+    value = m[1] as string;
+    unit = m[2] || (provider === 'profile' ? 'hz' : '');
+  } else throw new UserError(`Invalid ${provider} probe: ${raw}`, [`write ${provider}:s:1, ${provider}:100ms or ${provider}:hz:99`]);
+  if (!/^\d+$/.test(value) || BigInt(value) === 0n) throw new UserError(`Invalid ${provider} rate: ${value}`);
+  if (unit === 'hz') return { hz: Number(value) };
+  const mult = UNIT_NS[unit];
+  if (mult === undefined) throw new UserError(`Invalid ${provider} unit: ${unit}`, ['units are s, ms, us, ns and hz']);
+  return { period: BigInt(value) * mult };
+}
+
+function timer(name: 'interval' | 'profile', alias: string): Provider {
+  const provider: Provider = {
+    name,
+    aliases: [alias],
+    progType: BPF_PROG_TYPE_PERF_EVENT,
+    shareable: true,
+    expand(raw: string, parts: string[], span: Span): ProbeTarget[] {
+      parseRate(name, raw, parts);
+      return [{ provider, name: `${name}:${parts.join(':')}`, parts, span }];
+    },
+    context: () => ({ args: null, argN: null, retval: false }),
+    attach(prog, target) {
+      const rate = parseRate(name, target.name, target.parts);
+      const s = 'hz' in rate ? { freq: rate.hz } : { period: rate.period };
+      const cpus = name === 'interval' ? [0] : possibleCpus();
+      const links: Link[] = [];
+      for (const cpu of cpus) {
+        const fd = openSoftware(PERF_COUNT_SW_CPU_CLOCK, s, cpu);
+        links.push(attachPerfEvent(prog, fd, { target: `${target.name} cpu ${cpu}` }));
+      }
+      return links;
+    },
+  };
+  return provider;
+}
+
+export const interval = timer('interval', 'i');
+export const profile = timer('profile', 'p');

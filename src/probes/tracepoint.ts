@@ -1,0 +1,88 @@
+// tracepoint:category:name — static kernel tracepoints. Fields come from the tracepoint's
+// tracefs format file; the program reads them straight from its context.
+
+import { readFileSync } from 'node:fs';
+import { BPF_PROG_TYPE_TRACEPOINT } from '../bpf/constants.ts';
+import { attachPerfEvent } from '../bpf/link.ts';
+import { openTracepoint } from '../bpf/perf-event.ts';
+import { UserError } from '../lang/diagnostics.ts';
+import { type Type, UINT64, intType } from '../sema/types.ts';
+import { globToMatcher, hasWildcard } from './info/glob.ts';
+import { type TracepointFieldType, listTracepoints, readTracepointFormat } from './info/tracepoint-format.ts';
+import { tracefsPath } from '../util/tracefs.ts';
+import type { ArgField, Provider, ProbeTarget } from './provider.ts';
+
+function fieldType(t: TracepointFieldType, maxStrlen: number): { type: Type; dataLoc: boolean } {
+  switch (t.kind) {
+    case 'integer':
+      return { type: intType(t.size, t.signed), dataLoc: false };
+    case 'pointer':
+      return { type: { kind: 'pointer', to: t.target.replace(/^const /, '') === 'char' ? intType(1, true) : { kind: 'void' }, user: false }, dataLoc: false };
+    case 'array':
+      if (t.elemType.endsWith('char')) return { type: { kind: 'string', size: t.length || maxStrlen }, dataLoc: false };
+      return { type: { kind: 'array', elem: t.elem.kind === 'integer' ? intType(t.elem.size, t.elem.signed) : UINT64, len: t.length }, dataLoc: false };
+    case 'data_loc':
+      return { type: { kind: 'string', size: maxStrlen }, dataLoc: true };
+    case 'opaque':
+      return { type: UINT64, dataLoc: false };
+  }
+}
+
+const argsCache = new Map<string, ArgField[]>();
+
+/** Max string length used for __data_loc fields; set by the compiler from the config. */
+export const tracepointOptions = { maxStrlen: 1024 };
+
+export function tracepointArgs(category: string, name: string): ArgField[] {
+  const key = `${category}:${name}`;
+  let args = argsCache.get(key);
+  if (!args) {
+    const fmt = readTracepointFormat(category, name);
+    args = fmt.fields
+      .filter((f) => !f.common)
+      .map((f) => {
+        const { type, dataLoc } = fieldType(f.type, tracepointOptions.maxStrlen);
+        return { name: f.name, type, offset: f.offset, dataLoc };
+      });
+    argsCache.set(key, args);
+  }
+  return args;
+}
+
+export const tracepoint: Provider = {
+  name: 'tracepoint',
+  aliases: ['t'],
+  progType: BPF_PROG_TYPE_TRACEPOINT,
+  shareable: true,
+  expand(raw, parts, span): ProbeTarget[] {
+    if (parts.length !== 2 || !parts[0] || !parts[1]) {
+      throw new UserError(`Invalid tracepoint: ${raw}`, ['tracepoints are written tracepoint:category:name']);
+    }
+    const [cat, ev] = parts as [string, string];
+    if (!hasWildcard(cat) && !hasWildcard(ev)) {
+      try {
+        readFileSync(`${tracefsPath()}/events/${cat}/${ev}/id`);
+      } catch {
+        throw new UserError(`tracepoint not found: ${cat}:${ev}`, [`list the available ones with: bpftrace-ts -l 'tracepoint:${cat}:*'`]);
+      }
+      return [{ provider: tracepoint, name: `tracepoint:${cat}:${ev}`, parts: [cat, ev], span }];
+    }
+    const mc = globToMatcher(cat);
+    const me = globToMatcher(ev);
+    const out = listTracepoints()
+      .filter((t) => mc(t.category) && me(t.name))
+      .map((t) => ({ provider: tracepoint, name: `tracepoint:${t.category}:${t.name}`, parts: [t.category, t.name], span }));
+    if (!out.length) throw new UserError(`No tracepoints match ${cat}:${ev}`);
+    return out;
+  },
+  context(target) {
+    const [cat, ev] = target.parts as [string, string];
+    return { args: tracepointArgs(cat, ev), argN: null, retval: false };
+  },
+  attach(prog, target) {
+    const [cat, ev] = target.parts as [string, string];
+    const id = Number(readFileSync(`${tracefsPath()}/events/${cat}/${ev}/id`, 'utf8').trim());
+    const fd = openTracepoint(id);
+    return [attachPerfEvent(prog, fd, { target: target.name })];
+  },
+};

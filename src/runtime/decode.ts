@@ -1,0 +1,68 @@
+// Bytes from the kernel (event records, map keys and values) → Values, by the same type
+// layouts the code generator used to write them.
+
+import { type Type, sizeOf, tupleLayout } from '../sema/types.ts';
+import type { Value } from './value.ts';
+
+export function readInt(view: DataView, off: number, size: number, signed: boolean): bigint {
+  switch (size) {
+    case 1:
+      return BigInt(signed ? view.getInt8(off) : view.getUint8(off));
+    case 2:
+      return BigInt(signed ? view.getInt16(off, true) : view.getUint16(off, true));
+    case 4:
+      return BigInt(signed ? view.getInt32(off, true) : view.getUint32(off, true));
+    default:
+      return signed ? view.getBigInt64(off, true) : view.getBigUint64(off, true);
+  }
+}
+
+/** NUL-terminated text as a byte string (code units 0..255), which is how output is written. */
+export function readCString(view: DataView, off: number, max: number): string {
+  const end = Math.min(off + max, view.byteLength);
+  let s = '';
+  for (let i = off; i < end; i++) {
+    const c = view.getUint8(i);
+    if (c === 0) break;
+    s += String.fromCharCode(c);
+  }
+  return s;
+}
+
+export function decodeValue(view: DataView, off: number, t: Type): Value {
+  switch (t.kind) {
+    case 'int':
+      return { kind: 'int', value: readInt(view, off, t.size, t.signed), signed: t.signed, size: t.size };
+    case 'bool':
+      return { kind: 'bool', value: view.getUint8(off) !== 0 };
+    case 'string':
+      return { kind: 'str', value: readCString(view, off, t.size) };
+    case 'buffer': {
+      const len = Math.min(Number(view.getBigUint64(off, true)), t.size);
+      return { kind: 'buf', bytes: new Uint8Array(view.buffer, view.byteOffset + off + 8, len).slice() };
+    }
+    case 'tuple': {
+      const lay = tupleLayout(t.elems);
+      return { kind: 'tuple', elems: t.elems.map((e, i) => decodeValue(view, off + (lay.offsets[i] ?? 0), e)) };
+    }
+    case 'record': {
+      const lay = tupleLayout(t.fields.map((f) => f.type));
+      return { kind: 'record', fields: t.fields.map((f, i) => ({ name: f.name, value: decodeValue(view, off + (lay.offsets[i] ?? 0), f.type) })) };
+    }
+    case 'pointer':
+      return { kind: 'int', value: view.getBigUint64(off, true), signed: false, size: 8 };
+    case 'void':
+      return { kind: 'none' };
+    case 'array': {
+      const es = sizeOf(t.elem);
+      const elems: Value[] = [];
+      for (let i = 0; i < t.len; i++) elems.push(decodeValue(view, off + i * es, t.elem));
+      return { kind: 'tuple', elems };
+    }
+    case 'struct':
+    case 'symbolic':
+    case 'stack':
+    case 'strftime':
+      return { kind: 'int', value: view.getBigUint64(off, true), signed: false, size: 8 };
+  }
+}

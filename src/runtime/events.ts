@@ -1,0 +1,28 @@
+// The record format shared by generated code and the runtime: every ring buffer record starts
+// with a u64 header, low 32 bits the event kind, high 32 bits an id (format, map...).
+
+export const enum EventKind {
+  Printf = 1,
+  Exit = 2,
+  PrintMap = 3,
+  ClearMap = 4,
+  ZeroMap = 5,
+  PrintValue = 6,
+  Time = 7,
+  Cat = 8,
+  System = 9,
+  Errorf = 10,
+  Warnf = 11,
+  Join = 12,
+}
+
+export const HEADER_SIZE = 8;
+
+export function eventHeader(kind: EventKind, id: number): bigint {
+  return (BigInt(id) << 32n) | BigInt(kind);
+}
+
+/** Indexes in the per-CPU "errors" array map counting what the kernel side had to drop. */
+export const ERR_RINGBUF_LOST = 0;
+/** Map-full counters start here, one per map in Resources order. */
+export const ERR_MAP_FULL_BASE = 1;

@@ -1,0 +1,100 @@
+// Reads a bpftrace map out of the kernel into a MapSnapshot: per-CPU values merged,
+// histogram buckets (stored as extra key bytes) gathered under their user key.
+
+import type { BpfMap } from '../bpf/map.ts';
+import type { MapResource } from '../codegen/resources.ts';
+import { sizeOf } from '../sema/types.ts';
+import { decodeValue, readInt } from './decode.ts';
+import type { AggValue, MapEntry, MapSnapshot, Value } from './value.ts';
+
+function view(b: Uint8Array): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
+}
+
+export function readMap(res: MapResource, map: BpfMap): MapSnapshot {
+  const name = `@${res.info.name}`;
+  const v = res.info.value;
+  if (!v) return { name, entries: [] };
+  const keyType = res.info.key;
+  const decodeKey = (k: Uint8Array): Value | null => (keyType ? decodeValue(view(k), 0, keyType) : null);
+
+  if (v.kind === 'value') {
+    const entries: MapEntry[] = map.entries().map((e) => ({ key: decodeKey(e.key), value: { kind: 'scalar', value: decodeValue(view(e.value), 0, v.type) } }));
+    return { name, entries };
+  }
+
+  const perCpu = (key: Uint8Array, values: Uint8Array[]): { key: Uint8Array; values: Uint8Array[] } => ({ key, values });
+  const raw = res.perCpu ? map.entriesPerCpu().map((e) => perCpu(e.key, e.values)) : map.entries().map((e) => perCpu(e.key, [e.value]));
+
+  if (v.agg === 'hist' || v.agg === 'lhist') {
+    const userKeySize = keyType ? Math.ceil(sizeOf(keyType) / 8) * 8 : 0;
+    const groups = new Map<string, { key: Value | null; buckets: bigint[] }>();
+    for (const e of raw) {
+      const userKey = e.key.subarray(0, userKeySize);
+      const bucket = Number(view(e.key).getBigUint64(userKeySize, true));
+      const id = Buffer.from(userKey).toString('hex');
+      let g = groups.get(id);
+      if (!g) {
+        g = { key: decodeKey(userKey), buckets: [] };
+        groups.set(id, g);
+      }
+      let total = 0n;
+      for (const c of e.values) total += view(c).getBigUint64(0, true);
+      while (g.buckets.length <= bucket) g.buckets.push(0n);
+      g.buckets[bucket] = (g.buckets[bucket] ?? 0n) + total;
+    }
+    const entries: MapEntry[] = [...groups.values()].map((g) => ({
+      key: g.key,
+      value:
+        v.agg === 'hist'
+          ? { kind: 'hist', buckets: g.buckets, bits: v.hist?.bits ?? 0 }
+          : { kind: 'lhist', buckets: g.buckets, min: v.lhist?.min ?? 0n, max: v.lhist?.max ?? 0n, step: v.lhist?.step ?? 1n },
+    }));
+    return { name, entries };
+  }
+
+  const agg = v.agg;
+  const entries: MapEntry[] = raw.map((e) => ({ key: decodeKey(e.key), value: mergeAgg(agg, v.signed, e.values) }));
+  return { name, entries };
+}
+
+function mergeAgg(agg: 'count' | 'sum' | 'min' | 'max' | 'avg' | 'stats', signed: boolean, values: Uint8Array[]): AggValue {
+  let a = 0n;
+  let b = 0n;
+  let set = false;
+  for (const raw of values) {
+    const dv = view(raw);
+    const x = readInt(dv, 0, 8, signed);
+    switch (agg) {
+      case 'count':
+      case 'sum':
+        a += x;
+        break;
+      case 'avg':
+      case 'stats':
+        a += x;
+        b += dv.getBigUint64(8, true);
+        break;
+      case 'min':
+      case 'max':
+        if (dv.getBigUint64(8, true) === 0n) break;
+        if (!set || (agg === 'min' ? x < a : x > a)) a = x;
+        set = true;
+        break;
+    }
+  }
+  switch (agg) {
+    case 'count':
+      return { kind: 'count', value: a };
+    case 'sum':
+      return { kind: 'sum', value: a, signed };
+    case 'min':
+      return { kind: 'min', value: a, signed, isSet: set };
+    case 'max':
+      return { kind: 'max', value: a, signed, isSet: set };
+    case 'avg':
+      return { kind: 'avg', total: a, count: b, signed };
+    case 'stats':
+      return { kind: 'stats', total: a, count: b, signed };
+  }
+}

@@ -1,0 +1,139 @@
+// Where a run's output goes: text (bpftrace's default) or JSON lines (-f json). The tracer
+// only speaks to this interface; rendering lives in runtime/output.
+
+import { writeSync } from 'node:fs';
+import type { FormatResource } from '../codegen/resources.ts';
+import { parseFormat, type ParsedFormat } from './printf/format-string.ts';
+import { formatPrintf } from './printf/format.ts';
+import { attachedProbesText, endText, exitMapsText, lostEventsText, mapText, valueLine } from './output/text.ts';
+import { attachedProbesJson, exitMapsJson, lostEventsJson, mapJson, messageJson, valueJson } from './output/json.ts';
+import type { MapSnapshot, Value } from './value.ts';
+
+export interface OutputSink {
+  attached(n: number): void;
+  formatted(f: FormatResource, args: Value[]): void;
+  value(v: Value): void;
+  map(snap: MapSnapshot, opts: { top: number; div: number }): void;
+  /** The run is over (before END's output is flushed and the maps are printed). */
+  end(): void;
+  exitMaps(snaps: MapSnapshot[]): void;
+  lost(n: bigint): void;
+  warning(msg: string): void;
+}
+
+/** Writes byte strings (code units 0..255) as the raw bytes they stand for. */
+export class Writer {
+  private buf = '';
+  constructor(
+    private readonly fd: number,
+    private readonly flushEach: boolean,
+  ) {}
+  write(s: string): void {
+    this.buf += s;
+    if (this.flushEach || this.buf.length > 65536) this.flush();
+  }
+  flush(): void {
+    if (!this.buf) return;
+    const bytes = Buffer.from(this.buf, 'latin1');
+    this.buf = '';
+    let off = 0;
+    while (off < bytes.length) off += writeSync(this.fd, bytes, off);
+  }
+}
+
+const parsedCache = new Map<number, ParsedFormat>();
+function parsed(f: FormatResource): ParsedFormat {
+  let p = parsedCache.get(f.id);
+  if (!p) {
+    p = parseFormat(f.format);
+    parsedCache.set(f.id, p);
+  }
+  return p;
+}
+
+export class TextSink implements OutputSink {
+  constructor(
+    private readonly out: Writer,
+    private readonly err: Writer,
+    private readonly quiet: boolean,
+  ) {}
+  attached(n: number): void {
+    if (!this.quiet) this.err.write(attachedProbesText(n));
+    this.err.flush();
+  }
+  formatted(f: FormatResource, args: Value[]): void {
+    const text = formatPrintf(parsed(f), args);
+    switch (f.kind) {
+      case 'errorf':
+        this.out.flush();
+        this.err.write(`ERROR: ${text}\n`);
+        this.err.flush();
+        return;
+      case 'warnf':
+        this.out.flush();
+        this.err.write(`WARNING: ${text}\n`);
+        this.err.flush();
+        return;
+      default:
+        this.out.write(text);
+    }
+  }
+  value(v: Value): void {
+    this.out.write(valueLine(v));
+  }
+  map(snap: MapSnapshot, opts: { top: number; div: number }): void {
+    this.out.write(mapText(snap, opts));
+  }
+  end(): void {
+    this.out.write(endText());
+  }
+  exitMaps(snaps: MapSnapshot[]): void {
+    this.out.write(exitMapsText(snaps));
+    this.out.flush();
+  }
+  lost(n: bigint): void {
+    this.out.flush();
+    this.err.write(lostEventsText(n));
+    this.err.flush();
+  }
+  warning(msg: string): void {
+    this.out.flush();
+    this.err.write(`WARNING: ${msg}\n`);
+    this.err.flush();
+  }
+}
+
+export class JsonSink implements OutputSink {
+  constructor(
+    private readonly out: Writer,
+    private readonly err: Writer,
+  ) {}
+  attached(n: number): void {
+    this.out.write(attachedProbesJson(n));
+  }
+  formatted(f: FormatResource, args: Value[]): void {
+    const text = formatPrintf(parsed(f), args);
+    if (f.kind === 'errorf' || f.kind === 'warnf') {
+      this.err.write(`${f.kind === 'errorf' ? 'ERROR' : 'WARNING'}: ${text}\n`);
+      return;
+    }
+    this.out.write(messageJson('printf', text));
+  }
+  value(v: Value): void {
+    this.out.write(`${valueJson(v)}\n`);
+  }
+  map(snap: MapSnapshot, opts: { top: number; div: number }): void {
+    this.out.write(mapJson(snap, opts));
+  }
+  end(): void {}
+  exitMaps(snaps: MapSnapshot[]): void {
+    this.out.write(exitMapsJson(snaps));
+    this.out.flush();
+  }
+  lost(n: bigint): void {
+    this.out.write(lostEventsJson(n));
+  }
+  warning(msg: string): void {
+    this.err.write(`WARNING: ${msg}\n`);
+  }
+}

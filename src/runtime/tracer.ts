@@ -1,0 +1,234 @@
+// Runs a compiled script: creates maps, loads and attaches programs (one transaction: on any
+// failure everything made so far is closed in reverse order), runs BEGIN in the kernel, reads
+// the ring buffer until exit()/Ctrl-C/SIGTERM/the -c child ends, runs END, prints the maps.
+
+import { BPF_MAP_TYPE_RINGBUF } from '../bpf/constants.ts';
+import { defaultSys } from '../bpf/default-sys.ts';
+import type { Link } from '../bpf/link.ts';
+import { BpfMap, possibleCpus } from '../bpf/map.ts';
+import { ensureMemlock } from '../bpf/memlock.ts';
+import { BpfProgram, mapResolver } from '../bpf/program.ts';
+import { RingBuf, RingBufReader } from '../bpf/ringbuf.ts';
+import type { CompiledScript } from '../codegen/compile.ts';
+import type { FormatResource, MapResource } from '../codegen/resources.ts';
+import { ERRORS_MAP, RINGBUF_MAP } from '../codegen/resources.ts';
+import { ERR_MAP_FULL_BASE, ERR_RINGBUF_LOST, EventKind, HEADER_SIZE } from './events.ts';
+import { decodeValue, readInt } from './decode.ts';
+import { readMap } from './map-reader.ts';
+import type { OutputSink } from './sink.ts';
+import { releaseTracefs } from '../util/tracefs.ts';
+
+export interface RunOptions {
+  /** Called once probes are attached (e.g. to let a -c child run). */
+  onAttached?: () => void;
+  /** Resolves when the run should end for an outside reason (the -c child exited). */
+  stopSignal?: Promise<void>;
+}
+
+export class Tracer {
+  private readonly maps = new Map<string, BpfMap>();
+  private readonly programs: BpfProgram[] = [];
+  private readonly links: Link[] = [];
+  private ring: RingBuf | null = null;
+  private reader: RingBufReader | null = null;
+  private exitCode = 0;
+  private stopping = false;
+  private wake: (() => void) | null = null;
+  private readonly formats: FormatResource[];
+  private readonly mapsByIndex: MapResource[];
+
+  constructor(
+    private readonly script: CompiledScript,
+    private readonly out: OutputSink,
+  ) {
+    this.formats = script.resources.formats;
+    this.mapsByIndex = script.resources.maps;
+  }
+
+  /** Everything runs here; returns the process exit code. */
+  async run(opts: RunOptions = {}): Promise<number> {
+    const sys = defaultSys();
+    ensureMemlock(sys);
+    try {
+      for (const spec of [...this.script.resources.internalMaps, ...this.script.resources.maps.map((m) => m.spec)]) {
+        this.maps.set(spec.name, BpfMap.create(spec, sys));
+      }
+      const resolver = mapResolver(this.maps);
+      const begin: BpfProgram[] = [];
+      const end: BpfProgram[] = [];
+      const attachable: { prog: BpfProgram; index: number }[] = [];
+      this.script.programs.forEach((p, index) => {
+        const prog = BpfProgram.load(p.spec, resolver, sys);
+        this.programs.push(prog);
+        const provider = p.targets[0]?.provider.name;
+        if (provider === 'BEGIN') begin.push(prog);
+        else if (provider === 'END') end.push(prog);
+        else attachable.push({ prog, index });
+      });
+
+      const ringMap = this.maps.get(RINGBUF_MAP) as BpfMap;
+      if (ringMap.spec.type !== BPF_MAP_TYPE_RINGBUF) throw new Error('internal: ring buffer map missing');
+      this.ring = RingBuf.open(ringMap);
+      this.reader = new RingBufReader(sys);
+      this.reader.add(this.ring, (view, off, len) => this.onRecord(view, off, len));
+
+      let attached = 0;
+      for (const { prog, index } of attachable) {
+        for (const target of this.script.programs[index]?.targets ?? []) {
+          const ls = target.provider.attach(prog, target, { pid: null });
+          this.links.push(...ls);
+          attached++;
+        }
+      }
+      this.out.attached(attached + begin.length + end.length);
+      opts.onAttached?.();
+
+      const done = new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+      const onSignal = (): void => this.stop(0);
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      opts.stopSignal?.then(() => this.stop(this.exitCode));
+      void this.reader.start();
+      for (const p of begin) {
+        p.testRun(new Uint8Array(64));
+        this.reader.drain();
+      }
+      if (!this.stopping && this.links.length === 0 && end.length === 0 && begin.length > 0 && !this.script.programs.some((p) => !['BEGIN', 'END'].includes(p.targets[0]?.provider.name ?? ''))) {
+        // Only BEGIN probes: bpftrace keeps running until Ctrl-C; so do we.
+      }
+      await done;
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+
+      // Detach first so END and the printed maps see a stable state.
+      this.closeLinks();
+      this.reader.drain();
+      for (const p of end) {
+        p.testRun(new Uint8Array(64));
+      }
+      this.reader.drain();
+      this.out.end();
+      this.reportDrops();
+      if (this.script.config.printMapsOnExit) this.printAllMaps();
+      return this.exitCode;
+    } finally {
+      this.close();
+    }
+  }
+
+  stop(code: number): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.exitCode = code;
+    this.wake?.();
+  }
+
+  private onRecord(view: DataView, off: number, len: number): void {
+    if (len < HEADER_SIZE) return;
+    const kind = view.getUint32(off, true) as EventKind;
+    const id = view.getUint32(off + 4, true);
+    switch (kind) {
+      case EventKind.Printf:
+      case EventKind.Errorf:
+      case EventKind.Warnf:
+      case EventKind.System: {
+        const f = this.formats[id];
+        if (!f) return;
+        const args = f.args.map((a) => decodeValue(view, off + a.offset, a.type));
+        this.out.formatted(f, args);
+        return;
+      }
+      case EventKind.PrintValue: {
+        const f = this.formats[id];
+        const a = f?.args[0];
+        if (!a) return;
+        this.out.value(decodeValue(view, off + a.offset, a.type));
+        return;
+      }
+      case EventKind.Exit: {
+        if (this.stopping) return;
+        const code = Number(readInt(view, off + HEADER_SIZE, 8, true));
+        this.stop(code);
+        return;
+      }
+      case EventKind.PrintMap: {
+        const res = this.mapsByIndex[id];
+        if (!res) return;
+        const top = Number(view.getBigUint64(off + 8, true));
+        const div = Number(view.getBigUint64(off + 16, true));
+        const map = this.maps.get(res.spec.name);
+        if (map) this.out.map(readMap(res, map), { top, div });
+        return;
+      }
+      case EventKind.ClearMap:
+      case EventKind.ZeroMap: {
+        const res = this.mapsByIndex[id];
+        const map = res && this.maps.get(res.spec.name);
+        if (!map) return;
+        if (kind === EventKind.ClearMap) map.clear();
+        else {
+          const zero = new Uint8Array(Math.ceil(map.spec.valueSize / 8) * 8 * (res.perCpu ? possibleCpus().length : 1));
+          for (const k of map.keys()) map.update(k, zero);
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private printAllMaps(): void {
+    const snaps = this.mapsByIndex
+      .map((res) => {
+        const map = this.maps.get(res.spec.name);
+        return map ? readMap(res, map) : null;
+      })
+      .filter((s) => s !== null);
+    this.out.exitMaps(snaps);
+  }
+
+  private reportDrops(): void {
+    const errors = this.maps.get(ERRORS_MAP);
+    if (!errors) return;
+    const count = (index: number): bigint => {
+      const key = new Uint8Array(4);
+      new DataView(key.buffer).setUint32(0, index, true);
+      const vals = errors.lookupPerCpu(key) ?? [];
+      let n = 0n;
+      for (const v of vals) n += new DataView(v.buffer, v.byteOffset, v.byteLength).getBigUint64(0, true);
+      return n;
+    };
+    const lost = count(ERR_RINGBUF_LOST);
+    if (lost > 0n) this.out.lost(lost);
+    this.mapsByIndex.forEach((res) => {
+      const n = count(ERR_MAP_FULL_BASE + res.index);
+      if (n > 0n) {
+        this.out.warning(
+          `map @${res.info.name} was full: ${n} update${n === 1n ? '' : 's'} dropped. Increase max_map_keys or declare the map with more entries, e.g. \`let @${res.info.name} = hash(${res.spec.maxEntries * 2});\``,
+        );
+      }
+    });
+  }
+
+  private closeLinks(): void {
+    while (this.links.length) {
+      try {
+        this.links.pop()?.close();
+      } catch {
+        // Detaching is best effort; the kernel drops what is left when our fds close.
+      }
+    }
+  }
+
+  private close(): void {
+    this.closeLinks();
+    this.reader?.close();
+    this.ring?.close();
+    for (const p of this.programs.splice(0)) p.close();
+    for (const m of this.maps.values()) m.close();
+    this.maps.clear();
+    releaseTracefs();
+  }
+}

@@ -1,0 +1,871 @@
+// The type checker: gives every expression a type, fixes each map's key and value types from
+// all its uses across the script, resolves variables to storage symbols, and reports every
+// mismatch with the script location. Results live in side tables keyed by node id.
+
+import type {
+  AssignStmt,
+  Block,
+  Call,
+  Expr,
+  NodeId,
+  Probe,
+  Program,
+  Span,
+  Stmt,
+  TypeExpr,
+  Variable,
+} from '../lang/ast.ts';
+import { unreachable } from '../lang/ast.ts';
+import type { Diagnostics } from '../lang/diagnostics.ts';
+import { lookupBuiltin } from '../builtins/registry.ts';
+import type { CheckCx } from '../builtins/types.ts';
+import type { ProbeContext, ProbeTarget } from '../probes/provider.ts';
+import type { Config } from './config.ts';
+import type { AggKind, MapInfo, MapValue } from './maps.ts';
+import {
+  BOOL,
+  INT64,
+  type Type,
+  UINT64,
+  intType,
+  isInteger,
+  parseIntTypeName,
+  typeEquals,
+  typeKindWord,
+  typeName,
+} from './types.ts';
+
+export interface VarSymbol {
+  readonly id: number;
+  readonly name: string;
+  type: Type | null;
+  span: Span;
+}
+
+export interface CheckedProbe {
+  probe: Probe;
+  targets: ProbeTarget[];
+  context: ProbeContext;
+  providerName: string;
+}
+
+export interface SemaResult {
+  types: Map<NodeId, Type>;
+  /** Variable node → its storage symbol (each `let` scope gets its own symbol). */
+  vars: Map<NodeId, VarSymbol>;
+  maps: Map<string, MapInfo>;
+  probes: CheckedProbe[];
+  /** Calls that are aggregation values of map assignments: call id → map name. */
+  aggCalls: Map<NodeId, string>;
+  positional: string[];
+}
+
+export interface CheckOptions {
+  config: Config;
+  positional: string[];
+  unsafe: boolean;
+}
+
+const AGGS: ReadonlySet<string> = new Set(['count', 'sum', 'min', 'max', 'avg', 'stats', 'hist', 'lhist']);
+
+export function isAggregation(name: string): name is AggKind {
+  return AGGS.has(name);
+}
+
+class Scope {
+  readonly vars = new Map<string, VarSymbol>();
+  constructor(readonly parent: Scope | null) {}
+  find(name: string): VarSymbol | null {
+    return this.vars.get(name) ?? this.parent?.find(name) ?? null;
+  }
+}
+
+export class Checker {
+  readonly result: SemaResult;
+  private scope = new Scope(null);
+  private current: CheckedProbe | null = null;
+  private nextVar = 0;
+  private assigning: { map: string; span: Span } | null = null;
+  private loopDepth = 0;
+
+  constructor(
+    private readonly diags: Diagnostics,
+    private readonly opts: CheckOptions,
+  ) {
+    this.result = {
+      types: new Map(),
+      vars: new Map(),
+      maps: new Map(),
+      probes: [],
+      aggCalls: new Map(),
+      positional: opts.positional,
+    };
+  }
+
+  run(program: Program, probes: CheckedProbe[]): SemaResult {
+    for (const item of program.items) {
+      if (item.kind === 'MapDecl') this.declareMap(item.name, item.mapKind, item.args, item.span);
+    }
+    for (const p of probes) {
+      this.current = p;
+      this.scope = new Scope(null);
+      if (p.probe.predicate) this.checkCondition(p.probe.predicate);
+      this.block(p.probe.body, false);
+      this.result.probes.push(p);
+    }
+    this.current = null;
+    for (const m of this.result.maps.values()) {
+      if (m.value === null && m.valueSpan === null && m.keySpan !== null) {
+        this.diags.error(m.keySpan, `Undefined map: @${m.name}`);
+      }
+    }
+    return this.result;
+  }
+
+  // ------------------------------------------------------------------ maps
+
+  private mapInfo(name: string): MapInfo {
+    let m = this.result.maps.get(name);
+    if (!m) {
+      m = { name, key: null, value: null, valueSpan: null, keySpan: null, declaredKind: null, maxEntries: null, iterated: false };
+      this.result.maps.set(name, m);
+    }
+    return m;
+  }
+
+  private declareMap(name: string, kind: string, args: Expr[], span: Span): void {
+    const known = ['hash', 'lruhash', 'percpuhash', 'percpulruhash', 'percpuarray'];
+    if (!known.includes(kind)) {
+      this.diags.error(span, `Invalid map type: ${kind}`, `valid types are ${known.join(', ')}`);
+      return;
+    }
+    const m = this.mapInfo(name);
+    m.declaredKind = kind;
+    const n = args[0] ? this.literalInt(args[0]) : null;
+    if (n === null || n <= 0n) this.diags.error(args[0]?.span ?? span, `${kind}() expects a positive integer number of entries`);
+    else m.maxEntries = Number(n);
+  }
+
+  private unifyKey(name: string, keyType: Type | null, span: Span): void {
+    const m = this.mapInfo(name);
+    const norm = keyType === null ? null : storageType(keyType);
+    if (m.keySpan === null) {
+      m.key = norm;
+      m.keySpan = span;
+      return;
+    }
+    const merged = mergeTypes(m.key, norm);
+    if (merged === undefined) {
+      this.diags.error(
+        span,
+        `Argument mismatch for @${name}: trying to access with arguments: '${norm ? typeName(norm) : 'none'}' when map expects arguments: '${m.key ? typeName(m.key) : 'none'}'`,
+      );
+      return;
+    }
+    m.key = merged;
+  }
+
+  private unifyValue(name: string, value: MapValue, span: Span): void {
+    const m = this.mapInfo(name);
+    if (m.value === null) {
+      m.value = value.kind === 'value' ? { kind: 'value', type: storageType(value.type) } : value;
+      m.valueSpan = span;
+      return;
+    }
+    const old = m.value;
+    if (old.kind === 'agg' || value.kind === 'agg') {
+      if (old.kind === 'agg' && value.kind === 'agg' && old.agg === value.agg) {
+        if (value.signed) old.signed = true;
+        if (old.agg === 'hist' && value.hist && old.hist && value.hist.bits !== old.hist.bits) {
+          this.diags.error(span, `Different bits in a single hist unsupported`);
+        }
+        if (old.agg === 'lhist' && value.lhist && old.lhist) {
+          const a = old.lhist;
+          const b = value.lhist;
+          if (a.min !== b.min || a.max !== b.max || a.step !== b.step) this.diags.error(span, `Different lhist bounds in a single map unsupported`);
+        }
+        return;
+      }
+      this.diags.error(span, `Type mismatch for @${name}: trying to assign value of type '${describeValue(value)}' when map already contains a value of type '${describeValue(old)}'`);
+      return;
+    }
+    const merged = mergeTypes(old.type, storageType(value.type));
+    if (merged === undefined || merged === null) {
+      this.diags.error(
+        span,
+        `Type mismatch for @${name}: trying to assign value of type '${typeName(value.type)}' when map already contains a value of type '${typeName(old.type)}'`,
+      );
+      return;
+    }
+    old.type = merged;
+  }
+
+  // ------------------------------------------------------------------ statements
+
+  private block(b: Block, newScope = true): void {
+    const saved = this.scope;
+    if (newScope) this.scope = new Scope(saved);
+    for (const s of b.stmts) this.stmt(s);
+    this.scope = saved;
+  }
+
+  private stmt(s: Stmt): void {
+    switch (s.kind) {
+      case 'ExprStmt':
+        this.exprStmt(s.expr);
+        return;
+      case 'AssignStmt':
+        this.assign(s);
+        return;
+      case 'VarDeclStmt': {
+        const declared = s.declaredType ? this.resolveTypeExpr(s.declaredType) : null;
+        const sym = this.declareVar(s.variable, declared);
+        if (s.value) {
+          const t = this.expr(s.value);
+          if (declared && !assignable(declared, t)) {
+            this.diags.error(s.value.span, `Type mismatch for $${s.variable.name}: trying to assign value of type '${typeName(t)}' when variable already has a type '${typeName(declared)}'`);
+          }
+          if (!sym.type) sym.type = storageType(t);
+        }
+        return;
+      }
+      case 'IfStmt':
+        this.checkCondition(s.cond);
+        this.block(s.then);
+        if (s.else) {
+          if (s.else.kind === 'IfStmt') this.stmt(s.else);
+          else this.block(s.else);
+        }
+        return;
+      case 'WhileStmt':
+        this.checkCondition(s.cond);
+        this.loopDepth++;
+        this.block(s.body);
+        this.loopDepth--;
+        return;
+      case 'ForMapStmt': {
+        const m = this.result.maps.get(s.map.name);
+        this.mapInfo(s.map.name).iterated = true;
+        const saved = this.scope;
+        this.scope = new Scope(saved);
+        const sym = this.declareVar(s.variable, null);
+        if (m?.value && m.value.kind === 'value') {
+          sym.type = { kind: 'tuple', elems: [m.key ?? INT64, m.value.type] };
+        } else if (m?.value) {
+          sym.type = { kind: 'tuple', elems: [m.key ?? INT64, INT64] };
+        } else {
+          this.diags.error(s.map.span, `Undefined map: @${s.map.name}`, 'a map must be assigned before it is iterated');
+        }
+        this.loopDepth++;
+        this.block(s.body, false);
+        this.loopDepth--;
+        this.scope = saved;
+        return;
+      }
+      case 'ForRangeStmt': {
+        const a = this.expr(s.start);
+        const b = this.expr(s.end);
+        for (const [t, e] of [
+          [a, s.start],
+          [b, s.end],
+        ] as const) {
+          if (!isInteger(t)) this.diags.error(e.span, `Loop range requires an integer, got ${typeKindWord(t)}`);
+        }
+        const saved = this.scope;
+        this.scope = new Scope(saved);
+        const sym = this.declareVar(s.variable, null);
+        sym.type = INT64;
+        this.loopDepth++;
+        this.block(s.body, false);
+        this.loopDepth--;
+        this.scope = saved;
+        return;
+      }
+      case 'UnrollStmt': {
+        const n = this.literalInt(s.count);
+        if (n === null) this.diags.error(s.count.span, 'unroll count must be a literal integer');
+        else if (n < 1n || n > 100n) this.diags.error(s.count.span, 'unroll maximum value is 100 and minimum is 1');
+        this.block(s.body);
+        return;
+      }
+      case 'JumpStmt':
+        if (this.loopDepth === 0) this.diags.error(s.span, `'${s.jump}' statement is not allowed outside of a loop`);
+        return;
+      case 'ReturnStmt':
+        if (s.value) this.expr(s.value);
+        return;
+      case 'Block':
+        this.block(s);
+        return;
+      default:
+        unreachable(s);
+    }
+  }
+
+  private exprStmt(e: Expr): void {
+    // A bare aggregation call as a statement (`count();`) has no map to go into.
+    if (e.kind === 'Call' && isAggregation(e.callee)) {
+      this.diags.error(e.span, `${e.callee}() should be directly assigned to a map`);
+      return;
+    }
+    this.expr(e);
+  }
+
+  private assign(s: AssignStmt): void {
+    const target = s.target;
+    if (target.kind === 'MapRef' || target.kind === 'MapAccess') {
+      const name = target.kind === 'MapRef' ? target.name : target.map.name;
+      const keyType = target.kind === 'MapAccess' ? this.keyType(target.keys, target.span) : null;
+      this.unifyKey(name, keyType, target.span);
+      if (s.op === '=' && s.value.kind === 'Call' && isAggregation(s.value.callee)) {
+        this.assigning = { map: name, span: target.span };
+        const agg = this.aggregation(s.value);
+        this.assigning = null;
+        if (agg) {
+          this.result.aggCalls.set(s.value.id, name);
+          this.unifyValue(name, agg, s.value.span);
+        }
+        this.result.types.set(target.id, INT64);
+        return;
+      }
+      const t = this.expr(s.value);
+      if (t.kind === 'void') {
+        this.diags.error(s.value.span, `Value of type none cannot be assigned to a map`);
+        return;
+      }
+      if (s.op !== '=') {
+        if (!isInteger(t)) this.diags.error(s.value.span, `Compound assignment requires an integer, got ${typeKindWord(t)}`);
+        const existing = this.mapInfo(name).value;
+        if (existing?.kind === 'agg') {
+          this.diags.error(s.span, `Compound assignment is not supported on aggregation map @${name}`);
+          return;
+        }
+      }
+      this.unifyValue(name, { kind: 'value', type: t }, s.value.span);
+      const m = this.mapInfo(name);
+      this.result.types.set(target.id, m.value?.kind === 'value' ? m.value.type : t);
+      return;
+    }
+    if (target.kind === 'Variable') {
+      const t = this.expr(s.value);
+      let sym = this.scope.find(target.name);
+      if (!sym) {
+        if (s.op !== '=') {
+          this.diags.error(target.span, `Undefined or undeclared variable: $${target.name}`);
+          return;
+        }
+        sym = this.declareVar(target, null, this.probeScope());
+      }
+      this.result.vars.set(target.id, sym);
+      if (t.kind === 'void') {
+        this.diags.error(s.value.span, `Value of type none cannot be assigned to a variable`);
+        return;
+      }
+      if (sym.type === null) {
+        sym.type = storageType(t);
+      } else if (!assignable(sym.type, t)) {
+        this.diags.error(
+          s.value.span,
+          `Type mismatch for $${target.name}: trying to assign value of type '${typeName(t)}' when variable already contains a value of type '${typeName(sym.type)}'`,
+        );
+      } else if (sym.type.kind === 'string' && t.kind === 'string' && t.size > sym.type.size) {
+        sym.type = t;
+      }
+      if (s.op !== '=' && !isInteger(t)) this.diags.error(s.value.span, `Compound assignment requires an integer, got ${typeKindWord(t)}`);
+      this.result.types.set(target.id, sym.type);
+      return;
+    }
+    this.diags.error(target.span, 'Only variables and maps can be assigned to');
+  }
+
+  /** The outermost scope of the probe: plain `$x = ...` variables live for the whole probe. */
+  private probeScope(): Scope {
+    let s = this.scope;
+    while (s.parent) s = s.parent;
+    return s;
+  }
+
+  private declareVar(v: Variable, type: Type | null, scope: Scope = this.scope): VarSymbol {
+    const sym: VarSymbol = { id: this.nextVar++, name: v.name, type, span: v.span };
+    scope.vars.set(v.name, sym);
+    this.result.vars.set(v.id, sym);
+    if (type) this.result.types.set(v.id, type);
+    return sym;
+  }
+
+  private keyType(keys: Expr[], span: Span): Type | null {
+    if (keys.length === 0) return null;
+    const types = keys.map((k) => {
+      const t = this.expr(k);
+      if (t.kind === 'void') this.diags.error(k.span, 'Value of type none cannot be used as a map key');
+      return t;
+    });
+    if (types.length === 1) return types[0] as Type;
+    void span;
+    return { kind: 'tuple', elems: types.map(storageType) };
+  }
+
+  private aggregation(call: Call): MapValue | null {
+    const name = call.callee as AggKind;
+    const argCount = { count: [0, 0], sum: [1, 1], min: [1, 1], max: [1, 1], avg: [1, 1], stats: [1, 1], hist: [1, 2], lhist: [4, 4] }[name];
+    const [lo, hi] = argCount as [number, number];
+    if (call.args.length < lo || call.args.length > hi) {
+      this.diags.error(call.span, `${name}() ${argCountText(lo, hi)} (${call.args.length} provided)`);
+      return null;
+    }
+    let signed = false;
+    if (call.args[0]) {
+      const t = this.expr(call.args[0]);
+      if (!isInteger(t) && t.kind !== 'bool') {
+        this.diags.error(call.args[0].span, `${name}() expects an integer argument (${typeKindWord(t)} provided)`);
+        return null;
+      }
+      signed = t.kind === 'int' && t.signed;
+    }
+    this.result.types.set(call.id, INT64);
+    if (name === 'hist') {
+      let bits = 0;
+      if (call.args[1]) {
+        const b = this.literalInt(call.args[1]);
+        if (b === null || b < 0n || b > 5n) {
+          this.diags.error(call.args[1].span, 'hist: bits must be a literal integer between 0 and 5');
+          return null;
+        }
+        bits = Number(b);
+      }
+      return { kind: 'agg', agg: 'hist', signed, hist: { bits } };
+    }
+    if (name === 'lhist') {
+      const [minE, maxE, stepE] = [call.args[1], call.args[2], call.args[3]] as [Expr, Expr, Expr];
+      const min = this.literalInt(minE);
+      const max = this.literalInt(maxE);
+      const step = this.literalInt(stepE);
+      if (min === null) this.diags.error(minE.span, 'lhist() min must be a literal integer');
+      if (max === null) this.diags.error(maxE.span, 'lhist() max must be a literal integer');
+      if (step === null) this.diags.error(stepE.span, 'lhist() step must be a literal integer');
+      if (min === null || max === null || step === null) return null;
+      if (min < 0n) this.diags.error(minE.span, 'lhist() min must be non-negative');
+      if (step <= 0n) this.diags.error(stepE.span, 'lhist() step must be >= 1');
+      if (min > max) this.diags.error(minE.span, 'lhist() min must be less than max');
+      else if ((max - min) / (step > 0n ? step : 1n) > 1000n) this.diags.error(stepE.span, 'lhist() too many buckets, must be <= 1000');
+      return { kind: 'agg', agg: 'lhist', signed, lhist: { min, max, step } };
+    }
+    return { kind: 'agg', agg: name, signed };
+  }
+
+  // ------------------------------------------------------------------ expressions
+
+  private checkCondition(e: Expr): void {
+    const t = this.expr(e);
+    if (!isInteger(t) && t.kind !== 'bool' && t.kind !== 'pointer') {
+      this.diags.error(e.span, `Condition must be an integer or bool, got ${typeKindWord(t)}`);
+    }
+  }
+
+  expr(e: Expr): Type {
+    const t = this.exprInner(e);
+    this.result.types.set(e.id, t);
+    return t;
+  }
+
+  private exprInner(e: Expr): Type {
+    switch (e.kind) {
+      case 'IntegerLit':
+        if (e.suffix) {
+          const s = e.suffix.toLowerCase();
+          if (s.startsWith('u') && /\d/.test(s)) return parseIntTypeName(s) ?? UINT64;
+          if (s.startsWith('i') && /\d/.test(s)) return parseIntTypeName(`int${s.slice(1)}`) ?? INT64;
+          if (s.includes('u')) return UINT64;
+        }
+        return e.value > 0x7fffffffffffffffn ? UINT64 : INT64;
+      case 'StringLit':
+        return { kind: 'string', size: byteLength(e.value) + 1 };
+      case 'BoolLit':
+        return BOOL;
+      case 'PositionalParam': {
+        const v = this.opts.positional[e.index - 1];
+        if (v !== undefined && /^-?(0x[0-9a-f]+|\d+)$/i.test(v)) return INT64;
+        if (v === undefined) return INT64;
+        return { kind: 'string', size: byteLength(v) + 1 };
+      }
+      case 'PositionalCount':
+        return INT64;
+      case 'Variable': {
+        const sym = this.scope.find(e.name);
+        if (!sym) {
+          this.diags.error(e.span, `Undefined or undeclared variable: $${e.name}`);
+          return INT64;
+        }
+        this.result.vars.set(e.id, sym);
+        if (!sym.type) {
+          this.diags.error(e.span, `Variable used before it was assigned: $${e.name}`);
+          return INT64;
+        }
+        return sym.type;
+      }
+      case 'MapRef':
+      case 'MapAccess': {
+        const name = e.kind === 'MapRef' ? e.name : e.map.name;
+        const keyType = e.kind === 'MapAccess' ? this.keyType(e.keys, e.span) : null;
+        this.unifyKey(name, keyType, e.span);
+        const m = this.mapInfo(name);
+        if (m.value === null) {
+          // Used before any assignment in source order; fixed up once all probes are seen.
+          return INT64;
+        }
+        return m.value.kind === 'value' ? m.value.type : aggReadType(m.value);
+      }
+      case 'Identifier':
+        return this.identifier(e.name, e);
+      case 'Call':
+        return this.call(e);
+      case 'Binary': {
+        if (e.op === '&&' || e.op === '||') {
+          this.checkCondition(e.left);
+          this.checkCondition(e.right);
+          return BOOL;
+        }
+        const l = this.expr(e.left);
+        const r = this.expr(e.right);
+        if (e.op === '==' || e.op === '!=') {
+          if (l.kind === 'string' || r.kind === 'string') {
+            if (l.kind !== r.kind) this.diags.error(e.span, `Type mismatch for '${e.op}': comparing '${typeName(l)}' with '${typeName(r)}'`);
+            return BOOL;
+          }
+        }
+        const lOk = isInteger(l) || l.kind === 'bool' || l.kind === 'pointer';
+        const rOk = isInteger(r) || r.kind === 'bool' || r.kind === 'pointer';
+        if (!lOk || !rOk) {
+          const bad = lOk ? e.right : e.left;
+          const badT = lOk ? r : l;
+          this.diags.error(bad.span, `The ${e.op} operator can not be used on expressions of type ${typeKindWord(badT)}`);
+          return INT64;
+        }
+        if (['==', '!=', '<', '<=', '>', '>='].includes(e.op)) return BOOL;
+        if (l.kind === 'pointer' && (e.op === '+' || e.op === '-') && r.kind !== 'pointer') return l;
+        return arithResult(l, r);
+      }
+      case 'Unary': {
+        const t = this.expr(e.operand);
+        switch (e.op) {
+          case '!':
+            return BOOL;
+          case '-':
+            if (!isInteger(t) && t.kind !== 'bool') this.diags.error(e.span, `The - operator can not be used on expressions of type ${typeKindWord(t)}`);
+            return INT64;
+          case '+':
+          case '~':
+            if (!isInteger(t) && t.kind !== 'bool') this.diags.error(e.span, `The ${e.op} operator can not be used on expressions of type ${typeKindWord(t)}`);
+            return isInteger(t) ? { kind: 'int', size: 8, signed: t.signed } : INT64;
+          case '*':
+            if (t.kind === 'pointer') return t.to.kind === 'void' ? UINT64 : t.to;
+            if (isInteger(t)) return UINT64;
+            this.diags.error(e.span, `Can not dereference type ${typeName(t)}`);
+            return INT64;
+          case '&':
+            return { kind: 'pointer', to: t, user: false };
+        }
+        return INT64;
+      }
+      case 'Update': {
+        const t = this.updateTarget(e.target);
+        return t;
+      }
+      case 'Ternary': {
+        this.checkCondition(e.cond);
+        const a = this.expr(e.then);
+        const b = this.expr(e.else);
+        if (a.kind === 'string' && b.kind === 'string') return { kind: 'string', size: Math.max(a.size, b.size) };
+        if (isInteger(a) && isInteger(b)) return arithResult(a, b);
+        if (a.kind === 'void' && b.kind === 'void') return a;
+        if (!typeEquals(storageType(a), storageType(b))) {
+          this.diags.error(e.span, `Ternary operator must return the same type: have '${typeName(a)}' and '${typeName(b)}'`);
+        }
+        return a;
+      }
+      case 'FieldAccess':
+        return this.field(e);
+      case 'TupleIndex': {
+        const t = this.expr(e.base);
+        if (t.kind !== 'tuple') {
+          this.diags.error(e.span, `Can not access index '${e.index}' on expression of type '${typeName(t)}'`);
+          return INT64;
+        }
+        const el = t.elems[e.index];
+        if (!el) {
+          this.diags.error(e.span, `Invalid tuple index: ${e.index}. Found ${t.elems.length} elements in tuple.`);
+          return INT64;
+        }
+        return el;
+      }
+      case 'IndexExpr': {
+        const t = this.expr(e.base);
+        const i = this.expr(e.index);
+        if (!isInteger(i)) this.diags.error(e.index.span, `The array index operator [] requires an integer index`);
+        if (t.kind === 'array') return t.elem;
+        if (t.kind === 'pointer') return t.to.kind === 'void' ? UINT64 : t.to;
+        if (t.kind === 'string') return intType(1, true);
+        this.diags.error(e.base.span, `The array index operator [] can not be used on expressions of type ${typeName(t)}`);
+        return INT64;
+      }
+      case 'Cast': {
+        const from = this.expr(e.expr);
+        const to = this.resolveTypeExpr(e.type);
+        if (to.kind === 'int' || to.kind === 'bool') {
+          if (!isInteger(from) && from.kind !== 'bool' && from.kind !== 'pointer') {
+            this.diags.error(e.span, `Cannot cast from "${typeName(from)}" to "${typeName(to)}"`);
+          }
+        }
+        return to;
+      }
+      case 'TupleExpr':
+        return { kind: 'tuple', elems: e.elems.map((x) => storageType(this.expr(x))) };
+      case 'RecordExpr':
+        return { kind: 'record', fields: e.fields.map((f) => ({ name: f.name, type: storageType(this.expr(f.value)) })) };
+      case 'SizeofExpr': {
+        if (e.arg.kind === 'TypeExpr') this.resolveTypeExpr(e.arg);
+        else this.expr(e.arg);
+        return UINT64;
+      }
+      case 'OffsetofExpr':
+        this.diags.error(e.span, 'offsetof() needs struct type information, which is not supported yet');
+        return UINT64;
+      case 'TypeofExpr':
+        if (e.arg.kind === 'TypeExpr') return this.resolveTypeExpr(e.arg);
+        return this.expr(e.arg);
+      case 'BlockExpr': {
+        const saved = this.scope;
+        this.scope = new Scope(saved);
+        for (const s of e.stmts) this.stmt(s);
+        const t = this.expr(e.value);
+        this.scope = saved;
+        return t;
+      }
+      default:
+        return unreachable(e);
+    }
+  }
+
+  private updateTarget(target: Expr): Type {
+    if (target.kind === 'Variable') {
+      const sym = this.scope.find(target.name);
+      if (!sym || !sym.type) {
+        this.diags.error(target.span, `Undefined or undeclared variable: $${target.name}`);
+        return INT64;
+      }
+      this.result.vars.set(target.id, sym);
+      if (!isInteger(sym.type)) this.diags.error(target.span, `The ++ and -- operators require an integer variable`);
+      this.result.types.set(target.id, sym.type);
+      return sym.type;
+    }
+    if (target.kind === 'MapRef' || target.kind === 'MapAccess') {
+      const name = target.kind === 'MapRef' ? target.name : target.map.name;
+      const keyType = target.kind === 'MapAccess' ? this.keyType(target.keys, target.span) : null;
+      this.unifyKey(name, keyType, target.span);
+      this.unifyValue(name, { kind: 'value', type: INT64 }, target.span);
+      this.result.types.set(target.id, INT64);
+      return INT64;
+    }
+    this.diags.error(target.span, 'The ++ and -- operators can only be used on variables and maps');
+    return INT64;
+  }
+
+  private field(e: Extract<Expr, { kind: 'FieldAccess' }>): Type {
+    // `args.x` / `args->x` is the common case: fields of the probe's context.
+    if (e.base.kind === 'Identifier' && e.base.name === 'args') {
+      const ctx = this.current?.context;
+      if (!ctx?.args) {
+        this.diags.error(e.base.span, `The args builtin can only be used with tracepoint/fentry/uprobe probes (${this.current?.providerName ?? 'none'} used here)`);
+        return INT64;
+      }
+      const f = ctx.args.find((a) => a.name === e.field);
+      this.result.types.set(e.base.id, { kind: 'record', fields: ctx.args.map((a) => ({ name: a.name, type: a.type })) });
+      if (!f) {
+        this.diags.error(e.fieldSpan, `Can't find field '${e.field}' in args of ${this.current?.targets[0]?.name ?? 'this probe'}`);
+        return INT64;
+      }
+      return f.type;
+    }
+    const t = this.expr(e.base);
+    if (t.kind === 'record') {
+      const f = t.fields.find((x) => x.name === e.field);
+      if (f) return f.type;
+      this.diags.error(e.fieldSpan, `Record does not contain a field named '${e.field}'`);
+      return INT64;
+    }
+    this.diags.error(e.span, `Can not access field '${e.field}' on expression of type '${typeName(t)}'`, 'struct field access needs kernel type information (BTF), which is not supported yet');
+    return INT64;
+  }
+
+  private identifier(name: string, e: Expr): Type {
+    if (name === 'args') {
+      const ctx = this.current?.context;
+      if (!ctx?.args) {
+        this.diags.error(e.span, `The args builtin can only be used with tracepoint/fentry/uprobe probes (${this.current?.providerName ?? 'none'} used here)`);
+        return INT64;
+      }
+      return { kind: 'record', fields: ctx.args.map((a) => ({ name: a.name, type: a.type })) };
+    }
+    const b = lookupBuiltin(name);
+    if (b?.ident) {
+      const call: Call = { kind: 'Call', id: e.id, span: e.span, callee: name, calleeSpan: e.span, args: [] };
+      return this.builtinCall(call);
+    }
+    this.diags.error(e.span, `Unknown identifier: '${name}'`);
+    return INT64;
+  }
+
+  private call(e: Call): Type {
+    if (isAggregation(e.callee)) {
+      this.diags.error(e.span, `${e.callee}() should be directly assigned to a map`);
+      return INT64;
+    }
+    const b = lookupBuiltin(e.callee);
+    if (!b || !b.func) {
+      this.diags.error(e.calleeSpan, `Unknown function: ${e.callee}`);
+      for (const a of e.args) if (a.kind !== 'MapRef') this.expr(a);
+      return INT64;
+    }
+    return this.builtinCall(e);
+  }
+
+  private builtinCall(e: Call): Type {
+    const b = lookupBuiltin(e.callee);
+    if (!b) return INT64;
+    if (e.args.length < b.minArgs || e.args.length > b.maxArgs) {
+      this.diags.error(e.span, `${e.callee}() ${argCountText(b.minArgs, b.maxArgs)} (${e.args.length} provided)`);
+      return INT64;
+    }
+    const probe = this.current;
+    if (b.providers && probe && !b.providers.includes(probe.providerName)) {
+      this.diags.error(e.span, `${e.callee} can not be used with "${probe.providerName}" probes`);
+    }
+    const cx: CheckCx = {
+      diags: this.diags,
+      config: this.opts.config,
+      probe: probe ?? { context: { args: null, argN: null, retval: false }, targets: [], providerName: '' },
+      check: (x) => this.expr(x),
+      checkMapArg: (x, fn) => {
+        if (x.kind !== 'MapRef') {
+          this.diags.error(x.span, `${fn}() expects a map argument`);
+          return null;
+        }
+        this.mapInfo(x.name).iterated = true;
+        this.result.types.set(x.id, INT64);
+        return x.name;
+      },
+      literalInt: (x) => this.literalInt(x),
+      literalString: (x) => this.literalString(x),
+      assignedTo: this.assigning,
+      unsafe: this.opts.unsafe,
+    };
+    return b.check(e, cx);
+  }
+
+  literalInt(e: Expr): bigint | null {
+    switch (e.kind) {
+      case 'IntegerLit':
+        return e.value;
+      case 'Unary':
+        if (e.op === '-') {
+          const v = this.literalInt(e.operand);
+          return v === null ? null : -v;
+        }
+        return null;
+      case 'PositionalParam': {
+        const v = this.opts.positional[e.index - 1];
+        if (v === undefined) return 0n;
+        try {
+          return BigInt(v);
+        } catch {
+          return null;
+        }
+      }
+      case 'PositionalCount':
+        return BigInt(this.opts.positional.length);
+      default:
+        return null;
+    }
+  }
+
+  literalString(e: Expr): string | null {
+    if (e.kind === 'StringLit') return e.value;
+    if (e.kind === 'PositionalParam') return this.opts.positional[e.index - 1] ?? '';
+    return null;
+  }
+
+  resolveTypeExpr(t: TypeExpr): Type {
+    let base: Type | null = parseIntTypeName(t.name);
+    if (!base) {
+      if (t.name === 'void') base = { kind: 'void' };
+      else if (t.name === 'string') base = { kind: 'string', size: this.opts.config.maxStrlen };
+      else if (/^(struct|union) /.test(t.name)) base = { kind: 'struct', name: t.name, size: 0, btfId: null, union: t.name.startsWith('union') };
+      else {
+        this.diags.error(t.span, `Unknown type: ${t.name}`);
+        base = INT64;
+      }
+    }
+    let out: Type = base;
+    for (let i = 0; i < t.pointerDepth; i++) out = { kind: 'pointer', to: out, user: false };
+    if (t.arrayLen !== null) out = { kind: 'array', elem: out, len: t.arrayLen };
+    this.result.types.set(t.id, out);
+    return out;
+  }
+}
+
+function argCountText(lo: number, hi: number): string {
+  if (lo === hi) return `requires ${lo} argument${lo === 1 ? '' : 's'}`;
+  if (hi === Number.POSITIVE_INFINITY) return `requires at least ${lo} argument${lo === 1 ? '' : 's'}`;
+  return `requires ${lo} to ${hi} arguments`;
+}
+
+function byteLength(s: string): number {
+  return Buffer.byteLength(s, 'latin1');
+}
+
+/** Integers are stored as 64-bit in maps and variables, as bpftrace does. */
+export function storageType(t: Type): Type {
+  if (t.kind === 'int') return { kind: 'int', size: 8, signed: t.signed };
+  if (t.kind === 'tuple') return { kind: 'tuple', elems: t.elems.map(storageType) };
+  return t;
+}
+
+/** Merges two uses of one map/variable slot: undefined when incompatible. */
+function mergeTypes(a: Type | null, b: Type | null): Type | null | undefined {
+  if (a === null || b === null) return a === b ? null : undefined;
+  if (a.kind === 'int' && b.kind === 'int') return { kind: 'int', size: 8, signed: a.signed || b.signed };
+  if (a.kind === 'bool' && b.kind === 'bool') return a;
+  if (a.kind === 'string' && b.kind === 'string') return { kind: 'string', size: Math.max(a.size, b.size) };
+  if (a.kind === 'tuple' && b.kind === 'tuple') {
+    if (a.elems.length !== b.elems.length) return undefined;
+    const elems: Type[] = [];
+    for (let i = 0; i < a.elems.length; i++) {
+      const m = mergeTypes(a.elems[i] as Type, b.elems[i] as Type);
+      if (!m) return undefined;
+      elems.push(m);
+    }
+    return { kind: 'tuple', elems };
+  }
+  return typeEquals(a, b) ? a : undefined;
+}
+
+function assignable(to: Type, from: Type): boolean {
+  if (to.kind === 'int' && (from.kind === 'int' || from.kind === 'bool')) return true;
+  if (to.kind === 'bool' && (from.kind === 'bool' || from.kind === 'int')) return true;
+  if (to.kind === 'string' && from.kind === 'string') return true;
+  return mergeTypes(storageType(to), storageType(from)) !== undefined;
+}
+
+function arithResult(a: Type, b: Type): Type {
+  const au = a.kind === 'int' && !a.signed;
+  const bu = b.kind === 'int' && !b.signed;
+  return au && bu ? UINT64 : au && b.kind === 'int' && b.size < 8 ? UINT64 : bu && a.kind === 'int' && a.size < 8 ? UINT64 : INT64;
+}
+
+function aggReadType(v: Extract<MapValue, { kind: 'agg' }>): Type {
+  return v.signed || v.agg === 'avg' ? INT64 : UINT64;
+}
+
+function describeValue(v: MapValue): string {
+  return v.kind === 'value' ? typeName(v.type) : `${v.agg}_t`;
+}

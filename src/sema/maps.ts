@@ -1,0 +1,50 @@
+// What the type checker learns about each map from all its uses across the script.
+
+import type { Span } from '../lang/ast.ts';
+import type { Type } from './types.ts';
+
+export type AggKind = 'count' | 'sum' | 'min' | 'max' | 'avg' | 'stats' | 'hist' | 'lhist';
+
+export type MapValue =
+  /** Plain assignment `@m[k] = v`. */
+  | { kind: 'value'; type: Type }
+  | { kind: 'agg'; agg: AggKind; signed: boolean; hist?: { bits: number }; lhist?: { min: bigint; max: bigint; step: bigint } };
+
+export interface MapInfo {
+  /** Without the `@`. */
+  name: string;
+  /** Null for scalar maps (`@x = 1`). */
+  key: Type | null;
+  value: MapValue | null;
+  /** Where the value type was fixed, for "was assigned ... here" diagnostics. */
+  valueSpan: Span | null;
+  keySpan: Span | null;
+  /** Declared kind from `let @m = hash(n)` (hash, lruhash, percpuhash, percpulruhash, percpuarray). */
+  declaredKind: string | null;
+  maxEntries: number | null;
+  /** The map was used as a whole in for/len/has_key etc. */
+  iterated: boolean;
+}
+
+export function isPerCpuAgg(v: MapValue | null): boolean {
+  return v !== null && v.kind === 'agg';
+}
+
+/** Bytes of the per-CPU value slot each aggregation keeps. */
+export function aggValueSize(agg: AggKind): number {
+  switch (agg) {
+    case 'count':
+    case 'sum':
+    case 'hist':
+    case 'lhist':
+      return 8;
+    case 'min':
+    case 'max':
+      // value + "has been set" flag, so an untouched CPU does not contribute a 0
+      return 16;
+    case 'avg':
+    case 'stats':
+      // total + count
+      return 16;
+  }
+}

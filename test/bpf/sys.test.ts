@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BPF_MAP_CREATE, BPF_PROG_LOAD, EFD_CLOEXEC, EFD_NONBLOCK, EPOLL_CTL_ADD, EPOLLIN, RLIMIT_MEMLOCK } from '../../src/bpf/constants.ts';
+import { defaultSys } from '../../src/bpf/default-sys.ts';
+import { Attr, MAP_CREATE, PROG_INFO, PROG_LOAD, PERF_EVENT_ATTR, struct } from '../../src/bpf/attr.ts';
+import { check, checkBpf, errnoName, SyscallError } from '../../src/bpf/sys.ts';
+import { noLeak } from './util.ts';
+
+describe('SyscallError', () => {
+  it('names the syscall, the command, the errno and its symbol', () => {
+    const e = new SyscallError('bpf', 'BPF_PROG_LOAD', 1);
+    assert.equal(e.message, 'bpf(BPF_PROG_LOAD) failed: Operation not permitted (EPERM)');
+    assert.equal(e.code, 'EPERM');
+    assert.equal(e.errno, 1);
+    assert.equal(e.syscall, 'bpf');
+    assert.equal(e.command, 'BPF_PROG_LOAD');
+  });
+
+  it('formats commandless syscalls, details and kernel-only errnos', () => {
+    assert.equal(new SyscallError('perf_event_open', '', 2, 'tracepoint id 7').message, 'perf_event_open failed: No such file or directory (ENOENT): tracepoint id 7');
+    assert.equal(errnoName(524), 'ENOTSUPP');
+    assert.equal(errnoName(7), 'E2BIG');
+    assert.equal(errnoName(28), 'ENOSPC');
+    assert.equal(errnoName(110), 'ETIMEDOUT'); // from libuv's table
+  });
+
+  it('check() passes results through and throws on -errno', () => {
+    assert.equal(check(5, 'close'), 5);
+    assert.throws(() => checkBpf(-22, BPF_MAP_CREATE), /bpf\(BPF_MAP_CREATE\) failed: Invalid argument \(EINVAL\)/);
+    assert.throws(() => checkBpf(-7, BPF_PROG_LOAD, 'program x'), (e: unknown) => e instanceof SyscallError && e.code === 'E2BIG' && /program x$/.test(e.message));
+  });
+});
+
+describe('struct layouts', () => {
+  it('follows C alignment', () => {
+    const s = struct({ a: 'u32', b: 'u64', c: 'u8', d: 'u16' });
+    assert.deepEqual(s.offsets, { a: 0, b: 8, c: 16, d: 18 });
+    assert.equal(s.size, 24);
+  });
+
+  it('matches the kernel offsets of the fields we rely on', () => {
+    assert.equal(MAP_CREATE.offsets.map_name, 28);
+    assert.equal(MAP_CREATE.offsets.map_extra, 64);
+    assert.equal(PROG_LOAD.offsets.prog_name, 48);
+    assert.equal(PROG_LOAD.offsets.expected_attach_type, 68);
+    assert.equal(PROG_LOAD.offsets.attach_btf_id, 108);
+    assert.equal(PROG_LOAD.offsets.log_true_size, 140);
+    assert.equal(PROG_INFO.offsets.run_time_ns, 192);
+    assert.equal(PROG_INFO.offsets.verified_insns, 216);
+    assert.equal(PROG_INFO.size, 232);
+    assert.equal(PERF_EVENT_ATTR.size, 128); // PERF_ATTR_SIZE_VER7
+    assert.equal(PERF_EVENT_ATTR.offsets.config1, 56);
+  });
+
+  it('writes names NUL-terminated and truncated', () => {
+    const a = new Attr(MAP_CREATE).str('map_name', 'abcdefghijklmnopqrstuvwxyz', 16);
+    const name = a.bytes.subarray(28, 44);
+    assert.equal(new TextDecoder().decode(name.subarray(0, 15)), 'abcdefghijklmno');
+    assert.equal(name[15], 0);
+  });
+});
+
+describe('koffi Sys (real kernel)', () => {
+  it('reaches libc', () => {
+    const sys = defaultSys();
+    assert.equal(sys.getpid(), process.pid);
+    assert.equal(sys.pageSize(), 4096);
+    const lim = sys.getrlimit(RLIMIT_MEMLOCK);
+    assert.notEqual(typeof lim, 'number');
+  });
+
+  it('reports errno as -errno', () => {
+    assert.equal(defaultSys().close(987654), -9); // EBADF
+    assert.equal(defaultSys().bpf(BPF_MAP_CREATE, new Uint8Array(MAP_CREATE.size)), -22);
+  });
+
+  it(
+    'waits in epoll on a worker thread: timers keep running, an eventfd wakes it',
+    noLeak(async () => {
+      const sys = defaultSys();
+      const ep = check(sys.epollCreate(), 'epoll_create1');
+      const efd = check(sys.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), 'eventfd');
+      try {
+        check(sys.epollCtl(ep, EPOLL_CTL_ADD, efd, EPOLLIN, 7), 'epoll_ctl');
+        let ticks = 0;
+        const timer = setInterval(() => ticks++, 5);
+        const waiting = sys.epollWait(ep, 4, 5000);
+        setTimeout(() => sys.eventfdWrite(efd, 1n), 60);
+        const events = await waiting;
+        clearInterval(timer);
+        assert.deepEqual(events, [{ events: EPOLLIN, data: 7 }]);
+        assert.ok(ticks >= 3, `the JS thread was blocked (${ticks} ticks)`);
+      } finally {
+        sys.close(efd);
+        sys.close(ep);
+      }
+    }),
+  );
+
+  it(
+    'mmaps and views memory without copying',
+    noLeak(() => {
+      const sys = defaultSys();
+      const addr = sys.mmap(4096, 3, 0x22, -1, 0);
+      assert.ok(addr > 0n);
+      const a = new Uint8Array(sys.view(addr, 4096));
+      const b = new Uint8Array(sys.view(addr, 4096));
+      a[10] = 99;
+      assert.equal(b[10], 99);
+      assert.equal(sys.munmap(addr, 4096), 0);
+    }),
+  );
+});
