@@ -194,6 +194,17 @@ export const LINK_CREATE = struct({
 
 export const ENABLE_STATS = struct({ type: 'u32' });
 
+export const BTF_LOAD = struct({
+  btf: 'u64',
+  btf_log_buf: 'u64',
+  btf_size: 'u32',
+  btf_log_size: 'u32',
+  btf_log_level: 'u32',
+  btf_log_true_size: 'u32',
+  btf_flags: 'u32',
+  btf_token_fd: 's32',
+});
+
 // ---------------------------------------------------------------- info structs
 
 export const PROG_INFO = struct({

@@ -1,6 +1,7 @@
 // The BPF layer's public API: the one door to the kernel and the objects built on it.
 
 export * from './attr.ts';
+export { funcInfoBtf, loadBtf } from './btf-func.ts';
 export * from './constants.ts';
 export { defaultSys, setDefaultSys } from './default-sys.ts';
 export { type DisasmOptions, disasm, formatInsn } from './disasm.ts';
@@ -14,7 +15,7 @@ export {
 } from './features.ts';
 export { Helper, helperId, helperName, MAX_HELPER_ID } from './helpers.ts';
 export * from './insn.ts';
-export { attachPerfEvent, attachRawTracepoint, type Link } from './link.ts';
+export { attachPerfEvent, attachRawTracepoint, type Link, resetPerfLinkSupport } from './link.ts';
 export {
   BpfMap,
   isPerCpu,

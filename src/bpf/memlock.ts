@@ -10,7 +10,8 @@ import { Helper } from './helpers.ts';
 import { call, exit, link } from './insn.ts';
 import type { Sys } from './sys.ts';
 
-let done = false;
+/** Each Sys (there is one real one) is checked once. */
+const done = new WeakSet<Sys>();
 
 /** True when the kernel accounts BPF memory to the memory cgroup (5.11+). */
 export function kernelUsesMemcg(sys: Sys = defaultSys()): boolean {
@@ -39,8 +40,8 @@ export function kernelUsesMemcg(sys: Sys = defaultSys()): boolean {
  * once; failures are silent (a later map or program load reports the real error, with a hint).
  */
 export function ensureMemlock(sys: Sys = defaultSys()): void {
-  if (done) return;
-  done = true;
+  if (done.has(sys)) return;
+  done.add(sys);
   if (kernelUsesMemcg(sys)) return;
   const cur = sys.getrlimit(RLIMIT_MEMLOCK);
   if (typeof cur !== 'number' && cur.cur === RLIM_INFINITY) return;

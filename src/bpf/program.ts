@@ -3,6 +3,7 @@
 // the error carries the verifier's reasoning.
 
 import { Attr, ENABLE_STATS, OBJ_GET_INFO_BY_FD, PROG_INFO, PROG_LOAD, PROG_TEST_RUN } from './attr.ts';
+import { funcInfoBtf, loadBtf } from './btf-func.ts';
 import {
   BPF_ENABLE_STATS,
   BPF_OBJ_GET_INFO_BY_FD,
@@ -12,7 +13,7 @@ import {
   BPF_STATS_RUN_TIME,
 } from './constants.ts';
 import { defaultSys } from './default-sys.ts';
-import { type Insn, link, type MapResolver } from './insn.ts';
+import { type Insn, layout, link, type MapResolver } from './insn.ts';
 import type { BpfMap } from './map.ts';
 import { sanitizeObjName } from './map.ts';
 import { checkBpf, E2BIG, EACCES, EINVAL, ENOSPC, EPERM, type NativeBuffer, type Sys, SyscallError } from './sys.ts';
@@ -26,6 +27,8 @@ export interface ProgramSpec {
   attachBtfId?: number;
   /** prog_flags (BPF_F_SLEEPABLE, ...). */
   flags?: number;
+  /** LINUX_VERSION_CODE; only kprobe programs on kernels before 5.0 check it. */
+  kernVersion?: number;
 }
 
 export interface TestRunResult {
@@ -139,10 +142,22 @@ export class BpfProgram {
   static load(spec: ProgramSpec, maps: MapResolver | null, sys: Sys = defaultSys()): BpfProgram {
     const code = link(spec.insns, maps);
     const license = new TextEncoder().encode(`${spec.license}\0`);
-    const mem = sys.alloc(code.length + license.length);
+    // Callbacks need BTF function info (one record per subprogram); see btf-func.ts.
+    const subprogs = spec.insns.some((i) => i.ref?.kind === 'func') ? subprogramStarts(spec.insns) : [];
+    const funcInfoAt = Math.ceil((code.length + license.length) / 8) * 8;
+    const mem = sys.alloc(funcInfoAt + subprogs.length * 8);
+    let btfFd = -1;
     try {
       mem.bytes.set(code, 0);
       mem.bytes.set(license, code.length);
+      if (subprogs.length) {
+        btfFd = loadBtf(sys, funcInfoBtf(subprogs.map((_, n) => (n === 0 ? spec.name : `${spec.name}_sub${n}`))));
+        const dv = new DataView(mem.bytes.buffer, mem.bytes.byteOffset + funcInfoAt);
+        subprogs.forEach((slot, n) => {
+          dv.setUint32(n * 8, slot, true); // insn_off
+          dv.setUint32(n * 8 + 4, 3 + n, true); // type_id of its FUNC
+        });
+      }
       loadAttr ??= new Attr(PROG_LOAD);
       const a = loadAttr;
       const fill = (logLevel: number, log: NativeBuffer | null): Uint8Array => {
@@ -154,7 +169,14 @@ export class BpfProgram {
           .u32('expected_attach_type', spec.expectedAttachType ?? 0)
           .u32('attach_btf_id', spec.attachBtfId ?? 0)
           .u32('prog_flags', spec.flags ?? 0)
+          .u32('kern_version', spec.kernVersion ?? 0)
           .str('prog_name', sanitizeObjName(spec.name), BPF_OBJ_NAME_LEN);
+        if (btfFd >= 0) {
+          a.u32('prog_btf_fd', btfFd)
+            .u32('func_info_rec_size', 8)
+            .u64('func_info', mem.addr + BigInt(funcInfoAt))
+            .u32('func_info_cnt', subprogs.length);
+        }
         if (log) a.u32('log_level', logLevel).u32('log_size', log.bytes.length).u64('log_buf', log.addr);
         return a.bytes;
       };
@@ -181,6 +203,8 @@ export class BpfProgram {
         }
       }
     } finally {
+      // The program holds its own reference to the BTF object.
+      if (btfFd >= 0) sys.close(btfFd);
       sys.free(mem);
     }
   }
@@ -254,6 +278,19 @@ export function enableStats(sys: Sys = defaultSys()): number {
   const a = new Attr(ENABLE_STATS);
   a.u32('type', BPF_STATS_RUN_TIME);
   return checkBpf(sys.bpf(BPF_ENABLE_STATS, a.bytes), BPF_ENABLE_STATS);
+}
+
+/** Slots where subprograms start: 0, and every target of a bpf-to-bpf call or callback reference. */
+export function subprogramStarts(insns: readonly Insn[]): number[] {
+  const { labels } = layout(insns);
+  const starts = new Set<number>([0]);
+  for (const i of insns) {
+    if (i.ref?.kind === 'call' || i.ref?.kind === 'func') {
+      const at = labels.get(i.ref.name);
+      if (at !== undefined) starts.add(at);
+    }
+  }
+  return [...starts].sort((x, y) => x - y);
 }
 
 function cString(bytes: Uint8Array): string {

@@ -33,18 +33,16 @@ import {
   parseHeader,
 } from './format.ts';
 import { bytesEqual, encodeName, HashChains, hashBytes } from './name-hash.ts';
-import type {
-  BitfieldAccess,
-  BtfKindName,
-  BtfLinkage,
-  BtfMember,
-  BtfType,
-  BtfVarLinkage,
-  FuncSignature,
-  MemberLocation,
-} from './types.ts';
+import type { BitfieldAccess, BtfKindName, BtfLinkage, BtfMember, BtfType, BtfVarLinkage, FuncSignature, MemberLocation } from './types.ts';
 
-export type BtfOfKind<K extends BtfKindName> = Extract<BtfType, { kind: K }>;
+/** The variant(s) of BtfType that can have kind K (some variants cover several kinds). */
+export type BtfOfKind<K extends BtfKindName> = BtfType extends infer T
+  ? T extends { kind: infer TK }
+    ? K extends TK
+      ? T
+      : never
+    : never
+  : never;
 
 // Record sizes as a table: 12 + FIXED[kind] + PER_VLEN[kind] * vlen. A table lookup keeps the
 // indexing loop free of a switch; -1 marks kinds this reader does not know.
@@ -519,11 +517,7 @@ export class Btf {
     };
   }
 
-  private findMember(
-    members: readonly BtfMember[],
-    name: string,
-    bitBase: number,
-  ): { member: BtfMember; bitOffset: number } | null {
+  private findMember(members: readonly BtfMember[], name: string, bitBase: number): { member: BtfMember; bitOffset: number } | null {
     for (const m of members) {
       if (m.name === name) return { member: m, bitOffset: bitBase + m.bitOffset };
     }

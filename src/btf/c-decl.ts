@@ -1,90 +1,150 @@
-// C spelling of BTF types. C declarators read inside-out, so the printer builds the
-// declarator around the name (`*p`, `comm[16]`, `(*fn)(int)`) while walking from the outer
-// type to the base type, then puts the base type's name in front.
+// C spelling of BTF types, following libbpf's btf_dump declaration printer (which is where
+// bpftrace's -lv argument and struct listings come from), so spacing matches byte for byte:
+// `char **`, `const char *`, `char * const *`, `char[16]`, `struct sk_buff * (*fn)(int)`.
 //
-// Spacing follows libbpf's btf_dump (which bpftrace's -lv output comes from): `char **`,
-// `const char *`, `char * const *`, `char[16]`.
+// C declarators read inside-out. The printer first walks from the declared type down to its
+// base type (int, struct, typedef, ...), stacking the pointers, qualifiers, arrays and function
+// prototypes met on the way, then pops that stack, printing the base type first and wrapping
+// the declarator (`*p`, `comm[16]`, `(*fn)(int)`) around the name.
 
 import type { Btf } from './btf.ts';
+import type { BtfComposite, BtfEnum, BtfEnum64, BtfType } from './types.ts';
 
-const MAX_DEPTH = 64;
-
-export function declToString(btf: Btf, id: number, name: string): string {
-  return build(btf, id, name, 0);
+export interface DeclOptions {
+  /** Print type tags as libbpf does (`char __attribute__((btf_type_tag("user"))) *`); else skip them. */
+  typeTags?: boolean;
+  /** Spells out anonymous structs/unions/enums (a definition printer inlines them); else `struct (anon)`. */
+  anonDefinition?: (t: BtfComposite | BtfEnum | BtfEnum64) => string;
 }
 
-function build(btf: Btf, id: number, inner: string, depth: number): string {
-  if (depth > MAX_DEPTH) return withBase('...', inner);
-  const t = btf.get(id);
-  switch (t.kind) {
-    case 'void':
-      return withBase('void', inner);
-    case 'int':
-    case 'float':
-    case 'typedef':
-      return withBase(t.name, inner);
-    case 'struct':
-    case 'union':
-      return withBase(`${t.kind} ${t.name || '(anon)'}`, inner);
-    case 'enum':
-    case 'enum64':
-      return withBase(`enum ${t.name || '(anon)'}`, inner);
-    case 'fwd':
-      return withBase(`${t.union ? 'union' : 'struct'} ${t.name}`, inner);
-    case 'ptr':
-      // `* const` (a const pointer) keeps a space; `**` and `*name` do not.
-      return build(btf, t.type, startsWithQualifier(inner) ? `* ${inner}` : `*${inner}`, depth + 1);
-    case 'const':
-    case 'volatile':
-    case 'restrict': {
-      // A qualifier on a pointer belongs in the declarator (`char * const p`); on anything
-      // else it is written before the base type (`const char *p`).
-      if (btf.get(btf.skipQualifiers(t.type)).kind === 'ptr') {
-        return build(btf, t.type, inner ? `${t.kind} ${inner}` : t.kind, depth + 1);
-      }
-      // Consecutive qualifiers print innermost first, as libbpf does (`volatile const int`).
-      const quals: string[] = [t.kind];
-      let base = btf.get(t.type);
-      while (base.kind === 'const' || base.kind === 'volatile' || base.kind === 'restrict') {
-        quals.unshift(base.kind);
-        base = btf.get(base.type);
-      }
-      return `${quals.join(' ')} ${build(btf, base.id, inner, depth + 1)}`;
+const MAX_CHAIN = 64;
+
+/** C declaration of `name` (may be '') with type `id`. */
+export function declToString(btf: Btf, id: number, name: string, opts: DeclOptions = {}): string {
+  return emitChain(btf, collectChain(btf, id, opts), name, opts);
+}
+
+/** The ids from the declared type down to (and including) its base type. */
+function collectChain(btf: Btf, id: number, opts: DeclOptions): number[] {
+  const stack: number[] = [];
+  for (let guard = 0; guard < MAX_CHAIN; guard++) {
+    const t = btf.get(id);
+    if (t.kind !== 'type_tag' || opts.typeTags) stack.push(id);
+    switch (t.kind) {
+      case 'ptr':
+      case 'const':
+      case 'volatile':
+      case 'restrict':
+      case 'type_tag':
+      case 'array':
+        id = t.type;
+        break;
+      case 'func_proto':
+        id = t.returnType;
+        break;
+      case 'func':
+      case 'var':
+      case 'decl_tag':
+        // Not part of a type chain; print what they declare.
+        stack.pop();
+        id = t.type;
+        break;
+      default:
+        return stack;
     }
-    case 'type_tag':
-    case 'decl_tag':
-      // Tags carry no C syntax of their own.
-      return build(btf, t.type, inner, depth + 1);
-    case 'array':
-      return build(btf, t.type, `${parenIfPointer(inner)}[${t.nelems}]`, depth + 1);
-    case 'func_proto': {
-      const params = t.params.map((p) => build(btf, p.type, p.name, depth + 1));
-      // libbpf prints `()` both for no parameters and for a lone `...` marker.
-      if (t.variadic && params.length > 0) params.push('...');
-      const list = params.join(', ');
-      return build(btf, t.returnType, `${parenIfPointer(inner)}(${list})`, depth + 1);
-    }
-    case 'func':
-      return build(btf, t.type, inner || t.name, depth + 1);
-    case 'var':
-      return build(btf, t.type, inner || t.name, depth + 1);
-    case 'datasec':
-      return withBase(`SEC("${t.name}")`, inner);
   }
+  return stack;
 }
 
-function withBase(base: string, inner: string): string {
-  if (inner === '') return base;
-  // `char[16]` is how type names of arrays are written; everything else gets a space.
-  return inner.startsWith('[') ? base + inner : `${base} ${inner}`;
+function isQualifier(t: BtfType): t is BtfType & { kind: 'const' | 'volatile' | 'restrict' } {
+  return t.kind === 'const' || t.kind === 'volatile' || t.kind === 'restrict';
 }
 
-function parenIfPointer(inner: string): string {
-  return inner.startsWith('*') ? `(${inner})` : inner;
+/** Pops the qualifiers sitting on top of the stack, as prefix text (`const `). */
+function popQualifiers(btf: Btf, stack: number[]): string {
+  let out = '';
+  while (stack.length > 0) {
+    const t = btf.get(stack[stack.length - 1]);
+    if (!isQualifier(t)) break;
+    out += `${t.kind} `;
+    stack.pop();
+  }
+  return out;
 }
 
-const QUALIFIER_FIRST = /^(?:const|volatile|restrict)(?: |$)/;
+function nameAfter(name: string, lastWasPtr: boolean): string {
+  return name !== '' && !lastWasPtr ? ` ${name}` : name;
+}
 
-function startsWithQualifier(s: string): boolean {
-  return QUALIFIER_FIRST.test(s);
+function emitChain(btf: Btf, stack: number[], name: string, opts: DeclOptions): string {
+  let out = '';
+  // A pointer right before the name or another pointer prints without a space: `char **p`.
+  let lastWasPtr = true;
+  while (stack.length > 0) {
+    const t = btf.get(stack.pop() as number);
+    switch (t.kind) {
+      case 'void':
+        out += `${popQualifiers(btf, stack)}void`;
+        break;
+      case 'int':
+      case 'float':
+      case 'typedef':
+        out += popQualifiers(btf, stack) + t.name;
+        break;
+      case 'struct':
+      case 'union':
+      case 'enum':
+      case 'enum64': {
+        out += popQualifiers(btf, stack);
+        const word = t.kind === 'enum64' ? 'enum' : t.kind;
+        if (t.name === '' && opts.anonDefinition) out += opts.anonDefinition(t);
+        else out += `${word} ${t.name || '(anon)'}`;
+        break;
+      }
+      case 'fwd':
+        out += `${popQualifiers(btf, stack)}${t.union ? 'union' : 'struct'} ${t.name}`;
+        break;
+      case 'ptr':
+        out += lastWasPtr ? '*' : ' *';
+        break;
+      case 'const':
+      case 'volatile':
+      case 'restrict':
+        out += ` ${t.kind}`;
+        break;
+      case 'type_tag':
+        out += `${popQualifiers(btf, stack)} __attribute__((btf_type_tag("${t.name}")))`;
+        break;
+      case 'array': {
+        // Qualifiers on an array are a GCC artifact (the element carries them); drop them.
+        while (stack.length > 0) {
+          const next = btf.get(stack[stack.length - 1]);
+          if (!isQualifier(next) && next.kind !== 'type_tag') break;
+          stack.pop();
+        }
+        if (stack.length === 0) return `${out}${nameAfter(name, lastWasPtr)}[${t.nelems}]`;
+        const multidim = btf.get(stack[stack.length - 1]).kind === 'array';
+        if (name !== '' && !lastWasPtr) out += ' ';
+        const inner = emitChain(btf, stack, name, opts);
+        return `${out}${multidim ? inner : `(${inner})`}[${t.nelems}]`;
+      }
+      case 'func_proto': {
+        out += popQualifiers(btf, stack);
+        if (stack.length > 0) out += ` (${emitChain(btf, stack, name, opts)})`;
+        else out += nameAfter(name, lastWasPtr);
+        const params = t.params.map((p) => declToString(btf, p.type, p.name, opts));
+        // `(...)` alone is how BTF writes `(void)` for some compilers; libbpf prints `()`.
+        if (t.variadic && params.length > 0) params.push('...');
+        return `${out}(${params.join(', ')})`;
+      }
+      case 'func':
+      case 'var':
+      case 'datasec':
+      case 'decl_tag':
+        // collectChain never stacks these.
+        break;
+    }
+    lastWasPtr = t.kind === 'ptr';
+  }
+  return out + nameAfter(name, lastWasPtr);
 }

@@ -1,15 +1,15 @@
 // Builtins that send events to user space: printf, errorf, warnf, exit, print, clear, zero,
 // and the map functions delete, has_key, len.
 
-import { Reg, ldImm64, storeImm } from '../bpf/insn.ts';
-import type { Call, Expr } from '../lang/ast.ts';
-import type { FormatResource } from '../codegen/resources.ts';
-import { EventKind, HEADER_SIZE, eventHeader } from '../runtime/events.ts';
-import { checkFormatArgs } from '../sema/printf-check.ts';
-import { INT64, type Type, VOID, sizeOf, tupleLayout } from '../sema/types.ts';
-import { storageType } from '../sema/check.ts';
+import { ldImm64, Reg, storeImm } from '../bpf/insn.ts';
 import type { Emitter, Operand } from '../codegen/emitter.ts';
 import type { MemLoc } from '../codegen/frame.ts';
+import type { FormatResource } from '../codegen/resources.ts';
+import type { Call, Expr } from '../lang/ast.ts';
+import { EventKind, eventHeader, HEADER_SIZE } from '../runtime/events.ts';
+import { storageType } from '../sema/check.ts';
+import { checkFormatArgs } from '../sema/printf-check.ts';
+import { INT64, sizeOf, type Type, tupleLayout, VOID } from '../sema/types.ts';
 import type { Builtin } from './types.ts';
 
 const NONE: Operand = { kind: 'imm', value: 0n };
@@ -100,7 +100,16 @@ export const exit: Builtin = {
   },
   emit(call, em) {
     const code = call.args[0];
-    const lit: Expr = code ?? { kind: 'IntegerLit', id: -1, span: call.span, value: 0n, text: '0', suffix: null, unit: null, isChar: false };
+    const lit: Expr = code ?? {
+      kind: 'IntegerLit',
+      id: -1,
+      span: call.span,
+      value: 0n,
+      text: '0',
+      suffix: null,
+      unit: null,
+      isChar: false,
+    };
     if (!code) em.sema.types.set(-1, INT64);
     emitRecord(em, EventKind.Exit, 0, [lit], [INT64]);
     em.returnNow();

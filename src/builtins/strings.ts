@@ -14,7 +14,8 @@ export const str: Builtin = {
     const [p, n] = call.args as [Expr, Expr | undefined];
     const t = cx.check(p);
     if (t.kind === 'string') return t;
-    if (t.kind !== 'int' && t.kind !== 'pointer') cx.diags.error(p.span, `str() expects an integer or a pointer type as first argument (${typeKindWord(t)} provided)`);
+    if (t.kind !== 'int' && t.kind !== 'pointer')
+      cx.diags.error(p.span, `str() expects an integer or a pointer type as first argument (${typeKindWord(t)} provided)`);
     let size = cx.config.maxStrlen;
     if (n) {
       const lit = cx.literalInt(n);
@@ -32,7 +33,15 @@ export const str: Builtin = {
     const loc = em.memDest ?? em.allocMem(size);
     const ptr = em.scalar(p);
     const user = pt.kind === 'pointer' ? pt.user : em.context.argN === 'pt_regs' && em.probeName.startsWith('u');
-    em.callHelper(user ? 'probe_read_user_str' : 'probe_read_str', [{ kind: 'addr', loc }, { kind: 'imm', value: BigInt(size) }, { kind: 'temp', temp: ptr }], true);
+    em.callHelper(
+      user ? 'probe_read_user_str' : 'probe_read_str',
+      [
+        { kind: 'addr', loc },
+        { kind: 'imm', value: BigInt(size) },
+        { kind: 'temp', temp: ptr },
+      ],
+      true,
+    );
     em.free(ptr);
     return { kind: 'mem', loc };
   },

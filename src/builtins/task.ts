@@ -1,14 +1,19 @@
 // Builtins that read the current task and clock: pid, tid, uid, gid, cpu, comm, nsecs,
 // elapsed, rand, jiffies, numaid, cgroup, curtask, ncpus.
 
-import { AluOp, Reg, alu64Imm, load, movReg } from '../bpf/insn.ts';
-import type { Call } from '../lang/ast.ts';
-import { type Type, UINT32, UINT64, intType } from '../sema/types.ts';
+import { AluOp, alu64Imm, load, movReg, Reg } from '../bpf/insn.ts';
 import type { Emitter, Operand } from '../codegen/emitter.ts';
 import type { HELPER } from '../codegen/helper-ids.ts';
+import type { Call } from '../lang/ast.ts';
+import { intType, type Type, UINT32, UINT64 } from '../sema/types.ts';
 import type { Builtin, CheckCx } from './types.ts';
 
-function scalarBuiltin(name: string, type: Type, gen: (em: Emitter, call: Call) => Operand, opts: { func?: boolean; maxArgs?: number } = {}): Builtin {
+function scalarBuiltin(
+  name: string,
+  type: Type,
+  gen: (em: Emitter, call: Call) => Operand,
+  opts: { func?: boolean; maxArgs?: number } = {},
+): Builtin {
   return {
     name,
     ident: true,
@@ -65,7 +70,8 @@ export const nsecs: Builtin = {
     const a = call.args[0];
     if (a) {
       const name = a.kind === 'Identifier' ? a.name : null;
-      if (!name || !(name in CLOCKS)) cx.diags.error(a.span, `Invalid timestamp mode: ${name ?? '?'}`, `valid modes are ${Object.keys(CLOCKS).join(', ')}`);
+      if (!name || !(name in CLOCKS))
+        cx.diags.error(a.span, `Invalid timestamp mode: ${name ?? '?'}`, `valid modes are ${Object.keys(CLOCKS).join(', ')}`);
     }
     return UINT64;
   },
@@ -100,7 +106,14 @@ export const comm: Builtin = {
   check: () => ({ kind: 'string', size: 16 }),
   emit(_call, em) {
     const loc = em.memDest ?? em.allocMem(16);
-    em.callHelper('get_current_comm', [{ kind: 'addr', loc }, { kind: 'imm', value: 16n }], true);
+    em.callHelper(
+      'get_current_comm',
+      [
+        { kind: 'addr', loc },
+        { kind: 'imm', value: 16n },
+      ],
+      true,
+    );
     return { kind: 'mem', loc };
   },
 };
@@ -115,7 +128,10 @@ export function argN(n: number): Builtin {
     maxArgs: 0,
     check(call, cx) {
       if (!cx.probe.context.argN) {
-        cx.diags.error(call.span, `The arg${n} builtin can only be used with kprobe/uprobe/rawtracepoint probes (${cx.probe.providerName} used here)`);
+        cx.diags.error(
+          call.span,
+          `The arg${n} builtin can only be used with kprobe/uprobe/rawtracepoint probes (${cx.probe.providerName} used here)`,
+        );
       }
       return UINT64;
     },

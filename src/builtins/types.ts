@@ -2,12 +2,12 @@
 // Each builtin is an object with a checker hook (argument rules, result type) and an emitter
 // hook (BPF code), so adding one touches one module and the registry.
 
+import type { Emitter, Operand } from '../codegen/emitter.ts';
 import type { Call, Expr, Span } from '../lang/ast.ts';
 import type { Diagnostics } from '../lang/diagnostics.ts';
-import type { Config } from '../sema/config.ts';
 import type { ProbeContext, ProbeTarget } from '../probes/provider.ts';
+import type { Config } from '../sema/config.ts';
 import type { Type } from '../sema/types.ts';
-import type { Emitter, Operand } from '../codegen/emitter.ts';
 
 export interface CheckCx {
   readonly diags: Diagnostics;

@@ -99,7 +99,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       rest.push(...argv.slice(i + 1));
       break;
     }
-    if (rest.length > 0 || (!a.startsWith('-') || a === '-')) {
+    if (rest.length > 0 || !a.startsWith('-') || a === '-') {
       rest.push(a);
       continue;
     }
@@ -196,7 +196,13 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         }
         throw new UserError(`unrecognized option '${a}'`, ['see bpftrace-ts --help']);
     }
-    if (listing && o.list === null && argv[i + 1] !== undefined && !argv[i + 1]?.startsWith('-') && (a === '-l' || a === '-lv' || a === '-vl' || a === '-v')) {
+    if (
+      listing &&
+      o.list === null &&
+      argv[i + 1] !== undefined &&
+      !argv[i + 1]?.startsWith('-') &&
+      (a === '-l' || a === '-lv' || a === '-vl' || a === '-v')
+    ) {
       o.list = argv[++i] as string;
     }
   }
@@ -206,7 +212,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   }
   if (o.program === null && !o.help && !o.version && !o.info) {
     const file = rest.shift();
-    if (file === undefined) throw new UserError('No program specified', ['pass a script file or -e \'program\'']);
+    if (file === undefined) throw new UserError('No program specified', ["pass a script file or -e 'program'"]);
     o.scriptFile = file;
   }
   o.positional = rest;

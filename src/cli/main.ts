@@ -1,20 +1,21 @@
 // bpftrace-ts entry point: flags → source → compile → run. Every failure a user can cause ends
 // here as a message (with the script location when there is one) and exit code 1.
 
-import { spawn } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
 import { disasm } from '../bpf/disasm.ts';
-import { SyscallError } from '../bpf/sys.ts';
 import { VerifierError } from '../bpf/program.ts';
+import { SyscallError } from '../bpf/sys.ts';
 import { compile } from '../codegen/compile.ts';
 import type { SourceFile } from '../lang/ast.ts';
 import { CompileAbort, Diagnostics, UserError } from '../lang/diagnostics.ts';
-import { parseScript } from '../lang/frontend.ts';
-import { dumpAst, printProgram } from '../lang/printer.ts';
-import { listProbes } from './list.ts';
+import { formatScript, parseScript } from '../lang/frontend.ts';
+import { dumpAst } from '../lang/printer.ts';
+import { TracedChild } from '../runtime/child.ts';
 import { JsonSink, TextSink, Writer } from '../runtime/sink.ts';
 import { Tracer } from '../runtime/tracer.ts';
-import { USAGE, parseArgs } from './args.ts';
+import { releaseTracefs } from '../util/tracefs.ts';
+import { parseArgs, USAGE } from './args.ts';
+import { listProbes } from './list.ts';
 
 const VERSION = 'bpftrace-ts v0.1.0';
 
@@ -49,7 +50,14 @@ async function main(argv: string[]): Promise<number> {
       source = { name: file === '-' ? 'stdin' : file, text: text.toString('latin1') };
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'No such file or directory' : code === 'EACCES' ? 'Permission denied' : code === 'EISDIR' ? 'Is a directory' : String(code);
+      const why =
+        code === 'ENOENT'
+          ? 'No such file or directory'
+          : code === 'EACCES'
+            ? 'Permission denied'
+            : code === 'EISDIR'
+              ? 'Is a directory'
+              : String(code);
       return fail(`failed to open file '${file}': ${why}`);
     }
   }
@@ -60,18 +68,27 @@ async function main(argv: string[]): Promise<number> {
     const text = diags.render();
     if (text) process.stderr.write(Buffer.from(text, 'latin1'));
   };
+  let child: TracedChild | null = null;
   try {
-    const program = parseScript(source, diags);
     if (opts.fmt) {
+      const text = formatScript(source, diags);
       flushDiags();
-      if (diags.hasErrors) return 1;
-      process.stdout.write(Buffer.from(printProgram(program), 'latin1'));
+      if (text === null) return 1;
+      process.stdout.write(Buffer.from(text, 'latin1'));
       return 0;
     }
+    const program = parseScript(source, diags);
     if (opts.debug.includes('ast') || opts.debug.includes('parse') || opts.debug.includes('all')) {
       process.stdout.write(Buffer.from(dumpAst(program), 'latin1'));
     }
-    const script = compile(program, diags, { positional: opts.positional, unsafe: opts.unsafe, env: process.env });
+    if (opts.command && !opts.dryRun && opts.debug.length === 0) child = await TracedChild.start(opts.command);
+    const script = compile(program, diags, {
+      positional: opts.positional,
+      unsafe: opts.unsafe,
+      env: process.env,
+      cpid: child?.pid ?? null,
+      pid: opts.pid,
+    });
     flushDiags();
     if (opts.debug.some((d) => d === 'codegen' || d === 'asm' || d === 'all')) {
       for (const p of script.programs) {
@@ -92,26 +109,29 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     const outFd = opts.outputFile ? openSync(opts.outputFile, 'w') : 1;
-    const flushEach = opts.buffering === 'none' || opts.buffering === 'line' || (opts.buffering === null && (outFd !== 1 ? false : process.stdout.isTTY === true));
+    const flushEach =
+      opts.buffering === 'none' ||
+      opts.buffering === 'line' ||
+      (opts.buffering === null && (outFd !== 1 ? false : process.stdout.isTTY === true));
     const out = new Writer(outFd, flushEach || opts.buffering !== 'full');
     const err = new Writer(2, true);
     const sink = opts.format === 'json' ? new JsonSink(out, err) : new TextSink(out, err, opts.quiet);
     const tracer = new Tracer(script, sink);
-    let child: ReturnType<typeof spawn> | null = null;
-    let childExit: Promise<void> | undefined;
-    if (opts.command) {
-      child = spawn('/bin/sh', ['-c', opts.command], { stdio: 'inherit' });
-      childExit = new Promise((resolve) => child?.on('exit', () => resolve()));
-    }
-    const code = await tracer.run({ stopSignal: childExit });
+    const running = child;
+    const code = await tracer.run({
+      onAttached: () => running?.resume(),
+      stopSignal: running ? running.exited.then(() => undefined) : undefined,
+      pid: opts.pid,
+    });
     out.flush();
-    if (child && child.exitCode === null) child.kill('SIGTERM');
     return code;
   } catch (e) {
     flushDiags();
     if (e instanceof CompileAbort) return 1;
     if (e instanceof VerifierError) {
-      return fail(`the kernel's verifier rejected ${e.program}: ${e.message}\n${e.log.trim().split('\n').slice(-8).join('\n')}`, [...e.hints]);
+      return fail(`the kernel's verifier rejected ${e.program}: ${e.message}\n${e.log.trim().split('\n').slice(-8).join('\n')}`, [
+        ...e.hints,
+      ]);
     }
     if (e instanceof UserError) return fail(e.message, e.hints);
     if (e instanceof SyscallError) {
@@ -120,6 +140,9 @@ async function main(argv: string[]): Promise<number> {
       return fail(e.message, hints);
     }
     throw e;
+  } finally {
+    child?.kill();
+    releaseTracefs();
   }
 }
 
@@ -139,7 +162,12 @@ main(process.argv.slice(2)).then(
     setImmediate(() => process.exit(code));
   },
   (e: unknown) => {
-    process.stderr.write(`ERROR: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    // A bug of ours, not the user's: one line, and the stack only when asked for (-v).
+    const err = e as Error;
+    const verbose = process.argv.includes('-v');
+    process.stderr.write(
+      `ERROR: internal error: ${err?.message ?? String(e)}\n${verbose && err?.stack ? `${err.stack}\n` : 'HINT: run with -v for details, and please report it\n'}`,
+    );
     process.exit(1);
   },
 );

@@ -10,6 +10,7 @@ import {
   BPF_MAP_TYPE_PERCPU_ARRAY,
   BPF_MAP_TYPE_PERCPU_HASH,
   BPF_MAP_TYPE_RINGBUF,
+  BPF_MAP_TYPE_STACK_TRACE,
 } from '../bpf/constants.ts';
 import type { Insn } from '../bpf/insn.ts';
 import type { MapSpec } from '../bpf/map.ts';
@@ -19,14 +20,15 @@ import { type Diagnostics, UserError } from '../lang/diagnostics.ts';
 import type { ProbeTarget } from '../probes/provider.ts';
 import { providerFor } from '../probes/registry.ts';
 import { tracepointOptions } from '../probes/tracepoint.ts';
+import { ERR_MAP_FULL_BASE } from '../runtime/events.ts';
+import { MAX_STACK_DEPTH } from '../runtime/stacks.ts';
 import { type CheckedProbe, Checker, type SemaResult } from '../sema/check.ts';
-import { type Config, buildConfig } from '../sema/config.ts';
+import { buildConfig, type Config } from '../sema/config.ts';
 import { aggValueSize } from '../sema/maps.ts';
 import { sizeOf } from '../sema/types.ts';
-import { ERR_MAP_FULL_BASE } from '../runtime/events.ts';
 import { Emitter } from './emitter.ts';
 import { FrameOverflow } from './frame.ts';
-import { ERRORS_MAP, HEAP_MAP, RINGBUF_MAP, type MapResource, type Resources, kernelMapName, newResources } from './resources.ts';
+import { ERRORS_MAP, HEAP_MAP, kernelMapName, type MapResource, newResources, type Resources, RINGBUF_MAP } from './resources.ts';
 
 export interface CompiledProgram {
   spec: ProgramSpec;
@@ -47,6 +49,10 @@ export interface CompileOptions {
   unsafe: boolean;
   env: NodeJS.ProcessEnv;
   ringbufPages?: number;
+  /** Pid of the -c child (the `cpid` builtin), or null. */
+  cpid?: number | null;
+  /** -p PID, or null. */
+  pid?: number | null;
 }
 
 export function compile(program: Program, diags: Diagnostics, opts: CompileOptions): CompiledScript {
@@ -82,7 +88,7 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
   }
   diags.check();
 
-  const checker = new Checker(diags, { config, positional: opts.positional, unsafe: opts.unsafe });
+  const checker = new Checker(diags, { config, positional: opts.positional, unsafe: opts.unsafe, cpid: opts.cpid ?? null });
   const sema = checker.run(program, probes);
   diags.check();
 
@@ -90,7 +96,8 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
   const programs: CompiledProgram[] = [];
   sema.probes.forEach((p, probeIndex) => {
     const usesArgs = JSON.stringify(p.probe.body, (_k, v) => (typeof v === 'bigint' ? String(v) : v)).includes('"name":"args"');
-    const groups: ProbeTarget[][] = p.targets[0]?.provider.shareable && !(usesArgs && p.targets.length > 1) ? [p.targets] : p.targets.map((t) => [t]);
+    const groups: ProbeTarget[][] =
+      p.targets[0]?.provider.shareable && !(usesArgs && p.targets.length > 1) ? [p.targets] : p.targets.map((t) => [t]);
     for (const group of groups) {
       const target = group[0] as ProbeTarget;
       const context = group === p.targets || group.length > 1 ? p.context : target.provider.context(target);
@@ -117,8 +124,23 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
     }
   });
   diags.check();
+  for (const name of resources.stackMaps) {
+    resources.internalMaps.push({
+      name,
+      type: BPF_MAP_TYPE_STACK_TRACE,
+      keySize: 4,
+      valueSize: MAX_STACK_DEPTH * 8,
+      maxEntries: config.maxMapKeys,
+    });
+  }
   if (resources.heapSize > 0) {
-    resources.internalMaps.push({ name: HEAP_MAP, type: BPF_MAP_TYPE_PERCPU_ARRAY, keySize: 4, valueSize: Math.ceil(resources.heapSize / 8) * 8, maxEntries: 1 });
+    resources.internalMaps.push({
+      name: HEAP_MAP,
+      type: BPF_MAP_TYPE_PERCPU_ARRAY,
+      keySize: 4,
+      valueSize: Math.ceil(resources.heapSize / 8) * 8,
+      maxEntries: 1,
+    });
   }
   return { programs, resources, config, sema };
 }
@@ -153,7 +175,14 @@ function analyseResources(sema: SemaResult, config: Config, opts: CompileOptions
         break;
     }
     const spec: MapSpec = { name: kernelMapName(info.name), type, keySize, valueSize, maxEntries: info.maxEntries ?? config.maxMapKeys };
-    const res: MapResource = { index: index++, info, spec, keyType: info.key, keySize, perCpu: type === BPF_MAP_TYPE_PERCPU_HASH || type === BPF_MAP_TYPE_LRU_PERCPU_HASH };
+    const res: MapResource = {
+      index: index++,
+      info,
+      spec,
+      keyType: info.key,
+      keySize,
+      perCpu: type === BPF_MAP_TYPE_PERCPU_HASH || type === BPF_MAP_TYPE_LRU_PERCPU_HASH,
+    };
     r.maps.push(res);
     r.mapsByName.set(info.name, res);
   }
@@ -163,7 +192,13 @@ function analyseResources(sema: SemaResult, config: Config, opts: CompileOptions
   // The ring's size must be a power-of-two multiple of the page size.
   size = 2 ** Math.ceil(Math.log2(size));
   r.internalMaps.push({ name: RINGBUF_MAP, type: BPF_MAP_TYPE_RINGBUF, keySize: 0, valueSize: 0, maxEntries: size });
-  r.internalMaps.push({ name: ERRORS_MAP, type: BPF_MAP_TYPE_PERCPU_ARRAY, keySize: 4, valueSize: 8, maxEntries: ERR_MAP_FULL_BASE + r.maps.length });
+  r.internalMaps.push({
+    name: ERRORS_MAP,
+    type: BPF_MAP_TYPE_PERCPU_ARRAY,
+    keySize: 4,
+    valueSize: 8,
+    maxEntries: ERR_MAP_FULL_BASE + r.maps.length,
+  });
   void BPF_MAP_TYPE_ARRAY;
   return r;
 }

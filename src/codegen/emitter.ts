@@ -5,14 +5,12 @@
 
 import {
   AluOp,
-  type Insn,
-  JmpOp,
-  Reg,
-  type Size,
   alu64Imm,
   alu64Reg,
   call,
   exit,
+  type Insn,
+  JmpOp,
   ja,
   jmpImm,
   jmpReg,
@@ -22,21 +20,24 @@ import {
   movImm,
   movReg,
   neg64,
+  Reg,
+  type Size,
   store,
   storeImm,
 } from '../bpf/insn.ts';
+import { lookupBuiltin } from '../builtins/registry.ts';
 import type { Block, Call, Expr, NodeId, Stmt } from '../lang/ast.ts';
 import { unreachable } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
-import { lookupBuiltin } from '../builtins/registry.ts';
 import type { ArgField, ProbeContext } from '../probes/provider.ts';
 import type { SemaResult, VarSymbol } from '../sema/check.ts';
 import type { Config } from '../sema/config.ts';
-import { INT64, type Type, isInteger, sizeOf, tupleLayout } from '../sema/types.ts';
-import { ERRORS_MAP, HEAP_MAP, RINGBUF_MAP, type Resources } from './resources.ts';
+import { INT64, isInteger, sizeOf, type Type, tupleLayout } from '../sema/types.ts';
 import { Frame, type MemLoc, type Temp } from './frame.ts';
 import { HELPER } from './helper-ids.ts';
-import { emitAggregation, emitMapDelete, emitMapLookupScalar, emitMapLookupInto, emitMapStore } from './maps.ts';
+import { emitAggregation, emitMapDelete, emitMapLookupInto, emitMapLookupScalar, emitMapStore } from './maps.ts';
+import { optimize } from './optimize.ts';
+import { ERRORS_MAP, HEAP_MAP, type Resources, RINGBUF_MAP } from './resources.ts';
 
 export type Operand = { kind: 'imm'; value: bigint } | { kind: 'temp'; temp: Temp } | { kind: 'mem'; loc: MemLoc };
 
@@ -264,7 +265,7 @@ export class Emitter {
         store(8, Reg.FP, slot, Reg.R0),
       );
     }
-    return [...prologue, ...this.insns];
+    return optimize([...prologue, ...this.insns]);
   }
 
   private zeroKey(): number {
@@ -289,7 +290,16 @@ export class Emitter {
 
   /** Sends `size` bytes at loc as one ring buffer record, counting it when the ring is full. */
   output(loc: MemLoc, size: number): void {
-    this.callHelper('ringbuf_output', [{ kind: 'map', name: RINGBUF_MAP }, { kind: 'addr', loc }, { kind: 'imm', value: BigInt(size) }, { kind: 'imm', value: 0n }], true);
+    this.callHelper(
+      'ringbuf_output',
+      [
+        { kind: 'map', name: RINGBUF_MAP },
+        { kind: 'addr', loc },
+        { kind: 'imm', value: BigInt(size) },
+        { kind: 'imm', value: 0n },
+      ],
+      true,
+    );
     const ok = this.label();
     this.emit(jmpImm(JmpOp.JEQ, Reg.R0, 0, ok));
     this.countError(0);
@@ -419,7 +429,10 @@ export class Emitter {
     let loc = this.varLocs.get(sym.id);
     if (!loc) {
       const t = sym.type ?? INT64;
-      loc = isInteger(t) || t.kind === 'bool' || t.kind === 'pointer' ? { base: 'stack', off: this.frame.allocStack(8) } : this.allocMem(sizeOf(t));
+      loc =
+        isInteger(t) || t.kind === 'bool' || t.kind === 'pointer'
+          ? { base: 'stack', off: this.frame.allocStack(8) }
+          : this.allocMem(sizeOf(t));
       this.varLocs.set(sym.id, loc);
     }
     return loc;
@@ -558,6 +571,15 @@ export class Emitter {
       this.place(ok);
       return;
     }
+    if (
+      e.kind === 'Binary' &&
+      (e.op === '==' || e.op === '!=') &&
+      this.typeOf(e.left).kind === 'string' &&
+      this.typeOf(e.right).kind === 'string'
+    ) {
+      this.stringEquals(e.left, e.right, e.op === '==', falseLabel);
+      return;
+    }
     if (e.kind === 'Binary' && isComparison(e.op) && isScalarType(this.typeOf(e.left)) && isScalarType(this.typeOf(e.right))) {
       const signed = compareSigned(this.typeOf(e.left), this.typeOf(e.right));
       const inverse = invertJump(e.op, signed);
@@ -581,6 +603,54 @@ export class Emitter {
     const r = this.reg(v, Reg.R1);
     this.emit(jmpImm(JmpOp.JEQ, r, 0, falseLabel));
     this.free(v);
+  }
+
+  /**
+   * String (in)equality, byte by byte up to the first NUL. A literal side is compared as
+   * immediates (`comm == "cat"` is four byte compares), never copied to memory.
+   */
+  private stringEquals(left: Expr, right: Expr, wantEqual: boolean, falseLabel: string): void {
+    const lit = right.kind === 'StringLit' ? right : left.kind === 'StringLit' ? left : null;
+    const other = lit === right ? left : right;
+    const equal = this.label();
+    const differ = this.label();
+    if (lit) {
+      const a = this.mem(other);
+      const bytes = Buffer.from(lit.value, 'latin1');
+      const otherSize = sizeOf(this.typeOf(other));
+      this.addr(a, Reg.R1);
+      const n = Math.min(bytes.length + 1, otherSize);
+      for (let i = 0; i < n; i++) {
+        this.emit(load(1, Reg.R3, Reg.R1, i), jmpImm(JmpOp.JNE, Reg.R3, bytes[i] ?? 0, differ));
+      }
+      // A literal longer than the other side's capacity can never be equal.
+      if (bytes.length + 1 > otherSize) this.emit(ja(differ));
+    } else {
+      const a = this.mem(left);
+      const b = this.mem(right);
+      const n = Math.min(sizeOf(this.typeOf(left)), sizeOf(this.typeOf(right)));
+      this.addr(a, Reg.R1);
+      this.addr(b, Reg.R2);
+      for (let i = 0; i < n; i++) {
+        this.emit(
+          load(1, Reg.R3, Reg.R1, i),
+          load(1, Reg.R4, Reg.R2, i),
+          jmpReg(JmpOp.JNE, Reg.R3, Reg.R4, differ),
+          jmpImm(JmpOp.JEQ, Reg.R3, 0, equal),
+        );
+      }
+    }
+    this.place(equal);
+    if (wantEqual) {
+      const end = this.label();
+      this.emit(ja(end));
+      this.place(differ);
+      this.emit(ja(falseLabel));
+      this.place(end);
+    } else {
+      this.emit(ja(falseLabel));
+      this.place(differ);
+    }
   }
 
   // ------------------------------------------------------------------ scalar expressions
@@ -820,7 +890,15 @@ export class Emitter {
     const p = this.scalar(ptrExpr);
     const slot = this.allocMem(8);
     const size = (t.kind === 'int' ? t.size : 8) as Size;
-    this.callHelper('probe_read_kernel', [{ kind: 'addr', loc: slot }, { kind: 'imm', value: BigInt(size) }, { kind: 'temp', temp: p }], true);
+    this.callHelper(
+      'probe_read_kernel',
+      [
+        { kind: 'addr', loc: slot },
+        { kind: 'imm', value: BigInt(size) },
+        { kind: 'temp', temp: p },
+      ],
+      true,
+    );
     this.free(p);
     const out = this.frame.newTemp();
     this.loadReg(size, Reg.R0, slot, 0);
@@ -966,12 +1044,28 @@ export class Emitter {
           if (f.dataLoc) {
             this.emit(load(4, Reg.R3, Reg.R6, f.offset), alu64Imm(AluOp.AND, Reg.R3, 0xffff), alu64Reg(AluOp.ADD, Reg.R3, Reg.R6));
             const tmp = this.tempFromReg(Reg.R3);
-            this.callHelper('probe_read_kernel_str', [{ kind: 'addr', loc }, { kind: 'imm', value: BigInt(t.size) }, { kind: 'temp', temp: tmp }], true);
+            this.callHelper(
+              'probe_read_kernel_str',
+              [
+                { kind: 'addr', loc },
+                { kind: 'imm', value: BigInt(t.size) },
+                { kind: 'temp', temp: tmp },
+              ],
+              true,
+            );
             this.free(tmp);
           } else {
             this.emit(movReg(Reg.R3, Reg.R6), alu64Imm(AluOp.ADD, Reg.R3, f.offset));
             const tmp = this.tempFromReg(Reg.R3);
-            this.callHelper('probe_read_kernel_str', [{ kind: 'addr', loc }, { kind: 'imm', value: BigInt(t.size) }, { kind: 'temp', temp: tmp }], true);
+            this.callHelper(
+              'probe_read_kernel_str',
+              [
+                { kind: 'addr', loc },
+                { kind: 'imm', value: BigInt(t.size) },
+                { kind: 'temp', temp: tmp },
+              ],
+              true,
+            );
             this.free(tmp);
           }
           return loc;
@@ -1020,7 +1114,15 @@ export class Emitter {
 }
 
 export function isScalarType(t: Type): boolean {
-  return t.kind === 'int' || t.kind === 'bool' || t.kind === 'pointer' || t.kind === 'symbolic' || t.kind === 'stack' || t.kind === 'void' || t.kind === 'strftime';
+  return (
+    t.kind === 'int' ||
+    t.kind === 'bool' ||
+    t.kind === 'pointer' ||
+    t.kind === 'symbolic' ||
+    t.kind === 'stack' ||
+    t.kind === 'void' ||
+    t.kind === 'strftime'
+  );
 }
 
 function isComparison(op: string): boolean {

@@ -2,14 +2,14 @@
 // full map instead of dropping silently, and the aggregations (per-CPU, updated in place
 // without atomics since a per-CPU slot has one writer).
 
-import { AluOp, JmpOp, Reg, alu64Imm, alu64Reg, ja, jmpImm, jmpReg, load, movImm, store, storeImm } from '../bpf/insn.ts';
+import { AluOp, alu64Imm, alu64Reg, JmpOp, ja, jmpImm, jmpReg, load, movImm, Reg, store, storeImm } from '../bpf/insn.ts';
 import type { Call, Expr } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
-import type { MapResource } from './resources.ts';
 import { ERR_MAP_FULL_BASE } from '../runtime/events.ts';
-import { type Type, sizeOf, tupleLayout } from '../sema/types.ts';
+import { sizeOf, type Type, tupleLayout } from '../sema/types.ts';
 import type { Emitter, Operand } from './emitter.ts';
 import type { MemLoc, Temp } from './frame.ts';
+import type { MapResource } from './resources.ts';
 
 type MapExpr = Extract<Expr, { kind: 'MapRef' | 'MapAccess' }>;
 
@@ -47,7 +47,14 @@ function keysOf(e: MapExpr): Expr[] {
 
 /** Looks the key up; leaves the value pointer (or 0) in r0. */
 function lookup(em: Emitter, res: MapResource, key: MemLoc): void {
-  em.callHelper('map_lookup_elem', [{ kind: 'map', name: res.spec.name }, { kind: 'addr', loc: key }], true);
+  em.callHelper(
+    'map_lookup_elem',
+    [
+      { kind: 'map', name: res.spec.name },
+      { kind: 'addr', loc: key },
+    ],
+    true,
+  );
 }
 
 /** Reads an integer map value; a missing key reads as 0. */
@@ -118,7 +125,16 @@ export function emitMapStore(em: Emitter, e: MapExpr, value: Operand, freeValue 
 }
 
 function update(em: Emitter, res: MapResource, key: MemLoc, value: MemLoc): void {
-  em.callHelper('map_update_elem', [{ kind: 'map', name: res.spec.name }, { kind: 'addr', loc: key }, { kind: 'addr', loc: value }, { kind: 'imm', value: 0n }], true);
+  em.callHelper(
+    'map_update_elem',
+    [
+      { kind: 'map', name: res.spec.name },
+      { kind: 'addr', loc: key },
+      { kind: 'addr', loc: value },
+      { kind: 'imm', value: 0n },
+    ],
+    true,
+  );
   const ok = em.label();
   em.emit(jmpImm(JmpOp.JEQ, Reg.R0, 0, ok));
   em.countError(ERR_MAP_FULL_BASE + res.index);
@@ -129,7 +145,14 @@ export function emitMapDelete(em: Emitter, target: Expr, keys: Expr[]): void {
   if (target.kind !== 'MapRef') throw new UserError('delete() expects a map');
   const res = mapResource(em, target.name);
   const key = buildKey(em, res, keys);
-  em.callHelper('map_delete_elem', [{ kind: 'map', name: res.spec.name }, { kind: 'addr', loc: key }], true);
+  em.callHelper(
+    'map_delete_elem',
+    [
+      { kind: 'map', name: res.spec.name },
+      { kind: 'addr', loc: key },
+    ],
+    true,
+  );
 }
 
 /**
@@ -139,12 +162,13 @@ export function emitMapDelete(em: Emitter, target: Expr, keys: Expr[]): void {
 export function emitAggregation(em: Emitter, target: MapExpr, c: Call): void {
   const res = mapResource(em, mapName(target));
   const v = res.info.value;
-  if (!v || v.kind !== 'agg') throw new UserError(`internal: @${res.info.name} is not an aggregation`);
+  if (v?.kind !== 'agg') throw new UserError(`internal: @${res.info.name} is not an aggregation`);
   const arg = c.args[0] ? em.scalar(c.args[0]) : null;
   const key = buildKey(em, res, keysOf(target));
   const userKeySize = res.info.key ? Math.ceil(sizeOf(res.info.key) / 8) * 8 : 0;
   if (v.agg === 'hist' || v.agg === 'lhist') {
-    const idx = v.agg === 'hist' ? histIndex(em, arg as Temp) : lhistIndex(em, arg as Temp, v.lhist as { min: bigint; max: bigint; step: bigint });
+    const idx =
+      v.agg === 'hist' ? histIndex(em, arg as Temp) : lhistIndex(em, arg as Temp, v.lhist as { min: bigint; max: bigint; step: bigint });
     em.storeReg(8, key, userKeySize, idx, Reg.R2);
   }
   lookup(em, res, key);

@@ -54,6 +54,8 @@ export function newResources(): Resources {
 export const RINGBUF_MAP = 'ringbuf';
 export const HEAP_MAP = 'heap';
 export const ERRORS_MAP = 'errors';
+export const STACK_MAP_KERNEL = 'kstacks';
+export const STACK_MAP_USER = 'ustacks';
 
 /** Kernel map names: at most 15 characters of [A-Za-z0-9_.]. */
 export function kernelMapName(userName: string): string {

@@ -15,7 +15,7 @@ function copy(v: unknown, ids: IdGen): unknown {
   if (Array.isArray(v)) return v.map((x) => copy(x, ids));
   const src = v as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(src)) {
+  for (const key in src) {
     out[key] = key === 'id' ? ids.take() : copy(src[key], ids);
   }
   return out;

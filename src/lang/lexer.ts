@@ -179,9 +179,9 @@ export class Lexer {
   /** Kind of the token produced last: `1.5` is a float error but `$t.1.5` is two tuple indexes. */
   private prev: TokenKind = 'eof';
   private pending: LexError[] | null = null;
-  /** Comments seen while skipping layout, in source order, each recorded once. */
-  readonly comments: Span[] = [];
-  private lastCommentStart = -1;
+  private readonly commentList: Span[] = [];
+  private readonly commentStarts = new Set<number>();
+  private commentsSorted = true;
 
   constructor(readonly text: string) {}
 
@@ -195,17 +195,22 @@ export class Lexer {
     (this.pending ??= []).push({ span: { start, end }, message });
   }
 
-  private recordComment(start: number, end: number): void {
-    // Re-lexing after backtracking walks over the same comments again; positions only grow
-    // within one walk, so remembering the furthest start is enough to skip repeats.
-    if (start <= this.lastCommentStart) {
-      if (this.comments.some((c) => c.start === start)) return;
-      this.comments.push({ start, end });
-      this.comments.sort((a, b) => a.start - b.start);
-      return;
+  /** Comments seen while skipping layout, in source order, each once. */
+  get comments(): Span[] {
+    if (!this.commentsSorted) {
+      this.commentList.sort((a, b) => a.start - b.start);
+      this.commentsSorted = true;
     }
-    this.lastCommentStart = start;
-    this.comments.push({ start, end });
+    return this.commentList;
+  }
+
+  private recordComment(start: number, end: number): void {
+    // Backtracking re-lexes text, so the same comment can come by again.
+    if (this.commentStarts.has(start)) return;
+    const list = this.commentList;
+    if (list.length > 0 && (list[list.length - 1] as Span).start > start) this.commentsSorted = false;
+    this.commentStarts.add(start);
+    list.push({ start, end });
   }
 
   /** Skips whitespace and comments; returns true if anything was skipped. */

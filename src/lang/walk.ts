@@ -1,7 +1,7 @@
 // Generic traversal of the AST. Every pass that only needs "visit all children" uses this, so a
 // new node kind has exactly one place to be taught about here (the switch is exhaustive).
 
-import type { AnyNode, Block, Expr, Stmt, TypeExpr } from './ast.ts';
+import type { AnyNode, Block, Expr, MapRef, Stmt, TypeExpr, Variable } from './ast.ts';
 import { unreachable } from './ast.ts';
 
 /** Calls `fn` on each direct child of `node`, in source order. */
@@ -168,5 +168,163 @@ export function isBlockLike(s: Stmt): s is Block | Stmt {
       return true;
     default:
       return false;
+  }
+}
+
+/** Callbacks for mapChildren; each returns the replacement for what it was given. */
+export interface ChildMapper {
+  expr(e: Expr): Expr;
+  /** A statement list: a probe body, a block, a block expression's statements. */
+  stmts(list: Stmt[]): Stmt[];
+  /** Slots that must stay a variable or a map (loop variables, map keys' map); edit in place. */
+  ref?(r: Variable | MapRef): void;
+  type?(t: TypeExpr): TypeExpr;
+}
+
+/**
+ * Replaces the direct children of `node` through `m` (not recursive: the callbacks decide how
+ * deep to go). Nested `else if` statements are mapped in place.
+ */
+export function mapChildren(node: AnyNode, m: ChildMapper): void {
+  const type = (t: TypeExpr): TypeExpr => (m.type ? m.type(t) : t);
+  const typeOrExpr = (x: TypeExpr | Expr): TypeExpr | Expr => (x.kind === 'TypeExpr' ? type(x) : m.expr(x));
+  const block = (b: Block): void => {
+    b.stmts = m.stmts(b.stmts);
+  };
+  // In place: these run over every node of a script, and fresh arrays would mostly be garbage.
+  const each = (list: Expr[]): void => {
+    for (let i = 0; i < list.length; i++) list[i] = m.expr(list[i] as Expr);
+  };
+  switch (node.kind) {
+    case 'Program':
+    case 'AttachPoint':
+    case 'CDefinition':
+    case 'Include':
+    case 'Import':
+    case 'TypeExpr':
+    case 'JumpStmt':
+    case 'IntegerLit':
+    case 'StringLit':
+    case 'BoolLit':
+    case 'PositionalParam':
+    case 'PositionalCount':
+    case 'Identifier':
+      return;
+    case 'Variable':
+    case 'MapRef':
+      return;
+    case 'Probe':
+      if (node.predicate) node.predicate = m.expr(node.predicate);
+      block(node.body);
+      return;
+    case 'ConfigBlock':
+      for (const e of node.entries) e.value = m.expr(e.value);
+      return;
+    case 'ConfigEntry':
+      node.value = m.expr(node.value);
+      return;
+    case 'MacroDef':
+      block(node.body);
+      if (node.value) node.value = m.expr(node.value);
+      return;
+    case 'MapDecl':
+      each(node.args);
+      return;
+    case 'Block':
+      block(node);
+      return;
+    case 'ExprStmt':
+      node.expr = m.expr(node.expr);
+      return;
+    case 'AssignStmt':
+      node.target = m.expr(node.target);
+      node.value = m.expr(node.value);
+      return;
+    case 'VarDeclStmt':
+      m.ref?.(node.variable);
+      if (node.declaredType) node.declaredType = type(node.declaredType);
+      if (node.value) node.value = m.expr(node.value);
+      return;
+    case 'IfStmt':
+      node.cond = m.expr(node.cond);
+      block(node.then);
+      if (node.else?.kind === 'IfStmt') mapChildren(node.else, m);
+      else if (node.else) block(node.else);
+      return;
+    case 'WhileStmt':
+      node.cond = m.expr(node.cond);
+      block(node.body);
+      return;
+    case 'ForMapStmt':
+      m.ref?.(node.variable);
+      m.ref?.(node.map);
+      block(node.body);
+      return;
+    case 'ForRangeStmt':
+      m.ref?.(node.variable);
+      node.start = m.expr(node.start);
+      node.end = m.expr(node.end);
+      block(node.body);
+      return;
+    case 'UnrollStmt':
+      node.count = m.expr(node.count);
+      block(node.body);
+      return;
+    case 'ReturnStmt':
+      if (node.value) node.value = m.expr(node.value);
+      return;
+    case 'MapAccess':
+      m.ref?.(node.map);
+      each(node.keys);
+      return;
+    case 'Call':
+      each(node.args);
+      return;
+    case 'Binary':
+      node.left = m.expr(node.left);
+      node.right = m.expr(node.right);
+      return;
+    case 'Unary':
+      node.operand = m.expr(node.operand);
+      return;
+    case 'Update':
+      node.target = m.expr(node.target);
+      return;
+    case 'Ternary':
+      node.cond = m.expr(node.cond);
+      node.then = m.expr(node.then);
+      node.else = m.expr(node.else);
+      return;
+    case 'FieldAccess':
+    case 'TupleIndex':
+      node.base = m.expr(node.base);
+      return;
+    case 'IndexExpr':
+      node.base = m.expr(node.base);
+      node.index = m.expr(node.index);
+      return;
+    case 'Cast':
+      node.type = type(node.type);
+      node.expr = m.expr(node.expr);
+      return;
+    case 'TupleExpr':
+      each(node.elems);
+      return;
+    case 'RecordExpr':
+      for (const f of node.fields) f.value = m.expr(f.value);
+      return;
+    case 'SizeofExpr':
+    case 'TypeofExpr':
+      node.arg = typeOrExpr(node.arg);
+      return;
+    case 'OffsetofExpr':
+      node.base = typeOrExpr(node.base);
+      return;
+    case 'BlockExpr':
+      node.stmts = m.stmts(node.stmts);
+      node.value = m.expr(node.value);
+      return;
+    default:
+      unreachable(node);
   }
 }

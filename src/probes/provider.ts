@@ -2,8 +2,8 @@
 // BEGIN/END, ...) is one module: it parses its attach points, expands wildcards, says what
 // context a program gets (args fields, argN, retval), and attaches a loaded program.
 
-import type { BpfProgram } from '../bpf/program.ts';
 import type { Link } from '../bpf/link.ts';
+import type { BpfProgram } from '../bpf/program.ts';
 import type { Span } from '../lang/ast.ts';
 import type { Type } from '../sema/types.ts';
 

@@ -13,7 +13,8 @@ export const rawtracepoint: Provider = {
   shareable: true,
   expand(raw, parts, span) {
     const name = parts[parts.length - 1];
-    if (!name || parts.length > 2) throw new UserError(`Invalid rawtracepoint: ${raw}`, ['write rawtracepoint:name or rawtracepoint:module:name']);
+    if (!name || parts.length > 2)
+      throw new UserError(`Invalid rawtracepoint: ${raw}`, ['write rawtracepoint:name or rawtracepoint:module:name']);
     if (/[*?{]/.test(name)) throw new UserError('wildcards in rawtracepoint probes are not supported yet');
     return [{ provider: rawtracepoint, name: `rawtracepoint:${parts.join(':')}`, parts: [name], span }];
   },

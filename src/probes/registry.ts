@@ -3,20 +3,42 @@
 
 import { UserError } from '../lang/diagnostics.ts';
 import type { Provider } from './provider.ts';
-import { begin, end } from './special.ts';
-import { tracepoint } from './tracepoint.ts';
 import { rawtracepoint } from './rawtracepoint.ts';
-import { interval, profile } from './timers.ts';
 import { software } from './software.ts';
+import { begin, end } from './special.ts';
+import { interval, profile } from './timers.ts';
+import { tracepoint } from './tracepoint.ts';
 
 const PROVIDERS: readonly Provider[] = [begin, end, tracepoint, rawtracepoint, interval, profile, software];
 
 const KNOWN_ELSEWHERE: Record<string, string> = {
-  kprobe: 'kprobe', k: 'kprobe', kretprobe: 'kretprobe', kr: 'kretprobe',
-  uprobe: 'uprobe', u: 'uprobe', uretprobe: 'uretprobe', ur: 'uretprobe', usdt: 'usdt', U: 'usdt',
-  fentry: 'fentry', f: 'fentry', kfunc: 'fentry', fexit: 'fexit', fr: 'fexit', kretfunc: 'fexit',
-  hardware: 'hardware', h: 'hardware', watchpoint: 'watchpoint', w: 'watchpoint',
-  asyncwatchpoint: 'asyncwatchpoint', aw: 'asyncwatchpoint', iter: 'iter', it: 'iter', self: 'self', test: 'test', bench: 'bench',
+  kprobe: 'kprobe',
+  k: 'kprobe',
+  kretprobe: 'kretprobe',
+  kr: 'kretprobe',
+  uprobe: 'uprobe',
+  u: 'uprobe',
+  uretprobe: 'uretprobe',
+  ur: 'uretprobe',
+  usdt: 'usdt',
+  U: 'usdt',
+  fentry: 'fentry',
+  f: 'fentry',
+  kfunc: 'fentry',
+  fexit: 'fexit',
+  fr: 'fexit',
+  kretfunc: 'fexit',
+  hardware: 'hardware',
+  h: 'hardware',
+  watchpoint: 'watchpoint',
+  w: 'watchpoint',
+  asyncwatchpoint: 'asyncwatchpoint',
+  aw: 'asyncwatchpoint',
+  iter: 'iter',
+  it: 'iter',
+  self: 'self',
+  test: 'test',
+  bench: 'bench',
 };
 
 export function splitAttachPoint(raw: string): string[] {

@@ -33,9 +33,17 @@ export const software: Provider = {
   shareable: true,
   expand(raw, parts, span) {
     const ev = lookup(parts[0] ?? '');
-    if (!ev) throw new UserError(`Invalid software event: ${parts[0] ?? ''}`, [`valid events: ${SOFTWARE_EVENTS.map((e) => e.name).join(', ')}`]);
+    if (!ev)
+      throw new UserError(`Invalid software event: ${parts[0] ?? ''}`, [`valid events: ${SOFTWARE_EVENTS.map((e) => e.name).join(', ')}`]);
     if (parts.length > 2 || (parts[1] !== undefined && !/^\d+$/.test(parts[1]))) throw new UserError(`Invalid software probe: ${raw}`);
-    return [{ provider: software, name: `software:${ev.name}:${parts[1] ?? ''}`.replace(/:$/, ''), parts: [ev.name, parts[1] ?? String(ev.period)], span }];
+    return [
+      {
+        provider: software,
+        name: `software:${ev.name}:${parts[1] ?? ''}`.replace(/:$/, ''),
+        parts: [ev.name, parts[1] ?? String(ev.period)],
+        span,
+      },
+    ];
   },
   context: () => ({ args: null, argN: null, retval: false }),
   attach(prog, target) {

@@ -3,7 +3,7 @@
 // path with every other probe. Nothing is attached.
 
 import { BPF_PROG_TYPE_RAW_TRACEPOINT } from '../bpf/constants.ts';
-import type { Provider, ProbeTarget } from './provider.ts';
+import type { ProbeTarget, Provider } from './provider.ts';
 
 function special(name: 'BEGIN' | 'END', aliases: string[]): Provider {
   const provider: Provider = {

@@ -2,13 +2,13 @@
 // or frequency; `interval:s:1`, `interval:100ms`, `profile:hz:99`, `profile:99`.
 
 import { BPF_PROG_TYPE_PERF_EVENT } from '../bpf/constants.ts';
+import type { Link } from '../bpf/link.ts';
 import { attachPerfEvent } from '../bpf/link.ts';
 import { possibleCpus } from '../bpf/map.ts';
 import { openSoftware } from '../bpf/perf-event.ts';
-import type { Link } from '../bpf/link.ts';
-import { UserError } from '../lang/diagnostics.ts';
-import type { Provider, ProbeTarget } from './provider.ts';
 import type { Span } from '../lang/ast.ts';
+import { UserError } from '../lang/diagnostics.ts';
+import type { ProbeTarget, Provider } from './provider.ts';
 
 const PERF_COUNT_SW_CPU_CLOCK = 0;
 const UNIT_NS: Record<string, bigint> = { s: 1_000_000_000n, ms: 1_000_000n, us: 1_000n, ns: 1n };

@@ -6,21 +6,27 @@ import { BPF_PROG_TYPE_TRACEPOINT } from '../bpf/constants.ts';
 import { attachPerfEvent } from '../bpf/link.ts';
 import { openTracepoint } from '../bpf/perf-event.ts';
 import { UserError } from '../lang/diagnostics.ts';
-import { type Type, UINT64, intType } from '../sema/types.ts';
-import { globToMatcher, hasWildcard } from './info/glob.ts';
-import { type TracepointFieldType, listTracepoints, readTracepointFormat } from './info/tracepoint-format.ts';
+import { intType, type Type, UINT64 } from '../sema/types.ts';
 import { tracefsPath } from '../util/tracefs.ts';
-import type { ArgField, Provider, ProbeTarget } from './provider.ts';
+import { globToMatcher, hasWildcard } from './info/glob.ts';
+import { listTracepoints, readTracepointFormat, type TracepointFieldType } from './info/tracepoint-format.ts';
+import type { ArgField, ProbeTarget, Provider } from './provider.ts';
 
 function fieldType(t: TracepointFieldType, maxStrlen: number): { type: Type; dataLoc: boolean } {
   switch (t.kind) {
     case 'integer':
       return { type: intType(t.size, t.signed), dataLoc: false };
     case 'pointer':
-      return { type: { kind: 'pointer', to: t.target.replace(/^const /, '') === 'char' ? intType(1, true) : { kind: 'void' }, user: false }, dataLoc: false };
+      return {
+        type: { kind: 'pointer', to: t.target.replace(/^const /, '') === 'char' ? intType(1, true) : { kind: 'void' }, user: false },
+        dataLoc: false,
+      };
     case 'array':
       if (t.elemType.endsWith('char')) return { type: { kind: 'string', size: t.length || maxStrlen }, dataLoc: false };
-      return { type: { kind: 'array', elem: t.elem.kind === 'integer' ? intType(t.elem.size, t.elem.signed) : UINT64, len: t.length }, dataLoc: false };
+      return {
+        type: { kind: 'array', elem: t.elem.kind === 'integer' ? intType(t.elem.size, t.elem.signed) : UINT64, len: t.length },
+        dataLoc: false,
+      };
     case 'data_loc':
       return { type: { kind: 'string', size: maxStrlen }, dataLoc: true };
     case 'opaque':

@@ -1,7 +1,9 @@
 // Bytes from the kernel (event records, map keys and values) → Values, by the same type
 // layouts the code generator used to write them.
 
-import { type Type, sizeOf, tupleLayout } from '../sema/types.ts';
+import { sizeOf, type Type, tupleLayout } from '../sema/types.ts';
+import { stackValue } from './stacks.ts';
+import { strftimeValue, symbolicValue } from './symbolic.ts';
 import type { Value } from './value.ts';
 
 export function readInt(view: DataView, off: number, size: number, signed: boolean): bigint {
@@ -47,7 +49,10 @@ export function decodeValue(view: DataView, off: number, t: Type): Value {
     }
     case 'record': {
       const lay = tupleLayout(t.fields.map((f) => f.type));
-      return { kind: 'record', fields: t.fields.map((f, i) => ({ name: f.name, value: decodeValue(view, off + (lay.offsets[i] ?? 0), f.type) })) };
+      return {
+        kind: 'record',
+        fields: t.fields.map((f, i) => ({ name: f.name, value: decodeValue(view, off + (lay.offsets[i] ?? 0), f.type) })),
+      };
     }
     case 'pointer':
       return { kind: 'int', value: view.getBigUint64(off, true), signed: false, size: 8 };
@@ -59,10 +64,13 @@ export function decodeValue(view: DataView, off: number, t: Type): Value {
       for (let i = 0; i < t.len; i++) elems.push(decodeValue(view, off + i * es, t.elem));
       return { kind: 'tuple', elems };
     }
-    case 'struct':
     case 'symbolic':
-    case 'stack':
+      return symbolicValue(t.what, view, off) ?? { kind: 'int', value: view.getBigUint64(off, true), signed: false, size: 8 };
     case 'strftime':
+      return strftimeValue(t.format, view, off);
+    case 'stack':
+      return stackValue(view.getBigUint64(off, true), t.user, t.mode, t.limit);
+    case 'struct':
       return { kind: 'int', value: view.getBigUint64(off, true), signed: false, size: 8 };
   }
 }

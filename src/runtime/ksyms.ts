@@ -278,17 +278,13 @@ export class Kallsyms {
     return this.names;
   }
 
-  /**
-   * Names of function symbols (text and weak), in file order, with `[module]` dropped.
-   * `filter` sees the name first, so callers can skip decoding what they do not want.
-   */
-  functionNames(filter?: (name: string) => boolean): string[] {
-    const out: string[] = [];
+  /** Function symbols (text and weak), in file order: what kprobes could attach to at best. */
+  functions(): { name: string; module: string | null }[] {
+    const out: { name: string; module: string | null }[] = [];
     for (let i = 0; i < this.count; i++) {
       const t = this.typeChar[i] | 0x20; // lower-case
       if (t !== 0x74 /* t */ && t !== 0x77 /* w */) continue;
-      const name = this.nameOf(i);
-      if (!filter || filter(name)) out.push(name);
+      out.push({ name: this.nameOf(i), module: this.moduleOf(i) });
     }
     return out;
   }

@@ -19,7 +19,9 @@ export function readMap(res: MapResource, map: BpfMap): MapSnapshot {
   const decodeKey = (k: Uint8Array): Value | null => (keyType ? decodeValue(view(k), 0, keyType) : null);
 
   if (v.kind === 'value') {
-    const entries: MapEntry[] = map.entries().map((e) => ({ key: decodeKey(e.key), value: { kind: 'scalar', value: decodeValue(view(e.value), 0, v.type) } }));
+    const entries: MapEntry[] = map
+      .entries()
+      .map((e) => ({ key: decodeKey(e.key), value: { kind: 'scalar', value: decodeValue(view(e.value), 0, v.type) } }));
     return { name, entries };
   }
 

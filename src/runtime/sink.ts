@@ -1,18 +1,21 @@
 // Where a run's output goes: text (bpftrace's default) or JSON lines (-f json). The tracer
 // only speaks to this interface; rendering lives in runtime/output.
 
+import { spawnSync } from 'node:child_process';
 import { writeSync } from 'node:fs';
 import type { FormatResource } from '../codegen/resources.ts';
-import { parseFormat, type ParsedFormat } from './printf/format-string.ts';
-import { formatPrintf } from './printf/format.ts';
-import { attachedProbesText, endText, exitMapsText, lostEventsText, mapText, valueLine } from './output/text.ts';
 import { attachedProbesJson, exitMapsJson, lostEventsJson, mapJson, messageJson, valueJson } from './output/json.ts';
+import { attachedProbesText, endText, exitMapsText, lostEventsText, mapText, valueLine } from './output/text.ts';
+import { formatPrintf } from './printf/format.ts';
+import { type ParsedFormat, parseFormat } from './printf/format-string.ts';
 import type { MapSnapshot, Value } from './value.ts';
 
 export interface OutputSink {
   attached(n: number): void;
   formatted(f: FormatResource, args: Value[]): void;
   value(v: Value): void;
+  /** Text produced by time(), cat(), join() and system(), already formatted. */
+  message(kind: 'time' | 'cat' | 'join' | 'system', text: string): void;
   map(snap: MapSnapshot, opts: { top: number; div: number }): void;
   /** The run is over (before END's output is flushed and the maps are printed). */
   end(): void;
@@ -41,6 +44,12 @@ export class Writer {
   }
 }
 
+/** system(): runs the command through the shell and returns what it printed. */
+function runSystem(cmd: string): string {
+  const r = spawnSync('/bin/sh', ['-c', Buffer.from(cmd, 'latin1').toString()], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return r.stdout ? r.stdout.toString('latin1') : '';
+}
+
 const parsedCache = new Map<number, ParsedFormat>();
 function parsed(f: FormatResource): ParsedFormat {
   let p = parsedCache.get(f.id);
@@ -64,6 +73,9 @@ export class TextSink implements OutputSink {
   formatted(f: FormatResource, args: Value[]): void {
     const text = formatPrintf(parsed(f), args);
     switch (f.kind) {
+      case 'system':
+        this.out.write(runSystem(text));
+        return;
       case 'errorf':
         this.out.flush();
         this.err.write(`ERROR: ${text}\n`);
@@ -80,6 +92,9 @@ export class TextSink implements OutputSink {
   }
   value(v: Value): void {
     this.out.write(valueLine(v));
+  }
+  message(_kind: 'time' | 'cat' | 'join' | 'system', text: string): void {
+    this.out.write(text);
   }
   map(snap: MapSnapshot, opts: { top: number; div: number }): void {
     this.out.write(mapText(snap, opts));
@@ -113,6 +128,10 @@ export class JsonSink implements OutputSink {
   }
   formatted(f: FormatResource, args: Value[]): void {
     const text = formatPrintf(parsed(f), args);
+    if (f.kind === 'system') {
+      this.out.write(messageJson('syscall', runSystem(text)));
+      return;
+    }
     if (f.kind === 'errorf' || f.kind === 'warnf') {
       this.err.write(`${f.kind === 'errorf' ? 'ERROR' : 'WARNING'}: ${text}\n`);
       return;
@@ -120,7 +139,10 @@ export class JsonSink implements OutputSink {
     this.out.write(messageJson('printf', text));
   }
   value(v: Value): void {
-    this.out.write(`${valueJson(v)}\n`);
+    this.out.write(valueJson(v));
+  }
+  message(kind: 'time' | 'cat' | 'join' | 'system', text: string): void {
+    this.out.write(messageJson(kind === 'system' ? 'syscall' : kind, text));
   }
   map(snap: MapSnapshot, opts: { top: number; div: number }): void {
     this.out.write(mapJson(snap, opts));

@@ -2,6 +2,7 @@
 // failure everything made so far is closed in reverse order), runs BEGIN in the kernel, reads
 // the ring buffer until exit()/Ctrl-C/SIGTERM/the -c child ends, runs END, prints the maps.
 
+import { readFileSync } from 'node:fs';
 import { BPF_MAP_TYPE_RINGBUF } from '../bpf/constants.ts';
 import { defaultSys } from '../bpf/default-sys.ts';
 import type { Link } from '../bpf/link.ts';
@@ -11,18 +12,35 @@ import { BpfProgram, mapResolver } from '../bpf/program.ts';
 import { RingBuf, RingBufReader } from '../bpf/ringbuf.ts';
 import type { CompiledScript } from '../codegen/compile.ts';
 import type { FormatResource, MapResource } from '../codegen/resources.ts';
-import { ERRORS_MAP, RINGBUF_MAP } from '../codegen/resources.ts';
-import { ERR_MAP_FULL_BASE, ERR_RINGBUF_LOST, EventKind, HEADER_SIZE } from './events.ts';
-import { decodeValue, readInt } from './decode.ts';
-import { readMap } from './map-reader.ts';
-import type { OutputSink } from './sink.ts';
+import { ERRORS_MAP, RINGBUF_MAP, STACK_MAP_KERNEL, STACK_MAP_USER } from '../codegen/resources.ts';
 import { releaseTracefs } from '../util/tracefs.ts';
+import { decodeValue, readInt } from './decode.ts';
+import { ERR_MAP_FULL_BASE, ERR_RINGBUF_LOST, EventKind, HEADER_SIZE } from './events.ts';
+import { readMap } from './map-reader.ts';
+import { formatPrintf } from './printf/format.ts';
+import { parseFormat } from './printf/format-string.ts';
+import type { OutputSink } from './sink.ts';
+import { registerStackMaps } from './stacks.ts';
+import { strftime } from './strftime.ts';
+
+/** cat(): a file's contents (bounded), or bpftrace's message when it can't be read. */
+function readCat(path: string, max: number): string {
+  try {
+    const buf = readFileSync(Buffer.from(path, 'latin1').toString());
+    return buf.subarray(0, max).toString('latin1');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    return `ERROR: failed to open file '${path}': ${code === 'ENOENT' ? 'No such file or directory' : code}\n`;
+  }
+}
 
 export interface RunOptions {
   /** Called once probes are attached (e.g. to let a -c child run). */
   onAttached?: () => void;
   /** Resolves when the run should end for an outside reason (the -c child exited). */
   stopSignal?: Promise<void>;
+  /** -p PID: attach user probes to this process. */
+  pid?: number | null;
 }
 
 export class Tracer {
@@ -54,6 +72,7 @@ export class Tracer {
         this.maps.set(spec.name, BpfMap.create(spec, sys));
       }
       const resolver = mapResolver(this.maps);
+      registerStackMaps(this.maps.get(STACK_MAP_KERNEL) ?? null, this.maps.get(STACK_MAP_USER) ?? null);
       const begin: BpfProgram[] = [];
       const end: BpfProgram[] = [];
       const attachable: { prog: BpfProgram; index: number }[] = [];
@@ -75,7 +94,7 @@ export class Tracer {
       let attached = 0;
       for (const { prog, index } of attachable) {
         for (const target of this.script.programs[index]?.targets ?? []) {
-          const ls = target.provider.attach(prog, target, { pid: null });
+          const ls = target.provider.attach(prog, target, { pid: opts.pid ?? null });
           this.links.push(...ls);
           attached++;
         }
@@ -95,7 +114,13 @@ export class Tracer {
         p.testRun(new Uint8Array(64));
         this.reader.drain();
       }
-      if (!this.stopping && this.links.length === 0 && end.length === 0 && begin.length > 0 && !this.script.programs.some((p) => !['BEGIN', 'END'].includes(p.targets[0]?.provider.name ?? ''))) {
+      if (
+        !this.stopping &&
+        this.links.length === 0 &&
+        end.length === 0 &&
+        begin.length > 0 &&
+        !this.script.programs.some((p) => !['BEGIN', 'END'].includes(p.targets[0]?.provider.name ?? ''))
+      ) {
         // Only BEGIN probes: bpftrace keeps running until Ctrl-C; so do we.
       }
       await done;
@@ -138,6 +163,33 @@ export class Tracer {
         if (!f) return;
         const args = f.args.map((a) => decodeValue(view, off + a.offset, a.type));
         this.out.formatted(f, args);
+        return;
+      }
+      case EventKind.Time: {
+        const f = this.formats[id];
+        if (f) this.out.message('time', strftime(f.format, BigInt(Date.now()) * 1000000n));
+        return;
+      }
+      case EventKind.Cat: {
+        const f = this.formats[id];
+        if (!f) return;
+        const path = formatPrintf(
+          parseFormat(f.format),
+          f.args.map((a) => decodeValue(view, off + a.offset, a.type)),
+        );
+        this.out.message('cat', readCat(path, this.script.config.maxCatBytes));
+        return;
+      }
+      case EventKind.Join: {
+        const f = this.formats[id];
+        if (!f) return;
+        const parts: string[] = [];
+        for (const a of f.args) {
+          const v = decodeValue(view, off + a.offset, a.type);
+          if (v.kind !== 'str' || v.value === '') break;
+          parts.push(v.value);
+        }
+        this.out.message('join', `${parts.join(f.extra ?? ' ')}\n`);
         return;
       }
       case EventKind.PrintValue: {

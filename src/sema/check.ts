@@ -2,38 +2,15 @@
 // all its uses across the script, resolves variables to storage symbols, and reports every
 // mismatch with the script location. Results live in side tables keyed by node id.
 
-import type {
-  AssignStmt,
-  Block,
-  Call,
-  Expr,
-  NodeId,
-  Probe,
-  Program,
-  Span,
-  Stmt,
-  TypeExpr,
-  Variable,
-} from '../lang/ast.ts';
-import { unreachable } from '../lang/ast.ts';
-import type { Diagnostics } from '../lang/diagnostics.ts';
 import { lookupBuiltin } from '../builtins/registry.ts';
 import type { CheckCx } from '../builtins/types.ts';
+import type { AssignStmt, Block, Call, Expr, NodeId, Probe, Program, Span, Stmt, TypeExpr, Variable } from '../lang/ast.ts';
+import { unreachable } from '../lang/ast.ts';
+import type { Diagnostics } from '../lang/diagnostics.ts';
 import type { ProbeContext, ProbeTarget } from '../probes/provider.ts';
 import type { Config } from './config.ts';
 import type { AggKind, MapInfo, MapValue } from './maps.ts';
-import {
-  BOOL,
-  INT64,
-  type Type,
-  UINT64,
-  intType,
-  isInteger,
-  parseIntTypeName,
-  typeEquals,
-  typeKindWord,
-  typeName,
-} from './types.ts';
+import { BOOL, INT64, intType, isInteger, parseIntTypeName, type Type, typeEquals, typeKindWord, typeName, UINT64 } from './types.ts';
 
 export interface VarSymbol {
   readonly id: number;
@@ -58,12 +35,17 @@ export interface SemaResult {
   /** Calls that are aggregation values of map assignments: call id → map name. */
   aggCalls: Map<NodeId, string>;
   positional: string[];
+  /** Pid of the -c child, for `cpid`. */
+  cpid: number | null;
+  /** Monotonic ns when compiled (≈ when the tool started), the origin of `elapsed`. */
+  startNs: bigint;
 }
 
 export interface CheckOptions {
   config: Config;
   positional: string[];
   unsafe: boolean;
+  cpid: number | null;
 }
 
 const AGGS: ReadonlySet<string> = new Set(['count', 'sum', 'min', 'max', 'avg', 'stats', 'hist', 'lhist']);
@@ -99,6 +81,8 @@ export class Checker {
       probes: [],
       aggCalls: new Map(),
       positional: opts.positional,
+      cpid: opts.cpid,
+      startNs: process.hrtime.bigint(),
     };
   }
 
@@ -182,11 +166,15 @@ export class Checker {
         if (old.agg === 'lhist' && value.lhist && old.lhist) {
           const a = old.lhist;
           const b = value.lhist;
-          if (a.min !== b.min || a.max !== b.max || a.step !== b.step) this.diags.error(span, `Different lhist bounds in a single map unsupported`);
+          if (a.min !== b.min || a.max !== b.max || a.step !== b.step)
+            this.diags.error(span, `Different lhist bounds in a single map unsupported`);
         }
         return;
       }
-      this.diags.error(span, `Type mismatch for @${name}: trying to assign value of type '${describeValue(value)}' when map already contains a value of type '${describeValue(old)}'`);
+      this.diags.error(
+        span,
+        `Type mismatch for @${name}: trying to assign value of type '${describeValue(value)}' when map already contains a value of type '${describeValue(old)}'`,
+      );
       return;
     }
     const merged = mergeTypes(old.type, storageType(value.type));
@@ -223,7 +211,10 @@ export class Checker {
         if (s.value) {
           const t = this.expr(s.value);
           if (declared && !assignable(declared, t)) {
-            this.diags.error(s.value.span, `Type mismatch for $${s.variable.name}: trying to assign value of type '${typeName(t)}' when variable already has a type '${typeName(declared)}'`);
+            this.diags.error(
+              s.value.span,
+              `Type mismatch for $${s.variable.name}: trying to assign value of type '${typeName(t)}' when variable already has a type '${typeName(declared)}'`,
+            );
           }
           if (!sym.type) sym.type = storageType(t);
         }
@@ -407,7 +398,9 @@ export class Checker {
 
   private aggregation(call: Call): MapValue | null {
     const name = call.callee as AggKind;
-    const argCount = { count: [0, 0], sum: [1, 1], min: [1, 1], max: [1, 1], avg: [1, 1], stats: [1, 1], hist: [1, 2], lhist: [4, 4] }[name];
+    const argCount = { count: [0, 0], sum: [1, 1], min: [1, 1], max: [1, 1], avg: [1, 1], stats: [1, 1], hist: [1, 2], lhist: [4, 4] }[
+      name
+    ];
     const [lo, hi] = argCount as [number, number];
     if (call.args.length < lo || call.args.length > hi) {
       this.diags.error(call.span, `${name}() ${argCountText(lo, hi)} (${call.args.length} provided)`);
@@ -529,7 +522,8 @@ export class Checker {
         const r = this.expr(e.right);
         if (e.op === '==' || e.op === '!=') {
           if (l.kind === 'string' || r.kind === 'string') {
-            if (l.kind !== r.kind) this.diags.error(e.span, `Type mismatch for '${e.op}': comparing '${typeName(l)}' with '${typeName(r)}'`);
+            if (l.kind !== r.kind)
+              this.diags.error(e.span, `Type mismatch for '${e.op}': comparing '${typeName(l)}' with '${typeName(r)}'`);
             return BOOL;
           }
         }
@@ -551,11 +545,13 @@ export class Checker {
           case '!':
             return BOOL;
           case '-':
-            if (!isInteger(t) && t.kind !== 'bool') this.diags.error(e.span, `The - operator can not be used on expressions of type ${typeKindWord(t)}`);
+            if (!isInteger(t) && t.kind !== 'bool')
+              this.diags.error(e.span, `The - operator can not be used on expressions of type ${typeKindWord(t)}`);
             return INT64;
           case '+':
           case '~':
-            if (!isInteger(t) && t.kind !== 'bool') this.diags.error(e.span, `The ${e.op} operator can not be used on expressions of type ${typeKindWord(t)}`);
+            if (!isInteger(t) && t.kind !== 'bool')
+              this.diags.error(e.span, `The ${e.op} operator can not be used on expressions of type ${typeKindWord(t)}`);
             return isInteger(t) ? { kind: 'int', size: 8, signed: t.signed } : INT64;
           case '*':
             if (t.kind === 'pointer') return t.to.kind === 'void' ? UINT64 : t.to;
@@ -649,7 +645,7 @@ export class Checker {
   private updateTarget(target: Expr): Type {
     if (target.kind === 'Variable') {
       const sym = this.scope.find(target.name);
-      if (!sym || !sym.type) {
+      if (!sym?.type) {
         this.diags.error(target.span, `Undefined or undeclared variable: $${target.name}`);
         return INT64;
       }
@@ -675,7 +671,10 @@ export class Checker {
     if (e.base.kind === 'Identifier' && e.base.name === 'args') {
       const ctx = this.current?.context;
       if (!ctx?.args) {
-        this.diags.error(e.base.span, `The args builtin can only be used with tracepoint/fentry/uprobe probes (${this.current?.providerName ?? 'none'} used here)`);
+        this.diags.error(
+          e.base.span,
+          `The args builtin can only be used with tracepoint/fentry/uprobe probes (${this.current?.providerName ?? 'none'} used here)`,
+        );
         return INT64;
       }
       const f = ctx.args.find((a) => a.name === e.field);
@@ -693,7 +692,11 @@ export class Checker {
       this.diags.error(e.fieldSpan, `Record does not contain a field named '${e.field}'`);
       return INT64;
     }
-    this.diags.error(e.span, `Can not access field '${e.field}' on expression of type '${typeName(t)}'`, 'struct field access needs kernel type information (BTF), which is not supported yet');
+    this.diags.error(
+      e.span,
+      `Can not access field '${e.field}' on expression of type '${typeName(t)}'`,
+      'struct field access needs kernel type information (BTF), which is not supported yet',
+    );
     return INT64;
   }
 
@@ -701,7 +704,10 @@ export class Checker {
     if (name === 'args') {
       const ctx = this.current?.context;
       if (!ctx?.args) {
-        this.diags.error(e.span, `The args builtin can only be used with tracepoint/fentry/uprobe probes (${this.current?.providerName ?? 'none'} used here)`);
+        this.diags.error(
+          e.span,
+          `The args builtin can only be used with tracepoint/fentry/uprobe probes (${this.current?.providerName ?? 'none'} used here)`,
+        );
         return INT64;
       }
       return { kind: 'record', fields: ctx.args.map((a) => ({ name: a.name, type: a.type })) };
@@ -721,7 +727,7 @@ export class Checker {
       return INT64;
     }
     const b = lookupBuiltin(e.callee);
-    if (!b || !b.func) {
+    if (!b?.func) {
       this.diags.error(e.calleeSpan, `Unknown function: ${e.callee}`);
       for (const a of e.args) if (a.kind !== 'MapRef') this.expr(a);
       return INT64;
@@ -799,7 +805,8 @@ export class Checker {
     if (!base) {
       if (t.name === 'void') base = { kind: 'void' };
       else if (t.name === 'string') base = { kind: 'string', size: this.opts.config.maxStrlen };
-      else if (/^(struct|union) /.test(t.name)) base = { kind: 'struct', name: t.name, size: 0, btfId: null, union: t.name.startsWith('union') };
+      else if (/^(struct|union) /.test(t.name))
+        base = { kind: 'struct', name: t.name, size: 0, btfId: null, union: t.name.startsWith('union') };
       else {
         this.diags.error(t.span, `Unknown type: ${t.name}`);
         base = INT64;

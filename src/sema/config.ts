@@ -104,7 +104,16 @@ export function buildConfig(block: ConfigBlock | null, env: NodeJS.ProcessEnv, d
       continue;
     }
     const v = e.value;
-    const raw = v.kind === 'IntegerLit' ? v.value : v.kind === 'StringLit' ? v.value : v.kind === 'Identifier' ? v.name : v.kind === 'BoolLit' ? String(v.value) : null;
+    const raw =
+      v.kind === 'IntegerLit'
+        ? v.value
+        : v.kind === 'StringLit'
+          ? v.value
+          : v.kind === 'Identifier'
+            ? v.name
+            : v.kind === 'BoolLit'
+              ? String(v.value)
+              : null;
     if (raw === null) {
       diags.error(v.span, `Invalid value for config variable ${e.key}`);
       continue;

@@ -1,6 +1,8 @@
-// Compile-time check of printf-style formats against argument types, with bpftrace's wording.
+// Compile-time check of printf-style formats against argument types, in bpftrace 0.26's
+// words (the format parser and the rules live with the runtime formatter, so both agree).
 
-import { type Type, typeKindWord } from './types.ts';
+import { type ArgClass, checkFormatArgs as check, parseFormat } from '../runtime/printf/format-string.ts';
+import { type Type, typeName } from './types.ts';
 
 export interface FormatCheckError {
   message: string;
@@ -8,54 +10,27 @@ export interface FormatCheckError {
   argIndex: number | null;
 }
 
-const CONVERSION = /%(%|[-+ #0]*(\*|\d+)?(\.(\*|\d+))?(hh|h|ll|l|z|j|t)?([a-zA-Z]))/g;
-
-/** Conversions and the kind of value each takes. */
-function expects(conv: string): 'integer' | 'string' | 'any' | null {
-  switch (conv) {
-    case 'd':
-    case 'i':
-    case 'u':
-    case 'x':
-    case 'X':
-    case 'o':
-    case 'c':
-    case 'p':
+function argClass(t: Type): ArgClass {
+  switch (t.kind) {
+    case 'int':
       return 'integer';
-    case 's':
-      return 'any';
-    case 'r':
-      return 'any';
+    case 'bool':
+      return 'boolean';
+    case 'pointer':
+      return 'pointer';
+    case 'buffer':
+      return 'buffer';
+    case 'void':
+      return 'none';
     default:
-      return null;
+      return 'other';
   }
 }
 
-export function countConversions(fmt: string): string[] {
-  const out: string[] = [];
-  for (const m of fmt.matchAll(CONVERSION)) {
-    if (m[1] === '%') continue;
-    out.push(m[6] as string);
-  }
-  return out;
-}
-
-export function checkFormatArgs(fn: string, fmt: string, args: Type[]): FormatCheckError | null {
-  const convs = countConversions(fmt);
-  if (args.length < convs.length) {
-    return { message: `${fn}: Not enough arguments for format string (${args.length} supplied, ${convs.length} expected)`, argIndex: null };
-  }
-  if (args.length > convs.length) {
-    return { message: `${fn}: Too many arguments for format string (${args.length} supplied, ${convs.length} expected)`, argIndex: null };
-  }
-  for (let i = 0; i < convs.length; i++) {
-    const conv = convs[i] as string;
-    const want = expects(conv);
-    const t = args[i] as Type;
-    if (want === null) return { message: `${fn}: Invalid format string conversion: %${conv}`, argIndex: null };
-    if (want === 'integer' && t.kind !== 'int' && t.kind !== 'bool' && t.kind !== 'pointer' && t.kind !== 'symbolic') {
-      return { message: `${fn}: %${conv} specifier expects a value of type integer (${typeKindWord(t)} supplied)`, argIndex: i };
-    }
-  }
-  return null;
+export function checkFormatArgs(_fn: string, fmt: string, args: Type[]): FormatCheckError | null {
+  const r = check(
+    parseFormat(fmt),
+    args.map((t) => ({ cls: argClass(t), typeName: typeName(t) })),
+  );
+  return r ? { message: r.error, argIndex: null } : null;
 }

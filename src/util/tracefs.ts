@@ -36,12 +36,15 @@ export function tracefsMounts(mountsText?: string): string[] {
   return out;
 }
 
-/** The mounted tracefs directory, preferring the standard places; null when none. */
+/**
+ * The mounted tracefs directory at one of the two standard places (like bpftrace, we do not
+ * use tracefs mounted elsewhere: such a mount may belong to someone about to unmount it).
+ */
 export function findTracefs(mountsText?: string): string | null {
   const mounts = tracefsMounts(mountsText);
   if (mounts.includes(TRACEFS_DIR)) return TRACEFS_DIR;
   if (mounts.includes(DEBUGFS_TRACEFS_DIR)) return DEBUGFS_TRACEFS_DIR;
-  return mounts[0] ?? null;
+  return null;
 }
 
 /**
@@ -56,15 +59,7 @@ export function tracefsPath(): string {
     cached = found;
     return found;
   }
-  try {
-    execFileSync('mount', ['-t', 'tracefs', 'nodev', TRACEFS_DIR], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      timeout: MOUNT_TIMEOUT_MS,
-    });
-  } catch (e) {
-    const stderr = (e as { stderr?: Buffer }).stderr?.toString().trim();
-    throw new Error(`tracefs is not mounted and mounting it at ${TRACEFS_DIR} failed${stderr ? `: ${stderr}` : ''}`);
-  }
+  mountTracefsAt(TRACEFS_DIR);
   mountedByUs = TRACEFS_DIR;
   cached = TRACEFS_DIR;
   if (!exitHookInstalled) {
@@ -86,15 +81,33 @@ export function tracefsMountedByUs(): boolean {
  */
 export function releaseTracefs(): boolean {
   if (!mountedByUs) return false;
-  const dir = mountedByUs;
-  try {
-    execFileSync('umount', [dir], { stdio: 'ignore', timeout: MOUNT_TIMEOUT_MS });
-  } catch {
-    return false;
-  }
+  if (!unmountAt(mountedByUs)) return false;
   mountedByUs = null;
   cached = null;
   return true;
+}
+
+/** Mounts a tracefs instance at `dir` (via mount(8)); throws with mount's message on failure. */
+export function mountTracefsAt(dir: string): void {
+  try {
+    execFileSync('mount', ['-t', 'tracefs', 'nodev', dir], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: MOUNT_TIMEOUT_MS,
+    });
+  } catch (e) {
+    const stderr = (e as { stderr?: Buffer }).stderr?.toString().trim();
+    throw new Error(`tracefs is not mounted and mounting it at ${dir} failed${stderr ? `: ${stderr}` : ''}`);
+  }
+}
+
+/** Unmounts `dir`; false if that failed (busy, not mounted). */
+export function unmountAt(dir: string): boolean {
+  try {
+    execFileSync('umount', [dir], { stdio: 'ignore', timeout: MOUNT_TIMEOUT_MS });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Path of a file under tracefs (mounting tracefs if needed). */

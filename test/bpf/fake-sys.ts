@@ -82,10 +82,12 @@ export class FakeSys implements Sys {
   eventfdWrite(): number {
     return 8;
   }
-  getrlimit(): Rlimit | number {
+  getrlimit(resource: number): Rlimit | number {
+    this.calls.push({ name: 'getrlimit', args: [resource] });
     return { cur: 65536n, max: 65536n };
   }
-  setrlimit(): number {
+  setrlimit(resource: number, limit: Rlimit): number {
+    this.calls.push({ name: 'setrlimit', args: [resource, limit] });
     return 0;
   }
   getpid(): number {

@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as C from '../../src/bpf/constants.ts';
 import { BpfMap, parseCpuList, possibleCpus, sanitizeObjName } from '../../src/bpf/map.ts';
+import { readCounter } from '../../src/bpf/ringbuf.ts';
 import { SyscallError } from '../../src/bpf/sys.ts';
 import { FakeSys } from './fake-sys.ts';
 import { noLeak, readU64, u32, u64 } from './util.ts';
 
-const sortKeys = (ks: Uint8Array[]): number[] => ks.map((k) => new DataView(k.buffer, k.byteOffset).getUint32(0, true)).sort((a, b) => a - b);
+const sortKeys = (ks: Uint8Array[]): number[] =>
+  ks.map((k) => new DataView(k.buffer, k.byteOffset).getUint32(0, true)).sort((a, b) => a - b);
 
 describe('map helpers', () => {
   it('sanitizes object names the way the kernel accepts them', () => {
@@ -38,7 +40,10 @@ describe('BpfMap (real kernel)', () => {
         assert.equal(m.delete(u32(42)), true);
         assert.equal(m.delete(u32(42)), false);
         assert.equal(m.lookup(u32(42)), null);
-        assert.throws(() => m.update(u32(1), u64(1), C.BPF_NOEXIST), (e: unknown) => e instanceof SyscallError && e.code === 'EEXIST');
+        assert.throws(
+          () => m.update(u32(1), u64(1), C.BPF_NOEXIST),
+          (e: unknown) => e instanceof SyscallError && e.code === 'EEXIST',
+        );
         m.clear();
         assert.deepEqual(m.keys(), []);
         assert.deepEqual(m.entries(), []);
@@ -61,7 +66,10 @@ describe('BpfMap (real kernel)', () => {
         assert.equal(readU64(e[3]?.value as Uint8Array), 33n);
         m.clear();
         assert.equal(readU64(m.lookup(u32(3)) as Uint8Array), 0n);
-        assert.throws(() => m.update(u32(8), u64(1)), (err: unknown) => err instanceof SyscallError && err.code === 'E2BIG');
+        assert.throws(
+          () => m.update(u32(8), u64(1)),
+          (err: unknown) => err instanceof SyscallError && err.code === 'E2BIG',
+        );
       } finally {
         m.close();
       }
@@ -122,6 +130,22 @@ describe('BpfMap (real kernel)', () => {
       } finally {
         s.close();
         r.close();
+      }
+    }),
+  );
+
+  it(
+    'readCounter sums a per-CPU counter over CPUs',
+    noLeak(() => {
+      const n = possibleCpus().length;
+      const m = BpfMap.create({ name: 'lost', type: C.BPF_MAP_TYPE_PERCPU_ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 });
+      try {
+        const v = new Uint8Array(8 * n);
+        for (let c = 0; c < n; c++) new DataView(v.buffer).setBigUint64(c * 8, BigInt(c + 1), true);
+        m.update(u32(0), v);
+        assert.equal(readCounter(m), BigInt((n * (n + 1)) / 2));
+      } finally {
+        m.close();
       }
     }),
   );

@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BPF_MAP_CREATE, BPF_PROG_LOAD, EFD_CLOEXEC, EFD_NONBLOCK, EPOLL_CTL_ADD, EPOLLIN, RLIMIT_MEMLOCK } from '../../src/bpf/constants.ts';
+import { Attr, MAP_CREATE, PERF_EVENT_ATTR, PROG_INFO, PROG_LOAD, struct } from '../../src/bpf/attr.ts';
+import {
+  BPF_MAP_CREATE,
+  BPF_PROG_LOAD,
+  EFD_CLOEXEC,
+  EFD_NONBLOCK,
+  EPOLL_CTL_ADD,
+  EPOLLIN,
+  RLIMIT_MEMLOCK,
+} from '../../src/bpf/constants.ts';
 import { defaultSys } from '../../src/bpf/default-sys.ts';
-import { Attr, MAP_CREATE, PROG_INFO, PROG_LOAD, PERF_EVENT_ATTR, struct } from '../../src/bpf/attr.ts';
+import { Helper, helperId, helperName, MAX_HELPER_ID } from '../../src/bpf/helpers.ts';
 import { check, checkBpf, errnoName, SyscallError } from '../../src/bpf/sys.ts';
 import { noLeak } from './util.ts';
 
@@ -17,7 +26,10 @@ describe('SyscallError', () => {
   });
 
   it('formats commandless syscalls, details and kernel-only errnos', () => {
-    assert.equal(new SyscallError('perf_event_open', '', 2, 'tracepoint id 7').message, 'perf_event_open failed: No such file or directory (ENOENT): tracepoint id 7');
+    assert.equal(
+      new SyscallError('perf_event_open', '', 2, 'tracepoint id 7').message,
+      'perf_event_open failed: No such file or directory (ENOENT): tracepoint id 7',
+    );
     assert.equal(errnoName(524), 'ENOTSUPP');
     assert.equal(errnoName(7), 'E2BIG');
     assert.equal(errnoName(28), 'ENOSPC');
@@ -27,7 +39,10 @@ describe('SyscallError', () => {
   it('check() passes results through and throws on -errno', () => {
     assert.equal(check(5, 'close'), 5);
     assert.throws(() => checkBpf(-22, BPF_MAP_CREATE), /bpf\(BPF_MAP_CREATE\) failed: Invalid argument \(EINVAL\)/);
-    assert.throws(() => checkBpf(-7, BPF_PROG_LOAD, 'program x'), (e: unknown) => e instanceof SyscallError && e.code === 'E2BIG' && /program x$/.test(e.message));
+    assert.throws(
+      () => checkBpf(-7, BPF_PROG_LOAD, 'program x'),
+      (e: unknown) => e instanceof SyscallError && e.code === 'E2BIG' && /program x$/.test(e.message),
+    );
   });
 });
 
@@ -110,4 +125,16 @@ describe('koffi Sys (real kernel)', () => {
       assert.equal(sys.munmap(addr, 4096), 0);
     }),
   );
+});
+
+describe('helper table', () => {
+  it('maps names and ids both ways, through Linux 6.x', () => {
+    assert.equal(helperId('map_lookup_elem'), 1);
+    assert.equal(helperId('bpf_ringbuf_output'), 130);
+    assert.equal(helperId('loop'), 181);
+    assert.equal(helperName(211), 'bpf_cgrp_storage_delete');
+    assert.equal(helperName(0), undefined);
+    assert.equal(helperName(MAX_HELPER_ID + 1), undefined);
+    for (const [name, id] of Object.entries(Helper)) assert.equal(helperId(name), id, name);
+  });
 });

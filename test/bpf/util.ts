@@ -2,6 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
+import type { TestContext } from 'node:test';
 import { defaultSys } from '../../src/bpf/default-sys.ts';
 
 export function fdCount(): number {
@@ -12,11 +13,11 @@ export function fdCount(): number {
  * Wraps a test body: every fd it opens must be closed by the time it returns. The Sys backend is
  * initialised first so loading koffi is not counted.
  */
-export function noLeak(fn: () => void | Promise<void>): () => Promise<void> {
-  return async () => {
+export function noLeak(fn: (t: TestContext) => void | Promise<void>): (t: TestContext) => Promise<void> {
+  return async (t) => {
     defaultSys().pageSize();
     const before = fdCount();
-    await fn();
+    await fn(t);
     assert.equal(fdCount(), before, 'the test leaked file descriptors');
   };
 }

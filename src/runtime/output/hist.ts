@@ -135,12 +135,7 @@ function lhistLabel(n: number, step: number): Value {
 }
 
 /** Rows of a linear histogram. bpftrace ignores print()'s div for lhist. */
-export function buildLinearHistogram(
-  buckets: readonly bigint[],
-  min: bigint,
-  max: bigint,
-  step: bigint,
-): Histogram {
+export function buildLinearHistogram(buckets: readonly bigint[], min: bigint, max: bigint, step: bigint): Histogram {
   const hist: Histogram = { lowerBound: null, labels: [], counts: [] };
   const [first, last] = usedRange(buckets);
   if (first < 0) return hist;

@@ -23,17 +23,22 @@ function streamNumber(n: bigint | number): string {
 }
 
 /**
- * A JSON string. Like bpftrace, which tests `char c <= 0x1f` on a signed char, every byte of a
- * non-ASCII character is escaped as `\uffffffXX`.
+ * A JSON string of a byte string. Like bpftrace, which tests `char c <= 0x1f` on a signed char,
+ * every byte >= 0x80 is escaped too, as `\uffffffXX` (the sign-extended char in hex).
  */
 export function jsonString(s: string): string {
   let out = '"';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c >= 0x80) {
-      const cp = s.codePointAt(i) as number;
-      if (cp > 0xffff) i++;
-      for (const b of Buffer.from(String.fromCodePoint(cp), 'utf8')) out += `\\uffffff${b.toString(16)}`;
+      if (c <= 0xff) {
+        out += `\\uffffff${c.toString(16)}`;
+      } else {
+        // Not a byte string after all: escape the character's UTF-8 bytes.
+        const cp = s.codePointAt(i) as number;
+        if (cp > 0xffff) i++;
+        for (const b of Buffer.from(String.fromCodePoint(cp), 'utf8')) out += `\\uffffff${b.toString(16)}`;
+      }
       streamHex = true;
       continue;
     }

@@ -43,6 +43,12 @@ export interface PrintOptions {
   div?: number | bigint;
   /** tseries: turns a bucket start time (ns since boot) into Unix-epoch ns; default identity. */
   clock?: (bootNs: bigint) => bigint;
+  /**
+   * For print() only: the zero value of a scalar map's type. bpftrace (after 0.26.1) prints an
+   * empty scalar map that way on print() (`@x: 0`), except histograms and tseries; at exit an
+   * empty map prints nothing, so leave this out there.
+   */
+  zeroScalar?: AggValue;
 }
 
 function u64(v: bigint): Value {
@@ -87,7 +93,10 @@ export function aggregateValue(agg: AggValue, div: bigint): OutValue {
     case 'max':
       return { kind: 'prim', value: num(agg.signed, agg.isSet ? numOf(agg.signed, agg.value) / div : 0n) };
     case 'avg':
-      return { kind: 'stats', inner: { kind: 'prim', value: num(agg.signed, average(agg.total, agg.count, agg.signed) / div) } };
+      return {
+        kind: 'stats',
+        inner: { kind: 'prim', value: num(agg.signed, average(agg.total, agg.count, agg.signed) / div) },
+      };
     case 'stats': {
       const record: Value = {
         kind: 'record',
@@ -126,6 +135,10 @@ function applyTop<T>(items: T[], top: number | undefined): T[] {
 /** What format(map) gives for the snapshot: the value for a scalar map, else a (sorted) map. */
 export function formatMap(snap: MapSnapshot, opts: PrintOptions = {}): OutValue {
   const div = toDiv(opts.div);
+  const zero = opts.zeroScalar;
+  if (snap.entries.length === 0 && zero !== undefined && zero.kind !== 'hist' && zero.kind !== 'lhist' && zero.kind !== 'tseries') {
+    return formatPlainMap([{ key: null, value: zero }], zero.kind, div, undefined);
+  }
   const kind = snap.entries[0]?.value.kind ?? snap.aggKind;
   switch (kind) {
     case 'hist':
@@ -166,12 +179,7 @@ function bucketTotal(agg: AggValue): bigint {
   return BigInt.asUintN(64, sum);
 }
 
-function formatPlainMap(
-  entries: readonly MapEntry[],
-  kind: AggValue['kind'] | undefined,
-  div: bigint,
-  top: number | undefined,
-): OutValue {
+function formatPlainMap(entries: readonly MapEntry[], kind: AggValue['kind'] | undefined, div: bigint, top: number | undefined): OutValue {
   const sorted = entries.slice();
   const stats = kind === 'avg' || kind === 'stats';
   const sortKey = valueSortKey(sorted[0]?.value);
@@ -203,7 +211,7 @@ function valueSortKey(agg: AggValue | undefined): ((a: AggValue) => bigint) | nu
     case 'min':
     case 'max':
       // Compared as uint64 even for signed min/max.
-      return (a) => (a.kind === 'min' || a.kind === 'max') && a.isSet ? BigInt.asUintN(64, a.value) : 0n;
+      return (a) => ((a.kind === 'min' || a.kind === 'max') && a.isSet ? BigInt.asUintN(64, a.value) : 0n);
     case 'avg':
     case 'stats':
       return (a) => (a.kind === 'avg' || a.kind === 'stats' ? average(a.total, a.count, a.signed) : 0n);
@@ -242,12 +250,13 @@ function compareSortField(a: Value | undefined, b: Value | undefined): number {
     const y = BigInt.asIntN(b.size * 8, b.value);
     return x < y ? -1 : x > y ? 1 : 0;
   }
-  if (a?.kind === 'str' && b?.kind === 'str') return compareUtf8(a.value, b.value);
+  if (a?.kind === 'str' && b?.kind === 'str') return compareBytes(a.value, b.value);
   return 0;
 }
 
-function compareUtf8(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+// Byte strings compare like memcmp over zero-padded buffers: bytewise, a prefix first.
+function compareBytes(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**
@@ -268,7 +277,7 @@ export function compareKeyBytes(a: Value | null, b: Value | null): number {
       return b.kind === 'bool' ? Number(a.value) - Number(b.value) : 0;
     case 'str':
     case 'text':
-      return b.kind === a.kind ? compareUtf8(a.value, b.value) : 0;
+      return b.kind === a.kind ? compareBytes(a.value, b.value) : 0;
     case 'buf':
       return b.kind === 'buf' ? Buffer.compare(a.bytes, b.bytes) : 0;
     case 'tuple':

@@ -1,5 +1,8 @@
 // The text form of one Value, as bpftrace 0.26's TextEmitter<Primitive> writes it: this is what
 // print($x), map keys and values, and printf's %s show.
+//
+// All text in the runtime output layer is a byte string: one char per byte (code units 0..255),
+// written out as latin1 (see runtime/sink.ts). Widths, padding and sorting count bytes that way.
 
 import type { Value } from '../value.ts';
 

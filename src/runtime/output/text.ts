@@ -159,7 +159,7 @@ function unitName(u: Unit): string {
     case 3:
       return 'ms';
     case 6:
-      return 'μs';
+      return '\xce\xbcs'; // μs, as UTF-8 bytes
     case 9:
       return 'ns';
   }
@@ -177,15 +177,6 @@ function clockTime(ns: bigint, unit: Unit): string {
   let s = `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
   if (unit !== 0) s += `.${`${frac / 10n ** BigInt(9 - unit)}`.padStart(unit, '0')}`;
   return s;
-}
-
-function byteLen(s: string): number {
-  return Buffer.byteLength(s, 'utf8');
-}
-
-function padEndBytes(s: string, width: number): string {
-  const n = byteLen(s);
-  return n >= width ? s : s + ' '.repeat(width - n);
 }
 
 function numOf(v: Value): bigint {
@@ -230,7 +221,7 @@ export function tseriesText(ts: TimeSeries): string {
     timeSize += 1 + unit;
   }
   let out = `${' '.repeat(timeSize + 1)}${minText.padEnd(PADDING)}${maxText.padStart(GRAPH_WIDTH - PADDING)}\n`;
-  out += `${padEndBytes(timeFmt, timeSize + 1)}|${'_'.repeat(GRAPH_WIDTH - 2)}|\n`;
+  out += `${timeFmt.padEnd(timeSize + 1)}|${'_'.repeat(GRAPH_WIDTH - 2)}|\n`;
   let zeroOffset = 0;
   if (distance(min, 0n) < 0 && distance(0n, max) < 0) {
     zeroOffset = Math.trunc(
@@ -248,8 +239,7 @@ export function tseriesText(ts: TimeSeries): string {
       if (min !== max) {
         offset = Math.trunc(
           Math.fround(
-            Math.fround(Math.fround(GRAPH_WIDTH - 1) * Math.fround(distance(min, numOf(p.value)))) /
-              Math.fround(distance(min, max)),
+            Math.fround(Math.fround(GRAPH_WIDTH - 1) * Math.fround(distance(min, numOf(p.value)))) / Math.fround(distance(min, max)),
           ),
         );
       }

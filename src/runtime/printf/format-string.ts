@@ -96,7 +96,7 @@ export function parseFormat(fmt: string): ParsedFormat {
 // bpftrace uses std::stoi, which throws past INT_MAX; widths that large cannot be printed anyway.
 function clampInt(s: string): number {
   const n = Number.parseInt(s, 10);
-  return n > 0x7fffffff ? 0x7fffffff : n;
+  return Math.min(n, 0x7fffffff);
 }
 
 /** What the type checker knows about one printf argument. */

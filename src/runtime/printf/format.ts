@@ -90,7 +90,7 @@ function applySpec(spec: FormatSpec, arg: Value): string {
     case 'c': {
       const n = numberOf(arg);
       if (n === null) return conversionError(arg);
-      // The low byte, written as a character (bytes >= 0x80 become U+0080..U+00FF).
+      // The low byte, as a byte-string character.
       return pad(spec, String.fromCharCode(Number(BigInt.asUintN(8, n))));
     }
     case 'p': {
@@ -152,18 +152,11 @@ function conversionError(arg: Value): string {
   return `!{invalid integer conversion: ${valueText(arg)}}`;
 }
 
-/** Pads to the field width (counted in UTF-8 bytes, as the C++ stream counts chars). */
+/** Pads to the field width. Strings are byte strings (one char per byte), so length is bytes. */
 function pad(spec: FormatSpec, s: string): string {
   if (spec.width === 0) return s;
-  const len = byteLength(s);
+  const len = s.length;
   if (len >= spec.width) return s;
   const fill = (spec.leadZeros ? '0' : ' ').repeat(spec.width - len);
   return spec.leftAlign ? s + fill : fill + s;
-}
-
-function byteLength(s: string): number {
-  for (let i = 0; i < s.length; i++) {
-    if (s.charCodeAt(i) >= 0x80) return Buffer.byteLength(s, 'utf8');
-  }
-  return s.length;
 }

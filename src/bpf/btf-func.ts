@@ -1,0 +1,76 @@
+// The kernel verifies callbacks (bpf_loop, bpf_for_each_map_elem, ...) only in programs that
+// carry BTF function info: one record per subprogram. Programs built here have no C types, so
+// this builds the smallest BTF that satisfies it — `int` and one static `int f(void)` per
+// subprogram — and loads it with BPF_BTF_LOAD.
+
+import { Attr, BTF_LOAD } from './attr.ts';
+import { BPF_BTF_LOAD } from './constants.ts';
+import { checkBpf, type Sys } from './sys.ts';
+
+const BTF_MAGIC = 0xeb9f;
+const BTF_KIND_INT = 1;
+const BTF_KIND_FUNC = 12;
+const BTF_KIND_FUNC_PROTO = 13;
+const BTF_INT_SIGNED = 1 << 0;
+const HDR_LEN = 24;
+
+/** A minimal BTF blob with one FUNC per name; FUNC type ids are 3, 4, ... in `names` order. */
+export function funcInfoBtf(names: readonly string[]): Uint8Array {
+  const strings: number[] = [0];
+  const str = (s: string): number => {
+    const at = strings.length;
+    for (const b of new TextEncoder().encode(s)) strings.push(b);
+    strings.push(0);
+    return at;
+  };
+  const types: number[] = [];
+  // [1] int: signed, 32 bits.
+  types.push(str('int'), BTF_KIND_INT << 24, 4, (BTF_INT_SIGNED << 24) | 32);
+  // [2] int (void)
+  types.push(0, BTF_KIND_FUNC_PROTO << 24, 1);
+  // [3..] static functions of that prototype (vlen holds the linkage: 0 = static).
+  for (const n of names) types.push(str(n.replace(/[^A-Za-z0-9_]/g, '_') || 'f'), BTF_KIND_FUNC << 24, 2);
+
+  const typeLen = types.length * 4;
+  const out = new Uint8Array(HDR_LEN + typeLen + strings.length);
+  const dv = new DataView(out.buffer);
+  dv.setUint16(0, BTF_MAGIC, true);
+  dv.setUint8(2, 1); // version
+  dv.setUint8(3, 0); // flags
+  dv.setUint32(4, HDR_LEN, true);
+  dv.setUint32(8, 0, true); // type_off
+  dv.setUint32(12, typeLen, true);
+  dv.setUint32(16, typeLen, true); // str_off
+  dv.setUint32(20, strings.length, true);
+  for (let i = 0; i < types.length; i++) dv.setUint32(HDR_LEN + i * 4, (types[i] as number) >>> 0, true);
+  out.set(strings, HDR_LEN + typeLen);
+  return out;
+}
+
+/** BPF_BTF_LOAD; returns the BTF object's fd. */
+export function loadBtf(sys: Sys, blob: Uint8Array): number {
+  const logSize = 16 * 1024;
+  const mem = sys.alloc(blob.length + logSize);
+  try {
+    mem.bytes.set(blob);
+    const a = new Attr(BTF_LOAD).u64('btf', mem.addr).u32('btf_size', blob.length);
+    const fd = sys.bpf(BPF_BTF_LOAD, a.bytes);
+    if (fd >= 0) return fd;
+    // Again with a log, to say what the kernel disliked.
+    a.u64('btf_log_buf', mem.addr + BigInt(blob.length))
+      .u32('btf_log_size', logSize)
+      .u32('btf_log_level', 1);
+    const fd2 = sys.bpf(BPF_BTF_LOAD, a.bytes);
+    if (fd2 >= 0) return fd2;
+    const log = mem.bytes.subarray(blob.length);
+    const end = log.indexOf(0);
+    const text = new TextDecoder()
+      .decode(log.subarray(0, end < 0 ? logSize : end))
+      .trim()
+      .split('\n')
+      .at(-1);
+    return checkBpf(fd, BPF_BTF_LOAD, text);
+  } finally {
+    sys.free(mem);
+  }
+}

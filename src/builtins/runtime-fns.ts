@@ -1,0 +1,210 @@
+// Builtins whose value is finished in user space: username, strftime, time, cat, join,
+// elapsed and cpid (constants known when the script is compiled).
+
+import { AluOp, alu64Imm, alu64Reg, JmpOp, jmpImm, ldImm64, load, Reg } from '../bpf/insn.ts';
+import type { Operand } from '../codegen/emitter.ts';
+import type { FormatResource } from '../codegen/resources.ts';
+import type { Expr } from '../lang/ast.ts';
+import { EventKind, HEADER_SIZE } from '../runtime/events.ts';
+import { storageType } from '../sema/check.ts';
+import { checkFormatArgs } from '../sema/printf-check.ts';
+import { typeKindWord, UINT32, UINT64, VOID } from '../sema/types.ts';
+import { emitRecord } from './output.ts';
+import type { Builtin } from './types.ts';
+
+const NONE: Operand = { kind: 'imm', value: 0n };
+
+export const username: Builtin = {
+  name: 'username',
+  ident: true,
+  func: true,
+  minArgs: 0,
+  maxArgs: 0,
+  check: () => ({ kind: 'symbolic', what: 'username' }),
+  emit(_c, em) {
+    const t = em.callHelper('get_current_uid_gid', []);
+    if (!t) return NONE;
+    const r = em.reg(t, Reg.R0);
+    em.emit(alu64Imm(AluOp.LSH, r, 32), alu64Imm(AluOp.RSH, r, 32));
+    em.setTemp(t, r);
+    return { kind: 'temp', temp: t };
+  },
+};
+
+export const elapsed: Builtin = {
+  name: 'elapsed',
+  ident: true,
+  func: true,
+  minArgs: 0,
+  maxArgs: 0,
+  check: () => UINT64,
+  emit(_c, em) {
+    const t = em.callHelper('ktime_get_ns', []);
+    if (!t) return NONE;
+    const r = em.reg(t, Reg.R0);
+    em.emit(ldImm64(Reg.R1, em.sema.startNs), alu64Reg(AluOp.SUB, r, Reg.R1));
+    em.setTemp(t, r);
+    return { kind: 'temp', temp: t };
+  },
+};
+
+export const cpid: Builtin = {
+  name: 'cpid',
+  ident: true,
+  func: true,
+  minArgs: 0,
+  maxArgs: 0,
+  check(call, cx) {
+    void cx;
+    void call;
+    return UINT32;
+  },
+  emit: (_c, em) => ({ kind: 'imm', value: BigInt(em.sema.cpid ?? 0) }),
+};
+
+export const strftimeFn: Builtin = {
+  name: 'strftime',
+  ident: false,
+  func: true,
+  minArgs: 2,
+  maxArgs: 2,
+  check(call, cx) {
+    const [f, ts] = call.args as [Expr, Expr];
+    const fmt = cx.literalString(f);
+    if (fmt === null) cx.diags.error(f.span, 'strftime() expects a string literal as its first argument');
+    const t = cx.check(ts);
+    if (t.kind !== 'int') cx.diags.error(ts.span, `strftime() expects an integer timestamp (${typeKindWord(t)} provided)`);
+    return { kind: 'strftime', format: fmt ?? '' };
+  },
+  emit(call, em) {
+    const t = em.scalar(call.args[1] as Expr);
+    return { kind: 'temp', temp: t };
+  },
+};
+
+/** A format (first argument) plus arguments, sent as an event the runtime finishes. */
+function formatEvent(name: 'time' | 'cat', kind: EventKind, defaultFormat: string | null): Builtin {
+  return {
+    name,
+    ident: false,
+    func: true,
+    minArgs: defaultFormat === null ? 1 : 0,
+    maxArgs: name === 'time' ? 1 : 64,
+    check(call, cx) {
+      const [f, ...rest] = call.args as [Expr | undefined, ...Expr[]];
+      const types = rest.map((a) => cx.check(a));
+      if (!f) return VOID;
+      const fmt = cx.literalString(f);
+      if (fmt === null) {
+        cx.diags.error(f.span, `${name}() expects a string literal`);
+        return VOID;
+      }
+      if (name === 'cat') {
+        const err = checkFormatArgs('cat', fmt, types);
+        if (err) cx.diags.error(call.span, err.message);
+      }
+      return VOID;
+    },
+    emit(call, em) {
+      const [f, ...rest] = call.args as [Expr | undefined, ...Expr[]];
+      const fmt = f
+        ? f.kind === 'StringLit'
+          ? f.value
+          : (em.sema.positional[(f as { index: number }).index - 1] ?? '')
+        : (defaultFormat as string);
+      const types = rest.map((a) => storageType(em.typeOf(a)));
+      let off = HEADER_SIZE;
+      const args = types.map((type) => {
+        const a = { type, offset: off };
+        off += Math.ceil(type.kind === 'int' ? 8 : (type.kind === 'string' ? type.size : 8) / 8) * 8;
+        return a;
+      });
+      const res: FormatResource = { id: em.resources.formats.length, kind: name, format: fmt, args, size: off, span: call.span };
+      em.resources.formats.push(res);
+      emitRecord(em, kind, res.id, rest, types);
+      return NONE;
+    },
+  };
+}
+
+export const time = formatEvent('time', EventKind.Time, '%H:%M:%S\n');
+export const cat = formatEvent('cat', EventKind.Cat, null);
+
+const JOIN_ARGS = 16;
+
+/** join(char **argv[, delim]): up to 16 user strings, joined in user space. */
+export const join: Builtin = {
+  name: 'join',
+  ident: false,
+  func: true,
+  minArgs: 1,
+  maxArgs: 2,
+  check(call, cx) {
+    const [p, d] = call.args as [Expr, Expr | undefined];
+    const t = cx.check(p);
+    if (t.kind !== 'int' && t.kind !== 'pointer')
+      cx.diags.error(p.span, `join() expects an integer or pointer argument (${typeKindWord(t)} provided)`);
+    if (d && cx.literalString(d) === null) cx.diags.error(d.span, 'join() delimiter must be a string literal');
+    return VOID;
+  },
+  emit(call, em) {
+    const [p, d] = call.args as [Expr, Expr | undefined];
+    const strlen = Math.min(em.config.maxStrlen, 256);
+    const size = HEADER_SIZE + JOIN_ARGS * strlen;
+    const res: FormatResource = {
+      id: em.resources.formats.length,
+      kind: 'join',
+      format: '',
+      args: Array.from({ length: JOIN_ARGS }, (_, i) => ({ type: { kind: 'string', size: strlen }, offset: HEADER_SIZE + i * strlen })),
+      size,
+      span: call.span,
+      extra: d && d.kind === 'StringLit' ? d.value : ' ',
+    };
+    em.resources.formats.push(res);
+    const rec = em.allocMem(size);
+    em.emit(ldImm64(Reg.R0, (BigInt(res.id) << 32n) | BigInt(EventKind.Join)));
+    em.storeReg(8, rec, 0, Reg.R0);
+    // Empty strings mark the end: the first byte of every slot starts as NUL.
+    for (let i = 0; i < JOIN_ARGS; i++) {
+      em.emit(alu64Imm(AluOp.MOV, Reg.R0, 0));
+      em.storeReg(1, rec, HEADER_SIZE + i * strlen, Reg.R0);
+    }
+    const base = em.scalar(p);
+    const slot = em.allocMem(8);
+    const done = em.label();
+    for (let i = 0; i < JOIN_ARGS; i++) {
+      // slot = argv[i] (a user pointer), stop at NULL.
+      const addr = em.frame.newTemp();
+      em.emit(alu64Reg(AluOp.MOV, Reg.R0, em.reg(base, Reg.R0)), alu64Imm(AluOp.ADD, Reg.R0, i * 8));
+      em.setTemp(addr, Reg.R0);
+      em.callHelper(
+        'probe_read_user',
+        [
+          { kind: 'addr', loc: slot },
+          { kind: 'imm', value: 8n },
+          { kind: 'temp', temp: addr },
+        ],
+        true,
+      );
+      em.free(addr);
+      em.loadReg(8, Reg.R3, slot, 0);
+      em.emit(jmpImm(JmpOp.JEQ, Reg.R3, 0, done));
+      const ptr = em.tempFromReg(Reg.R3);
+      em.callHelper(
+        'probe_read_user_str',
+        [
+          { kind: 'addr', loc: { base: rec.base, off: rec.off + HEADER_SIZE + i * strlen } },
+          { kind: 'imm', value: BigInt(strlen) },
+          { kind: 'temp', temp: ptr },
+        ],
+        true,
+      );
+      em.free(ptr);
+    }
+    em.place(done);
+    em.free(base);
+    em.output(rec, size);
+    void load;
+    return NONE;
+  },
+};

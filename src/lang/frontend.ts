@@ -1,0 +1,46 @@
+// The language front end as one call for the CLI: source text → parsed, desugared,
+// macro-expanded Program, with every problem reported to the given Diagnostics.
+
+import type { Program, SourceFile } from './ast.ts';
+import type { Diagnostics } from './diagnostics.ts';
+import { desugar } from './desugar.ts';
+import { expandMacros } from './macros.ts';
+import { parseDetailed } from './parser.ts';
+import { printProgram, rememberSource } from './printer.ts';
+
+export interface FrontendOptions {
+  /**
+   * Return the (possibly partial) program even when there are errors. By default errors end the
+   * front end with CompileAbort, as bpftrace stops after a failed parse.
+   */
+  partial?: boolean;
+  /** Expand macros (default true). Off, MacroDef items stay and calls stay calls. */
+  expandMacros?: boolean;
+  /** Keep MacroDef items after expansion (default false: later passes never see them). */
+  keepMacroDefinitions?: boolean;
+}
+
+/**
+ * Parses a script and applies desugaring and macro expansion. Problems are reported to `diags`;
+ * if any is an error, CompileAbort is thrown (unless `partial`), nothing else ever is.
+ */
+export function parseScript(source: SourceFile, diags: Diagnostics, opts: FrontendOptions = {}): Program {
+  const { program, ids } = parseDetailed(source, diags);
+  rememberSource(program, source);
+  // Expanding a script that does not parse would mostly add confusing follow-up errors.
+  if (!diags.hasErrors) {
+    desugar(program, diags, ids);
+    if (opts.expandMacros !== false) {
+      expandMacros(program, diags, ids, { keepDefinitions: opts.keepMacroDefinitions === true });
+    }
+  }
+  if (!opts.partial) diags.check();
+  return program;
+}
+
+/** `--fmt`: the script in canonical layout, or null (with errors in `diags`) if it does not parse. */
+export function formatScript(source: SourceFile, diags: Diagnostics): string | null {
+  const { program, comments } = parseDetailed(source, diags);
+  if (diags.hasErrors) return null;
+  return printProgram(program, { source, comments });
+}

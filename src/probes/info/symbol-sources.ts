@@ -1,0 +1,185 @@
+// Where probe names come from for listings: tracefs (available_events,
+// available_filter_functions), /proc/kallsyms as a fallback, and BTF (kfunc/fentry,
+// rawtracepoint, iter). Each source is read once per process.
+
+import { readFileSync } from 'node:fs';
+import { type Btf, listModuleBtfs, loadKernelBtf, loadModuleBtf } from '../../btf/btf.ts';
+import { loadKallsyms } from '../../runtime/ksyms.ts';
+import { tracefsPath } from '../../util/tracefs.ts';
+import { listTracepoints } from './tracepoint-format.ts';
+
+/** Most arguments a kfunc/fentry or raw tracepoint can have on x86-64 (bpftrace's limit). */
+export const MAX_FUNC_ARGS = 6;
+
+export interface TraceableFunctions {
+  /** Where the list came from; kallsyms is a superset of what ftrace can really trace. */
+  source: 'available_filter_functions' | 'kallsyms';
+  /** Set when available_filter_functions could not be read. */
+  readError: string | null;
+  /** Function name -> modules that define it ('vmlinux' for the core kernel), in file order. */
+  modules: Map<string, string[]>;
+}
+
+let traceable: TraceableFunctions | null = null;
+
+function addModule(map: Map<string, string[]>, name: string, module: string): void {
+  const mods = map.get(name);
+  if (!mods) map.set(name, [module]);
+  else if (!mods.includes(module)) mods.push(module);
+}
+
+/** Errors from fs calls carry a code; bpftrace prints strerror text, so map the common ones. */
+export function strerror(e: unknown): string {
+  const code = (e as { code?: string }).code;
+  switch (code) {
+    case 'ENOENT':
+      return 'No such file or directory';
+    case 'EPERM':
+      return 'Operation not permitted';
+    case 'EACCES':
+      return 'Permission denied';
+    default:
+      return code ?? String(e);
+  }
+}
+
+/**
+ * Functions kprobes and kfuncs may attach to: available_filter_functions, or when that file
+ * cannot be read (no dynamic ftrace, or a kernel that forbids it), the text symbols of
+ * /proc/kallsyms minus the ones that are never entry points.
+ */
+export function traceableFunctions(): TraceableFunctions {
+  if (traceable) return traceable;
+  const modules = new Map<string, string[]>();
+  const path = `${tracefsPath()}/available_filter_functions`;
+  let text: string | null = null;
+  let readError: string | null = null;
+  try {
+    text = readFileSync(path, 'latin1');
+  } catch (e) {
+    readError = `Could not read symbols from ${path}: ${strerror(e)}`;
+  }
+  if (text !== null) {
+    for (const line of text.split('\n')) {
+      if (line === '') continue;
+      // `name` or `name [module]`
+      const sp = line.endsWith(']') ? line.lastIndexOf(' [') : -1;
+      if (sp < 0) addModule(modules, line, 'vmlinux');
+      else addModule(modules, line.slice(0, sp), line.slice(sp + 2, -1));
+    }
+    traceable = { source: 'available_filter_functions', readError, modules };
+    return traceable;
+  }
+  for (const f of loadKallsyms().functions()) {
+    if (!isLikelyTraceable(f.name)) continue;
+    addModule(modules, f.name, f.module ?? 'vmlinux');
+  }
+  traceable = { source: 'kallsyms', readError, modules };
+  return traceable;
+}
+
+/** Text symbols that are not function entries ftrace could hook. */
+function isLikelyTraceable(name: string): boolean {
+  // Assembler-local labels (`.slowpath`), padding and CFI stubs in front of functions, static
+  // call trampolines, and the cold split-off parts of functions.
+  if (name.startsWith('.') || name.startsWith('__pfx_') || name.startsWith('__cfi_')) return false;
+  if (name.startsWith('__SCT__')) return false;
+  if (name.endsWith('.cold') || name.includes('.cold.')) return false;
+  return true;
+}
+
+/**
+ * Kprobe candidates as `bpftrace -l` matches them: names with any `[module]` dropped, minus
+ * the `.part.N` pieces bpftrace skips. Sorted and unique.
+ */
+export function kprobeFunctionNames(): string[] {
+  const names: string[] = [];
+  for (const name of traceableFunctions().modules.keys()) if (!name.includes('.part.')) names.push(name);
+  return names.sort(compareBytes);
+}
+
+let events: { list: string[]; error: string | null } | null = null;
+
+/** `category:event` for every tracepoint: available_events, else a walk of events/. */
+export function tracepointNames(): string[] {
+  if (events) return events.list;
+  let list: string[];
+  try {
+    list = readFileSync(`${tracefsPath()}/available_events`, 'latin1')
+      .split('\n')
+      .filter((l) => l !== '');
+  } catch {
+    list = listTracepoints().map((t) => `${t.category}:${t.name}`);
+  }
+  events = { list, error: null };
+  return list;
+}
+
+/** Every BTF object: vmlinux first, then modules in name order. */
+export function allBtfs(): Btf[] {
+  const out = [loadKernelBtf()];
+  for (const m of listModuleBtfs()) {
+    try {
+      out.push(loadModuleBtf(m));
+    } catch {
+      // A module can go away between readdir and open; it then simply has no functions.
+    }
+  }
+  return out;
+}
+
+function protoParamCount(btf: Btf, funcId: number): number {
+  const proto = btf.get(btf.getAs(funcId, 'func').type);
+  return proto.kind === 'func_proto' ? proto.params.length + (proto.variadic ? 1 : 0) : -1;
+}
+
+/** `module:function` for every BTF function a kfunc/fentry probe could attach to. */
+export function btfFunctionNames(): string[] {
+  const { modules } = traceableFunctions();
+  const out: string[] = [];
+  for (const btf of allBtfs()) {
+    for (const id of btf.ids('func')) {
+      const name = btf.nameOf(id);
+      const mods = modules.get(name);
+      if (!mods?.includes(btf.name)) continue;
+      const n = protoParamCount(btf, id);
+      if (n < 0 || n > MAX_FUNC_ARGS) continue;
+      out.push(`${btf.name}:${name}`);
+    }
+  }
+  return out;
+}
+
+/** Kernel stubs whose BTF carries a raw tracepoint's argument names (bpftrace 0.26). */
+export const RAW_TP_PREFIXES = ['__probestub_', '__traceiter_'] as const;
+
+/** `module:tracepoint` for every raw tracepoint found in BTF, sorted and unique. */
+export function rawTracepointNames(): string[] {
+  const set = new Set<string>();
+  for (const btf of allBtfs()) {
+    for (const id of btf.ids('func')) {
+      const name = btf.nameOf(id);
+      const prefix = RAW_TP_PREFIXES.find((p) => name.startsWith(p));
+      if (!prefix) continue;
+      if (protoParamCount(btf, id) > MAX_FUNC_ARGS) continue;
+      set.add(`${btf.name}:${name.slice(prefix.length)}`);
+    }
+  }
+  return [...set].sort(compareBytes);
+}
+
+/** Iterator names from BTF `struct bpf_iter__<name>` (bpftrace 0.26). */
+export function btfIterNames(): string[] {
+  const set = new Set<string>();
+  const btf = loadKernelBtf();
+  for (const id of btf.ids('struct')) {
+    const name = btf.nameOf(id);
+    if (name.startsWith('bpf_iter__') && !name.endsWith('__safe_trusted')) set.add(name.slice('bpf_iter__'.length));
+  }
+  return [...set].sort(compareBytes);
+}
+
+/** Byte order, as std::set<std::string> sorts (the order bpftrace prints listings in). */
+export function compareBytes(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,46 @@
+// -c CMD: the command starts stopped (so no event of its life is missed), probes attach,
+// then it is let go; the run ends when it exits. Its pid is `cpid`.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+
+export class TracedChild {
+  readonly pid: number;
+  readonly exited: Promise<number | null>;
+  private readonly proc: ChildProcess;
+
+  private constructor(proc: ChildProcess) {
+    this.proc = proc;
+    this.pid = proc.pid as number;
+    this.exited = new Promise((resolve) => proc.on('exit', (code) => resolve(code)));
+  }
+
+  /** Starts `/bin/sh -c 'kill -STOP $$; exec CMD'` and waits until it has stopped itself. */
+  static async start(command: string): Promise<TracedChild> {
+    const proc = spawn('/bin/sh', ['-c', `kill -STOP $$; exec ${command}`], { stdio: 'inherit' });
+    const child = new TracedChild(proc);
+    await waitStopped(child.pid);
+    return child;
+  }
+
+  resume(): void {
+    this.proc.kill('SIGCONT');
+  }
+
+  kill(): void {
+    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGTERM');
+  }
+}
+
+async function waitStopped(pid: number): Promise<void> {
+  const { readFileSync } = await import('node:fs');
+  for (let i = 0; i < 500; i++) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      if (state === 'T' || state === 'Z') return;
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}

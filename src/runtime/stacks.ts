@@ -1,0 +1,48 @@
+// Turns stack ids from the kernel's stack-trace maps into symbolized frames. The tracer
+// registers the live maps here; decoding a `stack` value asks this module.
+
+import type { BpfMap } from '../bpf/map.ts';
+import type { StackMode } from '../sema/types.ts';
+import { ksym } from './ksyms.ts';
+import type { Value } from './value.ts';
+
+const maps: { kernel: BpfMap | null; user: BpfMap | null } = { kernel: null, user: null };
+
+export function registerStackMaps(kernel: BpfMap | null, user: BpfMap | null): void {
+  maps.kernel = kernel;
+  maps.user = user;
+}
+
+/** Kernel stack-trace map value: up to this many u64 instruction pointers. */
+export const MAX_STACK_DEPTH = 127;
+
+function frameText(ip: bigint, user: boolean, mode: StackMode): string {
+  const hex = ip.toString(16);
+  if (mode === 'raw') return hex;
+  let sym: string;
+  if (user) sym = `0x${hex}`;
+  else {
+    const hit = ksym(ip);
+    sym = hit ? `${hit.name}+${hit.offset}` : `0x${hex}`;
+  }
+  return mode === 'perf' ? `${hex} ${sym}` : sym;
+}
+
+/** `packed` is the value the program stored: the stack id (low 32 bits), the pid above. */
+export function stackValue(packed: bigint, user: boolean, mode: StackMode, limit: number): Value {
+  const id = Number(packed & 0xffffffffn);
+  const map = user ? maps.user : maps.kernel;
+  if (!map || id < 0 || id >= 0x80000000) return { kind: 'stack', frames: [] };
+  const key = new Uint8Array(4);
+  new DataView(key.buffer).setUint32(0, id, true);
+  const raw = map.lookup(key);
+  if (!raw) return { kind: 'stack', frames: [] };
+  const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const frames: string[] = [];
+  for (let i = 0; i + 8 <= raw.byteLength && frames.length < limit; i += 8) {
+    const ip = dv.getBigUint64(i, true);
+    if (ip === 0n) break;
+    frames.push(frameText(ip, user, mode));
+  }
+  return { kind: 'stack', frames };
+}

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { runCli } from '../helpers/run.ts';
+
+test('hello world runs in the kernel and prints the pid of the tracer', () => {
+  const r = runCli(['-e', 'BEGIN { printf("hello from eBPF, pid %d\\n", pid); exit(); }']);
+  assert.equal(r.code, 0, r.stderr);
+  const m = /^hello from eBPF, pid (\d+)\n\n\n$/.exec(r.stdout);
+  assert.ok(m, `unexpected stdout: ${JSON.stringify(r.stdout)}`);
+  assert.match(r.stderr, /^Attached 1 probe\n/);
+});
+
+test('new spellings begin/end run like BEGIN/END, END after exit()', () => {
+  const r = runCli(['-e', 'begin { printf("a\\n"); exit(); printf("never\\n"); } end { printf("b\\n"); }']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'a\nb\n\n\n');
+});
+
+test('exit(code) sets the exit status', () => {
+  const r = runCli(['-e', 'BEGIN { exit(3); }']);
+  assert.equal(r.code, 3, r.stderr);
+});
+
+test('printf builtins: tid, uid, gid, cpu, nsecs, comm', () => {
+  const r = runCli(['-e', 'BEGIN { printf("%d %d %d %d %d %s|\\n", tid, uid, gid, cpu, nsecs > 0, comm); exit(); }']);
+  assert.equal(r.code, 0, r.stderr);
+  const m = /^(\d+) 0 0 (\d+) 1 (\S+)\|\n/.exec(r.stdout);
+  assert.ok(m, r.stdout);
+  assert.equal(m[3], 'node');
+});
+
+test('printf formatting: widths, flags, length modifiers, %%', () => {
+  const r = runCli([
+    '-e',
+    'BEGIN { printf("[%5d|%-5d|%05d|%x|%X|%o|%c|%s|%-4s|%%|%lu|%hhd]\\n", 42, 42, 42, 255, 255, 8, 65, "str", "ab", 7, 300); exit(); }',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.split('\n')[0], '[   42|42   |00042|ff|FF|10|A|str|ab  |%|7|44]');
+});
+
+test('SIGINT ends the run like exit(): END runs, maps print, exit code 0', async () => {
+  const { spawn } = await import('node:child_process');
+  const { CLI } = await import('../helpers/run.ts');
+  const child = spawn(process.execPath, [CLI, '-e', 'BEGIN { @x = 7; printf("go\\n"); } END { printf("end\\n"); }'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    if (out.includes('go\n')) child.kill('SIGINT');
+  });
+  const code = await new Promise<number | null>((resolve) => {
+    const t = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve(-1);
+    }, 15000);
+    child.on('exit', (c) => {
+      clearTimeout(t);
+      resolve(c);
+    });
+  });
+  assert.equal(code, 0);
+  assert.equal(out, 'go\nend\n\n\n@x: 7\n');
+});

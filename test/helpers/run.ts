@@ -1,0 +1,34 @@
+// Runs the built CLI as a child process, with a bound on how long it may take.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root: tests run from dist/test/..., so walk up to package.json. */
+function findRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+export const ROOT = findRoot();
+export const CLI = join(ROOT, 'dist', 'bpftrace-ts.js');
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+}
+
+export function runCli(args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; input?: string } = {}): RunResult {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    encoding: 'utf8',
+    timeout: opts.timeoutMs ?? 20000,
+    env: { ...process.env, ...opts.env },
+    input: opts.input,
+  });
+  return { stdout: r.stdout ?? '', stderr: r.stderr ?? '', code: r.status };
+}
+
+export const isRoot = process.getuid?.() === 0;
