@@ -1,8 +1,9 @@
 // Bundles the CLI into one ESM file (startup: one module to load, no TS at run time)
 // and compiles each test file into dist/test so node's own runner can execute them.
-import { build } from 'esbuild';
-import { readdirSync, statSync, rmSync } from 'node:fs';
+
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 
 const common = {
   bundle: true,
@@ -34,7 +35,9 @@ if (only) {
   jobs.push(build({ ...common, entryPoints: walk(only), outdir: 'dist/test', outbase: 'test' }));
 } else {
   rmSync('dist/test', { recursive: true, force: true });
-  jobs.push(build({ ...common, entryPoints: { 'bpftrace-ts': 'src/cli/main.ts' }, outdir: 'dist', minifyWhitespace: true, minifySyntax: true }));
+  jobs.push(
+    build({ ...common, entryPoints: { 'bpftrace-ts': 'src/cli/main.ts' }, outdir: 'dist', minifyWhitespace: true, minifySyntax: true }),
+  );
 }
 if (!onlyCli && !only) {
   jobs.push(build({ ...common, entryPoints: { bench: 'bench/main.ts' }, outdir: 'dist' }));

@@ -180,8 +180,7 @@ export function ldFunc(dst: Reg, name: string): Insn {
 /** dst = *(size *)(src + off) */
 export const load = (size: Size, dst: Reg, src: Reg, off: number): Insn => insn(LDX | MEM | sizeBits(size), dst, src, off, 0);
 /** dst = *(signed size *)(src + off), sign-extending (ISA v4). */
-export const loadSx = (size: 1 | 2 | 4, dst: Reg, src: Reg, off: number): Insn =>
-  insn(LDX | MEMSX | sizeBits(size), dst, src, off, 0);
+export const loadSx = (size: 1 | 2 | 4, dst: Reg, src: Reg, off: number): Insn => insn(LDX | MEMSX | sizeBits(size), dst, src, off, 0);
 /** *(size *)(dst + off) = src */
 export const store = (size: Size, dst: Reg, off: number, src: Reg): Insn => insn(STX | MEM | sizeBits(size), dst, src, off, 0);
 /** *(size *)(dst + off) = imm */

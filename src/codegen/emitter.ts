@@ -155,9 +155,7 @@ export class Emitter {
         this.frame.stackUsed = saved;
       }
     }
-    const off = Math.ceil(this.frame.heapUsed / 8) * 8;
-    this.frame.heapUsed = off + Math.ceil(size / 8) * 8;
-    return { base: 'heap', off };
+    return { base: 'heap', off: this.frame.allocHeap(size) };
   }
 
   /** Stores `size` bytes of zeros at loc (8 bytes at a time; sizes are multiples of 8 in our layouts). */
@@ -246,15 +244,20 @@ export class Emitter {
 
   /** Emits a whole probe body; returns the final instruction list with prologue. */
   program(predicate: Expr | null, body: Block): Insn[] {
+    // Long-lived slots first (heap pointer, map-key scratch, variables), so per-statement
+    // scratch memory above them can be reused safely.
+    this.heapPointerSlot();
+    this.zeroKey();
+    this.allocateVariables(body);
     if (predicate) this.cond(predicate, this.exitLabel);
     this.block(body);
     this.place(this.exitLabel);
     this.emit(movImm(Reg.R0, 0), exit());
     const prologue: Insn[] = [movReg(Reg.R6, Reg.R1)];
-    if (this.heapSlot !== null || this.frame.heapUsed > 0) {
+    if (this.frame.heapHigh > 0) {
       const slot = this.heapPointerSlot();
       const key = this.zeroKey();
-      this.resources.heapSize = Math.max(this.resources.heapSize, this.frame.heapUsed);
+      this.resources.heapSize = Math.max(this.resources.heapSize, this.frame.heapHigh);
       prologue.push(
         storeImm(4, Reg.FP, key, 0),
         ldMapFd(Reg.R1, HEAP_MAP),
@@ -265,7 +268,25 @@ export class Emitter {
         store(8, Reg.FP, slot, Reg.R0),
       );
     }
-    return optimize([...prologue, ...this.insns]);
+    // Subprograms come after the clean-up, which only follows the main program's own jumps.
+    return [...optimize([...prologue, ...this.insns]), ...[...this.subprograms.values()].flat()];
+  }
+
+  private readonly subprograms = new Map<string, Insn[]>();
+
+  /**
+   * Adds a subprogram (a callback for bpf_loop, bpf_for_each_map_elem...) once per name and
+   * returns its label. Subprograms go after the main program's exit: the verifier splits a
+   * program at each subprogram start, so one placed inline would cut the probe in two.
+   */
+  subprogram(name: string, build: () => Insn[]): string {
+    if (!this.subprograms.has(name)) {
+      const body = build();
+      const first = body[0];
+      if (first) first.labels = [...(first.labels ?? []), name];
+      this.subprograms.set(name, body);
+    }
+    return name;
   }
 
   private zeroKey(): number {
@@ -314,7 +335,26 @@ export class Emitter {
   // ------------------------------------------------------------------ statements
 
   block(b: Block): void {
-    for (const s of b.stmts) this.stmt(s);
+    for (const s of b.stmts) {
+      // Keys, records and temporaries of one statement are dead after it: reuse their memory.
+      const m = this.frame.mark();
+      this.stmt(s);
+      this.frame.release(m);
+    }
+  }
+
+  private allocateVariables(node: unknown): void {
+    if (Array.isArray(node)) {
+      for (const n of node) this.allocateVariables(n);
+      return;
+    }
+    if (node === null || typeof node !== 'object') return;
+    const n = node as { kind?: string; id?: number };
+    if (n.kind === 'Variable' && n.id !== undefined) {
+      const sym = this.sema.vars.get(n.id);
+      if (sym) this.varLoc(sym);
+    }
+    for (const v of Object.values(node)) if (v !== null && typeof v === 'object') this.allocateVariables(v);
   }
 
   stmt(s: Stmt): void {
@@ -1114,11 +1154,12 @@ export class Emitter {
 }
 
 export function isScalarType(t: Type): boolean {
+  // inet and mac addresses are symbolic but live in memory (24 and 6 bytes).
+  if (t.kind === 'symbolic') return t.what !== 'inet' && t.what !== 'mac';
   return (
     t.kind === 'int' ||
     t.kind === 'bool' ||
     t.kind === 'pointer' ||
-    t.kind === 'symbolic' ||
     t.kind === 'stack' ||
     t.kind === 'void' ||
     t.kind === 'strftime'

@@ -24,6 +24,8 @@ export class Frame {
   /** Bytes of stack used so far (grows down from fp). */
   stackUsed = 0;
   heapUsed = 0;
+  /** Most heap ever in use at once: the size the scratch map's value needs. */
+  heapHigh = 0;
   private nextTemp = 0;
   private readonly freeRegs: Reg[] = [...TEMP_REGS];
   private readonly freeSlots: number[] = [];
@@ -39,9 +41,28 @@ export class Frame {
   allocMem(size: number, align = 8): MemLoc {
     const rounded = Math.ceil(size / 8) * 8;
     if (this.stackUsed + rounded <= STACK_BUDGET) return { base: 'stack', off: this.allocStack(rounded, align) };
+    return { base: 'heap', off: this.allocHeap(rounded) };
+  }
+
+  allocHeap(size: number): number {
     const off = Math.ceil(this.heapUsed / 8) * 8;
-    this.heapUsed = off + rounded;
-    return { base: 'heap', off };
+    this.heapUsed = off + Math.ceil(size / 8) * 8;
+    this.heapHigh = Math.max(this.heapHigh, this.heapUsed);
+    return off;
+  }
+
+  /** Memory in use now; `release` gives back everything allocated after it (per statement). */
+  mark(): { stack: number; heap: number } {
+    return { stack: this.stackUsed, heap: this.heapUsed };
+  }
+
+  release(m: { stack: number; heap: number }): void {
+    this.stackUsed = m.stack;
+    this.heapUsed = m.heap;
+    // Spill slots above the mark are gone with it.
+    for (let i = this.freeSlots.length - 1; i >= 0; i--) {
+      if (-(this.freeSlots[i] as number) > m.stack) this.freeSlots.splice(i, 1);
+    }
   }
 
   /** A scalar temporary; in a register when one is free, otherwise a spill slot. */

@@ -169,7 +169,7 @@ export function emitAggregation(em: Emitter, target: MapExpr, c: Call): void {
   if (v.agg === 'hist' || v.agg === 'lhist') {
     const idx =
       v.agg === 'hist' ? histIndex(em, arg as Temp) : lhistIndex(em, arg as Temp, v.lhist as { min: bigint; max: bigint; step: bigint });
-    em.storeReg(8, key, userKeySize, idx, Reg.R2);
+    em.storeReg(8, key, userKeySize, idx, Reg.R3);
   }
   lookup(em, res, key);
   const miss = em.label();

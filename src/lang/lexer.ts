@@ -532,8 +532,9 @@ export class Lexer {
         run = i;
         continue;
       }
-      if (c >= 0x80) {
-        // Strings hold bytes: non-ASCII source characters become their UTF-8 encoding.
+      if (c >= 0x100) {
+        // Strings hold bytes. The CLI hands over scripts as bytes (one char per byte), so only
+        // text given as real Unicode has characters above 0xff: those become their UTF-8 bytes.
         out.push(t.slice(run, i));
         const cp = t.codePointAt(i) ?? c;
         pushUtf8(out, cp);
@@ -563,7 +564,7 @@ export class Lexer {
       return tok;
     } else if (i < t.length && c !== C.LF) {
       const cp = t.codePointAt(i) ?? c;
-      if (cp > 0x7f) this.error(p, i + 1, 'character literal must be a single ASCII character');
+      if (cp > 0xff) this.error(p, i + 1, 'character literal must be a single byte');
       value = cp;
       i += cp > 0xffff ? 2 : 1;
     }

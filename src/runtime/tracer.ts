@@ -123,9 +123,8 @@ export class Tracer {
       ) {
         // Only BEGIN probes: bpftrace keeps running until Ctrl-C; so do we.
       }
+      // The handlers stay: a second Ctrl-C while END runs and maps print must not kill us midway.
       await done;
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
 
       // Detach first so END and the printed maps see a stable state.
       this.closeLinks();

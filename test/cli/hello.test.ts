@@ -45,9 +45,13 @@ test('SIGINT ends the run like exit(): END runs, maps print, exit code 0', async
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  let sent = false;
   child.stdout.on('data', (d: Buffer) => {
     out += d.toString();
-    if (out.includes('go\n')) child.kill('SIGINT');
+    if (!sent && out.includes('go\n')) {
+      sent = true;
+      child.kill('SIGINT');
+    }
   });
   const code = await new Promise<number | null>((resolve) => {
     const t = setTimeout(() => {

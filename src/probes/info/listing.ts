@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import type { Btf } from '../../btf/btf.ts';
 import { declToString } from '../../btf/c-decl.ts';
-import { globToMatcher } from './glob.ts';
+import { globToMatcher, hasWildcard } from './glob.ts';
 import { findProbeType, HARDWARE_EVENTS, type ListStyle, probeTable, SOFTWARE_EVENTS } from './probe-types.ts';
 import {
   allBtfs,
@@ -33,8 +33,9 @@ export interface ListOptions {
   /** Which bpftrace to imitate; '0.17' by default. */
   style?: ListStyle;
   /**
-   * Whether kfunc (0.17) / fentry (0.26) is offered when the probe type is a wildcard.
-   * bpftrace decides by loading a test program; default: whether kernel BTF exists.
+   * Whether the kernel supports kfunc (0.17) / fentry (0.26) probes. When false they are left
+   * out of wildcard probe types, and naming them is an error, as in bpftrace (which decides by
+   * loading a test program). Default: whether kernel BTF exists.
    */
   kfuncAvailable?: boolean;
 }
@@ -82,7 +83,9 @@ export function listProbes(search: string | undefined, opts: ListOptions = {}): 
   }
   for (const ap of splitAttachPoints(s)) {
     ctx.span = { start: ap.start, end: ap.start + ap.text.length };
-    expand(ctx, ap.text, false);
+    // 0.26 reads a bare word (`*nanosleep*`, `sched_switch`) as a name under any probe type.
+    const text = ctx.style === '0.26' && ap.text !== '' && !ap.text.includes(':') ? `*:${ap.text}` : ap.text;
+    expand(ctx, text, false);
   }
   return out;
 }
@@ -135,11 +138,6 @@ export function lexAttachPoint(raw: string): string[] {
   }
   parts.push(arg);
   return parts;
-}
-
-/** bpftrace's has_wildcard: a `*`, or a `[...]` pair. */
-function hasWildcard(s: string): boolean {
-  return s.includes('*') || (s.includes('[') && s.includes(']')) || s.includes('?') || /\{.*\}/.test(s);
 }
 
 function afterFirstColon(raw: string): string {

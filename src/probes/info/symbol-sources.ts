@@ -98,11 +98,11 @@ export function kprobeFunctionNames(): string[] {
   return names.sort(compareBytes);
 }
 
-let events: { list: string[]; error: string | null } | null = null;
+let events: string[] | null = null;
 
 /** `category:event` for every tracepoint: available_events, else a walk of events/. */
 export function tracepointNames(): string[] {
-  if (events) return events.list;
+  if (events) return events;
   let list: string[];
   try {
     list = readFileSync(`${tracefsPath()}/available_events`, 'latin1')
@@ -111,7 +111,7 @@ export function tracepointNames(): string[] {
   } catch {
     list = listTracepoints().map((t) => `${t.category}:${t.name}`);
   }
-  events = { list, error: null };
+  events = list;
   return list;
 }
 
