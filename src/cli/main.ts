@@ -66,6 +66,7 @@ async function main(argv: string[]): Promise<number> {
   diags.suppressWarnings = opts.noWarnings;
   const flushDiags = (): void => {
     const text = diags.render();
+    diags.list.length = 0;
     if (text) process.stderr.write(Buffer.from(text, 'latin1'));
   };
   let child: TracedChild | null = null;

@@ -547,7 +547,9 @@ export class Emitter {
   storeInto(loc: MemLoc, t: Type, e: Expr): void {
     if (isScalarType(t)) {
       const v = this.scalar(e);
-      this.storeReg(8, loc, 0, this.reg(v, Reg.R0));
+      // Narrow slots (bools, sized tuple fields) get exactly their bytes, never 8.
+      const size = t.kind === 'void' ? 8 : (Math.min(8, sizeOf(t)) as Size);
+      this.storeReg(size === 1 || size === 2 || size === 4 ? size : 8, loc, 0, this.reg(v, Reg.R0));
       this.free(v);
       return;
     }

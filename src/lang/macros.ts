@@ -24,7 +24,7 @@ import type {
   Variable,
 } from './ast.ts';
 import { cloneNode } from './clone.ts';
-import type { Diagnostics } from './diagnostics.ts';
+import { type Diagnostics, lineCol } from './diagnostics.ts';
 import type { IdGen } from './ids.ts';
 import { type ChildMapper, mapChildren, visitAll } from './walk.ts';
 
@@ -197,7 +197,7 @@ class Expander {
     const frame = this.frameFor(def, args);
     const body = cloneNode(def.body, this.ids);
     let value = def.value ? cloneNode(def.value, this.ids) : null;
-    const hygiene = new Hygiene(frame, this.diags, this.ids);
+    const hygiene = new Hygiene(frame, this.diags, this.ids, this.callSiteHint(site));
     mapChildren(body, hygiene.mapper);
     if (value) value = hygiene.mapper.expr(value);
     // Macro uses inside the body expand in the macro's own context, with recursion tracked.
@@ -209,6 +209,12 @@ class Expander {
       this.stack.pop();
     }
     return { stmts: body.stmts, value };
+  }
+
+  /** Problems found inside a macro body say which use of the macro exposed them. */
+  private callSiteHint(site: Call | Identifier): string {
+    const { line, col } = lineCol(this.diags.source.text, site.span.start);
+    return `in the expansion of ${site.kind === 'Call' ? site.callee : site.name}() at ${this.diags.source.name}:${line}:${col}`;
   }
 
   private frameFor(def: MacroDef, args: Expr[]): Frame {
@@ -258,11 +264,12 @@ class Hygiene {
     private readonly f: Frame,
     private readonly diags: Diagnostics,
     private readonly ids: IdGen,
+    private readonly site: string,
   ) {}
 
   private stmt(s: Stmt): void {
     if (s.kind === 'VarDeclStmt' && this.f.vars.has(s.variable.name)) {
-      this.diags.error(s.span, `Variable declaration shadows macro arg $${s.variable.name}`);
+      this.diags.error(s.span, `Variable declaration shadows macro arg $${s.variable.name}`, this.site);
     }
     mapChildren(s, this.mapper);
   }
@@ -279,6 +286,7 @@ class Hygiene {
           r.span,
           `Unhygienic access to variable: $${r.name}. Variables must be passed into the macro as arguments.`,
           `add a parameter: macro ${macro}(..., $${r.name})`,
+          this.site,
         );
       }
       return;
@@ -290,6 +298,7 @@ class Hygiene {
         r.span,
         `Unhygienic access to map: @${r.name}. Maps must be passed into the macro as arguments.`,
         `add a parameter: macro ${macro}(..., @${r.name})`,
+        this.site,
       );
     }
   }
@@ -355,6 +364,7 @@ class Hygiene {
       t.span,
       `macro parameter '${t.name}' is used as a type but was given a value`,
       `pass a type wrapped in typeof, e.g. ${this.f.macro.name}(typeof(uint32), ...)`,
+      this.site,
     );
     return t;
   }

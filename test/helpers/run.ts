@@ -23,7 +23,7 @@ export interface RunResult {
 
 export function runCli(args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; input?: string } = {}): RunResult {
   const r = spawnSync(process.execPath, [CLI, ...args], {
-    encoding: 'utf8',
+    encoding: 'latin1',
     timeout: opts.timeoutMs ?? 20000,
     env: { ...process.env, ...opts.env },
     input: opts.input,
