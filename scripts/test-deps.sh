@@ -5,7 +5,8 @@ set -e
 need=""
 command -v gcc >/dev/null 2>&1 || need="$need gcc"
 command -v g++ >/dev/null 2>&1 || need="$need g++"
-[ -f /usr/include/sys/sdt.h ] || need="$need systemtap-sdt-dev"
+# sdt.h lives under the multiarch include dir on Debian: ask the compiler, not a fixed path.
+echo '#include <sys/sdt.h>' | gcc -E -x c - >/dev/null 2>&1 || need="$need systemtap-sdt-dev"
 command -v bpftool >/dev/null 2>&1 || need="$need bpftool"
 if [ -n "$need" ]; then
   echo "installing:$need" >&2

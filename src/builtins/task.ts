@@ -7,6 +7,7 @@ import type { HELPER } from '../codegen/helper-ids.ts';
 import type { Call } from '../lang/ast.ts';
 import { intType, type Type, UINT32, UINT64 } from '../sema/types.ts';
 import type { Builtin, CheckCx } from './types.ts';
+import { btfTypeByName } from '../sema/btf-types.ts';
 
 function scalarBuiltin(
   name: string,
@@ -51,7 +52,14 @@ export const rand = scalarBuiltin('rand', UINT32, helperValue('get_prandom_u32')
 export const jiffies = scalarBuiltin('jiffies', UINT64, helperValue('jiffies64'));
 export const numaid = scalarBuiltin('numaid', UINT32, helperValue('get_numa_node_id'));
 export const cgroup = scalarBuiltin('cgroup', UINT64, helperValue('get_current_cgroup_id'));
-export const curtask = scalarBuiltin('curtask', UINT64, helperValue('get_current_task'));
+export const curtask: Builtin = {
+  ...scalarBuiltin('curtask', UINT64, helperValue('get_current_task')),
+  // Typed as struct task_struct * when the kernel has BTF, so curtask->field works.
+  check: () => {
+    const task = btfTypeByName('struct task_struct');
+    return task ? { kind: 'pointer', to: task, user: false } : UINT64;
+  },
+};
 
 const CLOCKS: Record<string, keyof typeof HELPER> = {
   monotonic: 'ktime_get_ns',
@@ -118,7 +126,13 @@ export const comm: Builtin = {
   },
 };
 
-/** arg0..argN: raw tracepoint u64 array entries (pt_regs providers add theirs later). */
+/** x86-64 pt_regs offsets of the integer argument registers (System V order), and rax. */
+export const PT_REGS_ARGS = [112, 104, 96, 88, 72, 64] as const;
+export const PT_REGS_RAX = 80;
+export const PT_REGS_IP = 128;
+export const PT_REGS_SP = 152;
+
+/** arg0..argN: raw tracepoint/fentry u64 arrays, or argument registers in pt_regs (kprobe/uprobe). */
 export function argN(n: number): Builtin {
   return {
     name: `arg${n}`,
@@ -127,23 +141,45 @@ export function argN(n: number): Builtin {
     minArgs: 0,
     maxArgs: 0,
     check(call, cx) {
-      if (!cx.probe.context.argN) {
-        cx.diags.error(
-          call.span,
-          `The arg${n} builtin can only be used with kprobe/uprobe/rawtracepoint probes (${cx.probe.providerName} used here)`,
-        );
+      const kind = cx.probe.context.argN;
+      if (!kind) {
+        cx.diags.error(call.span, `The arg${n} builtin can only be used with kprobe/uprobe/rawtracepoint probes (${cx.probe.providerName} used here)`);
+      } else if (kind === 'pt_regs' && n >= PT_REGS_ARGS.length) {
+        cx.diags.error(call.span, `arg${n} is not in a register: only arg0..arg${PT_REGS_ARGS.length - 1} are (use sarg for stack arguments)`);
       }
       return UINT64;
     },
     emit(_call, em) {
       const t = em.frame.newTemp();
       const r = t.reg ?? Reg.R0;
-      em.emit(load(8, r, Reg.R6, n * 8));
+      const off = em.context.argN === 'pt_regs' ? (PT_REGS_ARGS[n] ?? 0) : n * 8;
+      em.emit(load(8, r, Reg.R6, off));
       em.setTemp(t, r);
       return { kind: 'temp', temp: t };
     },
   };
 }
+
+/** retval: rax in pt_regs (kretprobe/uretprobe); fexit programs provide their own. */
+export const retval: Builtin = {
+  name: 'retval',
+  ident: true,
+  func: false,
+  minArgs: 0,
+  maxArgs: 0,
+  check(call, cx) {
+    if (!cx.probe.context.retval) cx.diags.error(call.span, `The retval builtin can only be used with return probes (${cx.probe.providerName} used here)`);
+    return UINT64;
+  },
+  emit(_call, em) {
+    const t = em.frame.newTemp();
+    const r = t.reg ?? Reg.R0;
+    const off = em.context.retvalOffset ?? PT_REGS_RAX;
+    em.emit(load(8, r, Reg.R6, off));
+    em.setTemp(t, r);
+    return { kind: 'temp', temp: t };
+  },
+};
 
 export const ctx: Builtin = {
   name: 'ctx',

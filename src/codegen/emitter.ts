@@ -795,12 +795,13 @@ export class Emitter {
         for (const s of e.stmts) this.stmt(s);
         return this.scalar(e.value);
       }
+      case 'OffsetofExpr':
+        return this.tempConst(BigInt(this.sema.offsets.get(e.id) ?? 0));
       case 'TupleIndex':
       case 'IndexExpr':
       case 'StringLit':
       case 'TupleExpr':
       case 'RecordExpr':
-      case 'OffsetofExpr':
       case 'TypeofExpr': {
         const t = this.typeOf(e);
         if (isScalarType(t) && (e.kind === 'TupleIndex' || e.kind === 'IndexExpr')) {
@@ -951,6 +952,8 @@ export class Emitter {
 
   /** args.field for probes whose context holds typed fields at fixed offsets. */
   private fieldScalar(e: Extract<Expr, { kind: 'FieldAccess' }>): Temp {
+    const kf = this.sema.fields.get(e.id);
+    if (kf) return this.readKernelScalar(e, kf);
     const f = this.argField(e);
     const t = this.typeOf(e);
     if (f) {
@@ -970,6 +973,58 @@ export class Emitter {
       return out;
     }
     throw new UserError(`field access .${e.field} is not supported here yet`);
+  }
+
+  /**
+   * Address, in kernel memory, of a struct member or of what a struct pointer points to, for
+   * chained accesses (`curtask->mm->owner`, `args.file->f_path.dentry`): offsets are added, and
+   * only the final member is read.
+   */
+  private kernelAddr(e: Expr): Temp {
+    if (e.kind === 'FieldAccess') {
+      const kf = this.sema.fields.get(e.id);
+      if (kf) {
+        const bt = this.typeOf(e.base);
+        const base = bt.kind === 'pointer' ? this.scalar(e.base) : this.kernelAddr(e.base);
+        if (kf.offset !== 0) {
+          const r = this.reg(base, Reg.R0);
+          this.emit(alu64Imm(AluOp.ADD, r, kf.offset));
+          this.setTemp(base, r);
+        }
+        return base;
+      }
+    }
+    if (e.kind === 'Unary' && e.op === '*') return this.scalar(e.operand);
+    return this.scalar(e);
+  }
+
+  /** Reads a scalar struct member (integer, pointer, bitfield) with bpf_probe_read_kernel. */
+  private readKernelScalar(e: Extract<Expr, { kind: 'FieldAccess' }>, kf: { bitfield: { bits: number; shift: number; readSize: 1 | 2 | 4 | 8 } | null; type: Type }): Temp {
+    const addr = this.kernelAddr(e);
+    const t = kf.type;
+    const size = (kf.bitfield ? kf.bitfield.readSize : Math.min(8, Math.max(1, sizeOf(t)))) as Size;
+    const slot = this.allocMem(8);
+    this.zero(slot, 8);
+    this.callHelper('probe_read_kernel', [{ kind: 'addr', loc: slot }, { kind: 'imm', value: BigInt(size) }, { kind: 'temp', temp: addr }], true);
+    this.free(addr);
+    const out = this.frame.newTemp();
+    const r = out.reg ?? Reg.R0;
+    this.loadReg(size, r, slot, 0);
+    if (kf.bitfield) {
+      const { bits, shift } = kf.bitfield;
+      if (shift) this.emit(alu64Imm(AluOp.RSH, r, shift));
+      if (bits < 32) this.emit(alu64Imm(AluOp.AND, r, (1 << bits) - 1));
+      else if (bits < 64) this.emit(alu64Imm(AluOp.LSH, r, 64 - bits), alu64Imm(AluOp.RSH, r, 64 - bits));
+    } else if (t.kind === 'int') this.extend(r, t.size, t.signed);
+    this.setTemp(out, r);
+    return out;
+  }
+
+  /** Reads a string/array/struct member into memory. */
+  private readKernelMem(e: Extract<Expr, { kind: 'FieldAccess' }>, dst: MemLoc, size: number): void {
+    const addr = this.kernelAddr(e);
+    this.callHelper('probe_read_kernel', [{ kind: 'addr', loc: dst }, { kind: 'imm', value: BigInt(size) }, { kind: 'temp', temp: addr }], true);
+    this.free(addr);
   }
 
   argField(e: Expr): ArgField | null {
@@ -1079,6 +1134,12 @@ export class Emitter {
         return loc;
       }
       case 'FieldAccess': {
+        if (this.sema.fields.has(e.id)) {
+          const loc = out();
+          if (t.kind === 'string') this.zero(loc, size);
+          this.readKernelMem(e, loc, size);
+          return loc;
+        }
         const f = this.argField(e);
         if (f && t.kind === 'string') {
           const loc = out();

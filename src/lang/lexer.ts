@@ -387,9 +387,8 @@ export class Lexer {
         if (d === C.Pipe) return this.make('||', p, p + 2, spaced);
         return d === C.Eq ? this.make('|=', p, p + 2, spaced) : this.make('|', p, p + 1, spaced);
       default: {
-        const cp = t.codePointAt(p) ?? c;
-        const width = cp > 0xffff ? 2 : 1;
-        this.error(p, p + width, `invalid character '${String.fromCodePoint(cp)}'`);
+        const width = badCharWidth(t, p);
+        this.error(p, p + width, `invalid character '${t.slice(p, p + width)}'`);
         this.pos = p + width;
         return null;
       }
@@ -586,6 +585,21 @@ export class Lexer {
     tok.int = { value: BigInt(Math.max(0, value)), suffix: null, unit: null, isChar: true };
     return tok;
   }
+}
+
+/**
+ * Width of the character at `p` for an "invalid character" message: a whole UTF-8 sequence when
+ * the text is bytes (as the CLI passes it), so the message shows `£` rather than two odd bytes.
+ */
+function badCharWidth(t: string, p: number): number {
+  const c = t.charCodeAt(p);
+  if (c > 0xff) return (t.codePointAt(p) ?? c) > 0xffff ? 2 : 1;
+  const len = c >= 0xf0 && c <= 0xf7 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+  for (let i = 1; i < len; i++) {
+    const d = t.charCodeAt(p + i);
+    if (!(d >= 0x80 && d <= 0xbf)) return 1;
+  }
+  return len;
 }
 
 /** The offset of the first character at or after `p` that is not whitespace or a comment. */

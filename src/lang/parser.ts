@@ -408,6 +408,10 @@ class Parser {
           }
           break;
         default:
+          // Statement keywords cannot start a probe; say what is wrong rather than "unknown provider".
+          if (KEYWORDS.has(t.text)) {
+            this.unexpected(t, undefined, ...(t.text === 'else' ? ["'else' must directly follow the closing } of an if block"] : []));
+          }
           break;
       }
       return this.parseProbe();

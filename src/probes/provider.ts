@@ -33,6 +33,8 @@ export interface ProbeContext {
   /** Whether arg0..argN read from the context (raw tracepoints, kprobes, uprobes). */
   argN: 'u64array' | 'pt_regs' | null;
   retval: boolean;
+  /** Where retval is in the context when it is not pt_regs' rax (fexit: after the arguments). */
+  retvalOffset?: number;
 }
 
 export interface AttachEnv {

@@ -9,6 +9,7 @@ import { unreachable } from '../lang/ast.ts';
 import type { Diagnostics } from '../lang/diagnostics.ts';
 import type { ProbeContext, ProbeTarget } from '../probes/provider.ts';
 import type { Config } from './config.ts';
+import { type FieldInfo, btfField, btfTypeByName, kernelBtf } from './btf-types.ts';
 import type { AggKind, MapInfo, MapValue } from './maps.ts';
 import { BOOL, INT64, intType, isInteger, parseIntTypeName, type Type, typeEquals, typeKindWord, typeName, UINT64 } from './types.ts';
 
@@ -32,6 +33,10 @@ export interface SemaResult {
   vars: Map<NodeId, VarSymbol>;
   maps: Map<string, MapInfo>;
   probes: CheckedProbe[];
+  /** Struct member accesses resolved from BTF: FieldAccess id → byte offset and bitfield. */
+  fields: Map<NodeId, FieldInfo>;
+  /** offsetof() results. */
+  offsets: Map<NodeId, number>;
   /** Calls that are aggregation values of map assignments: call id → map name. */
   aggCalls: Map<NodeId, string>;
   positional: string[];
@@ -80,6 +85,8 @@ export class Checker {
       maps: new Map(),
       probes: [],
       aggCalls: new Map(),
+      fields: new Map(),
+      offsets: new Map(),
       positional: opts.positional,
       cpid: opts.cpid,
       startNs: process.hrtime.bigint(),
@@ -623,9 +630,21 @@ export class Checker {
         else this.expr(e.arg);
         return UINT64;
       }
-      case 'OffsetofExpr':
-        this.diags.error(e.span, 'offsetof() needs struct type information, which is not supported yet');
+      case 'OffsetofExpr': {
+        let bt = e.base.kind === 'TypeExpr' ? this.resolveTypeExpr(e.base) : this.expr(e.base);
+        let offset = 0;
+        for (const name of e.fields) {
+          const f = bt.kind === 'struct' ? btfField(bt, name) : null;
+          if (!f) {
+            this.diags.error(e.span, `'${typeName(bt)}' has no field named '${name}'`);
+            return UINT64;
+          }
+          offset += f.offset;
+          bt = f.type;
+        }
+        this.result.offsets.set(e.id, offset);
         return UINT64;
+      }
       case 'TypeofExpr':
         if (e.arg.kind === 'TypeExpr') return this.resolveTypeExpr(e.arg);
         return this.expr(e.arg);
@@ -692,11 +711,17 @@ export class Checker {
       this.diags.error(e.fieldSpan, `Record does not contain a field named '${e.field}'`);
       return INT64;
     }
-    this.diags.error(
-      e.span,
-      `Can not access field '${e.field}' on expression of type '${typeName(t)}'`,
-      'struct field access needs kernel type information (BTF), which is not supported yet',
-    );
+    const st = t.kind === 'pointer' && t.to.kind === 'struct' ? t.to : t.kind === 'struct' ? t : null;
+    if (st) {
+      const f = btfField(st, e.field);
+      if (!f) {
+        this.diags.error(e.fieldSpan, `Struct/union of type '${st.name}' does not contain a field named '${e.field}'`);
+        return INT64;
+      }
+      this.result.fields.set(e.id, f);
+      return f.type;
+    }
+    this.diags.error(e.span, `Can not access field '${e.field}' on expression of type '${typeName(t)}'`);
     return INT64;
   }
 
@@ -805,11 +830,13 @@ export class Checker {
     if (!base) {
       if (t.name === 'void') base = { kind: 'void' };
       else if (t.name === 'string') base = { kind: 'string', size: this.opts.config.maxStrlen };
-      else if (/^(struct|union) /.test(t.name))
-        base = { kind: 'struct', name: t.name, size: 0, btfId: null, union: t.name.startsWith('union') };
       else {
-        this.diags.error(t.span, `Unknown type: ${t.name}`);
-        base = INT64;
+        base = btfTypeByName(t.name);
+        if (!base) {
+          const hint = kernelBtf() ? [] : ['this kernel has no BTF (/sys/kernel/btf/vmlinux), so kernel types are unknown'];
+          this.diags.error(t.span, /^(struct|union|enum) /.test(t.name) ? `Unknown struct/union: '${t.name}'` : `Unknown type: ${t.name}`, ...hint);
+          base = INT64;
+        }
       }
     }
     let out: Type = base;

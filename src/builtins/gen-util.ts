@@ -1,0 +1,194 @@
+// Code-generation pieces shared by the builtin modules: a small assembler for subprograms,
+// string-like arguments (literals kept as bytes, everything else evaluated into memory),
+// reads of kernel/user memory, and event records built from registers.
+
+import { type Insn, Reg, ldImm64, load, store, storeImm } from '../bpf/insn.ts';
+import type { Emitter, Operand } from '../codegen/emitter.ts';
+import type { MemLoc, Temp } from '../codegen/frame.ts';
+import type { FormatResource } from '../codegen/resources.ts';
+import type { Expr, Span } from '../lang/ast.ts';
+import { type EventKind, HEADER_SIZE, eventHeader } from '../runtime/events.ts';
+import { type Type, typeName } from '../sema/types.ts';
+import type { CheckCx } from './types.ts';
+
+export const NONE: Operand = { kind: 'imm', value: 0n };
+
+/**
+ * Collects the instructions of a subprogram (a callback). It cannot go through Emitter.emit,
+ * which appends to the probe body, but it shares the emitter's label counter.
+ */
+export class Asm {
+  readonly insns: Insn[] = [];
+  private pending: string[] = [];
+
+  constructor(private readonly em: Emitter) {}
+
+  label(): string {
+    return this.em.label('S');
+  }
+
+  place(label: string): void {
+    this.pending.push(label);
+  }
+
+  emit(...is: Insn[]): void {
+    const first = is[0];
+    if (first && this.pending.length) {
+      first.labels = [...(first.labels ?? []), ...this.pending];
+      this.pending = [];
+    }
+    this.insns.push(...is);
+  }
+}
+
+// ------------------------------------------------------------------ string-like arguments
+
+/** The bytes of a literal string argument up to its first NUL, or null when not a literal. */
+export function literalBytes(em: Emitter, e: Expr): Buffer | null {
+  let text: string | null = null;
+  if (e.kind === 'StringLit') text = e.value;
+  else if (e.kind === 'PositionalParam' && em.typeOf(e).kind === 'string') text = em.sema.positional[e.index - 1] ?? '';
+  if (text === null) return null;
+  const b = Buffer.from(text, 'latin1');
+  const nul = b.indexOf(0);
+  return nul < 0 ? b : b.subarray(0, nul);
+}
+
+/** Same as literalBytes, for the checker (which sees positional parameters through cx). */
+export function checkLiteralBytes(cx: CheckCx, e: Expr, t: Type): Buffer | null {
+  if (t.kind !== 'string') return null;
+  const text = cx.literalString(e);
+  if (text === null) return null;
+  const b = Buffer.from(text, 'latin1');
+  const nul = b.indexOf(0);
+  return nul < 0 ? b : b.subarray(0, nul);
+}
+
+/**
+ * Checks a string-like argument the way bpftrace 0.26's assert_str() does: strings, arrays of
+ * chars and pointers to chars. Returns the capacity in bytes (NUL included) it will have once
+ * evaluated, or null after reporting an error.
+ */
+export function checkStringLike(cx: CheckCx, e: Expr, t: Type): number | null {
+  switch (t.kind) {
+    case 'string':
+      return t.size;
+    case 'array':
+      if (t.elem.kind === 'int' && t.elem.size === 1) return t.len;
+      cx.diags.error(e.span, 'string-like arrays must contain a char-like type', `got ${typeName(t)}`);
+      return null;
+    case 'pointer':
+      if (t.to.kind === 'int' && t.to.size === 1) return cx.config.maxStrlen;
+      cx.diags.error(e.span, 'string-like pointers must point to a char-like type', `got ${typeName(t)}`);
+      return null;
+    default:
+      cx.diags.error(e.span, 'string-like values must be either strings, arrays or pointers', `got ${typeName(t)}`);
+      return null;
+  }
+}
+
+/** A string-like value ready for code generation. */
+export type StrArg = { kind: 'lit'; bytes: Buffer } | { kind: 'mem'; loc: MemLoc; cap: number };
+
+/**
+ * Evaluates a string-like argument: literals stay bytes (compared as immediates), strings and
+ * char arrays are evaluated in place (no copy), pointers are read like str() reads them.
+ */
+export function stringArg(em: Emitter, e: Expr): StrArg {
+  const lit = literalBytes(em, e);
+  if (lit) return { kind: 'lit', bytes: lit };
+  const t = em.typeOf(e);
+  if (t.kind === 'string') return { kind: 'mem', loc: em.mem(e), cap: t.size };
+  if (t.kind === 'array') return { kind: 'mem', loc: arrayMem(em, e, t.len * (t.elem.kind === 'int' ? t.elem.size : 8)), cap: t.len };
+  const size = em.config.maxStrlen;
+  const loc = em.allocMem(size);
+  readStr(em, e, loc, size);
+  return { kind: 'mem', loc, cap: size };
+}
+
+/** Materialises a string-like argument in memory (a literal is written out). */
+export function stringMem(em: Emitter, e: Expr): { loc: MemLoc; cap: number } {
+  const a = stringArg(em, e);
+  if (a.kind === 'mem') return a;
+  const loc = em.allocMem(a.bytes.length + 1);
+  writeBytes(em, loc, Buffer.concat([a.bytes, Buffer.alloc(1)]));
+  return { loc, cap: a.bytes.length + 1 };
+}
+
+/**
+ * An array value in memory. Tracepoint array fields are not in memory yet: they sit in the
+ * context, which the program can load from directly, so they are copied out of it.
+ */
+export function arrayMem(em: Emitter, e: Expr, size: number): MemLoc {
+  const f = em.argField(e);
+  if (!f) return em.mem(e);
+  const loc = em.allocMem(size);
+  em.addr(loc, Reg.R2);
+  let i = 0;
+  for (const s of [8, 4, 2, 1] as const) {
+    for (; i + s <= size; i += s) em.emit(load(s, Reg.R3, Reg.R6, f.offset + i), store(s, Reg.R2, i, Reg.R3));
+  }
+  return loc;
+}
+
+/** Writes constant bytes at loc with 4-byte immediate stores (the tail zero-padded). */
+export function writeBytes(em: Emitter, loc: MemLoc, bytes: Uint8Array): void {
+  const words = Math.ceil(bytes.length / 4);
+  const padded = Buffer.alloc(words * 4);
+  padded.set(bytes);
+  if (loc.base === 'heap') em.addr(loc, Reg.R1);
+  for (let i = 0; i < words; i++) {
+    const v = padded.readInt32LE(i * 4);
+    if (loc.base === 'stack') em.emit(storeImm(4, Reg.FP, loc.off + i * 4, v));
+    else em.emit(storeImm(4, Reg.R1, i * 4, v));
+  }
+}
+
+/** Whether a pointer-ish expression reads user memory (the rule str() uses). */
+function isUserPointer(em: Emitter, e: Expr): boolean {
+  const t = em.typeOf(e);
+  return t.kind === 'pointer' ? t.user : em.context.argN === 'pt_regs' && em.probeName.startsWith('u');
+}
+
+/** str()-style read of a NUL-terminated string at the address `e` evaluates to. */
+export function readStr(em: Emitter, e: Expr, loc: MemLoc, size: number): Temp | null {
+  const ptr = em.scalar(e);
+  const r = em.callHelper(isUserPointer(em, e) ? 'probe_read_user_str' : 'probe_read_str', [
+    { kind: 'addr', loc },
+    { kind: 'imm', value: BigInt(size) },
+    { kind: 'temp', temp: ptr },
+  ]);
+  em.free(ptr);
+  return r;
+}
+
+/** Reads `size` bytes (a constant) from the address `e` evaluates to into loc+off. */
+export function readBytes(em: Emitter, e: Expr, loc: MemLoc, off: number, size: number): void {
+  const ptr = em.scalar(e);
+  const dst: MemLoc = { base: loc.base, off: loc.off + off };
+  em.callHelper(isUserPointer(em, e) ? 'probe_read_user' : 'probe_read', [{ kind: 'addr', loc: dst }, { kind: 'imm', value: BigInt(size) }, { kind: 'temp', temp: ptr }], true);
+  em.free(ptr);
+}
+
+// ------------------------------------------------------------------ event records
+
+/**
+ * Sends a printf-family record whose only argument is the 64-bit value in `src` (errorf and
+ * warnf of runtime checks). `src` must not be r1 (used for heap addresses).
+ */
+export function emitValueRecord(em: Emitter, kind: EventKind, fmtKind: FormatResource['kind'], format: string, type: Type, src: Reg, span: Span): void {
+  const res: FormatResource = {
+    id: em.resources.formats.length,
+    kind: fmtKind,
+    format,
+    args: [{ type, offset: HEADER_SIZE }],
+    size: HEADER_SIZE + 8,
+    span,
+  };
+  em.resources.formats.push(res);
+  const loc = em.allocMem(HEADER_SIZE + 8);
+  em.storeReg(8, loc, HEADER_SIZE, src);
+  em.emit(ldImm64(Reg.R0, eventHeader(kind, res.id)));
+  em.storeReg(8, loc, 0, Reg.R0);
+  em.output(loc, HEADER_SIZE + 8);
+}
