@@ -54,6 +54,28 @@ export function literalBytes(em: Emitter, e: Expr): Buffer | null {
   return nul < 0 ? b : b.subarray(0, nul);
 }
 
+/** Value of an integer literal argument (positional parameters resolved), or null. */
+export function literalInt(em: Emitter, e: Expr): bigint | null {
+  switch (e.kind) {
+    case 'IntegerLit':
+      return e.value;
+    case 'PositionalCount':
+      return BigInt(em.sema.positional.length);
+    case 'PositionalParam':
+      try {
+        return BigInt(em.sema.positional[e.index - 1] ?? '0');
+      } catch {
+        return null;
+      }
+    case 'Unary': {
+      const v = e.op === '-' ? literalInt(em, e.operand) : null;
+      return v === null ? null : -v;
+    }
+    default:
+      return null;
+  }
+}
+
 /** Same as literalBytes, for the checker (which sees positional parameters through cx). */
 export function checkLiteralBytes(cx: CheckCx, e: Expr, t: Type): Buffer | null {
   if (t.kind !== 'string') return null;

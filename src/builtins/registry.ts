@@ -4,6 +4,7 @@ import * as output from './output.ts';
 import * as rt from './runtime-fns.ts';
 import * as stacks from './stacks.ts';
 import * as strings from './strings.ts';
+import * as stringFns from './string-fns.ts';
 import * as task from './task.ts';
 import type { Builtin } from './types.ts';
 
@@ -28,6 +29,9 @@ for (const b of [
   task.ncpus,
   task.comm,
   task.ctx,
+  task.retval,
+  task.ppid,
+  task.pcomm,
 ])
   add(b);
 for (let i = 0; i < 16; i++) add(task.argN(i));
@@ -44,6 +48,7 @@ for (const b of [
 ])
   add(b);
 for (const b of [strings.str]) add(b);
+for (const b of [stringFns.strlen, stringFns.strncmp, stringFns.strstr, stringFns.strcontains, stringFns.strConcat]) add(b);
 for (const b of [stacks.kstack, stacks.ustack, stacks.ksymFn, stacks.kaddrFn]) add(b);
 for (const b of [rt.username, rt.elapsed, rt.cpid, rt.strftimeFn, rt.time, rt.cat, rt.join]) add(b);
 

@@ -7,7 +7,9 @@ import type { HELPER } from '../codegen/helper-ids.ts';
 import type { Call } from '../lang/ast.ts';
 import { intType, type Type, UINT32, UINT64 } from '../sema/types.ts';
 import type { Builtin, CheckCx } from './types.ts';
-import { btfTypeByName } from '../sema/btf-types.ts';
+import { btfField, btfTypeByName } from '../sema/btf-types.ts';
+import { UserError } from '../lang/diagnostics.ts';
+import type { MemLoc } from '../codegen/frame.ts';
 
 function scalarBuiltin(
   name: string,
@@ -195,4 +197,53 @@ export const ctx: Builtin = {
     em.setTemp(t, r);
     return { kind: 'temp', temp: t };
   },
+};
+
+/** Reads curtask->real_parent->FIELD (BTF offsets) into a temp or memory. */
+function parentField(em: Emitter, field: 'tgid' | 'comm', dst: MemLoc | null): Operand {
+  const task = btfTypeByName('struct task_struct');
+  const parentOff = task?.kind === 'struct' ? btfField(task, 'real_parent')?.offset : undefined;
+  const fieldOff = task?.kind === 'struct' ? btfField(task, field)?.offset : undefined;
+  if (parentOff === undefined || fieldOff === undefined) throw new UserError(`${field === 'tgid' ? 'ppid' : 'pcomm'} needs kernel BTF (struct task_struct)`);
+  const cur = em.callHelper('get_current_task', []);
+  if (!cur) return { kind: 'imm', value: 0n };
+  const r = em.reg(cur, Reg.R0);
+  em.emit(alu64Imm(AluOp.ADD, r, parentOff));
+  em.setTemp(cur, r);
+  const slot = em.allocMem(8);
+  em.callHelper('probe_read_kernel', [{ kind: 'addr', loc: slot }, { kind: 'imm', value: 8n }, { kind: 'temp', temp: cur }], true);
+  em.loadReg(8, Reg.R0, slot, 0);
+  em.emit(alu64Imm(AluOp.ADD, Reg.R0, fieldOff));
+  em.setTemp(cur, Reg.R0);
+  if (field === 'comm') {
+    const loc = dst ?? em.allocMem(16);
+    em.callHelper('probe_read_kernel', [{ kind: 'addr', loc }, { kind: 'imm', value: 16n }, { kind: 'temp', temp: cur }], true);
+    em.free(cur);
+    return { kind: 'mem', loc };
+  }
+  em.zero(slot, 8);
+  em.callHelper('probe_read_kernel', [{ kind: 'addr', loc: slot }, { kind: 'imm', value: 4n }, { kind: 'temp', temp: cur }], true);
+  em.loadReg(4, Reg.R0, slot, 0);
+  em.setTemp(cur, Reg.R0);
+  return { kind: 'temp', temp: cur };
+}
+
+export const ppid: Builtin = {
+  name: 'ppid',
+  ident: true,
+  func: true,
+  minArgs: 0,
+  maxArgs: 0,
+  check: () => UINT32,
+  emit: (_c, em) => parentField(em, 'tgid', null),
+};
+
+export const pcomm: Builtin = {
+  name: 'pcomm',
+  ident: true,
+  func: true,
+  minArgs: 0,
+  maxArgs: 0,
+  check: () => ({ kind: 'string', size: 16 }),
+  emit: (_c, em) => parentField(em, 'comm', em.memDest),
 };

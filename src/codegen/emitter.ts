@@ -1027,6 +1027,29 @@ export class Emitter {
     this.free(addr);
   }
 
+  /** `args` as a whole value (print(args), @m = args): every context field into a record. */
+  private argsRecord(t: Type, loc: MemLoc): MemLoc {
+    const fields = this.context.args ?? [];
+    if (t.kind !== 'record') return loc;
+    const lay = tupleLayout(t.fields.map((f) => f.type));
+    this.zero(loc, lay.size);
+    fields.forEach((f, i) => {
+      const sub: MemLoc = { base: loc.base, off: loc.off + (lay.offsets[i] ?? 0) };
+      const access: Expr = {
+        kind: 'FieldAccess',
+        id: -1000 - i,
+        span: { start: 0, end: 0 },
+        base: { kind: 'Identifier', id: -2000 - i, span: { start: 0, end: 0 }, name: 'args' },
+        field: f.name,
+        fieldSpan: { start: 0, end: 0 },
+        arrow: false,
+      };
+      this.sema.types.set(access.id, f.type);
+      this.storeInto(sub, f.type, access);
+    });
+    return loc;
+  }
+
   argField(e: Expr): ArgField | null {
     if (e.kind !== 'FieldAccess' || e.base.kind !== 'Identifier' || e.base.name !== 'args') return null;
     return this.context.args?.find((a) => a.name === e.field) ?? null;
@@ -1097,6 +1120,7 @@ export class Emitter {
       }
       case 'Identifier':
       case 'Call': {
+        if (e.kind === 'Identifier' && e.name === 'args') return this.argsRecord(t, out());
         const call: Call = e.kind === 'Call' ? e : { kind: 'Call', id: e.id, span: e.span, callee: e.name, calleeSpan: e.span, args: [] };
         const b = lookupBuiltin(call.callee);
         if (!b) throw new UserError(`unknown builtin ${call.callee}`);

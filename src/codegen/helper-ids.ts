@@ -20,6 +20,7 @@ export const HELPER = {
   probe_read_kernel: 113,
   probe_read_user_str: 114,
   probe_read_kernel_str: 115,
+  send_signal_thread: 117,
   jiffies64: 118,
   ktime_get_boot_ns: 125,
   ringbuf_output: 130,
@@ -27,5 +28,6 @@ export const HELPER = {
   ktime_get_coarse_ns: 160,
   for_each_map_elem: 164,
   get_func_ip: 173,
+  loop: 181,
   ktime_get_tai_ns: 208,
 } as const;

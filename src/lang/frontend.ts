@@ -29,9 +29,15 @@ export function parseScript(source: SourceFile, diags: Diagnostics, opts: Fronte
   rememberSource(program, source);
   // Expanding a script that does not parse would mostly add confusing follow-up errors.
   if (!diags.hasErrors) {
-    desugar(program, diags, ids);
-    if (opts.expandMacros !== false) {
-      expandMacros(program, diags, ids, { keepDefinitions: opts.keepMacroDefinitions === true });
+    try {
+      desugar(program, diags, ids);
+      if (opts.expandMacros !== false) {
+        expandMacros(program, diags, ids, { keepDefinitions: opts.keepMacroDefinitions === true });
+      }
+    } catch (e) {
+      // The parser bounds tree depth, so this is a last line of defence, not a code path.
+      if (!(e instanceof RangeError)) throw e;
+      diags.error(null, 'script is nested too deeply to compile');
     }
   }
   if (!opts.partial) diags.check();

@@ -73,6 +73,8 @@ const MAX_ERRORS = 25;
 const RING_MASK = 7;
 /** Nesting bound (parentheses, blocks, unary chains) that keeps recursion far from the JS stack limit. */
 const MAX_DEPTH = 150;
+/** Bound on the depth of any tree the parser builds, chains of operators included. */
+const MAX_TREE_DEPTH = 1000;
 
 const BINARY_PREC: Partial<Record<TokenKind, number>> = {
   '||': 1,
@@ -146,6 +148,8 @@ class Parser {
   private lastEnd = 0;
   private lastStart = 0;
   private depth = 0;
+  /** Extra tree depth from operator and postfix chains being built (see grow()). */
+  private spine = 0;
   private errors = 0;
   /** >0 while trying a parse that may be abandoned: errors then just abort the attempt. */
   private muted = 0;
@@ -347,6 +351,8 @@ class Parser {
         const after = this.peek();
         if (after.kind !== 'eof' && after.start === before) this.skipToken();
       }
+      // Problems found at the very end (an unterminated comment) ride on the end-of-file token.
+      this.advance();
     } catch (e) {
       if (e instanceof TooManyErrors) {
         this.diags.error(null, 'too many errors, giving up');
@@ -960,7 +966,11 @@ class Parser {
     let els: Block | IfStmt | null = null;
     if (this.atWord('else')) {
       this.advance();
-      if (this.atWord('if')) els = this.parseIf();
+      if (this.atWord('if')) {
+        this.enter();
+        els = this.parseIf();
+        this.depth--;
+      }
       else if (this.at('{')) els = this.blockFrom(this.parseBlockParts(true, false), true);
       else this.unexpected(this.peek(), '{ or if');
     }
@@ -1041,26 +1051,46 @@ class Parser {
     this.advance();
     if (this.accept(':')) {
       // `a ?: b` keeps `a` when it is true; the AST has no such node, so `a` is repeated.
+      this.enter();
       const els = this.parseTernary();
+      this.depth--;
       const then = cloneNode(cond, this.ids);
       return this.node({ kind: 'Ternary', cond, then, else: els }, cond.span.start, els.span.end);
     }
+    this.enter();
     const then = this.parseTernary();
     this.expect(':');
     const els = this.parseTernary();
+    this.depth--;
     return this.node({ kind: 'Ternary', cond, then, else: els }, cond.span.start, els.span.end);
   }
 
   private parseBinary(minPrec: number): Expr {
     let left = this.parseUnary();
-    for (;;) {
-      const t = this.peek();
-      const prec = BINARY_PREC[t.kind];
-      if (prec === undefined || prec < minPrec) return left;
-      if (t.kind === '/' && this.inPredicate && this.closesPredicate(t)) return left;
-      this.advance();
-      const right = this.parseBinary(prec + 1);
-      left = this.node({ kind: 'Binary', op: t.kind as BinaryOp, left, right }, left.span.start, right.span.end);
+    const spine = this.spine;
+    try {
+      for (;;) {
+        const t = this.peek();
+        const prec = BINARY_PREC[t.kind];
+        if (prec === undefined || prec < minPrec) return left;
+        if (t.kind === '/' && this.inPredicate && this.closesPredicate(t)) return left;
+        this.advance();
+        this.grow();
+        const right = this.parseBinary(prec + 1);
+        left = this.node({ kind: 'Binary', op: t.kind as BinaryOp, left, right }, left.span.start, right.span.end);
+      }
+    } finally {
+      this.spine = spine;
+    }
+  }
+
+  /**
+   * Operator chains are parsed in a loop but make trees as deep as they are long, and every
+   * later pass recurses over trees. Bounding depth here keeps all of them off the stack limit.
+   */
+  private grow(): void {
+    if (this.depth + ++this.spine > MAX_TREE_DEPTH) {
+      this.fail(this.tokSpan(this.peek()), `expression too long or too deeply nested (more than ${MAX_TREE_DEPTH} levels)`);
     }
   }
 
@@ -1156,8 +1186,18 @@ class Parser {
   }
 
   private parsePostfix(e: Expr): Expr {
+    const spine = this.spine;
+    try {
+      return this.postfixLoop(e);
+    } finally {
+      this.spine = spine;
+    }
+  }
+
+  private postfixLoop(e: Expr): Expr {
     for (;;) {
       const t = this.peek();
+      if (t.kind === '.' || t.kind === '->' || t.kind === '[' || t.kind === '++' || t.kind === '--') this.grow();
       switch (t.kind) {
         case '.': {
           this.advance();
@@ -1364,9 +1404,11 @@ class Parser {
       this.fail({ start: kw.start, end: kw.end }, 'an if used as a value needs an else branch');
     }
     this.advance();
+    this.enter();
     const els = this.atWord('if')
       ? this.parseIfExpr()
       : this.blockExprFrom(this.parseBlockParts(true), 'each branch of an if used as a value must end with an expression');
+    this.depth--;
     return this.node({ kind: 'Ternary', cond, then, else: els }, kw.start, els.span.end);
   }
 

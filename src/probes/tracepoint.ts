@@ -6,16 +6,21 @@ import { BPF_PROG_TYPE_TRACEPOINT } from '../bpf/constants.ts';
 import { attachPerfEvent } from '../bpf/link.ts';
 import { openTracepoint } from '../bpf/perf-event.ts';
 import { UserError } from '../lang/diagnostics.ts';
-import { intType, type Type, UINT64 } from '../sema/types.ts';
+import { type IntSize, intType, parseIntTypeName, type Type, UINT64 } from '../sema/types.ts';
 import { tracefsPath } from '../util/tracefs.ts';
 import { globToMatcher, hasWildcard } from './info/glob.ts';
 import { listTracepoints, readTracepointFormat, type TracepointFieldType } from './info/tracepoint-format.ts';
 import type { ArgField, ProbeTarget, Provider } from './provider.ts';
 
-function fieldType(t: TracepointFieldType, maxStrlen: number): { type: Type; dataLoc: boolean } {
+function fieldType(t: TracepointFieldType, typeText: string, maxStrlen: number): { type: Type; dataLoc: boolean } {
   switch (t.kind) {
-    case 'integer':
+    case 'integer': {
+      // Syscall tracepoints declare `int dfd` as 8 bytes with signed:0; the C type knows better.
+      const c = parseIntTypeName(typeText.replace(/^(const|volatile) /, '').trim());
+      // The register behind an `int` arg is zero-extended to 8 bytes: read the C type's size.
+      if (c?.kind === 'int') return { type: intType(Math.min(c.size, t.size) as IntSize, c.signed), dataLoc: false };
       return { type: intType(t.size, t.signed), dataLoc: false };
+    }
     case 'pointer':
       return {
         type: { kind: 'pointer', to: t.target.replace(/^const /, '') === 'char' ? intType(1, true) : { kind: 'void' }, user: false },
@@ -47,7 +52,7 @@ export function tracepointArgs(category: string, name: string): ArgField[] {
     args = fmt.fields
       .filter((f) => !f.common)
       .map((f) => {
-        const { type, dataLoc } = fieldType(f.type, tracepointOptions.maxStrlen);
+        const { type, dataLoc } = fieldType(f.type, f.typeText, tracepointOptions.maxStrlen);
         return { name: f.name, type, offset: f.offset, dataLoc };
       });
     argsCache.set(key, args);

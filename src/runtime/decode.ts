@@ -54,8 +54,11 @@ export function decodeValue(view: DataView, off: number, t: Type): Value {
         fields: t.fields.map((f, i) => ({ name: f.name, value: decodeValue(view, off + (lay.offsets[i] ?? 0), f.type) })),
       };
     }
-    case 'pointer':
-      return { kind: 'int', value: view.getBigUint64(off, true), signed: false, size: 8 };
+    case 'pointer': {
+      // Printed as an address (0x...), still a number for %d/%x.
+      const value = view.getBigUint64(off, true);
+      return { kind: 'sym', text: `0x${value.toString(16)}`, value };
+    }
     case 'void':
       return { kind: 'none' };
     case 'array': {

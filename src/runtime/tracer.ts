@@ -51,6 +51,7 @@ export class Tracer {
   private reader: RingBufReader | null = null;
   private exitCode = 0;
   private stopping = false;
+  private exitRequested = false;
   private wake: (() => void) | null = null;
   private readonly formats: FormatResource[];
   private readonly mapsByIndex: MapResource[];
@@ -129,6 +130,8 @@ export class Tracer {
       // Detach first so END and the printed maps see a stable state.
       this.closeLinks();
       this.reader.drain();
+      // In-flight records after exit() were dropped above; END's own output must print.
+      this.exitRequested = false;
       for (const p of end) {
         p.testRun(new Uint8Array(64));
       }
@@ -153,6 +156,8 @@ export class Tracer {
     if (len < HEADER_SIZE) return;
     const kind = view.getUint32(off, true) as EventKind;
     const id = view.getUint32(off + 4, true);
+    // After exit() nothing more is printed: records already in flight are dropped.
+    if (this.stopping && kind !== EventKind.Exit && this.exitRequested) return;
     switch (kind) {
       case EventKind.Printf:
       case EventKind.Errorf:
@@ -202,6 +207,7 @@ export class Tracer {
         if (this.stopping) return;
         const code = Number(readInt(view, off + HEADER_SIZE, 8, true));
         this.stop(code);
+        this.exitRequested = true;
         return;
       }
       case EventKind.PrintMap: {
