@@ -8,7 +8,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const ours = [process.execPath, join(root, 'dist', 'bpftrace-ts.js')];
+// The launcher users run (Bun when its package is installed, else Node).
+const ours = [join(root, 'bpftrace-ts')];
 
 interface Sample {
   wallMs: number;

@@ -10,7 +10,7 @@ const common = {
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['koffi'],
+  external: ['koffi', 'bun:ffi'],
   sourcemap: false,
   logLevel: 'warning',
   legalComments: 'none',

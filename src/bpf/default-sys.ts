@@ -1,13 +1,15 @@
 // The process-wide Sys. Created on first use so importing the BPF layer costs nothing; tests may
-// swap in a fake. A Bun FFI backend would be chosen here.
+// swap in a fake. The backend follows the runtime: bun:ffi on Bun, koffi on Node.
 
 import type { Sys } from './sys.ts';
+import { createBunSys, isBun } from './sys-bun.ts';
 import { createKoffiSys } from './sys-koffi.ts';
 
 let current: Sys | undefined;
 
 export function defaultSys(): Sys {
-  current ??= createKoffiSys();
+  // On Bun its own FFI is used (no native module to load); on Node, koffi.
+  current ??= isBun() && !process.env.BPFTRACE_TS_KOFFI ? createBunSys() : createKoffiSys();
   return current;
 }
 

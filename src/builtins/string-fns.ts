@@ -358,41 +358,62 @@ export const strConcat: Builtin = {
       head.push((parts[prefix] as Extract<StrArg, { kind: 'lit' }>).bytes);
       prefix++;
     }
-    const headBytes = Buffer.concat(head);
+    const size = t.size;
+    // A literal prefix longer than the result keeps only what fits.
+    const headBytes = Buffer.concat(head).subarray(0, size - 1);
     const rest = parts.slice(prefix).map((p, i) => (p.kind === 'mem' ? p : stringMem(em, call.args[prefix + i] as Expr)));
-    const physical = headBytes.length + rest.reduce((s, p) => s + p.cap - 1, 0) + 1;
-    const truncate = physical > t.size;
-    const dest = truncate ? em.allocMem(physical) : (em.memDest ?? em.allocMem(t.size));
-    // With a second appended part the destination offset is a run-time value; the verifier lets
-    // a helper write at a variable stack offset only into stack that is already initialised.
-    if (dest.base === 'stack' && rest.length >= 2) em.zero(dest, physical);
-    if (headBytes.length > 0 || rest.length === 0) writeBytes(em, dest, Buffer.concat([headBytes, Buffer.alloc(1)]));
+    const direct = em.memDest ?? em.allocMem(size);
+    if (rest.length === 0 || headBytes.length === size - 1) {
+      writeBytes(em, direct, Buffer.concat([headBytes, Buffer.alloc(1)]));
+      return { kind: 'mem', loc: direct };
+    }
+    const only = rest[0] as { loc: MemLoc; cap: number };
+    if (rest.length === 1) {
+      if (headBytes.length > 0) writeBytes(em, direct, headBytes);
+      // One part read at a known offset: its read size alone bounds the result.
+      appendAt(em, direct, headBytes.length, null, only.loc, Math.min(only.cap, size - headBytes.length));
+      return { kind: 'mem', loc: direct };
+    }
+    // Several parts: the second lands at a run-time offset, which the verifier bounds by the
+    // largest lengths before it, so the buffer is as long as all capacities together.
+    const physical = headBytes.length + rest.reduce((n, p) => n + p.cap - 1, 0) + 1;
+    const dest = physical <= size ? direct : em.allocMem(physical);
+    // A helper may write at a variable stack offset only into stack already initialised.
+    if (dest.base === 'stack') em.zero(dest, physical);
+    if (headBytes.length > 0) writeBytes(em, dest, headBytes);
     let len: Temp | null = null;
     rest.forEach((p, i) => {
-      em.addr(dest, Reg.R1, headBytes.length);
-      if (len) em.emit(alu64Reg(AluOp.ADD, Reg.R1, em.reg(len, Reg.R2)));
-      em.addr(p.loc, Reg.R3);
-      em.emit(movImm(Reg.R2, p.cap));
-      em.callHelper('probe_read_kernel_str', [], true);
+      const r0 = appendAt(em, dest, headBytes.length, len, p.loc, p.cap);
       if (i === rest.length - 1) return;
       // r0 = bytes copied with the NUL (or an error): the string grows by r0 - 1, at least 0.
       const ok = em.label();
-      em.emit(jmpImm(JmpOp.JSGT, Reg.R0, 0, ok), movImm(Reg.R0, 1));
+      em.emit(jmpImm(JmpOp.JSGT, r0, 0, ok), movImm(r0, 1));
       em.place(ok);
-      em.emit(alu64Imm(AluOp.ADD, Reg.R0, -1));
+      em.emit(alu64Imm(AluOp.ADD, r0, -1));
       if (len) {
         const r = em.reg(len, Reg.R1);
-        em.emit(alu64Reg(AluOp.ADD, r, Reg.R0));
+        em.emit(alu64Reg(AluOp.ADD, r, r0));
         em.setTemp(len, r);
-      } else len = em.tempFromReg(Reg.R0);
+      } else len = em.tempFromReg(r0);
     });
     if (len) em.free(len);
-    if (!truncate) return { kind: 'mem', loc: dest };
-    // Longer than bpftrace's string[1024]: cut there.
-    em.addr(dest, Reg.R1);
-    em.emit(storeImm(1, Reg.R1, t.size - 1, 0));
-    if (!em.memDest) return { kind: 'mem', loc: dest };
-    em.copy(em.memDest, dest, t.size);
-    return { kind: 'mem', loc: em.memDest };
+    if (dest === direct) return { kind: 'mem', loc: dest };
+    // Longer than bpftrace's string[1024]: cut there and move the result (one helper call).
+    em.addr(dest, Reg.R3);
+    em.emit(storeImm(1, Reg.R3, size - 1, 0));
+    em.addr(direct, Reg.R1);
+    em.emit(movImm(Reg.R2, size));
+    em.callHelper('probe_read_kernel', [], true);
+    return { kind: 'mem', loc: direct };
   },
 };
+
+/** bpf_probe_read_kernel_str(dest + off + len, size, src); returns r0 (the helper's result). */
+function appendAt(em: Emitter, dest: MemLoc, off: number, len: Temp | null, src: MemLoc, size: number): Reg {
+  em.addr(dest, Reg.R1, off);
+  if (len) em.emit(alu64Reg(AluOp.ADD, Reg.R1, em.reg(len, Reg.R2)));
+  em.addr(src, Reg.R3);
+  em.emit(movImm(Reg.R2, size));
+  em.callHelper('probe_read_kernel_str', [], true);
+  return Reg.R0;
+}

@@ -89,10 +89,5 @@ class Desugarer {
 }
 
 function isMultiDelete(e: Expr): e is Call {
-  return (
-    e.kind === 'Call' &&
-    e.callee === 'delete' &&
-    e.args.length > 1 &&
-    e.args.every((a) => a.kind === 'MapAccess')
-  );
+  return e.kind === 'Call' && e.callee === 'delete' && e.args.length > 1 && e.args.every((a) => a.kind === 'MapAccess');
 }

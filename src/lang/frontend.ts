@@ -2,8 +2,8 @@
 // macro-expanded Program, with every problem reported to the given Diagnostics.
 
 import type { Program, SourceFile } from './ast.ts';
-import type { Diagnostics } from './diagnostics.ts';
 import { desugar } from './desugar.ts';
+import type { Diagnostics } from './diagnostics.ts';
 import { expandMacros } from './macros.ts';
 import { parseDetailed } from './parser.ts';
 import { printProgram, rememberSource } from './printer.ts';

@@ -157,9 +157,7 @@ const enum C {
 }
 
 export function isIdentStart(c: number): boolean {
-  return (
-    (c >= C.LowerA && c <= C.LowerZ) || (c >= C.UpperA && c <= C.UpperZ) || c === C.Underscore
-  );
+  return (c >= C.LowerA && c <= C.LowerZ) || (c >= C.UpperA && c <= C.UpperZ) || c === C.Underscore;
 }
 
 export function isIdentPart(c: number): boolean {
@@ -353,16 +351,12 @@ export class Lexer {
         return d === C.Eq ? this.make('!=', p, p + 2, spaced) : this.make('!', p, p + 1, spaced);
       case C.Lt:
         if (d === C.Lt) {
-          return t.charCodeAt(p + 2) === C.Eq
-            ? this.make('<<=', p, p + 3, spaced)
-            : this.make('<<', p, p + 2, spaced);
+          return t.charCodeAt(p + 2) === C.Eq ? this.make('<<=', p, p + 3, spaced) : this.make('<<', p, p + 2, spaced);
         }
         return d === C.Eq ? this.make('<=', p, p + 2, spaced) : this.make('<', p, p + 1, spaced);
       case C.Gt:
         if (d === C.Gt) {
-          return t.charCodeAt(p + 2) === C.Eq
-            ? this.make('>>=', p, p + 3, spaced)
-            : this.make('>>', p, p + 2, spaced);
+          return t.charCodeAt(p + 2) === C.Eq ? this.make('>>=', p, p + 3, spaced) : this.make('>>', p, p + 2, spaced);
         }
         return d === C.Eq ? this.make('>=', p, p + 2, spaced) : this.make('>', p, p + 1, spaced);
       case C.Plus:
@@ -408,8 +402,7 @@ export class Lexer {
         runStart = e + 1;
         continue;
       }
-      const ok =
-        radix === 16 ? hexDigit(c) >= 0 : radix === 2 ? c === C.D0 || c === C.D1 : isDigit(c);
+      const ok = radix === 16 ? hexDigit(c) >= 0 : radix === 2 ? c === C.D0 || c === C.D1 : isDigit(c);
       if (!ok) break;
     }
     clean += t.slice(runStart, e);
@@ -458,11 +451,7 @@ export class Lexer {
         if ((ec === C.LowerE || ec === C.UpperE) && isDigit(t.charCodeAt(e + 1))) {
           const x = this.digits(e + 1, 10);
           if (magnitude < 1n || magnitude > 9n) {
-            this.error(
-              p,
-              x.end,
-              `coefficient part of scientific literal must be 1-9: ${t.slice(p, x.end)}`,
-            );
+            this.error(p, x.end, `coefficient part of scientific literal must be 1-9: ${t.slice(p, x.end)}`);
             bad = true;
           }
           magnitude = scientificValue(magnitude, BigInt(x.digits));
@@ -474,12 +463,7 @@ export class Lexer {
     }
     if (trailing) this.error(e - 1, e, 'trailing underscore in integer literal');
     // BPF has no floating point; say so rather than producing a tuple index on an integer.
-    if (
-      !scientific &&
-      t.charCodeAt(e) === C.Dot &&
-      isDigit(t.charCodeAt(e + 1)) &&
-      this.prev !== '.'
-    ) {
+    if (!scientific && t.charCodeAt(e) === C.Dot && isDigit(t.charCodeAt(e + 1)) && this.prev !== '.') {
       let f = e + 1;
       while (f < t.length && isDigit(t.charCodeAt(f))) f++;
       this.error(p, f, 'floating-point literals are not supported');

@@ -40,11 +40,7 @@ export interface IntMeaning {
  * message when the value does not fit what the suffix promises. `spelling` is the whole literal,
  * used in the message the way bpftrace words it.
  */
-export function applyIntSuffix(
-  magnitude: bigint,
-  suffixText: string,
-  spelling: string,
-): IntMeaning | string {
+export function applyIntSuffix(magnitude: bigint, suffixText: string, spelling: string): IntMeaning | string {
   if (suffixText === '') {
     if (magnitude > U64_MAX) return overflow(U64_MAX, spelling);
     return { value: magnitude, suffix: null, unit: null };
@@ -118,18 +114,19 @@ export function decodeEscape(text: string, at: number): Escape {
     case 101 /* e */:
       return { byte: 27, end: at + 2, error: null };
     case 120 /* x */:
-    case 88 /* X */: {
-      let i = at + 2;
-      let v = 0;
-      while (i < at + 4 && i < text.length) {
-        const d = hexDigit(text.charCodeAt(i));
-        if (d < 0) break;
-        v = v * 16 + d;
-        i++;
+    case 88 /* X */:
+      {
+        let i = at + 2;
+        let v = 0;
+        while (i < at + 4 && i < text.length) {
+          const d = hexDigit(text.charCodeAt(i));
+          if (d < 0) break;
+          v = v * 16 + d;
+          i++;
+        }
+        if (i === at + 2) return { byte: -1, end: i, error: 'invalid hex escape sequence' };
+        return { byte: v, end: i, error: null };
       }
-      if (i === at + 2) return { byte: -1, end: i, error: 'invalid hex escape sequence' };
-      return { byte: v, end: i, error: null };
-    }
     default:
       if (c >= 48 && c <= 55) {
         let i = at + 1;
@@ -171,13 +168,6 @@ export function pushUtf8(out: string[], cp: number): void {
   else if (cp < 0x10000) {
     out.push(String.fromCharCode(0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63)));
   } else {
-    out.push(
-      String.fromCharCode(
-        0xf0 | (cp >> 18),
-        0x80 | ((cp >> 12) & 63),
-        0x80 | ((cp >> 6) & 63),
-        0x80 | (cp & 63),
-      ),
-    );
+    out.push(String.fromCharCode(0xf0 | (cp >> 18), 0x80 | ((cp >> 12) & 63), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63)));
   }
 }

@@ -9,20 +9,7 @@
 // statement position becomes a block; in expression position a block expression whose value is
 // the body's trailing expression. Macro definitions are removed once everything is expanded.
 
-import type {
-  AnyNode,
-  Block,
-  BlockExpr,
-  Call,
-  Expr,
-  Identifier,
-  MacroDef,
-  MapRef,
-  Program,
-  Stmt,
-  TypeExpr,
-  Variable,
-} from './ast.ts';
+import type { AnyNode, Block, BlockExpr, Call, Expr, Identifier, MacroDef, MapRef, Program, Stmt, TypeExpr, Variable } from './ast.ts';
 import { cloneNode } from './clone.ts';
 import { type Diagnostics, lineCol } from './diagnostics.ts';
 import type { IdGen } from './ids.ts';
@@ -60,7 +47,10 @@ function buildRegistry(program: Program, diags: Diagnostics): Registry {
     for (const p of item.params) {
       const key = p.kind === 'Variable' ? `$${p.name}` : p.kind === 'MapRef' ? `@${p.name}` : p.name;
       if (seen.has(key)) {
-        diags.error(p.span, `${p.kind === 'Variable' ? 'Variable' : p.kind === 'MapRef' ? 'Map' : 'Ident'} for macro argument has already been used: ${key}`);
+        diags.error(
+          p.span,
+          `${p.kind === 'Variable' ? 'Variable' : p.kind === 'MapRef' ? 'Map' : 'Ident'} for macro argument has already been used: ${key}`,
+        );
         ok = false;
       }
       seen.add(key);
@@ -211,10 +201,15 @@ class Expander {
     return { stmts: body.stmts, value };
   }
 
-  /** Problems found inside a macro body say which use of the macro exposed them. */
-  private callSiteHint(site: Call | Identifier): string {
-    const { line, col } = lineCol(this.diags.source.text, site.span.start);
-    return `in the expansion of ${site.kind === 'Call' ? site.callee : site.name}() at ${this.diags.source.name}:${line}:${col}`;
+  /**
+   * Problems found inside a macro body say which use of the macro exposed them. Computed only
+   * when needed: finding a line number scans the source.
+   */
+  private callSiteHint(site: Call | Identifier): () => string {
+    return () => {
+      const { line, col } = lineCol(this.diags.source.text, site.span.start);
+      return `in the expansion of ${site.kind === 'Call' ? site.callee : site.name}() at ${this.diags.source.name}:${line}:${col}`;
+    };
   }
 
   private frameFor(def: MacroDef, args: Expr[]): Frame {
@@ -264,12 +259,12 @@ class Hygiene {
     private readonly f: Frame,
     private readonly diags: Diagnostics,
     private readonly ids: IdGen,
-    private readonly site: string,
+    private readonly site: () => string,
   ) {}
 
   private stmt(s: Stmt): void {
     if (s.kind === 'VarDeclStmt' && this.f.vars.has(s.variable.name)) {
-      this.diags.error(s.span, `Variable declaration shadows macro arg $${s.variable.name}`, this.site);
+      this.diags.error(s.span, `Variable declaration shadows macro arg $${s.variable.name}`, this.site());
     }
     mapChildren(s, this.mapper);
   }
@@ -286,7 +281,7 @@ class Hygiene {
           r.span,
           `Unhygienic access to variable: $${r.name}. Variables must be passed into the macro as arguments.`,
           `add a parameter: macro ${macro}(..., $${r.name})`,
-          this.site,
+          this.site(),
         );
       }
       return;
@@ -298,7 +293,7 @@ class Hygiene {
         r.span,
         `Unhygienic access to map: @${r.name}. Maps must be passed into the macro as arguments.`,
         `add a parameter: macro ${macro}(..., @${r.name})`,
-        this.site,
+        this.site(),
       );
     }
   }
@@ -364,7 +359,7 @@ class Hygiene {
       t.span,
       `macro parameter '${t.name}' is used as a type but was given a value`,
       `pass a type wrapped in typeof, e.g. ${this.f.macro.name}(typeof(uint32), ...)`,
-      this.site,
+      this.site(),
     );
     return t;
   }

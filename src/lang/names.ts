@@ -43,6 +43,17 @@ export function isBuiltinValue(name: string): boolean {
   return true;
 }
 
+/**
+ * Builtins that are still language builtins in 0.26 (many of the names above became stdlib
+ * macros there, so a macro may use them as parameter names).
+ */
+const CORE_BUILTINS = new Set(['args', 'ctx', 'kstack', 'nsecs', 'pid', 'tid', 'ustack']);
+
+export function isCoreBuiltin(name: string): boolean {
+  if (CORE_BUILTINS.has(name) || name.startsWith('__builtin_')) return true;
+  return isBuiltinValue(name) && (name.startsWith('arg') || name.startsWith('sarg'));
+}
+
 /** Type names of the language and the C spellings kernel headers use. */
 const TYPE_NAMES = new Set([
   'bool',

@@ -7,18 +7,20 @@
 // nesting is bounded, and every loop consumes input.
 
 import type {
+  AnyNode,
   AssignOp,
   AttachPoint,
   BinaryOp,
   Block,
   BlockExpr,
+  CDefinition,
   ConfigBlock,
   ConfigEntry,
   Expr,
+  Identifier,
   IfStmt,
   Import,
   Include,
-  CDefinition,
   MacroDef,
   MapDecl,
   MapRef,
@@ -27,24 +29,17 @@ import type {
   SourceFile,
   Span,
   Stmt,
+  Ternary,
   TopLevel,
   TypeExpr,
   Variable,
-  Identifier,
-  AnyNode,
-  Ternary,
 } from './ast.ts';
-import {
-  canonicalProvider,
-  scanAttachPoint,
-  splitAttachPoint,
-  suggestProvider,
-} from './attach-scan.ts';
+import { canonicalProvider, scanAttachPoint, splitAttachPoint, suggestProvider } from './attach-scan.ts';
 import { cloneNode } from './clone.ts';
 import type { Diagnostics } from './diagnostics.ts';
 import { IdGen } from './ids.ts';
 import { describeToken, isIdentStart, KEYWORDS, Lexer, skipLayoutFrom, type Token, type TokenKind } from './lexer.ts';
-import { isBuiltinValue, isCTypeWord, isTagKeyword, isTypeName } from './names.ts';
+import { isBuiltinValue, isCoreBuiltin, isCTypeWord, isTagKeyword, isTypeName } from './names.ts';
 
 export interface ParseResult {
   program: Program;
@@ -97,19 +92,7 @@ const BINARY_PREC: Partial<Record<TokenKind, number>> = {
   '%': 10,
 };
 
-const ASSIGN_OPS: ReadonlySet<string> = new Set([
-  '=',
-  '+=',
-  '-=',
-  '*=',
-  '/=',
-  '%=',
-  '&=',
-  '|=',
-  '^=',
-  '<<=',
-  '>>=',
-]);
+const ASSIGN_OPS: ReadonlySet<string> = new Set(['=', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '<<=', '>>=']);
 
 type Phase = 'c' | 'preamble' | 'main';
 
@@ -303,9 +286,7 @@ class Parser {
       throw new SyntaxAbort();
     }
     const what = describeToken(t);
-    const msg = expecting
-      ? `syntax error, unexpected ${what}, expecting ${expecting}`
-      : `syntax error, unexpected ${what}`;
+    const msg = expecting ? `syntax error, unexpected ${what}, expecting ${expecting}` : `syntax error, unexpected ${what}`;
     return this.fail(this.tokSpan(t), msg, ...hints);
   }
 
@@ -318,11 +299,7 @@ class Parser {
 
   // ------------------------------------------------------------------ nodes
 
-  private node<K extends AnyNode['kind']>(
-    fields: NodeFields<NodeOfKind<K>> & { kind: K },
-    start: number,
-    end: number,
-  ): NodeOfKind<K> {
+  private node<K extends AnyNode['kind']>(fields: NodeFields<NodeOfKind<K>> & { kind: K }, start: number, end: number): NodeOfKind<K> {
     // Completing the caller's literal (rather than spreading it into a new object) halves the
     // allocations of the hottest path in the parser.
     const n = fields as unknown as { id: number; span: Span };
@@ -423,7 +400,11 @@ class Parser {
       return this.parseProbe();
     }
     if (t.kind === '{') {
-      this.report(this.tokSpan(t), 'No attach points for probe', 'a probe starts with what to trace, e.g. begin { ... } or kprobe:vfs_read { ... }');
+      this.report(
+        this.tokSpan(t),
+        'No attach points for probe',
+        'a probe starts with what to trace, e.g. begin { ... } or kprobe:vfs_read { ... }',
+      );
       this.parseBlockParts(false);
       return null;
     }
@@ -525,7 +506,10 @@ class Parser {
     }
     if (!closed) {
       this.rescan(t.length);
-      this.fail({ start, end: Math.min(t.length, start + 6) }, `unterminated C ${until === 'braces' ? 'definition' : 'typedef'}: missing ${until === 'braces' ? "'}'" : "';'"}`);
+      this.fail(
+        { start, end: Math.min(t.length, start + 6) },
+        `unterminated C ${until === 'braces' ? 'definition' : 'typedef'}: missing ${until === 'braces' ? "'}'" : "';'"}`,
+      );
     }
     if (until === 'braces') {
       // `__attribute__((...))` may follow the closing brace, then an optional `;`.
@@ -624,7 +608,7 @@ class Parser {
     }
     if (t.kind === 'ident' && !KEYWORDS.has(t.text)) {
       this.advance();
-      if (isBuiltinValue(t.text)) this.report(this.tokSpan(t), `builtin '${t.text}' can't be used as a macro argument`);
+      if (isCoreBuiltin(t.text)) this.report(this.tokSpan(t), `builtin '${t.text}' can't be used as a macro argument`);
       return this.node({ kind: 'Identifier', name: t.text }, t.start, t.end);
     }
     return this.unexpected(t, 'macro parameter ($var, @map or name)');
@@ -637,7 +621,8 @@ class Parser {
       this.fail(this.tokSpan(kw), 'root-level let statements need to be map declarations, e.g. let @a = hash(2);');
     }
     this.advance();
-    if (m.text === '') this.report(this.tokSpan(m), 'the anonymous map @ cannot be declared', 'give the map a name, e.g. let @counts = hash(1024);');
+    if (m.text === '')
+      this.report(this.tokSpan(m), 'the anonymous map @ cannot be declared', 'give the map a name, e.g. let @counts = hash(1024);');
     this.expect('=');
     const kind = this.expectIdent('map type (hash, lruhash, percpuhash, percpulruhash, ...)');
     this.expect('(');
@@ -708,7 +693,11 @@ class Parser {
       this.report(
         provSpan.end > provSpan.start ? provSpan : { start, end: start + raw.length },
         guess ? `unknown provider '${prov}'; did you mean '${guess}'?` : `unknown provider '${prov}'`,
-        ...(guess ? [] : ['providers include kprobe, kretprobe, uprobe, uretprobe, usdt, tracepoint, rawtracepoint, fentry, fexit, profile, interval, software, hardware, watchpoint, iter, begin, end']),
+        ...(guess
+          ? []
+          : [
+              'providers include kprobe, kretprobe, uprobe, uretprobe, usdt, tracepoint, rawtracepoint, fentry, fexit, profile, interval, software, hardware, watchpoint, iter, begin, end',
+            ]),
       );
       return;
     }
@@ -970,8 +959,7 @@ class Parser {
         this.enter();
         els = this.parseIf();
         this.depth--;
-      }
-      else if (this.at('{')) els = this.blockFrom(this.parseBlockParts(true, false), true);
+      } else if (this.at('{')) els = this.blockFrom(this.parseBlockParts(true, false), true);
       else this.unexpected(this.peek(), '{ or if');
     }
     const end = (els ?? then).span.end;
@@ -1010,7 +998,9 @@ class Parser {
       this.report(
         first.span,
         'for loops iterate over a whole map (@m) or a range (start..end)',
-        first.kind === 'MapAccess' ? `write for (${'$'}${v.text} : @${first.map.name}) without a key` : 'e.g. for ($kv : @map) { ... } or for ($i : 0..10) { ... }',
+        first.kind === 'MapAccess'
+          ? `write for (${'$'}${v.text} : @${first.map.name}) without a key`
+          : 'e.g. for ($kv : @map) { ... } or for ($i : 0..10) { ... }',
       );
       map = first.kind === 'MapAccess' ? first.map : this.node({ kind: 'MapRef', name: '' }, first.span.start, first.span.end);
     }
@@ -1208,7 +1198,11 @@ class Parser {
             e = this.node({ kind: 'TupleIndex', base: e, index: Number.parseInt(f.text, 10) || 0 }, e.span.start, f.end);
           } else if (f.kind === 'ident') {
             this.advance();
-            e = this.node({ kind: 'FieldAccess', base: e, field: f.text, fieldSpan: { start: f.start, end: f.end }, arrow: false }, e.span.start, f.end);
+            e = this.node(
+              { kind: 'FieldAccess', base: e, field: f.text, fieldSpan: { start: f.start, end: f.end }, arrow: false },
+              e.span.start,
+              f.end,
+            );
           } else {
             this.unexpected(f, 'field name or tuple index');
           }
@@ -1217,7 +1211,11 @@ class Parser {
         case '->': {
           this.advance();
           const f = this.expectIdent('field name');
-          e = this.node({ kind: 'FieldAccess', base: e, field: f.text, fieldSpan: { start: f.start, end: f.end }, arrow: true }, e.span.start, f.end);
+          e = this.node(
+            { kind: 'FieldAccess', base: e, field: f.text, fieldSpan: { start: f.start, end: f.end }, arrow: true },
+            e.span.start,
+            f.end,
+          );
           break;
         }
         case '[': {
@@ -1253,7 +1251,11 @@ class Parser {
       case 'int': {
         this.advance();
         const v = t.int ?? { value: 0n, suffix: null, unit: null, isChar: false };
-        return this.node({ kind: 'IntegerLit', value: v.value, text: t.text, suffix: v.suffix, unit: v.unit, isChar: v.isChar }, t.start, t.end);
+        return this.node(
+          { kind: 'IntegerLit', value: v.value, text: t.text, suffix: v.suffix, unit: v.unit, isChar: v.isChar },
+          t.start,
+          t.end,
+        );
       }
       case 'string':
         this.advance();

@@ -132,13 +132,18 @@ export class ExprPrinter {
         return `offsetof(${base}, ${e.fields.join('.')})`;
       }
       case 'BlockExpr': {
+        // A value starting with `{` would read back as a nested block statement.
+        const value = (ind: number): string => {
+          const v = this.print(e.value, ind);
+          return v.startsWith('{') ? `(${v})` : v;
+        };
         if (e.stmts.length === 0) {
-          const v = this.print(e.value, indent);
+          const v = value(indent);
           if (!v.includes('\n')) return `{ ${v} }`;
         }
         const pad = '  '.repeat(indent + 1);
         const lines = this.printStmts(e.stmts, indent + 1);
-        lines.push(pad + this.print(e.value, indent + 1));
+        lines.push(pad + value(indent + 1));
         return `{\n${lines.join('\n')}\n${'  '.repeat(indent)}}`;
       }
       default:
@@ -158,6 +163,7 @@ export class ExprPrinter {
 
 /** Can text starting this way follow `(type)` and still be read as the cast's operand? */
 function startsOperand(s: string): boolean {
+  if (s.startsWith('++') || s.startsWith('--')) return false;
   const c = s.charCodeAt(0);
   if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95) return true;
   return '$@"\'(-!~*&'.includes(s[0] ?? ' ');

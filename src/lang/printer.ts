@@ -77,13 +77,19 @@ class Printer {
   program(p: Program): string {
     let prev: TopLevel | null = null;
     for (const item of p.items) {
-      if (prev) this.blankDue = !(isPreprocessor(prev) && isPreprocessor(item)) || this.blankInSource(prev.span.end, item.span.start);
+      if (prev) {
+        this.flushSameLine();
+        this.blankDue = !(isPreprocessor(prev) && isPreprocessor(item)) || this.blankInSource(prev.span.end, item.span.start);
+      }
       this.flushComments(item.span.start, 0);
       this.topLevel(item);
       this.lastEnd = item.span.end;
       prev = item;
     }
-    if (prev) this.blankDue = true;
+    if (prev) {
+      this.flushSameLine();
+      this.blankDue = true;
+    }
     this.flushComments(Number.POSITIVE_INFINITY, 0);
     return this.out.length ? `${this.out.join('\n')}\n` : '';
   }
@@ -106,8 +112,7 @@ class Printer {
 
   /** Emits a line of its own; `pos` is where its content starts in the source, if anywhere. */
   private line(indent: number, s: string, pos: number | null): void {
-    const wantBlank =
-      this.blankDue || (pos !== null && !this.atBlockStart && this.blankInSource(this.lastEnd, pos));
+    const wantBlank = this.blankDue || (pos !== null && !this.atBlockStart && this.blankInSource(this.lastEnd, pos));
     if (wantBlank && this.out.length > 0 && this.out[this.out.length - 1] !== '') this.out.push('');
     this.blankDue = false;
     this.atBlockStart = false;
@@ -143,6 +148,16 @@ class Printer {
       }
       this.lastEnd = Math.max(this.lastEnd, c.end);
     }
+  }
+
+  /** End-of-line comments right after what was printed last stay on its line. */
+  private flushSameLine(): void {
+    const text = this.text;
+    if (text === null) return;
+    const c = this.comments[this.ci];
+    if (!c) return;
+    const gap = text.slice(this.lastEnd, c.start);
+    if (c.start >= this.lastEnd && !gap.includes('\n')) this.flushComments(c.start + 1, 0);
   }
 
   // ------------------------------------------------------------------ top level
@@ -190,7 +205,8 @@ class Printer {
     for (const s of m.body.stmts) this.stmt(s, 1);
     if (m.value) {
       this.flushComments(m.value.span.start, 1);
-      this.lineRaw(1, this.expr(m.value, 1), m.value.span.start);
+      const v = this.expr(m.value, 1);
+      this.lineRaw(1, v.startsWith('{') ? `(${v})` : v, m.value.span.start);
       this.lastEnd = m.value.span.end;
     }
     this.closeBlock(m.body.span, 0);

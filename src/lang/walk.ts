@@ -186,15 +186,7 @@ export interface ChildMapper {
  * deep to go). Nested `else if` statements are mapped in place.
  */
 export function mapChildren(node: AnyNode, m: ChildMapper): void {
-  const type = (t: TypeExpr): TypeExpr => (m.type ? m.type(t) : t);
-  const typeOrExpr = (x: TypeExpr | Expr): TypeExpr | Expr => (x.kind === 'TypeExpr' ? type(x) : m.expr(x));
-  const block = (b: Block): void => {
-    b.stmts = m.stmts(b.stmts);
-  };
-  // In place: these run over every node of a script, and fresh arrays would mostly be garbage.
-  const each = (list: Expr[]): void => {
-    for (let i = 0; i < list.length; i++) list[i] = m.expr(list[i] as Expr);
-  };
+  // Helpers are module functions rather than closures: this runs for every node of a script.
   switch (node.kind) {
     case 'Program':
     case 'AttachPoint':
@@ -215,7 +207,7 @@ export function mapChildren(node: AnyNode, m: ChildMapper): void {
       return;
     case 'Probe':
       if (node.predicate) node.predicate = m.expr(node.predicate);
-      block(node.body);
+      mapBlock(node.body, m);
       return;
     case 'ConfigBlock':
       for (const e of node.entries) e.value = m.expr(e.value);
@@ -224,14 +216,14 @@ export function mapChildren(node: AnyNode, m: ChildMapper): void {
       node.value = m.expr(node.value);
       return;
     case 'MacroDef':
-      block(node.body);
+      mapBlock(node.body, m);
       if (node.value) node.value = m.expr(node.value);
       return;
     case 'MapDecl':
-      each(node.args);
+      mapEach(node.args, m);
       return;
     case 'Block':
-      block(node);
+      mapBlock(node, m);
       return;
     case 'ExprStmt':
       node.expr = m.expr(node.expr);
@@ -242,43 +234,43 @@ export function mapChildren(node: AnyNode, m: ChildMapper): void {
       return;
     case 'VarDeclStmt':
       m.ref?.(node.variable);
-      if (node.declaredType) node.declaredType = type(node.declaredType);
+      if (node.declaredType) node.declaredType = mapType(node.declaredType, m);
       if (node.value) node.value = m.expr(node.value);
       return;
     case 'IfStmt':
       node.cond = m.expr(node.cond);
-      block(node.then);
+      mapBlock(node.then, m);
       if (node.else?.kind === 'IfStmt') mapChildren(node.else, m);
-      else if (node.else) block(node.else);
+      else if (node.else) mapBlock(node.else, m);
       return;
     case 'WhileStmt':
       node.cond = m.expr(node.cond);
-      block(node.body);
+      mapBlock(node.body, m);
       return;
     case 'ForMapStmt':
       m.ref?.(node.variable);
       m.ref?.(node.map);
-      block(node.body);
+      mapBlock(node.body, m);
       return;
     case 'ForRangeStmt':
       m.ref?.(node.variable);
       node.start = m.expr(node.start);
       node.end = m.expr(node.end);
-      block(node.body);
+      mapBlock(node.body, m);
       return;
     case 'UnrollStmt':
       node.count = m.expr(node.count);
-      block(node.body);
+      mapBlock(node.body, m);
       return;
     case 'ReturnStmt':
       if (node.value) node.value = m.expr(node.value);
       return;
     case 'MapAccess':
       m.ref?.(node.map);
-      each(node.keys);
+      mapEach(node.keys, m);
       return;
     case 'Call':
-      each(node.args);
+      mapEach(node.args, m);
       return;
     case 'Binary':
       node.left = m.expr(node.left);
@@ -304,21 +296,21 @@ export function mapChildren(node: AnyNode, m: ChildMapper): void {
       node.index = m.expr(node.index);
       return;
     case 'Cast':
-      node.type = type(node.type);
+      node.type = mapType(node.type, m);
       node.expr = m.expr(node.expr);
       return;
     case 'TupleExpr':
-      each(node.elems);
+      mapEach(node.elems, m);
       return;
     case 'RecordExpr':
       for (const f of node.fields) f.value = m.expr(f.value);
       return;
     case 'SizeofExpr':
     case 'TypeofExpr':
-      node.arg = typeOrExpr(node.arg);
+      node.arg = typeOrExpr(node.arg, m);
       return;
     case 'OffsetofExpr':
-      node.base = typeOrExpr(node.base);
+      node.base = typeOrExpr(node.base, m);
       return;
     case 'BlockExpr':
       node.stmts = m.stmts(node.stmts);
@@ -327,4 +319,21 @@ export function mapChildren(node: AnyNode, m: ChildMapper): void {
     default:
       unreachable(node);
   }
+}
+
+function mapType(t: TypeExpr, m: ChildMapper): TypeExpr {
+  return m.type ? m.type(t) : t;
+}
+
+function typeOrExpr(x: TypeExpr | Expr, m: ChildMapper): TypeExpr | Expr {
+  return x.kind === 'TypeExpr' ? mapType(x, m) : m.expr(x);
+}
+
+function mapBlock(b: Block, m: ChildMapper): void {
+  b.stmts = m.stmts(b.stmts);
+}
+
+/** In place: fresh arrays for every call's arguments would mostly be garbage. */
+function mapEach(list: Expr[], m: ChildMapper): void {
+  for (let i = 0; i < list.length; i++) list[i] = m.expr(list[i] as Expr);
 }

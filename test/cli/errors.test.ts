@@ -46,10 +46,10 @@ test('system() without --unsafe', () => {
 
 test('not root: says what is needed', { skip: process.getuid?.() !== 0 ? 'needs root to drop privileges' : false }, async () => {
   const { spawnSync } = await import('node:child_process');
-  const { CLI } = await import('../helpers/run.ts');
+  const { LAUNCHER } = await import('../helpers/run.ts');
   const r = spawnSync(
     'setpriv',
-    ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath, CLI, '-e', 'BEGIN { exit(); }'],
+    ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', LAUNCHER, '-e', 'BEGIN { exit(); }'],
     { encoding: 'utf8', timeout: 20000 },
   );
   assert.equal(r.status, 1, r.stderr);

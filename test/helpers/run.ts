@@ -14,6 +14,8 @@ function findRoot(): string {
 
 export const ROOT = findRoot();
 export const CLI = join(ROOT, 'dist', 'bpftrace-ts.js');
+/** The launcher users run: Bun when installed, else Node. */
+export const LAUNCHER = join(ROOT, 'bpftrace-ts');
 
 export interface RunResult {
   stdout: string;
@@ -22,7 +24,7 @@ export interface RunResult {
 }
 
 export function runCli(args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; input?: string } = {}): RunResult {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
+  const r = spawnSync(LAUNCHER, args, {
     encoding: 'latin1',
     timeout: opts.timeoutMs ?? 20000,
     env: { ...process.env, ...opts.env },

@@ -30,16 +30,126 @@ function rng(seed: number): () => number {
 }
 
 const VOCAB = [
-  'BEGIN', 'END', 'begin', 'kprobe:f', 'uprobe:/bin/sh:main', 'tracepoint:a:b', 'interval:s:1', 'k:vfs_*',
-  '{', '}', '(', ')', '[', ']', ';', ',', ':', '.', '..', '->', '?', '=', '==', '!=', '<', '<=', '>', '>=',
-  '<<', '>>', '<<=', '+', '-', '*', '/', '%', '&', '|', '^', '!', '~', '&&', '||', '++', '--', '+=', '-=',
-  '$x', '$y', '$1', '$#', '@m', '@', '@m[1]', 'pid', 'comm', 'args', 'arg0', 'retval', 'x', 'foo',
-  '0', '1', '42', '0x1f', '0777', '0b1', '1e6', '10ms', '1_000', '123ul', "'a'", '"str"', '"a\\n"',
-  'if', 'else', 'for', 'while', 'unroll', 'let', 'return', 'break', 'continue', 'macro', 'config',
-  'import', 'sizeof', 'offsetof', 'typeof', 'struct', 'union', 'enum', 'typedef', 'true', 'false',
-  'uint32', 'int8[4]', '(struct task_struct *)', '(uint64)', 'printf', 'count()', 'print', 'delete',
-  '#include <a.h>', '\n#define X 1\n', '/*', '*/', '//', '"', "'", '\\', '#', '`', '$', '@@', '\u00a3',
-  '/pid == 1/', '_', '!', 'fn',
+  'BEGIN',
+  'END',
+  'begin',
+  'kprobe:f',
+  'uprobe:/bin/sh:main',
+  'tracepoint:a:b',
+  'interval:s:1',
+  'k:vfs_*',
+  '{',
+  '}',
+  '(',
+  ')',
+  '[',
+  ']',
+  ';',
+  ',',
+  ':',
+  '.',
+  '..',
+  '->',
+  '?',
+  '=',
+  '==',
+  '!=',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  '<<',
+  '>>',
+  '<<=',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '&',
+  '|',
+  '^',
+  '!',
+  '~',
+  '&&',
+  '||',
+  '++',
+  '--',
+  '+=',
+  '-=',
+  '$x',
+  '$y',
+  '$1',
+  '$#',
+  '@m',
+  '@',
+  '@m[1]',
+  'pid',
+  'comm',
+  'args',
+  'arg0',
+  'retval',
+  'x',
+  'foo',
+  '0',
+  '1',
+  '42',
+  '0x1f',
+  '0777',
+  '0b1',
+  '1e6',
+  '10ms',
+  '1_000',
+  '123ul',
+  "'a'",
+  '"str"',
+  '"a\\n"',
+  'if',
+  'else',
+  'for',
+  'while',
+  'unroll',
+  'let',
+  'return',
+  'break',
+  'continue',
+  'macro',
+  'config',
+  'import',
+  'sizeof',
+  'offsetof',
+  'typeof',
+  'struct',
+  'union',
+  'enum',
+  'typedef',
+  'true',
+  'false',
+  'uint32',
+  'int8[4]',
+  '(struct task_struct *)',
+  '(uint64)',
+  'printf',
+  'count()',
+  'print',
+  'delete',
+  '#include <a.h>',
+  '\n#define X 1\n',
+  '/*',
+  '*/',
+  '//',
+  '"',
+  "'",
+  '\\',
+  '#',
+  '`',
+  '$',
+  '@@',
+  '\u00a3',
+  '/pid == 1/',
+  '_',
+  '!',
+  'fn',
 ];
 
 const SPACES = [' ', '', '\n', '\t', '  '];
@@ -93,10 +203,7 @@ function checkSpans(value: unknown, length: number, where: string): void {
     seen.add(v);
     const o = v as Record<string, unknown>;
     if (typeof o.start === 'number' && typeof o.end === 'number') {
-      assert.ok(
-        o.start >= 0 && o.start <= o.end && o.end <= length,
-        `bad span ${o.start}..${o.end} (length ${length}) in ${where}`,
-      );
+      assert.ok(o.start >= 0 && o.start <= o.end && o.end <= length, `bad span ${o.start}..${o.end} (length ${length}) in ${where}`);
     }
     for (const x of Object.values(o)) go(x);
   };
@@ -135,12 +242,12 @@ function runCase(text: string, label: string): void {
 describe('fuzz', () => {
   it('survives random token soup', () => {
     const r = rng(0xb9f7ace);
-    for (let i = 0; i < 1500; i++) runCase(soup(r), `soup #${i}`);
+    for (let i = 0; i < 2000; i++) runCase(soup(r), `soup #${i}`);
   });
 
   it('survives mutated corpus scripts', () => {
     const r = rng(0x5eed);
-    for (let i = 0; i < 1500; i++) {
+    for (let i = 0; i < 2500; i++) {
       const base = corpus[i % corpus.length] ?? '';
       runCase(mutate(r, base), `mutation #${i}`);
     }

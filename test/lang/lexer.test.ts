@@ -81,9 +81,7 @@ describe('lexer: integers', () => {
     assert.deepEqual(errorsOf('1_'), ['trailing underscore in integer literal']);
     assert.deepEqual(errorsOf('1.5'), ['floating-point literals are not supported']);
     assert.deepEqual(errorsOf('12e3'), ['coefficient part of scientific literal must be 1-9: 12e3']);
-    assert.deepEqual(errorsOf('18446744073709551616'), [
-      'overflow error, maximum value is 18446744073709551615: 18446744073709551616',
-    ]);
+    assert.deepEqual(errorsOf('18446744073709551616'), ['overflow error, maximum value is 18446744073709551615: 18446744073709551616']);
     assert.deepEqual(errorsOf('4294967296u'), ['overflow error, maximum value is 4294967295: 4294967296u']);
     assert.deepEqual(errorsOf('18446744073709551615'), []);
   });
@@ -187,7 +185,10 @@ describe('lexer: words, sigils and operators', () => {
       toks.map((t) => t.kind),
       ['ident', 'ident', 'eof'],
     );
-    assert.deepEqual(toks[1]?.errors?.map((e) => e.message), ["invalid character '`'"]);
+    assert.deepEqual(
+      toks[1]?.errors?.map((e) => e.message),
+      ["invalid character '`'"],
+    );
   });
 
   it('gives exact spans', () => {

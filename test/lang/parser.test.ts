@@ -217,7 +217,21 @@ begin { }
 `);
     assert.deepEqual(
       p.items.map((i) => i.kind),
-      ['Include', 'Include', 'CDefinition', 'CDefinition', 'CDefinition', 'CDefinition', 'CDefinition', 'ConfigBlock', 'Import', 'MapDecl', 'MacroDef', 'MacroDef', 'Probe'],
+      [
+        'Include',
+        'Include',
+        'CDefinition',
+        'CDefinition',
+        'CDefinition',
+        'CDefinition',
+        'CDefinition',
+        'ConfigBlock',
+        'Import',
+        'MapDecl',
+        'MacroDef',
+        'MacroDef',
+        'Probe',
+      ],
     );
     const [inc1, inc2, def, st] = p.items;
     assert.ok(inc1?.kind === 'Include' && inc1.system && inc1.path === 'linux/sched.h');
@@ -310,12 +324,21 @@ describe('parser: attach points', () => {
 
   it('finds the predicate after an attach point', () => {
     const p = firstProbe(parseOk('kprobe:vfs_read/arg2 < 16/ { }'));
-    assert.deepEqual(p.attachPoints.map((a) => a.raw), ['kprobe:vfs_read']);
+    assert.deepEqual(
+      p.attachPoints.map((a) => a.raw),
+      ['kprobe:vfs_read'],
+    );
     assert.equal(p.predicate && shape(p.predicate), '(arg2 < 16)');
     const q = firstProbe(parseOk('uprobe:/bin/bash:readline /pid == 1/ { }'));
-    assert.deepEqual(q.attachPoints.map((a) => a.raw), ['uprobe:/bin/bash:readline']);
+    assert.deepEqual(
+      q.attachPoints.map((a) => a.raw),
+      ['uprobe:/bin/bash:readline'],
+    );
     const r = firstProbe(parseOk('iter:task_file:/sys/fs/bpf/files /pid == 1/ { }'));
-    assert.deepEqual(r.attachPoints.map((a) => a.raw), ['iter:task_file:/sys/fs/bpf/files']);
+    assert.deepEqual(
+      r.attachPoints.map((a) => a.raw),
+      ['iter:task_file:/sys/fs/bpf/files'],
+    );
   });
 
   it('tells division inside a predicate from its end', () => {
@@ -336,7 +359,8 @@ describe('parser: attach points', () => {
   });
 
   it('accepts every provider and alias', () => {
-    const names = 'kprobe k kretprobe kr uprobe u uretprobe ur usdt U tracepoint t rawtracepoint rt fentry f kfunc fexit fr kretfunc profile p interval i software s hardware h watchpoint w asyncwatchpoint aw iter it BEGIN begin END end self test bench';
+    const names =
+      'kprobe k kretprobe kr uprobe u uretprobe ur usdt U tracepoint t rawtracepoint rt fentry f kfunc fexit fr kretfunc profile p interval i software s hardware h watchpoint w asyncwatchpoint aw iter it BEGIN begin END end self test bench';
     for (const n of names.split(' ')) assert.deepEqual(parseText(`${n}:x { }`).errors, '', n);
   });
 });

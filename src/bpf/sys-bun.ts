@@ -1,0 +1,142 @@
+// Sys over Bun's built-in FFI (bun:ffi), used when bpftrace-ts runs on Bun: no native module
+// to load, which is most of the start-up time and memory koffi costs. The calls are the same
+// libc entry points sys-koffi.ts uses.
+//
+// bun:ffi has no way to run a blocking call off the JS thread, so epollWait polls: the epoll
+// set is checked without blocking (timeout 0) and, when empty, again after a short timer. That
+// keeps the JS thread free for signals; records are still read straight from the mapped ring.
+
+import { createRequire } from 'node:module';
+import type { EpollEvent, NativeBuffer, Rlimit, Sys } from './sys.ts';
+
+type Num = number | bigint;
+interface BunSymbols {
+  /** syscall(nr, a1..a6), every argument passed as a 64-bit integer (pointers via ptr()). */
+  syscall(nr: number, a1: Num, a2: Num, a3: Num, a4: Num, a5: Num, a6: Num): Num;
+  mmap(addr: number, len: number, prot: number, flags: number, fd: number, off: number): Num;
+  munmap(addr: number, len: number): number;
+  close(fd: number): number;
+  epoll_create1(flags: number): number;
+  epoll_ctl(epfd: number, op: number, fd: number, ev: Uint8Array): number;
+  epoll_wait(epfd: number, events: Uint8Array, max: number, timeout: number): number;
+  eventfd(init: number, flags: number): number;
+  write(fd: number, buf: Uint8Array, n: number): Num;
+  getrlimit(res: number, buf: BigUint64Array): number;
+  setrlimit(res: number, buf: BigUint64Array): number;
+  getpid(): number;
+  sysconf(name: number): Num;
+  calloc(n: number, size: number): number | null;
+  free(p: number): void;
+  __errno_location(): number;
+}
+interface BunFfi {
+  dlopen(path: string, defs: Record<string, { args: string[]; returns: string }>): { symbols: BunSymbols };
+  toArrayBuffer(ptr: number, byteOffset: number, byteLength: number): ArrayBuffer;
+  read: { i32(ptr: number, offset?: number): number };
+  ptr(view: ArrayBufferView): number;
+}
+
+const NR_BPF = 321;
+const NR_PERF_EVENT_OPEN = 298;
+const NR_IOCTL = 16;
+const SC_PAGESIZE = 30;
+/** How long an idle wait sleeps between checks of the epoll set. */
+const POLL_MS = 10;
+
+export function isBun(): boolean {
+  return typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined';
+}
+
+export function createBunSys(): Sys {
+  const ffi = createRequire(import.meta.url)('bun:ffi') as BunFfi;
+  const L = ffi.dlopen('libc.so.6', {
+    syscall: { args: ['i64', 'i64', 'i64', 'i64', 'i64', 'i64', 'i64'], returns: 'i64' },
+    mmap: { args: ['ptr', 'u64', 'i32', 'i32', 'i32', 'i64'], returns: 'i64' },
+    munmap: { args: ['ptr', 'u64'], returns: 'i32' },
+    close: { args: ['i32'], returns: 'i32' },
+    epoll_create1: { args: ['i32'], returns: 'i32' },
+    epoll_ctl: { args: ['i32', 'i32', 'i32', 'ptr'], returns: 'i32' },
+    epoll_wait: { args: ['i32', 'ptr', 'i32', 'i32'], returns: 'i32' },
+    eventfd: { args: ['u32', 'i32'], returns: 'i32' },
+    write: { args: ['i32', 'ptr', 'u64'], returns: 'i64' },
+    getrlimit: { args: ['i32', 'ptr'], returns: 'i32' },
+    setrlimit: { args: ['i32', 'ptr'], returns: 'i32' },
+    getpid: { args: [], returns: 'i32' },
+    sysconf: { args: ['i32'], returns: 'i64' },
+    calloc: { args: ['u64', 'u64'], returns: 'ptr' },
+    free: { args: ['ptr'], returns: 'void' },
+    __errno_location: { args: [], returns: 'ptr' },
+  }).symbols;
+  const errno = (): number => ffi.read.i32(L.__errno_location(), 0);
+  const ret = (r: Num): number => {
+    const n = Number(r);
+    return n === -1 ? -errno() : n;
+  };
+  const epollEv = new Uint8Array(12);
+  const epollEvView = new DataView(epollEv.buffer);
+  const counter = new BigUint64Array(1);
+  const rlimitBuf = new BigUint64Array(2);
+  let page = 0;
+
+  return {
+    bpf: (cmd, attr) => ret(L.syscall(NR_BPF, cmd, ffi.ptr(attr), attr.byteLength, 0, 0, 0)),
+    perfEventOpen: (attr, pid, cpu, groupFd, flags) => ret(L.syscall(NR_PERF_EVENT_OPEN, ffi.ptr(attr), pid, cpu, groupFd, flags, 0)),
+    ioctl: (fd, request, arg) => ret(L.syscall(NR_IOCTL, fd, request, BigInt.asIntN(64, BigInt(arg)), 0, 0, 0)),
+    mmap(length, prot, flags, fd, offset) {
+      const r = BigInt(L.mmap(0, length, prot, flags, fd, offset));
+      if (r === -1n || r === 0xffffffffffffffffn) return -BigInt(errno());
+      return r;
+    },
+    munmap: (addr, length) => ret(L.munmap(Number(addr), length)),
+    view: (addr, length) => ffi.toArrayBuffer(Number(addr), 0, length),
+    alloc(size): NativeBuffer {
+      const n = Math.max(size, 1);
+      const p = L.calloc(n, 1);
+      if (!p) throw new Error('out of memory');
+      return { addr: BigInt(p), bytes: new Uint8Array(ffi.toArrayBuffer(p, 0, n)) };
+    },
+    free: (buf) => L.free(Number(buf.addr)),
+    close: (fd) => ret(L.close(fd)),
+    epollCreate: () => ret(L.epoll_create1(0x80000)),
+    epollCtl(epfd, op, fd, events, data) {
+      epollEvView.setUint32(0, events >>> 0, true);
+      epollEvView.setBigUint64(4, BigInt(data >>> 0), true);
+      return ret(L.epoll_ctl(epfd, op, fd, epollEv));
+    },
+    async epollWait(epfd, maxEvents, timeoutMs): Promise<EpollEvent[]> {
+      const mem = new Uint8Array(maxEvents * 12);
+      const v = new DataView(mem.buffer);
+      const deadline = timeoutMs < 0 ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs;
+      for (;;) {
+        const n = L.epoll_wait(epfd, mem, maxEvents, 0);
+        if (n > 0) {
+          const out: EpollEvent[] = [];
+          for (let i = 0; i < n; i++) out.push({ events: v.getUint32(i * 12, true), data: v.getUint32(i * 12 + 4, true) });
+          return out;
+        }
+        if (n < 0 || Date.now() >= deadline) return [];
+        await new Promise((r) => setTimeout(r, POLL_MS));
+      }
+    },
+    eventfd: (initval, flags) => ret(L.eventfd(initval, flags)),
+    eventfdWrite(fd, value) {
+      counter[0] = value;
+      return ret(L.write(fd, new Uint8Array(counter.buffer), 8));
+    },
+    getrlimit(resource): Rlimit | number {
+      const r = ret(L.getrlimit(resource, rlimitBuf));
+      if (r < 0) return r;
+      return { cur: rlimitBuf[0] as bigint, max: rlimitBuf[1] as bigint };
+    },
+    setrlimit(resource, limit) {
+      rlimitBuf[0] = limit.cur;
+      rlimitBuf[1] = limit.max;
+      return ret(L.setrlimit(resource, rlimitBuf));
+    },
+    getpid: () => L.getpid(),
+    pageSize() {
+      if (!page) page = Number(L.sysconf(SC_PAGESIZE));
+      return page;
+    },
+  };
+}
