@@ -16,7 +16,18 @@ interface Sample {
   maxRssKiB: number;
 }
 
+/**
+ * Debian's bpftrace 0.17 does not mount tracefs itself: mount it for the comparison runs and
+ * unmount it at exit if we did (bpftrace-ts mounts it on demand and leaves things as found).
+ */
+function ensureTracefs(): void {
+  if (readFileSync('/proc/mounts', 'utf8').includes(' /sys/kernel/tracing tracefs ')) return;
+  execFileSync('mount', ['-t', 'tracefs', 'nodev', '/sys/kernel/tracing']);
+  process.on('exit', () => spawnSync('umount', ['/sys/kernel/tracing']));
+}
+
 function ensureBpftrace(): string {
+  ensureTracefs();
   const path = '/usr/bin/bpftrace';
   if (!existsSync(path)) {
     process.stderr.write('installing bpftrace (apt-get)...\n');
@@ -125,20 +136,27 @@ function perEvent(): void {
   }
 }
 
+interface ProgInfo {
+  id: number;
+  type: string;
+  run_time_ns?: number;
+  run_cnt?: number;
+  bytes_xlated?: number;
+}
+
+function progs(): ProgInfo[] {
+  return JSON.parse(execFileSync('bpftool', ['prog', 'show', '-j'], { encoding: 'utf8' })) as ProgInfo[];
+}
+
 function statsOf(cmd: readonly string[]): { nsPerEvent: number; runs: number; insns: number } {
+  // bpftool cannot name the owning process here (that needs BPF iterators), so the tool's
+  // programs are the tracepoint programs that appear while it runs.
+  const before = new Set(progs().map((p) => p.id));
   const child = spawn(cmd[0] as string, cmd.slice(1), { stdio: 'ignore' });
   // Let it attach, then generate syscalls, then sample the program's stats before it exits.
   spawnSync('sleep', ['1']);
   spawnSync('dd', ['if=/dev/zero', 'of=/dev/null', 'bs=1', 'count=300000'], { stdio: 'ignore' });
-  const progs = JSON.parse(execFileSync('bpftool', ['prog', 'show', '-j'], { encoding: 'utf8' })) as {
-    name?: string;
-    type: string;
-    run_time_ns?: number;
-    run_cnt?: number;
-    bytes_xlated?: number;
-    pids?: { pid: number }[];
-  }[];
-  const mine = progs.filter((p) => p.type === 'tracepoint' && p.pids?.some((x) => x.pid === child.pid));
+  const mine = progs().filter((p) => p.type === 'tracepoint' && !before.has(p.id));
   child.kill('SIGINT');
   spawnSync('sleep', ['0.5']);
   const p = mine.sort((a, b) => (b.run_cnt ?? 0) - (a.run_cnt ?? 0))[0];
