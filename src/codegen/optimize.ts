@@ -49,6 +49,31 @@ export function dropTrivialJumps(insns: Insn[]): Insn[] {
   return out;
 }
 
+/**
+ * Jump threading: a jump whose target is an unconditional `goto X` jumps to X directly
+ * (conditions compiled as "jump to the false label" often land on such trampolines).
+ */
+export function threadJumps(insns: Insn[]): Insn[] {
+  const byLabel = new Map<string, Insn>();
+  for (const ins of insns) for (const l of ins.labels ?? []) byLabel.set(l, ins);
+  for (const ins of insns) {
+    if (!isJump(ins)) continue;
+    let target = (ins.ref as { name: string }).name;
+    // Bounded, so a cycle of gotos cannot hang the compiler.
+    for (let hops = 0; hops < 16; hops++) {
+      const t = byLabel.get(target);
+      if (!t || t.op !== (JMP | JmpOp.JA) || t.ref?.kind !== 'label' || t.ref.name === target) break;
+      target = t.ref.name;
+    }
+    ins.ref = { kind: 'label', name: target };
+  }
+  return insns;
+}
+
 export function optimize(insns: Insn[]): Insn[] {
-  return removeUnreachable(dropTrivialJumps(removeUnreachable(insns)));
+  let out = removeUnreachable(insns);
+  out = threadJumps(out);
+  out = removeUnreachable(out);
+  out = dropTrivialJumps(out);
+  return removeUnreachable(out);
 }

@@ -1,0 +1,70 @@
+// The type checker's diagnostics, rendered exactly as the CLI prints them.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { compileText } from '../helpers/compile.ts';
+
+const cases: [string, string, RegExp | string][] = [
+  ['map value type mismatch', 'BEGIN { @x = 1; @x = "a"; }', /Type mismatch for @x: trying to assign value of type 'string\[2\]' when map already contains a value of type 'int64'/],
+  ['map key mismatch', 'BEGIN { @x[1] = 1; @x["a"] = 2; }', /Argument mismatch for @x/],
+  ['variable type mismatch', 'BEGIN { $x = 1; $x = "s"; }', /Type mismatch for \$x/],
+  ['undefined variable', 'BEGIN { printf("%d\\n", $nope); }', "stdin:1:24-29: ERROR: Undefined or undeclared variable: $nope\nBEGIN { printf(\"%d\\n\", $nope); }\n                       ~~~~~\n"],
+  ['unknown function', 'BEGIN { nosuch(1); }', 'stdin:1:9-15: ERROR: Unknown function: nosuch\nBEGIN { nosuch(1); }\n        ~~~~~~\n'],
+  ['unknown identifier', 'BEGIN { $x = whatever; }', /Unknown identifier: 'whatever'/],
+  ['aggregation not assigned', 'BEGIN { count(); }', /count\(\) should be directly assigned to a map/],
+  ['wrong argument count', 'BEGIN { @x = hist(); }', /hist\(\) requires 1 to 2 arguments \(0 provided\)/],
+  ['aggregation of a string', 'BEGIN { @x = sum("a"); }', /sum\(\) expects an integer argument \(string provided\)/],
+  ['lhist bounds must be literals', 'BEGIN { $m = 1; @x = lhist(1, $m, 10, 1); }', /lhist\(\) min must be a literal integer/],
+  ['printf not enough args', 'BEGIN { printf("%d %d\\n", 1); }', /not enough arguments for format string \(1 supplied, 2 expected\)/],
+  ['printf too many args', 'BEGIN { printf("%d\\n", 1, 2); }', /too many arguments for format string \(2 supplied, 1 expected\)/],
+  ['printf wrong type', 'BEGIN { printf("%d\\n", "s"); }', /unsupported format specifier for type 'string\[2\]': d/],
+  ['system without --unsafe', 'BEGIN { system("ls"); }', /system\(\) is an unsafe function/],
+  ['args outside typed probes', 'BEGIN { printf("%d\\n", args.x); }', /The args builtin can only be used with tracepoint\/fentry\/uprobe probes \(BEGIN used here\)/],
+  ['arg0 in BEGIN', 'BEGIN { printf("%d\\n", arg0); }', /The arg0 builtin can only be used with kprobe\/uprobe\/rawtracepoint probes/],
+  ['retval in BEGIN', 'BEGIN { printf("%d\\n", retval); }', /The retval builtin can only be used with return probes/],
+  ['break outside a loop', 'BEGIN { break; }', /'break' statement is not allowed outside of a loop/],
+  ['string arithmetic', 'BEGIN { $x = "a" + 1; }', /The \+ operator can not be used on expressions of type string/],
+  ['comparing string with int', 'BEGIN { if ("a" == 1) { } }', /Type mismatch for '==': comparing 'string\[2\]' with 'int64'/],
+  ['tuple index out of range', 'BEGIN { $t = (1, 2); printf("%d\\n", $t.5); }', /Invalid tuple index: 5. Found 2 elements in tuple./],
+  ['unknown struct', 'BEGIN { $x = (struct no_such_struct_xyz *)0; }', /Unknown struct\/union: 'struct no_such_struct_xyz'/],
+  ['unknown provider', 'tracpoint:a:b { }', /Invalid probe type: tracpoint|tracepoint/],
+  ['several errors in one run', 'BEGIN { foo(); bar(); }', /Unknown function: foo[\s\S]*Unknown function: bar/],
+];
+
+for (const [name, script, expected] of cases) {
+  test(`diagnostic: ${name}`, () => {
+    const r = compileText(script);
+    assert.equal(r.script, null, `expected an error for ${script}`);
+    if (typeof expected === 'string') assert.equal(r.errors, expected);
+    else assert.match(r.errors, expected);
+  });
+}
+
+test('a well-typed script has no diagnostics', () => {
+  const r = compileText('BEGIN { $a = 1; @m[comm, $a] = count(); @h = hist($a); printf("%s %d\\n", comm, $a); exit(); }');
+  assert.equal(r.errors, '');
+  assert.ok(r.script);
+});
+
+test('map types are unified across probes', () => {
+  const r = compileText('BEGIN { @x[1] = 5; } END { @x[2] = 7; @s = "ab"; @s = "abcdef"; }');
+  assert.equal(r.errors, '');
+  const maps = r.script?.resources.maps.map((m) => `${m.info.name}:${m.spec.keySize}/${m.spec.valueSize}`);
+  assert.deepEqual(maps, ['x:8/8', 's:8/8']);
+});
+
+test('max_strlen from the config block sizes str()', () => {
+  const r = compileText('config = { max_strlen = 32 } BEGIN { @s = str(0); }');
+  assert.equal(r.errors, '');
+  assert.equal(r.script?.resources.maps[0]?.spec.valueSize, 32);
+});
+
+test('BPFTRACE_MAX_MAP_KEYS sets map sizes, and the environment wins over config', () => {
+  const r = compileText('config = { max_map_keys = 10 } BEGIN { @x[1] = 1; }', { env: { BPFTRACE_MAX_MAP_KEYS: '77' } });
+  assert.equal(r.script?.resources.maps[0]?.spec.maxEntries, 77);
+});
+
+test('positional parameters are literals', () => {
+  const r = compileText('BEGIN { @x = lhist(5, $1, $2, 1); printf("%s\\n", $3); }', { positional: ['0', '10', 'word'] });
+  assert.equal(r.errors, '');
+});
