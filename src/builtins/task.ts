@@ -6,6 +6,7 @@ import type { Emitter, Operand } from '../codegen/emitter.ts';
 import type { HELPER } from '../codegen/helper-ids.ts';
 import type { Call } from '../lang/ast.ts';
 import { intType, type Type, UINT32, UINT64 } from '../sema/types.ts';
+import { emitUsdtArg } from './usdt-args.ts';
 import type { Builtin, CheckCx } from './types.ts';
 import { btfField, btfTypeByName } from '../sema/btf-types.ts';
 import { UserError } from '../lang/diagnostics.ts';
@@ -131,6 +132,7 @@ export const comm: Builtin = {
 /** x86-64 pt_regs offsets of the integer argument registers (System V order), and rax. */
 export const PT_REGS_ARGS = [112, 104, 96, 88, 72, 64] as const;
 export const PT_REGS_RAX = 80;
+export const PT_REGS_ORIG_AX = 120;
 export const PT_REGS_IP = 128;
 export const PT_REGS_SP = 152;
 
@@ -146,12 +148,16 @@ export function argN(n: number): Builtin {
       const kind = cx.probe.context.argN;
       if (!kind) {
         cx.diags.error(call.span, `The arg${n} builtin can only be used with kprobe/uprobe/rawtracepoint probes (${cx.probe.providerName} used here)`);
+      } else if (cx.probe.context.usdt) {
+        const count = cx.probe.context.usdt.args.length;
+        if (n >= count) cx.diags.error(call.span, `arg${n} is out of range: ${cx.probe.targets[0]?.name ?? 'this probe'} has ${count} argument${count === 1 ? '' : 's'}`);
       } else if (kind === 'pt_regs' && n >= PT_REGS_ARGS.length) {
         cx.diags.error(call.span, `arg${n} is not in a register: only arg0..arg${PT_REGS_ARGS.length - 1} are (use sarg for stack arguments)`);
       }
       return UINT64;
     },
     emit(_call, em) {
+      if (em.context.usdt) return emitUsdtArg(em, em.context.usdt, n);
       const t = em.frame.newTemp();
       const r = t.reg ?? Reg.R0;
       const off = em.context.argN === 'pt_regs' ? (PT_REGS_ARGS[n] ?? 0) : n * 8;

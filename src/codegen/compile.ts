@@ -19,7 +19,9 @@ import type { ConfigBlock, Program } from '../lang/ast.ts';
 import { type Diagnostics, UserError } from '../lang/diagnostics.ts';
 import type { ProbeTarget } from '../probes/provider.ts';
 import { providerFor } from '../probes/registry.ts';
+import { coalesceSyscalls } from '../probes/syscalls/coalesce.ts';
 import { tracepointOptions } from '../probes/tracepoint.ts';
+import { userProbeEnv } from '../probes/user-env.ts';
 import { ERR_MAP_FULL_BASE } from '../runtime/events.ts';
 import { MAX_STACK_DEPTH } from '../runtime/stacks.ts';
 import { type CheckedProbe, Checker, type SemaResult } from '../sema/check.ts';
@@ -60,6 +62,7 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
   const config = buildConfig(configBlock, opts.env, diags);
   diags.check();
   tracepointOptions.maxStrlen = config.maxStrlen;
+  Object.assign(userProbeEnv, { pid: opts.pid ?? null, cpid: opts.cpid ?? null, unsafe: opts.unsafe });
 
   const probes: CheckedProbe[] = [];
   for (const item of program.items) {
@@ -95,8 +98,13 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
   const resources = analyseResources(sema, config, opts);
   const programs: CompiledProgram[] = [];
   sema.probes.forEach((p, probeIndex) => {
-    const usesArgs = JSON.stringify(p.probe.body, (_k, v) => (typeof v === 'bigint' ? String(v) : v)).includes('"name":"args"');
-    const groups: ProbeTarget[][] =
+    const text = JSON.stringify([p.probe.predicate, p.probe.body], (_k, v) => (typeof v === 'bigint' ? String(v) : v));
+    // `args` layouts and the `probe` name differ per target: such probes get a program each.
+    const usesArgs = text.includes('"name":"args"') || /"(name|callee)":"probe"/.test(text);
+    const coalesced = usesArgs ? null : coalesceSyscalls(p.targets);
+    const groups: ProbeTarget[][] = coalesced
+      ? [[coalesced]]
+      :
       p.targets[0]?.provider.shareable && !(usesArgs && p.targets.length > 1) ? [p.targets] : p.targets.map((t) => [t]);
     for (const group of groups) {
       const target = group[0] as ProbeTarget;
@@ -117,7 +125,13 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
         throw e;
       }
       programs.push({
-        spec: { name: progName(target), type: target.provider.progType, insns, license: config.license },
+        spec: {
+          name: progName(target),
+          type: target.provider.progType,
+          insns,
+          license: config.license,
+          expectedAttachType: target.provider.expectedAttachType?.(group),
+        },
         targets: group,
         probeIndex,
       });

@@ -35,9 +35,12 @@ import type { Config } from '../sema/config.ts';
 import { INT64, isInteger, sizeOf, type Type, tupleLayout } from '../sema/types.ts';
 import { Frame, type MemLoc, type Temp } from './frame.ts';
 import { HELPER } from './helper-ids.ts';
+import { BPF_MAP_TYPE_ARRAY } from '../bpf/constants.ts';
+import { SYSCALL_FILTER_ENTRIES } from '../probes/syscalls/coalesce.ts';
+import { PT_REGS_ORIG_AX } from '../builtins/task.ts';
 import { emitAggregation, emitMapDelete, emitMapLookupInto, emitMapLookupScalar, emitMapStore } from './maps.ts';
 import { optimize } from './optimize.ts';
-import { ERRORS_MAP, HEAP_MAP, type Resources, RINGBUF_MAP } from './resources.ts';
+import { ERRORS_MAP, HEAP_MAP, type MapInitEntry, type Resources, RINGBUF_MAP } from './resources.ts';
 
 export type Operand = { kind: 'imm'; value: bigint } | { kind: 'temp'; temp: Temp } | { kind: 'mem'; loc: MemLoc };
 
@@ -253,7 +256,7 @@ export class Emitter {
     this.block(body);
     this.place(this.exitLabel);
     this.emit(movImm(Reg.R0, 0), exit());
-    const prologue: Insn[] = [movReg(Reg.R6, Reg.R1)];
+    const prologue: Insn[] = [movReg(Reg.R6, Reg.R1), ...this.syscallFilterPrologue()];
     if (this.frame.heapHigh > 0) {
       const slot = this.heapPointerSlot();
       const key = this.zeroKey();
@@ -287,6 +290,54 @@ export class Emitter {
       this.subprograms.set(name, body);
     }
     return name;
+  }
+
+  /**
+   * Coalesced syscall tracepoints run on raw sys_enter/sys_exit: leave unless the syscall
+   * number is one of those the script named (array map lookup, inlined by the verifier).
+   */
+  private syscallFilterPrologue(): Insn[] {
+    const f = this.context.syscallFilter;
+    if (!f) return [];
+    const key = this.zeroKey();
+    const out: Insn[] = [];
+    if (f.phase === 'enter') {
+      // raw sys_enter(struct pt_regs *regs, long id)
+      out.push(load(8, Reg.R3, Reg.R6, 8));
+    } else {
+      // raw sys_exit(struct pt_regs *regs, long ret): the number is regs->orig_ax.
+      out.push(
+        load(8, Reg.R3, Reg.R6, 0),
+        alu64Imm(AluOp.ADD, Reg.R3, PT_REGS_ORIG_AX),
+        movReg(Reg.R1, Reg.FP),
+        alu64Imm(AluOp.ADD, Reg.R1, key),
+        movImm(Reg.R2, 8),
+        call(HELPER.probe_read_kernel),
+        load(8, Reg.R3, Reg.FP, key),
+      );
+    }
+    out.push(
+      jmpImm(JmpOp.JGE, Reg.R3, SYSCALL_FILTER_ENTRIES, this.exitLabel),
+      store(4, Reg.FP, key, Reg.R3),
+      ldMapFd(Reg.R1, f.map),
+      movReg(Reg.R2, Reg.FP),
+      alu64Imm(AluOp.ADD, Reg.R2, key),
+      call(HELPER.map_lookup_elem),
+      jmpImm(JmpOp.JEQ, Reg.R0, 0, this.exitLabel),
+      load(1, Reg.R1, Reg.R0, 0),
+      jmpImm(JmpOp.JEQ, Reg.R1, 0, this.exitLabel),
+    );
+    if (!this.resources.mapInit.has(f.map)) {
+      this.resources.internalMaps.push({ name: f.map, type: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 4, maxEntries: SYSCALL_FILTER_ENTRIES });
+      this.resources.mapInit.set(f.map, []);
+    }
+    const init = this.resources.mapInit.get(f.map) as MapInitEntry[];
+    for (const nr of f.numbers) {
+      const k = new Uint8Array(4);
+      new DataView(k.buffer).setUint32(0, nr, true);
+      init.push({ key: k, value: new Uint8Array([1, 0, 0, 0]) });
+    }
+    return out;
   }
 
   private zeroKey(): number {

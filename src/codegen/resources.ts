@@ -45,10 +45,17 @@ export interface Resources {
   heapSize: number;
   /** Kernel/user stack-trace maps, when stacks are used. */
   stackMaps: string[];
+  /** Entries written into internal maps before anything is attached. */
+  mapInit: Map<string, MapInitEntry[]>;
+}
+
+export interface MapInitEntry {
+  key: Uint8Array;
+  value: Uint8Array;
 }
 
 export function newResources(): Resources {
-  return { formats: [], maps: [], mapsByName: new Map(), internalMaps: [], heapSize: 0, stackMaps: [] };
+  return { formats: [], maps: [], mapsByName: new Map(), internalMaps: [], heapSize: 0, stackMaps: [], mapInit: new Map() };
 }
 
 export const RINGBUF_MAP = 'ringbuf';

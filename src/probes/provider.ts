@@ -4,8 +4,10 @@
 
 import type { Link } from '../bpf/link.ts';
 import type { BpfProgram } from '../bpf/program.ts';
+import type { UsdtContext } from '../builtins/usdt-args.ts';
 import type { Span } from '../lang/ast.ts';
 import type { Type } from '../sema/types.ts';
+import type { SyscallFilter } from './syscalls/coalesce.ts';
 
 /** One field of `args` (tracepoint record field, typed function argument...). */
 export interface ArgField {
@@ -25,6 +27,8 @@ export interface ProbeTarget {
   /** Provider-specific pieces (category/event, period, path/symbol...). */
   parts: string[];
   span: Span;
+  /** How many attach points this target stands for (coalesced syscall tracepoints), default 1. */
+  weight?: number;
 }
 
 export interface ProbeContext {
@@ -35,6 +39,13 @@ export interface ProbeContext {
   retval: boolean;
   /** Where retval is in the context when it is not pt_regs' rax (fexit: after the arguments). */
   retvalOffset?: number;
+  /**
+   * USDT probes: where each argument of this location is (registers, memory, constants);
+   * arg0..argN are generated from it (src/builtins/usdt-args.ts).
+   */
+  usdt?: UsdtContext;
+  /** Coalesced syscall tracepoints: keep only these syscall numbers (see syscalls/coalesce.ts). */
+  syscallFilter?: SyscallFilter;
 }
 
 export interface AttachEnv {
@@ -59,4 +70,11 @@ export interface Provider {
   readonly shareable: boolean;
   /** Attaches a loaded program; returns what must be closed to detach. */
   attach(prog: BpfProgram, target: ProbeTarget, env: AttachEnv): Link[];
+  /**
+   * Optional: attaches a program to all its targets at once (uprobe_multi links); the tracer
+   * calls it instead of attach() per target when present.
+   */
+  attachAll?(prog: BpfProgram, targets: ProbeTarget[], env: AttachEnv): Link[];
+  /** Optional: the expected_attach_type a program for these targets is loaded with. */
+  expectedAttachType?(targets: ProbeTarget[]): number | undefined;
 }

@@ -72,6 +72,10 @@ export class Tracer {
       for (const spec of [...this.script.resources.internalMaps, ...this.script.resources.maps.map((m) => m.spec)]) {
         this.maps.set(spec.name, BpfMap.create(spec, sys));
       }
+      for (const [name, entries] of this.script.resources.mapInit) {
+        const m = this.maps.get(name);
+        for (const e of entries) m?.update(e.key, e.value);
+      }
       const resolver = mapResolver(this.maps);
       registerStackMaps(this.maps.get(STACK_MAP_KERNEL) ?? null, this.maps.get(STACK_MAP_USER) ?? null);
       const begin: BpfProgram[] = [];
@@ -94,10 +98,17 @@ export class Tracer {
 
       let attached = 0;
       for (const { prog, index } of attachable) {
-        for (const target of this.script.programs[index]?.targets ?? []) {
+        const targets = this.script.programs[index]?.targets ?? [];
+        const provider = targets[0]?.provider;
+        if (provider?.attachAll) {
+          this.links.push(...provider.attachAll(prog, targets, { pid: opts.pid ?? null }));
+          attached += targets.length;
+          continue;
+        }
+        for (const target of targets) {
           const ls = target.provider.attach(prog, target, { pid: opts.pid ?? null });
           this.links.push(...ls);
-          attached++;
+          attached += target.weight ?? 1;
         }
       }
       this.out.attached(attached + begin.length + end.length);
