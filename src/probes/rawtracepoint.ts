@@ -4,7 +4,24 @@
 import { BPF_PROG_TYPE_RAW_TRACEPOINT } from '../bpf/constants.ts';
 import { attachRawTracepoint } from '../bpf/link.ts';
 import { UserError } from '../lang/diagnostics.ts';
-import type { Provider } from './provider.ts';
+import { RAW_TP_PREFIXES } from './info/symbol-sources.ts';
+import type { ArgField, Provider } from './provider.ts';
+import { btfToType, kernelBtf } from '../sema/btf-types.ts';
+
+/**
+ * Typed `args` of a raw tracepoint from kernel BTF: the parameters of its `__probestub_` (or
+ * `__traceiter_`) function after the leading `void *__data`; each is one u64 of the context.
+ */
+function rawTracepointArgs(tp: string): ArgField[] | null {
+  const btf = kernelBtf();
+  if (!btf) return null;
+  for (const prefix of RAW_TP_PREFIXES) {
+    const sig = btf.funcProto(prefix + tp);
+    if (!sig) continue;
+    return sig.params.slice(1).map((p, i) => ({ name: p.name || `arg${i}`, type: btfToType(btf, p.type), offset: i * 8, dataLoc: false }));
+  }
+  return null;
+}
 
 export const rawtracepoint: Provider = {
   name: 'rawtracepoint',
@@ -18,7 +35,7 @@ export const rawtracepoint: Provider = {
     if (/[*?{]/.test(name)) throw new UserError('wildcards in rawtracepoint probes are not supported yet');
     return [{ provider: rawtracepoint, name: `rawtracepoint:${parts.join(':')}`, parts: [name], span }];
   },
-  context: () => ({ args: null, argN: 'u64array', retval: false }),
+  context: (target) => ({ args: rawTracepointArgs(target.parts[0] as string), argN: 'u64array', retval: false }),
   attach(prog, target) {
     return [attachRawTracepoint(prog, target.parts[0] as string)];
   },
