@@ -24,6 +24,7 @@ import { tracepointOptions } from '../probes/tracepoint.ts';
 import { userProbeEnv } from '../probes/user-env.ts';
 import { ERR_MAP_FULL_BASE } from '../runtime/events.ts';
 import { MAX_STACK_DEPTH } from '../runtime/stacks.ts';
+import { BPF_F_STACK_BUILD_ID, BUILD_ID_FRAME_SIZE, STACK_MAP_USER_BUILDID } from '../runtime/usyms.ts';
 import { type CheckedProbe, Checker, type SemaResult } from '../sema/check.ts';
 import { buildConfig, type Config } from '../sema/config.ts';
 import { aggValueSize } from '../sema/maps.ts';
@@ -139,12 +140,14 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
   });
   diags.check();
   for (const name of resources.stackMaps) {
+    const buildIds = name === STACK_MAP_USER_BUILDID;
     resources.internalMaps.push({
       name,
       type: BPF_MAP_TYPE_STACK_TRACE,
       keySize: 4,
-      valueSize: MAX_STACK_DEPTH * 8,
+      valueSize: MAX_STACK_DEPTH * (buildIds ? BUILD_ID_FRAME_SIZE : 8),
       maxEntries: config.maxMapKeys,
+      ...(buildIds ? { flags: BPF_F_STACK_BUILD_ID } : {}),
     });
   }
   if (resources.heapSize > 0) {

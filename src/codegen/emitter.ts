@@ -14,6 +14,7 @@ import {
   ja,
   jmpImm,
   jmpReg,
+  ldFunc,
   ldMapFd,
   load,
   loadConst,
@@ -61,6 +62,10 @@ export class Emitter {
   readonly exitLabel = 'Lexit';
   private zeroKeySlot: number | null = null;
 
+  /** For a loop-body callback: the program that calls it, and where its frame pointer is kept. */
+  private parent: Emitter | null = null;
+  private outerSlot = 0;
+
   constructor(
     readonly sema: SemaResult,
     readonly resources: Resources,
@@ -83,6 +88,7 @@ export class Emitter {
   }
 
   label(prefix = 'L'): string {
+    if (this.parent) return this.parent.label(prefix);
     return `${prefix}${this.labelCount++}`;
   }
 
@@ -135,15 +141,26 @@ export class Emitter {
 
   /** Puts the address of `loc` in `reg`. */
   addr(loc: MemLoc, reg: Reg, extra = 0): void {
-    if (loc.base === 'stack') {
-      this.emit(movReg(reg, Reg.FP), alu64Imm(AluOp.ADD, reg, loc.off + extra));
-    } else {
-      this.emit(load(8, reg, Reg.FP, this.heapPointerSlot()));
-      if (loc.off + extra !== 0) this.emit(alu64Imm(AluOp.ADD, reg, loc.off + extra));
+    switch (loc.base) {
+      case 'stack':
+        this.emit(movReg(reg, Reg.FP), alu64Imm(AluOp.ADD, reg, loc.off + extra));
+        return;
+      case 'outer':
+        this.emit(load(8, reg, Reg.FP, this.outerSlot), alu64Imm(AluOp.ADD, reg, loc.off + extra));
+        return;
+      case 'heap':
+        if (this.parent) {
+          // The heap pointer lives in the calling program's frame.
+          this.emit(load(8, reg, Reg.FP, this.outerSlot), load(8, reg, reg, this.parent.heapPointerSlot()));
+        } else {
+          this.emit(load(8, reg, Reg.FP, this.heapPointerSlot()));
+        }
+        if (loc.off + extra !== 0) this.emit(alu64Imm(AluOp.ADD, reg, loc.off + extra));
+        return;
     }
   }
 
-  private heapPointerSlot(): number {
+  heapPointerSlot(): number {
     if (this.heapSlot === null) this.heapSlot = this.frame.allocStack(8);
     return this.heapSlot;
   }
@@ -480,7 +497,8 @@ export class Emitter {
         return;
       }
       case 'ForMapStmt':
-        throw new UserError('for loops over maps are not supported yet');
+        this.forMap(s);
+        return;
       case 'UnrollStmt': {
         const n = Number(this.literal(s.count) ?? 1n);
         for (let i = 0; i < n; i++) this.block(s.body);
@@ -517,6 +535,11 @@ export class Emitter {
   }
 
   varLoc(sym: VarSymbol): MemLoc {
+    if (this.parent) {
+      // Every variable lives in the probe's frame; a loop body reaches it through the pointer.
+      const outer = this.parent.varLoc(sym);
+      return outer.base === 'stack' ? { base: 'outer', off: outer.off } : outer;
+    }
     let loc = this.varLocs.get(sym.id);
     if (!loc) {
       const t = sym.type ?? INT64;
@@ -527,6 +550,52 @@ export class Emitter {
       this.varLocs.set(sym.id, loc);
     }
     return loc;
+  }
+
+  /**
+   * `for ($kv : @m) { body }`: the body becomes a callback subprogram run by
+   * bpf_for_each_map_elem for each entry. The callback gets the probe's frame pointer as its
+   * context, so the body reads and writes the probe's variables in place; `$kv` is filled from
+   * the key and value pointers the kernel passes. break stops the walk (return 1), continue
+   * goes on to the next entry (return 0).
+   */
+  private forMap(s: Extract<Stmt, { kind: 'ForMapStmt' }>): void {
+    const res = this.resources.mapsByName.get(s.map.name);
+    const sym = this.sema.vars.get(s.variable.id);
+    if (!res || !sym) return;
+    const root = this.parent ?? this;
+    const entry = root.label('Ffor_body');
+    root.subprogram(entry, () => {
+      const sub = new Emitter(this.sema, this.resources, this.context, this.config, this.probeName);
+      sub.parent = root;
+      sub.frame.heapUsed = root.frame.heapHigh;
+      sub.frame.heapHigh = root.frame.heapHigh;
+      sub.outerSlot = sub.frame.allocStack(8);
+      const done = sub.label('Lfor_next');
+      const stop = sub.label('Lfor_break');
+      // r1 = map, r2 = key, r3 = value, r4 = the probe's frame pointer.
+      sub.emit(store(8, Reg.FP, sub.outerSlot, Reg.R4), movReg(Reg.R6, Reg.R2), movReg(Reg.R7, Reg.R3));
+      const kv = sub.varLoc(sym);
+      const elems = sym.type?.kind === 'tuple' ? sym.type.elems : [];
+      const lay = tupleLayout(elems);
+      sub.addr(kv, Reg.R2, lay.offsets[0] ?? 0);
+      sub.copyPtr(Reg.R2, Reg.R6, Math.min(res.keySize, sizeOf(elems[0] ?? INT64)));
+      sub.addr(kv, Reg.R2, lay.offsets[1] ?? 0);
+      sub.copyPtr(Reg.R2, Reg.R7, Math.min(res.spec.valueSize, sizeOf(elems[1] ?? INT64)));
+      // Temps must not start in r6/r7 here: they hold key/value only until copied above.
+      sub.loops.push({ brk: stop, cont: done });
+      sub.block(s.body);
+      sub.loops.pop();
+      sub.place(done);
+      sub.emit(movImm(Reg.R0, 0), exit());
+      sub.place(stop);
+      sub.emit(movImm(Reg.R0, 1), exit());
+      root.frame.heapHigh = Math.max(root.frame.heapHigh, sub.frame.heapHigh);
+      return optimize(sub.insns);
+    });
+    this.emit(ldMapFd(Reg.R1, res.spec.name), ldFunc(Reg.R2, entry), movReg(Reg.R3, Reg.FP));
+    if (this.parent) this.emit(load(8, Reg.R3, Reg.FP, this.outerSlot));
+    this.emit(movImm(Reg.R4, 0), call(HELPER.for_each_map_elem));
   }
 
   /** Evaluates an expression for its side effects only. */
@@ -549,6 +618,10 @@ export class Emitter {
   }
 
   private assign(target: Expr, op: string, value: Expr): void {
+    if (target.kind === 'Identifier' && target.name === '_') {
+      this.effect(value);
+      return;
+    }
     if (target.kind === 'MapRef' || target.kind === 'MapAccess') {
       if (value.kind === 'Call' && this.sema.aggCalls.has(value.id)) {
         emitAggregation(this, target, value);

@@ -8,7 +8,11 @@ export const STACK_LIMIT = 512;
 /** Aggregates go to the heap once the stack holds this much, keeping room for spills. */
 const STACK_BUDGET = 448;
 
-export type MemLoc = { base: 'stack'; off: number } | { base: 'heap'; off: number };
+/**
+ * `outer` is the stack of the program that called a loop-body callback (for ($kv : @m)):
+ * callbacks reach the probe's variables through a pointer to that frame.
+ */
+export type MemLoc = { base: 'stack'; off: number } | { base: 'heap'; off: number } | { base: 'outer'; off: number };
 
 export interface Temp {
   readonly id: number;

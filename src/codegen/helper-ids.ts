@@ -28,6 +28,7 @@ export const HELPER = {
   ktime_get_coarse_ns: 160,
   for_each_map_elem: 164,
   get_func_ip: 173,
+  get_attach_cookie: 174,
   loop: 181,
   ktime_get_tai_ns: 208,
 } as const;

@@ -311,6 +311,11 @@ export class Checker {
 
   private assign(s: AssignStmt): void {
     const target = s.target;
+    // `_ = expr`: evaluate and discard.
+    if (target.kind === 'Identifier' && target.name === '_') {
+      this.expr(s.value);
+      return;
+    }
     if (target.kind === 'MapRef' || target.kind === 'MapAccess') {
       const name = target.kind === 'MapRef' ? target.name : target.map.name;
       const keyType = target.kind === 'MapAccess' ? this.keyType(target.keys, target.span) : null;

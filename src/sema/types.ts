@@ -106,8 +106,10 @@ export function alignOf(t: Type): number {
     case 'bool':
       return 1;
     case 'string':
-    case 'buffer':
       return 1;
+    case 'buffer':
+      // Starts with its u64 length, which the stack only accepts 8-aligned.
+      return 8;
     case 'tuple':
       return Math.max(1, ...t.elems.map(alignOf));
     case 'record':
