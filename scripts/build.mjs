@@ -35,8 +35,18 @@ if (only) {
   jobs.push(build({ ...common, entryPoints: walk(only), outdir: 'dist/test', outbase: 'test' }));
 } else {
   rmSync('dist/test', { recursive: true, force: true });
+  rmSync('dist/chunks', { recursive: true, force: true });
   jobs.push(
-    build({ ...common, entryPoints: { 'bpftrace-ts': 'src/cli/main.ts' }, outdir: 'dist', minifyWhitespace: true, minifySyntax: true }),
+    // Code splitting: listing, dumps and the disassembler are chunks loaded on demand.
+    build({
+      ...common,
+      entryPoints: { 'bpftrace-ts': 'src/cli/main.ts' },
+      outdir: 'dist',
+      splitting: true,
+      chunkNames: 'chunks/[name]-[hash]',
+      minifyWhitespace: true,
+      minifySyntax: true,
+    }),
   );
 }
 if (!onlyCli && !only) {

@@ -8,10 +8,27 @@ const table = new Map();
 for (const m of header.matchAll(/#define __NR_(\w+) (\d+)/g)) table.set(m[1], Number(m[2]));
 // Added after the header this was generated from (kernel 6.1 uapi).
 const newer = {
-  cachestat: 451, fchmodat2: 452, map_shadow_stack: 453, futex_wake: 454, futex_wait: 455, futex_requeue: 456,
-  statmount: 457, listmount: 458, lsm_get_self_attr: 459, lsm_set_self_attr: 460, lsm_list_modules: 461, mseal: 462,
-  setxattrat: 463, getxattrat: 464, listxattrat: 465, removexattrat: 466, open_tree_attr: 467, file_getattr: 468,
-  file_setattr: 469, uretprobe: 335, uprobe: 336,
+  cachestat: 451,
+  fchmodat2: 452,
+  map_shadow_stack: 453,
+  futex_wake: 454,
+  futex_wait: 455,
+  futex_requeue: 456,
+  statmount: 457,
+  listmount: 458,
+  lsm_get_self_attr: 459,
+  lsm_set_self_attr: 460,
+  lsm_list_modules: 461,
+  mseal: 462,
+  setxattrat: 463,
+  getxattrat: 464,
+  listxattrat: 465,
+  removexattrat: 466,
+  open_tree_attr: 467,
+  file_getattr: 468,
+  file_setattr: 469,
+  uretprobe: 335,
+  uprobe: 336,
 };
 for (const [k, v] of Object.entries(newer)) if (!table.has(k)) table.set(k, v);
 const lines = [...table].sort((a, b) => a[1] - b[1]).map(([k, v]) => `  ${k}: ${v},`);

@@ -6,7 +6,6 @@
 // `-errno` on failure. No exceptions on hot paths (a map lookup miss is ENOENT, not a throw);
 // `check()` turns a negative answer into a SyscallError where the caller wants one.
 
-import { getSystemErrorMap } from 'node:util';
 import { bpfCmdName } from './constants.ts';
 
 /** Native memory the kernel can be pointed at (attr fields hold addresses, not JS objects). */
@@ -83,7 +82,13 @@ const MESSAGES: Record<number, [string, string]> = {
   28: ['ENOSPC', 'No space left on device'],
   34: ['ERANGE', 'Numerical result out of range'],
   38: ['ENOSYS', 'Function not implemented'],
+  61: ['ENODATA', 'No data available'],
+  62: ['ETIME', 'Timer expired'],
+  75: ['EOVERFLOW', 'Value too large for defined data type'],
+  90: ['EMSGSIZE', 'Message too long'],
   95: ['EOPNOTSUPP', 'Operation not supported'],
+  105: ['ENOBUFS', 'No buffer space available'],
+  110: ['ETIMEDOUT', 'Connection timed out'],
   // Kernel-internal, but BPF returns it to user space.
   524: ['ENOTSUPP', 'Operation is not supported'],
 };
@@ -91,15 +96,13 @@ const MESSAGES: Record<number, [string, string]> = {
 export function errnoName(errno: number): string {
   const known = MESSAGES[errno];
   if (known) return known[0];
-  const uv = getSystemErrorMap().get(-errno);
-  return uv ? uv[0] : `errno ${errno}`;
+  return `errno ${errno}`;
 }
 
 export function errnoMessage(errno: number): string {
   const known = MESSAGES[errno];
   if (known) return known[1];
-  const uv = getSystemErrorMap().get(-errno);
-  return uv ? uv[1] : 'Unknown error';
+  return `Unknown error ${errno}`;
 }
 
 export const EPERM = 1;

@@ -2,20 +2,18 @@
 // here as a message (with the script location when there is one) and exit code 1.
 
 import { openSync, readFileSync } from 'node:fs';
-import { disasm } from '../bpf/disasm.ts';
 import { VerifierError } from '../bpf/program.ts';
 import { SyscallError } from '../bpf/sys.ts';
 import { compile } from '../codegen/compile.ts';
 import type { SourceFile } from '../lang/ast.ts';
 import { CompileAbort, Diagnostics, UserError } from '../lang/diagnostics.ts';
 import { formatScript, parseScript } from '../lang/frontend.ts';
-import { dumpAst } from '../lang/printer.ts';
+import { userProbeEnv } from '../probes/user-env.ts';
 import { TracedChild } from '../runtime/child.ts';
 import { JsonSink, TextSink, Writer } from '../runtime/sink.ts';
 import { Tracer } from '../runtime/tracer.ts';
 import { releaseTracefs } from '../util/tracefs.ts';
 import { parseArgs, USAGE } from './args.ts';
-import { listProbes } from './list.ts';
 
 const VERSION = 'bpftrace-ts v0.1.0';
 
@@ -39,7 +37,12 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  if (opts.list !== null) return listProbes(opts.list, opts.listVerbose);
+  if (opts.list !== null) {
+    // -l 'usdt:*' -p PID lists the probes of that process's objects.
+    userProbeEnv.pid = opts.pid;
+    // Listing, dumps and disassembly load on demand: a plain run never pays for them.
+    return (await import('./list.ts')).listProbes(opts.list, opts.listVerbose);
+  }
 
   let source: SourceFile;
   if (opts.program !== null) source = { name: 'stdin', text: opts.program };
@@ -80,6 +83,7 @@ async function main(argv: string[]): Promise<number> {
     }
     const program = parseScript(source, diags);
     if (opts.debug.includes('ast') || opts.debug.includes('parse') || opts.debug.includes('all')) {
+      const { dumpAst } = await import('../lang/ast-dump.ts');
       process.stdout.write(Buffer.from(dumpAst(program), 'latin1'));
     }
     if (opts.command && !opts.dryRun && opts.debug.length === 0) child = await TracedChild.start(opts.command);
@@ -92,6 +96,7 @@ async function main(argv: string[]): Promise<number> {
     });
     flushDiags();
     if (opts.debug.some((d) => d === 'codegen' || d === 'asm' || d === 'all')) {
+      const { disasm } = await import('../bpf/disasm.ts');
       for (const p of script.programs) {
         process.stdout.write(`; ${p.targets.map((t) => t.name).join(', ')}\n${disasm(p.spec.insns)}\n`);
       }

@@ -105,8 +105,9 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
     const coalesced = usesArgs ? null : coalesceSyscalls(p.targets);
     const groups: ProbeTarget[][] = coalesced
       ? [[coalesced]]
-      :
-      p.targets[0]?.provider.shareable && !(usesArgs && p.targets.length > 1) ? [p.targets] : p.targets.map((t) => [t]);
+      : p.targets[0]?.provider.shareable && !(usesArgs && p.targets.length > 1)
+        ? [p.targets]
+        : p.targets.map((t) => [t]);
     for (const group of groups) {
       const target = group[0] as ProbeTarget;
       const context = group === p.targets || group.length > 1 ? p.context : target.provider.context(target);

@@ -3,6 +3,7 @@
 // aggregates (strings, tuples, keys, event records) are written directly into their destination
 // memory, so values are not copied through intermediate buffers. r6 holds the context.
 
+import { BPF_MAP_TYPE_ARRAY } from '../bpf/constants.ts';
 import {
   AluOp,
   alu64Imm,
@@ -27,18 +28,17 @@ import {
   storeImm,
 } from '../bpf/insn.ts';
 import { lookupBuiltin } from '../builtins/registry.ts';
+import { PT_REGS_ORIG_AX } from '../builtins/task.ts';
 import type { Block, Call, Expr, NodeId, Stmt } from '../lang/ast.ts';
 import { unreachable } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import type { ArgField, ProbeContext } from '../probes/provider.ts';
+import { SYSCALL_FILTER_ENTRIES } from '../probes/syscalls/coalesce.ts';
 import type { SemaResult, VarSymbol } from '../sema/check.ts';
 import type { Config } from '../sema/config.ts';
 import { INT64, isInteger, sizeOf, type Type, tupleLayout } from '../sema/types.ts';
 import { Frame, type MemLoc, type Temp } from './frame.ts';
 import { HELPER } from './helper-ids.ts';
-import { BPF_MAP_TYPE_ARRAY } from '../bpf/constants.ts';
-import { SYSCALL_FILTER_ENTRIES } from '../probes/syscalls/coalesce.ts';
-import { PT_REGS_ORIG_AX } from '../builtins/task.ts';
 import { emitAggregation, emitMapDelete, emitMapLookupInto, emitMapLookupScalar, emitMapStore } from './maps.ts';
 import { optimize } from './optimize.ts';
 import { ERRORS_MAP, HEAP_MAP, type MapInitEntry, type Resources, RINGBUF_MAP } from './resources.ts';
@@ -345,7 +345,13 @@ export class Emitter {
       jmpImm(JmpOp.JEQ, Reg.R1, 0, this.exitLabel),
     );
     if (!this.resources.mapInit.has(f.map)) {
-      this.resources.internalMaps.push({ name: f.map, type: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 4, maxEntries: SYSCALL_FILTER_ENTRIES });
+      this.resources.internalMaps.push({
+        name: f.map,
+        type: BPF_MAP_TYPE_ARRAY,
+        keySize: 4,
+        valueSize: 4,
+        maxEntries: SYSCALL_FILTER_ENTRIES,
+      });
       this.resources.mapInit.set(f.map, []);
     }
     const init = this.resources.mapInit.get(f.map) as MapInitEntry[];
@@ -1123,13 +1129,24 @@ export class Emitter {
   }
 
   /** Reads a scalar struct member (integer, pointer, bitfield) with bpf_probe_read_kernel. */
-  private readKernelScalar(e: Extract<Expr, { kind: 'FieldAccess' }>, kf: { bitfield: { bits: number; shift: number; readSize: 1 | 2 | 4 | 8 } | null; type: Type }): Temp {
+  private readKernelScalar(
+    e: Extract<Expr, { kind: 'FieldAccess' }>,
+    kf: { bitfield: { bits: number; shift: number; readSize: 1 | 2 | 4 | 8 } | null; type: Type },
+  ): Temp {
     const addr = this.kernelAddr(e);
     const t = kf.type;
     const size = (kf.bitfield ? kf.bitfield.readSize : Math.min(8, Math.max(1, sizeOf(t)))) as Size;
     const slot = this.allocMem(8);
     this.zero(slot, 8);
-    this.callHelper('probe_read_kernel', [{ kind: 'addr', loc: slot }, { kind: 'imm', value: BigInt(size) }, { kind: 'temp', temp: addr }], true);
+    this.callHelper(
+      'probe_read_kernel',
+      [
+        { kind: 'addr', loc: slot },
+        { kind: 'imm', value: BigInt(size) },
+        { kind: 'temp', temp: addr },
+      ],
+      true,
+    );
     this.free(addr);
     const out = this.frame.newTemp();
     const r = out.reg ?? Reg.R0;
@@ -1147,7 +1164,15 @@ export class Emitter {
   /** Reads a string/array/struct member into memory. */
   private readKernelMem(e: Extract<Expr, { kind: 'FieldAccess' }>, dst: MemLoc, size: number): void {
     const addr = this.kernelAddr(e);
-    this.callHelper('probe_read_kernel', [{ kind: 'addr', loc: dst }, { kind: 'imm', value: BigInt(size) }, { kind: 'temp', temp: addr }], true);
+    this.callHelper(
+      'probe_read_kernel',
+      [
+        { kind: 'addr', loc: dst },
+        { kind: 'imm', value: BigInt(size) },
+        { kind: 'temp', temp: addr },
+      ],
+      true,
+    );
     this.free(addr);
   }
 
@@ -1367,14 +1392,7 @@ export class Emitter {
 export function isScalarType(t: Type): boolean {
   // inet and mac addresses are symbolic but live in memory (24 and 6 bytes).
   if (t.kind === 'symbolic') return t.what !== 'inet' && t.what !== 'mac';
-  return (
-    t.kind === 'int' ||
-    t.kind === 'bool' ||
-    t.kind === 'pointer' ||
-    t.kind === 'stack' ||
-    t.kind === 'void' ||
-    t.kind === 'strftime'
-  );
+  return t.kind === 'int' || t.kind === 'bool' || t.kind === 'pointer' || t.kind === 'stack' || t.kind === 'void' || t.kind === 'strftime';
 }
 
 function isComparison(op: string): boolean {

@@ -1,7 +1,7 @@
 // -c CMD: the command starts stopped (so no event of its life is missed), probes attach,
 // then it is let go; the run ends when it exits. Its pid is `cpid`.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 
 export class TracedChild {
   readonly pid: number;
@@ -16,6 +16,8 @@ export class TracedChild {
 
   /** Starts `/bin/sh -c 'kill -STOP $$; exec CMD'` and waits until it has stopped itself. */
   static async start(command: string): Promise<TracedChild> {
+    // Loaded on demand: node:child_process is costly to load for runs without -c.
+    const { spawn } = await import('node:child_process');
     const proc = spawn('/bin/sh', ['-c', `kill -STOP $$; exec ${command}`], { stdio: 'inherit' });
     const child = new TracedChild(proc);
     await waitStopped(child.pid);

@@ -1,10 +1,15 @@
 // Bytes from the kernel (event records, map keys and values) → Values, by the same type
 // layouts the code generator used to write them.
 
+import { formatInet, formatMac } from '../builtins/net-format.ts';
 import { sizeOf, type Type, tupleLayout } from '../sema/types.ts';
 import { stackValue } from './stacks.ts';
 import { strftimeValue, symbolicValue } from './symbolic.ts';
 import type { Value } from './value.ts';
+
+function bytesAt(view: DataView, off: number, n: number): Uint8Array {
+  return new Uint8Array(view.buffer, view.byteOffset + off, n);
+}
 
 export function readInt(view: DataView, off: number, size: number, signed: boolean): bigint {
   switch (size) {
@@ -65,9 +70,13 @@ export function decodeValue(view: DataView, off: number, t: Type): Value {
       const es = sizeOf(t.elem);
       const elems: Value[] = [];
       for (let i = 0; i < t.len; i++) elems.push(decodeValue(view, off + i * es, t.elem));
-      return { kind: 'tuple', elems };
+      // Printed `[1,2,3]` as bpftrace prints arrays (pton() results, int arrays).
+      return { kind: 'array', elems };
     }
     case 'symbolic':
+      // inet (u64 family + 16 address bytes) and mac (6 bytes) are not u64s: decoded here.
+      if (t.what === 'inet') return { kind: 'text', value: formatInet(Number(view.getBigUint64(off, true)), bytesAt(view, off + 8, 16)) };
+      if (t.what === 'mac') return { kind: 'text', value: formatMac(bytesAt(view, off, 6)) };
       return symbolicValue(t.what, view, off) ?? { kind: 'int', value: view.getBigUint64(off, true), signed: false, size: 8 };
     case 'strftime':
       return strftimeValue(t.format, view, off);

@@ -1,7 +1,7 @@
 // Where a run's output goes: text (bpftrace's default) or JSON lines (-f json). The tracer
 // only speaks to this interface; rendering lives in runtime/output.
 
-import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { writeSync } from 'node:fs';
 import type { FormatResource } from '../codegen/resources.ts';
 import { attachedProbesJson, exitMapsJson, lostEventsJson, mapJson, messageJson, valueJson } from './output/json.ts';
@@ -46,6 +46,7 @@ export class Writer {
 
 /** system(): runs the command through the shell and returns what it printed. */
 function runSystem(cmd: string): string {
+  const { spawnSync } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
   const r = spawnSync('/bin/sh', ['-c', Buffer.from(cmd, 'latin1').toString()], { stdio: ['ignore', 'pipe', 'inherit'] });
   return r.stdout ? r.stdout.toString('latin1') : '';
 }

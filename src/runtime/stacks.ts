@@ -4,13 +4,16 @@
 import type { BpfMap } from '../bpf/map.ts';
 import type { StackMode } from '../sema/types.ts';
 import { ksym } from './ksyms.ts';
+import { buildIdFrames, notePid, userFrameText } from './usyms.ts';
 import type { Value } from './value.ts';
 
-const maps: { kernel: BpfMap | null; user: BpfMap | null } = { kernel: null, user: null };
+const maps: { kernel: BpfMap | null; user: BpfMap | null; userBuildId: BpfMap | null } = { kernel: null, user: null, userBuildId: null };
 
-export function registerStackMaps(kernel: BpfMap | null, user: BpfMap | null): void {
+/** `userBuildId`: the build-id twin of the user stack map (same ids), for exited processes. */
+export function registerStackMaps(kernel: BpfMap | null, user: BpfMap | null, userBuildId: BpfMap | null = null): void {
   maps.kernel = kernel;
   maps.user = user;
+  maps.userBuildId = userBuildId;
 }
 
 /** Kernel stack-trace map value: up to this many u64 instruction pointers. */
@@ -39,10 +42,14 @@ export function stackValue(packed: bigint, user: boolean, mode: StackMode, limit
   if (!raw) return { kind: 'stack', frames: [] };
   const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const frames: string[] = [];
+  // User stacks: symbols of the process (its pid is above the id), see usyms.ts.
+  const pid = Number(packed >> 32n);
+  const bids = user && maps.userBuildId ? buildIdFrames(maps.userBuildId.lookup(key) ?? new Uint8Array(0)) : [];
+  if (user) notePid(pid);
   for (let i = 0; i + 8 <= raw.byteLength && frames.length < limit; i += 8) {
     const ip = dv.getBigUint64(i, true);
     if (ip === 0n) break;
-    frames.push(frameText(ip, user, mode));
+    frames.push(user ? userFrameText(ip, pid, mode, bids[i / 8] ?? null) : frameText(ip, user, mode));
   }
   return { kind: 'stack', frames };
 }

@@ -5,6 +5,7 @@ import type { SymbolicKind } from '../sema/types.ts';
 import { ksym } from './ksyms.ts';
 import { monotonicToEpochNs, strftime } from './strftime.ts';
 import { userName } from './users.ts';
+import { usymText } from './usyms.ts';
 import type { Value } from './value.ts';
 
 export function symbolicValue(what: SymbolicKind, view: DataView, off: number): Value | null {
@@ -12,6 +13,8 @@ export function symbolicValue(what: SymbolicKind, view: DataView, off: number): 
   switch (what) {
     case 'username':
       return { kind: 'text', value: userName(Number(raw & 0xffffffffn)) };
+    case 'usym':
+      return { kind: 'text', value: usymText(raw) };
     case 'ksym': {
       const hit = ksym(raw);
       return { kind: 'text', value: hit ? hit.name : `0x${raw.toString(16)}` };

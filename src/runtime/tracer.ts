@@ -22,6 +22,7 @@ import { parseFormat } from './printf/format-string.ts';
 import type { OutputSink } from './sink.ts';
 import { registerStackMaps } from './stacks.ts';
 import { strftime } from './strftime.ts';
+import { STACK_MAP_USER_BUILDID } from './usyms.ts';
 
 /** cat(): a file's contents (bounded), or bpftrace's message when it can't be read. */
 function readCat(path: string, max: number): string {
@@ -77,7 +78,11 @@ export class Tracer {
         for (const e of entries) m?.update(e.key, e.value);
       }
       const resolver = mapResolver(this.maps);
-      registerStackMaps(this.maps.get(STACK_MAP_KERNEL) ?? null, this.maps.get(STACK_MAP_USER) ?? null);
+      registerStackMaps(
+        this.maps.get(STACK_MAP_KERNEL) ?? null,
+        this.maps.get(STACK_MAP_USER) ?? null,
+        this.maps.get(STACK_MAP_USER_BUILDID) ?? null,
+      );
       const begin: BpfProgram[] = [];
       const end: BpfProgram[] = [];
       const attachable: { prog: BpfProgram; index: number }[] = [];

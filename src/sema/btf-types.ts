@@ -3,7 +3,7 @@
 
 import { type Btf, loadKernelBtf } from '../btf/btf.ts';
 import type { BitfieldAccess } from '../btf/types.ts';
-import { type IntSize, type Type, UINT64, intType } from './types.ts';
+import { type IntSize, intType, type Type, UINT64 } from './types.ts';
 
 let kernel: Btf | null | undefined;
 

@@ -8,8 +8,8 @@ import type { AssignStmt, Block, Call, Expr, NodeId, Probe, Program, Span, Stmt,
 import { unreachable } from '../lang/ast.ts';
 import type { Diagnostics } from '../lang/diagnostics.ts';
 import type { ProbeContext, ProbeTarget } from '../probes/provider.ts';
+import { btfField, btfTypeByName, type FieldInfo, kernelBtf } from './btf-types.ts';
 import type { Config } from './config.ts';
-import { type FieldInfo, btfField, btfTypeByName, kernelBtf } from './btf-types.ts';
 import type { AggKind, MapInfo, MapValue } from './maps.ts';
 import { BOOL, INT64, intType, isInteger, parseIntTypeName, type Type, typeEquals, typeKindWord, typeName, UINT64 } from './types.ts';
 
@@ -839,7 +839,11 @@ export class Checker {
         base = btfTypeByName(t.name);
         if (!base) {
           const hint = kernelBtf() ? [] : ['this kernel has no BTF (/sys/kernel/btf/vmlinux), so kernel types are unknown'];
-          this.diags.error(t.span, /^(struct|union|enum) /.test(t.name) ? `Unknown struct/union: '${t.name}'` : `Unknown type: ${t.name}`, ...hint);
+          this.diags.error(
+            t.span,
+            /^(struct|union|enum) /.test(t.name) ? `Unknown struct/union: '${t.name}'` : `Unknown type: ${t.name}`,
+            ...hint,
+          );
           base = INT64;
         }
       }

@@ -106,7 +106,9 @@ export function alignOf(t: Type): number {
     case 'bool':
       return 1;
     case 'string':
-      return 1;
+      // Strings are written and copied 4 or 8 bytes at a time, which the BPF stack only
+      // accepts at aligned offsets.
+      return 8;
     case 'buffer':
       // Starts with its u64 length, which the stack only accepts 8-aligned.
       return 8;

@@ -1,7 +1,7 @@
 // Where tracefs lives, mounting it when it is not mounted yet (and unmounting only what we
 // mounted, so the system is left as found).
 
-import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 
 export const TRACEFS_DIR = '/sys/kernel/tracing';
@@ -90,7 +90,7 @@ export function releaseTracefs(): boolean {
 /** Mounts a tracefs instance at `dir` (via mount(8)); throws with mount's message on failure. */
 export function mountTracefsAt(dir: string): void {
   try {
-    execFileSync('mount', ['-t', 'tracefs', 'nodev', dir], {
+    childProcess().execFileSync('mount', ['-t', 'tracefs', 'nodev', dir], {
       stdio: ['ignore', 'ignore', 'pipe'],
       timeout: MOUNT_TIMEOUT_MS,
     });
@@ -103,7 +103,7 @@ export function mountTracefsAt(dir: string): void {
 /** Unmounts `dir`; false if that failed (busy, not mounted). */
 export function unmountAt(dir: string): boolean {
   try {
-    execFileSync('umount', [dir], { stdio: 'ignore', timeout: MOUNT_TIMEOUT_MS });
+    childProcess().execFileSync('umount', [dir], { stdio: 'ignore', timeout: MOUNT_TIMEOUT_MS });
     return true;
   } catch {
     return false;
@@ -113,4 +113,9 @@ export function unmountAt(dir: string): boolean {
 /** Path of a file under tracefs (mounting tracefs if needed). */
 export function tracefsFile(rel: string): string {
   return `${tracefsPath()}/${rel}`;
+}
+
+/** node:child_process, loaded only when tracefs has to be (un)mounted: it is costly to load. */
+function childProcess(): typeof import('node:child_process') {
+  return createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
 }
