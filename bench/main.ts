@@ -1,5 +1,5 @@
 // Benchmarks against Debian's bpftrace in the same run: ratios, not absolute times.
-//   npm run bench [-- startup|wildcard|events|parse] [--runs N]
+//   npm run bench [-- startup|wildcard|events|uprobe|parse] [--runs N]
 // Installs bpftrace with apt when it is missing. Not a test: nothing here asserts timings.
 
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -102,6 +102,10 @@ if (all || which.includes('wildcard')) {
   );
 }
 if (all || which.includes('events')) perEvent();
+if (all || which.includes('uprobe')) {
+  const { uprobeBenchmarks } = await import('./uprobe.ts');
+  uprobeBenchmarks(compare, root, runsArg);
+}
 
 /**
  * Per-event cost in the kernel: the same script under both tools while a load generator makes

@@ -2,13 +2,13 @@
 // string-like arguments (literals kept as bytes, everything else evaluated into memory),
 // reads of kernel/user memory, and event records built from registers.
 
-import { type Insn, Reg, ldImm64, load, store, storeImm } from '../bpf/insn.ts';
+import { type Insn, ldImm64, load, Reg, store, storeImm } from '../bpf/insn.ts';
 import type { Emitter, Operand } from '../codegen/emitter.ts';
 import type { MemLoc, Temp } from '../codegen/frame.ts';
 import type { FormatResource } from '../codegen/resources.ts';
 import type { Expr, Span } from '../lang/ast.ts';
-import { type EventKind, HEADER_SIZE, eventHeader } from '../runtime/events.ts';
-import { type Type, typeName } from '../sema/types.ts';
+import { type EventKind, eventHeader, HEADER_SIZE } from '../runtime/events.ts';
+import { type Type, typeKindWord, typeName } from '../sema/types.ts';
 import type { CheckCx } from './types.ts';
 
 export const NONE: Operand = { kind: 'imm', value: 0n };
@@ -87,24 +87,24 @@ export function checkLiteralBytes(cx: CheckCx, e: Expr, t: Type): Buffer | null 
 }
 
 /**
- * Checks a string-like argument the way bpftrace 0.26's assert_str() does: strings, arrays of
- * chars and pointers to chars. Returns the capacity in bytes (NUL included) it will have once
- * evaluated, or null after reporting an error.
+ * Checks a string-like argument as bpftrace 0.26's assert_str() does: strings, arrays of chars
+ * and pointers to chars (in 0.17's words for the common mistake). Returns the capacity in bytes
+ * (NUL included) the value will have once evaluated, or null after reporting an error.
  */
-export function checkStringLike(cx: CheckCx, e: Expr, t: Type): number | null {
+export function checkStringLike(cx: CheckCx, fn: string, span: Span, t: Type): number | null {
   switch (t.kind) {
     case 'string':
       return t.size;
     case 'array':
       if (t.elem.kind === 'int' && t.elem.size === 1) return t.len;
-      cx.diags.error(e.span, 'string-like arrays must contain a char-like type', `got ${typeName(t)}`);
+      cx.diags.error(span, `${fn}(): string-like arrays must contain a char-like type (${typeName(t)} provided)`);
       return null;
     case 'pointer':
       if (t.to.kind === 'int' && t.to.size === 1) return cx.config.maxStrlen;
-      cx.diags.error(e.span, 'string-like pointers must point to a char-like type', `got ${typeName(t)}`);
+      cx.diags.error(span, `${fn}(): string-like pointers must point to a char-like type (${typeName(t)} provided)`);
       return null;
     default:
-      cx.diags.error(e.span, 'string-like values must be either strings, arrays or pointers', `got ${typeName(t)}`);
+      cx.diags.error(span, `${fn}() only supports string arguments (${typeKindWord(t)} provided)`);
       return null;
   }
 }
@@ -188,7 +188,15 @@ export function readStr(em: Emitter, e: Expr, loc: MemLoc, size: number): Temp |
 export function readBytes(em: Emitter, e: Expr, loc: MemLoc, off: number, size: number): void {
   const ptr = em.scalar(e);
   const dst: MemLoc = { base: loc.base, off: loc.off + off };
-  em.callHelper(isUserPointer(em, e) ? 'probe_read_user' : 'probe_read', [{ kind: 'addr', loc: dst }, { kind: 'imm', value: BigInt(size) }, { kind: 'temp', temp: ptr }], true);
+  em.callHelper(
+    isUserPointer(em, e) ? 'probe_read_user' : 'probe_read',
+    [
+      { kind: 'addr', loc: dst },
+      { kind: 'imm', value: BigInt(size) },
+      { kind: 'temp', temp: ptr },
+    ],
+    true,
+  );
   em.free(ptr);
 }
 
@@ -198,7 +206,15 @@ export function readBytes(em: Emitter, e: Expr, loc: MemLoc, off: number, size: 
  * Sends a printf-family record whose only argument is the 64-bit value in `src` (errorf and
  * warnf of runtime checks). `src` must not be r1 (used for heap addresses).
  */
-export function emitValueRecord(em: Emitter, kind: EventKind, fmtKind: FormatResource['kind'], format: string, type: Type, src: Reg, span: Span): void {
+export function emitValueRecord(
+  em: Emitter,
+  kind: EventKind,
+  fmtKind: FormatResource['kind'],
+  format: string,
+  type: Type,
+  src: Reg,
+  span: Span,
+): void {
   const res: FormatResource = {
     id: em.resources.formats.length,
     kind: fmtKind,

@@ -1,12 +1,12 @@
 // Functions of whole maps: has_key(@m, k) and len(@m).
 
-import { JmpOp, Reg, exit, jmpImm, ldFunc, ldMapFd, movImm, movReg } from '../bpf/insn.ts';
+import { exit, JmpOp, jmpImm, ldFunc, ldMapFd, movImm, movReg, Reg } from '../bpf/insn.ts';
+import type { Emitter } from '../codegen/emitter.ts';
 import { buildKey, mapResource } from '../codegen/maps.ts';
+import type { MapResource } from '../codegen/resources.ts';
 import type { Call, Expr, MapAccess } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import { BOOL, INT64, typeKindWord } from '../sema/types.ts';
-import type { Emitter } from '../codegen/emitter.ts';
-import type { MapResource } from '../codegen/resources.ts';
 import type { Builtin } from './types.ts';
 
 /** The key expressions of `has_key(@m, k)`: a tuple key is the same as several keys. */
@@ -46,7 +46,14 @@ export const hasKey: Builtin = {
     const [m, k] = call.args as [Expr, Expr];
     const res = keyedMap(em, m, 'has_key');
     const key = buildKey(em, res, keyList(k));
-    em.callHelper('map_lookup_elem', [{ kind: 'map', name: res.spec.name }, { kind: 'addr', loc: key }], true);
+    em.callHelper(
+      'map_lookup_elem',
+      [
+        { kind: 'map', name: res.spec.name },
+        { kind: 'addr', loc: key },
+      ],
+      true,
+    );
     const yes = em.label();
     em.emit(movReg(Reg.R1, Reg.R0), movImm(Reg.R0, 1), jmpImm(JmpOp.JNE, Reg.R1, 0, yes), movImm(Reg.R0, 0));
     em.place(yes);

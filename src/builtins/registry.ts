@@ -1,12 +1,17 @@
 // Name → builtin. Every builtin module registers its objects here.
 
+import * as bytes from './bytes.ts';
+import * as control from './control.ts';
+import * as mapFns from './map-fns.ts';
+import * as net from './net.ts';
 import * as output from './output.ts';
 import * as rt from './runtime-fns.ts';
 import * as stacks from './stacks.ts';
-import * as strings from './strings.ts';
 import * as stringFns from './string-fns.ts';
+import * as strings from './strings.ts';
 import * as task from './task.ts';
 import type { Builtin } from './types.ts';
+import * as user from './user.ts';
 
 const table = new Map<string, Builtin>();
 
@@ -49,7 +54,11 @@ for (const b of [
   add(b);
 for (const b of [strings.str]) add(b);
 for (const b of [stringFns.strlen, stringFns.strncmp, stringFns.strstr, stringFns.strcontains, stringFns.strConcat]) add(b);
+for (const b of [mapFns.hasKey, mapFns.len, bytes.bswap, bytes.buf, net.pton, net.ntop, net.macaddr]) add(b);
+for (const b of [control.assert, control.signal, control.probe]) add(b);
 for (const b of [stacks.kstack, stacks.ustack, stacks.ksymFn, stacks.kaddrFn]) add(b);
+for (const b of [user.func, user.usym, user.reg]) add(b);
+for (let i = 0; i < 8; i++) add(user.sargN(i));
 for (const b of [rt.username, rt.elapsed, rt.cpid, rt.strftimeFn, rt.time, rt.cat, rt.join]) add(b);
 
 export function lookupBuiltin(name: string): Builtin | undefined {

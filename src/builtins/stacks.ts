@@ -8,6 +8,7 @@ import type { Call, Expr } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import { kaddr as lookupKaddr } from '../runtime/ksyms.ts';
 import { MAX_STACK_DEPTH } from '../runtime/stacks.ts';
+import { STACK_MAP_USER_BUILDID } from '../runtime/usyms.ts';
 import { type StackMode, type Type, typeKindWord, UINT64 } from '../sema/types.ts';
 import type { Builtin, CheckCx } from './types.ts';
 
@@ -54,6 +55,15 @@ function stackBuiltin(name: 'kstack' | 'ustack', user: boolean): Builtin {
         { kind: 'imm', value: user ? BPF_F_USER_STACK : 0n },
       ]);
       if (!id) return { kind: 'imm', value: 0n };
+      if (user) {
+        // The same stack into the build-id map (same id): symbols of processes that exit early.
+        if (!em.resources.stackMaps.includes(STACK_MAP_USER_BUILDID)) em.resources.stackMaps.push(STACK_MAP_USER_BUILDID);
+        em.callHelper(
+          'get_stackid',
+          [{ kind: 'ctx' }, { kind: 'map', name: STACK_MAP_USER_BUILDID }, { kind: 'imm', value: BPF_F_USER_STACK }],
+          true,
+        );
+      }
       // Keep the id in the low 32 bits; the pid goes above for user stacks (symbols are per process).
       const r = em.reg(id, Reg.R0);
       em.emit(alu64Imm(AluOp.LSH, r, 32), alu64Imm(AluOp.RSH, r, 32));

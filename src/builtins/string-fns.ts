@@ -8,12 +8,40 @@
 // over the haystack positions, so the verifier walks the inner comparison once instead of once
 // per position.
 
-import { AluOp, type Insn, JmpOp, Reg, alu64Imm, alu64Reg, exit, ja, jmpImm, jmpReg, ldFunc, load, movImm, movReg, store, storeImm } from '../bpf/insn.ts';
+import {
+  AluOp,
+  alu64Imm,
+  alu64Reg,
+  exit,
+  type Insn,
+  JmpOp,
+  ja,
+  jmpImm,
+  jmpReg,
+  ldFunc,
+  load,
+  movImm,
+  movReg,
+  Reg,
+  store,
+  storeImm,
+} from '../bpf/insn.ts';
 import type { Emitter, Operand } from '../codegen/emitter.ts';
 import type { MemLoc, Temp } from '../codegen/frame.ts';
 import type { Call, Expr } from '../lang/ast.ts';
-import { BOOL, INT64, type Type, UINT64, typeKindWord } from '../sema/types.ts';
-import { Asm, type StrArg, checkLiteralBytes, checkStringLike, literalBytes, literalInt, readStr, stringArg, stringMem, writeBytes } from './gen-util.ts';
+import { BOOL, INT64, type Type, typeKindWord, UINT64 } from '../sema/types.ts';
+import {
+  Asm,
+  checkLiteralBytes,
+  checkStringLike,
+  literalBytes,
+  literalInt,
+  readStr,
+  type StrArg,
+  stringArg,
+  stringMem,
+  writeBytes,
+} from './gen-util.ts';
 import type { Builtin, CheckCx } from './types.ts';
 
 const imm = (v: number | bigint): Operand => ({ kind: 'imm', value: BigInt(v) });
@@ -21,8 +49,8 @@ const imm = (v: number | bigint): Operand => ({ kind: 'imm', value: BigInt(v) })
 /** Capacity of the string str_concat() returns, as bpftrace's `string[1024]`. */
 const CONCAT_MAX = 1024;
 
-function checkStrings(call: Call, cx: CheckCx): (number | null)[] {
-  return call.args.map((a) => checkStringLike(cx, a, cx.check(a)));
+function checkStrings(call: Call, cx: CheckCx): void {
+  for (const a of call.args) checkStringLike(cx, call.callee, call.span, cx.check(a));
 }
 
 /** A temp that is `trueValue` when control reaches (or falls into) trueLabel, else `falseValue`. */
@@ -114,7 +142,8 @@ export const strncmp: Builtin = {
     const nLit = literalInt(em, n) ?? 0n;
     const la = literalBytes(em, a);
     const lb = literalBytes(em, b);
-    const capOf = (e: Expr, lit: Buffer | null): number => (lit ? lit.length + 1 : (em.typeOf(e) as Extract<Type, { kind: 'string' }>).size);
+    const capOf = (e: Expr, lit: Buffer | null): number =>
+      lit ? lit.length + 1 : (em.typeOf(e) as Extract<Type, { kind: 'string' }>).size;
     // bpftrace compares at most the shorter capacity: it never reads past either buffer.
     const count = Math.min(Number(nLit), capOf(a, la), capOf(b, lb));
     if (count === 0) return imm(0);
@@ -165,7 +194,12 @@ function compareLoop(em: Emitter, a: MemLoc, b: MemLoc, count: number, same: str
   em.place(eq);
   em.emit(jmpImm(JmpOp.JNE, Reg.R3, 0, more), ja(same));
   em.place(more);
-  em.emit(alu64Imm(AluOp.ADD, Reg.R1, 1), alu64Imm(AluOp.ADD, Reg.R2, 1), alu64Imm(AluOp.ADD, Reg.R4, -1), jmpImm(JmpOp.JNE, Reg.R4, 0, top));
+  em.emit(
+    alu64Imm(AluOp.ADD, Reg.R1, 1),
+    alu64Imm(AluOp.ADD, Reg.R2, 1),
+    alu64Imm(AluOp.ADD, Reg.R4, -1),
+    jmpImm(JmpOp.JNE, Reg.R4, 0, top),
+  );
 }
 
 // ------------------------------------------------------------------ strstr / strcontains
@@ -306,7 +340,12 @@ function searchCallback(em: Emitter, hayCap: number, needleCap: number): Insn[] 
   a.emit(jmpImm(JmpOp.JLT, Reg.R1, hayCap, go));
   stop();
   a.place(go);
-  a.emit(load(8, Reg.R6, Reg.R2, CTX_HAY), load(8, Reg.R8, Reg.R2, CTX_NEEDLE), movReg(Reg.R3, Reg.R6), alu64Reg(AluOp.ADD, Reg.R3, Reg.R1));
+  a.emit(
+    load(8, Reg.R6, Reg.R2, CTX_HAY),
+    load(8, Reg.R8, Reg.R2, CTX_NEEDLE),
+    movReg(Reg.R3, Reg.R6),
+    alu64Reg(AluOp.ADD, Reg.R3, Reg.R1),
+  );
   a.emit(load(1, Reg.R5, Reg.R3, 0), jmpImm(JmpOp.JNE, Reg.R5, 0, scan));
   // The haystack ended before the needle was found.
   stop();
@@ -323,7 +362,12 @@ function searchCallback(em: Emitter, hayCap: number, needleCap: number): Insn[] 
   a.emit(movReg(Reg.R3, Reg.R6), alu64Reg(AluOp.ADD, Reg.R3, Reg.R7), load(1, Reg.R0, Reg.R3, 0), jmpReg(JmpOp.JEQ, Reg.R0, Reg.R5, c3));
   next();
   a.place(c3);
-  a.emit(alu64Imm(AluOp.ADD, Reg.R7, 1), alu64Imm(AluOp.ADD, Reg.R8, 1), alu64Imm(AluOp.ADD, Reg.R9, -1), jmpImm(JmpOp.JNE, Reg.R9, 0, inner));
+  a.emit(
+    alu64Imm(AluOp.ADD, Reg.R7, 1),
+    alu64Imm(AluOp.ADD, Reg.R8, 1),
+    alu64Imm(AluOp.ADD, Reg.R9, -1),
+    jmpImm(JmpOp.JNE, Reg.R9, 0, inner),
+  );
   // A needle filling its whole buffer without a NUL, all of it matched.
   foundHere();
   return a.insns;
@@ -342,13 +386,15 @@ export const strConcat: Builtin = {
     call.args.forEach((a) => {
       const t = cx.check(a);
       const lit = checkLiteralBytes(cx, a, t);
-      const cap = lit ? lit.length + 1 : checkStringLike(cx, a, t);
+      const cap = lit ? lit.length + 1 : checkStringLike(cx, call.callee, call.span, t);
       total += (cap ?? 1) - 1;
     });
     return { kind: 'string', size: Math.min(total, CONCAT_MAX) };
   },
   emit(call, em) {
     const t = em.typeOf(call) as Extract<Type, { kind: 'string' }>;
+    // Read before the parts are evaluated: evaluating them resets it.
+    const memDest = em.memDest;
     const parts = call.args.map((a) => stringArg(em, a));
     // Leading literals are written as immediates at known offsets; the rest are appended with
     // bpf_probe_read_kernel_str at the running length, which returns how much it copied.
@@ -362,7 +408,7 @@ export const strConcat: Builtin = {
     // A literal prefix longer than the result keeps only what fits.
     const headBytes = Buffer.concat(head).subarray(0, size - 1);
     const rest = parts.slice(prefix).map((p, i) => (p.kind === 'mem' ? p : stringMem(em, call.args[prefix + i] as Expr)));
-    const direct = em.memDest ?? em.allocMem(size);
+    const direct = memDest ?? em.allocMem(size);
     if (rest.length === 0 || headBytes.length === size - 1) {
       writeBytes(em, direct, Buffer.concat([headBytes, Buffer.alloc(1)]));
       return { kind: 'mem', loc: direct };

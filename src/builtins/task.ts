@@ -3,14 +3,14 @@
 
 import { AluOp, alu64Imm, load, movReg, Reg } from '../bpf/insn.ts';
 import type { Emitter, Operand } from '../codegen/emitter.ts';
+import type { MemLoc } from '../codegen/frame.ts';
 import type { HELPER } from '../codegen/helper-ids.ts';
 import type { Call } from '../lang/ast.ts';
-import { intType, type Type, UINT32, UINT64 } from '../sema/types.ts';
-import { emitUsdtArg } from './usdt-args.ts';
-import type { Builtin, CheckCx } from './types.ts';
-import { btfField, btfTypeByName } from '../sema/btf-types.ts';
 import { UserError } from '../lang/diagnostics.ts';
-import type { MemLoc } from '../codegen/frame.ts';
+import { btfField, btfTypeByName } from '../sema/btf-types.ts';
+import { intType, type Type, UINT32, UINT64 } from '../sema/types.ts';
+import type { Builtin, CheckCx } from './types.ts';
+import { emitUsdtArg } from './usdt-args.ts';
 
 function scalarBuiltin(
   name: string,
@@ -147,12 +147,22 @@ export function argN(n: number): Builtin {
     check(call, cx) {
       const kind = cx.probe.context.argN;
       if (!kind) {
-        cx.diags.error(call.span, `The arg${n} builtin can only be used with kprobe/uprobe/rawtracepoint probes (${cx.probe.providerName} used here)`);
+        cx.diags.error(
+          call.span,
+          `The arg${n} builtin can only be used with kprobe/uprobe/rawtracepoint probes (${cx.probe.providerName} used here)`,
+        );
       } else if (cx.probe.context.usdt) {
         const count = cx.probe.context.usdt.args.length;
-        if (n >= count) cx.diags.error(call.span, `arg${n} is out of range: ${cx.probe.targets[0]?.name ?? 'this probe'} has ${count} argument${count === 1 ? '' : 's'}`);
+        if (n >= count)
+          cx.diags.error(
+            call.span,
+            `arg${n} is out of range: ${cx.probe.targets[0]?.name ?? 'this probe'} has ${count} argument${count === 1 ? '' : 's'}`,
+          );
       } else if (kind === 'pt_regs' && n >= PT_REGS_ARGS.length) {
-        cx.diags.error(call.span, `arg${n} is not in a register: only arg0..arg${PT_REGS_ARGS.length - 1} are (use sarg for stack arguments)`);
+        cx.diags.error(
+          call.span,
+          `arg${n} is not in a register: only arg0..arg${PT_REGS_ARGS.length - 1} are (use sarg for stack arguments)`,
+        );
       }
       return UINT64;
     },
@@ -176,7 +186,8 @@ export const retval: Builtin = {
   minArgs: 0,
   maxArgs: 0,
   check(call, cx) {
-    if (!cx.probe.context.retval) cx.diags.error(call.span, `The retval builtin can only be used with return probes (${cx.probe.providerName} used here)`);
+    if (!cx.probe.context.retval)
+      cx.diags.error(call.span, `The retval builtin can only be used with return probes (${cx.probe.providerName} used here)`);
     return UINT64;
   },
   emit(_call, em) {
@@ -210,25 +221,50 @@ function parentField(em: Emitter, field: 'tgid' | 'comm', dst: MemLoc | null): O
   const task = btfTypeByName('struct task_struct');
   const parentOff = task?.kind === 'struct' ? btfField(task, 'real_parent')?.offset : undefined;
   const fieldOff = task?.kind === 'struct' ? btfField(task, field)?.offset : undefined;
-  if (parentOff === undefined || fieldOff === undefined) throw new UserError(`${field === 'tgid' ? 'ppid' : 'pcomm'} needs kernel BTF (struct task_struct)`);
+  if (parentOff === undefined || fieldOff === undefined)
+    throw new UserError(`${field === 'tgid' ? 'ppid' : 'pcomm'} needs kernel BTF (struct task_struct)`);
   const cur = em.callHelper('get_current_task', []);
   if (!cur) return { kind: 'imm', value: 0n };
   const r = em.reg(cur, Reg.R0);
   em.emit(alu64Imm(AluOp.ADD, r, parentOff));
   em.setTemp(cur, r);
   const slot = em.allocMem(8);
-  em.callHelper('probe_read_kernel', [{ kind: 'addr', loc: slot }, { kind: 'imm', value: 8n }, { kind: 'temp', temp: cur }], true);
+  em.callHelper(
+    'probe_read_kernel',
+    [
+      { kind: 'addr', loc: slot },
+      { kind: 'imm', value: 8n },
+      { kind: 'temp', temp: cur },
+    ],
+    true,
+  );
   em.loadReg(8, Reg.R0, slot, 0);
   em.emit(alu64Imm(AluOp.ADD, Reg.R0, fieldOff));
   em.setTemp(cur, Reg.R0);
   if (field === 'comm') {
     const loc = dst ?? em.allocMem(16);
-    em.callHelper('probe_read_kernel', [{ kind: 'addr', loc }, { kind: 'imm', value: 16n }, { kind: 'temp', temp: cur }], true);
+    em.callHelper(
+      'probe_read_kernel',
+      [
+        { kind: 'addr', loc },
+        { kind: 'imm', value: 16n },
+        { kind: 'temp', temp: cur },
+      ],
+      true,
+    );
     em.free(cur);
     return { kind: 'mem', loc };
   }
   em.zero(slot, 8);
-  em.callHelper('probe_read_kernel', [{ kind: 'addr', loc: slot }, { kind: 'imm', value: 4n }, { kind: 'temp', temp: cur }], true);
+  em.callHelper(
+    'probe_read_kernel',
+    [
+      { kind: 'addr', loc: slot },
+      { kind: 'imm', value: 4n },
+      { kind: 'temp', temp: cur },
+    ],
+    true,
+  );
   em.loadReg(4, Reg.R0, slot, 0);
   em.setTemp(cur, Reg.R0);
   return { kind: 'temp', temp: cur };

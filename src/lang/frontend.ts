@@ -1,7 +1,8 @@
-// The language front end as one call for the CLI: source text → parsed, desugared,
-// macro-expanded Program, with every problem reported to the given Diagnostics.
+// The language front end as one call for the CLI: source text → parsed, `#define`s applied,
+// desugared, macro-expanded Program, with every problem reported to the given Diagnostics.
 
 import type { Program, SourceFile } from './ast.ts';
+import { expandDefines } from './defines.ts';
 import { desugar } from './desugar.ts';
 import type { Diagnostics } from './diagnostics.ts';
 import { expandMacros } from './macros.ts';
@@ -25,14 +26,15 @@ export interface FrontendOptions {
  * if any is an error, CompileAbort is thrown (unless `partial`), nothing else ever is.
  */
 export function parseScript(source: SourceFile, diags: Diagnostics, opts: FrontendOptions = {}): Program {
-  const { program, ids } = parseDetailed(source, diags);
+  const { program, ids, oldSyntax, macroCalls } = parseDetailed(source, diags);
   rememberSource(program, source);
   // Expanding a script that does not parse would mostly add confusing follow-up errors.
   if (!diags.hasErrors) {
     try {
-      desugar(program, diags, ids);
+      expandDefines(program, source, ids);
+      if (oldSyntax) desugar(program, diags, ids);
       if (opts.expandMacros !== false) {
-        expandMacros(program, diags, ids, { keepDefinitions: opts.keepMacroDefinitions === true });
+        expandMacros(program, diags, ids, { keepDefinitions: opts.keepMacroDefinitions === true, macroCalls });
       }
     } catch (e) {
       // The parser bounds tree depth, so this is a last line of defence, not a code path.

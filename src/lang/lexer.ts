@@ -156,20 +156,49 @@ const enum C {
   Tilde = 126,
 }
 
+// Character classes for ASCII, looked up instead of compared: the lexer's loops run once per
+// character of the script, and a table lookup is cheap even before the JIT warms up.
+const SPACE = 1;
+const ID_START = 2;
+const ID_PART = 4;
+const DIGIT = 8;
+const CLS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const letter = (c >= C.LowerA && c <= C.LowerZ) || (c >= C.UpperA && c <= C.UpperZ) || c === C.Underscore;
+  const digit = c >= C.D0 && c <= C.D9;
+  const space = c === C.Space || c === C.LF || c === C.Tab || c === C.CR || c === C.FF || c === C.VT;
+  CLS[c] = (space ? SPACE : 0) | (letter ? ID_START | ID_PART : 0) | (digit ? DIGIT | ID_PART : 0);
+}
+
+function cls(c: number): number {
+  return c < 128 ? (CLS[c] as number) : 0;
+}
+
 export function isIdentStart(c: number): boolean {
-  return (c >= C.LowerA && c <= C.LowerZ) || (c >= C.UpperA && c <= C.UpperZ) || c === C.Underscore;
+  return (cls(c) & ID_START) !== 0;
 }
 
 export function isIdentPart(c: number): boolean {
-  return isIdentStart(c) || (c >= C.D0 && c <= C.D9);
+  return (cls(c) & ID_PART) !== 0;
 }
 
 export function isDigit(c: number): boolean {
-  return c >= C.D0 && c <= C.D9;
+  return (cls(c) & DIGIT) !== 0;
 }
 
 function isSpace(c: number): boolean {
-  return c === C.Space || c === C.LF || c === C.Tab || c === C.CR || c === C.FF || c === C.VT;
+  return (cls(c) & SPACE) !== 0;
+}
+
+/** End of the identifier characters starting at `p`. */
+function identEnd(t: string, p: number): number {
+  const n = t.length;
+  while (p < n) {
+    const c = t.charCodeAt(p);
+    if (c >= 128 || ((CLS[c] as number) & ID_PART) === 0) break;
+    p++;
+  }
+  return p;
 }
 
 export class Lexer {
@@ -226,7 +255,7 @@ export class Lexer {
     }
     while (p < n) {
       const c = t.charCodeAt(p);
-      if (isSpace(c)) {
+      if (c < 128 && ((CLS[c] as number) & SPACE) !== 0) {
         p++;
       } else if (c === C.Slash) {
         const d = t.charCodeAt(p + 1);
@@ -284,12 +313,12 @@ export class Lexer {
     if (p >= t.length) return this.make('eof', t.length, t.length, spaced);
     const c = t.charCodeAt(p);
     const d = t.charCodeAt(p + 1);
-    if (isIdentStart(c)) {
-      let e = p + 1;
-      while (e < t.length && isIdentPart(t.charCodeAt(e))) e++;
+    const k = c < 128 ? (CLS[c] as number) : 0;
+    if ((k & ID_START) !== 0) {
+      const e = identEnd(t, p + 1);
       return this.make('ident', p, e, spaced, t.slice(p, e));
     }
-    if (isDigit(c)) return this.number(p, spaced);
+    if ((k & DIGIT) !== 0) return this.number(p, spaced);
     switch (c) {
       case C.Quote:
         return this.string(p, spaced);
@@ -303,8 +332,7 @@ export class Lexer {
         }
         if (d === C.Hash) return this.make('paramcount', p, p + 2, spaced);
         if (isIdentStart(d)) {
-          let e = p + 2;
-          while (e < t.length && isIdentPart(t.charCodeAt(e))) e++;
+          const e = identEnd(t, p + 2);
           return this.make('var', p, e, spaced, t.slice(p + 1, e));
         }
         this.error(p, p + 1, "invalid character '$'");
@@ -312,11 +340,7 @@ export class Lexer {
         return null;
       }
       case C.At: {
-        let e = p + 1;
-        if (isIdentStart(d)) {
-          e++;
-          while (e < t.length && isIdentPart(t.charCodeAt(e))) e++;
-        }
+        const e = isIdentStart(d) ? identEnd(t, p + 2) : p + 1;
         return this.make('map', p, e, spaced, t.slice(p + 1, e));
       }
       case C.Hash:
@@ -470,8 +494,7 @@ export class Lexer {
       e = f;
       bad = true;
     }
-    let s = e;
-    while (s < t.length && isIdentPart(t.charCodeAt(s))) s++;
+    const s = identEnd(t, e);
     const suffixText = t.slice(e, s);
     const tok = this.make('int', p, s, spaced, t.slice(p, s));
     if (suffixText !== '' && !isDurationUnit(suffixText) && !isIntSuffix(suffixText)) {

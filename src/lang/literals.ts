@@ -63,7 +63,9 @@ function overflow(max: bigint, spelling: string): string {
 
 /** Digits of `text` in `radix`, `_` separators already removed by the caller. */
 export function digitsValue(digits: string, radix: 2 | 8 | 10 | 16): bigint {
-  if (radix === 10) return BigInt(digits);
+  // Most literals are small: going through a double is exact below 2^53 and much cheaper than
+  // BigInt's string parser.
+  if (radix === 10) return digits.length <= 15 ? BigInt(+digits) : BigInt(digits);
   const prefix = radix === 16 ? '0x' : radix === 8 ? '0o' : '0b';
   return BigInt(prefix + digits);
 }

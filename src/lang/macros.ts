@@ -10,6 +10,7 @@
 // the body's trailing expression. Macro definitions are removed once everything is expanded.
 
 import type { AnyNode, Block, BlockExpr, Call, Expr, Identifier, MacroDef, MapRef, Program, Stmt, TypeExpr, Variable } from './ast.ts';
+import { levenshtein } from './attach-scan.ts';
 import { cloneNode } from './clone.ts';
 import { type Diagnostics, lineCol } from './diagnostics.ts';
 import type { IdGen } from './ids.ts';
@@ -21,10 +22,17 @@ const MAX_EXPANSIONS = 20_000;
 export interface MacroOptions {
   /** Keep MacroDef items in the program (by default they are dropped after expansion). */
   keepDefinitions?: boolean;
+  /** Start offsets of calls written `name!(...)` (ParseResult.macroCalls): unknown names there are errors. */
+  macroCalls?: ReadonlySet<number>;
 }
 
 export function expandMacros(program: Program, diags: Diagnostics, ids: IdGen, opts: MacroOptions = {}): void {
   const registry = buildRegistry(program, diags);
+  if (opts.macroCalls && opts.macroCalls.size > 0) checkExplicitCalls(program, registry, opts.macroCalls, diags);
+  if (registry.size === 0) {
+    if (!opts.keepDefinitions) program.items = program.items.filter((i) => i.kind !== 'MacroDef');
+    return;
+  }
   const x = new Expander(registry, diags, ids);
   for (const item of program.items) {
     if (item.kind !== 'MacroDef') mapChildren(item, x.mapper);
@@ -33,6 +41,25 @@ export function expandMacros(program: Program, diags: Diagnostics, ids: IdGen, o
 }
 
 type Registry = Map<string, MacroDef[]>;
+
+/** `name!(...)` says "this is a macro": report names that are not, with the likeliest one meant. */
+function checkExplicitCalls(program: Program, registry: Registry, starts: ReadonlySet<number>, diags: Diagnostics): void {
+  for (const item of program.items) {
+    visitAll(item, (n) => {
+      if (n.kind !== 'Call' || !starts.has(n.calleeSpan.start) || registry.has(n.callee)) return;
+      let best: string | null = null;
+      let bestDist = Math.max(1, Math.floor(n.callee.length / 3)) + 1;
+      for (const name of registry.keys()) {
+        const d = levenshtein(n.callee, name);
+        if (d < bestDist) {
+          bestDist = d;
+          best = name;
+        }
+      }
+      diags.error(n.calleeSpan, best ? `unknown macro '${n.callee}'; did you mean '${best}'?` : `unknown macro '${n.callee}'`);
+    });
+  }
+}
 
 function signature(m: MacroDef): string {
   return m.params.map((p) => (p.kind === 'Variable' ? '$' : p.kind === 'MapRef' ? '@' : 'e')).join(',');
@@ -87,6 +114,7 @@ interface Frame {
 class Expander {
   private readonly stack: MacroDef[] = [];
   private expansions = 0;
+  private readonly locals = new Map<MacroDef, Set<string>>();
 
   /** Expands macro uses found anywhere below the node it is applied to. */
   readonly mapper: ChildMapper = {
@@ -105,20 +133,22 @@ class Expander {
   }
 
   private stmts(list: Stmt[]): Stmt[] {
-    return list.map((s) => {
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i] as Stmt;
       if (s.kind === 'ExprStmt' && this.isInvocation(s.expr)) {
         const call = s.expr;
         mapChildren(call, this.mapper);
         const r = this.expand(call);
-        if (!r) return s;
+        if (!r) continue;
         const stmts = r.stmts;
         if (r.value) stmts.push({ id: this.ids.take(), span: r.value.span, kind: 'ExprStmt', expr: r.value });
         const block: Block = { id: this.ids.take(), span: s.span, kind: 'Block', stmts };
-        return block;
+        list[i] = block;
+        continue;
       }
       mapChildren(s, this.mapper);
-      return s;
-    });
+    }
+    return list;
   }
 
   private expr(e: Expr): Expr {
@@ -212,6 +242,28 @@ class Expander {
     };
   }
 
+  /** Variables a macro body creates (and so renames); the same for every use of the macro. */
+  private localsOf(def: MacroDef): Set<string> {
+    let locals = this.locals.get(def);
+    if (locals) return locals;
+    const found = new Set<string>();
+    const params = new Set(def.params.filter((p) => p.kind === 'Variable').map((p) => p.name));
+    const declare = (name: string): void => {
+      if (!params.has(name)) found.add(name);
+    };
+    const scan = (n: AnyNode): void =>
+      visitAll(n, (x) => {
+        if (x.kind === 'AssignStmt' && x.target.kind === 'Variable') declare(x.target.name);
+        else if (x.kind === 'VarDeclStmt') declare(x.variable.name);
+        else if (x.kind === 'ForMapStmt' || x.kind === 'ForRangeStmt') declare(x.variable.name);
+      });
+    scan(def.body);
+    if (def.value) scan(def.value);
+    locals = found;
+    this.locals.set(def, locals);
+    return locals;
+  }
+
   private frameFor(def: MacroDef, args: Expr[]): Frame {
     const depth = this.stack.length + 1;
     const frame: Frame = {
@@ -228,17 +280,7 @@ class Expander {
       else if (p.kind === 'MapRef' && a.kind === 'MapRef') frame.maps.set(p.name, a.name);
       else if (p.kind === 'Identifier') frame.exprs.set(p.name, a);
     });
-    const declare = (name: string): void => {
-      if (!frame.vars.has(name)) frame.locals.add(name);
-    };
-    const scan = (n: AnyNode): void =>
-      visitAll(n, (x) => {
-        if (x.kind === 'AssignStmt' && x.target.kind === 'Variable') declare(x.target.name);
-        else if (x.kind === 'VarDeclStmt') declare(x.variable.name);
-        else if (x.kind === 'ForMapStmt' || x.kind === 'ForRangeStmt') declare(x.variable.name);
-      });
-    scan(def.body);
-    if (def.value) scan(def.value);
+    for (const name of this.localsOf(def)) frame.locals.add(name);
     return frame;
   }
 }

@@ -134,7 +134,8 @@ class Printer {
       const c = this.comments[this.ci] as Span;
       if (c.start >= upTo) break;
       this.ci++;
-      const body = text.slice(c.start, c.end);
+      // Carriage returns of CRLF files would otherwise survive inside comments only.
+      const body = text.slice(c.start, c.end).replace(/\r(?=\n|$)/g, '');
       const sameLine =
         this.out.length > 0 &&
         this.lastEnd > 0 &&

@@ -151,26 +151,6 @@ export function visitAll(node: AnyNode, fn: (n: AnyNode) => void): void {
   go(node);
 }
 
-/** Type guard: is this child of a sizeof/typeof/offsetof a written type rather than a value? */
-export function isTypeExpr(x: TypeExpr | Expr): x is TypeExpr {
-  return x.kind === 'TypeExpr';
-}
-
-/** True for statement kinds that end with a block and so need no `;` after them. */
-export function isBlockLike(s: Stmt): s is Block | Stmt {
-  switch (s.kind) {
-    case 'IfStmt':
-    case 'WhileStmt':
-    case 'ForMapStmt':
-    case 'ForRangeStmt':
-    case 'UnrollStmt':
-    case 'Block':
-      return true;
-    default:
-      return false;
-  }
-}
-
 /** Callbacks for mapChildren; each returns the replacement for what it was given. */
 export interface ChildMapper {
   expr(e: Expr): Expr;

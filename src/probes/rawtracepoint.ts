@@ -4,9 +4,9 @@
 import { BPF_PROG_TYPE_RAW_TRACEPOINT } from '../bpf/constants.ts';
 import { attachRawTracepoint } from '../bpf/link.ts';
 import { UserError } from '../lang/diagnostics.ts';
+import { btfToType, kernelBtf } from '../sema/btf-types.ts';
 import { RAW_TP_PREFIXES } from './info/symbol-sources.ts';
 import type { ArgField, Provider } from './provider.ts';
-import { btfToType, kernelBtf } from '../sema/btf-types.ts';
 
 /**
  * Typed `args` of a raw tracepoint from kernel BTF: the parameters of its `__probestub_` (or

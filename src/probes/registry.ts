@@ -8,20 +8,16 @@ import { software } from './software.ts';
 import { begin, end } from './special.ts';
 import { interval, profile } from './timers.ts';
 import { tracepoint } from './tracepoint.ts';
+import { uprobe, uretprobe } from './uprobe.ts';
+import { usdt } from './usdt.ts';
 
-const PROVIDERS: readonly Provider[] = [begin, end, tracepoint, rawtracepoint, interval, profile, software];
+const PROVIDERS: readonly Provider[] = [begin, end, tracepoint, rawtracepoint, interval, profile, software, uprobe, uretprobe, usdt];
 
 const KNOWN_ELSEWHERE: Record<string, string> = {
   kprobe: 'kprobe',
   k: 'kprobe',
   kretprobe: 'kretprobe',
   kr: 'kretprobe',
-  uprobe: 'uprobe',
-  u: 'uprobe',
-  uretprobe: 'uretprobe',
-  ur: 'uretprobe',
-  usdt: 'usdt',
-  U: 'usdt',
   fentry: 'fentry',
   f: 'fentry',
   kfunc: 'fentry',

@@ -81,3 +81,11 @@ describe('diagnostics: the front end', () => {
     assert.equal(p.items.length, 2);
   });
 });
+
+describe('diagnostics: recovery after raw-scanned attach points', () => {
+  it('backtracks to the right place after a failed guess', () => {
+    assert.deepEqual(messages('kprobe:f $x = 1 { }\nBEGIN { }'), ['syntax error, unexpected variable, expecting {']);
+    const r = parseText('kprobe:f $x = 1 { }\nBEGIN { print(1); }');
+    assert.equal(r.program.items.length, 1);
+  });
+});

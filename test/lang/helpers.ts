@@ -32,7 +32,7 @@ export function parseOk(text: string): Program {
 
 export function firstProbe(p: Program): Probe {
   const probe = p.items.find((i) => i.kind === 'Probe');
-  if (!probe || probe.kind !== 'Probe') throw new Error('no probe');
+  if (probe?.kind !== 'Probe') throw new Error('no probe');
   return probe;
 }
 
@@ -44,7 +44,7 @@ export function stmtsOf(body: string): Stmt[] {
 /** The expression of `begin { $__ = <expr>; }`. */
 export function exprOf(text: string): Expr {
   const s = stmtsOf(`$__ = ${text};`)[0];
-  if (!s || s.kind !== 'AssignStmt') throw new Error('not an assignment');
+  if (s?.kind !== 'AssignStmt') throw new Error('not an assignment');
   return s.value;
 }
 

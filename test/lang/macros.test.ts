@@ -159,3 +159,11 @@ describe('macros: diagnostics', () => {
     ]);
   });
 });
+
+describe('macros: explicit macro calls', () => {
+  it('reports an unknown macro written name!()', () => {
+    assert.deepEqual(errorsOf('macro greet() { print("hi"); }\nbegin { gret!(); }'), ["unknown macro 'gret'; did you mean 'greet'?"]);
+    assert.deepEqual(errorsOf('begin { nothing!(); }'), ["unknown macro 'nothing'"]);
+    assert.deepEqual(errorsOf('macro greet() { print("hi"); }\nbegin { greet!(); }'), []);
+  });
+});

@@ -19,20 +19,29 @@ const marker = join(dir, 'marker-file.txt');
 writeFileSync(marker, 'x\n');
 
 test('tracepoint with args->field (old syntax) and str(): the file a child opens', () => {
-  const r = traceCommand(`tracepoint:syscalls:sys_enter_openat /pid == cpid/ { printf("open %s\\n", str(args->filename)); }`, `cat ${marker}`);
+  const r = traceCommand(
+    `tracepoint:syscalls:sys_enter_openat /pid == cpid/ { printf("open %s\\n", str(args->filename)); }`,
+    `cat ${marker}`,
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.ok(r.stdout.split('\n').includes(`open ${marker}`), r.stdout);
 });
 
 test('tracepoint args.field (new syntax), @[comm] = count() keyed by the child', () => {
-  const r = traceCommand(`tracepoint:syscalls:sys_enter_openat /pid == cpid/ { @opens[comm] = count(); @files[str(args.filename)] = count(); }`, `cat ${marker}`);
+  const r = traceCommand(
+    `tracepoint:syscalls:sys_enter_openat /pid == cpid/ { @opens[comm] = count(); @files[str(args.filename)] = count(); }`,
+    `cat ${marker}`,
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^@opens\[cat\]: \d+$/m);
   assert.ok(r.stdout.includes(`@files[${marker}]: 1\n`), r.stdout);
 });
 
 test('print(args) prints the tracepoint record with its field names', () => {
-  const r = traceCommand(`tracepoint:syscalls:sys_enter_openat /pid == cpid && str(args.filename) == "${marker}"/ { print(args); }`, `cat ${marker}`);
+  const r = traceCommand(
+    `tracepoint:syscalls:sys_enter_openat /pid == cpid && str(args.filename) == "${marker}"/ { print(args); }`,
+    `cat ${marker}`,
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^\{ \.__syscall_nr = 257, \.dfd = -100, \.filename = 0x[0-9a-f]+, \.flags = \d+, \.mode = 0 \}$/m);
 });
@@ -113,7 +122,9 @@ test('Ctrl-C detaches everything: the programs we loaded are gone after exit', a
     return new Set((JSON.parse(r.stdout || '[]') as { id: number }[]).map((p) => p.id));
   };
   const before = progIds();
-  const child = spawn(LAUNCHER, ['-e', 'tracepoint:raw_syscalls:sys_enter { @[comm] = count(); } BEGIN { printf("up\\n"); }'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(LAUNCHER, ['-e', 'tracepoint:raw_syscalls:sys_enter { @[comm] = count(); } BEGIN { printf("up\\n"); }'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('no output')), 15000);
@@ -132,6 +143,9 @@ test('Ctrl-C detaches everything: the programs we loaded are gone after exit', a
   assert.equal(code, 0);
   assert.match(out, /@\[.*\]: \d+/);
   const after = progIds();
-  assert.deepEqual(ours.filter((id) => after.has(id)), []);
+  assert.deepEqual(
+    ours.filter((id) => after.has(id)),
+    [],
+  );
   assert.doesNotMatch(readFileSync('/proc/mounts', 'utf8'), /tracefs \/sys\/kernel\/tracing.*\n[\s\S]*tracefs \/sys\/kernel\/tracing/);
 });

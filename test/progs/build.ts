@@ -55,8 +55,8 @@ export function buildProgs(): Progs {
     uselib: b('uselib'),
     cpp: b('cpp'),
   };
-  cc('gcc', p.target, ['target.c'], ['-O2', '-g', '-fPIE', '-pie'], [o0, sema], [o0, sema]);
-  cc('gcc', p.targetNoPie, ['target.c'], ['-O2', '-g', '-fno-pie', '-no-pie'], [o0, sema], [o0, sema]);
+  cc('gcc', p.target, ['target.c'], ['-O2', '-g', '-fno-omit-frame-pointer', '-fPIE', '-pie'], [o0, sema], [o0, sema]);
+  cc('gcc', p.targetNoPie, ['target.c'], ['-O2', '-g', '-fno-omit-frame-pointer', '-fno-pie', '-no-pie'], [o0, sema], [o0, sema]);
   if (!newer(p.targetStripped, [p.target])) execFileSync('strip', ['-s', '-o', p.targetStripped, p.target]);
   cc('gcc', p.lib, ['lib.c'], ['-O2', '-g', '-fPIC', '-shared']);
   cc('gcc', p.uselib, ['uselib.c'], ['-O2', '-g'], [`-L${BUILD_DIR}`, '-ltlib', '-Wl,-rpath,$ORIGIN'], [p.lib]);

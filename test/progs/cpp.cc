@@ -4,17 +4,17 @@
 namespace ns {
 struct Counter {
   long total = 0;
-  __attribute__((noinline)) long add(int v) {
+  __attribute__((noipa)) long add(int v) {
     total += v;
     return total;
   }
 };
 
-__attribute__((noinline)) int twice(int x) { return 2 * x; }
-__attribute__((noinline)) double twice(double x) { return 2 * x; }
+__attribute__((noipa)) int twice(int x) { return 2 * x; }
+__attribute__((noipa)) double twice(double x) { return 2 * x; }
 
 template <typename T>
-__attribute__((noinline)) T ident(T v) {
+__attribute__((noipa)) T ident(T v) {
   return v;
 }
 }  // namespace ns

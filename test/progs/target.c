@@ -17,7 +17,8 @@ long global_counter = 42;
 volatile long sink;
 static const char *const words[] = {"zero", "one", "two"};
 
-#define NOINLINE __attribute__((noinline, used))
+/* noipa: no inlining, and no pure/const discovery that would merge or hoist the calls. */
+#define NOINLINE __attribute__((noipa, used))
 
 NOINLINE int add(int a, int b) { return a + b; }
 

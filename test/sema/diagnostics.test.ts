@@ -5,10 +5,18 @@ import { test } from 'node:test';
 import { compileText } from '../helpers/compile.ts';
 
 const cases: [string, string, RegExp | string][] = [
-  ['map value type mismatch', 'BEGIN { @x = 1; @x = "a"; }', /Type mismatch for @x: trying to assign value of type 'string\[2\]' when map already contains a value of type 'int64'/],
+  [
+    'map value type mismatch',
+    'BEGIN { @x = 1; @x = "a"; }',
+    /Type mismatch for @x: trying to assign value of type 'string\[2\]' when map already contains a value of type 'int64'/,
+  ],
   ['map key mismatch', 'BEGIN { @x[1] = 1; @x["a"] = 2; }', /Argument mismatch for @x/],
   ['variable type mismatch', 'BEGIN { $x = 1; $x = "s"; }', /Type mismatch for \$x/],
-  ['undefined variable', 'BEGIN { printf("%d\\n", $nope); }', "stdin:1:24-29: ERROR: Undefined or undeclared variable: $nope\nBEGIN { printf(\"%d\\n\", $nope); }\n                       ~~~~~\n"],
+  [
+    'undefined variable',
+    'BEGIN { printf("%d\\n", $nope); }',
+    'stdin:1:24-29: ERROR: Undefined or undeclared variable: $nope\nBEGIN { printf("%d\\n", $nope); }\n                       ~~~~~\n',
+  ],
   ['unknown function', 'BEGIN { nosuch(1); }', 'stdin:1:9-15: ERROR: Unknown function: nosuch\nBEGIN { nosuch(1); }\n        ~~~~~~\n'],
   ['unknown identifier', 'BEGIN { $x = whatever; }', /Unknown identifier: 'whatever'/],
   ['aggregation not assigned', 'BEGIN { count(); }', /count\(\) should be directly assigned to a map/],
@@ -19,7 +27,11 @@ const cases: [string, string, RegExp | string][] = [
   ['printf too many args', 'BEGIN { printf("%d\\n", 1, 2); }', /too many arguments for format string \(2 supplied, 1 expected\)/],
   ['printf wrong type', 'BEGIN { printf("%d\\n", "s"); }', /unsupported format specifier for type 'string\[2\]': d/],
   ['system without --unsafe', 'BEGIN { system("ls"); }', /system\(\) is an unsafe function/],
-  ['args outside typed probes', 'BEGIN { printf("%d\\n", args.x); }', /The args builtin can only be used with tracepoint\/fentry\/uprobe probes \(BEGIN used here\)/],
+  [
+    'args outside typed probes',
+    'BEGIN { printf("%d\\n", args.x); }',
+    /The args builtin can only be used with tracepoint\/fentry\/uprobe probes \(BEGIN used here\)/,
+  ],
   ['arg0 in BEGIN', 'BEGIN { printf("%d\\n", arg0); }', /The arg0 builtin can only be used with kprobe\/uprobe\/rawtracepoint probes/],
   ['retval in BEGIN', 'BEGIN { printf("%d\\n", retval); }', /The retval builtin can only be used with return probes/],
   ['break outside a loop', 'BEGIN { break; }', /'break' statement is not allowed outside of a loop/],

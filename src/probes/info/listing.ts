@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import type { Btf } from '../../btf/btf.ts';
 import { declToString } from '../../btf/c-decl.ts';
+import { UserError } from '../../lang/diagnostics.ts';
 import { globToMatcher, hasWildcard } from './glob.ts';
 import { findProbeType, HARDWARE_EVENTS, type ListStyle, probeTable, SOFTWARE_EVENTS } from './probe-types.ts';
 import {
@@ -24,6 +25,7 @@ import {
 } from './symbol-sources.ts';
 import { formatFilePath, readTracepointFormat, tracepointArgDecls } from './tracepoint-format.ts';
 import { listTypes } from './type-listing.ts';
+import { listUserProbes } from './user-listing.ts';
 
 export type { ListStyle } from './probe-types.ts';
 
@@ -329,7 +331,17 @@ function expand(ctx: Ctx, raw: string, fromWildcard: boolean): void {
 
     case 'uprobe':
     case 'uretprobe':
-    case 'usdt':
+    case 'usdt': {
+      // Binaries are named explicitly (or by -p): a wildcard probe type does not scan the disk.
+      if (fromWildcard) return;
+      try {
+        out.lines.push(...listUserProbes(info.type, parts.slice(1), ctx.verbose));
+      } catch (e) {
+        if (!(e instanceof UserError)) throw e;
+        out.errors.push({ message: e.message, span: ctx.span });
+      }
+      return;
+    }
     case 'profile':
     case 'interval':
     case 'watchpoint':

@@ -7,7 +7,7 @@
 
 import { BPF_PROG_TYPE_RAW_TRACEPOINT } from '../../bpf/constants.ts';
 import { attachRawTracepoint } from '../../bpf/link.ts';
-import type { Provider, ProbeTarget } from '../provider.ts';
+import type { ProbeTarget, Provider } from '../provider.ts';
 import { SYSCALLS_X86_64 } from './x86_64.ts';
 
 /** Below this many syscalls the ordinary per-tracepoint attach is as good. */

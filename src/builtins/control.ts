@@ -1,0 +1,227 @@
+// Builtins about the probe and the run: assert(cond, msg), signal(sig) and `probe`.
+
+import { constants } from 'node:os';
+import { JmpOp, ja, jmpImm, ldImm64, Reg, storeImm } from '../bpf/insn.ts';
+import type { Emitter } from '../codegen/emitter.ts';
+import type { MemLoc } from '../codegen/frame.ts';
+import type { FormatResource } from '../codegen/resources.ts';
+import type { Expr, Span } from '../lang/ast.ts';
+import { EventKind, eventHeader, HEADER_SIZE } from '../runtime/events.ts';
+import { storageType } from '../sema/check.ts';
+import { INT64, sizeOf, type Type, typeKindWord, UINT64, VOID } from '../sema/types.ts';
+import { emitValueRecord, literalBytes, literalInt, NONE, writeBytes } from './gen-util.ts';
+import { emitRecord } from './output.ts';
+import type { Builtin } from './types.ts';
+
+// ------------------------------------------------------------------ assert
+
+/** Sends exit(code) to user space and leaves the probe. */
+function exitWith(em: Emitter, code: number): void {
+  const loc = em.allocMem(HEADER_SIZE + 8);
+  em.emit(ldImm64(Reg.R0, eventHeader(EventKind.Exit, 0)));
+  em.storeReg(8, loc, 0, Reg.R0);
+  storeImm8(em, loc, HEADER_SIZE, code);
+  em.output(loc, HEADER_SIZE + 8);
+  em.returnNow();
+}
+
+function storeImm8(em: Emitter, loc: MemLoc, off: number, v: number): void {
+  if (loc.base === 'stack') em.emit(storeImm(8, Reg.FP, loc.off + off, v));
+  else {
+    em.addr(loc, Reg.R1);
+    em.emit(storeImm(8, Reg.R1, off, v));
+  }
+}
+
+/** assert(cond, msg): bpftrace's macro `if (!cond) { errorf("assert failed: %s", msg); exit(1); }`. */
+export const assert: Builtin = {
+  name: 'assert',
+  ident: false,
+  func: true,
+  minArgs: 2,
+  maxArgs: 2,
+  check(call, cx) {
+    const [c, m] = call.args as [Expr, Expr];
+    const ct = cx.check(c);
+    if (ct.kind !== 'int' && ct.kind !== 'bool' && ct.kind !== 'pointer') {
+      cx.diags.error(c.span, `assert() expects a bool or integer condition (${typeKindWord(ct)} provided)`);
+    }
+    const mt = cx.check(m);
+    if (mt.kind !== 'string') cx.diags.error(m.span, `assert() expects a string message (${typeKindWord(mt)} provided)`);
+    return VOID;
+  },
+  emit(call, em) {
+    const [c, m] = call.args as [Expr, Expr];
+    const ok = em.label();
+    const failed = em.label();
+    em.cond(c, failed);
+    em.emit(ja(ok));
+    em.place(failed);
+    const mt = storageType(em.typeOf(m));
+    const res: FormatResource = {
+      id: em.resources.formats.length,
+      kind: 'errorf',
+      format: 'assert failed: %s',
+      args: [{ type: mt, offset: HEADER_SIZE }],
+      size: HEADER_SIZE + sizeOf(mt),
+      span: call.span,
+    };
+    em.resources.formats.push(res);
+    emitRecord(em, EventKind.Errorf, res.id, [m], [mt]);
+    exitWith(em, 1);
+    em.place(ok);
+    return NONE;
+  },
+};
+
+// ------------------------------------------------------------------ signal
+
+/** The names bpftrace accepts, numbered as on this machine. */
+const SIGNAL_NAMES = [
+  'SIGABRT',
+  'SIGALRM',
+  'SIGBUS',
+  'SIGCHLD',
+  'SIGCONT',
+  'SIGFPE',
+  'SIGHUP',
+  'SIGILL',
+  'SIGINT',
+  'SIGKILL',
+  'SIGPIPE',
+  'SIGPOLL',
+  'SIGQUIT',
+  'SIGSEGV',
+  'SIGSTOP',
+  'SIGSYS',
+  'SIGTERM',
+  'SIGTRAP',
+  'SIGTSTP',
+  'SIGTTIN',
+  'SIGTTOU',
+  'SIGURG',
+  'SIGUSR1',
+  'SIGUSR2',
+  'SIGVTALRM',
+  'SIGWINCH',
+  'SIGXCPU',
+  'SIGXFSZ',
+] as const;
+
+/** `KILL`, `sigkill` and `SIGKILL` all name SIGKILL; 0 for an unknown name. */
+export function signalNumber(name: string): number {
+  let s = name.toUpperCase();
+  if (s === '') return 0;
+  if (!s.startsWith('S')) s = `SIG${s}`;
+  if (!(SIGNAL_NAMES as readonly string[]).includes(s)) return 0;
+  const table = constants.signals as Record<string, number | undefined>;
+  // Node spells SIGPOLL as SIGIO.
+  return table[s] ?? (s === 'SIGPOLL' ? (table.SIGIO ?? 0) : 0);
+}
+
+const SIGNAL_PROVIDERS = [
+  'kprobe',
+  'kretprobe',
+  'uprobe',
+  'uretprobe',
+  'usdt',
+  'tracepoint',
+  'profile',
+  'fentry',
+  'fexit',
+  'rawtracepoint',
+];
+
+export const signal: Builtin = {
+  name: 'signal',
+  ident: false,
+  func: true,
+  minArgs: 1,
+  maxArgs: 1,
+  providers: SIGNAL_PROVIDERS,
+  check(call, cx) {
+    if (!cx.unsafe) cx.diags.error(call.span, 'signal() is an unsafe function', 'use --unsafe to allow it');
+    const a = call.args[0] as Expr;
+    const t = cx.check(a);
+    if (t.kind === 'string') {
+      const name = cx.literalString(a);
+      if (name === null) cx.diags.error(call.span, 'signal() accepts a string literal or an integer');
+      else if (signalNumber(name) === 0) cx.diags.error(call.span, `Invalid string for signal: ${name}`);
+    } else if (t.kind === 'int') {
+      const n = cx.literalInt(a);
+      if (n !== null && (n < 1n || n > 64n))
+        cx.diags.error(call.span, 'signal() accepts a string literal or an integer between 1 and 64 (inclusive)');
+    } else {
+      cx.diags.error(call.span, 'signal() accepts a string literal or an integer');
+    }
+    return VOID;
+  },
+  emit(call, em) {
+    const a = call.args[0] as Expr;
+    const name = literalBytes(em, a);
+    const lit = name ? BigInt(signalNumber(name.toString('latin1'))) : literalInt(em, a);
+    const done = em.label();
+    if (lit !== null) {
+      em.callHelper('send_signal', [{ kind: 'imm', value: lit }], true);
+    } else {
+      // Checked at run time as bpftrace does: out of range is an error, nothing is sent.
+      const v = em.scalar(a);
+      const bad = em.label();
+      const r = em.reg(v, Reg.R0);
+      em.emit(jmpImm(JmpOp.JEQ, r, 0, bad), jmpImm(JmpOp.JGT, r, 64, bad));
+      em.callHelper('send_signal', [{ kind: 'temp', temp: v }], true);
+      failedWarning(em, call.span, done);
+      em.place(bad);
+      emitValueRecord(
+        em,
+        EventKind.Errorf,
+        'errorf',
+        'signal() expects an integer between 1 and 64 (inclusive). Got %d',
+        UINT64,
+        em.reg(v, Reg.R0),
+        call.span,
+      );
+      em.free(v);
+      em.place(done);
+      return NONE;
+    }
+    failedWarning(em, call.span, done);
+    em.place(done);
+    return NONE;
+  },
+};
+
+/** After bpf_send_signal: a warning with its error when it failed; then jumps to `done`. */
+function failedWarning(em: Emitter, span: Span, done: string): void {
+  em.emit(jmpImm(JmpOp.JEQ, Reg.R0, 0, done));
+  emitValueRecord(em, EventKind.Warnf, 'warnf', 'signal call failed with error %d', INT64, Reg.R0, span);
+  em.emit(ja(done));
+}
+
+// ------------------------------------------------------------------ probe
+
+/**
+ * The full name of the probe that fired. Each target of a multi-target probe gets its own
+ * program when `probe` is used (codegen/compile.ts), so the name is a constant per program.
+ */
+export const probe: Builtin = {
+  name: 'probe',
+  ident: true,
+  func: true,
+  minArgs: 0,
+  maxArgs: 0,
+  check(_call, cx): Type {
+    const longest = Math.max(0, ...cx.probe.targets.map((t) => Buffer.byteLength(t.name, 'latin1')));
+    return { kind: 'string', size: longest + 1 };
+  },
+  emit(call, em) {
+    const size = (em.typeOf(call) as Extract<Type, { kind: 'string' }>).size;
+    const dest = em.memDest ?? em.allocMem(size);
+    // Zero-filled to the capacity: a shorter name than the longest target's must not leave
+    // uninitialised bytes in a key or record.
+    const bytes = Buffer.alloc(size);
+    Buffer.from(em.probeName, 'latin1').copy(bytes, 0, 0, size - 1);
+    writeBytes(em, dest, bytes);
+    return { kind: 'mem', loc: dest };
+  },
+};

@@ -1,0 +1,160 @@
+// Builtins of user-space probes: `func` (the probed function, from the attach cookie),
+// usym(addr), sarg0..N (stack arguments at function entry) and reg("name") (a pt_regs register).
+
+import { AluOp, alu64Imm, alu64Reg, load, Reg } from '../bpf/insn.ts';
+import type { Call, Expr } from '../lang/ast.ts';
+import { USYM_ADDR_BITS, USYM_FUNC_TAG } from '../runtime/usyms.ts';
+import { type Type, typeKindWord, UINT64 } from '../sema/types.ts';
+import type { Builtin } from './types.ts';
+
+const USYM: Type = { kind: 'symbolic', what: 'usym' };
+const ADDR_MASK = (1n << USYM_ADDR_BITS) - 1n;
+
+/** pt_regs offsets by bpftrace's x86-64 register names. */
+const REGS: Record<string, number> = {
+  r15: 0,
+  r14: 8,
+  r13: 16,
+  r12: 24,
+  bp: 32,
+  bx: 40,
+  r11: 48,
+  r10: 56,
+  r9: 64,
+  r8: 72,
+  ax: 80,
+  cx: 88,
+  dx: 96,
+  si: 104,
+  di: 112,
+  orig_ax: 120,
+  ip: 128,
+  cs: 136,
+  flags: 144,
+  sp: 152,
+  ss: 160,
+};
+const PT_REGS_SP = 152;
+
+function userProbe(name: string): boolean {
+  return name === 'uprobe' || name === 'uretprobe';
+}
+
+export const func: Builtin = {
+  name: 'func',
+  ident: true,
+  func: true,
+  minArgs: 0,
+  maxArgs: 0,
+  check(call, cx) {
+    if (!userProbe(cx.probe.providerName))
+      cx.diags.error(call.span, `The func builtin can not be used with '${cx.probe.providerName}' probes`);
+    return USYM;
+  },
+  emit(_call, em) {
+    // The attach cookie is the function's index in the runtime's table (see probes/uprobe.ts).
+    const t = em.callHelper('get_attach_cookie', [{ kind: 'ctx' }]);
+    if (!t) return { kind: 'imm', value: 0n };
+    const tag = em.tempConst(USYM_FUNC_TAG << USYM_ADDR_BITS);
+    const r = em.reg(t, Reg.R0);
+    em.emit(alu64Reg(AluOp.OR, r, em.reg(tag, Reg.R1)));
+    em.setTemp(t, r);
+    em.free(tag);
+    return { kind: 'temp', temp: t };
+  },
+};
+
+export const usym: Builtin = {
+  name: 'usym',
+  ident: false,
+  func: true,
+  minArgs: 1,
+  maxArgs: 1,
+  check(call, cx) {
+    const t = cx.check(call.args[0] as Expr);
+    if (t.kind !== 'int' && t.kind !== 'pointer')
+      cx.diags.error(call.span, `usym() expects an integer or pointer argument (${typeKindWord(t)} provided)`);
+    return USYM;
+  },
+  emit(call, em) {
+    // address (47 bits) | low 17 bits of the pid << 47: the runtime resolves it in that process.
+    const a = em.scalar(call.args[0] as Expr);
+    const p = em.callHelper('get_current_pid_tgid', []);
+    if (!p) return { kind: 'temp', temp: a };
+    const pr = em.reg(p, Reg.R1);
+    em.emit(alu64Imm(AluOp.RSH, pr, 32), alu64Imm(AluOp.LSH, pr, 64 - 17), alu64Imm(AluOp.RSH, pr, 64 - 17 - Number(USYM_ADDR_BITS)));
+    em.setTemp(p, pr);
+    const mask = em.tempConst(ADDR_MASK);
+    const ar = em.reg(a, Reg.R0);
+    const mr = em.reg(mask, Reg.R2);
+    em.emit(alu64Reg(AluOp.AND, ar, mr));
+    const pr2 = em.reg(p, Reg.R1);
+    em.emit(alu64Reg(AluOp.OR, ar, pr2));
+    em.setTemp(a, ar);
+    em.free(mask);
+    em.free(p);
+    return { kind: 'temp', temp: a };
+  },
+};
+
+export function sargN(n: number): Builtin {
+  return {
+    name: `sarg${n}`,
+    ident: true,
+    func: false,
+    minArgs: 0,
+    maxArgs: 0,
+    check(call, cx) {
+      if (cx.probe.context.argN !== 'pt_regs' || cx.probe.context.usdt)
+        cx.diags.error(call.span, `The sarg${n} builtin can only be used with kprobes and uprobes (${cx.probe.providerName} used here)`);
+      return UINT64;
+    },
+    emit(_call, em) {
+      // At function entry [sp] is the return address; stack arguments follow it.
+      const addr = em.frame.newTemp();
+      const ar = addr.reg ?? Reg.R0;
+      em.emit(load(8, ar, Reg.R6, PT_REGS_SP), alu64Imm(AluOp.ADD, ar, 8 * (n + 1)));
+      em.setTemp(addr, ar);
+      const slot = em.allocMem(8);
+      em.zero(slot, 8);
+      const user = em.probeName.startsWith('u');
+      em.callHelper(
+        user ? 'probe_read_user' : 'probe_read_kernel',
+        [
+          { kind: 'addr', loc: slot },
+          { kind: 'imm', value: 8n },
+          { kind: 'temp', temp: addr },
+        ],
+        true,
+      );
+      const out = addr.reg ?? Reg.R0;
+      em.loadReg(8, out, slot, 0);
+      em.setTemp(addr, out);
+      return { kind: 'temp', temp: addr };
+    },
+  };
+}
+
+export const reg: Builtin = {
+  name: 'reg',
+  ident: false,
+  func: true,
+  minArgs: 1,
+  maxArgs: 1,
+  check(call: Call, cx) {
+    const name = cx.literalString(call.args[0] as Expr);
+    if (cx.probe.context.argN !== 'pt_regs') cx.diags.error(call.span, `reg can not be used with "${cx.probe.providerName}" probes`);
+    else if (name === null) cx.diags.error(call.span, 'reg() expects a string literal');
+    else if (REGS[name] === undefined) cx.diags.error(call.span, `'${name}' is not a valid register`);
+    return UINT64;
+  },
+  emit(call, em) {
+    const a = call.args[0];
+    const off = REGS[a?.kind === 'StringLit' ? a.value : ''] ?? 0;
+    const t = em.frame.newTemp();
+    const r = t.reg ?? Reg.R0;
+    em.emit(load(8, r, Reg.R6, off));
+    em.setTemp(t, r);
+    return { kind: 'temp', temp: t };
+  },
+};

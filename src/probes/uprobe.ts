@@ -1,0 +1,401 @@
+// uprobe:BIN:FUNC[+OFF] / uprobe:BIN:ADDR / uretprobe:BIN:FUNC — dynamic probes on user-space
+// functions. Targets are resolved here to (file, file offset): BIN by path, on PATH, as a
+// library name (`libc`), or from -p/-c when omitted; FUNC through the object's symbols
+// (wildcards, `name@VERSION`, C++ via `cpp:` with demangled names). Each target is attached
+// through the uprobe PMU, or all targets of a program with one uprobe_multi link where the
+// kernel has it. The attach cookie is the target's function index, so `func` names the probed
+// function even after the process is gone.
+
+import { readdirSync } from 'node:fs';
+import { release } from 'node:os';
+import { Attr, LINK_CREATE } from '../bpf/attr.ts';
+import { BPF_LINK_CREATE, BPF_PROG_TYPE_KPROBE, BPF_TRACE_UPROBE_MULTI } from '../bpf/constants.ts';
+import { attachPerfEvent, type Link } from '../bpf/link.ts';
+import { openUprobe } from '../bpf/perf-event.ts';
+import type { BpfProgram } from '../bpf/program.ts';
+import { checkBpf, SyscallError } from '../bpf/sys.ts';
+import { demangle, isMangled, withoutParams } from '../elf/demangle.ts';
+import { dwarfArgs } from '../elf/dwarf.ts';
+import { SHT_SYMTAB } from '../elf/elf.ts';
+import { resolveBinary, resolveTarget } from '../elf/resolve.ts';
+import { ElfObject, type ElfSymbol, isFunction, STB_LOCAL } from '../elf/symbols.ts';
+import { isInstructionBoundary } from '../elf/x86-len.ts';
+import type { Span } from '../lang/ast.ts';
+import { UserError } from '../lang/diagnostics.ts';
+import { registerObject, registerProbeFunction } from '../runtime/usyms.ts';
+import { globToMatcher, hasWildcard } from './info/glob.ts';
+import type { AttachEnv, ProbeContext, ProbeTarget, Provider } from './provider.ts';
+import { childCommand, processExeOf, userProbeEnv } from './user-env.ts';
+
+/** What a uprobe target resolved to. */
+export interface UprobeSite {
+  path: string;
+  /** Symbol name ('' for a bare address). */
+  symbol: string;
+  /** Link-time virtual address of the probed instruction. */
+  vaddr: number;
+  /** File offset the kernel wants. */
+  fileOffset: number;
+  retprobe: boolean;
+  /** Index in the probe-function table (the attach cookie), for `func`. */
+  funcIndex: number;
+}
+
+const sites = new WeakMap<ProbeTarget, UprobeSite>();
+
+export function uprobeSite(t: ProbeTarget): UprobeSite | undefined {
+  return sites.get(t);
+}
+
+/** The binary a target-less `uprobe:FUNC` means: the -p process's executable or the -c command. */
+function implicitBinary(): string | null {
+  if (userProbeEnv.pid !== null) return processExeOf(userProbeEnv.pid);
+  if (userProbeEnv.cpid !== null) {
+    const cmd = childCommand(userProbeEnv.cpid);
+    return cmd ? (resolveBinary(cmd)[0] ?? null) : null;
+  }
+  return null;
+}
+
+/** Resolves BIN to one file or explains why not (bpftrace's message). */
+export function resolveUserTarget(provider: string, target: string): string {
+  const path = resolveTarget(target, userProbeEnv.pid);
+  if (!path) {
+    throw new UserError(`${provider} target file '${target}' does not exist or is not executable`, [
+      'give a path to an ELF executable or shared library, a program on PATH, or a library name such as libc',
+    ]);
+  }
+  return path;
+}
+
+function parseInt0(s: string): number | null {
+  if (/^0x[0-9a-f]+$/i.test(s)) return Number.parseInt(s.slice(2), 16);
+  if (/^[0-9]+$/.test(s)) return Number(s);
+  return null;
+}
+
+/** Prefer global and weak definitions over file-local ones of the same name. */
+function pickSymbol(syms: ElfSymbol[]): ElfSymbol | undefined {
+  return syms.find((s) => s.bind !== STB_LOCAL) ?? syms[0];
+}
+
+function checkOffset(provider: string, obj: ElfObject, sym: ElfSymbol, off: number): void {
+  if (off === 0) return;
+  if (off >= sym.size) throw new UserError(`Offset outside the function bounds ('${sym.name}' size is ${sym.size})`);
+  const fileOff = obj.elf.vaddrToOffset(sym.value);
+  const what = `${obj.path}:${sym.name}+${off}`;
+  const ok = fileOff === null ? null : isInstructionBoundary(obj.elf.read(fileOff, Math.min(sym.size, off + 16)), off);
+  if (ok === true || userProbeEnv.unsafe) return;
+  if (ok === false) throw new UserError(`Could not add ${provider} into middle of instruction: ${what}`, ['use --unsafe to attach anyway']);
+  throw new UserError(`Failed to check if ${provider} is in proper place: ${what}`, ['use --unsafe to attach anyway']);
+}
+
+function makeTarget(provider: Provider, span: Span, site: Omit<UprobeSite, 'funcIndex'>, name: string, funcName: string): ProbeTarget {
+  const t: ProbeTarget = { provider, name, parts: [site.path, funcName, String(site.fileOffset)], span };
+  registerObject(site.path, true);
+  sites.set(t, { ...site, funcIndex: registerProbeFunction(funcName) });
+  return t;
+}
+
+function expandUprobe(provider: Provider, retprobe: boolean, raw: string, parts: string[], span: Span): ProbeTarget[] {
+  const pname = provider.name;
+  let bin: string | null;
+  let func: string;
+  let cpp = false;
+  if (parts.length === 1 && (userProbeEnv.pid !== null || userProbeEnv.cpid !== null)) {
+    bin = implicitBinary();
+    func = parts[0] as string;
+    if (!bin) throw new UserError(`${pname}: cannot find the binary of the traced process`);
+  } else if (parts.length === 2) {
+    [bin, func] = parts as [string, string];
+  } else if (parts.length === 3 && parts[1] === 'cpp') {
+    bin = parts[0] as string;
+    func = parts[2] as string;
+    cpp = true;
+  } else {
+    throw new UserError(`${pname} probe type requires 2 arguments`, [`write ${pname}:BINARY:FUNCTION, or ${pname}:FUNCTION with -p PID`]);
+  }
+  if (!bin) throw new UserError(`${pname} should have a target`);
+  if (!func) throw new UserError(`${pname} should be attached to a function and/or address`);
+  const paths = hasWildcard(bin) ? globPaths(bin) : [resolveUserTarget(pname, bin)];
+  if (!paths.length) throw new UserError(`${pname} target file '${bin}' does not exist or is not executable`);
+
+  // func+OFFSET, or an address.
+  let funcOffset = 0;
+  const plus = func.split('+');
+  if (plus.length > 2) throw new UserError('Cannot take more than one offset');
+  if (plus.length === 2) {
+    if (retprobe) throw new UserError('uretprobes can not be attached to a function offset');
+    const off = parseInt0(plus[1] as string);
+    if (off === null) throw new UserError(`Invalid offset: ${plus[1]}`);
+    funcOffset = off;
+    func = plus[0] as string;
+  }
+  const address = !cpp && plus.length === 1 ? parseInt0(func) : null;
+
+  const out: ProbeTarget[] = [];
+  for (const path of paths) {
+    let obj: ElfObject;
+    try {
+      obj = ElfObject.get(path);
+    } catch (e) {
+      throw new UserError(`${pname}: cannot read ${path}: ${(e as Error).message}`);
+    }
+    if (address !== null) {
+      const hit = obj.symbolAt(address);
+      const fileOffset = obj.elf.vaddrToOffset(address);
+      if (fileOffset === null) throw new UserError(`Could not resolve address: ${path}:0x${address.toString(16)}`);
+      if (!hit) {
+        if (!userProbeEnv.unsafe)
+          throw new UserError(`Could not resolve address: ${path}:0x${address.toString(16)}`, [
+            'the address is in no known function (stripped binary?): use --unsafe to attach anyway',
+          ]);
+      } else {
+        if (retprobe && hit.offset)
+          throw new UserError(`uretprobes cannot be attached at function offset. (address resolved to: ${hit.sym.name}+${hit.offset})`);
+        checkOffset(pname, obj, hit.sym, hit.offset);
+      }
+      const name = `${pname}:${path}:${func}`;
+      out.push(
+        makeTarget(
+          provider,
+          span,
+          { path, symbol: hit?.sym.name ?? '', vaddr: address, fileOffset, retprobe },
+          name,
+          hit?.sym.name ?? func,
+        ),
+      );
+      continue;
+    }
+    const syms = matchFunctions(obj, func, cpp);
+    if (!syms.length) {
+      if (hasWildcard(func)) continue;
+      throw new UserError(`Could not resolve symbol: ${path}:${func}`, obj.hasSymtab() ? [] : [`${path} has no symbol table (stripped?)`]);
+    }
+    for (const { sym, display } of syms) {
+      checkOffset(pname, obj, sym, funcOffset);
+      const vaddr = sym.value + funcOffset;
+      const fileOffset = obj.elf.vaddrToOffset(vaddr);
+      if (fileOffset === null) throw new UserError(`Could not resolve symbol: ${path}:${display}`);
+      const shown = cpp ? `cpp:${display}` : display;
+      const name = `${pname}:${path}:${shown}${funcOffset ? `+${funcOffset}` : ''}`;
+      out.push(makeTarget(provider, span, { path, symbol: sym.name, vaddr, fileOffset, retprobe }, name, display));
+    }
+  }
+  if (!out.length) throw new UserError(`No ${pname} probes match ${raw.slice(raw.indexOf(':') + 1)}`);
+  return out;
+}
+
+/**
+ * Function symbols matching `func`: by name (with `@VERSION`), or by glob; with `cpp`, by
+ * demangled name (with or without the parameter list). One symbol per distinct name.
+ */
+function matchFunctions(obj: ElfObject, func: string, cpp: boolean): { sym: ElfSymbol; display: string }[] {
+  if (!cpp && !hasWildcard(func)) {
+    const s = pickSymbol(obj.findFunctions(func));
+    return s ? [{ sym: s, display: func }] : [];
+  }
+  const match = globToMatcher(func);
+  const byName = new Map<string, ElfSymbol[]>();
+  for (const s of obj.symbols()) {
+    if (!isFunction(s)) continue;
+    // Wildcards leave out a debug file's file-local functions: in libc they include the
+    // signal-return and thread-start trampolines, which crash processes when probed.
+    if (s.bind === STB_LOCAL && !obj.elf.sections.some((x) => x.type === SHT_SYMTAB)) continue;
+    let key = s.name;
+    if (cpp) {
+      if (!isMangled(s.name)) continue;
+      const d = demangle(s.name);
+      if (!match(d) && !match(withoutParams(d))) continue;
+      key = d;
+    } else if (!match(s.name)) continue;
+    const l = byName.get(key);
+    if (l) l.push(s);
+    else byName.set(key, [s]);
+  }
+  const out: { sym: ElfSymbol; display: string }[] = [];
+  for (const [display, syms] of byName) {
+    const s = pickSymbol(syms);
+    if (s) out.push({ sym: s, display });
+  }
+  return out.sort((a, b) => (a.display < b.display ? -1 : a.display > b.display ? 1 : 0));
+}
+
+/** Files matching a path glob (`/usr/lib/*\/libc.so.6`): one directory level per component. */
+function globPaths(pattern: string): string[] {
+  let cur = [pattern.startsWith('/') ? '/' : '.'];
+  const comps = pattern.split('/').filter((c) => c !== '');
+  for (const c of comps) {
+    const next: string[] = [];
+    for (const dir of cur) {
+      if (!hasWildcard(c)) {
+        next.push(dir === '/' ? `/${c}` : `${dir}/${c}`);
+        continue;
+      }
+      const m = globToMatcher(c);
+      let names: string[] = [];
+      try {
+        names = readdirSync(dir);
+      } catch {
+        // not a directory
+      }
+      for (const n of names.sort()) if (m(n)) next.push(dir === '/' ? `/${n}` : `${dir}/${n}`);
+    }
+    cur = next;
+  }
+  return cur.filter((p) => resolveBinary(p).length > 0);
+}
+
+function context(target: ProbeTarget, retprobe: boolean): ProbeContext {
+  const site = sites.get(target);
+  let args: ProbeContext['args'] = null;
+  if (site && !retprobe && site.symbol) {
+    try {
+      args = dwarfArgs(site.path, site.symbol, site.vaddr);
+    } catch {
+      args = null;
+    }
+  }
+  return { args, argN: 'pt_regs', retval: retprobe };
+}
+
+/** uprobe_multi links exist from Linux 6.6. */
+function kernelHasUprobeMulti(): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(release());
+  if (!m) return false;
+  const [maj, min] = [Number(m[1]), Number(m[2])];
+  return maj > 6 || (maj === 6 && min >= 6);
+}
+
+/** Programs for more than this many targets attach through one uprobe_multi link per file. */
+const MULTI_MIN_TARGETS = 2;
+
+function attachOne(prog: BpfProgram, target: ProbeTarget, env: AttachEnv): Link[] {
+  const site = sites.get(target);
+  if (!site) throw new Error(`internal: unresolved uprobe target ${target.name}`);
+  const fd = openUprobe(site.path, site.fileOffset, { retprobe: site.retprobe, pid: env.pid ?? undefined }, prog.sys);
+  return [attachPerfEvent(prog, fd, { target: target.name, cookie: BigInt(site.funcIndex) })];
+}
+
+/** One BPF_TRACE_UPROBE_MULTI link for all of `targets` in one file. */
+export function attachUprobeMulti(
+  prog: BpfProgram,
+  path: string,
+  offsets: number[],
+  cookies: bigint[],
+  opts: { retprobe: boolean; pid: number | null; refCtrOffsets?: number[] },
+  what: string,
+): Link {
+  const sys = prog.sys;
+  const n = offsets.length;
+  const pathBytes = Buffer.from(`${path}\0`, 'latin1');
+  // The path, then (8-aligned) the offsets, cookies and semaphore offsets arrays.
+  const arrOff = (pathBytes.length + 7) & ~7;
+  const mem = sys.alloc(arrOff + n * 24);
+  try {
+    mem.bytes.set(pathBytes);
+    const dv = new DataView(mem.bytes.buffer, mem.bytes.byteOffset, mem.bytes.byteLength);
+    offsets.forEach((o, i) => {
+      dv.setBigUint64(arrOff + i * 8, BigInt(o), true);
+      dv.setBigUint64(arrOff + n * 8 + i * 8, cookies[i] ?? 0n, true);
+      dv.setBigUint64(arrOff + n * 16 + i * 8, BigInt(opts.refCtrOffsets?.[i] ?? 0), true);
+    });
+    // link_create's uprobe_multi member follows prog_fd, target_fd, attach_type and flags.
+    const a = new Attr(LINK_CREATE).u32('prog_fd', prog.fd).u32('attach_type', BPF_TRACE_UPROBE_MULTI);
+    const bytes = new Uint8Array(64);
+    bytes.set(a.bytes.subarray(0, 16));
+    const v = new DataView(bytes.buffer);
+    v.setBigUint64(16, mem.addr, true);
+    v.setBigUint64(24, mem.addr + BigInt(arrOff), true);
+    v.setBigUint64(32, opts.refCtrOffsets ? mem.addr + BigInt(arrOff + n * 16) : 0n, true);
+    v.setBigUint64(40, mem.addr + BigInt(arrOff + n * 8), true);
+    v.setUint32(48, n, true);
+    v.setUint32(52, opts.retprobe ? 1 : 0, true);
+    v.setUint32(56, opts.pid ?? 0, true);
+    const fd = checkBpf(sys.bpf(BPF_LINK_CREATE, bytes), BPF_LINK_CREATE, what);
+    let open = true;
+    return {
+      kind: 'uprobe_multi',
+      target: what,
+      close() {
+        if (!open) return;
+        open = false;
+        sys.close(fd);
+      },
+    };
+  } finally {
+    sys.free(mem);
+  }
+}
+
+function useMulti(targets: ProbeTarget[]): boolean {
+  return targets.length >= MULTI_MIN_TARGETS && kernelHasUprobeMulti() && process.env.BPFTRACE_TS_NO_UPROBE_MULTI === undefined;
+}
+
+function attachAll(prog: BpfProgram, targets: ProbeTarget[], env: AttachEnv): Link[] {
+  if (!useMulti(targets)) return targets.flatMap((t) => attachOne(prog, t, env));
+  const byPath = new Map<string, UprobeSite[]>();
+  for (const t of targets) {
+    const s = sites.get(t);
+    if (!s) throw new Error(`internal: unresolved uprobe target ${t.name}`);
+    const l = byPath.get(s.path);
+    if (l) l.push(s);
+    else byPath.set(s.path, [s]);
+  }
+  const links: Link[] = [];
+  const skipped: UprobeSite[] = [];
+  // The kernel refuses a whole uprobe_multi link when one function can't be probed (its first
+  // instruction is one uprobes can't handle): halve the set until the culprits are alone, skip
+  // those (with a warning, as a wildcard's other matches still make sense).
+  const attachSet = (path: string, ss: UprobeSite[]): void => {
+    try {
+      links.push(
+        attachUprobeMulti(
+          prog,
+          path,
+          ss.map((s) => s.fileOffset),
+          ss.map((s) => BigInt(s.funcIndex)),
+          { retprobe: ss[0]?.retprobe ?? false, pid: env.pid },
+          `${ss[0]?.retprobe ? 'uretprobe' : 'uprobe'} ${path} (${ss.length} functions)`,
+        ),
+      );
+    } catch (e) {
+      if (ss.length === 1) {
+        skipped.push(ss[0] as UprobeSite);
+        return;
+      }
+      if (!(e instanceof SyscallError)) throw e;
+      const half = ss.length >> 1;
+      attachSet(path, ss.slice(0, half));
+      attachSet(path, ss.slice(half));
+    }
+  };
+  try {
+    for (const [path, ss] of byPath) attachSet(path, ss);
+    if (skipped.length === targets.length)
+      throw new UserError(`could not attach any of ${targets.length} uprobes (first: ${skipped[0]?.path}:${skipped[0]?.symbol})`);
+  } catch (e) {
+    for (const l of links) l.close();
+    throw e;
+  }
+  for (const s of skipped) process.stderr.write(`WARNING: could not attach uprobe ${s.path}:${s.symbol}, skipped\n`);
+  return links;
+}
+
+function makeProvider(name: 'uprobe' | 'uretprobe', aliases: string[], retprobe: boolean): Provider {
+  const p: Provider = {
+    name,
+    aliases,
+    progType: BPF_PROG_TYPE_KPROBE,
+    shareable: true,
+    expand: (raw, parts, span) => expandUprobe(p, retprobe, raw, parts, span),
+    context: (t) => context(t, retprobe),
+    attach: attachOne,
+    attachAll,
+    expectedAttachType: (targets) => (useMulti(targets) ? BPF_TRACE_UPROBE_MULTI : undefined),
+  };
+  return p;
+}
+
+export const uprobe = makeProvider('uprobe', ['u'], false);
+export const uretprobe = makeProvider('uretprobe', ['ur'], true);
