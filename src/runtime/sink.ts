@@ -1,8 +1,8 @@
 // Where a run's output goes: text (bpftrace's default) or JSON lines (-f json). The tracer
 // only speaks to this interface; rendering lives in runtime/output.
 
-import { createRequire } from 'node:module';
 import { writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { FormatResource } from '../codegen/resources.ts';
 import { attachedProbesJson, exitMapsJson, lostEventsJson, mapJson, messageJson, valueJson } from './output/json.ts';
 import { attachedProbesText, endText, exitMapsText, lostEventsText, mapText, valueLine } from './output/text.ts';

@@ -1,8 +1,8 @@
 // Where tracefs lives, mounting it when it is not mounted yet (and unmounting only what we
 // mounted, so the system is left as found).
 
-import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 export const TRACEFS_DIR = '/sys/kernel/tracing';
 export const DEBUGFS_TRACEFS_DIR = '/sys/kernel/debug/tracing';
