@@ -1,5 +1,6 @@
 // Command-line parsing with bpftrace's flags and meanings.
 
+import { existsSync } from 'node:fs';
 import { UserError } from '../lang/diagnostics.ts';
 
 export interface CliOptions {
@@ -120,6 +121,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         const v = value('p');
         if (!/^\d+$/.test(v)) throw new UserError(`pid '${v}' is not a number`);
         o.pid = Number(v);
+        if (!existsSync(`/proc/${v}`)) throw new UserError(`pid '${v}' does not exist`, ['check it with ps, or start the program with -c instead']);
         break;
       }
       case '-c':

@@ -168,6 +168,7 @@ main(process.argv.slice(2)).then(
     setImmediate(() => process.exit(code));
   },
   (e: unknown) => {
+    if (e instanceof UserError) process.exit(fail(e.message, e.hints));
     // A bug of ours, not the user's: one line, and the stack only when asked for (-v).
     const err = e as Error;
     const verbose = process.argv.includes('-v');

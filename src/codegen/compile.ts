@@ -33,6 +33,9 @@ import { Emitter } from './emitter.ts';
 import { FrameOverflow } from './frame.ts';
 import { ERRORS_MAP, HEAP_MAP, kernelMapName, type MapResource, newResources, type Resources, RINGBUF_MAP } from './resources.ts';
 
+/** Providers that see every process and take -p as a filter in the program, as bpftrace does. */
+const PID_FILTERED: ReadonlySet<string> = new Set(['kprobe', 'kretprobe', 'fentry', 'fexit', 'tracepoint', 'rawtracepoint']);
+
 export interface CompiledProgram {
   spec: ProgramSpec;
   /** Where this program attaches (BEGIN/END have one target each and are run, not attached). */
@@ -112,6 +115,8 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
       const target = group[0] as ProbeTarget;
       const context = group === p.targets || group.length > 1 ? p.context : target.provider.context(target);
       const em = new Emitter(sema, resources, context, config, target.name);
+      // -p PID: kernel probes that cannot filter when attaching keep only that process's events.
+      if (opts.pid != null && PID_FILTERED.has(target.provider.name)) em.pidFilter = opts.pid;
       let insns: Insn[];
       try {
         insns = em.program(p.probe.predicate, p.probe.body);

@@ -62,6 +62,8 @@ export class Emitter {
   readonly exitLabel = 'Lexit';
   private zeroKeySlot: number | null = null;
 
+  /** -p PID for probes that see every process: the program leaves early for other pids. */
+  pidFilter: number | null = null;
   /** For a loop-body callback: the program that calls it, and where its frame pointer is kept. */
   private parent: Emitter | null = null;
   private outerSlot = 0;
@@ -269,6 +271,9 @@ export class Emitter {
     this.heapPointerSlot();
     this.zeroKey();
     this.allocateVariables(body);
+    if (this.pidFilter !== null) {
+      this.emit(call(HELPER.get_current_pid_tgid), alu64Imm(AluOp.RSH, Reg.R0, 32), jmpImm(JmpOp.JNE, Reg.R0, this.pidFilter, this.exitLabel));
+    }
     if (predicate) this.cond(predicate, this.exitLabel);
     this.block(body);
     this.place(this.exitLabel);

@@ -46,9 +46,13 @@ export const software: Provider = {
     ];
   },
   context: () => ({ args: null, argN: null, retval: false }),
-  attach(prog, target) {
+  attach(prog, target, env) {
     const ev = lookup(target.parts[0] as string);
     if (!ev) return [];
+    if (env.pid !== null) {
+      const fd = openSoftware(ev.config, { period: BigInt(target.parts[1] as string), pid: env.pid }, -1);
+      return [attachPerfEvent(prog, fd, { target: `${target.name} pid ${env.pid}` })];
+    }
     const links: Link[] = [];
     for (const cpu of possibleCpus()) {
       const fd = openSoftware(ev.config, { period: BigInt(target.parts[1] as string) }, cpu);

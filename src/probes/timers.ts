@@ -44,9 +44,14 @@ function timer(name: 'interval' | 'profile', alias: string): Provider {
       return [{ provider, name: `${name}:${parts.join(':')}`, parts, span }];
     },
     context: () => ({ args: null, argN: null, retval: false }),
-    attach(prog, target) {
+    attach(prog, target, env) {
       const rate = parseRate(name, target.name, target.parts);
       const s = 'hz' in rate ? { freq: rate.hz } : { period: rate.period };
+      // profile with -p samples that process wherever it runs (one event, any CPU).
+      if (name === 'profile' && env.pid !== null) {
+        const fd = openSoftware(PERF_COUNT_SW_CPU_CLOCK, { ...s, pid: env.pid }, -1);
+        return [attachPerfEvent(prog, fd, { target: `${target.name} pid ${env.pid}` })];
+      }
       const cpus = name === 'interval' ? [0] : possibleCpus();
       const links: Link[] = [];
       for (const cpu of cpus) {

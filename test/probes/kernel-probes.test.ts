@@ -149,3 +149,23 @@ test('Ctrl-C detaches everything: the programs we loaded are gone after exit', a
   );
   assert.doesNotMatch(readFileSync('/proc/mounts', 'utf8'), /tracefs \/sys\/kernel\/tracing.*\n[\s\S]*tracefs \/sys\/kernel\/tracing/);
 });
+
+test('-p PID filters kernel probes to that process', async () => {
+  const { spawn: sp } = await import('node:child_process');
+  // A busy child making syscalls, and one that only sleeps.
+  const busy = sp('/bin/sh', ['-c', 'while :; do cat /etc/hostname >/dev/null; done'], { stdio: 'ignore' });
+  try {
+    const r = runCli(['-p', String(busy.pid), '-e', 'tracepoint:raw_syscalls:sys_enter { @[pid] = count(); } interval:ms:300 { exit(); }']);
+    assert.equal(r.code, 0, r.stderr);
+    const keys = [...r.stdout.matchAll(/^@\[(\d+)\]/gm)].map((m) => Number(m[1]));
+    assert.deepEqual([...new Set(keys)], [busy.pid]);
+  } finally {
+    busy.kill('SIGKILL');
+  }
+});
+
+test('-p with a pid that does not exist is a clear error', () => {
+  const r = runCli(['-p', '999999999', '-e', 'BEGIN { }']);
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr, "ERROR: pid '999999999' does not exist\nHINT: check it with ps, or start the program with -c instead\n");
+});
