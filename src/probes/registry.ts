@@ -2,16 +2,33 @@
 // (quotes protect colons in paths and C++ names).
 
 import { UserError } from '../lang/diagnostics.ts';
+import { hardware } from './hardware.ts';
 import type { Provider } from './provider.ts';
 import { rawtracepoint } from './rawtracepoint.ts';
 import { software } from './software.ts';
-import { begin, end } from './special.ts';
+import { begin, end, self } from './special.ts';
 import { interval, profile } from './timers.ts';
 import { tracepoint } from './tracepoint.ts';
 import { uprobe, uretprobe } from './uprobe.ts';
 import { usdt } from './usdt.ts';
+import { asyncwatchpoint, watchpointProvider } from './watchpoint.ts';
 
-const PROVIDERS: readonly Provider[] = [begin, end, tracepoint, rawtracepoint, interval, profile, software, uprobe, uretprobe, usdt];
+const PROVIDERS: readonly Provider[] = [
+  begin,
+  end,
+  self,
+  tracepoint,
+  rawtracepoint,
+  interval,
+  profile,
+  software,
+  hardware,
+  watchpointProvider,
+  asyncwatchpoint,
+  uprobe,
+  uretprobe,
+  usdt,
+];
 
 const KNOWN_ELSEWHERE: Record<string, string> = {
   kprobe: 'kprobe',
@@ -24,15 +41,8 @@ const KNOWN_ELSEWHERE: Record<string, string> = {
   fexit: 'fexit',
   fr: 'fexit',
   kretfunc: 'fexit',
-  hardware: 'hardware',
-  h: 'hardware',
-  watchpoint: 'watchpoint',
-  w: 'watchpoint',
-  asyncwatchpoint: 'asyncwatchpoint',
-  aw: 'asyncwatchpoint',
   iter: 'iter',
   it: 'iter',
-  self: 'self',
   test: 'test',
   bench: 'bench',
 };

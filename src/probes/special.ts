@@ -3,6 +3,7 @@
 // path with every other probe. Nothing is attached.
 
 import { BPF_PROG_TYPE_RAW_TRACEPOINT } from '../bpf/constants.ts';
+import { UserError } from '../lang/diagnostics.ts';
 import type { ProbeTarget, Provider } from './provider.ts';
 
 function special(name: 'BEGIN' | 'END', aliases: string[]): Provider {
@@ -22,3 +23,22 @@ function special(name: 'BEGIN' | 'END', aliases: string[]): Provider {
 
 export const begin = special('BEGIN', ['begin']);
 export const end = special('END', ['end']);
+
+/**
+ * self:signal:SIGUSR1 — runs when the bpftrace-ts process itself receives the signal; like
+ * BEGIN it is a raw-tracepoint program run with BPF_PROG_TEST_RUN (see runtime/tracer.ts).
+ */
+export const self: Provider = {
+  name: 'self',
+  aliases: [],
+  progType: BPF_PROG_TYPE_RAW_TRACEPOINT,
+  shareable: true,
+  expand(raw, parts, span): ProbeTarget[] {
+    if (parts.length !== 2 || parts[0] !== 'signal')
+      throw new UserError(`Invalid self probe: ${raw}`, ['the self probe is written self:signal:SIGUSR1']);
+    if (parts[1] !== 'SIGUSR1') throw new UserError(`Unsupported signal for a self probe: ${parts[1]}`, ['only SIGUSR1 is supported']);
+    return [{ provider: self, name: `self:signal:${parts[1]}`, parts, span }];
+  },
+  context: () => ({ args: null, argN: null, retval: false }),
+  attach: () => [],
+};

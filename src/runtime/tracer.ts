@@ -85,6 +85,7 @@ export class Tracer {
       );
       const begin: BpfProgram[] = [];
       const end: BpfProgram[] = [];
+      const selfProgs: BpfProgram[] = [];
       const attachable: { prog: BpfProgram; index: number }[] = [];
       this.script.programs.forEach((p, index) => {
         const prog = BpfProgram.load(p.spec, resolver, sys);
@@ -92,6 +93,7 @@ export class Tracer {
         const provider = p.targets[0]?.provider.name;
         if (provider === 'BEGIN') begin.push(prog);
         else if (provider === 'END') end.push(prog);
+        else if (provider === 'self') selfProgs.push(prog);
         else attachable.push({ prog, index });
       });
 
@@ -116,13 +118,21 @@ export class Tracer {
           attached += target.weight ?? 1;
         }
       }
-      this.out.attached(attached + begin.length + end.length);
+      this.out.attached(attached + begin.length + end.length + selfProgs.length);
       opts.onAttached?.();
 
       const done = new Promise<void>((resolve) => {
         this.wake = resolve;
       });
       const onSignal = (): void => this.stop(0);
+      if (selfProgs.length) {
+        // self:signal:SIGUSR1 programs run in the kernel when we receive the signal.
+        process.on('SIGUSR1', () => {
+          if (this.stopping) return;
+          for (const p of selfProgs) p.testRun(new Uint8Array(64));
+          this.reader?.drain();
+        });
+      }
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       opts.stopSignal?.then(() => this.stop(this.exitCode));

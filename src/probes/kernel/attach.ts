@@ -1,0 +1,173 @@
+// Attachments of kernel-function and iterator programs that src/bpf/link.ts does not cover:
+// tracing programs (fentry/fexit) through a raw-tracepoint open without a name, iterator
+// links and the iterator files read from them, pinning, and multi-kprobe links.
+
+import { readSync } from 'node:fs';
+import { Attr, struct } from '../../bpf/attr.ts';
+import {
+  BPF_ITER_CREATE,
+  BPF_LINK_CREATE,
+  BPF_OBJ_PIN,
+  BPF_RAW_TRACEPOINT_OPEN,
+  BPF_TRACE_ITER,
+  BPF_TRACE_KPROBE_MULTI,
+} from '../../bpf/constants.ts';
+import type { Link } from '../../bpf/link.ts';
+import type { BpfProgram } from '../../bpf/program.ts';
+import { checkBpf, type Sys } from '../../bpf/sys.ts';
+
+// ---------------------------------------------------------------- bpf_attr members used here
+
+/** BPF_RAW_TRACEPOINT_OPEN: with name 0 it attaches a tracing program to its attach_btf_id. */
+const RAW_TP_OPEN = struct({ name: 'u64', prog_fd: 'u32' });
+
+/** BPF_LINK_CREATE with the `iter_info` member of its inner union. */
+export const LINK_CREATE_ITER = struct({
+  prog_fd: 'u32',
+  target_fd: 'u32',
+  attach_type: 'u32',
+  flags: 'u32',
+  iter_info: 'u64',
+  iter_info_len: 'u32',
+});
+
+/** BPF_LINK_CREATE with the `kprobe_multi` member of its inner union. */
+export const LINK_CREATE_KPROBE_MULTI = struct({
+  prog_fd: 'u32',
+  target_fd: 'u32',
+  attach_type: 'u32',
+  flags: 'u32',
+  kprobe_multi_flags: 'u32',
+  cnt: 'u32',
+  syms: 'u64',
+  addrs: 'u64',
+  cookies: 'u64',
+});
+
+export const ITER_CREATE = struct({ link_fd: 'u32', flags: 'u32' });
+
+export const OBJ_PIN = struct({ pathname: 'u64', bpf_fd: 'u32', file_flags: 'u32' });
+
+/** kprobe_multi.flags: attach at function return (kretprobe). */
+export const BPF_F_KPROBE_MULTI_RETURN = 1;
+
+/** A Link over one fd that closing detaches. */
+function fdLink(sys: Sys, fd: number, kind: string, target: string): Link {
+  let open = true;
+  return {
+    kind,
+    target,
+    close() {
+      if (!open) return;
+      open = false;
+      sys.close(fd);
+    },
+  };
+}
+
+/** Attaches a loaded fentry/fexit program to the function its attach_btf_id names. */
+export function attachTracing(prog: BpfProgram, what: string): Link {
+  const sys = prog.sys;
+  const a = new Attr(RAW_TP_OPEN).u64('name', 0).u32('prog_fd', prog.fd);
+  const fd = checkBpf(sys.bpf(BPF_RAW_TRACEPOINT_OPEN, a.bytes), BPF_RAW_TRACEPOINT_OPEN, what);
+  return fdLink(sys, fd, 'tracing', what);
+}
+
+// ---------------------------------------------------------------- iterators
+
+/** An iterator link: reading it (`iterate`) runs the program once per kernel object. */
+export interface IterLink extends Link {
+  readonly kind: 'iter';
+  /**
+   * Creates an iterator from the link and reads it to the end. The program's seq_file output
+   * is discarded (its records go through the ring buffer); `drain` is called after every read
+   * so the ring never holds more than one read's worth of records.
+   */
+  iterate(drain: () => void): void;
+  /** Pins the link at `path` (bpffs) so it outlives this process. */
+  pin(path: string): void;
+}
+
+export function isIterLink(l: Link): l is IterLink {
+  return l.kind === 'iter';
+}
+
+/**
+ * Objects run per read(): the program writes one byte of seq_file output per object (see
+ * iter.ts), and a read returns once it has this many bytes, so ring-buffer records are drained
+ * at least every ITER_BATCH objects.
+ */
+export const ITER_BATCH = 16;
+
+export function attachIter(prog: BpfProgram, what: string): IterLink {
+  const sys = prog.sys;
+  const a = new Attr(LINK_CREATE_ITER).u32('prog_fd', prog.fd).u32('attach_type', BPF_TRACE_ITER);
+  const linkFd = checkBpf(sys.bpf(BPF_LINK_CREATE, a.bytes), BPF_LINK_CREATE, what);
+  const base = fdLink(sys, linkFd, 'iter', what);
+  return {
+    kind: 'iter',
+    target: what,
+    close: () => base.close(),
+    iterate(drain) {
+      const c = new Attr(ITER_CREATE).u32('link_fd', linkFd);
+      const iterFd = checkBpf(sys.bpf(BPF_ITER_CREATE, c.bytes), BPF_ITER_CREATE, what);
+      try {
+        const buf = Buffer.alloc(ITER_BATCH);
+        // read() returns 0 at the end of the iteration.
+        while (readSync(iterFd, buf, 0, ITER_BATCH, null) > 0) drain();
+        drain();
+      } finally {
+        sys.close(iterFd);
+      }
+    },
+    pin(path) {
+      const bytes = Buffer.from(`${path}\0`);
+      const mem = sys.alloc(bytes.length);
+      try {
+        mem.bytes.set(bytes);
+        const p = new Attr(OBJ_PIN).u64('pathname', mem.addr).u32('bpf_fd', linkFd);
+        checkBpf(sys.bpf(BPF_OBJ_PIN, p.bytes), BPF_OBJ_PIN, path);
+      } finally {
+        sys.free(mem);
+      }
+    },
+  };
+}
+
+// ---------------------------------------------------------------- multi-kprobe links
+
+/**
+ * One BPF_TRACE_KPROBE_MULTI link for many functions (Linux 5.18+, CONFIG_FPROBE). The
+ * program must have been loaded with expected_attach_type BPF_TRACE_KPROBE_MULTI.
+ */
+export function attachKprobeMulti(prog: BpfProgram, funcs: readonly string[], retprobe: boolean, what: string): Link {
+  return createKprobeMulti(prog.sys, prog.fd, funcs, retprobe, what);
+}
+
+/** The link itself, on a program fd (feature probes use it before any BpfProgram exists). */
+export function createKprobeMulti(sys: Sys, progFd: number, funcs: readonly string[], retprobe: boolean, what: string): Link {
+  const names = funcs.map((f) => Buffer.from(`${f}\0`, 'latin1'));
+  const strBytes = names.reduce((n, b) => n + b.length, 0);
+  const ptrsAt = Math.ceil(strBytes / 8) * 8;
+  const mem = sys.alloc(ptrsAt + funcs.length * 8);
+  try {
+    // The names, then the array of pointers to them that `syms` points at.
+    const view = new DataView(mem.bytes.buffer, mem.bytes.byteOffset, mem.bytes.byteLength);
+    let at = 0;
+    names.forEach((b, i) => {
+      mem.bytes.set(b, at);
+      view.setBigUint64(ptrsAt + i * 8, mem.addr + BigInt(at), true);
+      at += b.length;
+    });
+    const a = new Attr(LINK_CREATE_KPROBE_MULTI)
+      .u32('prog_fd', progFd)
+      .u32('attach_type', BPF_TRACE_KPROBE_MULTI)
+      .u32('kprobe_multi_flags', retprobe ? BPF_F_KPROBE_MULTI_RETURN : 0)
+      .u32('cnt', funcs.length)
+      .u64('syms', mem.addr + BigInt(ptrsAt));
+    const fd = checkBpf(sys.bpf(BPF_LINK_CREATE, a.bytes), BPF_LINK_CREATE, what);
+    return fdLink(sys, fd, 'kprobe_multi', what);
+  } finally {
+    sys.free(mem);
+  }
+}

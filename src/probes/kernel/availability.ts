@@ -1,0 +1,85 @@
+// Whether this kernel can run kprobes, fentry/fexit and iterators, decided before anything is
+// compiled: a script that needs a missing feature stops with one sentence naming what the
+// kernel lacks, rather than a verifier dump or an errno at attach time.
+
+import { type FeatureResult, features } from '../../bpf/features.ts';
+import { UserError } from '../../lang/diagnostics.ts';
+import { loadKallsyms } from '../../runtime/ksyms.ts';
+
+/** A feature's answer by name (src/bpf/features.ts); replaceable in tests. */
+export type FeatureLookup = (name: string) => FeatureResult;
+
+const kernelFeatures: FeatureLookup = (name) => features().result(name);
+
+/** Test hook: answer feature questions from a table instead of the kernel (null: the kernel). */
+export const availabilityOptions: { lookup: FeatureLookup | null; kernelHasKprobeCode: (() => boolean) | null } = {
+  lookup: null,
+  kernelHasKprobeCode: null,
+};
+
+function lookup(name: string): FeatureResult {
+  return (availabilityOptions.lookup ?? kernelFeatures)(name);
+}
+
+/** Kernels with CONFIG_KPROBES define register_kprobe even when they lack the perf PMU. */
+function kernelHasKprobeCode(): boolean {
+  if (availabilityOptions.kernelHasKprobeCode) return availabilityOptions.kernelHasKprobeCode();
+  try {
+    return loadKallsyms().entry('register_kprobe') !== null;
+  } catch {
+    return false;
+  }
+}
+
+const checked = new Set<string>();
+
+/** Throws a UserError unless kprobes (and kretprobes) can be attached here. */
+export function requireKprobes(kind: 'kprobe' | 'kretprobe'): void {
+  if (checked.has('kprobe') && !availabilityOptions.lookup) return;
+  const pmu = lookup('kprobe_pmu');
+  if (pmu.status === 'missing') {
+    if (kernelHasKprobeCode()) {
+      throw new UserError(`${kind}s need the kprobe PMU (Linux 4.17+), which this kernel does not have`, [
+        'bpftrace-ts attaches kprobes through perf_event_open, not the older tracefs kprobe_events interface',
+      ]);
+    }
+    throw new UserError(`kprobes are not available in this kernel (CONFIG_KPROBES is off)`, [
+      'tracepoint: and rawtracepoint: probes can often observe the same events',
+    ]);
+  }
+  const prog = lookup('prog_kprobe');
+  if (prog.status === 'missing') {
+    throw new UserError(`${kind}s need BPF_PROG_TYPE_KPROBE programs, which this kernel refuses (${prog.detail ?? 'unknown reason'})`);
+  }
+  checked.add('kprobe');
+}
+
+/** What each tracing-program user is called in messages. */
+const TRACING_WHAT = {
+  fentry: 'fentry/fexit probes',
+  iter: 'iter probes (BPF iterators)',
+} as const;
+
+/** Throws a UserError unless BPF_PROG_TYPE_TRACING programs (fentry/fexit, iterators) load here. */
+export function requireTracing(kind: keyof typeof TRACING_WHAT): void {
+  if (checked.has(kind) && !availabilityOptions.lookup) return;
+  const what = TRACING_WHAT[kind];
+  const btf = lookup('btf_vmlinux');
+  if (btf.status === 'missing') {
+    throw new UserError(`${what} need kernel BTF, which this kernel does not have (no /sys/kernel/btf/vmlinux)`, [
+      'kernels built with CONFIG_DEBUG_INFO_BTF=y provide it',
+    ]);
+  }
+  const tracing = lookup('prog_tracing');
+  if (tracing.status === 'missing') {
+    const detail = tracing.detail ?? '';
+    const refuses = /^(EPERM|EACCES)/.test(detail);
+    throw new UserError(
+      `${what} need BPF_PROG_TYPE_TRACING, which this kernel ${refuses ? 'refuses' : 'does not have'}${detail ? ` (${detail})` : ''}`,
+      refuses
+        ? ['a security policy (lockdown, an LSM) or the kernel configuration forbids tracing programs even to root']
+        : ['tracing programs need Linux 5.5 or later'],
+    );
+  }
+  checked.add(kind);
+}

@@ -1,0 +1,50 @@
+// Kernel functions as BTF describes them, turned into what fentry/fexit programs see: a context
+// that is an array of u64 slots, one per argument (two for a struct passed by value larger than
+// eight bytes), followed in fexit by the return value.
+
+import type { Btf } from '../../btf/btf.ts';
+import { btfToType } from '../../sema/btf-types.ts';
+import type { Type } from '../../sema/types.ts';
+import type { ArgField } from '../provider.ts';
+
+/** Most arguments x86-64 trampolines pass (and bpftrace allows). */
+export const MAX_TRAMPOLINE_ARGS = 6;
+
+export interface KernelFuncSignature {
+  /** BTF id of the FUNC record: the attach_btf_id of programs on this function. */
+  btfId: number;
+  args: ArgField[];
+  /** u64 slots the arguments take; fexit's return value is in the next one. */
+  slots: number;
+  /** null for void functions. */
+  returnType: Type | null;
+  variadic: boolean;
+}
+
+/** A function's signature from BTF, or null when BTF has no such function. */
+export function kernelFuncSignature(btf: Btf, name: string): KernelFuncSignature | null {
+  const sig = btf.funcProto(name);
+  if (!sig) return null;
+  const args: ArgField[] = [];
+  let slot = 0;
+  sig.params.forEach((p, i) => {
+    const size = btf.sizeof(p.type);
+    args.push({ name: p.name || `arg${i}`, type: btfToType(btf, p.type), offset: slot * 8, dataLoc: false });
+    slot += Math.max(1, Math.ceil(size / 8));
+  });
+  const ret = btf.get(btf.resolve(sig.returnType));
+  return {
+    btfId: sig.funcId,
+    args,
+    slots: slot,
+    returnType: ret.kind === 'void' ? null : btfToType(btf, sig.returnType),
+    variadic: sig.variadic,
+  };
+}
+
+/** The context struct an iterator program gets (`struct bpf_iter__task`), as a pointer Type. */
+export function iterContextType(btf: Btf, iter: string): Type | null {
+  const id = btf.findId(`bpf_iter__${iter}`, 'struct');
+  if (id === null) return null;
+  return { kind: 'pointer', to: btfToType(btf, id), user: false };
+}

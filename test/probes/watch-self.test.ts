@@ -1,0 +1,90 @@
+// Watchpoints (the breakpoint PMU) on a test program's global, and self:signal probes.
+
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import { LAUNCHER, ROOT, runCli } from '../helpers/run.ts';
+
+const build = join(ROOT, 'test', 'progs', 'build');
+const bin = join(build, 'watched');
+let addr = '';
+
+before(() => {
+  mkdirSync(build, { recursive: true });
+  execFileSync('gcc', ['-O0', '-no-pie', '-o', bin, join(ROOT, 'test', 'progs', 'watched.c')]);
+  const sym = execFileSync('nm', [bin], { encoding: 'utf8' })
+    .split('\n')
+    .find((l) => l.endsWith(' watched_counter'));
+  addr = `0x${sym?.split(' ')[0]?.replace(/^0+/, '')}`;
+});
+
+// exec itself clears the tail of the page holding .bss (one write from the loader), so the
+// program's own writes are told apart by the writing instruction: main's, a user address
+// inside the non-PIE binary (below 0x1000000).
+test('watchpoint:ADDR:8:w sees every write of the -c program to its global', () => {
+  const r = runCli(['-e', `watchpoint:${addr}:8:w { @writes[ustack(raw, 1)] = count(); }`, '-c', bin]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /@writes\[\n\s+4[0-9a-f]{5}\n\]: 5\n/);
+});
+
+test('watchpoint reads and writes (rw) fire on both', () => {
+  const r = runCli(['-e', `watchpoint:${addr}:8:rw { @hits[ustack(raw, 1)] = count(); }`, '-c', bin]);
+  assert.equal(r.code, 0, r.stderr);
+  // Each `x = x + 1` reads then writes: 10 accesses from main (two instructions, 5 each).
+  const fromMain = [...r.stdout.matchAll(/\n\s+4[0-9a-f]{5}\n\]: (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+  assert.equal(fromMain, 10, r.stdout);
+});
+
+test('bad watchpoint specs are clear errors', () => {
+  for (const [spec, msg] of [
+    ['watchpoint:0x1000:3:w', /Invalid watchpoint length: 3/],
+    ['watchpoint:0x1000:8:q', /Invalid watchpoint mode: q/],
+    ['watchpoint:0x1000:8', /Invalid watchpoint/],
+  ] as const) {
+    const r = runCli(['-e', `${spec} { }`]);
+    assert.equal(r.code, 1, spec);
+    assert.match(r.stderr, msg);
+  }
+});
+
+test('self:signal:SIGUSR1 runs when the tracer receives SIGUSR1', async () => {
+  const child = spawn(
+    LAUNCHER,
+    ['-e', 'self:signal:SIGUSR1 { printf("got it\\n"); @n = count(); exit(); } BEGIN { printf("ready\\n"); }'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => {
+    const first = out === '';
+    out += d.toString();
+    if (first && out.includes('ready\n')) child.kill('SIGUSR1');
+  });
+  const code = await new Promise<number | null>((resolve) => {
+    const t = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve(-1);
+    }, 15000);
+    child.on('exit', (c) => {
+      clearTimeout(t);
+      resolve(c);
+    });
+  });
+  assert.equal(code, 0);
+  assert.equal(out, 'ready\ngot it\n\n\n@n: 1\n');
+});
+
+test('self probes only take SIGUSR1', () => {
+  const r = runCli(['-e', 'self:signal:SIGHUP { }']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /Unsupported signal for a self probe: SIGHUP/);
+});
+
+test('hardware events name the missing PMU', () => {
+  const r = runCli(['-e', 'hardware:cache-misses:1000 { @ = count(); }']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /cannot open hardware event cache-misses[\s\S]*HINT: .*PMU/);
+});
