@@ -59,7 +59,7 @@ for (const b of [control.assert, control.signal, control.probe]) add(b);
 for (const b of [stacks.kstack, stacks.ustack, stacks.ksymFn, stacks.kaddrFn]) add(b);
 for (const b of [user.func, user.usym, user.reg]) add(b);
 for (let i = 0; i < 8; i++) add(user.sargN(i));
-for (const b of [rt.username, rt.elapsed, rt.cpid, rt.strftimeFn, rt.time, rt.cat, rt.join]) add(b);
+for (const b of [rt.username, rt.elapsed, rt.cpid, rt.strftimeFn, rt.time, rt.cat, rt.join, rt.getopt]) add(b);
 
 export function lookupBuiltin(name: string): Builtin | undefined {
   return table.get(name);

@@ -8,7 +8,7 @@ import type { Expr } from '../lang/ast.ts';
 import { EventKind, HEADER_SIZE } from '../runtime/events.ts';
 import { storageType } from '../sema/check.ts';
 import { checkFormatArgs } from '../sema/printf-check.ts';
-import { typeKindWord, UINT32, UINT64, VOID } from '../sema/types.ts';
+import { INT64, typeKindWord, UINT32, UINT64, VOID } from '../sema/types.ts';
 import { emitRecord } from './output.ts';
 import type { Builtin } from './types.ts';
 
@@ -206,5 +206,68 @@ export const join: Builtin = {
     em.output(rec, size);
     void load;
     return NONE;
+  },
+};
+
+/**
+ * getopt("name"[, default[, description]]): a named option given after `--` on the command
+ * line (`-- --name=value`), typed by its default (bool without one). Resolved when compiling.
+ */
+export const getopt: Builtin = {
+  name: 'getopt',
+  ident: false,
+  func: true,
+  minArgs: 1,
+  maxArgs: 3,
+  check(call, cx) {
+    const [nameE, defE, descE] = call.args as [Expr, Expr | undefined, Expr | undefined];
+    const name = cx.literalString(nameE);
+    if (name === null) {
+      cx.diags.error(nameE.span, 'getopt() expects the option name as a string literal');
+      return VOID;
+    }
+    if (descE && cx.literalString(descE) === null) cx.diags.error(descE.span, 'getopt() description must be a string literal');
+    const given = cx.named.get(name);
+    const present = cx.named.has(name);
+    const boolOf = (v: string | null | undefined, dflt: boolean): boolean | null => {
+      if (v === undefined) return dflt;
+      if (v === null || v === 'true' || v === '1') return true;
+      if (v === 'false' || v === '0') return false;
+      return null;
+    };
+    if (!defE || defE.kind === 'BoolLit') {
+      const b = boolOf(present ? given : undefined, defE?.kind === 'BoolLit' ? defE.value : false);
+      if (b === null) cx.diags.error(call.span, `Invalid value for boolean option --${name}: ${given}`, 'use true, false, 1 or 0');
+      cx.getopts.set(call.id, b ?? false);
+      return { kind: 'bool' };
+    }
+    const dInt = cx.literalInt(defE);
+    if (dInt !== null && defE.kind !== 'StringLit') {
+      let v = dInt;
+      if (present) {
+        try {
+          v = BigInt(given ?? '');
+        } catch {
+          cx.diags.error(call.span, `Invalid value for integer option --${name}: ${given ?? ''}`);
+        }
+      }
+      cx.getopts.set(call.id, v);
+      return INT64;
+    }
+    const dStr = cx.literalString(defE);
+    if (dStr === null) {
+      cx.diags.error(defE.span, 'getopt() default must be a literal bool, integer or string');
+      return VOID;
+    }
+    const v = present ? (given ?? '') : dStr;
+    cx.getopts.set(call.id, v);
+    return { kind: 'string', size: Buffer.byteLength(v, 'latin1') + 1 };
+  },
+  emit(call, em) {
+    const v = em.sema.getopts.get(call.id);
+    if (typeof v === 'string') {
+      return { kind: 'mem', loc: em.mem({ kind: 'StringLit', id: call.id, span: call.span, value: v }, em.memDest ?? undefined) };
+    }
+    return { kind: 'imm', value: typeof v === 'bigint' ? v : v ? 1n : 0n };
   },
 };

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 // Builtins that read the current task and clock: pid, tid, uid, gid, cpu, comm, nsecs,
 // elapsed, rand, jiffies, numaid, cgroup, curtask, ncpus.
 
@@ -7,6 +8,7 @@ import type { MemLoc } from '../codegen/frame.ts';
 import type { HELPER } from '../codegen/helper-ids.ts';
 import type { Call } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
+import type { ProbeContext } from '../probes/provider.ts';
 import { btfField, btfTypeByName } from '../sema/btf-types.ts';
 import { intType, type Type, UINT32, UINT64 } from '../sema/types.ts';
 import type { Builtin, CheckCx } from './types.ts';
@@ -103,9 +105,19 @@ export const ncpus: Builtin = {
   emit: () => ({ kind: 'imm', value: BigInt(onlineCpus()) }),
 };
 
+/** Online CPUs, counted at compile time as bpftrace does (from sysfs: "0-3,5"). */
 function onlineCpus(): number {
-  // Counted at compile time, as bpftrace does.
-  return Math.max(1, (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1);
+  try {
+    const text = readFileSync('/sys/devices/system/cpu/online', 'utf8').trim();
+    let n = 0;
+    for (const part of text.split(',')) {
+      const [a, b] = part.split('-').map(Number) as [number, number | undefined];
+      n += b === undefined ? 1 : b - a + 1;
+    }
+    return Math.max(1, n);
+  } catch {
+    return 1;
+  }
 }
 
 export const comm: Builtin = {
@@ -188,17 +200,26 @@ export const retval: Builtin = {
   check(call, cx) {
     if (!cx.probe.context.retval)
       cx.diags.error(call.span, `The retval builtin can only be used with return probes (${cx.probe.providerName} used here)`);
-    return UINT64;
+    return retvalType(cx.probe.context);
   },
   emit(_call, em) {
     const t = em.frame.newTemp();
     const r = t.reg ?? Reg.R0;
     const off = em.context.retvalOffset ?? PT_REGS_RAX;
     em.emit(load(8, r, Reg.R6, off));
+    // fexit's BTF type: a narrower integer return value leaves the register's upper bits undefined.
+    const rt = retvalType(em.context);
+    if (rt.kind === 'int') em.extend(r, rt.size, rt.signed);
     em.setTemp(t, r);
     return { kind: 'temp', temp: t };
   },
 };
+
+/** retval's type: the provider's (fexit knows it from BTF) when it is a scalar, else u64. */
+function retvalType(c: ProbeContext): Type {
+  const t = c.retvalType;
+  return t && (t.kind === 'int' || t.kind === 'pointer') ? t : UINT64;
+}
 
 export const ctx: Builtin = {
   name: 'ctx',
@@ -206,7 +227,8 @@ export const ctx: Builtin = {
   func: false,
   minArgs: 0,
   maxArgs: 0,
-  check: () => intType(8, false),
+  // Iterators type it (`struct bpf_iter__task *`), so `ctx->task->comm` reads through BTF.
+  check: (_call, cx) => cx.probe.context.ctxType ?? intType(8, false),
   emit(_call, em) {
     const t = em.frame.newTemp();
     const r = t.reg ?? Reg.R0;

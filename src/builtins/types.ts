@@ -23,6 +23,9 @@ export interface CheckCx {
   /** Whether this call is the value of a map assignment `@m[k] = f()` (aggregations). */
   readonly assignedTo: { map: string; span: Span } | null;
   readonly unsafe: boolean;
+  /** Named script options (`-- --name=value`), and where getopt() records what it resolved. */
+  readonly named: Map<string, string | null>;
+  readonly getopts: Map<number, bigint | boolean | string>;
 }
 
 export interface Builtin {

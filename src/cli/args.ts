@@ -25,6 +25,8 @@ export interface CliOptions {
   help: boolean;
   info: boolean;
   positional: string[];
+  /** Named script options after `--` (`--name` or `--name=value`), for getopt(). */
+  named: Map<string, string | null>;
   includes: string[];
   includeDirs: string[];
 }
@@ -84,6 +86,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     help: false,
     info: false,
     positional: [],
+    named: new Map(),
     includes: [],
     includeDirs: [],
   };
@@ -121,7 +124,8 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         const v = value('p');
         if (!/^\d+$/.test(v)) throw new UserError(`pid '${v}' is not a number`);
         o.pid = Number(v);
-        if (!existsSync(`/proc/${v}`)) throw new UserError(`pid '${v}' does not exist`, ['check it with ps, or start the program with -c instead']);
+        if (!existsSync(`/proc/${v}`))
+          throw new UserError(`pid '${v}' does not exist`, ['check it with ps, or start the program with -c instead']);
         break;
       }
       case '-c':
@@ -217,6 +221,11 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     if (file === undefined) throw new UserError('No program specified', ["pass a script file or -e 'program'"]);
     o.scriptFile = file;
   }
-  o.positional = rest;
+  // `--name[=value]` words are named options (getopt); the others are $1, $2...
+  for (const a of rest) {
+    const m = /^--([A-Za-z_][\w-]*)(?:=(.*))?$/s.exec(a);
+    if (m) o.named.set(m[1] as string, m[2] ?? null);
+    else o.positional.push(a);
+  }
   return o;
 }

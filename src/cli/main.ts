@@ -93,6 +93,7 @@ async function main(argv: string[]): Promise<number> {
       env: process.env,
       cpid: child?.pid ?? null,
       pid: opts.pid,
+      named: opts.named,
     });
     flushDiags();
     if (opts.debug.some((d) => d === 'codegen' || d === 'asm' || d === 'all')) {
@@ -121,7 +122,7 @@ async function main(argv: string[]): Promise<number> {
       (opts.buffering === null && (outFd !== 1 ? false : process.stdout.isTTY === true));
     const out = new Writer(outFd, flushEach || opts.buffering !== 'full');
     const err = new Writer(2, true);
-    const sink = opts.format === 'json' ? new JsonSink(out, err) : new TextSink(out, err, opts.quiet);
+    const sink = opts.format === 'json' ? new JsonSink(out, err) : new TextSink(out, err, opts.quiet, source);
     const tracer = new Tracer(script, sink);
     const running = child;
     const code = await tracer.run({

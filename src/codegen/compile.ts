@@ -59,6 +59,8 @@ export interface CompileOptions {
   cpid?: number | null;
   /** -p PID, or null. */
   pid?: number | null;
+  /** Named script options (`-- --name=value`) for getopt(). */
+  named?: Map<string, string | null>;
 }
 
 export function compile(program: Program, diags: Diagnostics, opts: CompileOptions): CompiledScript {
@@ -95,7 +97,13 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
   }
   diags.check();
 
-  const checker = new Checker(diags, { config, positional: opts.positional, unsafe: opts.unsafe, cpid: opts.cpid ?? null });
+  const checker = new Checker(diags, {
+    config,
+    positional: opts.positional,
+    unsafe: opts.unsafe,
+    cpid: opts.cpid ?? null,
+    named: opts.named ?? new Map(),
+  });
   const sema = checker.run(program, probes);
   diags.check();
 
@@ -131,14 +139,15 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
         }
         throw e;
       }
+      const spec: ProgramSpec = {
+        name: progName(target),
+        type: target.provider.progType,
+        insns,
+        license: config.license,
+        expectedAttachType: target.provider.expectedAttachType?.(group),
+      };
       programs.push({
-        spec: {
-          name: progName(target),
-          type: target.provider.progType,
-          insns,
-          license: config.license,
-          expectedAttachType: target.provider.expectedAttachType?.(group),
-        },
+        spec: target.provider.programSpec?.(group, spec) ?? spec,
         targets: group,
         probeIndex,
       });

@@ -272,7 +272,11 @@ export class Emitter {
     this.zeroKey();
     this.allocateVariables(body);
     if (this.pidFilter !== null) {
-      this.emit(call(HELPER.get_current_pid_tgid), alu64Imm(AluOp.RSH, Reg.R0, 32), jmpImm(JmpOp.JNE, Reg.R0, this.pidFilter, this.exitLabel));
+      this.emit(
+        call(HELPER.get_current_pid_tgid),
+        alu64Imm(AluOp.RSH, Reg.R0, 32),
+        jmpImm(JmpOp.JNE, Reg.R0, this.pidFilter, this.exitLabel),
+      );
     }
     if (predicate) this.cond(predicate, this.exitLabel);
     this.block(body);

@@ -4,6 +4,8 @@
 import { writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { FormatResource } from '../codegen/resources.ts';
+import type { SourceFile, Span } from '../lang/ast.ts';
+import { lineCol } from '../lang/diagnostics.ts';
 import { attachedProbesJson, exitMapsJson, lostEventsJson, mapJson, messageJson, valueJson } from './output/json.ts';
 import { attachedProbesText, endText, exitMapsText, lostEventsText, mapText, valueLine } from './output/text.ts';
 import { formatPrintf } from './printf/format.ts';
@@ -61,11 +63,20 @@ function parsed(f: FormatResource): ParsedFormat {
   return p;
 }
 
+/** `file:line:col-col` of a call in the script, as bpftrace 0.26 prefixes errorf/warnf. */
+function where(source: SourceFile | null, span: Span): string {
+  if (!source) return '';
+  const a = lineCol(source.text, span.start);
+  const b = lineCol(source.text, span.end);
+  return `${source.name}:${a.line}:${a.col}-${b.line === a.line ? b.col : a.col + 1}: `;
+}
+
 export class TextSink implements OutputSink {
   constructor(
     private readonly out: Writer,
     private readonly err: Writer,
     private readonly quiet: boolean,
+    private readonly source: SourceFile | null = null,
   ) {}
   attached(n: number): void {
     if (!this.quiet) this.err.write(attachedProbesText(n));
@@ -75,16 +86,17 @@ export class TextSink implements OutputSink {
     const text = formatPrintf(parsed(f), args);
     switch (f.kind) {
       case 'system':
-        this.out.write(runSystem(text));
+        // 0.26 prints what the command wrote, then a newline.
+        this.out.write(`${runSystem(text)}\n`);
         return;
       case 'errorf':
         this.out.flush();
-        this.err.write(`ERROR: ${text}\n`);
+        this.err.write(`${where(this.source, f.span)}ERROR: ${text}\n`);
         this.err.flush();
         return;
       case 'warnf':
         this.out.flush();
-        this.err.write(`WARNING: ${text}\n`);
+        this.err.write(`${where(this.source, f.span)}WARNING: ${text}\n`);
         this.err.flush();
         return;
       default:

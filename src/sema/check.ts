@@ -44,6 +44,10 @@ export interface SemaResult {
   cpid: number | null;
   /** Monotonic ns when compiled (≈ when the tool started), the origin of `elapsed`. */
   startNs: bigint;
+  /** Named script options (`-- --name=value`), for getopt(). */
+  named: Map<string, string | null>;
+  /** getopt() results: call id → the value it stands for. */
+  getopts: Map<NodeId, bigint | boolean | string>;
 }
 
 export interface CheckOptions {
@@ -51,6 +55,8 @@ export interface CheckOptions {
   positional: string[];
   unsafe: boolean;
   cpid: number | null;
+  /** Named script options (`-- --name=value`), for getopt(). */
+  named: Map<string, string | null>;
 }
 
 const AGGS: ReadonlySet<string> = new Set(['count', 'sum', 'min', 'max', 'avg', 'stats', 'hist', 'lhist']);
@@ -90,6 +96,8 @@ export class Checker {
       positional: opts.positional,
       cpid: opts.cpid,
       startNs: process.hrtime.bigint(),
+      named: opts.named,
+      getopts: new Map(),
     };
   }
 
@@ -794,6 +802,8 @@ export class Checker {
       literalString: (x) => this.literalString(x),
       assignedTo: this.assigning,
       unsafe: this.opts.unsafe,
+      named: this.opts.named,
+      getopts: this.result.getopts,
     };
     return b.check(e, cx);
   }
