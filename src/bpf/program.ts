@@ -213,18 +213,26 @@ export class BpfProgram {
    * Runs the program once with BPF_PROG_TEST_RUN. For raw tracepoint programs `ctxIn` is the
    * array of u64 arguments the program sees as its context.
    */
-  testRun(ctxIn?: Uint8Array, opts: { cpu?: number } = {}): TestRunResult {
+  testRun(ctxIn?: Uint8Array, opts: { cpu?: number; data?: Uint8Array; repeat?: number } = {}): TestRunResult {
     const mem = ctxIn?.length ? this.sys.alloc(ctxIn.length) : null;
+    // Packet-style programs (XDP: test and bench probes) take data, and can be repeated.
+    const data = opts.data?.length ? this.sys.alloc(opts.data.length) : null;
     try {
       if (mem && ctxIn) mem.bytes.set(ctxIn);
       runAttr ??= new Attr(PROG_TEST_RUN);
       const a = runAttr.reset().u32('prog_fd', this.fd);
       if (mem && ctxIn) a.u64('ctx_in', mem.addr).u32('ctx_size_in', ctxIn.length);
+      if (data && opts.data) {
+        data.bytes.set(opts.data);
+        a.u64('data_in', data.addr).u32('data_size_in', opts.data.length);
+      }
+      if (opts.repeat) a.u32('repeat', opts.repeat);
       if (opts.cpu !== undefined) a.u32('flags', 1 /* BPF_F_TEST_RUN_ON_CPU */).u32('cpu', opts.cpu);
       checkBpf(this.sys.bpf(BPF_PROG_TEST_RUN, a.bytes), BPF_PROG_TEST_RUN, `program ${this.spec.name}`);
       return { retval: a.get32('retval') | 0, durationNs: a.get32('duration') };
     } finally {
       if (mem) this.sys.free(mem);
+      if (data) this.sys.free(data);
     }
   }
 

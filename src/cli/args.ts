@@ -23,6 +23,8 @@ export interface CliOptions {
   noWarnings: boolean;
   version: boolean;
   help: boolean;
+  /** --test / --bench: run test or bench probes instead of tracing. */
+  mode: 'trace' | 'test' | 'bench';
   info: boolean;
   positional: string[];
   /** Named script options after `--` (`--name` or `--name=value`), for getopt(). */
@@ -55,6 +57,8 @@ OPTIONS:
     -V, --version  bpftrace version
     --no-warnings  disable all warning messages
     --fmt          print the script in canonical form and exit
+    --test         run the script's test probes
+    --bench        run the script's bench probes
 
 TROUBLESHOOTING OPTIONS:
     -v, --verbose           verbose messages
@@ -84,6 +88,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     noWarnings: false,
     version: false,
     help: false,
+    mode: 'trace',
     info: false,
     positional: [],
     named: new Map(),
@@ -159,6 +164,12 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         break;
       case '--fmt':
         o.fmt = true;
+        break;
+      case '--test':
+        o.mode = 'test';
+        break;
+      case '--bench':
+        o.mode = 'bench';
         break;
       case '--unsafe':
         o.unsafe = true;

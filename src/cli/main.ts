@@ -129,6 +129,7 @@ async function main(argv: string[]): Promise<number> {
       onAttached: () => running?.resume(),
       stopSignal: running ? running.exited.then(() => undefined) : undefined,
       pid: opts.pid,
+      mode: opts.mode,
     });
     out.flush();
     return code;

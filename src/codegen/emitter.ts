@@ -60,6 +60,8 @@ export class Emitter {
   private readonly varLocs = new Map<number, MemLoc>();
   private readonly loops: { brk: string; cont: string }[] = [];
   readonly exitLabel = 'Lexit';
+  /** Exits with whatever r0 holds (`return expr`). */
+  private readonly returnLabel = 'Lreturn';
   private zeroKeySlot: number | null = null;
 
   /** -p PID for probes that see every process: the program leaves early for other pids. */
@@ -281,7 +283,9 @@ export class Emitter {
     if (predicate) this.cond(predicate, this.exitLabel);
     this.block(body);
     this.place(this.exitLabel);
-    this.emit(movImm(Reg.R0, 0), exit());
+    this.emit(movImm(Reg.R0, 0));
+    this.place(this.returnLabel);
+    this.emit(exit());
     const prologue: Insn[] = [movReg(Reg.R6, Reg.R1), ...this.syscallFilterPrologue()];
     if (this.frame.heapHigh > 0) {
       const slot = this.heapPointerSlot();
@@ -526,6 +530,15 @@ export class Emitter {
         return;
       }
       case 'ReturnStmt':
+        if (s.value && !this.parent) {
+          // The program's return value (test probes fail on non-zero, bench probes skip on 1).
+          const v = this.scalar(s.value);
+          const r = this.reg(v, Reg.R0);
+          this.emit(movReg(Reg.R0, r));
+          this.free(v);
+          this.emit(ja(this.returnLabel));
+          return;
+        }
         this.returnNow();
         return;
       case 'Block':

@@ -2,11 +2,14 @@
 // (quotes protect colons in paths and C++ names).
 
 import { UserError } from '../lang/diagnostics.ts';
+import { fentry, fexit } from './fentry.ts';
 import { hardware } from './hardware.ts';
+import { iter } from './iter.ts';
+import { kprobe, kretprobe } from './kprobe.ts';
 import type { Provider } from './provider.ts';
 import { rawtracepoint } from './rawtracepoint.ts';
 import { software } from './software.ts';
-import { begin, end, self } from './special.ts';
+import { begin, benchProbe, end, self, testProbe } from './special.ts';
 import { interval, profile } from './timers.ts';
 import { tracepoint } from './tracepoint.ts';
 import { uprobe, uretprobe } from './uprobe.ts';
@@ -17,6 +20,8 @@ const PROVIDERS: readonly Provider[] = [
   begin,
   end,
   self,
+  testProbe,
+  benchProbe,
   tracepoint,
   rawtracepoint,
   interval,
@@ -28,24 +33,14 @@ const PROVIDERS: readonly Provider[] = [
   uprobe,
   uretprobe,
   usdt,
+  kprobe,
+  kretprobe,
+  fentry,
+  fexit,
+  iter,
 ];
 
-const KNOWN_ELSEWHERE: Record<string, string> = {
-  kprobe: 'kprobe',
-  k: 'kprobe',
-  kretprobe: 'kretprobe',
-  kr: 'kretprobe',
-  fentry: 'fentry',
-  f: 'fentry',
-  kfunc: 'fentry',
-  fexit: 'fexit',
-  fr: 'fexit',
-  kretfunc: 'fexit',
-  iter: 'iter',
-  it: 'iter',
-  test: 'test',
-  bench: 'bench',
-};
+const KNOWN_ELSEWHERE: Record<string, string> = {};
 
 export function splitAttachPoint(raw: string): string[] {
   const parts: string[] = [];
@@ -86,11 +81,7 @@ export function providerFor(raw: string): { provider: Provider; parts: string[] 
   if (provider) return { provider, parts: parts.slice(1) };
   const other = KNOWN_ELSEWHERE[head] ?? KNOWN_ELSEWHERE[head.toLowerCase()];
   if (other) {
-    throw new UserError(`${other} probes are not supported by bpftrace-ts yet`, [
-      other === 'kprobe' || other === 'kretprobe' || other === 'fentry' || other === 'fexit' || other === 'iter'
-        ? 'this needs kernel support (kprobes / BPF tracing programs) and is not implemented yet'
-        : 'use a tracepoint or rawtracepoint probe instead',
-    ]);
+    throw new UserError(`${other} probes are not supported by bpftrace-ts yet`, ['use a tracepoint or rawtracepoint probe instead']);
   }
   throw new UserError(`Invalid probe type: ${head}`);
 }

@@ -2,7 +2,7 @@
 // BPF_PROG_TEST_RUN on a raw-tracepoint program, so they share helpers, maps and the output
 // path with every other probe. Nothing is attached.
 
-import { BPF_PROG_TYPE_RAW_TRACEPOINT } from '../bpf/constants.ts';
+import { BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_PROG_TYPE_XDP } from '../bpf/constants.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import type { ProbeTarget, Provider } from './provider.ts';
 
@@ -42,3 +42,26 @@ export const self: Provider = {
   context: () => ({ args: null, argN: null, retval: false }),
   attach: () => [],
 };
+
+/**
+ * test:NAME and bench:NAME: run only with --test / --bench, as XDP programs through
+ * BPF_PROG_TEST_RUN (which can repeat a program and time it), as bpftrace does.
+ */
+function runOnly(name: 'test' | 'bench'): Provider {
+  const provider: Provider = {
+    name,
+    aliases: [],
+    progType: BPF_PROG_TYPE_XDP,
+    shareable: true,
+    expand(raw, parts, span): ProbeTarget[] {
+      if (parts.length !== 1 || !parts[0]) throw new UserError(`Invalid ${name} probe: ${raw}`, [`write ${name}:NAME`]);
+      return [{ provider, name: `${name}:${parts[0]}`, parts, span }];
+    },
+    context: () => ({ args: null, argN: null, retval: false }),
+    attach: () => [],
+  };
+  return provider;
+}
+
+export const testProbe = runOnly('test');
+export const benchProbe = runOnly('bench');

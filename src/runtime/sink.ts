@@ -21,6 +21,12 @@ export interface OutputSink {
   map(snap: MapSnapshot, opts: { top: number; div: number }): void;
   /** The run is over (before END's output is flushed and the maps are printed). */
   end(): void;
+  /** Runs `fn` with all output collected instead of printed; returns it (test probes). */
+  capture(fn: () => void): string;
+  /** Plain text to stdout (test and benchmark reports). */
+  text(s: string): void;
+  /** How many errorf() messages were printed (a test probe fails on any). */
+  readonly errorCount: number;
   exitMaps(snaps: MapSnapshot[]): void;
   lost(n: bigint): void;
   warning(msg: string): void;
@@ -29,11 +35,17 @@ export interface OutputSink {
 /** Writes byte strings (code units 0..255) as the raw bytes they stand for. */
 export class Writer {
   private buf = '';
+  /** While set, everything written is collected here instead (test probes' output). */
+  captured: string | null = null;
   constructor(
     private readonly fd: number,
     private readonly flushEach: boolean,
   ) {}
   write(s: string): void {
+    if (this.captured !== null) {
+      this.captured += s;
+      return;
+    }
     this.buf += s;
     if (this.flushEach || this.buf.length > 65536) this.flush();
   }
@@ -72,6 +84,23 @@ function where(source: SourceFile | null, span: Span): string {
 }
 
 export class TextSink implements OutputSink {
+  errorCount = 0;
+  capture(fn: () => void): string {
+    this.out.flush();
+    this.out.captured = '';
+    this.err.captured = '';
+    try {
+      fn();
+      return (this.out.captured ?? '') + (this.err.captured ?? '');
+    } finally {
+      this.out.captured = null;
+      this.err.captured = null;
+    }
+  }
+  text(s: string): void {
+    this.out.write(s);
+    this.out.flush();
+  }
   constructor(
     private readonly out: Writer,
     private readonly err: Writer,
@@ -90,6 +119,7 @@ export class TextSink implements OutputSink {
         this.out.write(`${runSystem(text)}\n`);
         return;
       case 'errorf':
+        this.errorCount++;
         this.out.flush();
         this.err.write(`${where(this.source, f.span)}ERROR: ${text}\n`);
         this.err.flush();
@@ -132,6 +162,14 @@ export class TextSink implements OutputSink {
 }
 
 export class JsonSink implements OutputSink {
+  errorCount = 0;
+  capture(fn: () => void): string {
+    fn();
+    return '';
+  }
+  text(s: string): void {
+    this.out.write(s);
+  }
   constructor(
     private readonly out: Writer,
     private readonly err: Writer,
@@ -146,6 +184,7 @@ export class JsonSink implements OutputSink {
       return;
     }
     if (f.kind === 'errorf' || f.kind === 'warnf') {
+      if (f.kind === 'errorf') this.errorCount++;
       this.err.write(`${f.kind === 'errorf' ? 'ERROR' : 'WARNING'}: ${text}\n`);
       return;
     }

@@ -13,6 +13,8 @@ import { RingBuf, RingBufReader } from '../bpf/ringbuf.ts';
 import type { CompiledScript } from '../codegen/compile.ts';
 import type { FormatResource, MapResource } from '../codegen/resources.ts';
 import { ERRORS_MAP, RINGBUF_MAP, STACK_MAP_KERNEL, STACK_MAP_USER } from '../codegen/resources.ts';
+import { UserError } from '../lang/diagnostics.ts';
+import { runIterators } from '../probes/iter.ts';
 import { releaseTracefs } from '../util/tracefs.ts';
 import { decodeValue, readInt } from './decode.ts';
 import { ERR_MAP_FULL_BASE, ERR_RINGBUF_LOST, EventKind, HEADER_SIZE } from './events.ts';
@@ -23,6 +25,18 @@ import type { OutputSink } from './sink.ts';
 import { registerStackMaps } from './stacks.ts';
 import { strftime } from './strftime.ts';
 import { STACK_MAP_USER_BUILDID } from './usyms.ts';
+
+/** XDP test runs need at least an Ethernet header's worth of packet data. */
+const ETH_HLEN = 14;
+
+/** bpftrace's duration_str: the display unit and its scale in ns. */
+function durationUnit(ns: number): [string, number] {
+  if (ns >= 1e9) return ['s', 1e9];
+  if (ns >= 1e6) return ['ms', 1e6];
+  // μs as UTF-8 bytes: output strings are byte strings.
+  if (ns >= 1e3) return ['\xce\xbcs', 1e3];
+  return ['ns', 1];
+}
 
 /** cat(): a file's contents (bounded), or bpftrace's message when it can't be read. */
 function readCat(path: string, max: number): string {
@@ -42,6 +56,8 @@ export interface RunOptions {
   stopSignal?: Promise<void>;
   /** -p PID: attach user probes to this process. */
   pid?: number | null;
+  /** --test / --bench: run those probes instead of tracing. */
+  mode?: 'trace' | 'test' | 'bench';
 }
 
 export class Tracer {
@@ -87,8 +103,18 @@ export class Tracer {
       const end: BpfProgram[] = [];
       const selfProgs: BpfProgram[] = [];
       const attachable: { prog: BpfProgram; index: number }[] = [];
+      const mode = opts.mode ?? 'trace';
+      const runOnly = { test: [] as { prog: BpfProgram; name: string }[], bench: [] as { prog: BpfProgram; name: string }[] };
       this.script.programs.forEach((p, index) => {
+        const kind = p.targets[0]?.provider.name;
+        // test/bench probes exist only in their mode; other probes don't run in those modes.
+        if ((kind === 'test' || kind === 'bench') !== (mode !== 'trace') || (mode !== 'trace' && kind !== mode)) return;
         const prog = BpfProgram.load(p.spec, resolver, sys);
+        if (kind === 'test' || kind === 'bench') {
+          this.programs.push(prog);
+          runOnly[kind].push({ prog, name: p.targets[0]?.parts[0] ?? kind });
+          return;
+        }
         this.programs.push(prog);
         const provider = p.targets[0]?.provider.name;
         if (provider === 'BEGIN') begin.push(prog);
@@ -103,6 +129,14 @@ export class Tracer {
       this.reader = new RingBufReader(sys);
       this.reader.add(this.ring, (view, off, len) => this.onRecord(view, off, len));
 
+      if (mode === 'test') return this.runTests(runOnly.test);
+      if (mode === 'bench') return this.runBenchmarks(runOnly.bench);
+      if (this.script.programs.length > 0 && this.programs.length === 0) {
+        const kinds = new Set(this.script.programs.map((p) => p.targets[0]?.provider.name));
+        throw new UserError(
+          `No probes attached; use --${kinds.has('test') ? 'test' : 'bench'} to run ${kinds.has('test') ? 'test' : 'benchmark'} probes.`,
+        );
+      }
       let attached = 0;
       for (const { prog, index } of attachable) {
         const targets = this.script.programs[index]?.targets ?? [];
@@ -141,6 +175,18 @@ export class Tracer {
         p.testRun(new Uint8Array(64));
         this.reader.drain();
       }
+      // Iterator probes (iter:*) run now, once; the run ends with the iteration.
+      const reader = this.reader;
+      if (
+        !this.stopping &&
+        runIterators(
+          this.links,
+          () => reader.drain(),
+          (text) => this.out.message('cat', text),
+        )
+      ) {
+        this.stop(this.exitCode);
+      }
       if (
         !this.stopping &&
         this.links.length === 0 &&
@@ -169,6 +215,93 @@ export class Tracer {
     } finally {
       this.close();
     }
+  }
+
+  /** --test: each test probe runs once; it passes with return 0, no exit(code), no errorf. */
+  private runTests(tests: { prog: BpfProgram; name: string }[]): number {
+    const GREEN = '\x1b[32m';
+    const RED = '\x1b[31m';
+    const RESET = '\x1b[0m';
+    const passed: boolean[] = [];
+    if (tests.length) this.out.text(`${GREEN}[==========]${RESET} Running ${tests.length} tests.\n`);
+    tests.forEach((t, i) => {
+      this.out.text(`${GREEN}[ RUN      ]${RESET} ${t.name}\n`);
+      this.exitCode = 0;
+      const errorsBefore = this.out.errorCount;
+      let result = { retval: 0, durationNs: 0 };
+      const output = this.out.capture(() => {
+        result = t.prog.testRun(undefined, { data: new Uint8Array(ETH_HLEN), repeat: 1 });
+        this.reader?.drain();
+      });
+      const ok = result.retval === 0 && this.exitCode === 0 && this.out.errorCount === errorsBefore;
+      passed.push(ok);
+      let text = '';
+      if (!ok) for (const line of output.split('\n')) if (line) text += `${line}\n`;
+      const [unit, scale] = durationUnit(result.durationNs);
+      // bpftrace prints the unit's scale here, not the duration; kept for identical output.
+      text += `${ok ? `${GREEN}[       OK ]` : `${RED}[  FAILED  ]`}${RESET} ${t.name} (${scale} ${unit})\n`;
+      if (i === tests.length - 1) {
+        const word = (n: number): string => (n === 1 ? 'test' : 'tests');
+        const nOk = passed.filter(Boolean).length;
+        const nBad = passed.length - nOk;
+        text += `${GREEN}[==========]${RESET} ${tests.length} ${word(tests.length)} ran.\n`;
+        text += `${GREEN}[  PASSED  ]${RESET} ${nOk} ${word(nOk)}.\n`;
+        if (nBad > 0) {
+          text += `${RED}[  FAILED  ]${RESET} ${nBad} ${word(nBad)}, listed below:\n`;
+          tests.forEach((x, j) => {
+            if (!passed[j]) text += `${RED}[  FAILED  ]${RESET} ${x.name}\n`;
+          });
+        }
+      }
+      this.out.text(text);
+    });
+    this.exitCode = 0;
+    return passed.every(Boolean) ? 0 : 1;
+  }
+
+  /**
+   * --bench: each bench probe is repeated (x1000, x100, x10, x2...) until a run takes at least
+   * a millisecond; the kernel's average time per run is reported. Returning 1 skips a bench.
+   */
+  private runBenchmarks(benches: { prog: BpfProgram; name: string }[]): number {
+    const width = Math.max(40, 'Benchmark'.length, ...benches.map((b) => b.name.length)) + 1;
+    let failed = 0;
+    let first = true;
+    for (const b of benches) {
+      let iters = 1;
+      for (;;) {
+        let r = { retval: 0, durationNs: 0 };
+        this.exitCode = 0;
+        const errorsBefore = this.out.errorCount;
+        this.out.capture(() => {
+          r = b.prog.testRun(undefined, { data: new Uint8Array(ETH_HLEN), repeat: iters });
+          this.reader?.drain();
+        });
+        if (this.exitCode === 0 && r.retval !== 0) break;
+        const total = r.durationNs * iters;
+        if (total < 1_000) iters *= 1000;
+        else if (total < 10_000) iters *= 100;
+        else if (total < 100_000) iters *= 10;
+        else if (total < 1_000_000) iters *= 2;
+        else {
+          if (this.exitCode !== 0 || this.out.errorCount !== errorsBefore) {
+            this.out.warning(`Benchmark '${b.name}' failed.`);
+            failed++;
+            break;
+          }
+          if (first) {
+            this.out.text(
+              `${'Benchmark'.padEnd(width)}${'Time(ns)'.padEnd(15)}Iterations\n${'-'.repeat(width + 15 + 'Iterations'.length)}\n`,
+            );
+            first = false;
+          }
+          this.out.text(`${b.name.padEnd(width)}${String(r.durationNs).padEnd(15)}${iters}\n`);
+          break;
+        }
+      }
+    }
+    this.exitCode = 0;
+    return failed ? 1 : 0;
   }
 
   stop(code: number): void {
