@@ -81,8 +81,12 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
         providerName ||= provider.name;
         targets.push(...provider.expand(ap.raw, parts, ap.span));
       } catch (e) {
-        if (e instanceof UserError) diags.error(ap.span, e.message, ...e.hints);
-        else throw e;
+        if (!(e instanceof UserError)) throw e;
+        // missing_probes: a probe that does not exist is an error, a warning, or nothing.
+        const missing = /not found|No .* match|does not exist|Could not/.test(e.message);
+        if (missing && config.missingProbes === 'ignore') continue;
+        if (missing && config.missingProbes === 'warn') diags.warning(ap.span, e.message, ...e.hints);
+        else diags.error(ap.span, e.message, ...e.hints);
       }
     }
     const first = targets[0];

@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { BPF_MAP_TYPE_RINGBUF } from '../bpf/constants.ts';
 import { defaultSys } from '../bpf/default-sys.ts';
 import type { Link } from '../bpf/link.ts';
-import { BpfMap, possibleCpus } from '../bpf/map.ts';
+import { BpfMap, type MapSpec, possibleCpus } from '../bpf/map.ts';
+import { EINVAL, SyscallError, type Sys } from '../bpf/sys.ts';
 import { ensureMemlock } from '../bpf/memlock.ts';
 import { BpfProgram, mapResolver } from '../bpf/program.ts';
 import { RingBuf, RingBufReader } from '../bpf/ringbuf.ts';
@@ -25,6 +26,20 @@ import type { OutputSink } from './sink.ts';
 import { registerStackMaps } from './stacks.ts';
 import { strftime } from './strftime.ts';
 import { STACK_MAP_USER_BUILDID } from './usyms.ts';
+
+/** Creates a map; a kernel without BPF ring buffers gets a message saying so. */
+function createMap(spec: MapSpec, sys: Sys): BpfMap {
+  try {
+    return BpfMap.create(spec, sys);
+  } catch (e) {
+    if (spec.type === BPF_MAP_TYPE_RINGBUF && e instanceof SyscallError && e.errno === EINVAL) {
+      throw new UserError('this kernel has no BPF ring buffer (BPF_MAP_TYPE_RINGBUF)', [
+        'bpftrace-ts sends its output through a ring buffer, which needs Linux 5.8 or later',
+      ]);
+    }
+    throw e;
+  }
+}
 
 /** XDP test runs need at least an Ethernet header's worth of packet data. */
 const ETH_HLEN = 14;
@@ -87,7 +102,7 @@ export class Tracer {
     ensureMemlock(sys);
     try {
       for (const spec of [...this.script.resources.internalMaps, ...this.script.resources.maps.map((m) => m.spec)]) {
-        this.maps.set(spec.name, BpfMap.create(spec, sys));
+        this.maps.set(spec.name, createMap(spec, sys));
       }
       for (const [name, entries] of this.script.resources.mapInit) {
         const m = this.maps.get(name);
@@ -147,7 +162,16 @@ export class Tracer {
           continue;
         }
         for (const target of targets) {
-          const ls = target.provider.attach(prog, target, { pid: opts.pid ?? null });
+          let ls: Link[];
+          try {
+            ls = target.provider.attach(prog, target, { pid: opts.pid ?? null });
+          } catch (e) {
+            // missing_probes decides whether a probe that cannot attach ends the run.
+            const policy = this.script.config.missingProbes;
+            if (policy === 'error' || !(e instanceof Error)) throw e;
+            if (policy === 'warn') this.out.warning(`${target.name}: could not attach: ${e.message}`);
+            continue;
+          }
           this.links.push(...ls);
           attached += target.weight ?? 1;
         }
