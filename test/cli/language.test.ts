@@ -1,0 +1,96 @@
+// The language core running in the kernel: arithmetic, control flow, variables, maps, strings.
+
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { runCli } from '../helpers/run.ts';
+
+function run(script: string, ...args: string[]): string {
+  const r = runCli(['--no-warnings', '-e', script, ...args]);
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout;
+}
+
+test('arithmetic, bitwise, comparisons, C division and modulo', () => {
+  const out = run(`BEGIN {
+    $a = 10; $b = 3;
+    printf("%d %d %d %d %d\\n", $a + $b, $a - $b, $a * $b, $a / $b, $a % $b);
+    printf("%d %d %d %d %d %d\\n", $a & $b, $a | $b, $a ^ $b, $a << 2, $a >> 1, ~$a);
+    printf("%d %d %d %d %d %d\\n", $a < $b, $a <= $b, $a > $b, $a >= $b, $a == $b, $a != $b);
+    printf("%d %d %d\\n", -7 / 2, -7 % 2, 7 / -2);
+    printf("%d %d %d\\n", $a && $b, 0 || 0, !$a);
+    printf("%d\\n", 5 / 0);
+    exit(); }`);
+  assert.equal(out, '13 7 30 3 1\n2 11 9 40 5 -11\n0 0 1 1 0 1\n-3 -1 -3\n1 0 0\n0\n\n\n');
+});
+
+test('ternary, while with break/continue, for ranges, unroll, compound assignment, ++/--', () => {
+  const out = run(`BEGIN {
+    $c = 10 > 5 ? 100 : 200;
+    $i = 0; $sum = 0;
+    while ($i < 10) { $i++; if ($i == 3) { continue; } if ($i == 8) { break; } $sum += $i; }
+    $f = 0; for ($j : 0..5) { $f += $j; }
+    $u = 0; unroll(4) { $u++; }
+    $x = 5; $x *= 3; $x -= 1; $x <<= 1; $y = $x--; $z = ++$x;
+    printf("%d %d %d %d %d %d %d %d\\n", $c, $sum, $i, $f, $u, $x, $y, $z);
+    exit(); }`);
+  assert.equal(out, '100 25 8 10 4 28 28 28\n\n\n');
+});
+
+test('strings: comparisons, map keys, tuples, records, if/else chains', () => {
+  const out = run(`BEGIN {
+    $s = "hello";
+    if ($s == "world") { printf("no\\n"); } else if ($s == "hello") { printf("yes\\n"); } else { printf("no\\n"); }
+    if ($s != "world") { printf("ne\\n"); }
+    @t = (1, "two", 3);
+    $r = (a = 1, b = "bee");
+    printf("%d %s %s\\n", @t.0, @t.1, $r.b);
+    @m["a"] = 1; @m["b"] = 2; delete(@m, "a");
+    @n = 5; @n++; @n += 10;
+    exit(); }`);
+  assert.equal(out, 'yes\nne\n1 two bee\n\n\n@m[b]: 2\n@n: 16\n@t: (1, two, 3)\n');
+});
+
+test('for ($kv : @map) walks every entry; the body updates probe variables', () => {
+  const out = run(`BEGIN {
+    @m[1] = 10; @m[2] = 20; @m[3] = 30;
+    $sum = 0; for ($kv : @m) { $sum += $kv.1; }
+    printf("sum=%d\\n", $sum);
+    clear(@m); exit(); }`);
+  assert.equal(out, 'sum=60\n\n\n');
+});
+
+test('casts truncate and sign-extend; bool casts', () => {
+  const out = run('BEGIN { printf("%d %d %d %d\\n", (int8)300, (uint8)-1, (int16)65535, (bool)5); exit(); }');
+  assert.equal(out, '44 255 -1 1\n\n\n');
+});
+
+test('positional parameters and $#', () => {
+  const out = run('BEGIN { printf("%d %s %d\\n", $1 + 1, $2, $#); exit(); }', '41', 'word');
+  assert.equal(out, '42 word 2\n\n\n');
+});
+
+test('max_strlen=1024 strings live in the scratch map and still work as keys and in printf', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'long-'));
+  let path = dir;
+  while (path.length < 700) path = join(path, 'a-rather-long-directory-name');
+  mkdirSync(path, { recursive: true });
+  const file = join(path, 'f.txt');
+  writeFileSync(file, 'x');
+  const r = runCli([
+    '-e',
+    `config = { max_strlen = 1024 } tracepoint:syscalls:sys_enter_openat /pid == cpid/ { $p = str(args.filename); if ($p == "${file}") { @[$p] = count(); printf("%s\\n", $p); } }`,
+    '-c',
+    `cat ${file} >/dev/null`,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, `${file}\n\n\n@[${file}]: 1\n`);
+});
+
+test('a map assigned in one probe and read in another (types unified across probes)', () => {
+  const out = run('BEGIN { @start = nsecs; } END { printf("%d\\n", nsecs > @start); } interval:ms:50 { exit(); }');
+  assert.equal(out, '1\n\n\n@start: ' + out.split('@start: ')[1]);
+  assert.match(out, /^1\n\n\n@start: \d+\n$/);
+});
