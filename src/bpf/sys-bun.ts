@@ -28,6 +28,7 @@ interface BunSymbols {
   calloc(n: number, size: number): number | null;
   free(p: number): void;
   __errno_location(): number;
+  clock_gettime(clk: number, ts: BigInt64Array): number;
 }
 interface BunFfi {
   dlopen(path: string, defs: Record<string, { args: string[]; returns: string }>): { symbols: BunSymbols };
@@ -66,6 +67,7 @@ export function createBunSys(): Sys {
     calloc: { args: ['u64', 'u64'], returns: 'ptr' },
     free: { args: ['ptr'], returns: 'void' },
     __errno_location: { args: [], returns: 'ptr' },
+    clock_gettime: { args: ['i32', 'ptr'], returns: 'i32' },
   }).symbols;
   const errno = (): number => ffi.read.i32(L.__errno_location(), 0);
   const ret = (r: Num): number => {
@@ -76,6 +78,7 @@ export function createBunSys(): Sys {
   const epollEvView = new DataView(epollEv.buffer);
   const counter = new BigUint64Array(1);
   const rlimitBuf = new BigUint64Array(2);
+  const timespec = new BigInt64Array(2);
   let page = 0;
 
   return {
@@ -134,6 +137,10 @@ export function createBunSys(): Sys {
       return ret(L.setrlimit(resource, rlimitBuf));
     },
     getpid: () => L.getpid(),
+    monotonicNs() {
+      L.clock_gettime(1 /* CLOCK_MONOTONIC */, timespec);
+      return (timespec[0] as bigint) * 1000000000n + (timespec[1] as bigint);
+    },
     pageSize() {
       if (!page) page = Number(L.sysconf(SC_PAGESIZE));
       return page;

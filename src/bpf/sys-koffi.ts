@@ -72,6 +72,7 @@ export function createKoffiSys(): Sys {
   const epollEvView = new DataView(epollEv.buffer);
   const counter = new BigUint64Array(1);
   const rlimitBuf = new BigUint64Array(2);
+  const timespec = new BigInt64Array(2);
   let page = 0;
 
   return {
@@ -163,6 +164,10 @@ export function createKoffiSys(): Sys {
     },
     getpid() {
       return Number(fn('getpid', 'int getpid(void)')());
+    },
+    monotonicNs() {
+      fn('clock_gettime', 'int clock_gettime(int clk, void *ts)')(1 /* CLOCK_MONOTONIC */, timespec);
+      return (timespec[0] as bigint) * 1000000000n + (timespec[1] as bigint);
     },
     pageSize() {
       if (!page) page = Number(fn('sysconf', 'long sysconf(int name)')(SC_PAGESIZE));

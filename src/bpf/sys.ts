@@ -55,6 +55,8 @@ export interface Sys {
   getpid(): number;
   /** Page size of the running system (ring buffer layout depends on it). */
   pageSize(): number;
+  /** CLOCK_MONOTONIC in ns: the clock bpf_ktime_get_ns reads (runtimes' hrtime may not be). */
+  monotonicNs(): bigint;
 }
 
 // ---------------------------------------------------------------- errors

@@ -27,7 +27,7 @@ import { MAX_STACK_DEPTH } from '../runtime/stacks.ts';
 import { BPF_F_STACK_BUILD_ID, BUILD_ID_FRAME_SIZE, STACK_MAP_USER_BUILDID } from '../runtime/usyms.ts';
 import { type CheckedProbe, Checker, type SemaResult } from '../sema/check.ts';
 import { buildConfig, type Config } from '../sema/config.ts';
-import { aggValueSize } from '../sema/maps.ts';
+import { aggValueSize, isPerCpuAgg } from '../sema/maps.ts';
 import { sizeOf } from '../sema/types.ts';
 import { Emitter } from './emitter.ts';
 import { FrameOverflow } from './frame.ts';
@@ -192,9 +192,10 @@ function analyseResources(sema: SemaResult, config: Config, opts: CompileOptions
     if (!info.value) continue;
     const v = info.value;
     const userKeySize = info.key ? Math.ceil(sizeOf(info.key) / 8) * 8 : 8;
-    const isHist = v.kind === 'agg' && (v.agg === 'hist' || v.agg === 'lhist');
+    // hist/lhist keep the bucket, tseries the interval slot, after the user's key.
+    const isHist = v.kind === 'agg' && (v.agg === 'hist' || v.agg === 'lhist' || v.agg === 'tseries');
     const keySize = isHist ? (info.key ? userKeySize : 0) + 8 : userKeySize;
-    const perCpu = v.kind === 'agg';
+    const perCpu = isPerCpuAgg(v);
     const valueSize = v.kind === 'agg' ? aggValueSize(v.agg) : Math.max(8, Math.ceil(sizeOf(v.type) / 8) * 8);
     let type = perCpu ? BPF_MAP_TYPE_PERCPU_HASH : BPF_MAP_TYPE_HASH;
     switch (info.declaredKind) {

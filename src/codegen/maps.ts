@@ -2,10 +2,11 @@
 // full map instead of dropping silently, and the aggregations (per-CPU, updated in place
 // without atomics since a per-CPU slot has one writer).
 
-import { AluOp, alu64Imm, alu64Reg, JmpOp, ja, jmpImm, jmpReg, load, movImm, Reg, store, storeImm } from '../bpf/insn.ts';
+import { AluOp, alu64Imm, alu64Reg, JmpOp, ja, jmpImm, jmpReg, ldImm64, load, movImm, Reg, store, storeImm } from '../bpf/insn.ts';
 import type { Call, Expr } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import { ERR_MAP_FULL_BASE } from '../runtime/events.ts';
+import type { TseriesParams } from '../sema/maps.ts';
 import { sizeOf, type Type, tupleLayout } from '../sema/types.ts';
 import type { Emitter, Operand } from './emitter.ts';
 import type { MemLoc, Temp } from './frame.ts';
@@ -166,6 +167,11 @@ export function emitAggregation(em: Emitter, target: MapExpr, c: Call): void {
   const arg = c.args[0] ? em.scalar(c.args[0]) : null;
   const key = buildKey(em, res, keysOf(target));
   const userKeySize = res.info.key ? Math.ceil(sizeOf(res.info.key) / 8) * 8 : 0;
+  if (v.agg === 'tseries') {
+    emitTseries(em, res, key, userKeySize, arg as Temp, v.tseries as TseriesParams, v.signed);
+    em.free(arg as Temp);
+    return;
+  }
   if (v.agg === 'hist' || v.agg === 'lhist') {
     const idx =
       v.agg === 'hist' ? histIndex(em, arg as Temp) : lhistIndex(em, arg as Temp, v.lhist as { min: bigint; max: bigint; step: bigint });
@@ -291,4 +297,61 @@ function lhistIndex(em: Emitter, v: Temp, p: { min: bigint; max: bigint; step: b
   em.emit(movImm(Reg.R2, Number(last)));
   em.place(done);
   return Reg.R2;
+}
+
+/**
+ * tseries: the slot of the current interval (epoch = now / interval, slot = epoch % N) holds
+ * {epoch, value, count}; a slot still holding an older epoch starts over.
+ */
+function emitTseries(em: Emitter, res: MapResource, key: MemLoc, userKeySize: number, arg: Temp, t: TseriesParams, signed: boolean): void {
+  const now = em.callHelper('ktime_get_ns', []) as Temp;
+  const r = em.reg(now, Reg.R0);
+  em.emit(ldImm64(Reg.R2, t.intervalNs), alu64Reg(AluOp.DIV, r, Reg.R2));
+  em.setTemp(now, r);
+  // slot = epoch % N into the key's tail.
+  const e = em.reg(now, Reg.R1);
+  em.emit(alu64Reg(AluOp.MOV, Reg.R3, e), ldImm64(Reg.R2, BigInt(t.numIntervals)), alu64Reg(AluOp.MOD, Reg.R3, Reg.R2));
+  em.storeReg(8, key, userKeySize, Reg.R3, Reg.R2);
+  lookup(em, res, key);
+  const miss = em.label();
+  const fresh = em.label();
+  const done = em.label();
+  em.emit(jmpImm(JmpOp.JEQ, Reg.R0, 0, miss));
+  // r1 = this epoch, r3 = the sample, on both paths below.
+  const ep = em.reg(now, Reg.R1);
+  if (ep !== Reg.R1) em.emit(alu64Reg(AluOp.MOV, Reg.R1, ep));
+  const x = em.reg(arg, Reg.R3);
+  if (x !== Reg.R3) em.emit(alu64Reg(AluOp.MOV, Reg.R3, x));
+  em.emit(load(8, Reg.R2, Reg.R0, 0), jmpReg(JmpOp.JNE, Reg.R2, Reg.R1, fresh));
+  switch (t.fn) {
+    case 'none':
+      em.emit(store(8, Reg.R0, 8, Reg.R3));
+      break;
+    case 'sum':
+    case 'avg':
+      em.emit(load(8, Reg.R2, Reg.R0, 8), alu64Reg(AluOp.ADD, Reg.R2, Reg.R3), store(8, Reg.R0, 8, Reg.R2));
+      break;
+    case 'min':
+    case 'max': {
+      const keep = em.label();
+      const better = t.fn === 'min' ? (signed ? JmpOp.JSGE : JmpOp.JGE) : signed ? JmpOp.JSLE : JmpOp.JLE;
+      em.emit(load(8, Reg.R2, Reg.R0, 8), jmpReg(better, Reg.R3, Reg.R2, keep), store(8, Reg.R0, 8, Reg.R3));
+      em.place(keep);
+      break;
+    }
+  }
+  em.emit(load(8, Reg.R2, Reg.R0, 16), alu64Imm(AluOp.ADD, Reg.R2, 1), store(8, Reg.R0, 16, Reg.R2), ja(done));
+  // An older interval in this slot: start it over in place.
+  em.place(fresh);
+  em.emit(store(8, Reg.R0, 0, Reg.R1), store(8, Reg.R0, 8, Reg.R3), storeImm(8, Reg.R0, 16, 1), ja(done));
+  // No slot yet: create it.
+  em.place(miss);
+  const init = em.allocMem(24);
+  em.storeReg(8, init, 0, em.reg(now, Reg.R1), Reg.R2);
+  em.storeReg(8, init, 8, em.reg(arg, Reg.R3), Reg.R2);
+  em.emit(movImm(Reg.R4, 1));
+  em.storeReg(8, init, 16, Reg.R4, Reg.R2);
+  update(em, res, key, init);
+  em.place(done);
+  em.free(now);
 }

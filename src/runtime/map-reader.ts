@@ -3,6 +3,7 @@
 
 import type { BpfMap } from '../bpf/map.ts';
 import type { MapResource } from '../codegen/resources.ts';
+import type { TseriesParams } from '../sema/maps.ts';
 import { sizeOf } from '../sema/types.ts';
 import { decodeValue, readInt } from './decode.ts';
 import type { AggValue, MapEntry, MapSnapshot, Value } from './value.ts';
@@ -27,6 +28,31 @@ export function readMap(res: MapResource, map: BpfMap): MapSnapshot {
 
   const perCpu = (key: Uint8Array, values: Uint8Array[]): { key: Uint8Array; values: Uint8Array[] } => ({ key, values });
   const raw = res.perCpu ? map.entriesPerCpu().map((e) => perCpu(e.key, e.values)) : map.entries().map((e) => perCpu(e.key, [e.value]));
+
+  if (v.agg === 'tseries') {
+    const t = v.tseries as TseriesParams;
+    const userKeySize = keyType ? Math.ceil(sizeOf(keyType) / 8) * 8 : 0;
+    const groups = new Map<string, { key: Value | null; points: Map<bigint, bigint> }>();
+    for (const e of raw) {
+      const userKey = e.key.subarray(0, userKeySize);
+      const id = Buffer.from(userKey).toString('hex');
+      let g = groups.get(id);
+      if (!g) {
+        g = { key: decodeKey(userKey), points: new Map() };
+        groups.set(id, g);
+      }
+      const dv = view(e.values[0] as Uint8Array);
+      const epoch = dv.getBigUint64(0, true);
+      const value = readInt(dv, 8, 8, v.signed);
+      const count = dv.getBigUint64(16, true);
+      g.points.set(epoch * t.intervalNs, t.fn === 'avg' && count > 0n ? value / count : value);
+    }
+    const entries: MapEntry[] = [...groups.values()].map((g) => ({
+      key: g.key,
+      value: { kind: 'tseries', points: g.points, intervalNs: t.intervalNs, numIntervals: t.numIntervals, agg: t.fn, signed: v.signed },
+    }));
+    return { name, entries };
+  }
 
   if (v.agg === 'hist' || v.agg === 'lhist') {
     const userKeySize = keyType ? Math.ceil(sizeOf(keyType) / 8) * 8 : 0;

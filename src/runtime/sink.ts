@@ -10,6 +10,7 @@ import { attachedProbesJson, exitMapsJson, lostEventsJson, mapJson, messageJson,
 import { attachedProbesText, endText, exitMapsText, lostEventsText, mapText, valueLine } from './output/text.ts';
 import { formatPrintf } from './printf/format.ts';
 import { type ParsedFormat, parseFormat } from './printf/format-string.ts';
+import { monotonicToEpochNs } from './strftime.ts';
 import type { MapSnapshot, Value } from './value.ts';
 
 export interface OutputSink {
@@ -140,13 +141,13 @@ export class TextSink implements OutputSink {
     this.out.write(text);
   }
   map(snap: MapSnapshot, opts: { top: number; div: number }): void {
-    this.out.write(mapText(snap, opts));
+    this.out.write(mapText(snap, { ...opts, clock: monotonicToEpochNs }));
   }
   end(): void {
     this.out.write(endText());
   }
   exitMaps(snaps: MapSnapshot[]): void {
-    this.out.write(exitMapsText(snaps));
+    this.out.write(exitMapsText(snaps, { clock: monotonicToEpochNs }));
     this.out.flush();
   }
   lost(n: bigint): void {
@@ -197,11 +198,11 @@ export class JsonSink implements OutputSink {
     this.out.write(messageJson(kind === 'system' ? 'syscall' : kind, text));
   }
   map(snap: MapSnapshot, opts: { top: number; div: number }): void {
-    this.out.write(mapJson(snap, opts));
+    this.out.write(mapJson(snap, { ...opts, clock: monotonicToEpochNs }));
   }
   end(): void {}
   exitMaps(snaps: MapSnapshot[]): void {
-    this.out.write(exitMapsJson(snaps));
+    this.out.write(exitMapsJson(snaps, { clock: monotonicToEpochNs }));
     this.out.flush();
   }
   lost(n: bigint): void {

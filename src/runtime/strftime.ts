@@ -1,6 +1,8 @@
 // C strftime for the conversions bpftrace scripts use, plus bpftrace's %f (microseconds),
 // in local time as libc would print it.
 
+import { defaultSys } from '../bpf/default-sys.ts';
+
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
@@ -132,6 +134,6 @@ function conv(k: string, d: Date, us: number, ns: bigint): string {
 /** Monotonic/boot ns (what bpf_ktime_get_ns gives) → ns since the Unix epoch. */
 export function monotonicToEpochNs(mono: bigint): bigint {
   const nowEpoch = BigInt(Date.now()) * 1000000n;
-  const nowMono = process.hrtime.bigint();
+  const nowMono = defaultSys().monotonicNs();
   return nowEpoch - (nowMono - mono);
 }

@@ -2,6 +2,7 @@
 // all its uses across the script, resolves variables to storage symbols, and reports every
 // mismatch with the script location. Results live in side tables keyed by node id.
 
+import { defaultSys } from '../bpf/default-sys.ts';
 import { lookupBuiltin } from '../builtins/registry.ts';
 import type { CheckCx } from '../builtins/types.ts';
 import type { AssignStmt, Block, Call, Expr, NodeId, Probe, Program, Span, Stmt, TypeExpr, Variable } from '../lang/ast.ts';
@@ -10,6 +11,16 @@ import type { Diagnostics } from '../lang/diagnostics.ts';
 import type { ProbeContext, ProbeTarget } from '../probes/provider.ts';
 import { btfField, btfTypeByName, type FieldInfo, kernelBtf } from './btf-types.ts';
 import type { Config } from './config.ts';
+
+/** CLOCK_MONOTONIC now, or 0 where the kernel cannot be asked (then `elapsed` counts from boot). */
+function monotonicNow(): bigint {
+  try {
+    return defaultSys().monotonicNs();
+  } catch {
+    return 0n;
+  }
+}
+
 import type { AggKind, MapInfo, MapValue } from './maps.ts';
 import { BOOL, INT64, intType, isInteger, parseIntTypeName, type Type, typeEquals, typeKindWord, typeName, UINT64 } from './types.ts';
 
@@ -59,7 +70,7 @@ export interface CheckOptions {
   named: Map<string, string | null>;
 }
 
-const AGGS: ReadonlySet<string> = new Set(['count', 'sum', 'min', 'max', 'avg', 'stats', 'hist', 'lhist']);
+const AGGS: ReadonlySet<string> = new Set(['count', 'sum', 'min', 'max', 'avg', 'stats', 'hist', 'lhist', 'tseries']);
 
 export function isAggregation(name: string): name is AggKind {
   return AGGS.has(name);
@@ -95,7 +106,7 @@ export class Checker {
       offsets: new Map(),
       positional: opts.positional,
       cpid: opts.cpid,
-      startNs: process.hrtime.bigint(),
+      startNs: monotonicNow(),
       named: opts.named,
       getopts: new Map(),
     };
@@ -418,9 +429,17 @@ export class Checker {
 
   private aggregation(call: Call): MapValue | null {
     const name = call.callee as AggKind;
-    const argCount = { count: [0, 0], sum: [1, 1], min: [1, 1], max: [1, 1], avg: [1, 1], stats: [1, 1], hist: [1, 2], lhist: [4, 4] }[
-      name
-    ];
+    const argCount = {
+      count: [0, 0],
+      sum: [1, 1],
+      min: [1, 1],
+      max: [1, 1],
+      avg: [1, 1],
+      stats: [1, 1],
+      hist: [1, 2],
+      lhist: [4, 4],
+      tseries: [3, 4],
+    }[name];
     const [lo, hi] = argCount as [number, number];
     if (call.args.length < lo || call.args.length > hi) {
       this.diags.error(call.span, `${name}() ${argCountText(lo, hi)} (${call.args.length} provided)`);
@@ -436,6 +455,7 @@ export class Checker {
       signed = t.kind === 'int' && t.signed;
     }
     this.result.types.set(call.id, INT64);
+    if (name === 'tseries') return this.tseries(call, signed);
     if (name === 'hist') {
       let bits = 0;
       if (call.args[1]) {
@@ -464,6 +484,39 @@ export class Checker {
       return { kind: 'agg', agg: 'lhist', signed, lhist: { min, max, step } };
     }
     return { kind: 'agg', agg: name, signed };
+  }
+
+  private tseries(call: Call, signed: boolean): MapValue | null {
+    const [, intervalE, numE, fnE] = call.args as [Expr, Expr, Expr, Expr | undefined];
+    const interval = this.literalInt(intervalE);
+    const num = this.literalInt(numE);
+    if (interval === null || interval <= 0n)
+      this.diags.error(intervalE.span, 'tseries() interval must be a positive literal duration (e.g. 1s, 100ms)');
+    if (num === null || num <= 0n || num > 1000000n)
+      this.diags.error(numE.span, 'tseries() num_intervals must be a literal integer between 1 and 1000000');
+    let fn: 'none' | 'avg' | 'max' | 'min' | 'sum' = 'none';
+    if (fnE) {
+      const f = this.literalString(fnE);
+      if (f !== 'avg' && f !== 'max' && f !== 'min' && f !== 'sum') {
+        this.diags.error(fnE.span, `tseries() aggregation must be one of "avg", "max", "min", "sum"`);
+        return null;
+      }
+      fn = f;
+    }
+    if (interval === null || num === null || interval <= 0n || num <= 0n) return null;
+    const mode = this.opts.config.unstableTseries;
+    if (mode === 'error') {
+      this.diags.error(call.span, 'tseries() is an unstable feature and unstable_tseries is set to error');
+      return null;
+    }
+    if (mode === 'warn') {
+      this.diags.warning(
+        call.span,
+        'tseries() is an unstable feature',
+        'set unstable_tseries = enable in the config block to silence this warning',
+      );
+    }
+    return { kind: 'agg', agg: 'tseries', signed, tseries: { intervalNs: interval, numIntervals: Number(num), fn } };
   }
 
   // ------------------------------------------------------------------ expressions

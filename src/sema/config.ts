@@ -17,6 +17,8 @@ export interface Config {
   logSize: number;
   perfRbPages: number;
   cppDemangle: boolean;
+  /** unstable_tseries: whether tseries() may be used. */
+  unstableTseries: 'error' | 'warn' | 'enable';
 }
 
 export function defaultConfig(): Config {
@@ -33,6 +35,7 @@ export function defaultConfig(): Config {
     logSize: 1000000,
     perfRbPages: 64,
     cppDemangle: true,
+    unstableTseries: 'warn',
   };
 }
 
@@ -57,7 +60,7 @@ function boolSetter(key: 'printMapsOnExit' | 'cppDemangle'): Setter {
   };
 }
 
-function enumSetter<K extends 'missingProbes' | 'stackMode'>(key: K, values: readonly Config[K][]): Setter {
+function enumSetter<K extends 'missingProbes' | 'stackMode' | 'unstableTseries'>(key: K, values: readonly Config[K][]): Setter {
   return (c, v) => {
     const s = String(v).toLowerCase() as Config[K];
     if (!values.includes(s)) return `expects one of: ${values.join(', ')}`;
@@ -80,6 +83,7 @@ const SETTERS: Record<string, Setter> = {
   cpp_demangle: boolSetter('cppDemangle'),
   missing_probes: enumSetter('missingProbes', ['error', 'warn', 'ignore']),
   stack_mode: enumSetter('stackMode', ['bpftrace', 'perf', 'raw']),
+  unstable_tseries: enumSetter('unstableTseries', ['error', 'warn', 'enable']),
   str_trunc_trailer: (c, v) => {
     c.strTruncTrailer = String(v);
     return null;

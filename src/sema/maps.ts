@@ -3,12 +3,25 @@
 import type { Span } from '../lang/ast.ts';
 import type { Type } from './types.ts';
 
-export type AggKind = 'count' | 'sum' | 'min' | 'max' | 'avg' | 'stats' | 'hist' | 'lhist';
+export type AggKind = 'count' | 'sum' | 'min' | 'max' | 'avg' | 'stats' | 'hist' | 'lhist' | 'tseries';
+
+export interface TseriesParams {
+  intervalNs: bigint;
+  numIntervals: number;
+  fn: 'none' | 'avg' | 'max' | 'min' | 'sum';
+}
 
 export type MapValue =
   /** Plain assignment `@m[k] = v`. */
   | { kind: 'value'; type: Type }
-  | { kind: 'agg'; agg: AggKind; signed: boolean; hist?: { bits: number }; lhist?: { min: bigint; max: bigint; step: bigint } };
+  | {
+      kind: 'agg';
+      agg: AggKind;
+      signed: boolean;
+      hist?: { bits: number };
+      lhist?: { min: bigint; max: bigint; step: bigint };
+      tseries?: TseriesParams;
+    };
 
 export interface MapInfo {
   /** Without the `@`. */
@@ -27,7 +40,8 @@ export interface MapInfo {
 }
 
 export function isPerCpuAgg(v: MapValue | null): boolean {
-  return v !== null && v.kind === 'agg';
+  // A time series keeps "the last value" of an interval: one shared slot, not one per CPU.
+  return v !== null && v.kind === 'agg' && v.agg !== 'tseries';
 }
 
 /** Bytes of the per-CPU value slot each aggregation keeps. */
@@ -46,5 +60,8 @@ export function aggValueSize(agg: AggKind): number {
     case 'stats':
       // total + count
       return 16;
+    case 'tseries':
+      // interval number (epoch) + value + count (for avg)
+      return 24;
   }
 }

@@ -93,6 +93,9 @@ export class FakeSys implements Sys {
   getpid(): number {
     return 4242;
   }
+  monotonicNs(): bigint {
+    return 1_000_000_000n;
+  }
   pageSize(): number {
     return 4096;
   }

@@ -17,7 +17,8 @@ import { LAUNCHER } from '../helpers/run.ts';
 // This kernel has ring buffers, so the old-kernel answer (EINVAL for the map type) is scripted.
 test('a kernel without BPF ring buffers gets a clear message, not a syscall dump', async () => {
   const fake = new FakeSys();
-  fake.onBpf = (cmd, attr) => (cmd === BPF_MAP_CREATE && new DataView(attr.buffer, attr.byteOffset).getUint32(0, true) === BPF_MAP_TYPE_RINGBUF ? -EINVAL : undefined);
+  fake.onBpf = (cmd, attr) =>
+    cmd === BPF_MAP_CREATE && new DataView(attr.buffer, attr.byteOffset).getUint32(0, true) === BPF_MAP_TYPE_RINGBUF ? -EINVAL : undefined;
   const prev = setDefaultSys(fake);
   try {
     const { script } = compileText('BEGIN { printf("x\\n"); }');
@@ -39,7 +40,9 @@ test('SIGKILL of the tracer leaves nothing attached: the kernel drops our progra
   };
   const mountsBefore = readFileSync('/proc/mounts', 'utf8').includes(' /sys/kernel/tracing ');
   const before = progIds();
-  const child = spawn(LAUNCHER, ['-e', 'tracepoint:sched:sched_switch { @ = count(); } BEGIN { printf("up\\n"); }'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(LAUNCHER, ['-e', 'tracepoint:sched:sched_switch { @ = count(); } BEGIN { printf("up\\n"); }'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('tracer did not start')), 15000);
     child.stdout.on('data', (d: Buffer) => {
@@ -63,6 +66,8 @@ test('SIGKILL of the tracer leaves nothing attached: the kernel drops our progra
   assert.deepEqual(left, []);
   // A tracefs we mounted is unmounted by our exit path, which SIGKILL skips: it stays mounted
   // only if it was mounted before or by us; never a second mount.
-  const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.includes(' /sys/kernel/tracing tracefs '));
+  const mounts = readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .filter((l) => l.includes(' /sys/kernel/tracing tracefs '));
   assert.ok(mounts.length <= 1, String(mountsBefore));
 });

@@ -100,3 +100,17 @@ test('print_maps_on_exit=false keeps the maps quiet', () => {
   const r = runCli(['-e', 'config = { print_maps_on_exit = false } BEGIN { @x = 1; exit(); }']);
   assert.equal(r.stdout, '\n\n');
 });
+
+test('tseries: intervals with their aggregated values, a warning unless enabled', () => {
+  const r = runCli(['-e', 'i:ms:10 { @ = tseries(5, 100ms, 3, "max"); } i:ms:350 { exit(); }']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /WARNING: tseries\(\) is an unstable feature/);
+  const lines = r.stdout.split('\n');
+  assert.equal(lines[2], '@:');
+  assert.match(lines[4] as string, /^hh:mm:ss\.ms {2}\|_+\|$/);
+  const points = lines.filter((l) => /^\d\d:\d\d:\d\d\.\d{3} /.test(l));
+  assert.equal(points.length, 3);
+  for (const p of points) assert.match(p, / 5$/);
+  const quiet = runCli(['-e', 'config = { unstable_tseries = enable } i:ms:10 { @ = tseries(1, 100ms, 2); } i:ms:120 { exit(); }']);
+  assert.doesNotMatch(quiet.stderr, /unstable/);
+});
