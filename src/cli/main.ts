@@ -37,6 +37,15 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
+  if (opts.info) {
+    // What this kernel supports, from the cached feature probes.
+    const { featureReport } = await import('../bpf/features.ts');
+    const uname = readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim();
+    const bun = (globalThis as { Bun?: { version: string } }).Bun;
+    const runtime = bun ? `bun ${bun.version}` : `node ${process.version}`;
+    process.stdout.write(`System\n  kernel: ${uname}\n  runtime: ${runtime}\n\n${featureReport()}`);
+    return 0;
+  }
   if (opts.list !== null) {
     // -l 'usdt:*' -p PID lists the probes of that process's objects.
     userProbeEnv.pid = opts.pid;
