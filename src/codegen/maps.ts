@@ -260,8 +260,9 @@ function histIndex(em: Emitter, v: Temp): Reg {
   em.emit(jmpImm(JmpOp.JSLT, Reg.R1, 0, neg), jmpImm(JmpOp.JEQ, Reg.R1, 0, zero), movImm(Reg.R2, 2));
   for (const shift of [32, 16, 8, 4, 2, 1]) {
     const skip = em.label();
-    // if (v >= 1 << shift) { v >>= shift; idx += shift }
-    em.emit(movImm(Reg.R3, 1), alu64Imm(AluOp.LSH, Reg.R3, shift), jmpReg(JmpOp.JLT, Reg.R1, Reg.R3, skip));
+    // if (v >= 1 << shift) { v >>= shift; idx += shift } — an immediate compare when 1 << shift fits.
+    if (shift < 31) em.emit(jmpImm(JmpOp.JLT, Reg.R1, 1 << shift, skip));
+    else em.emit(movImm(Reg.R3, 1), alu64Imm(AluOp.LSH, Reg.R3, shift), jmpReg(JmpOp.JLT, Reg.R1, Reg.R3, skip));
     em.emit(alu64Imm(AluOp.RSH, Reg.R1, shift), alu64Imm(AluOp.ADD, Reg.R2, shift));
     em.place(skip);
   }

@@ -40,4 +40,5 @@ L2:
 L1:
 Lexit:
 38: r0 = 0
+Lreturn:
 39: exit

@@ -26,4 +26,5 @@ L3:
 L2:
 Lexit:
 24: r0 = 0
+Lreturn:
 25: exit

@@ -42,4 +42,5 @@ L1:
 L2:
 Lexit:
 38: r0 = 0
+Lreturn:
 39: exit

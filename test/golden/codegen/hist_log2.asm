@@ -13,76 +13,67 @@
  11: r1 >>= 32
  12: r2 += 32
 L3:
- 13: r3 = 1
- 14: r3 <<= 16
- 15: if r1 < r3 goto L4
- 16: r1 >>= 16
- 17: r2 += 16
+ 13: if r1 < 0x10000 goto L4
+ 14: r1 >>= 16
+ 15: r2 += 16
 L4:
- 18: r3 = 1
- 19: r3 <<= 8
- 20: if r1 < r3 goto L5
- 21: r1 >>= 8
- 22: r2 += 8
+ 16: if r1 < 0x100 goto L5
+ 17: r1 >>= 8
+ 18: r2 += 8
 L5:
- 23: r3 = 1
- 24: r3 <<= 4
- 25: if r1 < r3 goto L6
- 26: r1 >>= 4
- 27: r2 += 4
+ 19: if r1 < 0x10 goto L6
+ 20: r1 >>= 4
+ 21: r2 += 4
 L6:
- 28: r3 = 1
- 29: r3 <<= 2
- 30: if r1 < r3 goto L7
- 31: r1 >>= 2
- 32: r2 += 2
+ 22: if r1 < 0x4 goto L7
+ 23: r1 >>= 2
+ 24: r2 += 2
 L7:
- 33: r3 = 1
- 34: r3 <<= 1
- 35: if r1 < r3 goto L2
- 36: r1 >>= 1
- 37: r2 += 1
+ 25: if r1 < 0x2 goto L2
+ 26: r1 >>= 1
+ 27: r2 += 1
 L8:
- 38: goto L2
+ 28: goto L2
 L0:
- 39: r2 = 0
- 40: goto L2
+ 29: r2 = 0
+ 30: goto L2
 L1:
- 41: r2 = 1
+ 31: r2 = 1
 L2:
- 42: *(u64 *)(r10 -24) = r2
- 43: r1 = map[AT_h]
- 45: r2 = r10
- 46: r2 += -24
- 47: call bpf_map_lookup_elem#1
- 48: if r0 == 0x0 goto L9
- 49: r1 = *(u64 *)(r0 +0)
- 50: r1 += 1
- 51: *(u64 *)(r0 +0) = r1
- 52: goto L10
+ 32: *(u64 *)(r10 -24) = r2
+ 33: r1 = map[AT_h]
+ 35: r2 = r10
+ 36: r2 += -24
+ 37: call bpf_map_lookup_elem#1
+ 38: if r0 == 0x0 goto L9
+ 39: r1 = *(u64 *)(r0 +0)
+ 40: r1 += 1
+ 41: *(u64 *)(r0 +0) = r1
+ 42: goto L10
 L9:
- 53: r1 = 1
- 54: *(u64 *)(r10 -32) = r1
- 55: r1 = map[AT_h]
+ 43: r1 = 1
+ 44: *(u64 *)(r10 -32) = r1
+ 45: r1 = map[AT_h]
+ 47: r2 = r10
+ 48: r2 += -24
+ 49: r3 = r10
+ 50: r3 += -32
+ 51: r4 = 0
+ 52: call bpf_map_update_elem#2
+ 53: if r0 == 0x0 goto L11
+ 54: *(u32 *)(r10 -16) = 1
+ 55: r1 = map[errors]
  57: r2 = r10
- 58: r2 += -24
- 59: r3 = r10
- 60: r3 += -32
- 61: r4 = 0
- 62: call bpf_map_update_elem#2
- 63: if r0 == 0x0 goto L11
- 64: *(u32 *)(r10 -16) = 1
- 65: r1 = map[errors]
- 67: r2 = r10
- 68: r2 += -16
- 69: call bpf_map_lookup_elem#1
- 70: if r0 == 0x0 goto L12
- 71: r1 = *(u64 *)(r0 +0)
- 72: r1 += 1
- 73: *(u64 *)(r0 +0) = r1
+ 58: r2 += -16
+ 59: call bpf_map_lookup_elem#1
+ 60: if r0 == 0x0 goto L12
+ 61: r1 = *(u64 *)(r0 +0)
+ 62: r1 += 1
+ 63: *(u64 *)(r0 +0) = r1
 L12:
 L11:
 L10:
 Lexit:
- 74: r0 = 0
- 75: exit
+ 64: r0 = 0
+Lreturn:
+ 65: exit

@@ -61,4 +61,5 @@ L3:
 L1:
 Lexit:
  56: r0 = 0
+Lreturn:
  57: exit

@@ -52,4 +52,5 @@ L5:
 L4:
 Lexit:
 47: r0 = 0
+Lreturn:
 48: exit

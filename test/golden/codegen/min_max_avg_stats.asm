@@ -162,4 +162,5 @@ L18:
 L17:
 Lexit:
 153: r0 = 0
+Lreturn:
 154: exit

@@ -42,4 +42,5 @@ L4:
 L3:
 Lexit:
 39: r0 = 0
+Lreturn:
 40: exit

@@ -26,4 +26,5 @@ L1:
 L0:
 Lexit:
 26: r0 = 0
+Lreturn:
 27: exit

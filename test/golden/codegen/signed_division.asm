@@ -56,4 +56,5 @@ L7:
 L6:
 Lexit:
 50: r0 = 0
+Lreturn:
 51: exit
