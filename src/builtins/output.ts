@@ -6,6 +6,7 @@ import type { Emitter, Operand } from '../codegen/emitter.ts';
 import type { MemLoc } from '../codegen/frame.ts';
 import type { FormatResource } from '../codegen/resources.ts';
 import type { Call, Expr } from '../lang/ast.ts';
+import { emitSeqPrintf } from '../probes/kernel/seq-printf.ts';
 import { EventKind, eventHeader, HEADER_SIZE } from '../runtime/events.ts';
 import { storageType } from '../sema/check.ts';
 import { checkFormatArgs } from '../sema/printf-check.ts';
@@ -64,6 +65,11 @@ function formatBuiltin(name: 'printf' | 'errorf' | 'warnf' | 'system', kind: Eve
       const types = rest.map((a) => storageType(em.typeOf(a)));
       const lay = recordLayout(types);
       const fmt = fmtE.kind === 'StringLit' ? fmtE.value : (em.sema.positional[(fmtE as { index: number }).index - 1] ?? '');
+      if (name === 'printf' && em.context.seqPrintf) {
+        // Iterators: the text goes into the iterator's own output (probes/kernel/seq-printf.ts).
+        emitSeqPrintf(em, fmt, rest);
+        return NONE;
+      }
       const res: FormatResource = {
         id: em.resources.formats.length,
         kind: name,

@@ -230,8 +230,8 @@ function searchBuiltin(name: 'strstr' | 'strcontains'): Builtin {
       }
       if (needle) {
         const hayCap = hay ? hay.length + 1 : capacity(em, h);
-        // The needle cannot fit in the haystack's capacity (its NUL included).
-        if (needle.length > hayCap - 1 && em.typeOf(h).kind === 'string') return imm(notFound);
+        // The needle does not fit in the haystack's buffer.
+        if (needle.length > hayCap) return imm(notFound);
         const s = stringMem(em, h);
         return { kind: 'temp', temp: searchLiteral(em, s.loc, s.cap, needle, wantIndex) };
       }

@@ -36,6 +36,13 @@ const REGS: Record<string, number> = {
 };
 const PT_REGS_SP = 152;
 
+const KSYM: Type = { kind: 'symbolic', what: 'ksym' };
+
+/** Probes on kernel functions, where `func` is the kernel symbol (bpf_get_func_ip). */
+function kernelFuncProbe(name: string): boolean {
+  return name === 'kprobe' || name === 'kretprobe' || name === 'fentry' || name === 'fexit';
+}
+
 function userProbe(name: string): boolean {
   return name === 'uprobe' || name === 'uretprobe';
 }
@@ -47,11 +54,18 @@ export const func: Builtin = {
   minArgs: 0,
   maxArgs: 0,
   check(call, cx) {
+    if (kernelFuncProbe(cx.probe.providerName)) return KSYM;
     if (!userProbe(cx.probe.providerName))
       cx.diags.error(call.span, `The func builtin can not be used with '${cx.probe.providerName}' probes`);
     return USYM;
   },
-  emit(_call, em) {
+  emit(call, em) {
+    // Kernel function probes: the traced function's address (also right in kretprobes/fexit).
+    const ft = em.typeOf(call);
+    if (ft.kind === 'symbolic' && ft.what === 'ksym') {
+      const ip = em.callHelper('get_func_ip', [{ kind: 'ctx' }]);
+      return ip ? { kind: 'temp', temp: ip } : { kind: 'imm', value: 0n };
+    }
     // The attach cookie is the function's index in the runtime's table (see probes/uprobe.ts).
     const t = em.callHelper('get_attach_cookie', [{ kind: 'ctx' }]);
     if (!t) return { kind: 'imm', value: 0n };

@@ -34,7 +34,7 @@ import { unreachable } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import type { ArgField, ProbeContext } from '../probes/provider.ts';
 import { SYSCALL_FILTER_ENTRIES } from '../probes/syscalls/coalesce.ts';
-import type { SemaResult, VarSymbol } from '../sema/check.ts';
+import { type SemaResult, storageType, type VarSymbol } from '../sema/check.ts';
 import type { Config } from '../sema/config.ts';
 import { INT64, isInteger, sizeOf, type Type, tupleLayout } from '../sema/types.ts';
 import { Frame, type MemLoc, type Temp } from './frame.ts';
@@ -456,7 +456,7 @@ export class Emitter {
         const sym = this.sema.vars.get(s.variable.id);
         if (!sym) return;
         const loc = this.varLoc(sym);
-        if (s.value) this.storeInto(loc, sym.type ?? INT64, s.value);
+        if (s.value) this.storeInto(loc, storageType(sym.type ?? INT64), s.value);
         else this.zero(loc, sizeOf(sym.type ?? INT64));
         return;
       }
@@ -691,7 +691,8 @@ export class Emitter {
         this.free(cur);
         return;
       }
-      this.storeInto(loc, t, value);
+      // Variable slots hold 8 bytes whatever the integer's width (it keeps its type, e.g. for bswap).
+      this.storeInto(loc, storageType(t), value);
     }
   }
 

@@ -5,7 +5,8 @@ import { BPF_PROG_TYPE_RAW_TRACEPOINT } from '../bpf/constants.ts';
 import { attachRawTracepoint } from '../bpf/link.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import { btfToType, kernelBtf } from '../sema/btf-types.ts';
-import { RAW_TP_PREFIXES } from './info/symbol-sources.ts';
+import { globToMatcher, hasWildcard } from './info/glob.ts';
+import { RAW_TP_PREFIXES, rawTracepointNames } from './info/symbol-sources.ts';
 import type { ArgField, Provider } from './provider.ts';
 
 /**
@@ -27,12 +28,25 @@ export const rawtracepoint: Provider = {
   name: 'rawtracepoint',
   aliases: ['rt'],
   progType: BPF_PROG_TYPE_RAW_TRACEPOINT,
+  // Typed args differ per tracepoint; probes that use args get a program each (compile.ts).
   shareable: true,
   expand(raw, parts, span) {
     const name = parts[parts.length - 1];
     if (!name || parts.length > 2)
       throw new UserError(`Invalid rawtracepoint: ${raw}`, ['write rawtracepoint:name or rawtracepoint:module:name']);
-    if (/[*?{]/.test(name)) throw new UserError('wildcards in rawtracepoint probes are not supported yet');
+    const module = parts.length === 2 ? (parts[0] as string) : '*';
+    if (hasWildcard(name) || hasWildcard(module)) {
+      // Expanded against the raw tracepoints kernel BTF knows (module:name).
+      const mm = globToMatcher(module);
+      const mn = globToMatcher(name);
+      const out = rawTracepointNames()
+        .map((q) => q.split(':') as [string, string])
+        .filter(([m, n]) => mm(m) && mn(n))
+        .map(([m, n]) => ({ provider: rawtracepoint, name: `rawtracepoint:${m}:${n}`, parts: [n], span }));
+      if (!out.length)
+        throw new UserError(`No raw tracepoints match ${parts.join(':')}`, ["list them with: bpftrace-ts -l 'rawtracepoint:*'"]);
+      return out;
+    }
     return [{ provider: rawtracepoint, name: `rawtracepoint:${parts.join(':')}`, parts: [name], span }];
   },
   context: (target) => ({ args: rawTracepointArgs(target.parts[0] as string), argN: 'u64array', retval: false }),

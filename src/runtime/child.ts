@@ -25,11 +25,16 @@ export class TracedChild {
   }
 
   resume(): void {
+    this.resumed = true;
     this.proc.kill('SIGCONT');
   }
 
+  private resumed = false;
+
   kill(): void {
-    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGTERM');
+    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
+    // A child still stopped would hold SIGTERM pending forever (and our stdout with it).
+    this.proc.kill(this.resumed ? 'SIGTERM' : 'SIGKILL');
   }
 }
 

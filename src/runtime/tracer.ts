@@ -16,6 +16,7 @@ import type { FormatResource, MapResource } from '../codegen/resources.ts';
 import { ERRORS_MAP, RINGBUF_MAP, STACK_MAP_KERNEL, STACK_MAP_USER } from '../codegen/resources.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import { runIterators } from '../probes/iter.ts';
+import { freezeReadOnlyMaps } from '../probes/kernel/seq-printf.ts';
 import { releaseTracefs } from '../util/tracefs.ts';
 import { decodeValue, readInt } from './decode.ts';
 import { ERR_MAP_FULL_BASE, ERR_RINGBUF_LOST, EventKind, HEADER_SIZE } from './events.ts';
@@ -108,6 +109,7 @@ export class Tracer {
         const m = this.maps.get(name);
         for (const e of entries) m?.update(e.key, e.value);
       }
+      freezeReadOnlyMaps(this.maps.values());
       const resolver = mapResolver(this.maps);
       registerStackMaps(
         this.maps.get(STACK_MAP_KERNEL) ?? null,

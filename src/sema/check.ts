@@ -242,7 +242,7 @@ export class Checker {
               `Type mismatch for $${s.variable.name}: trying to assign value of type '${typeName(t)}' when variable already has a type '${typeName(declared)}'`,
             );
           }
-          if (!sym.type) sym.type = storageType(t);
+          if (!sym.type) sym.type = t.kind === 'int' ? t : storageType(t);
         }
         return;
       }
@@ -384,7 +384,8 @@ export class Checker {
         return;
       }
       if (sym.type === null) {
-        sym.type = storageType(t);
+        // Integers keep their width (bswap, printing); the slot stores 8 bytes regardless.
+        sym.type = t.kind === 'int' ? t : storageType(t);
       } else if (!assignable(sym.type, t)) {
         this.diags.error(
           s.value.span,

@@ -1,0 +1,70 @@
+// assert(), signal() and `probe`: real kernel runs through the CLI. The `probe` output and the
+// signal/probe-type errors were compared with bpftrace 0.17 (which has no assert()).
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { compileError, output, probeFile, run } from './run-script.ts';
+
+test('assert passes silently, fails with errorf and exit(1)', () => {
+  const r = run(
+    'BEGIN { $x = 3; assert($x == 3, "fine"); printf("after\\n"); assert($x > 5, "x too small"); printf("never\\n"); } END { printf("end\\n"); }',
+  );
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.stdout, 'after\nend\n\n\n');
+  assert.match(r.stderr, /^stdin:1:61-90: ERROR: assert failed: x too small$/m);
+});
+
+test('signal by name, number and run-time value reaches the -c child', () => {
+  // The child sleeps for 5 s; a SIGKILL from the probe ends it (and the run) at once.
+  for (const sig of ['"KILL"', '"sigkill"', '9', '(int64)(9 + (pid == 0))']) {
+    const start = Date.now();
+    const out = output(`tracepoint:syscalls:sys_enter_clock_nanosleep /pid == cpid/ { signal(${sig}); printf("sent\\n"); }`, {
+      unsafe: true,
+      command: '/bin/sleep 5',
+    });
+    assert.match(out, /^sent\n/, sig);
+    assert.ok(Date.now() - start < 4000, `${sig}: the child was not killed`);
+  }
+});
+
+test('signal with an out-of-range run-time value reports an error and sends nothing', () => {
+  const r = run('tracepoint:syscalls:sys_enter_clock_nanosleep /pid == cpid/ { signal((int64)(65 + (pid == 0))); exit(); }', {
+    unsafe: true,
+    command: '/bin/sleep 0.2',
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /ERROR: signal\(\) expects an integer between 1 and 64 \(inclusive\). Got 65/);
+});
+
+test('signal errors', () => {
+  assert.match(
+    compileError('tracepoint:syscalls:sys_enter_openat { signal(1); }'),
+    /^stdin:1:40-49: ERROR: signal\(\) is an unsafe function\n[\s\S]*\nHINT: use --unsafe to allow it\n/,
+  );
+  assert.match(
+    compileError('BEGIN { signal(1); }', { unsafe: true }),
+    /^stdin:1:9-18: ERROR: signal can not be used with "BEGIN" probes\n/,
+  );
+  assert.match(
+    compileError('tracepoint:syscalls:sys_enter_openat { signal("SIGFOO"); }', { unsafe: true }),
+    /ERROR: Invalid string for signal: SIGFOO/,
+  );
+  assert.match(
+    compileError('tracepoint:syscalls:sys_enter_openat { signal(65); }', { unsafe: true }),
+    /ERROR: signal\(\) accepts a string literal or an integer between 1 and 64 \(inclusive\)/,
+  );
+  assert.match(
+    compileError('tracepoint:syscalls:sys_enter_openat { signal(comm); }', { unsafe: true }),
+    /ERROR: signal\(\) accepts a string literal or an integer/,
+  );
+});
+
+test('probe names the probe that fired, also in multi-target probes', () => {
+  assert.equal(output('BEGIN { printf("%s\\n", probe); @[probe] = count(); exit(); }'), 'BEGIN\n\n\n@[BEGIN]: 1\n');
+  const path = probeFile('PROBEFILE');
+  const out = output('tracepoint:syscalls:sys_enter_openat, tracepoint:syscalls:sys_enter_close /pid == cpid/ { @[probe] = count(); }', {
+    command: `/bin/cat ${path}`,
+  });
+  const keys = [...out.matchAll(/^@\[(.*)\]: \d+$/gm)].map((m) => m[1]);
+  assert.deepEqual(keys.sort(), ['tracepoint:syscalls:sys_enter_close', 'tracepoint:syscalls:sys_enter_openat']);
+});
