@@ -1086,8 +1086,9 @@ export class Emitter {
     const p = this.scalar(ptrExpr);
     const slot = this.allocMem(8);
     const size = (t.kind === 'int' ? t.size : 8) as Size;
+    const pt = this.typeOf(ptrExpr);
     this.callHelper(
-      'probe_read_kernel',
+      pt.kind === 'pointer' && pt.user ? 'probe_read_user' : 'probe_read_kernel',
       [
         { kind: 'addr', loc: slot },
         { kind: 'imm', value: BigInt(size) },
@@ -1151,6 +1152,20 @@ export class Emitter {
     return this.scalar(e);
   }
 
+  /** Whether a member access chain starts from a user-space pointer (uprobe casts). */
+  private userChain(e: Expr): boolean {
+    if (e.kind === 'FieldAccess' && this.sema.fields.has(e.id)) {
+      // Pointers found in user memory point into user memory too.
+      const bt = this.typeOf(e.base);
+      return (bt.kind === 'pointer' && bt.user) || this.userChain(e.base);
+    }
+    if (e.kind === 'Unary' && e.op === '*') {
+      const t = this.typeOf(e.operand);
+      return t.kind === 'pointer' && t.user;
+    }
+    return false;
+  }
+
   /** Reads a scalar struct member (integer, pointer, bitfield) with bpf_probe_read_kernel. */
   private readKernelScalar(
     e: Extract<Expr, { kind: 'FieldAccess' }>,
@@ -1162,7 +1177,7 @@ export class Emitter {
     const slot = this.allocMem(8);
     this.zero(slot, 8);
     this.callHelper(
-      'probe_read_kernel',
+      this.userChain(e) ? 'probe_read_user' : 'probe_read_kernel',
       [
         { kind: 'addr', loc: slot },
         { kind: 'imm', value: BigInt(size) },
@@ -1188,7 +1203,7 @@ export class Emitter {
   private readKernelMem(e: Extract<Expr, { kind: 'FieldAccess' }>, dst: MemLoc, size: number): void {
     const addr = this.kernelAddr(e);
     this.callHelper(
-      'probe_read_kernel',
+      this.userChain(e) ? 'probe_read_user' : 'probe_read_kernel',
       [
         { kind: 'addr', loc: dst },
         { kind: 'imm', value: BigInt(size) },

@@ -10,6 +10,7 @@ import { unreachable } from '../lang/ast.ts';
 import type { Diagnostics } from '../lang/diagnostics.ts';
 import type { ProbeContext, ProbeTarget } from '../probes/provider.ts';
 import { btfField, btfTypeByName, type FieldInfo, kernelBtf } from './btf-types.ts';
+import { ScriptTypes } from './c-structs.ts';
 import type { Config } from './config.ts';
 
 /** CLOCK_MONOTONIC now, or 0 where the kernel cannot be asked (then `elapsed` counts from boot). */
@@ -91,6 +92,8 @@ export class Checker {
   private nextVar = 0;
   private assigning: { map: string; span: Span } | null = null;
   private loopDepth = 0;
+  /** struct/union definitions written in the script. */
+  private readonly scriptTypes = new ScriptTypes();
 
   constructor(
     private readonly diags: Diagnostics,
@@ -115,6 +118,7 @@ export class Checker {
   run(program: Program, probes: CheckedProbe[]): SemaResult {
     for (const item of program.items) {
       if (item.kind === 'MapDecl') this.declareMap(item.name, item.mapKind, item.args, item.span);
+      if (item.kind === 'CDefinition') this.scriptTypes.define(item.text, item.span, this.diags);
     }
     for (const p of probes) {
       this.current = p;
@@ -701,7 +705,7 @@ export class Checker {
         let bt = e.base.kind === 'TypeExpr' ? this.resolveTypeExpr(e.base) : this.expr(e.base);
         let offset = 0;
         for (const name of e.fields) {
-          const f = bt.kind === 'struct' ? btfField(bt, name) : null;
+          const f = bt.kind !== 'struct' ? null : bt.btfId === null ? this.scriptField(bt.name, name) : btfField(bt, name);
           if (!f) {
             this.diags.error(e.span, `'${typeName(bt)}' has no field named '${name}'`);
             return UINT64;
@@ -780,7 +784,7 @@ export class Checker {
     }
     const st = t.kind === 'pointer' && t.to.kind === 'struct' ? t.to : t.kind === 'struct' ? t : null;
     if (st) {
-      const f = btfField(st, e.field);
+      const f = st.btfId === null ? this.scriptField(st.name, e.field) : btfField(st, e.field);
       if (!f) {
         this.diags.error(e.fieldSpan, `Struct/union of type '${st.name}' does not contain a field named '${e.field}'`);
         return INT64;
@@ -790,6 +794,11 @@ export class Checker {
     }
     this.diags.error(e.span, `Can not access field '${e.field}' on expression of type '${typeName(t)}'`);
     return INT64;
+  }
+
+  private scriptField(structName: string, field: string): FieldInfo | null {
+    const m = this.scriptTypes.get(structName)?.members.find((x) => x.name === field);
+    return m ? { offset: m.offset, bitfield: null, type: m.type } : null;
   }
 
   private identifier(name: string, e: Expr): Type {
@@ -900,7 +909,8 @@ export class Checker {
       if (t.name === 'void') base = { kind: 'void' };
       else if (t.name === 'string') base = { kind: 'string', size: this.opts.config.maxStrlen };
       else {
-        base = btfTypeByName(t.name);
+        const own = this.scriptTypes.get(t.name);
+        base = own ? { kind: 'struct', name: own.name, size: own.size, btfId: null, union: own.union } : btfTypeByName(t.name);
         if (!base) {
           const hint = kernelBtf() ? [] : ['this kernel has no BTF (/sys/kernel/btf/vmlinux), so kernel types are unknown'];
           this.diags.error(
@@ -913,7 +923,9 @@ export class Checker {
       }
     }
     let out: Type = base;
-    for (let i = 0; i < t.pointerDepth; i++) out = { kind: 'pointer', to: out, user: false };
+    // A pointer cast in a user-space probe points into the traced process.
+    const user = ['uprobe', 'uretprobe', 'usdt'].includes(this.current?.providerName ?? '');
+    for (let i = 0; i < t.pointerDepth; i++) out = { kind: 'pointer', to: out, user };
     if (t.arrayLen !== null) out = { kind: 'array', elem: out, len: t.arrayLen };
     this.result.types.set(t.id, out);
     return out;

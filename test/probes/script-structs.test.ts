@@ -1,0 +1,32 @@
+// struct definitions written in the script, used through pointers into a traced program.
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import { ROOT, runCli } from '../helpers/run.ts';
+
+const bin = join(ROOT, 'test', 'progs', 'build', 'structs');
+
+before(() => {
+  mkdirSync(join(ROOT, 'test', 'progs', 'build'), { recursive: true });
+  execFileSync('gcc', ['-O0', '-o', bin, join(ROOT, 'test', 'progs', 'structs.c')]);
+});
+
+test('a script-defined struct laid out as C does: members, nested pointers, char arrays, sizeof', () => {
+  const script = `struct point { int x; long y; char name[8]; struct point *next; }
+uprobe:${bin}:show {
+  $p = (struct point *)arg0;
+  printf("%d %d %s %d %s %d %d\\n", $p->x, $p->y, $p->name, $p->next->x, $p->next->name, sizeof(struct point), offsetof(struct point, next));
+}`;
+  const r = runCli(['-e', script, '-c', bin]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, '3 40 abc 7 bee 32 24\n\n\n');
+});
+
+test('an unknown member of a script struct is a clear error', () => {
+  const r = runCli(['-e', `struct point { int x; } uprobe:${bin}:show { $p = (struct point *)arg0; printf("%d\\n", $p->z); }`]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /Struct\/union of type 'struct point' does not contain a field named 'z'/);
+});
