@@ -878,6 +878,8 @@ export class Emitter {
       case 'MapAccess':
         return emitMapLookupScalar(this, e);
       case 'Identifier': {
+        const ec = this.sema.enumConsts.get(e.id);
+        if (ec !== undefined) return this.tempConst(ec);
         const call: Call = { kind: 'Call', id: e.id, span: e.span, callee: e.name, calleeSpan: e.span, args: [] };
         return this.operandToTemp(this.callBuiltin(call));
       }

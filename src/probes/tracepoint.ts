@@ -17,6 +17,9 @@ function fieldType(t: TracepointFieldType, typeText: string, maxStrlen: number):
     case 'integer': {
       // Syscall tracepoints declare `int dfd` as 8 bytes with signed:0; the C type knows better.
       const c = parseIntTypeName(typeText.replace(/^(const|volatile) /, '').trim());
+      // Enum-typed fields print their enumerator names (kernel BTF has the values).
+      const en = /^enum (\w+)$/.exec(typeText.trim());
+      if (en) return { type: { ...intType(t.size, t.signed), enumName: `enum ${en[1]}` } as Type, dataLoc: false };
       // The register behind an `int` arg is zero-extended to 8 bytes: read the C type's size.
       if (c?.kind === 'int') return { type: intType(Math.min(c.size, t.size) as IntSize, c.signed), dataLoc: false };
       return { type: intType(t.size, t.signed), dataLoc: false };

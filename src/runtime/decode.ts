@@ -2,6 +2,7 @@
 // layouts the code generator used to write them.
 
 import { formatInet, formatMac } from '../builtins/net-format.ts';
+import { enumeratorName } from '../sema/enum-names.ts';
 import { sizeOf, type Type, tupleLayout } from '../sema/types.ts';
 import { stackValue } from './stacks.ts';
 import { strftimeValue, symbolicValue } from './symbolic.ts';
@@ -38,8 +39,14 @@ export function readCString(view: DataView, off: number, max: number): string {
 
 export function decodeValue(view: DataView, off: number, t: Type): Value {
   switch (t.kind) {
-    case 'int':
-      return { kind: 'int', value: readInt(view, off, t.size, t.signed), signed: t.signed, size: t.size };
+    case 'int': {
+      const value = readInt(view, off, t.size, t.signed);
+      if (t.enumName) {
+        // %s and print() show the enumerator's name; %d the number (or the number when unnamed).
+        return { kind: 'sym', text: enumeratorName(t.enumName, value) ?? String(value), value };
+      }
+      return { kind: 'int', value, signed: t.signed, size: t.size };
+    }
     case 'bool':
       return { kind: 'bool', value: view.getUint8(off) !== 0 };
     case 'string':

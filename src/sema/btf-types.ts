@@ -28,8 +28,10 @@ export function btfToType(btf: Btf, id: number): Type {
       return intType(size, t.signed || t.char);
     }
     case 'enum':
-    case 'enum64':
-      return intType((t.size === 1 || t.size === 2 || t.size === 4 ? t.size : 8) as IntSize, t.signed);
+    case 'enum64': {
+      const it = intType((t.size === 1 || t.size === 2 || t.size === 4 ? t.size : 8) as IntSize, t.signed);
+      return t.name && it.kind === 'int' ? { ...it, enumName: `enum ${t.name}` } : it;
+    }
     case 'ptr': {
       const to = btf.get(btf.resolve(t.type));
       if (to.kind === 'void' || to.kind === 'func_proto') return { kind: 'pointer', to: { kind: 'void' }, user: false };
@@ -83,4 +85,25 @@ export function btfField(structType: Extract<Type, { kind: 'struct' }>, field: s
   const loc = btf.memberPath(id, [field]);
   if (!loc) return null;
   return { offset: loc.offset, bitfield: loc.bitfield, type: btfToType(btf, loc.type) };
+}
+
+let enumConstants: Map<string, { value: bigint; enumName: string }> | null = null;
+
+/** A kernel enum constant by name (e.g. TASK_RUNNING... from BTF enums), indexed on first use. */
+export function btfEnumConstant(name: string): { value: bigint; enumName: string } | undefined {
+  if (!enumConstants) {
+    enumConstants = new Map();
+    const btf = kernelBtf();
+    if (btf) {
+      for (const kind of ['enum', 'enum64'] as const) {
+        for (const id of btf.ids(kind)) {
+          const t = btf.get(id);
+          if (t.kind !== 'enum' && t.kind !== 'enum64') continue;
+          const enumName = t.name ? `enum ${t.name}` : '';
+          for (const v of t.values) if (!enumConstants.has(v.name)) enumConstants.set(v.name, { value: BigInt(v.value), enumName });
+        }
+      }
+    }
+  }
+  return enumConstants.get(name);
 }

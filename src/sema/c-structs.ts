@@ -4,6 +4,7 @@
 
 import type { Span } from '../lang/ast.ts';
 import type { Diagnostics } from '../lang/diagnostics.ts';
+import { registerEnumNames } from './enum-names.ts';
 import { alignOf, type IntSize, intType, parseIntTypeName, sizeOf, type Type } from './types.ts';
 
 export interface ScriptStruct {
@@ -20,7 +21,7 @@ function tokenize(text: string): string[] {
     text
       .replace(/\/\*[\s\S]*?\*\//g, ' ')
       .replace(/\/\/[^\n]*/g, ' ')
-      .match(/[A-Za-z_]\w*|\d+|0x[0-9a-fA-F]+|[{}[\];*,:]/g) ?? []
+      .match(/[A-Za-z_]\w*|0x[0-9a-fA-F]+|\d+|[{}[\];*,:=-]/g) ?? []
   );
 }
 
@@ -28,6 +29,46 @@ const QUALIFIERS = new Set(['const', 'volatile', 'restrict', 'signed', 'unsigned
 
 export class ScriptTypes {
   readonly structs = new Map<string, ScriptStruct>();
+  /** enum constants: name → value and the enum they belong to. */
+  private readonly constants = new Map<string, { value: bigint; enumName: string }>();
+  private readonly enums = new Set<string>();
+
+  enumConstant(name: string): { value: bigint; enumName: string } | undefined {
+    return this.constants.get(name);
+  }
+
+  enumType(name: string): boolean {
+    return this.enums.has(name);
+  }
+
+  /** `enum Foo { A, B = 5, C }`: constants count up from the last explicit value, as in C. */
+  private defineEnum(toks: string[], at: number): number {
+    let i = at;
+    const name = toks[i + 1] && /^[A-Za-z_]/.test(toks[i + 1] as string) && toks[i + 1] !== '{' ? (toks[i + 1] as string) : null;
+    i += name ? 2 : 1;
+    if (toks[i] !== '{') return i;
+    i++;
+    const enumName = `enum ${name ?? '(anonymous)'}`;
+    const names = new Map<bigint, string>();
+    let next = 0n;
+    while (i < toks.length && toks[i] !== '}') {
+      const c = toks[i] as string;
+      i++;
+      if (toks[i] === '=') {
+        const neg = toks[i + 1] === '-';
+        const lit = toks[i + (neg ? 2 : 1)] as string;
+        next = BigInt(lit) * (neg ? -1n : 1n);
+        i += neg ? 3 : 2;
+      }
+      this.constants.set(c, { value: next, enumName });
+      if (!names.has(next)) names.set(next, c);
+      next++;
+      if (toks[i] === ',') i++;
+    }
+    this.enums.add(enumName);
+    registerEnumNames(enumName, names);
+    return i + 1;
+  }
 
   /** Parses every struct/union definition in `text`; problems are reported at `span`. */
   define(text: string, span: Span, diags: Diagnostics): void {
@@ -43,6 +84,10 @@ export class ScriptTypes {
     };
     while (i < toks.length) {
       const kw = toks[i];
+      if (kw === 'enum') {
+        i = this.defineEnum(toks, i);
+        continue;
+      }
       if (kw !== 'struct' && kw !== 'union') {
         // typedefs, enums, #define lines: left to BTF and the preprocessor pass.
         i++;

@@ -9,7 +9,7 @@ import type { AssignStmt, Block, Call, Expr, NodeId, Probe, Program, Span, Stmt,
 import { unreachable } from '../lang/ast.ts';
 import type { Diagnostics } from '../lang/diagnostics.ts';
 import type { ProbeContext, ProbeTarget } from '../probes/provider.ts';
-import { btfField, btfTypeByName, type FieldInfo, kernelBtf } from './btf-types.ts';
+import { btfEnumConstant, btfField, btfTypeByName, type FieldInfo, kernelBtf } from './btf-types.ts';
 import { ScriptTypes } from './c-structs.ts';
 import type { Config } from './config.ts';
 
@@ -49,6 +49,8 @@ export interface SemaResult {
   fields: Map<NodeId, FieldInfo>;
   /** offsetof() results. */
   offsets: Map<NodeId, number>;
+  /** Identifiers that are enum constants: node id → value. */
+  enumConsts: Map<NodeId, bigint>;
   /** Calls that are aggregation values of map assignments: call id → map name. */
   aggCalls: Map<NodeId, string>;
   positional: string[];
@@ -107,6 +109,7 @@ export class Checker {
       aggCalls: new Map(),
       fields: new Map(),
       offsets: new Map(),
+      enumConsts: new Map(),
       positional: opts.positional,
       cpid: opts.cpid,
       startNs: monotonicNow(),
@@ -813,6 +816,11 @@ export class Checker {
       }
       return { kind: 'record', fields: ctx.args.map((a) => ({ name: a.name, type: a.type })) };
     }
+    const ec = this.scriptTypes.enumConstant(name) ?? btfEnumConstant(name);
+    if (ec && !lookupBuiltin(name)) {
+      this.result.enumConsts.set(e.id, ec.value);
+      return { kind: 'int', size: 8, signed: true, enumName: ec.enumName };
+    }
     const b = lookupBuiltin(name);
     if (b?.ident) {
       const call: Call = { kind: 'Call', id: e.id, span: e.span, callee: name, calleeSpan: e.span, args: [] };
@@ -910,7 +918,12 @@ export class Checker {
       else if (t.name === 'string') base = { kind: 'string', size: this.opts.config.maxStrlen };
       else {
         const own = this.scriptTypes.get(t.name);
-        base = own ? { kind: 'struct', name: own.name, size: own.size, btfId: null, union: own.union } : btfTypeByName(t.name);
+        const ownEnum = this.scriptTypes.enumType(t.name);
+        base = own
+          ? { kind: 'struct', name: own.name, size: own.size, btfId: null, union: own.union }
+          : ownEnum
+            ? { kind: 'int', size: 8, signed: true, enumName: t.name }
+            : btfTypeByName(t.name);
         if (!base) {
           const hint = kernelBtf() ? [] : ['this kernel has no BTF (/sys/kernel/btf/vmlinux), so kernel types are unknown'];
           this.diags.error(
@@ -944,7 +957,8 @@ function byteLength(s: string): number {
 
 /** Integers are stored as 64-bit in maps and variables, as bpftrace does. */
 export function storageType(t: Type): Type {
-  if (t.kind === 'int') return { kind: 'int', size: 8, signed: t.signed };
+  if (t.kind === 'int')
+    return t.enumName ? { kind: 'int', size: 8, signed: t.signed, enumName: t.enumName } : { kind: 'int', size: 8, signed: t.signed };
   if (t.kind === 'tuple') return { kind: 'tuple', elems: t.elems.map(storageType) };
   return t;
 }
@@ -952,7 +966,11 @@ export function storageType(t: Type): Type {
 /** Merges two uses of one map/variable slot: undefined when incompatible. */
 function mergeTypes(a: Type | null, b: Type | null): Type | null | undefined {
   if (a === null || b === null) return a === b ? null : undefined;
-  if (a.kind === 'int' && b.kind === 'int') return { kind: 'int', size: 8, signed: a.signed || b.signed };
+  if (a.kind === 'int' && b.kind === 'int') {
+    const merged: Type = { kind: 'int', size: 8, signed: a.signed || b.signed };
+    if (a.enumName && a.enumName === b.enumName) merged.enumName = a.enumName;
+    return merged;
+  }
   if (a.kind === 'bool' && b.kind === 'bool') return a;
   if (a.kind === 'string' && b.kind === 'string') return { kind: 'string', size: Math.max(a.size, b.size) };
   if (a.kind === 'tuple' && b.kind === 'tuple') {

@@ -5,7 +5,8 @@
 export type IntSize = 1 | 2 | 4 | 8;
 
 export type Type =
-  | { kind: 'int'; size: IntSize; signed: boolean }
+  /** `enumName` (e.g. "enum Foo") makes %s and print() show the enumerator's name. */
+  | { kind: 'int'; size: IntSize; signed: boolean; enumName?: string }
   | { kind: 'bool' }
   /** NUL-terminated text in a fixed-capacity buffer (capacity includes the NUL). */
   | { kind: 'string'; size: number }
