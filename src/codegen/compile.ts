@@ -17,7 +17,7 @@ import type { MapSpec } from '../bpf/map.ts';
 import type { ProgramSpec } from '../bpf/program.ts';
 import type { ConfigBlock, Program } from '../lang/ast.ts';
 import { type Diagnostics, UserError } from '../lang/diagnostics.ts';
-import type { ProbeTarget } from '../probes/provider.ts';
+import type { ProbeContext, ProbeTarget } from '../probes/provider.ts';
 import { providerFor } from '../probes/registry.ts';
 import { coalesceSyscalls } from '../probes/syscalls/coalesce.ts';
 import { tracepointOptions } from '../probes/tracepoint.ts';
@@ -113,6 +113,13 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
 
   const resources = analyseResources(sema, config, opts);
   const programs: CompiledProgram[] = [];
+  const checkOpts = { config, positional: opts.positional, unsafe: opts.unsafe, cpid: opts.cpid ?? null, named: opts.named ?? new Map() };
+  const recheck = (target: ProbeTarget, context: ProbeContext): SemaResult => {
+    const swapped = probes.map((q) => (q.targets.includes(target) ? { ...q, context, targets: [target] } : q));
+    const r = new Checker(diags, checkOpts).run(program, swapped);
+    diags.check();
+    return r;
+  };
   sema.probes.forEach((p, probeIndex) => {
     const text = JSON.stringify([p.probe.predicate, p.probe.body], (_k, v) => (typeof v === 'bigint' ? String(v) : v));
     // `args` layouts and the `probe` name differ per target: such probes get a program each.
@@ -126,7 +133,10 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
     for (const group of groups) {
       const target = group[0] as ProbeTarget;
       const context = group === p.targets || group.length > 1 ? p.context : target.provider.context(target);
-      const em = new Emitter(sema, resources, context, config, target.name);
+      // A target whose `args` differ from the first one's is type-checked again with its own
+      // context, so field offsets, types and printed records are its own.
+      const own = group.length === 1 && target !== p.targets[0] && usesArgs ? recheck(target, context) : sema;
+      const em = new Emitter(own, resources, context, config, target.name);
       // -p PID: kernel probes that cannot filter when attaching keep only that process's events.
       if (opts.pid != null && PID_FILTERED.has(target.provider.name)) em.pidFilter = opts.pid;
       let insns: Insn[];

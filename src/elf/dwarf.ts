@@ -1,16 +1,36 @@
-// Typed uprobe arguments from DWARF (.debug_info): not implemented yet. These are the hooks the
-// uprobe provider (`args`) and -lv listing call; until a DWARF reader lands they report that
-// no debug information is available, so `args` in a uprobe is an error and -lv lists no
-// parameters.
+// Typed uprobe arguments from DWARF (.debug_info, in the binary or its separate debug file):
+// the hooks the uprobe provider (`args`) and the -lv listing call. The reader is in dwarf/.
+// Unreadable DWARF (malformed, or compressed with zstd) is reported once per file and then
+// treated as absent, so a listing or a script that does not need `args` still works.
 
 import type { ArgField } from '../probes/provider.ts';
+import { type DebugInfo, debugInfo } from './dwarf/debuginfo.ts';
 
-/** `args` fields of `func` (pt_regs register offsets), or null without debug info. */
-export function dwarfArgs(_path: string, _func: string, _vaddr: number): ArgField[] | null {
-  return null;
+const unreadable = new Set<string>();
+
+function withDebugInfo<T>(path: string, none: T, use: (di: DebugInfo) => T): T {
+  if (unreadable.has(path)) return none;
+  try {
+    const di = debugInfo(path);
+    return di ? use(di) : none;
+  } catch (e) {
+    unreadable.add(path);
+    process.stderr.write(`WARNING: cannot read the DWARF debug info of ${path}: ${(e as Error).message}\n`);
+    return none;
+  }
+}
+
+/**
+ * `args` fields of `func` in `path` (pt_regs offsets of the argument registers), preferring the
+ * DWARF function whose code holds `vaddr`; null without debug information for it. Parameters
+ * not passed whole in an integer register (floating point, structs by value, stack arguments)
+ * are left out.
+ */
+export function dwarfArgs(path: string, func: string, vaddr: number): ArgField[] | null {
+  return withDebugInfo(path, null, (di) => di.args(func, vaddr)?.fields ?? null);
 }
 
 /** Parameter declarations for -lv (`struct point* p`), or [] without debug info. */
-export function dwarfParamDecls(_path: string, _func: string): string[] {
-  return [];
+export function dwarfParamDecls(path: string, func: string): string[] {
+  return withDebugInfo(path, [], (di) => di.paramDecls(func));
 }

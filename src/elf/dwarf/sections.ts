@@ -1,0 +1,154 @@
+// Finds a binary's DWARF and reads its sections: from the binary itself, or from a separate
+// debug file (by GNU build id under /usr/lib/debug/.build-id, or by .gnu_debuglink), plus the
+// dwz supplementary file a .gnu_debugaltlink names. Compressed sections (SHF_COMPRESSED with
+// zlib, and the older .zdebug_* spelling) are inflated; every other section is one read.
+
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
+import { inflateSync } from 'node:zlib';
+import { cstr, ElfFile, NotElfError, type SectionHeader, SHT_NOBITS } from '../elf.ts';
+import { buildId } from '../notes.ts';
+
+/** The sections the reader uses; absent ones are empty. */
+export interface DwarfSections {
+  info: Buffer;
+  abbrev: Buffer;
+  str: Buffer;
+  lineStr: Buffer;
+  strOffsets: Buffer;
+  addr: Buffer;
+  aranges: Buffer;
+  /** DWARF 4 type units. */
+  types: Buffer;
+}
+
+export interface DebugSource {
+  /** The file the DWARF was read from (the binary or its separate debug file). */
+  path: string;
+  sections: DwarfSections;
+  /** The dwz supplementary file's sections (DW_FORM_GNU_ref_alt/strp_alt), when there is one. */
+  alt: DwarfSections | null;
+}
+
+export const DEBUG_ROOT = '/usr/lib/debug';
+const SHF_COMPRESSED = 0x800;
+const ELFCOMPRESS_ZLIB = 1;
+const ELFCOMPRESS_ZSTD = 2;
+
+function sectionBytes(elf: ElfFile, name: string): Buffer {
+  const s = elf.section(name);
+  if (s) return decompressed(elf, s);
+  // Before SHF_COMPRESSED, compressed sections were renamed .zdebug_*.
+  const z = elf.section(name.replace(/^\.debug_/, '.zdebug_'));
+  if (!z) return Buffer.alloc(0);
+  const raw = elf.sectionData(z);
+  if (raw.length >= 12 && raw.toString('latin1', 0, 4) === 'ZLIB') return inflateSync(raw.subarray(12));
+  return raw;
+}
+
+function decompressed(elf: ElfFile, s: SectionHeader): Buffer {
+  const raw = elf.sectionData(s);
+  if (!(s.flags & SHF_COMPRESSED)) return raw;
+  // Elf64_Chdr: type, reserved, uncompressed size, alignment; the data follows.
+  if (raw.length < 24) return Buffer.alloc(0);
+  const type = raw.readUInt32LE(0);
+  if (type === ELFCOMPRESS_ZLIB) return inflateSync(raw.subarray(24));
+  if (type === ELFCOMPRESS_ZSTD) throw new Error(`${elf.path}: ${s.name} is zstd-compressed, which this reader cannot inflate`);
+  throw new Error(`${elf.path}: ${s.name} uses unknown compression ${type}`);
+}
+
+function hasDebugInfo(elf: ElfFile): boolean {
+  const s = elf.section('.debug_info') ?? elf.section('.zdebug_info');
+  return !!s && s.type !== SHT_NOBITS && s.size > 0;
+}
+
+export function readSections(elf: ElfFile): DwarfSections {
+  return {
+    info: sectionBytes(elf, '.debug_info'),
+    abbrev: sectionBytes(elf, '.debug_abbrev'),
+    str: sectionBytes(elf, '.debug_str'),
+    lineStr: sectionBytes(elf, '.debug_line_str'),
+    strOffsets: sectionBytes(elf, '.debug_str_offsets'),
+    addr: sectionBytes(elf, '.debug_addr'),
+    aranges: sectionBytes(elf, '.debug_aranges'),
+    types: sectionBytes(elf, '.debug_types'),
+  };
+}
+
+function openElf(path: string): ElfFile | null {
+  if (!existsSync(path)) return null;
+  try {
+    return ElfFile.open(path);
+  } catch (e) {
+    if (e instanceof NotElfError) return null;
+    throw e;
+  }
+}
+
+function buildIdPath(id: string): string {
+  return join(DEBUG_ROOT, '.build-id', id.slice(0, 2), `${id.slice(2)}.debug`);
+}
+
+/** Candidate separate debug files of `path`, in the order gdb and libdw look. */
+function debugFileCandidates(path: string, elf: ElfFile): string[] {
+  const out: string[] = [];
+  const id = buildId(elf);
+  if (id && id.length > 2) out.push(buildIdPath(id));
+  const link = elf.section('.gnu_debuglink');
+  if (link) {
+    const name = cstr(elf.sectionData(link), 0);
+    if (name) {
+      const dir = dirname(path);
+      out.push(join(dir, name), join(dir, '.debug', name), join(DEBUG_ROOT, dir, name));
+    }
+  }
+  return out;
+}
+
+/** The dwz file a debug file shares types and strings with (.gnu_debugaltlink: path, build id). */
+function altFile(debugPath: string, elf: ElfFile): ElfFile | null {
+  const s = elf.section('.gnu_debugaltlink');
+  if (!s) return null;
+  const data = elf.sectionData(s);
+  const name = cstr(data, 0);
+  const id = data.subarray(name.length + 1).toString('hex');
+  const candidates = [isAbsolute(name) ? name : join(dirname(debugPath), name)];
+  if (id) candidates.push(buildIdPath(id));
+  for (const c of candidates) {
+    const f = openElf(c);
+    if (f && hasDebugInfo(f)) return f;
+    f?.close();
+  }
+  return null;
+}
+
+/** The DWARF of `path` (a binary or shared library), or null when none is found. */
+export function loadDebugSource(path: string): DebugSource | null {
+  const elf = ElfFile.open(path);
+  let dbg: ElfFile | null = null;
+  let dbgPath = path;
+  try {
+    if (hasDebugInfo(elf)) dbg = elf;
+    else {
+      for (const c of debugFileCandidates(path, elf)) {
+        const f = openElf(c);
+        if (f && hasDebugInfo(f)) {
+          dbg = f;
+          dbgPath = c;
+          break;
+        }
+        f?.close();
+      }
+    }
+    if (!dbg) return null;
+    const alt = altFile(dbgPath, dbg);
+    try {
+      return { path: dbgPath, sections: readSections(dbg), alt: alt ? readSections(alt) : null };
+    } finally {
+      alt?.close();
+    }
+  } finally {
+    if (dbg && dbg !== elf) dbg.close();
+    elf.close();
+  }
+}
