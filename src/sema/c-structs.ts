@@ -120,7 +120,10 @@ export class ScriptTypes {
           }
           base = parseIntTypeName(words.join(' ')) ?? (words[0] === 'bool' ? { kind: 'bool' } : null);
           if (!base && words[0] === 'void') base = { kind: 'void' };
-          if (!base) return fail(`unknown type '${words.join(' ')}'`);
+          if (!base) {
+            fail(`unknown type '${words.join(' ')}'`);
+            return;
+          }
         }
         // declarators: [*...] name [N] [: bits], ...
         for (;;) {
@@ -130,15 +133,24 @@ export class ScriptTypes {
             i++;
           }
           const mname = toks[i];
-          if (!mname || !/^[A-Za-z_]/.test(mname)) return fail(`expected a member name in ${name}`);
+          if (!mname || !/^[A-Za-z_]/.test(mname)) {
+            fail(`expected a member name in ${name}`);
+            return;
+          }
           i++;
           while (toks[i] === '[') {
             const n = Number(toks[i + 1]);
-            if (toks[i + 2] !== ']' || !Number.isFinite(n)) return fail('array sizes must be numbers');
+            if (toks[i + 2] !== ']' || !Number.isFinite(n)) {
+              fail('array sizes must be numbers');
+              return;
+            }
             t = t.kind === 'int' && t.size === 1 ? { kind: 'string', size: n } : { kind: 'array', elem: t, len: n };
             i += 3;
           }
-          if (toks[i] === ':') return fail('bitfields are not supported in script definitions');
+          if (toks[i] === ':') {
+            fail('bitfields are not supported in script definitions');
+            return;
+          }
           members.push({ name: mname, type: t });
           if (toks[i] === ',') {
             i++;
@@ -146,7 +158,10 @@ export class ScriptTypes {
           }
           break;
         }
-        if (toks[i] !== ';') return fail(`expected ';' after member in ${name}`);
+        if (toks[i] !== ';') {
+          fail(`expected ';' after member in ${name}`);
+          return;
+        }
         i++;
       }
       i++; // }
