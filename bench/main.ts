@@ -1,5 +1,5 @@
 // Benchmarks against Debian's bpftrace in the same run: ratios, not absolute times.
-//   npm run bench [-- startup|wildcard|events|uprobe|parse] [--runs N]
+//   npm run bench [-- startup|wildcard|events|uprobe|parse|kernel] [--runs N]
 // Installs bpftrace with apt when it is missing. Not a test: nothing here asserts timings.
 
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -105,6 +105,11 @@ if (all || which.includes('events')) perEvent();
 if (all || which.includes('uprobe')) {
   const { uprobeBenchmarks } = await import('./uprobe.ts');
   uprobeBenchmarks(compare, root, runsArg);
+}
+// Needs a kernel with kprobes and fentry (the kernel-lab VM), so only when asked for.
+if (which.includes('kernel')) {
+  const { kernelProbeBenchmarks } = await import('./kernel-probes.ts');
+  await kernelProbeBenchmarks(root, runsArg);
 }
 
 /**

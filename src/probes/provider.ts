@@ -3,7 +3,7 @@
 // context a program gets (args fields, argN, retval), and attaches a loaded program.
 
 import type { Link } from '../bpf/link.ts';
-import type { BpfProgram } from '../bpf/program.ts';
+import type { BpfProgram, ProgramSpec } from '../bpf/program.ts';
 import type { UsdtContext } from '../builtins/usdt-args.ts';
 import type { Span } from '../lang/ast.ts';
 import type { Type } from '../sema/types.ts';
@@ -39,6 +39,12 @@ export interface ProbeContext {
   retval: boolean;
   /** Where retval is in the context when it is not pt_regs' rax (fexit: after the arguments). */
   retvalOffset?: number;
+  /** The type of retval when known (fexit: from BTF); u64 otherwise. */
+  retvalType?: Type;
+  /** The type of `ctx` when it is a known kernel struct (iterators: `struct bpf_iter__task *`). */
+  ctxType?: Type;
+  /** printf writes into the iterator's seq_file with bpf_seq_printf (iterators), not the ring. */
+  seqPrintf?: boolean;
   /**
    * USDT probes: where each argument of this location is (registers, memory, constants);
    * arg0..argN are generated from it (src/builtins/usdt-args.ts).
@@ -77,4 +83,10 @@ export interface Provider {
   attachAll?(prog: BpfProgram, targets: ProbeTarget[], env: AttachEnv): Link[];
   /** Optional: the expected_attach_type a program for these targets is loaded with. */
   expectedAttachType?(targets: ProbeTarget[]): number | undefined;
+  /**
+   * Optional: the program for these targets as the provider needs it loaded — the kernel object
+   * it is verified against (attach_btf_id for fentry/fexit/iter), instructions run before the
+   * probe body (iterators skip their end-of-iteration call). Called once per program.
+   */
+  programSpec?(targets: ProbeTarget[], spec: ProgramSpec): ProgramSpec;
 }

@@ -79,11 +79,10 @@ export function attachTracing(prog: BpfProgram, what: string): Link {
 export interface IterLink extends Link {
   readonly kind: 'iter';
   /**
-   * Creates an iterator from the link and reads it to the end. The program's seq_file output
-   * is discarded (its records go through the ring buffer); `drain` is called after every read
-   * so the ring never holds more than one read's worth of records.
+   * Creates an iterator from the link and reads it to the end, passing its text to `write`;
+   * `drain` is called after every read, for what the programs sent through the ring buffer.
    */
-  iterate(drain: () => void): void;
+  iterate(drain: () => void, write: (text: string) => void): void;
   /** Pins the link at `path` (bpffs) so it outlives this process. */
   pin(path: string): void;
 }
@@ -92,12 +91,8 @@ export function isIterLink(l: Link): l is IterLink {
   return l.kind === 'iter';
 }
 
-/**
- * Objects run per read(): the program writes one byte of seq_file output per object (see
- * iter.ts), and a read returns once it has this many bytes, so ring-buffer records are drained
- * at least every ITER_BATCH objects.
- */
-export const ITER_BATCH = 16;
+/** Bytes per read() of an iterator: a seq_file page. */
+const ITER_READ_SIZE = 4096;
 
 export function attachIter(prog: BpfProgram, what: string): IterLink {
   const sys = prog.sys;
@@ -108,13 +103,16 @@ export function attachIter(prog: BpfProgram, what: string): IterLink {
     kind: 'iter',
     target: what,
     close: () => base.close(),
-    iterate(drain) {
+    iterate(drain, write) {
       const c = new Attr(ITER_CREATE).u32('link_fd', linkFd);
       const iterFd = checkBpf(sys.bpf(BPF_ITER_CREATE, c.bytes), BPF_ITER_CREATE, what);
       try {
-        const buf = Buffer.alloc(ITER_BATCH);
+        const buf = Buffer.alloc(ITER_READ_SIZE);
         // read() returns 0 at the end of the iteration.
-        while (readSync(iterFd, buf, 0, ITER_BATCH, null) > 0) drain();
+        for (let n = readSync(iterFd, buf, 0, buf.length, null); n > 0; n = readSync(iterFd, buf, 0, buf.length, null)) {
+          drain();
+          write(buf.toString('latin1', 0, n));
+        }
         drain();
       } finally {
         sys.close(iterFd);

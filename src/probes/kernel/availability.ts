@@ -72,8 +72,9 @@ export function requireTracing(kind: keyof typeof TRACING_WHAT): void {
   }
   const tracing = lookup('prog_tracing');
   if (tracing.status === 'missing') {
-    const detail = tracing.detail ?? '';
-    const refuses = /^(EPERM|EACCES)/.test(detail);
+    // The probe's detail reads like "EPERM: refused by this kernel": keep the errno.
+    const detail = (tracing.detail ?? '').split(':')[0] as string;
+    const refuses = /^(EPERM|EACCES)$/.test(detail);
     throw new UserError(
       `${what} need BPF_PROG_TYPE_TRACING, which this kernel ${refuses ? 'refuses' : 'does not have'}${detail ? ` (${detail})` : ''}`,
       refuses

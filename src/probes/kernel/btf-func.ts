@@ -19,6 +19,27 @@ export interface KernelFuncSignature {
   /** null for void functions. */
   returnType: Type | null;
   variadic: boolean;
+  /** Why the kernel will not build a trampoline for it, or null when it will. */
+  unsupported: string | null;
+}
+
+/**
+ * What BPF trampolines pass (the kernel's btf_distill_func_proto, Linux 6.1): integers, enums
+ * and pointers, structs of up to 16 bytes as arguments; the return value must be void, an
+ * integer, an enum or a pointer.
+ */
+function trampolineProblem(btf: Btf, params: readonly { name: string; type: number }[], returnType: number): string | null {
+  const kindOf = (id: number): string => btf.get(btf.resolve(id)).kind;
+  const ret = kindOf(returnType);
+  if (!['void', 'int', 'enum', 'enum64', 'ptr'].includes(ret)) return `its return type ${btf.typeToString(returnType)} is not supported`;
+  for (const [i, p] of params.entries()) {
+    const k = kindOf(p.type);
+    if (['int', 'enum', 'enum64', 'ptr'].includes(k)) continue;
+    if ((k === 'struct' || k === 'union') && btf.sizeof(p.type) <= 16) continue;
+    return `its argument ${p.name || i} of type ${btf.typeToString(p.type)} is not supported`;
+  }
+  if (params.length > MAX_TRAMPOLINE_ARGS) return `it has more than ${MAX_TRAMPOLINE_ARGS} arguments`;
+  return null;
 }
 
 /** A function's signature from BTF, or null when BTF has no such function. */
@@ -39,6 +60,7 @@ export function kernelFuncSignature(btf: Btf, name: string): KernelFuncSignature
     slots: slot,
     returnType: ret.kind === 'void' ? null : btfToType(btf, sig.returnType),
     variadic: sig.variadic,
+    unsupported: sig.variadic ? 'it takes variable arguments' : trampolineProblem(btf, sig.params, sig.returnType),
   };
 }
 

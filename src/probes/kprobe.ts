@@ -1,0 +1,242 @@
+// kprobe:[module:]func[+offset] and kretprobe:[module:]func (short k/kr): dynamic probes on
+// kernel functions. The program sees the CPU registers (struct pt_regs): arg0..arg5 are the
+// argument registers, retval is rax at return, reg("name") any register.
+//
+// Each target is attached through perf_event_open's kprobe PMU; a program shared by many
+// functions (a wildcard whose body does not use `probe`) attaches with one kprobe_multi link
+// instead where the kernel has them (Linux 5.18+ built with CONFIG_FPROBE).
+
+import { BPF_PROG_TYPE_KPROBE, BPF_TRACE_KPROBE_MULTI } from '../bpf/constants.ts';
+import { defaultSys } from '../bpf/default-sys.ts';
+import { exit as exitInsn, movImm, Reg } from '../bpf/insn.ts';
+import { attachPerfEvent, type Link } from '../bpf/link.ts';
+import { openKprobe } from '../bpf/perf-event.ts';
+import { BpfProgram } from '../bpf/program.ts';
+import { SyscallError } from '../bpf/sys.ts';
+import type { Span } from '../lang/ast.ts';
+import { UserError } from '../lang/diagnostics.ts';
+import { btfTypeByName } from '../sema/btf-types.ts';
+import { INT64 } from '../sema/types.ts';
+import { hasWildcard } from './info/glob.ts';
+import { attachKprobeMulti, createKprobeMulti } from './kernel/attach.ts';
+import { requireKprobes } from './kernel/availability.ts';
+import { kprobeBlacklist, lookupFunction, matchFunctions } from './kernel/functions.ts';
+import type { ProbeContext, ProbeTarget, Provider } from './provider.ts';
+
+interface KprobeSite {
+  /** null when the script named no module. */
+  module: string | null;
+  func: string;
+  offset: number;
+  retprobe: boolean;
+}
+
+const sites = new WeakMap<ProbeTarget, KprobeSite>();
+
+function siteOf(t: ProbeTarget): KprobeSite {
+  const s = sites.get(t);
+  if (!s) throw new Error(`internal: unresolved ${t.name}`);
+  return s;
+}
+
+/** `func`, `func+16`, `func+0x10` → name and offset. */
+export function parseKprobeFunc(spec: string, retprobe: boolean): { func: string; offset: number } {
+  const plus = spec.indexOf('+');
+  if (plus < 0) return { func: spec, offset: 0 };
+  if (retprobe) throw new UserError('Offset not allowed', ['kretprobes fire at the function return; write kretprobe:func']);
+  if (spec.indexOf('+', plus + 1) >= 0) throw new UserError('Cannot take more than one offset');
+  const func = spec.slice(0, plus);
+  const text = spec.slice(plus + 1);
+  if (!func || !/^(0[xX][0-9a-fA-F]+|\d+)$/.test(text)) throw new UserError(`Invalid offset: ${spec}`);
+  const offset = Number(text);
+  if (!Number.isSafeInteger(offset) || offset > 0xffffffff) throw new UserError(`Invalid offset: ${spec}`);
+  return { func, offset };
+}
+
+/** The name `probe` prints, as bpftrace builds it (offsets in decimal, omitted when 0). */
+function probeName(provider: string, module: string | null, func: string, offset: number): string {
+  return `${provider}:${module === null ? '' : `${module}:`}${func}${offset ? `+${offset}` : ''}`;
+}
+
+function expandKprobe(p: Provider, retprobe: boolean, raw: string, parts: string[], span: Span): ProbeTarget[] {
+  if (parts.length !== 1 && parts.length !== 2) throw new UserError(`${p.name} probe type requires 1 or 2 arguments`);
+  const spec = parts[parts.length - 1] as string;
+  const module = parts.length === 2 ? (parts[0] as string) : null;
+  if (!spec) throw new UserError(`${p.name} probe type requires a function name`);
+  if (/^(0[xX][0-9a-fA-F]+|\d+)$/.test(spec)) {
+    throw new UserError(`${raw}: attaching ${p.name}s by address is not supported yet`, [`name the function: ${p.name}:func+offset`]);
+  }
+  const { func, offset } = parseKprobeFunc(spec, retprobe);
+  requireKprobes(retprobe ? 'kretprobe' : 'kprobe');
+
+  const make = (mod: string | null, name: string, off: number): ProbeTarget => {
+    const t: ProbeTarget = { provider: p, name: probeName(p.name, mod, name, off), parts: [mod ?? '', name, String(off)], span };
+    sites.set(t, { module: mod, func: name, offset: off, retprobe });
+    return t;
+  };
+
+  const blacklist = kprobeBlacklist();
+  if (hasWildcard(func) || (module !== null && hasWildcard(module))) {
+    if (offset) throw new UserError('Offsets can not be used with wildcards');
+    // The kernel refuses blacklisted functions; a wildcard simply does not match them.
+    const matches = matchFunctions(module, func).filter((f) => !blacklist.has(f.name));
+    if (!matches.length) throw new UserError(`No ${p.name} probes match ${parts.join(':')}`, [`list them with: bpftrace-ts -l '${raw}'`]);
+    return matches.map((f) => make(module === null ? null : f.module, f.name, 0));
+  }
+
+  const found = lookupFunction(module, func);
+  if (!found.found) {
+    throw new UserError(`${raw}: no kernel function ${func}${module ? ` in module ${module}` : ''}`, [
+      `list them with: bpftrace-ts -l '${p.name}:${func}*'`,
+    ]);
+  }
+  if (blacklist.has(func)) {
+    throw new UserError(`${raw}: the kernel does not allow kprobes on ${func}`, [
+      'it is in the kprobe blacklist (/sys/kernel/debug/kprobes/blacklist): probing it could crash the kernel',
+    ]);
+  }
+  return [make(module, func, offset)];
+}
+
+/** Symbol text the kprobe PMU resolves: `func`, or `module:func` for a module's function. */
+function kernelSymbol(s: KprobeSite): string {
+  return s.module && s.module !== 'vmlinux' ? `${s.module}:${s.func}` : s.func;
+}
+
+/** errno of a failed kprobe attach → why, in words. */
+function attachFailure(e: unknown, target: string): unknown {
+  if (!(e instanceof SyscallError)) return e;
+  switch (e.errno) {
+    case 2: // ENOENT
+    case 3: // ESRCH
+      return new UserError(`cannot attach ${target}: the kernel has no such function`);
+    case 84: // EILSEQ: the kprobe address is not an instruction boundary
+      return new UserError(`cannot attach ${target}: the offset is in the middle of an instruction`, ['try a different offset']);
+    case 22: // EINVAL
+      return new UserError(`cannot attach ${target}: the kernel refused the kprobe (EINVAL)`, [
+        'the function may be blacklisted, inlined, or not a function entry at this offset',
+      ]);
+    case 16: // EBUSY
+    case 17: // EEXIST
+      return new UserError(`cannot attach ${target}: the address is already probed in a way that excludes this kprobe (${e.code})`);
+    default:
+      return e;
+  }
+}
+
+function attachOne(prog: BpfProgram, target: ProbeTarget): Link[] {
+  const s = siteOf(target);
+  let fd: number;
+  try {
+    fd = openKprobe(kernelSymbol(s), s.offset, s.retprobe, prog.sys);
+  } catch (e) {
+    throw attachFailure(e, target.name);
+  }
+  try {
+    return [attachPerfEvent(prog, fd, { target: target.name })];
+  } catch (e) {
+    throw attachFailure(e, target.name);
+  }
+}
+
+// ---------------------------------------------------------------- kprobe_multi
+
+/** Whether kprobe_multi links work here: learnt once, by trying one (null: not known yet). */
+let multiWorks: boolean | null = null;
+
+/** Test hook: decide (or forget) whether kprobe_multi links are used. */
+export function setKprobeMultiSupport(value: boolean | null): void {
+  multiWorks = value;
+}
+
+/**
+ * Tries a kprobe_multi link on `func` with a do-nothing program: kernels without the link type
+ * (before 5.18) refuse the attach type, kernels built without CONFIG_FPROBE answer EOPNOTSUPP.
+ */
+function probeKprobeMulti(func: string): boolean {
+  if (process.env.BPFTRACE_TS_NO_KPROBE_MULTI !== undefined) return false;
+  let prog: BpfProgram | null = null;
+  try {
+    prog = BpfProgram.load(
+      {
+        name: 'kprobe_multi',
+        type: BPF_PROG_TYPE_KPROBE,
+        insns: [movImm(Reg.R0, 0), exitInsn()],
+        license: 'GPL',
+        expectedAttachType: BPF_TRACE_KPROBE_MULTI,
+      },
+      null,
+      defaultSys(),
+    );
+    createKprobeMulti(prog.sys, prog.fd, [func], false, 'kprobe_multi feature probe').close();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    prog?.close();
+  }
+}
+
+/** Programs for at least this many functions use one kprobe_multi link. */
+const MULTI_MIN_TARGETS = 2;
+
+function useMulti(targets: ProbeTarget[]): boolean {
+  if (targets.length < MULTI_MIN_TARGETS) return false;
+  if (targets.some((t) => siteOf(t).offset !== 0)) return false;
+  if (multiWorks === null) multiWorks = probeKprobeMulti(siteOf(targets[0] as ProbeTarget).func);
+  return multiWorks;
+}
+
+function attachAll(prog: BpfProgram, targets: ProbeTarget[]): Link[] {
+  if (prog.spec.expectedAttachType !== BPF_TRACE_KPROBE_MULTI) {
+    const links: Link[] = [];
+    try {
+      for (const t of targets) links.push(...attachOne(prog, t));
+    } catch (e) {
+      for (const l of links.reverse()) l.close();
+      throw e;
+    }
+    return links;
+  }
+  const first = siteOf(targets[0] as ProbeTarget);
+  const what = `${first.retprobe ? 'kretprobe' : 'kprobe'} on ${targets.length} functions`;
+  try {
+    return [
+      attachKprobeMulti(
+        prog,
+        targets.map((t) => kernelSymbol(siteOf(t))),
+        first.retprobe,
+        what,
+      ),
+    ];
+  } catch (e) {
+    throw attachFailure(e, what);
+  }
+}
+
+function context(retprobe: boolean): ProbeContext {
+  const c: ProbeContext = { args: null, argN: 'pt_regs', retval: retprobe };
+  // bpftrace types a kretprobe's retval as a signed 64-bit integer (-2 prints as -2).
+  if (retprobe) c.retvalType = INT64;
+  const regs = btfTypeByName('struct pt_regs');
+  if (regs) c.ctxType = { kind: 'pointer', to: regs, user: false };
+  return c;
+}
+
+function makeProvider(name: 'kprobe' | 'kretprobe', aliases: string[], retprobe: boolean): Provider {
+  const p: Provider = {
+    name,
+    aliases,
+    progType: BPF_PROG_TYPE_KPROBE,
+    shareable: true,
+    expand: (raw, parts, span) => expandKprobe(p, retprobe, raw, parts, span),
+    context: () => context(retprobe),
+    expectedAttachType: (targets) => (useMulti(targets) ? BPF_TRACE_KPROBE_MULTI : undefined),
+    attach: (prog, target) => attachOne(prog, target),
+    attachAll: (prog, targets) => attachAll(prog, targets),
+  };
+  return p;
+}
+
+export const kprobe = makeProvider('kprobe', ['k'], false);
+export const kretprobe = makeProvider('kretprobe', ['kr'], true);

@@ -1,0 +1,374 @@
+// Kernel dynamic probes on a machine that may not run them: attach-point parsing, wildcard
+// expansion, BTF-typed fentry/fexit contexts, iterator programs, the attach attrs, and the
+// message a kernel without these features gives. What runs them is test/vm (npm run test:vm).
+
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import {
+  BPF_F_RDONLY_PROG,
+  BPF_LINK_CREATE,
+  BPF_PROG_TYPE_KPROBE,
+  BPF_PROG_TYPE_TRACING,
+  BPF_TRACE_FENTRY,
+  BPF_TRACE_FEXIT,
+  BPF_TRACE_ITER,
+  BPF_TRACE_KPROBE_MULTI,
+} from '../../src/bpf/constants.ts';
+import type { FeatureResult } from '../../src/bpf/features.ts';
+import type { Insn } from '../../src/bpf/insn.ts';
+import type { CompiledScript } from '../../src/codegen/compile.ts';
+import { UserError } from '../../src/lang/diagnostics.ts';
+import { fentry, fexit } from '../../src/probes/fentry.ts';
+import { iter, pinPath, withIterPrologue } from '../../src/probes/iter.ts';
+import { createKprobeMulti, LINK_CREATE_KPROBE_MULTI } from '../../src/probes/kernel/attach.ts';
+import { availabilityOptions, requireKprobes, requireTracing } from '../../src/probes/kernel/availability.ts';
+import { kernelFuncSignature } from '../../src/probes/kernel/btf-func.ts';
+import { matchFunctions, parseKprobeBlacklist, setKprobeBlacklist } from '../../src/probes/kernel/functions.ts';
+import { ITER_FMT_MAP, seqFormatProblem } from '../../src/probes/kernel/seq-printf.ts';
+import { parseKprobeFunc, setKprobeMultiSupport } from '../../src/probes/kprobe.ts';
+import { kernelBtf } from '../../src/sema/btf-types.ts';
+import { FakeSys } from '../bpf/fake-sys.ts';
+import { compileText } from '../helpers/compile.ts';
+import { runCli } from '../helpers/run.ts';
+
+const SPAN = { start: 0, end: 0, line: 1, col: 1 } as never;
+
+/** Feature answers as on a kernel that has everything. */
+const everything = (): FeatureResult => ({ status: 'available' });
+
+function compiled(text: string): CompiledScript {
+  const r = compileText(text);
+  assert.ok(r.script, r.errors);
+  return r.script;
+}
+
+/** Loads from the context register (r6) at `off`, as `ldxdw rX, [r6+off]`. */
+function readsCtx(insns: readonly Insn[], off: number): boolean {
+  return insns.some((i) => (i.op & 0x07) === 0x01 && i.src === 6 && i.off === off);
+}
+
+const hasBtf = kernelBtf() !== null;
+const hasTracefsList = (() => {
+  try {
+    return matchFunctions(null, 'vfs_read').length === 1;
+  } catch {
+    return false;
+  }
+})();
+
+describe('attach points', () => {
+  test('kprobe function, offset (decimal or hex), and what is refused', () => {
+    assert.deepEqual(parseKprobeFunc('vfs_read', false), { func: 'vfs_read', offset: 0 });
+    assert.deepEqual(parseKprobeFunc('vfs_read+16', false), { func: 'vfs_read', offset: 16 });
+    assert.deepEqual(parseKprobeFunc('vfs_read+0x10', false), { func: 'vfs_read', offset: 16 });
+    assert.throws(() => parseKprobeFunc('vfs_read+4', true), /Offset not allowed/);
+    assert.throws(() => parseKprobeFunc('vfs_read+1+2', false), /more than one offset/);
+    assert.throws(() => parseKprobeFunc('vfs_read+x', false), /Invalid offset/);
+    assert.throws(() => parseKprobeFunc('+4', false), /Invalid offset/);
+  });
+
+  test('the kprobe blacklist file, old and new formats', () => {
+    const text =
+      '0xffffffff81c00990-0xffffffff81c009b0\tasm_exc_divide_error\n0xffffffffc0001000-0xffffffffc0001010\tmod_fn [mymod]\n0xffffffff81000000\told_style\n';
+    assert.deepEqual([...parseKprobeBlacklist(text)], ['asm_exc_divide_error', 'mod_fn', 'old_style']);
+  });
+
+  test('iterator pin paths are absolute or under /sys/fs/bpf', () => {
+    assert.equal(pinPath('list'), '/sys/fs/bpf/list');
+    assert.equal(pinPath('/sys/fs/bpf/files'), '/sys/fs/bpf/files');
+  });
+});
+
+describe('a kernel without kprobes or tracing programs says so', () => {
+  after(() => {
+    availabilityOptions.lookup = null;
+    availabilityOptions.kernelHasKprobeCode = null;
+  });
+  const table =
+    (answers: Record<string, FeatureResult>) =>
+    (name: string): FeatureResult =>
+      answers[name] ?? { status: 'available' };
+
+  test('no kprobe PMU and no kprobe code: CONFIG_KPROBES is off', () => {
+    availabilityOptions.lookup = table({ kprobe_pmu: { status: 'missing', detail: 'no /sys/bus/event_source/devices/kprobe' } });
+    availabilityOptions.kernelHasKprobeCode = () => false;
+    assert.throws(
+      () => requireKprobes('kprobe'),
+      (e: unknown) => e instanceof UserError && e.message === 'kprobes are not available in this kernel (CONFIG_KPROBES is off)',
+    );
+  });
+
+  test('kprobes without the PMU (Linux < 4.17)', () => {
+    availabilityOptions.lookup = table({ kprobe_pmu: { status: 'missing' } });
+    availabilityOptions.kernelHasKprobeCode = () => true;
+    assert.throws(() => requireKprobes('kretprobe'), /kretprobes need the kprobe PMU \(Linux 4\.17\+\)/);
+  });
+
+  test('tracing programs refused (EPERM) or missing, and no BTF', () => {
+    availabilityOptions.lookup = table({ prog_tracing: { status: 'missing', detail: 'EPERM: refused by this kernel' } });
+    assert.throws(() => requireTracing('fentry'), {
+      message: 'fentry/fexit probes need BPF_PROG_TYPE_TRACING, which this kernel refuses (EPERM)',
+    });
+    assert.throws(() => requireTracing('iter'), {
+      message: 'iter probes (BPF iterators) need BPF_PROG_TYPE_TRACING, which this kernel refuses (EPERM)',
+    });
+    availabilityOptions.lookup = table({ prog_tracing: { status: 'missing', detail: 'E2BIG' } });
+    assert.throws(() => requireTracing('fentry'), /which this kernel does not have \(E2BIG\)/);
+    availabilityOptions.lookup = table({ btf_vmlinux: { status: 'missing' } });
+    assert.throws(() => requireTracing('fentry'), /need kernel BTF/);
+  });
+
+  test('through the CLI on this machine: exit 1, one message, no verifier dump', { skip: !existsSync('/sys/kernel/btf/vmlinux') }, () => {
+    const kprobes = existsSync('/sys/bus/event_source/devices/kprobe');
+    if (!kprobes) {
+      const r = runCli(['-e', 'kprobe:do_sys_openat2 { printf("%s\\n", str(arg1)); }']);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /^stdin:1:1-22: ERROR: kprobes are not available in this kernel \(CONFIG_KPROBES is off\)$/m);
+      assert.doesNotMatch(r.stderr, /verifier|processed \d+ insns/);
+    }
+    for (const [script, what] of [
+      ['fentry:vfs_read { @ = count(); }', 'fentry/fexit probes'],
+      ['iter:task { printf("%d\\n", ctx->task->pid); }', 'iter probes'],
+    ] as const) {
+      const r = runCli(['-e', script]);
+      if (r.code === 0 || !/BPF_PROG_TYPE_TRACING/.test(r.stderr)) continue; // this kernel runs them
+      assert.equal(r.code, 1);
+      assert.ok(r.stderr.includes(`ERROR: ${what}`), r.stderr);
+      assert.doesNotMatch(r.stderr, /verifier|processed \d+ insns/);
+    }
+  });
+});
+
+describe('compiling kernel probes (feature checks answered as on a capable kernel)', () => {
+  before(() => {
+    availabilityOptions.lookup = everything;
+    setKprobeMultiSupport(false);
+  });
+  after(() => {
+    availabilityOptions.lookup = null;
+    setKprobeMultiSupport(null);
+    setKprobeBlacklist(null);
+  });
+
+  test('kprobe: KPROBE programs, arguments from pt_regs registers', { skip: !hasTracefsList }, () => {
+    const s = compiled('kprobe:vfs_read { @n = arg2; }');
+    const p = s.programs[0];
+    assert.ok(p);
+    assert.equal(p.spec.type, BPF_PROG_TYPE_KPROBE);
+    assert.equal(p.spec.expectedAttachType, undefined);
+    assert.deepEqual(
+      p.targets.map((t) => t.name),
+      ['kprobe:vfs_read'],
+    );
+    assert.ok(readsCtx(p.spec.insns, 96), 'arg2 is rdx at pt_regs+96');
+  });
+
+  test('kretprobe: retval is rax, signed', { skip: !hasTracefsList }, () => {
+    const s = compiled('kretprobe:vfs_read { @r[retval] = count(); }');
+    const p = s.programs[0];
+    assert.ok(p && readsCtx(p.spec.insns, 80), 'rax at pt_regs+80');
+    assert.deepEqual(s.resources.maps[0]?.keyType, { kind: 'int', size: 8, signed: true });
+  });
+
+  test('kprobe offsets appear in the probe name as bpftrace prints them', { skip: !hasTracefsList }, () => {
+    const s = compiled('kprobe:vfs_read+0x10 { @ = count(); }');
+    assert.equal(s.programs[0]?.targets[0]?.name, 'kprobe:vfs_read+16');
+  });
+
+  test('kprobe:vfs_* expands from available_filter_functions, minus blacklisted functions', { skip: !hasTracefsList }, () => {
+    const all = matchFunctions(null, 'vfs_*').map((f) => f.name);
+    assert.ok(all.includes('vfs_read') && all.includes('vfs_write'));
+    assert.deepEqual(all, [...all].sort());
+    setKprobeBlacklist(['vfs_write']);
+    try {
+      const s = compiled('kprobe:vfs_* { @ = count(); }');
+      assert.equal(s.programs.length, 1, 'one program shared by every function');
+      const names = s.programs[0]?.targets.map((t) => t.name) ?? [];
+      assert.equal(names.length, all.length - 1);
+      assert.ok(!names.includes('kprobe:vfs_write'));
+      // `probe` differs per function: a program each.
+      const per = compiled('kprobe:vfs_* { @[probe] = count(); }');
+      assert.equal(per.programs.length, all.length - 1);
+      const r = compileText('kprobe:vfs_write { }');
+      assert.match(r.errors, /the kernel does not allow kprobes on vfs_write/);
+    } finally {
+      setKprobeBlacklist(null);
+    }
+  });
+
+  test('kprobe errors: unknown function, wildcard with offset, by address', { skip: !hasTracefsList }, () => {
+    assert.match(compileText('kprobe:no_such_function_xyz { }').errors, /no kernel function no_such_function_xyz/);
+    assert.match(compileText('kprobe:vfs_*+4 { }').errors, /Offsets can not be used with wildcards/);
+    assert.match(compileText('kprobe:0xffffffff81000000 { }').errors, /by address is not supported/);
+    assert.match(compileText('kprobe:a:b:c { }').errors, /requires 1 or 2 arguments/);
+  });
+
+  test('with kprobe_multi links: one program loaded for them, one link', { skip: !hasTracefsList }, () => {
+    setKprobeMultiSupport(true);
+    try {
+      const s = compiled('kprobe:vfs_read* { @ = count(); }');
+      assert.equal(s.programs.length, 1);
+      assert.equal(s.programs[0]?.spec.expectedAttachType, BPF_TRACE_KPROBE_MULTI);
+      const one = compiled('kprobe:vfs_read { @ = count(); }');
+      assert.equal(one.programs[0]?.spec.expectedAttachType, undefined, 'a single function uses the perf PMU');
+    } finally {
+      setKprobeMultiSupport(false);
+    }
+  });
+
+  test('fentry:vfs_read: args typed from BTF, a TRACING program on its BTF id', { skip: !hasBtf || !hasTracefsList }, () => {
+    const btf = kernelBtf();
+    assert.ok(btf);
+    const sig = kernelFuncSignature(btf, 'vfs_read');
+    assert.ok(sig);
+    assert.deepEqual(
+      sig.args.map((a) => [a.name, a.offset]),
+      [
+        ['file', 0],
+        ['buf', 8],
+        ['count', 16],
+        ['pos', 24],
+      ],
+    );
+    const file = sig.args[0]?.type;
+    assert.ok(file?.kind === 'pointer' && file.to.kind === 'struct' && file.to.name === 'struct file' && file.to.btfId !== null);
+    assert.deepEqual(sig.args[2]?.type, { kind: 'int', size: 8, signed: false }, 'size_t');
+    assert.deepEqual(sig.returnType, { kind: 'int', size: 8, signed: true }, 'ssize_t');
+
+    const [t] = fentry.expand('fentry:vfs_read', ['vfs_read'], SPAN);
+    assert.ok(t);
+    assert.equal(t.name, 'fentry:vmlinux:vfs_read');
+    const ctx = fentry.context(t);
+    assert.equal(ctx.argN, 'u64array');
+    assert.equal(ctx.retval, false);
+    assert.deepEqual(
+      ctx.args?.map((a) => a.name),
+      ['file', 'buf', 'count', 'pos'],
+    );
+
+    const s = compiled('fentry:vfs_read { @c = args.count; @n[str(args.file->f_path.dentry->d_name.name)] = count(); }');
+    const p = s.programs[0];
+    assert.ok(p);
+    assert.equal(p.spec.type, BPF_PROG_TYPE_TRACING);
+    assert.equal(p.spec.expectedAttachType, BPF_TRACE_FENTRY);
+    assert.equal(p.spec.attachBtfId, sig.btfId);
+    assert.ok(readsCtx(p.spec.insns, 16), 'args.count is the third u64');
+  });
+
+  test('fexit: retval after the arguments, typed; old names kfunc/kretfunc', { skip: !hasBtf || !hasTracefsList }, () => {
+    const [t] = fexit.expand('kretfunc:vfs_read', ['vfs_read'], SPAN);
+    assert.ok(t);
+    assert.equal(t.name, 'kretfunc:vmlinux:vfs_read');
+    const ctx = fexit.context(t);
+    assert.equal(ctx.retval, true);
+    assert.equal(ctx.retvalOffset, 32);
+    assert.deepEqual(ctx.retvalType, { kind: 'int', size: 8, signed: true });
+    const s = compiled('fexit:vfs_read { @r = retval; }');
+    assert.equal(s.programs[0]?.spec.expectedAttachType, BPF_TRACE_FEXIT);
+    assert.ok(readsCtx(s.programs[0]?.spec.insns ?? [], 32));
+    assert.equal(compiled('kfunc:vfs_read { @ = count(); }').programs[0]?.targets[0]?.name, 'kfunc:vmlinux:vfs_read');
+  });
+
+  test('fentry wildcards: a program per function, each on its own BTF id', { skip: !hasBtf || !hasTracefsList }, () => {
+    const s = compiled('fentry:vfs_read* { @ = count(); }');
+    assert.ok(s.programs.length >= 2);
+    const ids = new Set(s.programs.map((p) => p.spec.attachBtfId));
+    assert.equal(ids.size, s.programs.length);
+    assert.match(compileText('fentry:no_such_function_xyz { }').errors, /no kernel function no_such_function_xyz in BTF/);
+    assert.match(compileText('fentry:somemod:somefn { }').errors, /module functions \(somemod\) is not supported yet/);
+    assert.match(compileText('fentry:bpf:123:prog { }').errors, /requires 1 or 2 arguments/);
+  });
+
+  test('iter:task: ctx typed from BTF, skip of the final NULL call, printf through seq_printf', { skip: !hasBtf }, () => {
+    const btf = kernelBtf();
+    assert.ok(btf);
+    const [t] = iter.expand('iter:task', ['task'], SPAN);
+    assert.ok(t);
+    const ctx = iter.context(t);
+    assert.deepEqual(
+      ctx.ctxType && ctx.ctxType.kind === 'pointer' && ctx.ctxType.to.kind === 'struct' ? ctx.ctxType.to.name : null,
+      'struct bpf_iter__task',
+    );
+    assert.equal(ctx.seqPrintf, true);
+
+    const s = compiled('iter:task { printf("%s:%d\\n", ctx->task->comm, ctx->task->pid); }');
+    const p = s.programs[0];
+    assert.ok(p);
+    assert.equal(p.spec.type, BPF_PROG_TYPE_TRACING);
+    assert.equal(p.spec.expectedAttachType, BPF_TRACE_ITER);
+    assert.equal(p.spec.attachBtfId, btf.findId('bpf_iter_task', 'func'));
+    // ldxdw r0, [r1+8]; if r0 != 0 goto body; r0 = 0; exit
+    assert.deepEqual(
+      p.spec.insns.slice(0, 4).map((i) => [i.op, i.dst, i.src, i.off]),
+      [
+        [0x79, 0, 1, 8],
+        [0x55, 0, 0, -1],
+        [0xb7, 0, 0, 0],
+        [0x95, 0, 0, 0],
+      ],
+    );
+    const fmt = s.resources.internalMaps.find((m) => m.name === ITER_FMT_MAP);
+    assert.ok(fmt);
+    assert.equal(fmt.flags, BPF_F_RDONLY_PROG);
+    const value = s.resources.mapInit.get(ITER_FMT_MAP)?.[0]?.value;
+    assert.ok(value);
+    assert.equal(Buffer.from(value).toString('latin1').replace(/\0+$/, ''), '%s:%d\n');
+    assert.equal(s.resources.formats.length, 0, 'nothing goes through the ring buffer');
+    // bpftrace 0.26 spells it ctx.task.comm
+    compiled('iter:task { printf("%s\\n", ctx.task.comm); }');
+  });
+
+  test('iter errors: unknown iterator, wildcard, map iterators', { skip: !hasBtf }, () => {
+    assert.match(
+      compileText('iter:no_such_iter { }').errors,
+      /this kernel has no no_such_iter iterator[\s\S]*HINT: iterators here: .*\btask\b/,
+    );
+    assert.match(compileText('iter:task* { }').errors, /does not support wildcards/);
+    assert.match(compileText('iter:bpf_map_elem { }').errors, /needs a map to iterate over/);
+    assert.match(compileText('iter:task { printf("%f\\n", 1); }').errors, /(does not support %f|%f)/);
+  });
+
+  test('the iterator prologue keeps the body intact after it', () => {
+    const body: Insn[] = [{ op: 0xb7, dst: 0, src: 0, off: 0, imm: 1, imm64: 0n, labels: ['Lx'] }];
+    const out = withIterPrologue(body);
+    assert.equal(out.length, 5);
+    assert.deepEqual(out[4]?.labels, ['Lx', 'Liter_body']);
+  });
+});
+
+describe('bpf_seq_printf formats', () => {
+  test('what the kernel formats', () => {
+    assert.equal(seqFormatProblem('%s:%d %lu %llx %-10s %5d %c %% %X %i %u'), null);
+    assert.match(seqFormatProblem('%f') ?? '', /%f/);
+    assert.match(seqFormatProblem('%.2d') ?? '', /precision/);
+    assert.match(seqFormatProblem('%#x') ?? '', /'#'/);
+    assert.match(seqFormatProblem('%hd') ?? '', /'h' length/);
+    assert.match(seqFormatProblem('%ls') ?? '', /%ls/);
+  });
+});
+
+test('kprobe_multi link attr: the symbol table, count and return flag', () => {
+  const fake = new FakeSys();
+  let seen: { cnt: number; flags: number; attachType: number; names: string[] } | null = null;
+  fake.onBpf = (cmd, attr) => {
+    if (cmd !== BPF_LINK_CREATE) return undefined;
+    const v = new DataView(attr.buffer, attr.byteOffset, attr.byteLength);
+    const o = LINK_CREATE_KPROBE_MULTI.offsets;
+    const cnt = v.getUint32(o.cnt, true);
+    const syms = v.getBigUint64(o.syms, true);
+    const names: string[] = [];
+    for (let i = 0; i < cnt; i++) {
+      const ptr = new DataView(fake.at(syms + BigInt(i * 8)).buffer, fake.at(syms + BigInt(i * 8)).byteOffset).getBigUint64(0, true);
+      const bytes = fake.at(ptr);
+      names.push(Buffer.from(bytes.subarray(0, bytes.indexOf(0))).toString('latin1'));
+    }
+    seen = { cnt, flags: v.getUint32(o.kprobe_multi_flags, true), attachType: v.getUint32(o.attach_type, true), names };
+    return 42;
+  };
+  const link = createKprobeMulti(fake, 7, ['vfs_read', 'vfs_write', 'vfs_open'], true, 'test');
+  assert.deepEqual(seen, { cnt: 3, flags: 1, attachType: BPF_TRACE_KPROBE_MULTI, names: ['vfs_read', 'vfs_write', 'vfs_open'] });
+  link.close();
+  assert.deepEqual(fake.closed, [42]);
+  assert.equal(fake.live(), 0, 'the symbol table is freed');
+});

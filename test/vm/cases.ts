@@ -1,0 +1,249 @@
+// The kernel-probe cases run inside the kernel-lab VM (Debian's 6.1 kernel, where kprobes,
+// fentry/fexit and iterators work). Each case runs bpftrace-ts once; where bpftrace 0.17 (in the
+// same VM) prints the reference output, its stdout was recorded in expected/NAME.out by
+// `npm run test:vm -- --record` and ours must match it.
+
+import assert from 'node:assert/strict';
+import type { RunResult } from '../helpers/run.ts';
+
+export interface VmCase {
+  name: string;
+  /** bpftrace-ts arguments. */
+  ours: string[];
+  /**
+   * bpftrace 0.17's arguments for the same thing (its spelling may differ: kfunc for fentry),
+   * when its stdout is the reference; recorded, not run, by the normal test.
+   */
+  bpftrace?: string[];
+  /** `sorted`: compare lines in any order (maps whose equal counts may print either way). */
+  compare?: 'exact' | 'sorted';
+  /** Checks of our own result; exit code 0 is required unless `fails` is set. */
+  check?: (r: RunResult) => void;
+  /** The run must fail (exit code 1) with a message: checked by `check`. */
+  fails?: boolean;
+  timeoutMs?: number;
+}
+
+/** Opens (ld.so.cache, libc, locale files, /etc/hostname) and reads nothing: a quiet child. */
+const OPEN = '/usr/bin/head -c 0 /etc/hostname';
+/** One 7-byte read of /etc/hostname (3 bytes there), after ld.so's reads of libc. */
+const READ = '/usr/bin/dd if=/etc/hostname of=/dev/null bs=7 count=1';
+
+const lines = (s: string): string[] => s.split('\n').filter((l) => l !== '');
+
+/** Same script for both tools (bpftrace 0.17 knows fentry/fexit as kfunc/kretfunc). */
+function both(script: string, cmd?: string, old017 = script): Pick<VmCase, 'ours' | 'bpftrace'> {
+  const c = cmd ? ['-c', cmd] : [];
+  return { ours: ['-e', script, ...c], bpftrace: ['-e', old017, ...c] };
+}
+
+export const CASES: VmCase[] = [
+  {
+    name: 'kprobe_openat2_str',
+    // bpftrace 0.17 reads arg1 (a user pointer) with probe_read_kernel and prints empty
+    // names here; ours reads it, so only our output is checked.
+    ours: ['-e', 'kprobe:do_sys_openat2 /pid == cpid/ { printf("%s %s\\n", probe, str(arg1)); }', '-c', OPEN],
+    check: (r) => {
+      assert.ok(lines(r.stdout).includes('kprobe:do_sys_openat2 /etc/hostname'), r.stdout);
+      assert.ok(lines(r.stdout).includes('kprobe:do_sys_openat2 /etc/ld.so.cache'), r.stdout);
+    },
+  },
+  {
+    name: 'kprobe_openat2_count',
+    ...both('kprobe:do_sys_openat2 /pid == cpid/ { @opens = count(); }', OPEN),
+  },
+  {
+    name: 'kretprobe_retval',
+    ...both('kretprobe:do_sys_openat2 /pid == cpid/ { @[retval] = count(); }', OPEN),
+  },
+  {
+    name: 'seed_do_sys_open',
+    // The seed's symbol: present in 6.1 (available_filter_functions lists it) but the open
+    // syscalls reach do_sys_openat2 without calling it, so both tools print nothing.
+    ...both('kprobe:do_sys_open /comm == "head"/ { printf("%s %s\\n", comm, str(arg1)); }', OPEN),
+  },
+  {
+    name: 'seed_style_openat2',
+    ours: ['-e', 'kprobe:do_sys_openat2 /comm == "head"/ { printf("%s %s\\n", comm, str(arg1)); }', '-c', OPEN],
+    check: (r) => assert.ok(lines(r.stdout).includes('head /etc/hostname'), r.stdout),
+  },
+  {
+    name: 'kprobe_offset',
+    ...both('kprobe:vfs_read+0 /pid == cpid/ { @reads = count(); }', READ),
+  },
+  {
+    name: 'kprobe_arg_and_kstack',
+    ...both('kprobe:vfs_read /pid == cpid && arg2 == 7/ { printf("%d\\n", arg2); @[kstack(4)] = count(); }', READ),
+  },
+  {
+    name: 'kprobe_wildcard_per_probe',
+    ...both('kprobe:vfs_* /pid == cpid/ { @[probe] = count(); }', READ),
+    compare: 'sorted',
+    check: (r) => assert.match(r.stderr, /Attached 71 probes/),
+  },
+  {
+    name: 'kprobe_wildcard_shared',
+    // One program on 71 kprobes (no kprobe_multi on this kernel: one perf event each).
+    ...both('kprobe:vfs_* /pid == cpid/ { @calls = count(); }', READ),
+  },
+  {
+    name: 'kretprobe_wildcard',
+    ...both('kretprobe:vfs_read* /pid == cpid/ { @[probe] = count(); }', READ),
+    compare: 'sorted',
+  },
+  {
+    name: 'kprobe_module_function',
+    // The guest's root is an overlayfs (a module): kprobe:MODULE:FUNC (0.26 syntax).
+    ours: ['-e', 'kprobe:overlay:ovl_read_iter /pid == cpid/ { @[probe] = count(); }', '-c', READ],
+    check: (r) => assert.match(r.stdout, /^@\[kprobe:overlay:ovl_read_iter\]: [1-9]\d*$/m),
+  },
+  {
+    name: 'kprobe_wildcard_hundreds',
+    // Hundreds of kprobes attach, and all are gone afterwards (checked by the last test).
+    ours: ['-e', 'kprobe:tcp_* { @ = count(); } BEGIN { exit(); }'],
+    timeoutMs: 600_000,
+    check: (r) => {
+      const n = Number(/Attached (\d+) probes/.exec(r.stderr)?.[1]);
+      assert.ok(n >= 200, r.stderr);
+    },
+  },
+  {
+    name: 'func_builtin',
+    // 0.26 semantics: the traced function also in return probes (0.17 printed the caller).
+    ours: [
+      '-e',
+      'kprobe:vfs_read /pid == cpid/ { @k[func] = count(); } kretprobe:vfs_read /pid == cpid/ { @kr[func] = count(); } fexit:vfs_read /pid == cpid/ { @fx[func] = count(); }',
+      '-c',
+      READ,
+    ],
+    check: (r) => {
+      assert.match(r.stdout, /^@k\[vfs_read\]: 6$/m);
+      assert.match(r.stdout, /^@kr\[vfs_read\]: 6$/m);
+      assert.match(r.stdout, /^@fx\[vfs_read\]: 6$/m);
+    },
+  },
+  {
+    name: 'fentry_args',
+    ...both(
+      'fentry:vfs_read /pid == cpid/ { printf("%s %d\\n", probe, args.count); }',
+      READ,
+      'kfunc:vfs_read /pid == cpid/ { printf("%s %d\\n", probe, args->count); }',
+    ),
+    // bpftrace 0.17 names these kfunc:vmlinux:vfs_read; 0.26 and we say fentry:...
+    check: (r) => assert.match(r.stdout, /^fentry:vmlinux:vfs_read 7$/m),
+  },
+  {
+    name: 'kfunc_old_names',
+    ...both('kfunc:vfs_read /pid == cpid/ { printf("%s %d\\n", probe, args->count); }', READ),
+  },
+  {
+    name: 'kretfunc_retval',
+    ...both('kretfunc:vfs_read /pid == cpid/ { printf("%s %d %d\\n", probe, args->count, retval); }', READ),
+  },
+  {
+    name: 'fentry_btf_struct',
+    ...both(
+      'fentry:vfs_read /pid == cpid/ { printf("%s\\n", str(args.file->f_path.dentry->d_name.name)); }',
+      READ,
+      'kfunc:vfs_read /pid == cpid/ { printf("%s\\n", str(args->file->f_path.dentry->d_name.name)); }',
+    ),
+  },
+  {
+    name: 'fexit_wildcard',
+    ...both('fexit:vfs_read* /pid == cpid/ { @[probe] = count(); }', READ, 'kretfunc:vfs_read* /pid == cpid/ { @[probe] = count(); }'),
+    compare: 'sorted',
+    check: (r) => assert.match(r.stdout, /^@\[fexit:vmlinux:vfs_read\]: 6$/m),
+  },
+  {
+    name: 'iter_task',
+    ...both('iter:task /ctx->task->pid < 5/ { printf("%s:%d\\n", ctx->task->comm, ctx->task->pid); }'),
+  },
+  {
+    name: 'iter_task_new_syntax',
+    ours: ['-e', 'iter:task /ctx.task.pid < 5/ { printf("%s:%d\\n", ctx.task.comm, ctx.task.pid); }'],
+    // The blank lines after the output are bpftrace's, at exit.
+    check: (r) => assert.equal(r.stdout.trimEnd(), 'init:1\nkthreadd:2\nrcu_gp:3\nrcu_par_gp:4'),
+  },
+  {
+    name: 'iter_task_file',
+    // ctx->fd > 0: bpftrace 0.17 skips fd 0 (it NULL-checks every ctx field it reads).
+    ...both('iter:task_file /ctx->task->pid == 1 && ctx->fd > 0/ { printf("%s:%d %d\\n", ctx->task->comm, ctx->task->pid, ctx->fd); }'),
+  },
+  {
+    name: 'iter_task_vma',
+    // Not in bpftrace 0.17; any iterator BTF describes works.
+    ours: ['-e', 'iter:task_vma /ctx->task->pid == 1/ { printf("%s %lx-%lx\\n", ctx->task->comm, ctx->vma->vm_start, ctx->vma->vm_end); }'],
+    check: (r) => assert.match(r.stdout, /^init [0-9a-f]+-[0-9a-f]+$/m),
+  },
+  {
+    name: 'iter_count_and_end',
+    ours: ['-e', 'iter:task { @tasks = count(); } END { printf("end\\n"); }'],
+    check: (r) => {
+      assert.match(r.stdout, /^end$/m);
+      const n = Number(/^@tasks: (\d+)$/m.exec(r.stdout)?.[1]);
+      assert.ok(n > 20, r.stdout);
+    },
+  },
+  {
+    name: 'iter_pin',
+    ours: ['-e', 'iter:task:bpftrace_ts_vm_pin /ctx->task->pid == 1/ { printf("pinned %s\\n", ctx->task->comm); }'],
+    check: (r) => assert.match(r.stdout, /^Program pinned to \/sys\/fs\/bpf\/bpftrace_ts_vm_pin$/m),
+  },
+  {
+    name: 'list_kprobe_wildcard',
+    ours: ['-l', 'kprobe:vfs_*'],
+    bpftrace: ['-l', 'kprobe:vfs_*'],
+  },
+  {
+    name: 'list_fexit_verbose',
+    // 0.17 calls it kfunc and lists retval for both; 0.26 (and we) only for fexit.
+    ours: ['-lv', 'fexit:vfs_read'],
+    check: (r) =>
+      assert.equal(
+        r.stdout,
+        'fexit:vmlinux:vfs_read\n    struct file * file\n    char * buf\n    size_t count\n    loff_t * pos\n    ssize_t retval\n',
+      ),
+  },
+  {
+    name: 'list_kfunc_verbose_017',
+    ours: ['-lv', 'fentry:vfs_read'],
+    bpftrace: ['-lv', 'kfunc:vfs_read'],
+    // Compared without the first line (name) and 0.17's retval line.
+    check: (r) =>
+      assert.equal(r.stdout, 'fentry:vmlinux:vfs_read\n    struct file * file\n    char * buf\n    size_t count\n    loff_t * pos\n'),
+  },
+  {
+    name: 'unknown_function',
+    ours: ['-e', 'kprobe:no_such_function_xyz { }'],
+    fails: true,
+    check: (r) => assert.match(r.stderr, /no kernel function no_such_function_xyz/),
+  },
+  {
+    name: 'blacklisted_function',
+    ours: ['-e', 'kprobe:kprobe_dispatcher { }'],
+    fails: true,
+    check: (r) => assert.match(r.stderr, /(does not allow kprobes|no kernel function)/),
+  },
+  {
+    name: 'offset_mid_instruction',
+    ours: ['-e', 'kprobe:vfs_read+1 { }'],
+    fails: true,
+    check: (r) => assert.match(r.stderr, /middle of an instruction/),
+  },
+];
+
+/** Cases whose recorded bpftrace output is compared without some lines (see the cases). */
+export const EXPECTED_FILTERS: Record<string, (expected: string) => string> = {
+  // bpftrace prints the kfunc name and a retval line for entry probes too.
+  list_kfunc_verbose_017: (e) =>
+    `fentry:${lines(e)[0]?.slice('kfunc:'.length)}\n${lines(e)
+      .slice(1)
+      .filter((l) => !l.endsWith(' retval'))
+      .map((l) => `${l}\n`)
+      .join('')}`,
+  // 0.17 calls fentry probes kfunc:...
+  fentry_args: (e) => e.replaceAll('kfunc:', 'fentry:'),
+  // Stack frames: 0.17 indents them by 4, 0.26 (and we) by 8.
+  kprobe_arg_and_kstack: (e) => e.replace(/^ {4}(?=\S)/gm, '        '),
+  fexit_wildcard: (e) => e.replaceAll('kretfunc:', 'fexit:'),
+};

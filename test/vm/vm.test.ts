@@ -1,0 +1,88 @@
+// Kernel dynamic probes (kprobe, kretprobe, fentry/fexit, iter) in a stock kernel: run inside
+// the kernel-lab VM by `npm run test:vm` (test/vm/run.sh), which sets BPFTRACE_TS_VM=1.
+// Elsewhere (npm test on a kernel without kprobes) the suite is skipped.
+//
+// With BPFTRACE_TS_VM_RECORD=1 it records bpftrace 0.17's stdout for the cases that have a
+// bpftrace equivalent into test/vm/expected/ instead of testing (slow: LLVM under emulation).
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ROOT, type RunResult } from '../helpers/run.ts';
+import { CASES, EXPECTED_FILTERS, type VmCase } from './cases.ts';
+
+const inVm = process.env.BPFTRACE_TS_VM === '1';
+const record = process.env.BPFTRACE_TS_VM_RECORD === '1';
+// run.sh runs a private copy of the build (BPFTRACE_TS_CLI) and says where the tree is.
+const root = process.env.BPFTRACE_TS_ROOT ?? ROOT;
+const cli = process.env.BPFTRACE_TS_CLI ?? join(root, 'bpftrace-ts');
+const EXPECTED = join(root, 'test', 'vm', 'expected');
+const OUT = join(root, 'test', 'vm', 'out');
+
+function runCli(args: string[], timeoutMs: number): RunResult {
+  const r = spawnSync(cli, args, { encoding: 'latin1', timeout: timeoutMs });
+  return { stdout: r.stdout ?? '', stderr: r.stderr ?? '', code: r.status };
+}
+
+function sortedLines(s: string): string {
+  return s
+    .split('\n')
+    .filter((l) => l !== '')
+    .sort()
+    .join('\n');
+}
+
+function saveOutput(c: VmCase, r: RunResult): void {
+  // *.log: kept out of git; for reading after a run (the VM shares this directory).
+  writeFileSync(join(OUT, `${c.name}.log`), `exit ${r.code}\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`);
+}
+
+if (!inVm) {
+  test('kernel probes in the VM', { skip: 'needs the kernel-lab VM: run `npm run test:vm`' }, () => {});
+} else if (record) {
+  mkdirSync(EXPECTED, { recursive: true });
+  for (const c of CASES) {
+    if (!c.bpftrace) continue;
+    test(`record bpftrace 0.17: ${c.name}`, () => {
+      const r = spawnSync('bpftrace', c.bpftrace as string[], { encoding: 'latin1', timeout: 300_000 });
+      assert.equal(r.status, 0, r.stderr);
+      writeFileSync(join(EXPECTED, `${c.name}.out`), r.stdout);
+    });
+  }
+} else {
+  mkdirSync(OUT, { recursive: true });
+  rmSync('/sys/fs/bpf/bpftrace_ts_vm_pin', { force: true });
+  for (const c of CASES) {
+    test(c.name, () => {
+      const r = runCli(c.ours, c.timeoutMs ?? 120_000);
+      saveOutput(c, r);
+      if (c.fails) assert.equal(r.code, 1, `expected a failure\n${r.stderr}`);
+      else assert.equal(r.code, 0, r.stderr);
+      c.check?.(r);
+      const file = join(EXPECTED, `${c.name}.out`);
+      if (!c.bpftrace) return;
+      assert.ok(existsSync(file), `no recorded bpftrace output for ${c.name}: run npm run test:vm -- --record`);
+      // 0.17 prints "Attaching N probes..." on stdout; 0.26 and we say "Attached N probes" on stderr.
+      const raw = readFileSync(file, 'latin1').replace(/^Attaching \d+ probes?\.\.\.\n/, '');
+      const expected = EXPECTED_FILTERS[c.name]?.(raw) ?? raw;
+      if (c.compare === 'sorted') assert.equal(sortedLines(r.stdout), sortedLines(expected));
+      else assert.equal(r.stdout, expected);
+    });
+  }
+  test('a pinned iterator prints its output when read', () => {
+    const path = '/sys/fs/bpf/bpftrace_ts_vm_pin';
+    assert.ok(existsSync(path), 'the iter_pin case pins it first');
+    try {
+      assert.equal(readFileSync(path, 'latin1'), 'pinned init\n');
+    } finally {
+      rmSync(path, { force: true });
+    }
+  });
+  test('kprobes are all gone after a wildcard run', () => {
+    // Our kprobes go through the perf PMU: none may outlive the runs above.
+    const text = readFileSync('/sys/kernel/debug/kprobes/list', 'latin1');
+    assert.equal(text.trim(), '', text);
+  });
+}
