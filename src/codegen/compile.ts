@@ -15,8 +15,9 @@ import {
 import type { Insn } from '../bpf/insn.ts';
 import type { MapSpec } from '../bpf/map.ts';
 import type { ProgramSpec } from '../bpf/program.ts';
-import type { ConfigBlock, Program } from '../lang/ast.ts';
+import type { ConfigBlock, Probe, Program } from '../lang/ast.ts';
 import { type Diagnostics, UserError } from '../lang/diagnostics.ts';
+import { visitAll } from '../lang/walk.ts';
 import type { ProbeContext, ProbeTarget } from '../probes/provider.ts';
 import { providerFor } from '../probes/registry.ts';
 import { coalesceSyscalls } from '../probes/syscalls/coalesce.ts';
@@ -121,9 +122,8 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
     return r;
   };
   sema.probes.forEach((p, probeIndex) => {
-    const text = JSON.stringify([p.probe.predicate, p.probe.body], (_k, v) => (typeof v === 'bigint' ? String(v) : v));
     // `args` layouts and the `probe` name differ per target: such probes get a program each.
-    const usesArgs = text.includes('"name":"args"') || /"(name|callee)":"probe"/.test(text);
+    const usesArgs = usesPerTargetBuiltins(p.probe);
     const coalesced = usesArgs ? null : coalesceSyscalls(p.targets);
     const groups: ProbeTarget[][] = coalesced
       ? [[coalesced]]
@@ -189,6 +189,15 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
     });
   }
   return { programs, resources, config, sema };
+}
+
+/** Whether a probe reads `args` or `probe`, whose values depend on the attach point. */
+function usesPerTargetBuiltins(probe: Probe): boolean {
+  let found = false;
+  visitAll(probe, (n) => {
+    if ((n.kind === 'Identifier' && (n.name === 'args' || n.name === 'probe')) || (n.kind === 'Call' && n.callee === 'probe')) found = true;
+  });
+  return found;
 }
 
 function progName(t: ProbeTarget): string {

@@ -32,6 +32,7 @@ import { PT_REGS_ORIG_AX } from '../builtins/task.ts';
 import type { Block, Call, Expr, NodeId, Stmt } from '../lang/ast.ts';
 import { unreachable } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
+import { visitAll } from '../lang/walk.ts';
 import type { ArgField, ProbeContext } from '../probes/provider.ts';
 import { SYSCALL_FILTER_ENTRIES } from '../probes/syscalls/coalesce.ts';
 import { type SemaResult, storageType, type VarSymbol } from '../sema/check.ts';
@@ -430,18 +431,12 @@ export class Emitter {
     }
   }
 
-  private allocateVariables(node: unknown): void {
-    if (Array.isArray(node)) {
-      for (const n of node) this.allocateVariables(n);
-      return;
-    }
-    if (node === null || typeof node !== 'object') return;
-    const n = node as { kind?: string; id?: number };
-    if (n.kind === 'Variable' && n.id !== undefined) {
+  private allocateVariables(body: Block): void {
+    visitAll(body, (n) => {
+      if (n.kind !== 'Variable') return;
       const sym = this.sema.vars.get(n.id);
       if (sym) this.varLoc(sym);
-    }
-    for (const v of Object.values(node)) if (v !== null && typeof v === 'object') this.allocateVariables(v);
+    });
   }
 
   stmt(s: Stmt): void {
