@@ -46,16 +46,47 @@ function median(xs: number[]): number {
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
-/** Wall time of one run in ms, or NaN when it failed. */
-function wallMs(cmd: string[]): number {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd[0] as string, cmd.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) {
-    process.stderr.write(`  (failed: ${cmd.slice(-2).join(' ')}: ${r.stderr.trim().split('\n').pop()})\n`);
-    return Number.NaN;
-  }
-  return ms;
+interface Timed {
+  /** From start until BEGIN's line arrives: everything is attached by then. */
+  tracingMs: number;
+  /** From Ctrl-C until the process is gone: detaching, END, printing, exit. */
+  exitMs: number;
+}
+
+/**
+ * Runs `script` (whose BEGIN prints "go"), notes when the line arrives, then interrupts it and
+ * notes how long it takes to exit. Null when it failed.
+ */
+function timedRun(cmd: string[], script: string): Promise<Timed | null> {
+  return new Promise((resolve) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn(cmd[0] as string, [...cmd.slice(1), '-B', 'line', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    let tracingMs = -1;
+    let tKill = 0n;
+    const timer = setTimeout(() => child.kill('SIGKILL'), 600_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (tracingMs < 0 && /^go$/m.test(out)) {
+        tracingMs = Number(process.hrtime.bigint() - t0) / 1e6;
+        tKill = process.hrtime.bigint();
+        child.kill('SIGINT');
+      }
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    child.on('exit', () => {
+      clearTimeout(timer);
+      if (tracingMs < 0) {
+        process.stderr.write(`  (failed: ${script}: ${err.trim().split('\n').pop()})\n`);
+        resolve(null);
+        return;
+      }
+      resolve({ tracingMs, exitMs: Number(process.hrtime.bigint() - tKill) / 1e6 });
+    });
+  });
 }
 
 /** kprobes still registered (perf kprobes disappear when their fd closes). */
@@ -67,41 +98,60 @@ function kprobesLeft(): number {
   }
 }
 
-function countMatches(root: string, pattern: string): number {
+/** What `-l PATTERN` lists, by our CLI. */
+function listMatches(root: string, pattern: string): string[] {
   try {
     const out = execFileSync(tools(root)[0]?.cmd[0] as string, ['-l', pattern], { encoding: 'utf8' });
-    return out.split('\n').filter(Boolean).length;
+    return out.split('\n').filter(Boolean);
   } catch {
-    return 0;
+    return [];
   }
 }
 
-function attachCost(root: string, title: string, scripts: Record<string, string>, runs: number): void {
+const GO = 'BEGIN { printf("go\\n"); }';
+
+/**
+ * Attach latency: time until a script's BEGIN runs (bpftrace and we run BEGIN once every probe
+ * is attached) minus the same for a script with BEGIN alone; and the time to exit after
+ * Ctrl-C, which is mostly the kernel detaching. Runs interleaved, medians.
+ */
+async function attachCost(root: string, title: string, probes: Record<string, string>, runs: number): Promise<void> {
   const rows: string[] = [];
-  const results: Record<string, { total: number; base: number }> = {};
+  const latency: Record<string, number> = {};
   for (const t of tools(root)) {
-    const script = scripts[t.name];
-    if (!script) continue;
+    const body = probes[t.name];
+    if (!body) continue;
     const base: number[] = [];
-    const total: number[] = [];
+    const full: number[] = [];
+    const exits: number[] = [];
     for (let i = 0; i < runs; i++) {
-      base.push(wallMs([...t.cmd, '-e', 'BEGIN { exit(); }']));
-      total.push(wallMs([...t.cmd, '-e', script]));
+      const b = await timedRun(t.cmd, GO);
+      const f = await timedRun(t.cmd, `${body} ${GO}`);
+      if (b) base.push(b.tracingMs);
+      if (f) {
+        full.push(f.tracingMs);
+        exits.push(f.exitMs);
+      }
     }
-    results[t.name] = { total: median(total), base: median(base) };
-    const left = kprobesLeft();
+    if (!full.length || !base.length) {
+      rows.push(`| ${t.name} | failed | | | | |`);
+      continue;
+    }
+    latency[t.name] = median(full) - median(base);
     rows.push(
-      `| ${t.name} | ${median(total).toFixed(0)} ms | ${median(base).toFixed(0)} ms | ${(median(total) - median(base)).toFixed(0)} ms | ${left} |`,
+      `| ${t.name} | ${median(base).toFixed(0)} ms | ${median(full).toFixed(0)} ms | ${(median(full) - median(base)).toFixed(0)} ms | ${median(exits).toFixed(0)} ms | ${kprobesLeft()} |`,
     );
   }
-  console.log(`\n## attach cost: ${title} (${runs} runs, medians)`);
-  for (const [name, s] of Object.entries(scripts)) console.log(`${name}: \`${s}\``);
-  console.log('| | wall (probes + exit) | wall (BEGIN exit) | attach cost | kprobes left after |');
-  console.log('|---|---|---|---|---|');
+  console.log(`\n## attach: ${title} (${runs} runs each, interleaved, medians)`);
+  for (const [name, s] of Object.entries(probes)) console.log(`${name}: \`${s} ${GO}\``);
+  console.log(
+    '| | until BEGIN runs, BEGIN alone | until BEGIN runs, with the probes | attach latency | exit after Ctrl-C | kprobes left |',
+  );
+  console.log('|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);
-  const a = results['bpftrace-ts'];
-  const b = results['bpftrace 0.17'];
-  if (a && b) console.log(`ratio of attach costs: ${((a.total - a.base) / (b.total - b.base)).toFixed(3)}`);
+  const a = latency['bpftrace-ts'];
+  const b = latency['bpftrace 0.17'];
+  if (a !== undefined && b !== undefined) console.log(`attach latency ratio (bpftrace-ts / bpftrace 0.17): ${(a / b).toFixed(3)}`);
 }
 
 interface ProgInfo {
@@ -230,45 +280,46 @@ function kernelShares(): void {
 
 export async function kernelProbeBenchmarks(root: string, runs: (def: number) => number): Promise<void> {
   const n = runs(3);
-  const vfs = countMatches(root, 'kprobe:vfs_*');
-  attachCost(
+  const vfs = listMatches(root, 'kprobe:vfs_*').length;
+  await attachCost(
     root,
     `kprobe:vfs_* (${vfs} functions), one shared program`,
-    {
-      'bpftrace-ts': 'kprobe:vfs_* { @ = count(); } BEGIN { exit(); }',
-      'bpftrace 0.17': 'kprobe:vfs_* { @ = count(); } BEGIN { exit(); }',
-    },
+    { 'bpftrace-ts': 'kprobe:vfs_* { @ = count(); }', 'bpftrace 0.17': 'kprobe:vfs_* { @ = count(); }' },
     n,
   );
-  attachCost(
+  await attachCost(
     root,
     `kprobe:vfs_* (${vfs} functions), a program each (probe used)`,
-    {
-      'bpftrace-ts': 'kprobe:vfs_* { @[probe] = count(); } BEGIN { exit(); }',
-      'bpftrace 0.17': 'kprobe:vfs_* { @[probe] = count(); } BEGIN { exit(); }',
-    },
+    { 'bpftrace-ts': 'kprobe:vfs_* { @[probe] = count(); }', 'bpftrace 0.17': 'kprobe:vfs_* { @[probe] = count(); }' },
     n,
   );
   // bpftrace 0.17 fails to load a program for tcp_v6_init_seq_and_ts_off, so the full
   // fentry:tcp_* only runs here; tcp_v4_* is the set both tools attach.
-  const v4 = countMatches(root, 'fentry:tcp_v4_*');
-  attachCost(
+  const v4 = listMatches(root, 'fentry:tcp_v4_*').length;
+  await attachCost(
     root,
-    `fentry:tcp_v4_* (${v4} functions)`,
+    `fentry:tcp_v4_* (${v4} functions; bpftrace 0.17 fails on tcp_v4_init_seq_and_ts_off)`,
+    { 'bpftrace-ts': 'fentry:tcp_v4_* { @ = count(); }', 'bpftrace 0.17': 'kfunc:tcp_v4_* { @ = count(); }' },
+    n,
+  );
+  // The same set both tools attach, as a list of attach points.
+  const both = listMatches(root, 'fentry:tcp_v4_*')
+    .map((l) => l.slice(l.lastIndexOf(':') + 1))
+    .filter((f) => f !== 'tcp_v4_init_seq_and_ts_off');
+  await attachCost(
+    root,
+    `fentry on the ${both.length} tcp_v4_* functions both tools attach`,
     {
-      'bpftrace-ts': 'fentry:tcp_v4_* { @ = count(); } BEGIN { exit(); }',
-      'bpftrace 0.17': 'kfunc:tcp_v4_* { @ = count(); } BEGIN { exit(); }',
+      'bpftrace-ts': `${both.map((f) => `fentry:${f}`).join(',')} { @ = count(); }`,
+      'bpftrace 0.17': `${both.map((f) => `kfunc:${f}`).join(',')} { @ = count(); }`,
     },
     n,
   );
-  const tcp = countMatches(root, 'fentry:tcp_*');
-  attachCost(
+  const tcp = listMatches(root, 'fentry:tcp_*').length;
+  await attachCost(
     root,
-    `fentry:tcp_* (${tcp} functions)`,
-    {
-      'bpftrace-ts': 'fentry:tcp_* { @ = count(); } BEGIN { exit(); }',
-      'bpftrace 0.17': 'kfunc:tcp_* { @ = count(); } BEGIN { exit(); }',
-    },
+    `fentry:tcp_* (${tcp} functions; bpftrace 0.17 fails on tcp_v6_init_seq_and_ts_off)`,
+    { 'bpftrace-ts': 'fentry:tcp_* { @ = count(); }', 'bpftrace 0.17': 'kfunc:tcp_* { @ = count(); }' },
     1,
   );
   kernelShares();

@@ -182,7 +182,8 @@ const MULTI_MIN_TARGETS = 2;
 
 function useMulti(targets: ProbeTarget[]): boolean {
   if (targets.length < MULTI_MIN_TARGETS) return false;
-  if (targets.some((t) => siteOf(t).offset !== 0)) return false;
+  // kprobe_multi takes plain symbol names at function entry: no offsets, no module syntax.
+  if (targets.some((t) => siteOf(t).offset !== 0 || kernelSymbol(siteOf(t)).includes(':'))) return false;
   if (multiWorks === null) multiWorks = probeKprobeMulti(siteOf(targets[0] as ProbeTarget).func);
   return multiWorks;
 }
