@@ -1019,28 +1019,13 @@ export class Emitter {
     const a = this.reg(l, Reg.R1);
     const b = this.reg(r, Reg.R2);
     const signed = (lt.kind === 'int' && lt.signed) || (rt.kind === 'int' && rt.signed);
+    const simple = SIMPLE_ALU[op];
+    if (simple !== undefined) {
+      this.emit(alu64Reg(simple, a, b));
+      this.setTemp(l, a);
+      return;
+    }
     switch (op) {
-      case '+':
-        this.emit(alu64Reg(AluOp.ADD, a, b));
-        break;
-      case '-':
-        this.emit(alu64Reg(AluOp.SUB, a, b));
-        break;
-      case '*':
-        this.emit(alu64Reg(AluOp.MUL, a, b));
-        break;
-      case '&':
-        this.emit(alu64Reg(AluOp.AND, a, b));
-        break;
-      case '|':
-        this.emit(alu64Reg(AluOp.OR, a, b));
-        break;
-      case '^':
-        this.emit(alu64Reg(AluOp.XOR, a, b));
-        break;
-      case '<<':
-        this.emit(alu64Reg(AluOp.LSH, a, b));
-        break;
       case '>>':
         this.emit(alu64Reg(lt.kind === 'int' && lt.signed ? AluOp.ARSH : AluOp.RSH, a, b));
         break;
@@ -1423,6 +1408,17 @@ export class Emitter {
     emitMapDelete(this, target, keys);
   }
 }
+
+/** Operators that are one 64-bit ALU instruction whatever the signedness. */
+const SIMPLE_ALU: Readonly<Record<string, AluOp>> = {
+  '+': AluOp.ADD,
+  '-': AluOp.SUB,
+  '*': AluOp.MUL,
+  '&': AluOp.AND,
+  '|': AluOp.OR,
+  '^': AluOp.XOR,
+  '<<': AluOp.LSH,
+};
 
 export function isScalarType(t: Type): boolean {
   // inet and mac addresses are symbolic but live in memory (24 and 6 bytes).

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { runCli } from '../helpers/run.ts';
+import { runCli, runUntil } from '../helpers/run.ts';
 
 test('hello world runs in the kernel and prints the pid of the tracer', () => {
   const r = runCli(['-e', 'BEGIN { printf("hello from eBPF, pid %d\\n", pid); exit(); }']);
@@ -40,32 +40,9 @@ test('printf formatting: widths, flags, length modifiers, %%', () => {
 });
 
 test('SIGINT ends the run like exit(): END runs, maps print, exit code 0', async () => {
-  const { spawn } = await import('node:child_process');
-  const { LAUNCHER } = await import('../helpers/run.ts');
-  const child = spawn(LAUNCHER, ['-e', 'BEGIN { @x = 7; printf("go\\n"); } END { printf("end\\n"); }'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let sent = false;
-  child.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-    if (!sent && out.includes('go\n')) {
-      sent = true;
-      child.kill('SIGINT');
-    }
-  });
-  const code = await new Promise<number | null>((resolve) => {
-    const t = setTimeout(() => {
-      child.kill('SIGKILL');
-      resolve(-1);
-    }, 15000);
-    child.on('exit', (c) => {
-      clearTimeout(t);
-      resolve(c);
-    });
-  });
-  assert.equal(code, 0);
-  assert.equal(out, 'go\nend\n\n\n@x: 7\n');
+  const r = await runUntil(['-e', 'BEGIN { @x = 7; printf("go\\n"); } END { printf("end\\n"); }'], 'go\n', 'SIGINT');
+  assert.equal(r.code, 0);
+  assert.equal(r.stdout, 'go\nend\n\n\n@x: 7\n');
 });
 
 test('the Node runtime runs the same program (BPFTRACE_TS_NODE=1)', () => {

@@ -2,37 +2,17 @@
 // them. kprobe examples need a kernel with kprobes: tested in the VM suite (test/vm).
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { LAUNCHER, runCli } from '../helpers/run.ts';
+import { runCli, runUntil } from '../helpers/run.ts';
 
 test('seed: BEGIN/END with print() of strings, ended with Ctrl-C', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'seed-'));
   const file = join(dir, 'hello.bt');
   writeFileSync(file, 'BEGIN{\n    print("hello world.\\n");\n}\n\nEND {\n    print("bye world.\\n");\n}\n');
-  const child = spawn(LAUNCHER, [file], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let sent = false;
-  child.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-    if (!sent && out.includes('hello')) {
-      sent = true;
-      child.kill('SIGINT');
-    }
-  });
-  const code = await new Promise<number | null>((resolve) => {
-    const t = setTimeout(() => {
-      child.kill('SIGKILL');
-      resolve(-1);
-    }, 15000);
-    child.on('exit', (c) => {
-      clearTimeout(t);
-      resolve(c);
-    });
-  });
+  const { stdout: out, code } = await runUntil([file], 'hello', 'SIGINT');
   assert.equal(code, 0);
   // Same bytes as bpftrace 0.17 for this script (its "Attaching" line aside).
   assert.equal(out, 'hello world.\n\nbye world.\n\n\n\n');

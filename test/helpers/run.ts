@@ -34,3 +34,37 @@ export function runCli(args: string[], opts: { timeoutMs?: number; env?: NodeJS.
 }
 
 export const isRoot = process.getuid?.() === 0;
+
+/**
+ * Starts the CLI, waits (bounded) until its stdout contains `when`, then sends `signal` once
+ * and collects the rest of the output until it exits.
+ */
+export async function runUntil(
+  args: string[],
+  when: string,
+  signal: NodeJS.Signals,
+  timeoutMs = 15000,
+): Promise<{ stdout: string; code: number | null }> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(LAUNCHER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let sent = false;
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString('latin1');
+    if (!sent && stdout.includes(when)) {
+      sent = true;
+      child.kill(signal);
+    }
+  });
+  const code = await new Promise<number | null>((resolve) => {
+    const t = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve(-1);
+    }, timeoutMs);
+    child.on('exit', (c) => {
+      clearTimeout(t);
+      resolve(c);
+    });
+  });
+  return { stdout, code };
+}

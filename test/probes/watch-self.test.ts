@@ -1,11 +1,11 @@
 // Watchpoints (the breakpoint PMU) on a test program's global, and self:signal probes.
 
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { LAUNCHER, ROOT, runCli } from '../helpers/run.ts';
+import { ROOT, runCli, runUntil } from '../helpers/run.ts';
 
 const build = join(ROOT, 'test', 'progs', 'build');
 const bin = join(build, 'watched');
@@ -50,29 +50,11 @@ test('bad watchpoint specs are clear errors', () => {
 });
 
 test('self:signal:SIGUSR1 runs when the tracer receives SIGUSR1', async () => {
-  const child = spawn(
-    LAUNCHER,
+  const { stdout: out, code } = await runUntil(
     ['-e', 'self:signal:SIGUSR1 { printf("got it\\n"); @n = count(); exit(); } BEGIN { printf("ready\\n"); }'],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    'ready\n',
+    'SIGUSR1',
   );
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => {
-    const first = out === '';
-    out += d.toString();
-    if (first && out.includes('ready\n')) child.kill('SIGUSR1');
-  });
-  const code = await new Promise<number | null>((resolve) => {
-    const t = setTimeout(() => {
-      child.kill('SIGKILL');
-      resolve(-1);
-    }, 15000);
-    child.on('exit', (c) => {
-      clearTimeout(t);
-      resolve(c);
-    });
-  });
   assert.equal(code, 0);
   assert.equal(out, 'ready\ngot it\n\n\n@n: 1\n');
 });
