@@ -1,5 +1,6 @@
 // Name → builtin. Every builtin module registers its objects here.
 
+import * as addressSpace from './address-space.ts';
 import * as bytes from './bytes.ts';
 import * as control from './control.ts';
 import * as mapFns from './map-fns.ts';
@@ -53,6 +54,7 @@ for (const b of [
 ])
   add(b);
 for (const b of [strings.str]) add(b);
+for (const b of [addressSpace.uptr, addressSpace.kptr, addressSpace.usermode, addressSpace.uaddr]) add(b);
 for (const b of [stringFns.strlen, stringFns.strncmp, stringFns.strstr, stringFns.strcontains, stringFns.strConcat]) add(b);
 for (const b of [mapFns.hasKey, mapFns.len, bytes.bswap, bytes.buf, net.pton, net.ntop, net.macaddr]) add(b);
 for (const b of [control.assert, control.signal, control.probe]) add(b);

@@ -238,7 +238,7 @@ export const getopt: Builtin = {
     if (!defE || defE.kind === 'BoolLit') {
       const b = boolOf(present ? given : undefined, defE?.kind === 'BoolLit' ? defE.value : false);
       if (b === null) cx.diags.error(call.span, `Invalid value for boolean option --${name}: ${given}`, 'use true, false, 1 or 0');
-      cx.getopts.set(call.id, b ?? false);
+      cx.callConstants.set(call.id, b ?? false);
       return { kind: 'bool' };
     }
     const dInt = cx.literalInt(defE);
@@ -251,7 +251,7 @@ export const getopt: Builtin = {
           cx.diags.error(call.span, `Invalid value for integer option --${name}: ${given ?? ''}`);
         }
       }
-      cx.getopts.set(call.id, v);
+      cx.callConstants.set(call.id, v);
       return INT64;
     }
     const dStr = cx.literalString(defE);
@@ -260,11 +260,11 @@ export const getopt: Builtin = {
       return VOID;
     }
     const v = present ? (given ?? '') : dStr;
-    cx.getopts.set(call.id, v);
+    cx.callConstants.set(call.id, v);
     return { kind: 'string', size: Buffer.byteLength(v, 'latin1') + 1 };
   },
   emit(call, em) {
-    const v = em.sema.getopts.get(call.id);
+    const v = em.sema.callConstants.get(call.id);
     if (typeof v === 'string') {
       return { kind: 'mem', loc: em.mem({ kind: 'StringLit', id: call.id, span: call.span, value: v }, em.memDest ?? undefined) };
     }

@@ -25,7 +25,7 @@ export interface CheckCx {
   readonly unsafe: boolean;
   /** Named script options (`-- --name=value`), and where getopt() records what it resolved. */
   readonly named: Map<string, string | null>;
-  readonly getopts: Map<number, bigint | boolean | string>;
+  readonly callConstants: Map<number, bigint | boolean | string>;
 }
 
 export interface Builtin {

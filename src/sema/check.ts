@@ -60,8 +60,8 @@ export interface SemaResult {
   startNs: bigint;
   /** Named script options (`-- --name=value`), for getopt(). */
   named: Map<string, string | null>;
-  /** getopt() results: call id → the value it stands for. */
-  getopts: Map<NodeId, bigint | boolean | string>;
+  /** Calls resolved while compiling (getopt, uaddr): call id → the value it stands for. */
+  callConstants: Map<NodeId, bigint | boolean | string>;
 }
 
 export interface CheckOptions {
@@ -114,7 +114,7 @@ export class Checker {
       cpid: opts.cpid,
       startNs: monotonicNow(),
       named: opts.named,
-      getopts: new Map(),
+      callConstants: new Map(),
     };
   }
 
@@ -874,7 +874,7 @@ export class Checker {
       assignedTo: this.assigning,
       unsafe: this.opts.unsafe,
       named: this.opts.named,
-      getopts: this.result.getopts,
+      callConstants: this.result.callConstants,
     };
     return b.check(e, cx);
   }

@@ -1,0 +1,59 @@
+// uaddr(), uptr()/kptr() and usermode, on a non-PIE test program.
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import { ROOT, runCli } from '../helpers/run.ts';
+
+const dir = join(ROOT, 'test', 'progs', 'build');
+const bin = join(dir, 'watched-nopie');
+const pie = join(dir, 'watched-pie');
+
+before(() => {
+  mkdirSync(dir, { recursive: true });
+  execFileSync('gcc', ['-O0', '-no-pie', '-o', bin, join(ROOT, 'test', 'progs', 'watched.c')]);
+  execFileSync('gcc', ['-O0', '-pie', '-fPIE', '-o', pie, join(ROOT, 'test', 'progs', 'watched.c')]);
+});
+
+test('uaddr() is the symbol address in a non-PIE binary; reading through it works; usermode is 1 in a uprobe', () => {
+  const nm = execFileSync('nm', [bin], { encoding: 'utf8' });
+  const addr = BigInt(
+    `0x${
+      nm
+        .split('\n')
+        .find((l) => l.endsWith(' watched_counter'))
+        ?.split(' ')[0]
+    }`,
+  );
+  const r = runCli([
+    '-e',
+    `uprobe:${bin}:main { printf("%d %d %d\\n", uaddr("watched_counter"), *uaddr("watched_counter"), usermode); }`,
+    '-c',
+    bin,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, `${addr} 0 1\n\n\n`);
+});
+
+test('uaddr() in a PIE binary and of a missing symbol are clear errors', () => {
+  const a = runCli(['-e', `uprobe:${pie}:main { printf("%d\\n", uaddr("watched_counter")); }`]);
+  assert.equal(a.code, 1);
+  assert.match(a.stderr, /uaddr\(\) needs a non-PIE binary/);
+  const b = runCli(['-e', `uprobe:${bin}:main { printf("%d\\n", uaddr("no_such_symbol")); }`]);
+  assert.equal(b.code, 1);
+  assert.match(b.stderr, /Could not resolve symbol: .*:no_such_symbol/);
+});
+
+test('uptr() makes a kernel-typed integer read user memory', () => {
+  const r = runCli(['-e', `uprobe:${bin}:main { $p = uptr(uaddr("watched_counter")); printf("%d\\n", *$p); }`, '-c', bin]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, '0\n\n\n');
+});
+
+test('usermode is refused where there are no registers', () => {
+  const r = runCli(['-e', 'tracepoint:sched:sched_switch { @[usermode] = count(); }']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /usermode can not be used with "tracepoint" probes/);
+});
