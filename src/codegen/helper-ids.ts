@@ -1,34 +1,48 @@
-// Helper ids the code generator calls (from the kernel's enum bpf_func_id).
-export const HELPER = {
-  map_lookup_elem: 1,
-  map_update_elem: 2,
-  map_delete_elem: 3,
-  probe_read: 4,
-  ktime_get_ns: 5,
-  get_prandom_u32: 7,
-  get_smp_processor_id: 8,
-  get_current_pid_tgid: 14,
-  get_current_uid_gid: 15,
-  get_current_comm: 16,
-  get_stackid: 27,
-  get_current_task: 35,
-  get_numa_node_id: 42,
-  probe_read_str: 45,
-  get_current_cgroup_id: 80,
-  send_signal: 109,
-  probe_read_user: 112,
-  probe_read_kernel: 113,
-  probe_read_user_str: 114,
-  probe_read_kernel_str: 115,
-  send_signal_thread: 117,
-  jiffies64: 118,
-  ktime_get_boot_ns: 125,
-  ringbuf_output: 130,
-  get_current_task_btf: 158,
-  ktime_get_coarse_ns: 160,
-  for_each_map_elem: 164,
-  get_func_ip: 173,
-  get_attach_cookie: 174,
-  loop: 181,
-  ktime_get_tai_ns: 208,
-} as const;
+// Helpers the code generator calls, by name. The numbers come from the one table of the
+// kernel's enum bpf_func_id in src/bpf/helpers.ts.
+
+import { helperId } from '../bpf/helpers.ts';
+
+const NAMES = [
+  'map_lookup_elem',
+  'map_update_elem',
+  'map_delete_elem',
+  'probe_read',
+  'ktime_get_ns',
+  'get_prandom_u32',
+  'get_smp_processor_id',
+  'get_current_pid_tgid',
+  'get_current_uid_gid',
+  'get_current_comm',
+  'get_stackid',
+  'get_current_task',
+  'get_numa_node_id',
+  'probe_read_str',
+  'get_current_cgroup_id',
+  'send_signal',
+  'probe_read_user',
+  'probe_read_kernel',
+  'probe_read_user_str',
+  'probe_read_kernel_str',
+  'send_signal_thread',
+  'jiffies64',
+  'ktime_get_boot_ns',
+  'ringbuf_output',
+  'get_current_task_btf',
+  'ktime_get_coarse_ns',
+  'for_each_map_elem',
+  'get_func_ip',
+  'get_attach_cookie',
+  'loop',
+  'ktime_get_tai_ns',
+] as const;
+
+export type HelperName = (typeof NAMES)[number];
+
+export const HELPER: Readonly<Record<HelperName, number>> = Object.fromEntries(
+  NAMES.map((n) => {
+    const id = helperId(n);
+    if (id === undefined) throw new Error(`unknown BPF helper ${n}`);
+    return [n, id];
+  }),
+) as Record<HelperName, number>;
