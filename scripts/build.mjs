@@ -37,13 +37,13 @@ if (only) {
   rmSync('dist/test', { recursive: true, force: true });
   rmSync('dist/chunks', { recursive: true, force: true });
   jobs.push(
-    // Code splitting: listing, dumps and the disassembler are chunks loaded on demand.
+    // One file, no code splitting: Bun pays more per loaded module than per byte, so separate
+    // chunks cost more memory than they save. Dynamically imported modules (listing, dumps,
+    // the disassembler) are still only initialised when used.
     build({
       ...common,
       entryPoints: { 'bpftrace-ts': 'src/cli/main.ts' },
       outdir: 'dist',
-      splitting: true,
-      chunkNames: 'chunks/[name]-[hash]',
       minifyWhitespace: true,
       minifySyntax: true,
     }),

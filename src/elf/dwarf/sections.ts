@@ -4,8 +4,15 @@
 // zlib, and the older .zdebug_* spelling) are inflated; every other section is one read.
 
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join } from 'node:path';
-import { inflateSync } from 'node:zlib';
+
+/** node:zlib, loaded only when a compressed section is met (it is costly to load at start-up). */
+function inflateSync(data: Buffer): Buffer {
+  const zlib = createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib');
+  return zlib.inflateSync(data);
+}
+
 import { cstr, ElfFile, NotElfError, type SectionHeader, SHT_NOBITS } from '../elf.ts';
 import { buildId } from '../notes.ts';
 
