@@ -45,8 +45,15 @@ interface LoadAnswer {
   log: string;
 }
 
-/** Loads a probe program, with a verifier log when `withLog`. */
+/** Loads a probe program and closes it again: whether it loads is the answer. */
 function tryLoad(sys: Sys, type: number, insns: readonly Insn[], withLog: boolean, expectedAttachType = 0): LoadAnswer {
+  const r = loadKept(sys, type, insns, withLog, expectedAttachType);
+  if (r.fd >= 0) sys.close(r.fd);
+  return r;
+}
+
+/** Loads a probe program, with a verifier log when `withLog`; on success the caller owns the fd. */
+function loadKept(sys: Sys, type: number, insns: readonly Insn[], withLog: boolean, expectedAttachType = 0): LoadAnswer {
   const code = link(insns, null);
   const license = new TextEncoder().encode('GPL\0');
   const logSize = withLog ? 64 * 1024 : 0;
@@ -66,10 +73,7 @@ function tryLoad(sys: Sys, type: number, insns: readonly Insn[], withLog: boolea
         .u32('log_size', logSize)
         .u64('log_buf', mem.addr + BigInt(logAt));
     const r = sys.bpf(C.BPF_PROG_LOAD, a.bytes);
-    if (r >= 0) {
-      sys.close(r);
-      return { fd: r, errno: 0, log: '' };
-    }
+    if (r >= 0) return { fd: r, errno: 0, log: '' };
     const logBytes = mem.bytes.subarray(logAt, logAt + logSize);
     const end = logBytes.indexOf(0);
     return {
@@ -275,29 +279,15 @@ const FEATURES: readonly FeatureProbe[] = [
     description: 'BPF_PROG_TEST_RUN for raw tracepoint programs',
     minKernel: '5.10',
     probe: (sys) => {
-      const code = link(ret0, null);
-      const lic = new TextEncoder().encode('GPL\0');
-      const mem = sys.alloc(code.length + lic.length);
+      const { fd, errno } = loadKept(sys, C.BPF_PROG_TYPE_RAW_TRACEPOINT, ret0, false);
+      if (fd < 0) return unknown(`load: ${errnoName(errno)}`);
       try {
-        mem.bytes.set(code);
-        mem.bytes.set(lic, code.length);
-        const load = new Attr(PROG_LOAD)
-          .u32('prog_type', C.BPF_PROG_TYPE_RAW_TRACEPOINT)
-          .u32('insn_cnt', code.length / 8)
-          .u64('insns', mem.addr)
-          .u64('license', mem.addr + BigInt(code.length));
-        const fd = sys.bpf(C.BPF_PROG_LOAD, load.bytes);
-        if (fd < 0) return unknown(`load: ${errnoName(-fd)}`);
-        try {
-          const r = sys.bpf(C.BPF_PROG_TEST_RUN, new Attr(PROG_TEST_RUN).u32('prog_fd', fd).bytes);
-          if (r >= 0) return ok();
-          if (r === -ENOTSUPP || r === -EOPNOTSUPP || r === -EINVAL) return missing(errnoName(-r));
-          return unknown(errnoName(-r));
-        } finally {
-          sys.close(fd);
-        }
+        const r = sys.bpf(C.BPF_PROG_TEST_RUN, new Attr(PROG_TEST_RUN).u32('prog_fd', fd).bytes);
+        if (r >= 0) return ok();
+        if (r === -ENOTSUPP || r === -EOPNOTSUPP || r === -EINVAL) return missing(errnoName(-r));
+        return unknown(errnoName(-r));
       } finally {
-        sys.free(mem);
+        sys.close(fd);
       }
     },
   },
@@ -308,34 +298,20 @@ const FEATURES: readonly FeatureProbe[] = [
     minKernel: '5.15',
     probe: (sys) => {
       // cilium/ebpf's trick: a kernel that knows the attach type checks the target fd (EBADF).
-      const code = link(ret0, null);
-      const lic = new TextEncoder().encode('GPL\0');
-      const mem = sys.alloc(code.length + lic.length);
+      const { fd, errno } = loadKept(sys, C.BPF_PROG_TYPE_TRACEPOINT, ret0, false);
+      if (fd < 0) return unknown(`load: ${errnoName(errno)}`);
       try {
-        mem.bytes.set(code);
-        mem.bytes.set(lic, code.length);
-        const load = new Attr(PROG_LOAD)
-          .u32('prog_type', C.BPF_PROG_TYPE_TRACEPOINT)
-          .u32('insn_cnt', code.length / 8)
-          .u64('insns', mem.addr)
-          .u64('license', mem.addr + BigInt(code.length));
-        const fd = sys.bpf(C.BPF_PROG_LOAD, load.bytes);
-        if (fd < 0) return unknown(`load: ${errnoName(-fd)}`);
-        try {
-          const a = new Attr(LINK_CREATE).u32('prog_fd', fd).u32('target_fd', 0x7fffffff).u32('attach_type', C.BPF_PERF_EVENT);
-          const r = sys.bpf(C.BPF_LINK_CREATE, a.bytes);
-          if (r >= 0) {
-            sys.close(r);
-            return ok();
-          }
-          if (r === -EBADF) return ok();
-          if (r === -EINVAL) return missing(errnoName(-r));
-          return unknown(errnoName(-r));
-        } finally {
-          sys.close(fd);
+        const a = new Attr(LINK_CREATE).u32('prog_fd', fd).u32('target_fd', 0x7fffffff).u32('attach_type', C.BPF_PERF_EVENT);
+        const r = sys.bpf(C.BPF_LINK_CREATE, a.bytes);
+        if (r >= 0) {
+          sys.close(r);
+          return ok();
         }
+        if (r === -EBADF) return ok();
+        if (r === -EINVAL) return missing(errnoName(-r));
+        return unknown(errnoName(-r));
       } finally {
-        sys.free(mem);
+        sys.close(fd);
       }
     },
   },

@@ -4,30 +4,10 @@
 
 import type { BinaryOp, BlockExpr, Expr, Span, TypeExpr } from './ast.ts';
 import { cloneNode } from './clone.ts';
-import { KEYWORDS, skipLayoutFrom, type Token, type TokenKind } from './lexer.ts';
+import { KEYWORDS, skipLayoutFrom, type Token } from './lexer.ts';
 import { isBuiltinValue, isCTypeWord, isTagKeyword, isTypeName } from './names.ts';
 import { type BlockParts, NO_SPAN, ParserBase, SyntaxAbort, TooManyErrors } from './parser-base.ts';
-
-const BINARY_PREC: Partial<Record<TokenKind, number>> = {
-  '||': 1,
-  '&&': 2,
-  '|': 3,
-  '^': 4,
-  '&': 5,
-  '==': 6,
-  '!=': 6,
-  '<': 7,
-  '>': 7,
-  '<=': 7,
-  '>=': 7,
-  '<<': 8,
-  '>>': 8,
-  '+': 9,
-  '-': 9,
-  '*': 10,
-  '/': 10,
-  '%': 10,
-};
+import { binaryPrecedence } from './precedence.ts';
 
 interface ParsedType {
   type: TypeExpr;
@@ -85,7 +65,7 @@ export abstract class ExprParser extends ParserBase {
     const spine = this.spine;
     for (;;) {
       const t = this.peek();
-      const prec = BINARY_PREC[t.kind];
+      const prec = binaryPrecedence(t.kind);
       if (prec === undefined || prec < minPrec) break;
       if (t.kind === '/' && this.inPredicate && this.closesPredicate(t)) break;
       this.advance();

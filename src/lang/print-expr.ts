@@ -3,39 +3,19 @@
 
 import type { Expr, Stmt, TypeExpr } from './ast.ts';
 import { unreachable } from './ast.ts';
+import { BINARY_PREC } from './precedence.ts';
 
 const PREC_TERNARY = 0;
 const PREC_UNARY = 11;
 const PREC_POSTFIX = 12;
 const PREC_PRIMARY = 13;
 
-const BINARY_PREC: Record<string, number> = {
-  '||': 1,
-  '&&': 2,
-  '|': 3,
-  '^': 4,
-  '&': 5,
-  '==': 6,
-  '!=': 6,
-  '<': 7,
-  '>': 7,
-  '<=': 7,
-  '>=': 7,
-  '<<': 8,
-  '>>': 8,
-  '+': 9,
-  '-': 9,
-  '*': 10,
-  '/': 10,
-  '%': 10,
-};
-
 export function precedence(e: Expr): number {
   switch (e.kind) {
     case 'Ternary':
       return PREC_TERNARY;
     case 'Binary':
-      return BINARY_PREC[e.op] ?? 1;
+      return BINARY_PREC[e.op];
     case 'Unary':
     case 'Cast':
       return PREC_UNARY;
