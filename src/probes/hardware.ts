@@ -10,21 +10,23 @@ import { SyscallError } from '../bpf/sys.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import type { Provider } from './provider.ts';
 
-/** Names (and aliases) with their PERF_COUNT_HW_* config. */
-const EVENTS: Record<string, number> = {
-  'cpu-cycles': 0,
-  cycles: 0,
-  instructions: 1,
-  'cache-references': 2,
-  'cache-misses': 3,
-  'branch-instructions': 4,
-  branches: 4,
-  'branch-misses': 5,
-  'bus-cycles': 6,
-  'frontend-stalls': 7,
-  'backend-stalls': 8,
-  'ref-cycles': 9,
-};
+/** Event names bpftrace accepts, their aliases, and their PERF_COUNT_HW_* configs. */
+export const HARDWARE_EVENTS: readonly { name: string; alias: string; config: number }[] = [
+  { name: 'cpu-cycles', alias: 'cycles', config: 0 },
+  { name: 'instructions', alias: '', config: 1 },
+  { name: 'cache-references', alias: '', config: 2 },
+  { name: 'cache-misses', alias: '', config: 3 },
+  { name: 'branch-instructions', alias: 'branches', config: 4 },
+  { name: 'branch-misses', alias: '', config: 5 },
+  { name: 'bus-cycles', alias: '', config: 6 },
+  { name: 'frontend-stalls', alias: '', config: 7 },
+  { name: 'backend-stalls', alias: '', config: 8 },
+  { name: 'ref-cycles', alias: '', config: 9 },
+];
+
+function hwConfig(name: string): number | undefined {
+  return HARDWARE_EVENTS.find((e) => e.name === name || (e.alias !== '' && e.alias === name))?.config;
+}
 const DEFAULT_PERIOD = 1000000n;
 
 export const hardware: Provider = {
@@ -34,14 +36,16 @@ export const hardware: Provider = {
   shareable: true,
   expand(raw, parts, span) {
     const name = parts[0] ?? '';
-    if (!(name in EVENTS)) throw new UserError(`Invalid hardware event: ${name}`, [`valid events: ${Object.keys(EVENTS).join(', ')}`]);
+    if (hwConfig(name) === undefined) {
+      throw new UserError(`Invalid hardware event: ${name}`, [`valid events: ${HARDWARE_EVENTS.map((e) => e.name).join(', ')}`]);
+    }
     const count = parts[1] ?? '';
     if (parts.length > 2 || (count !== '' && !/^\d+(e\d+)?$/.test(count))) throw new UserError(`Invalid hardware probe: ${raw}`);
     return [{ provider: hardware, name: `hardware:${name}:${count}`, parts: [name, count], span }];
   },
   context: () => ({ args: null, argN: null, retval: false }),
   attach(prog, target, env) {
-    const config = EVENTS[target.parts[0] as string] as number;
+    const config = hwConfig(target.parts[0] as string) as number;
     const c = target.parts[1] as string;
     const period = c === '' ? DEFAULT_PERIOD : BigInt(Math.round(Number(c)));
     const open = (cpu: number): number => {

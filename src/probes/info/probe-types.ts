@@ -1,5 +1,8 @@
 // Probe type names and aliases as bpftrace spells them, per version, for `-l` listings.
 
+import { HARDWARE_EVENTS as HARDWARE } from '../hardware.ts';
+import { SOFTWARE_EVENTS as SOFTWARE } from '../software.ts';
+
 export type ListStyle = '0.17' | '0.26';
 
 export type ProbeTypeName =
@@ -94,30 +97,12 @@ export function findProbeType(style: ListStyle, word: string): ProbeTypeInfo | n
 }
 
 /** perf software events (bpftrace's SW_PROBE_LIST): name and short alias. */
-export const SOFTWARE_EVENTS: readonly (readonly [string, string])[] = [
-  ['alignment-faults', ''],
-  ['bpf-output', ''],
-  ['context-switches', 'cs'],
-  ['cpu-clock', 'cpu'],
-  ['cpu-migrations', ''],
-  ['dummy', ''],
-  ['emulation-faults', ''],
-  ['major-faults', ''],
-  ['minor-faults', ''],
-  ['page-faults', 'faults'],
-  ['task-clock', ''],
-];
+export const SOFTWARE_EVENTS: readonly (readonly [string, string])[] = listed(SOFTWARE);
 
 /** perf hardware events (bpftrace's HW_PROBE_LIST). */
-export const HARDWARE_EVENTS: readonly (readonly [string, string])[] = [
-  ['backend-stalls', ''],
-  ['branch-instructions', 'branches'],
-  ['branch-misses', ''],
-  ['bus-cycles', ''],
-  ['cache-misses', ''],
-  ['cache-references', ''],
-  ['cpu-cycles', 'cycles'],
-  ['frontend-stalls', ''],
-  ['instructions', ''],
-  ['ref-cycles', ''],
-];
+export const HARDWARE_EVENTS: readonly (readonly [string, string])[] = listed(HARDWARE);
+
+/** The providers' event tables as listing pairs (name, alias), sorted by name as bpftrace lists them. */
+function listed(events: readonly { name: string; alias: string }[]): (readonly [string, string])[] {
+  return events.map((e) => [e.name, e.alias] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
