@@ -37,7 +37,7 @@ import type { ArgField, ProbeContext } from '../probes/provider.ts';
 import { SYSCALL_FILTER_ENTRIES } from '../probes/syscalls/coalesce.ts';
 import { type SemaResult, storageType, type VarSymbol } from '../sema/check.ts';
 import type { Config } from '../sema/config.ts';
-import { INT64, isInteger, sizeOf, type Type, tupleLayout } from '../sema/types.ts';
+import { INT64, isInteger, isScalarType, sizeOf, type Type, tupleLayout } from '../sema/types.ts';
 import { Frame, type MemLoc, type Temp } from './frame.ts';
 import { HELPER } from './helper-ids.ts';
 import { emitAggregation, emitMapDelete, emitMapLookupInto, emitMapLookupScalar, emitMapStore } from './maps.ts';
@@ -1419,12 +1419,6 @@ const SIMPLE_ALU: Readonly<Record<string, AluOp>> = {
   '^': AluOp.XOR,
   '<<': AluOp.LSH,
 };
-
-export function isScalarType(t: Type): boolean {
-  // inet and mac addresses are symbolic but live in memory (24 and 6 bytes).
-  if (t.kind === 'symbolic') return t.what !== 'inet' && t.what !== 'mac';
-  return t.kind === 'int' || t.kind === 'bool' || t.kind === 'pointer' || t.kind === 'stack' || t.kind === 'void' || t.kind === 'strftime';
-}
 
 function isComparison(op: string): boolean {
   return op === '==' || op === '!=' || op === '<' || op === '<=' || op === '>' || op === '>=';

@@ -46,9 +46,11 @@ export function isInteger(t: Type): t is Extract<Type, { kind: 'int' }> {
   return t.kind === 'int';
 }
 
-/** Types that live in a register (integers, bools, pointers) rather than in memory. */
-export function isScalar(t: Type): boolean {
-  return t.kind === 'int' || t.kind === 'bool' || t.kind === 'pointer' || t.kind === 'symbolic' || t.kind === 'stack';
+/** Types whose values live in a register (integers, bools, pointers, ids) rather than in memory. */
+export function isScalarType(t: Type): boolean {
+  // inet and mac addresses are symbolic but live in memory (24 and 6 bytes).
+  if (t.kind === 'symbolic') return t.what !== 'inet' && t.what !== 'mac';
+  return t.kind === 'int' || t.kind === 'bool' || t.kind === 'pointer' || t.kind === 'stack' || t.kind === 'void' || t.kind === 'strftime';
 }
 
 /** Size in bytes of a value of this type when stored (map key/value, event record). */
