@@ -29,12 +29,12 @@ done
 node scripts/build.mjs --cli
 node scripts/build.mjs --only test/vm
 # A private copy of what runs in the VM: other work in this tree may rebuild dist/ meanwhile
-# (its lazily loaded chunks would vanish under a running test).
+# (the bundle would change under a running test).
 snap=$(mktemp -d /tmp/bpftrace-ts-vm.XXXXXX)
 trap 'rm -rf "$snap"' EXIT
 mkdir -p "$snap/dist" "$snap/test"
 cp bpftrace-ts "$snap/"
-cp -r dist/bpftrace-ts.js dist/chunks "$snap/dist/"
+cp dist/bpftrace-ts.js "$snap/dist/"
 if [ -n "$bench" ]; then
   # Only bench/kernel-probes.ts, bundled as scripts/build.mjs bundles (without rebuilding dist/).
   node -e '
