@@ -11,7 +11,7 @@ import {
   PERF_EVENT_IOC_SET_BPF,
 } from './constants.ts';
 import type { BpfProgram } from './program.ts';
-import { check, checkBpf, EINVAL } from './sys.ts';
+import { check, checkBpf, EINVAL, type Sys } from './sys.ts';
 
 export interface Link {
   /** 'raw_tracepoint', 'perf_link' (bpf_link over a perf event) or 'perf_ioctl'. */
@@ -19,6 +19,56 @@ export interface Link {
   /** What it is attached to, for messages. */
   readonly target: string;
   close(): void;
+  /**
+   * Marks the link closed and hands over the fds whose closing detaches it, in the order to
+   * close them: for `detachAll`, which closes many links' fds at once.
+   */
+  release(): number[];
+}
+
+/** A link that is a list of fds, detached by closing them in order. */
+export function fdLink(sys: Sys, fds: readonly number[], kind: string, target: string, beforeRelease?: () => void): Link {
+  let open = true;
+  const release = (): number[] => {
+    if (!open) return [];
+    open = false;
+    beforeRelease?.();
+    return [...fds];
+  };
+  return {
+    kind,
+    target,
+    release,
+    close() {
+      for (const fd of release()) sys.close(fd);
+    },
+  };
+}
+
+/** Below this many fds, closing them one after another is as quick as starting threads. */
+const CONCURRENT_DETACH_MIN = 8;
+
+/**
+ * Detaches every link, last attached first. Many links are closed from several threads at once:
+ * each close waits for the kernel's RCU grace periods, which concurrent closes share (360
+ * tracepoints detach in well under a second instead of ~25 s).
+ */
+export async function detachAll(sys: Sys, links: Link[]): Promise<void> {
+  const groups: number[][] = [];
+  while (links.length) {
+    const l = links.pop() as Link;
+    try {
+      const fds = l.release();
+      if (fds.length) groups.push(fds);
+    } catch {
+      // Detaching is best effort; the kernel drops what is left when our fds close.
+    }
+  }
+  if (groups.reduce((n, g) => n + g.length, 0) < CONCURRENT_DETACH_MIN) {
+    for (const g of groups) for (const fd of g) sys.close(fd);
+    return;
+  }
+  await sys.closeConcurrently(groups);
 }
 
 /** BPF_RAW_TRACEPOINT_OPEN: attaches a raw tracepoint program to e.g. `sys_enter`. */
@@ -34,16 +84,7 @@ export function attachRawTracepoint(prog: BpfProgram, name: string): Link {
   } finally {
     sys.free(mem);
   }
-  let open = true;
-  return {
-    kind: 'raw_tracepoint',
-    target: name,
-    close() {
-      if (!open) return;
-      open = false;
-      sys.close(fd);
-    },
-  };
+  return fdLink(sys, [fd], 'raw_tracepoint', name);
 }
 
 /** Whether BPF_LINK_CREATE works for perf events here; learnt from the first attempt. */
@@ -85,18 +126,8 @@ export function attachPerfEvent(prog: BpfProgram, perfFd: number, opts: { cookie
       if (linkFd >= 0) sys.close(linkFd);
       check(r, 'ioctl', 'PERF_EVENT_IOC_ENABLE', target);
     }
-    let open = true;
-    return {
-      kind: linkFd >= 0 ? 'perf_link' : 'perf_ioctl',
-      target,
-      close() {
-        if (!open) return;
-        open = false;
-        if (linkFd >= 0) sys.close(linkFd);
-        else sys.ioctl(perfFd, PERF_EVENT_IOC_DISABLE, 0);
-        sys.close(perfFd);
-      },
-    };
+    if (linkFd >= 0) return fdLink(sys, [linkFd, perfFd], 'perf_link', target);
+    return fdLink(sys, [perfFd], 'perf_ioctl', target, () => sys.ioctl(perfFd, PERF_EVENT_IOC_DISABLE, 0));
   } catch (e) {
     sys.close(perfFd);
     throw e;

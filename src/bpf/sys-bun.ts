@@ -100,6 +100,7 @@ export function createBunSys(): Sys {
     },
     free: (buf) => L.free(Number(buf.addr)),
     close: (fd) => ret(L.close(fd)),
+    closeConcurrently: (groups) => closeOnWorkers(groups, (fd) => L.close(fd)),
     epollCreate: () => ret(L.epoll_create1(0x80000)),
     epollCtl(epfd, op, fd, events, data) {
       epollEvView.setUint32(0, events >>> 0, true);
@@ -146,4 +147,53 @@ export function createBunSys(): Sys {
       return page;
     },
   };
+}
+
+/** Most worker threads a concurrent close starts; grace periods are shared well before this. */
+const MAX_CLOSERS = 16;
+
+// bun:ffi calls block the calling thread, so concurrency needs threads: each worker opens libc
+// itself and closes its share of the groups, in order within a group.
+interface BunWorker {
+  onmessage: (() => void) | null;
+  onerror: (() => void) | null;
+  postMessage(data: unknown): void;
+  terminate(): void;
+}
+type BunWorkerClass = new (url: string) => BunWorker;
+
+const CLOSER_SOURCE = `
+import { dlopen } from 'bun:ffi';
+const { close } = dlopen('libc.so.6', { close: { args: ['i32'], returns: 'i32' } }).symbols;
+self.onmessage = (e) => {
+  for (const group of e.data) for (const fd of group) close(fd);
+  postMessage(0);
+};
+`;
+
+function closeOnWorkers(groups: readonly (readonly number[])[], closeHere: (fd: number) => unknown): Promise<void> {
+  const n = Math.min(groups.length, MAX_CLOSERS);
+  const url = URL.createObjectURL(new Blob([CLOSER_SOURCE], { type: 'text/javascript' }));
+  const Worker = (globalThis as unknown as { Worker: BunWorkerClass }).Worker;
+  const done: Promise<void>[] = [];
+  for (let w = 0; w < n; w++) {
+    const share = groups.filter((_, i) => i % n === w);
+    const worker = new Worker(url);
+    done.push(
+      new Promise<void>((resolve) => {
+        worker.onmessage = () => {
+          worker.terminate();
+          resolve();
+        };
+        worker.onerror = () => {
+          // A worker that cannot start leaves its share to this thread.
+          worker.terminate();
+          for (const g of share) for (const fd of g) closeHere(fd);
+          resolve();
+        };
+      }),
+    );
+    worker.postMessage(share);
+  }
+  return Promise.all(done).then(() => URL.revokeObjectURL(url));
 }

@@ -67,6 +67,9 @@ function bigU64(v: number | bigint): bigint {
 }
 
 export function createKoffiSys(): Sys {
+  // Concurrent closes (detaching many probes) and the epoll wait share libuv's pool, whose size
+  // is read from the environment once, when it first starts.
+  process.env.UV_THREADPOOL_SIZE ??= '16';
   // Reused scratch: an epoll_event (packed on x86-64: u32 events, u64 data) and an eventfd counter.
   const epollEv = new Uint8Array(12);
   const epollEvView = new DataView(epollEv.buffer);
@@ -113,6 +116,14 @@ export function createKoffiSys(): Sys {
     },
     close(fd) {
       return ret(fn('close', 'int close(int fd)')(fd));
+    },
+    closeConcurrently(groups) {
+      // koffi runs async calls on libuv's thread pool, sized (before its first use) in
+      // createKoffiSys; each group is a chain so its own fds close in order.
+      const f = fn('close', 'int close(int fd)');
+      const chain = (fds: readonly number[]): Promise<void> =>
+        fds.reduce<Promise<void>>((p, fd) => p.then(() => new Promise<void>((resolve) => f.async(fd, () => resolve()))), Promise.resolve());
+      return Promise.all(groups.map(chain)).then(() => undefined);
     },
     epollCreate() {
       return ret(fn('epoll_create1', 'int epoll_create1(int flags)')(0x80000 /* EPOLL_CLOEXEC */));

@@ -40,6 +40,12 @@ export interface Sys {
   alloc(size: number): NativeBuffer;
   free(buf: NativeBuffer): void;
   close(fd: number): number;
+  /**
+   * Closes each group's fds in order, several groups at once on other threads. Detaching a
+   * probe waits in close() for RCU grace periods; closes that wait together share them, so
+   * hundreds of probes detach in about the time of a few. Errors are ignored (best effort).
+   */
+  closeConcurrently(groups: readonly (readonly number[])[]): Promise<void>;
   epollCreate(): number;
   epollCtl(epfd: number, op: number, fd: number, events: number, data: number): number;
   /**

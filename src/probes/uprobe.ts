@@ -10,7 +10,7 @@ import { readdirSync } from 'node:fs';
 import { release } from 'node:os';
 import { Attr, LINK_CREATE } from '../bpf/attr.ts';
 import { BPF_LINK_CREATE, BPF_PROG_TYPE_KPROBE, BPF_TRACE_UPROBE_MULTI } from '../bpf/constants.ts';
-import { attachPerfEvent, type Link } from '../bpf/link.ts';
+import { attachPerfEvent, fdLink, type Link } from '../bpf/link.ts';
 import { openUprobe } from '../bpf/perf-event.ts';
 import type { BpfProgram } from '../bpf/program.ts';
 import { checkBpf, SyscallError } from '../bpf/sys.ts';
@@ -313,16 +313,7 @@ export function attachUprobeMulti(
     v.setUint32(52, opts.retprobe ? 1 : 0, true);
     v.setUint32(56, opts.pid ?? 0, true);
     const fd = checkBpf(sys.bpf(BPF_LINK_CREATE, bytes), BPF_LINK_CREATE, what);
-    let open = true;
-    return {
-      kind: 'uprobe_multi',
-      target: what,
-      close() {
-        if (!open) return;
-        open = false;
-        sys.close(fd);
-      },
-    };
+    return fdLink(sys, [fd], 'uprobe_multi', what);
   } finally {
     sys.free(mem);
   }

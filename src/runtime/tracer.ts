@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { BPF_MAP_TYPE_RINGBUF } from '../bpf/constants.ts';
 import { defaultSys } from '../bpf/default-sys.ts';
+import { detachAll } from '../bpf/link.ts';
 import type { Link } from '../bpf/link.ts';
 import { BpfMap, type MapSpec, possibleCpus } from '../bpf/map.ts';
 import { ensureMemlock } from '../bpf/memlock.ts';
@@ -226,7 +227,7 @@ export class Tracer {
       await done;
 
       // Detach first so END and the printed maps see a stable state.
-      this.closeLinks();
+      await detachAll(defaultSys(), this.links);
       this.reader.drain();
       // In-flight records after exit() were dropped above; END's own output must print.
       this.exitRequested = false;

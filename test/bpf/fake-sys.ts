@@ -67,6 +67,9 @@ export class FakeSys implements Sys {
     this.closed.push(fd);
     return 0;
   }
+  async closeConcurrently(groups: readonly (readonly number[])[]): Promise<void> {
+    for (const g of groups) for (const fd of g) this.close(fd);
+  }
   epollCreate(): number {
     return this.nextFd++;
   }

@@ -12,7 +12,7 @@ import {
   BPF_TRACE_ITER,
   BPF_TRACE_KPROBE_MULTI,
 } from '../../bpf/constants.ts';
-import type { Link } from '../../bpf/link.ts';
+import { fdLink, type Link } from '../../bpf/link.ts';
 import type { BpfProgram } from '../../bpf/program.ts';
 import { checkBpf, type Sys } from '../../bpf/sys.ts';
 
@@ -52,25 +52,12 @@ export const OBJ_PIN = struct({ pathname: 'u64', bpf_fd: 'u32', file_flags: 'u32
 export const BPF_F_KPROBE_MULTI_RETURN = 1;
 
 /** A Link over one fd that closing detaches. */
-function fdLink(sys: Sys, fd: number, kind: string, target: string): Link {
-  let open = true;
-  return {
-    kind,
-    target,
-    close() {
-      if (!open) return;
-      open = false;
-      sys.close(fd);
-    },
-  };
-}
-
 /** Attaches a loaded fentry/fexit program to the function its attach_btf_id names. */
 export function attachTracing(prog: BpfProgram, what: string): Link {
   const sys = prog.sys;
   const a = new Attr(RAW_TP_OPEN).u64('name', 0).u32('prog_fd', prog.fd);
   const fd = checkBpf(sys.bpf(BPF_RAW_TRACEPOINT_OPEN, a.bytes), BPF_RAW_TRACEPOINT_OPEN, what);
-  return fdLink(sys, fd, 'tracing', what);
+  return fdLink(sys, [fd], 'tracing', what);
 }
 
 // ---------------------------------------------------------------- iterators
@@ -98,11 +85,12 @@ export function attachIter(prog: BpfProgram, what: string): IterLink {
   const sys = prog.sys;
   const a = new Attr(LINK_CREATE_ITER).u32('prog_fd', prog.fd).u32('attach_type', BPF_TRACE_ITER);
   const linkFd = checkBpf(sys.bpf(BPF_LINK_CREATE, a.bytes), BPF_LINK_CREATE, what);
-  const base = fdLink(sys, linkFd, 'iter', what);
+  const base = fdLink(sys, [linkFd], 'iter', what);
   return {
     kind: 'iter',
     target: what,
     close: () => base.close(),
+    release: () => base.release(),
     iterate(drain, write) {
       const c = new Attr(ITER_CREATE).u32('link_fd', linkFd);
       const iterFd = checkBpf(sys.bpf(BPF_ITER_CREATE, c.bytes), BPF_ITER_CREATE, what);
@@ -164,7 +152,7 @@ export function createKprobeMulti(sys: Sys, progFd: number, funcs: readonly stri
       .u32('cnt', funcs.length)
       .u64('syms', mem.addr + BigInt(ptrsAt));
     const fd = checkBpf(sys.bpf(BPF_LINK_CREATE, a.bytes), BPF_LINK_CREATE, what);
-    return fdLink(sys, fd, 'kprobe_multi', what);
+    return fdLink(sys, [fd], 'kprobe_multi', what);
   } finally {
     sys.free(mem);
   }
