@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { BPF_MAP_TYPE_RINGBUF } from '../bpf/constants.ts';
 import { defaultSys } from '../bpf/default-sys.ts';
-import { detachAll } from '../bpf/link.ts';
 import type { Link } from '../bpf/link.ts';
+import { detachAll } from '../bpf/link.ts';
 import { BpfMap, type MapSpec, possibleCpus } from '../bpf/map.ts';
 import { ensureMemlock } from '../bpf/memlock.ts';
 import { BpfProgram, mapResolver } from '../bpf/program.ts';
