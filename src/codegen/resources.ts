@@ -5,6 +5,7 @@ import type { MapSpec } from '../bpf/map.ts';
 import type { Span } from '../lang/ast.ts';
 import type { MapInfo } from '../sema/maps.ts';
 import type { Type } from '../sema/types.ts';
+import type { HelperErrorSite, WarningLevel } from './helper-errors.ts';
 
 export interface FormatArg {
   type: Type;
@@ -47,6 +48,10 @@ export interface Resources {
   stackMaps: string[];
   /** Entries written into internal maps before anything is attached. */
   mapInit: Map<string, MapInitEntry[]>;
+  /** Which helper results are checked at run time (0 --no-warnings, 1 default, 2 -k). */
+  warningLevel: WarningLevel;
+  /** Call sites whose failure the programs report, by the id in the record. */
+  helperErrors: HelperErrorSite[];
 }
 
 export interface MapInitEntry {
@@ -54,8 +59,18 @@ export interface MapInitEntry {
   value: Uint8Array;
 }
 
-export function newResources(): Resources {
-  return { formats: [], maps: [], mapsByName: new Map(), internalMaps: [], heapSize: 0, stackMaps: [], mapInit: new Map() };
+export function newResources(warningLevel: WarningLevel = 1): Resources {
+  return {
+    formats: [],
+    maps: [],
+    mapsByName: new Map(),
+    internalMaps: [],
+    heapSize: 0,
+    stackMaps: [],
+    mapInit: new Map(),
+    warningLevel,
+    helperErrors: [],
+  };
 }
 
 export const RINGBUF_MAP = 'ringbuf';

@@ -19,7 +19,7 @@ import { runIterators } from '../probes/iter.ts';
 import { freezeReadOnlyMaps } from '../probes/kernel/seq-printf.ts';
 import { releaseTracefs } from '../util/tracefs.ts';
 import { decodeValue, readInt } from './decode.ts';
-import { ERR_MAP_FULL_BASE, ERR_RINGBUF_LOST, EventKind, HEADER_SIZE } from './events.ts';
+import { ERR_RINGBUF_LOST, EventKind, HEADER_SIZE } from './events.ts';
 import { readMap } from './map-reader.ts';
 import { formatPrintf } from './printf/format.ts';
 import { parseFormat } from './printf/format-string.ts';
@@ -404,6 +404,11 @@ export class Tracer {
         if (map) this.out.map(readMap(res, map), { top, div });
         return;
       }
+      case EventKind.HelperError: {
+        const site = this.script.resources.helperErrors[id];
+        if (site) this.out.helperError(site, Number(view.getBigInt64(off + HEADER_SIZE, true)));
+        return;
+      }
       case EventKind.ClearMap:
       case EventKind.ZeroMap: {
         const res = this.mapsByIndex[id];
@@ -444,14 +449,6 @@ export class Tracer {
     };
     const lost = count(ERR_RINGBUF_LOST);
     if (lost > 0n) this.out.lost(lost);
-    this.mapsByIndex.forEach((res) => {
-      const n = count(ERR_MAP_FULL_BASE + res.index);
-      if (n > 0n) {
-        this.out.warning(
-          `map @${res.info.name} was full: ${n} update${n === 1n ? '' : 's'} dropped. Increase max_map_keys or declare the map with more entries, e.g. \`let @${res.info.name} = hash(${res.spec.maxEntries * 2});\``,
-        );
-      }
-    });
   }
 
   private closeLinks(): void {
