@@ -168,6 +168,11 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
         targets: group,
         probeIndex,
       });
+      for (const t of group) {
+        for (const c of t.provider.companions?.(t, resources, config.license) ?? []) {
+          programs.push({ spec: c.spec, targets: [c.target], probeIndex });
+        }
+      }
     }
   });
   diags.check();

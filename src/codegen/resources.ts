@@ -3,6 +3,7 @@
 
 import type { MapSpec } from '../bpf/map.ts';
 import type { Span } from '../lang/ast.ts';
+import type { ProbeTarget } from '../probes/provider.ts';
 import type { MapInfo } from '../sema/maps.ts';
 import type { Type } from '../sema/types.ts';
 import type { HelperErrorSite, WarningLevel } from './helper-errors.ts';
@@ -52,6 +53,8 @@ export interface Resources {
   warningLevel: WarningLevel;
   /** Call sites whose failure the programs report, by the id in the record. */
   helperErrors: HelperErrorSite[];
+  /** watchpoint:FUNC+argN targets, armed at run time, by the id in their records. */
+  watchpoints: ProbeTarget[];
 }
 
 export interface MapInitEntry {
@@ -70,6 +73,7 @@ export function newResources(warningLevel: WarningLevel = 1): Resources {
     mapInit: new Map(),
     warningLevel,
     helperErrors: [],
+    watchpoints: [],
   };
 }
 

@@ -16,6 +16,8 @@ export const enum EventKind {
   Join = 12,
   /** A BPF helper failed: the id names the call site, an i64 return code follows. */
   HelperError = 13,
+  /** watchpoint:FUNC+argN's uprobe fired: the id names the watchpoint, the address (u64) follows. */
+  WatchpointArm = 14,
 }
 
 export const HEADER_SIZE = 8;

@@ -33,6 +33,8 @@ export interface OutputSink {
   exitMaps(snaps: MapSnapshot[]): void;
   lost(n: bigint): void;
   warning(msg: string): void;
+  /** A failure during the run that ends it (the caller stops the run). */
+  error(msg: string): void;
   /** A helper call failed in the kernel (helper-errors.ts), with its return code. */
   helperError(site: HelperErrorSite, retcode: number): void;
 }
@@ -164,6 +166,11 @@ export class TextSink implements OutputSink {
     this.err.write(`WARNING: ${msg}\n`);
     this.err.flush();
   }
+  error(msg: string): void {
+    this.out.flush();
+    this.err.write(`ERROR: ${msg}\n`);
+    this.err.flush();
+  }
   helperError(site: HelperErrorSite, retcode: number): void {
     const message = helperErrorText(site, retcode);
     this.out.flush();
@@ -224,6 +231,9 @@ export class JsonSink implements OutputSink {
   }
   warning(msg: string): void {
     this.err.write(`WARNING: ${msg}\n`);
+  }
+  error(msg: string): void {
+    this.err.write(`ERROR: ${msg}\n`);
   }
   helperError(site: HelperErrorSite, retcode: number): void {
     // 0.26 puts these on stdout in JSON mode, with the start of the location only.

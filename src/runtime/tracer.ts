@@ -17,6 +17,9 @@ import { ERRORS_MAP, RINGBUF_MAP, STACK_MAP_KERNEL, STACK_MAP_USER } from '../co
 import { UserError } from '../lang/diagnostics.ts';
 import { runIterators } from '../probes/iter.ts';
 import { freezeReadOnlyMaps } from '../probes/kernel/seq-printf.ts';
+import type { ProbeTarget } from '../probes/provider.ts';
+import { targetPid } from '../probes/user-env.ts';
+import { armWatchpoint, releaseWatchedProcess } from '../probes/watchpoint.ts';
 import { releaseTracefs } from '../util/tracefs.ts';
 import { decodeValue, readInt } from './decode.ts';
 import { ERR_RINGBUF_LOST, EventKind, HEADER_SIZE } from './events.ts';
@@ -88,6 +91,8 @@ export class Tracer {
   private wake: (() => void) | null = null;
   private readonly formats: FormatResource[];
   private readonly mapsByIndex: MapResource[];
+  /** Programs of the targets set at run time (watchpoint:FUNC+argN), by target. */
+  private readonly lateTargets = new Map<ProbeTarget, BpfProgram>();
 
   constructor(
     private readonly script: CompiledScript,
@@ -138,6 +143,7 @@ export class Tracer {
         else if (provider === 'END') end.push(prog);
         else if (provider === 'self') selfProgs.push(prog);
         else attachable.push({ prog, index });
+        for (const t of p.targets) if (this.script.resources.watchpoints.includes(t)) this.lateTargets.set(t, prog);
       });
 
       const ringMap = this.maps.get(RINGBUF_MAP) as BpfMap;
@@ -228,6 +234,9 @@ export class Tracer {
       // Detach first so END and the printed maps see a stable state.
       this.closeLinks();
       this.reader.drain();
+      // A process stopped by watchpoint:FUNC+argN whose record was lost must not stay stopped.
+      const pid = targetPid();
+      if (pid !== null) releaseWatchedProcess(this.script.resources.watchpoints, pid);
       // In-flight records after exit() were dropped above; END's own output must print.
       this.exitRequested = false;
       for (const p of end) {
@@ -342,7 +351,8 @@ export class Tracer {
     const kind = view.getUint32(off, true) as EventKind;
     const id = view.getUint32(off + 4, true);
     // After exit() nothing more is printed: records already in flight are dropped.
-    if (this.stopping && kind !== EventKind.Exit && this.exitRequested) return;
+    // (A watchpoint's arming record still counts: the process it stopped must be let go.)
+    if (this.stopping && kind !== EventKind.Exit && kind !== EventKind.WatchpointArm && this.exitRequested) return;
     switch (kind) {
       case EventKind.Printf:
       case EventKind.Errorf:
@@ -402,6 +412,27 @@ export class Tracer {
         const div = Number(view.getBigUint64(off + 16, true));
         const map = this.maps.get(res.spec.name);
         if (map) this.out.map(readMap(res, map), { top, div });
+        return;
+      }
+      case EventKind.WatchpointArm: {
+        const target = this.script.resources.watchpoints[id];
+        const prog = target && this.lateTargets.get(target);
+        const pid = targetPid();
+        if (!target || !prog || pid === null) return;
+        const addr = view.getBigUint64(off + HEADER_SIZE, true);
+        try {
+          // Once the run is ending nothing new is attached, but a stopped process is let go.
+          const link = armWatchpoint(this.stopping ? null : prog, target, addr, pid);
+          if (link) this.links.push(link);
+        } catch (e) {
+          if (!(e instanceof SyscallError)) throw e;
+          // As bpftrace: a watchpoint that cannot be set ends the run (unless missing_probes says otherwise).
+          const msg = `Unable to attach real watchpoint probe: ${target.name} at 0x${addr.toString(16)}: ${e.message}`;
+          if (this.script.config.missingProbes === 'error') {
+            this.out.error(msg);
+            this.stop(1);
+          } else if (this.script.config.missingProbes === 'warn') this.out.warning(msg);
+        }
         return;
       }
       case EventKind.HelperError: {
