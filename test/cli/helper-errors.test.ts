@@ -2,8 +2,19 @@
 // failed probe reads and missing map keys with -k, nothing with --no-warnings.
 
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { runCli } from '../helpers/run.ts';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import { ROOT, runCli } from '../helpers/run.ts';
+
+const build = join(ROOT, 'test', 'progs', 'build');
+const wpfunc = join(build, 'wpfunc-cli');
+
+before(() => {
+  mkdirSync(build, { recursive: true });
+  execFileSync('gcc', ['-O0', '-o', wpfunc, join(ROOT, 'test', 'progs', 'wpfunc.c')]);
+});
 
 const MAP_FULL =
   "WARNING: Map full; can't update element. Try increasing max_map_keys config or manually setting the max entries in a map declaration e.g. `let @a = hash(5000)`\nAdditional Info - helper: map_update_elem, retcode: -7\n";
@@ -54,6 +65,16 @@ test('-k: reads of bad pointers are reported with the errno text, the helper and
     r.stderr,
     /\nstdin:1:40-50: WARNING: Numerical result out of range\nAdditional Info - helper: probe_read_kernel, retcode: -34\n/,
   );
+});
+
+test('-k in a uprobe: str() of a user pointer that is not one (the int 0 in arg0)', () => {
+  const script = 'uprobe:increment { printf("[%s]\\n", str(arg0)); }';
+  const r = runCli(['-k', '-e', script, '-c', `${wpfunc} 2 1000`]);
+  assert.equal(r.code, 0, r.stderr);
+  // The program's own line ("4") interleaves with ours in no fixed order.
+  assert.equal(r.stdout.replace('4\n', ''), '[]\n[]\n\n\n');
+  const warning = `stdin:1:37-46: WARNING: Bad address\nAdditional Info - helper: probe_read_user_str, retcode: -14\n${script}\n${' '.repeat(36)}~~~~~~~~~\n`;
+  assert.equal(r.stderr, `Attached 1 probe\n${warning}${warning}`);
 });
 
 test('without -k failed reads stay silent (their zeros are visible to the script)', () => {
