@@ -91,7 +91,7 @@ export const buf: Builtin = {
     const lit = n ? literalInt(em, n) : BigInt(cap);
     if (lit !== null) {
       storeImmAt(em, dest, 0, cap);
-      if (cap > 0) em.callHelper(src.read, [{ kind: 'addr', loc: bytes }, { kind: 'imm', value: BigInt(cap) }, src.arg], true);
+      if (cap > 0) em.callHelper(src.read, [{ kind: 'addr', loc: bytes }, { kind: 'imm', value: BigInt(cap) }, src.arg], true, call.span);
       if (src.arg.kind === 'temp') em.free(src.arg.temp);
       return { kind: 'mem', loc: dest };
     }
@@ -105,7 +105,7 @@ export const buf: Builtin = {
     em.setTemp(len, r);
     em.storeReg(8, dest, 0, r, Reg.R2);
     em.zero(bytes, cap);
-    em.callHelper(src.read, [{ kind: 'addr', loc: bytes }, { kind: 'temp', temp: len }, src.arg], true);
+    em.callHelper(src.read, [{ kind: 'addr', loc: bytes }, { kind: 'temp', temp: len }, src.arg], true, call.span);
     em.free(len);
     if (src.arg.kind === 'temp') em.free(src.arg.temp);
     return { kind: 'mem', loc: dest };

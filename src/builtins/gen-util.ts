@@ -173,19 +173,24 @@ function isUserPointer(em: Emitter, e: Expr): boolean {
 }
 
 /** str()-style read of a NUL-terminated string at the address `e` evaluates to. */
-export function readStr(em: Emitter, e: Expr, loc: MemLoc, size: number): Temp | null {
+export function readStr(em: Emitter, e: Expr, loc: MemLoc, size: number, site: Span = e.span): Temp | null {
   const ptr = em.scalar(e);
-  const r = em.callHelper(isUserPointer(em, e) ? 'probe_read_user_str' : 'probe_read_str', [
-    { kind: 'addr', loc },
-    { kind: 'imm', value: BigInt(size) },
-    { kind: 'temp', temp: ptr },
-  ]);
+  const r = em.callHelper(
+    isUserPointer(em, e) ? 'probe_read_user_str' : 'probe_read_str',
+    [
+      { kind: 'addr', loc },
+      { kind: 'imm', value: BigInt(size) },
+      { kind: 'temp', temp: ptr },
+    ],
+    false,
+    site,
+  );
   em.free(ptr);
   return r;
 }
 
 /** Reads `size` bytes (a constant) from the address `e` evaluates to into loc+off. */
-export function readBytes(em: Emitter, e: Expr, loc: MemLoc, off: number, size: number): void {
+export function readBytes(em: Emitter, e: Expr, loc: MemLoc, off: number, size: number, site: Span = e.span): void {
   const ptr = em.scalar(e);
   const dst: MemLoc = { base: loc.base, off: loc.off + off };
   em.callHelper(
@@ -196,6 +201,7 @@ export function readBytes(em: Emitter, e: Expr, loc: MemLoc, off: number, size: 
       { kind: 'temp', temp: ptr },
     ],
     true,
+    site,
   );
   em.free(ptr);
 }

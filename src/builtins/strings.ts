@@ -41,6 +41,7 @@ export const str: Builtin = {
         { kind: 'temp', temp: ptr },
       ],
       true,
+      call.span,
     );
     em.free(ptr);
     return { kind: 'mem', loc };

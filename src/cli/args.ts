@@ -18,7 +18,8 @@ export interface CliOptions {
   dryRun: boolean;
   fmt: boolean;
   unsafe: boolean;
-  helperChecks: number;
+  /** -k: run-time warnings for failed probe reads and map lookups too (level 2). */
+  warnings: boolean;
   buffering: 'full' | 'line' | 'none' | null;
   noWarnings: boolean;
   version: boolean;
@@ -53,7 +54,7 @@ OPTIONS:
     --unsafe       allow unsafe/destructive functionality
     -q             keep messages quiet
     --info         print information about kernel BPF support
-    -k             emit a warning when probe read helpers return an error
+    -k, --warnings emit a warning when probe read helpers return an error
     -V, --version  bpftrace version
     --no-warnings  disable all warning messages
     --fmt          print the script in canonical form and exit
@@ -66,6 +67,8 @@ TROUBLESHOOTING OPTIONS:
     -d STAGE                debug info for various stages of bpftrace execution
                             ('all', 'ast', 'codegen', 'asm', 'parse')
 `;
+
+const KK_DEPRECATED = 'USAGE: -kk has been deprecated. Use a single -k for runtime warnings for errors in map lookups and probe reads.';
 
 export function parseArgs(argv: readonly string[]): CliOptions {
   const o: CliOptions = {
@@ -83,7 +86,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     dryRun: false,
     fmt: false,
     unsafe: false,
-    helperChecks: 0,
+    warnings: false,
     buffering: null,
     noWarnings: false,
     version: false,
@@ -175,11 +178,13 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         o.unsafe = true;
         break;
       case '-k':
-        o.helperChecks = 1;
+      case '--warnings':
+        // bpftrace 0.26 made the old -k (map updates...) the default and gave -kk's meaning to -k.
+        if (o.warnings) throw new UserError(KK_DEPRECATED);
+        o.warnings = true;
         break;
       case '-kk':
-        o.helperChecks = 2;
-        break;
+        throw new UserError(KK_DEPRECATED);
       case '-B': {
         const v = value('B');
         if (v !== 'full' && v !== 'line' && v !== 'none') throw new UserError(`Invalid buffering mode "${v}"`);
@@ -223,6 +228,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       o.list = argv[++i] as string;
     }
   }
+  if (o.warnings && o.noWarnings) throw new UserError('USAGE: -k, --warnings conflicts with --no-warnings');
   if (listing) {
     if (o.list === null) o.list = rest.shift() ?? '*';
     return o;

@@ -103,6 +103,8 @@ async function main(argv: string[]): Promise<number> {
       cpid: child?.pid ?? null,
       pid: opts.pid,
       named: opts.named,
+      // 0.26: failed map updates are reported by default, probe reads and lookups with -k.
+      warningLevel: opts.noWarnings ? 0 : opts.warnings ? 2 : 1,
     });
     flushDiags();
     if (opts.debug.some((d) => d === 'codegen' || d === 'asm' || d === 'all')) {
@@ -131,7 +133,7 @@ async function main(argv: string[]): Promise<number> {
       (opts.buffering === null && (outFd !== 1 ? false : process.stdout.isTTY === true));
     const out = new Writer(outFd, flushEach || opts.buffering !== 'full');
     const err = new Writer(2, true);
-    const sink = opts.format === 'json' ? new JsonSink(out, err) : new TextSink(out, err, opts.quiet, source);
+    const sink = opts.format === 'json' ? new JsonSink(out, err, source) : new TextSink(out, err, opts.quiet, source);
     const tracer = new Tracer(script, sink);
     const running = child;
     const code = await tracer.run({

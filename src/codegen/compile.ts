@@ -23,7 +23,7 @@ import { providerFor } from '../probes/registry.ts';
 import { coalesceSyscalls } from '../probes/syscalls/coalesce.ts';
 import { tracepointOptions } from '../probes/tracepoint.ts';
 import { userProbeEnv } from '../probes/user-env.ts';
-import { ERR_MAP_FULL_BASE } from '../runtime/events.ts';
+import { ERR_COUNTERS } from '../runtime/events.ts';
 import { MAX_STACK_DEPTH } from '../runtime/stacks.ts';
 import { BPF_F_STACK_BUILD_ID, BUILD_ID_FRAME_SIZE, STACK_MAP_USER_BUILDID } from '../runtime/usyms.ts';
 import { type CheckedProbe, Checker, type SemaResult } from '../sema/check.ts';
@@ -32,6 +32,7 @@ import { aggValueSize, isPerCpuAgg } from '../sema/maps.ts';
 import { sizeOf } from '../sema/types.ts';
 import { Emitter } from './emitter.ts';
 import { FrameOverflow } from './frame.ts';
+import type { WarningLevel } from './helper-errors.ts';
 import { ERRORS_MAP, HEAP_MAP, kernelMapName, type MapResource, newResources, type Resources, RINGBUF_MAP } from './resources.ts';
 
 /** Providers that see every process and take -p as a filter in the program, as bpftrace does. */
@@ -62,6 +63,8 @@ export interface CompileOptions {
   pid?: number | null;
   /** Named script options (`-- --name=value`) for getopt(). */
   named?: Map<string, string | null>;
+  /** Run-time helper error checks: 0 with --no-warnings, 1 by default, 2 with -k. */
+  warningLevel?: WarningLevel;
 }
 
 export function compile(program: Program, diags: Diagnostics, opts: CompileOptions): CompiledScript {
@@ -165,6 +168,11 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
         targets: group,
         probeIndex,
       });
+      for (const t of group) {
+        for (const c of t.provider.companions?.(t, resources, config.license) ?? []) {
+          programs.push({ spec: c.spec, targets: [c.target], probeIndex });
+        }
+      }
     }
   });
   diags.check();
@@ -205,7 +213,7 @@ function progName(t: ProbeTarget): string {
 }
 
 function analyseResources(sema: SemaResult, config: Config, opts: CompileOptions): Resources {
-  const r = newResources();
+  const r = newResources(opts.warningLevel ?? 1);
   let index = 0;
   for (const info of sema.maps.values()) {
     if (!info.value) continue;
@@ -253,7 +261,7 @@ function analyseResources(sema: SemaResult, config: Config, opts: CompileOptions
     type: BPF_MAP_TYPE_PERCPU_ARRAY,
     keySize: 4,
     valueSize: 8,
-    maxEntries: ERR_MAP_FULL_BASE + r.maps.length,
+    maxEntries: ERR_COUNTERS,
   });
   void BPF_MAP_TYPE_ARRAY;
   return r;

@@ -29,7 +29,7 @@ import {
 } from '../bpf/insn.ts';
 import { lookupBuiltin } from '../builtins/registry.ts';
 import { PT_REGS_ORIG_AX } from '../builtins/task.ts';
-import type { Block, Call, Expr, NodeId, Stmt } from '../lang/ast.ts';
+import type { Block, Call, Expr, NodeId, Span, Stmt } from '../lang/ast.ts';
 import { unreachable } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import { visitAll } from '../lang/walk.ts';
@@ -39,7 +39,8 @@ import { type SemaResult, storageType, type VarSymbol } from '../sema/check.ts';
 import type { Config } from '../sema/config.ts';
 import { INT64, isInteger, isScalarType, sizeOf, type Type, tupleLayout } from '../sema/types.ts';
 import { Frame, type MemLoc, type Temp } from './frame.ts';
-import { HELPER } from './helper-ids.ts';
+import { emitHelperCheck } from './helper-errors.ts';
+import { HELPER, type HelperName } from './helper-ids.ts';
 import { emitAggregation, emitMapDelete, emitMapLookupInto, emitMapLookupScalar, emitMapStore } from './maps.ts';
 import { optimize } from './optimize.ts';
 import { ERRORS_MAP, HEAP_MAP, type MapInitEntry, type Resources, RINGBUF_MAP } from './resources.ts';
@@ -233,9 +234,10 @@ export class Emitter {
   /**
    * Calls a helper: arguments go into r1-r5 just before the call (temps live in r7-r9 or on
    * the stack, so nothing is clobbered on the way). The result (r0) is returned as a new temp
-   * unless `discard`.
+   * unless `discard`. With `site` (the script location of the call), a failure is reported at
+   * run time when the warning level checks this helper (helper-errors.ts).
    */
-  callHelper(name: keyof typeof HELPER, args: HelperArg[], discard = false): Temp | null {
+  callHelper(name: HelperName, args: HelperArg[], discard = false, site?: Span): Temp | null {
     args.forEach((a, i) => {
       const r = (i + 1) as Reg;
       switch (a.kind) {
@@ -261,6 +263,7 @@ export class Emitter {
       }
     });
     this.emit(call(HELPER[name]));
+    if (site) emitHelperCheck(this, name, site);
     if (discard) return null;
     return this.tempFromReg(Reg.R0);
   }
@@ -445,7 +448,8 @@ export class Emitter {
         this.effect(s.expr);
         return;
       case 'AssignStmt':
-        this.assign(s.target, s.op, s.value);
+        // Reported at `@m[k] = v` without the `;`, as bpftrace locates an assignment.
+        this.assign(s.target, s.op, s.value, { start: s.target.span.start, end: s.value.span.end });
         return;
       case 'VarDeclStmt': {
         const sym = this.sema.vars.get(s.variable.id);
@@ -624,7 +628,7 @@ export class Emitter {
   /** Evaluates an expression for its side effects only. */
   effect(e: Expr): void {
     if (e.kind === 'Update') {
-      this.update(e.target, e.op, false);
+      this.update(e.target, e.op, false, false, e.span);
       return;
     }
     const t = this.typeOf(e);
@@ -640,7 +644,7 @@ export class Emitter {
     }
   }
 
-  private assign(target: Expr, op: string, value: Expr): void {
+  private assign(target: Expr, op: string, value: Expr, span: Span): void {
     if (target.kind === 'Identifier' && target.name === '_') {
       this.effect(value);
       return;
@@ -656,17 +660,17 @@ export class Emitter {
         const rhs = this.scalar(value);
         this.binaryInto(cur, rhs, bin, this.typeOf(target), this.typeOf(value));
         this.free(rhs);
-        emitMapStore(this, target, { kind: 'temp', temp: cur });
+        emitMapStore(this, target, { kind: 'temp', temp: cur }, span);
         return;
       }
       const t = this.typeOf(target);
       if (isScalarType(t)) {
         const v = this.scalar(value);
-        emitMapStore(this, target, { kind: 'temp', temp: v });
+        emitMapStore(this, target, { kind: 'temp', temp: v }, span);
       } else {
         const loc = this.allocMem(sizeOf(t));
         this.storeInto(loc, t, value);
-        emitMapStore(this, target, { kind: 'mem', loc });
+        emitMapStore(this, target, { kind: 'mem', loc }, span);
       }
       return;
     }
@@ -709,7 +713,7 @@ export class Emitter {
     this.mem(e, loc);
   }
 
-  private update(target: Expr, op: '++' | '--', wantValue: boolean, prefix = false): Temp | null {
+  private update(target: Expr, op: '++' | '--', wantValue: boolean, prefix: boolean, span: Span): Temp | null {
     const delta = op === '++' ? 1 : -1;
     if (target.kind === 'Variable') {
       const sym = this.sema.vars.get(target.id);
@@ -723,12 +727,12 @@ export class Emitter {
       return before ?? this.tempFromReg(Reg.R0);
     }
     if (target.kind === 'MapRef' || target.kind === 'MapAccess') {
-      const cur = emitMapLookupScalar(this, target);
+      const cur = emitMapLookupScalar(this, target, span);
       const before = wantValue && !prefix ? this.tempFromReg(this.reg(cur, Reg.R0)) : null;
       const r = this.reg(cur, Reg.R0);
       this.emit(alu64Imm(AluOp.ADD, r, delta));
       this.setTemp(cur, r);
-      emitMapStore(this, target, { kind: 'temp', temp: cur }, !wantValue || !prefix);
+      emitMapStore(this, target, { kind: 'temp', temp: cur }, span, !wantValue || !prefix);
       if (!wantValue) return null;
       return before ?? cur;
     }
@@ -890,7 +894,7 @@ export class Emitter {
       }
       case 'Unary': {
         if (e.op === '!') return this.boolFromCond(e);
-        if (e.op === '*') return this.deref(e.operand, this.typeOf(e));
+        if (e.op === '*') return this.deref(e.operand, this.typeOf(e), e.span);
         if (e.op === '&') throw new UserError('the address-of operator is not supported yet');
         const v = this.scalar(e.operand);
         const r = this.reg(v, Reg.R0);
@@ -900,7 +904,7 @@ export class Emitter {
         return v;
       }
       case 'Update': {
-        const t = this.update(e.target, e.op, true, e.prefix);
+        const t = this.update(e.target, e.op, true, e.prefix, e.span);
         return t ?? this.tempConst(0n);
       }
       case 'Ternary': {
@@ -1064,7 +1068,7 @@ export class Emitter {
     this.place(done);
   }
 
-  private deref(ptrExpr: Expr, t: Type): Temp {
+  private deref(ptrExpr: Expr, t: Type, site: Span): Temp {
     const p = this.scalar(ptrExpr);
     const slot = this.allocMem(8);
     const size = (t.kind === 'int' ? t.size : 8) as Size;
@@ -1077,6 +1081,7 @@ export class Emitter {
         { kind: 'temp', temp: p },
       ],
       true,
+      site,
     );
     this.free(p);
     const out = this.frame.newTemp();
@@ -1166,6 +1171,7 @@ export class Emitter {
         { kind: 'temp', temp: addr },
       ],
       true,
+      e.span,
     );
     this.free(addr);
     const out = this.frame.newTemp();
@@ -1192,6 +1198,7 @@ export class Emitter {
         { kind: 'temp', temp: addr },
       ],
       true,
+      e.span,
     );
     this.free(addr);
   }

@@ -3,13 +3,13 @@
 // without atomics since a per-CPU slot has one writer).
 
 import { AluOp, alu64Imm, alu64Reg, JmpOp, ja, jmpImm, jmpReg, ldImm64, load, movImm, Reg, store, storeImm } from '../bpf/insn.ts';
-import type { Call, Expr } from '../lang/ast.ts';
+import type { Call, Expr, Span } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
-import { ERR_MAP_FULL_BASE } from '../runtime/events.ts';
 import type { TseriesParams } from '../sema/maps.ts';
 import { sizeOf, type Type, tupleLayout } from '../sema/types.ts';
 import type { Emitter, Operand } from './emitter.ts';
 import type { MemLoc, Temp } from './frame.ts';
+import { emitHelperCheck, emitLookupMissCheck } from './helper-errors.ts';
 import type { MapResource } from './resources.ts';
 
 type MapExpr = Extract<Expr, { kind: 'MapRef' | 'MapAccess' }>;
@@ -58,8 +58,8 @@ function lookup(em: Emitter, res: MapResource, key: MemLoc): void {
   );
 }
 
-/** Reads an integer map value; a missing key reads as 0. */
-export function emitMapLookupScalar(em: Emitter, e: MapExpr): Temp {
+/** Reads an integer map value; a missing key reads as 0 (and is reported with -k, at `span`). */
+export function emitMapLookupScalar(em: Emitter, e: MapExpr, span: Span = e.span): Temp {
   const res = mapResource(em, mapName(e));
   const key = buildKey(em, res, keysOf(e));
   lookup(em, res, key);
@@ -84,6 +84,7 @@ export function emitMapLookupScalar(em: Emitter, e: MapExpr): Temp {
   }
   em.emit(ja(done));
   em.place(miss);
+  emitLookupMissCheck(em, span);
   em.emit(movImm(r, 0));
   em.place(done);
   em.setTemp(out, r);
@@ -103,12 +104,13 @@ export function emitMapLookupInto(em: Emitter, e: MapExpr, loc: MemLoc, size: nu
   em.copyPtr(Reg.R2, Reg.R1, Math.min(size, res.spec.valueSize));
   em.emit(ja(done));
   em.place(miss);
+  emitLookupMissCheck(em, e.span);
   em.zero(loc, size);
   em.place(done);
 }
 
-/** `@m[k] = v`: update, counting a full map. */
-export function emitMapStore(em: Emitter, e: MapExpr, value: Operand, freeValue = true): void {
+/** `@m[k] = v` (the statement or expression at `span`): update, reporting a full map. */
+export function emitMapStore(em: Emitter, e: MapExpr, value: Operand, span: Span, freeValue = true): void {
   const res = mapResource(em, mapName(e));
   const key = buildKey(em, res, keysOf(e));
   let vloc: MemLoc;
@@ -122,10 +124,10 @@ export function emitMapStore(em: Emitter, e: MapExpr, value: Operand, freeValue 
       em.emit(storeImm(8, Reg.FP, (vloc as { off: number }).off, Number(value.value)));
     }
   }
-  update(em, res, key, vloc);
+  update(em, res, key, vloc, span);
 }
 
-function update(em: Emitter, res: MapResource, key: MemLoc, value: MemLoc): void {
+function update(em: Emitter, res: MapResource, key: MemLoc, value: MemLoc, span: Span): void {
   em.callHelper(
     'map_update_elem',
     [
@@ -136,10 +138,7 @@ function update(em: Emitter, res: MapResource, key: MemLoc, value: MemLoc): void
     ],
     true,
   );
-  const ok = em.label();
-  em.emit(jmpImm(JmpOp.JEQ, Reg.R0, 0, ok));
-  em.countError(ERR_MAP_FULL_BASE + res.index);
-  em.place(ok);
+  emitHelperCheck(em, 'map_update_elem', span);
 }
 
 export function emitMapDelete(em: Emitter, target: Expr, keys: Expr[]): void {
@@ -168,7 +167,7 @@ export function emitAggregation(em: Emitter, target: MapExpr, c: Call): void {
   const key = buildKey(em, res, keysOf(target));
   const userKeySize = res.info.key ? Math.ceil(sizeOf(res.info.key) / 8) * 8 : 0;
   if (v.agg === 'tseries') {
-    emitTseries(em, res, key, userKeySize, arg as Temp, v.tseries as TseriesParams, v.signed);
+    emitTseries(em, res, key, userKeySize, arg as Temp, v.tseries as TseriesParams, v.signed, c.span);
     em.free(arg as Temp);
     return;
   }
@@ -242,7 +241,7 @@ export function emitAggregation(em: Emitter, target: MapExpr, c: Call): void {
       em.storeReg(8, init, 8, Reg.R1, Reg.R3);
       break;
   }
-  update(em, res, key, init);
+  update(em, res, key, init, c.span);
   em.place(done);
   if (arg) em.free(arg);
 }
@@ -304,7 +303,16 @@ function lhistIndex(em: Emitter, v: Temp, p: { min: bigint; max: bigint; step: b
  * tseries: the slot of the current interval (epoch = now / interval, slot = epoch % N) holds
  * {epoch, value, count}; a slot still holding an older epoch starts over.
  */
-function emitTseries(em: Emitter, res: MapResource, key: MemLoc, userKeySize: number, arg: Temp, t: TseriesParams, signed: boolean): void {
+function emitTseries(
+  em: Emitter,
+  res: MapResource,
+  key: MemLoc,
+  userKeySize: number,
+  arg: Temp,
+  t: TseriesParams,
+  signed: boolean,
+  span: Span,
+): void {
   const now = em.callHelper('ktime_get_ns', []) as Temp;
   const r = em.reg(now, Reg.R0);
   em.emit(ldImm64(Reg.R2, t.intervalNs), alu64Reg(AluOp.DIV, r, Reg.R2));
@@ -352,7 +360,7 @@ function emitTseries(em: Emitter, res: MapResource, key: MemLoc, userKeySize: nu
   em.storeReg(8, init, 8, em.reg(arg, Reg.R3), Reg.R2);
   em.emit(movImm(Reg.R4, 1));
   em.storeReg(8, init, 16, Reg.R4, Reg.R2);
-  update(em, res, key, init);
+  update(em, res, key, init, span);
   em.place(done);
   em.free(now);
 }

@@ -3,8 +3,10 @@
 
 import type { MapSpec } from '../bpf/map.ts';
 import type { Span } from '../lang/ast.ts';
+import type { ProbeTarget } from '../probes/provider.ts';
 import type { MapInfo } from '../sema/maps.ts';
 import type { Type } from '../sema/types.ts';
+import type { HelperErrorSite, WarningLevel } from './helper-errors.ts';
 
 export interface FormatArg {
   type: Type;
@@ -47,6 +49,12 @@ export interface Resources {
   stackMaps: string[];
   /** Entries written into internal maps before anything is attached. */
   mapInit: Map<string, MapInitEntry[]>;
+  /** Which helper results are checked at run time (0 --no-warnings, 1 default, 2 -k). */
+  warningLevel: WarningLevel;
+  /** Call sites whose failure the programs report, by the id in the record. */
+  helperErrors: HelperErrorSite[];
+  /** watchpoint:FUNC+argN targets, armed at run time, by the id in their records. */
+  watchpoints: ProbeTarget[];
 }
 
 export interface MapInitEntry {
@@ -54,8 +62,19 @@ export interface MapInitEntry {
   value: Uint8Array;
 }
 
-export function newResources(): Resources {
-  return { formats: [], maps: [], mapsByName: new Map(), internalMaps: [], heapSize: 0, stackMaps: [], mapInit: new Map() };
+export function newResources(warningLevel: WarningLevel = 1): Resources {
+  return {
+    formats: [],
+    maps: [],
+    mapsByName: new Map(),
+    internalMaps: [],
+    heapSize: 0,
+    stackMaps: [],
+    mapInit: new Map(),
+    warningLevel,
+    helperErrors: [],
+    watchpoints: [],
+  };
 }
 
 export const RINGBUF_MAP = 'ringbuf';

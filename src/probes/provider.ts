@@ -5,6 +5,7 @@
 import type { Link } from '../bpf/link.ts';
 import type { BpfProgram, ProgramSpec } from '../bpf/program.ts';
 import type { UsdtContext } from '../builtins/usdt-args.ts';
+import type { Resources } from '../codegen/resources.ts';
 import type { Span } from '../lang/ast.ts';
 import type { Type } from '../sema/types.ts';
 import type { SyscallFilter } from './syscalls/coalesce.ts';
@@ -89,4 +90,15 @@ export interface Provider {
    * probe body (iterators skip their end-of-iteration call). Called once per program.
    */
   programSpec?(targets: ProbeTarget[], spec: ProgramSpec): ProgramSpec;
+  /**
+   * Optional: programs a target needs besides the probe's own, made without script code and
+   * attached with it (watchpoint:FUNC+argN's uprobe, which arms the watchpoint at run time).
+   */
+  companions?(target: ProbeTarget, resources: Resources, license: string): CompanionProgram[];
+}
+
+export interface CompanionProgram {
+  spec: ProgramSpec;
+  /** Where it attaches; weight 0 when it is not a probe of its own in "Attached N probes". */
+  target: ProbeTarget;
 }

@@ -1,24 +1,37 @@
-// watchpoint:ADDR:LEN:MODE (and asyncwatchpoint) — hardware breakpoints through the
-// breakpoint PMU: the program runs when the address is read (r), written (w) or executed (x).
-// With -p/-c the address is in that process; without, it is a kernel address on every CPU.
+// watchpoint:ADDR:LEN:MODE — hardware breakpoints through the breakpoint PMU: the program runs
+// when the address is read (r), written (w) or executed (x). With -p/-c the address is in that
+// process; without, it is a kernel address on every CPU.
+//
+// watchpoint:FUNC+argN:LEN:MODE / asyncwatchpoint:FUNC+argN:LEN:MODE (bpftrace ≤ 0.24; 0.25
+// dropped them, we keep them): a uprobe on FUNC in the -p/-c process reports the address in
+// argN, and the watchpoint is set on it then (once per distinct address). The synchronous form
+// stops the process at FUNC until the watchpoint is set; asyncwatchpoint lets it run on.
 
-import { BPF_PROG_TYPE_PERF_EVENT, HW_BREAKPOINT_R, HW_BREAKPOINT_W, HW_BREAKPOINT_X } from '../bpf/constants.ts';
+import { BPF_PROG_TYPE_KPROBE, BPF_PROG_TYPE_PERF_EVENT, HW_BREAKPOINT_R, HW_BREAKPOINT_W, HW_BREAKPOINT_X } from '../bpf/constants.ts';
 import { attachPerfEvent, type Link } from '../bpf/link.ts';
 import { possibleCpus } from '../bpf/map.ts';
 import { openBreakpoint } from '../bpf/perf-event.ts';
+import type { BpfProgram } from '../bpf/program.ts';
+import { PT_REGS_ARGS } from '../builtins/task.ts';
+import { watchpointArmProgram } from '../codegen/watchpoint-arm.ts';
+import { resolveBinary } from '../elf/resolve.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import type { ProbeTarget, Provider } from './provider.ts';
-import { userProbeEnv } from './user-env.ts';
+import { uprobe } from './uprobe.ts';
+import { childCommand, targetPid, userProbeEnv } from './user-env.ts';
 
-function parse(raw: string, parts: string[]): { addr: bigint; len: number; type: number } {
+type Spec =
+  | { form: 'address'; addr: bigint; len: number; type: number; mode: string }
+  | { form: 'function'; func: string; argN: number; len: number; type: number; mode: string };
+
+type WatchName = 'watchpoint' | 'asyncwatchpoint';
+
+function parse(name: WatchName, raw: string, parts: string[]): Spec {
   if (parts.length !== 3)
-    throw new UserError(`Invalid watchpoint: ${raw}`, ['write watchpoint:ADDRESS:LENGTH:MODE, e.g. watchpoint:0x10000000:8:rw']);
-  const [a, l, m] = parts as [string, string, string];
-  if (!/^(0x[0-9a-fA-F]+|\d+)$/.test(a)) {
-    throw new UserError(`Invalid watchpoint address: ${a}`, [
-      'only absolute addresses are supported (the func+argN form is not implemented yet)',
+    throw new UserError(`Invalid watchpoint: ${raw}`, [
+      `write ${name}:ADDRESS:LENGTH:MODE or ${name}:FUNCTION+argN:LENGTH:MODE, e.g. watchpoint:0x10000000:8:rw`,
     ]);
-  }
+  const [a, l, m] = parts as [string, string, string];
   const len = Number(l);
   if (![1, 2, 4, 8].includes(len)) throw new UserError(`Invalid watchpoint length: ${l}`, ['the length must be 1, 2, 4 or 8']);
   if (!/^[rwx]+$/.test(m) || new Set(m).size !== m.length)
@@ -28,22 +41,99 @@ function parse(raw: string, parts: string[]): { addr: bigint; len: number; type:
   if (m.includes('r')) type |= HW_BREAKPOINT_R;
   if (m.includes('w')) type |= HW_BREAKPOINT_W;
   if (m.includes('x')) type = HW_BREAKPOINT_X;
-  return { addr: BigInt(a), len, type };
+  if (a.includes('+')) {
+    const [func, arg, ...more] = a.split('+') as [string, string, ...string[]];
+    if (!func || more.length > 0)
+      throw new UserError(`Invalid function/address argument: ${a}`, ['write FUNCTION+argN, e.g. increment+arg1']);
+    const n = /^arg(\d+)$/.exec(arg);
+    if (!n) throw new UserError(`Invalid function/address argument: ${arg}`, ['the argument is argN, e.g. arg1']);
+    const argN = Number(n[1]);
+    if (argN >= PT_REGS_ARGS.length)
+      throw new UserError(`x86_64 doesn't support arg${argN}`, [
+        `the first ${PT_REGS_ARGS.length} arguments are in registers: arg0 to arg5`,
+      ]);
+    return { form: 'function', func, argN, len, type, mode: m };
+  }
+  if (name === 'asyncwatchpoint')
+    throw new UserError('asyncwatchpoint requires a function name', ['write asyncwatchpoint:FUNCTION+argN:LENGTH:MODE']);
+  if (!/^(0x[0-9a-fA-F]+|\d+)$/.test(a)) {
+    throw new UserError(`Invalid watchpoint address: ${a}`, ['write an address (0x10000000) or FUNCTION+argN']);
+  }
+  return { form: 'address', addr: BigInt(a), len, type, mode: m };
 }
 
-function watchpoint(name: 'watchpoint' | 'asyncwatchpoint', aliases: string[]): Provider {
+/** What a FUNC+argN target needs at run time. */
+interface Armed {
+  spec: Extract<Spec, { form: 'function' }>;
+  async: boolean;
+  /** The uprobe target on FUNC (resolved by the uprobe provider). */
+  setup: ProbeTarget;
+  /** The id in WatchpointArm records (index in resources.watchpoints). */
+  id: number;
+  /** Addresses already watched: a function called again with the same pointer adds nothing. */
+  watched: Set<bigint>;
+}
+
+const armed = new WeakMap<ProbeTarget, Armed>();
+
+/** The binary bpftrace names these probes after: the -c command as written, or /proc/PID/exe. */
+function watchedBinary(): string {
+  if (userProbeEnv.pid !== null) return `/proc/${userProbeEnv.pid}/exe`;
+  const cmd = userProbeEnv.cpid !== null ? childCommand(userProbeEnv.cpid) : null;
+  return cmd ? (resolveBinary(cmd)[0] ?? cmd) : '';
+}
+
+/** The uprobe on FUNC that arms the watchpoint; attached to the traced process only. */
+const armProvider: Provider = {
+  name: 'watchpoint-arm',
+  aliases: [],
+  progType: BPF_PROG_TYPE_KPROBE,
+  shareable: false,
+  expand() {
+    throw new Error('internal: watchpoint-arm targets are made by the watchpoint provider');
+  },
+  context: () => ({ args: null, argN: 'pt_regs', retval: false }),
+  attach(prog, target, env) {
+    const a = armedBy(target);
+    // SIGSTOP must only ever reach the traced process, never another run of the same binary.
+    return uprobe.attach(prog, a.setup, { pid: env.pid ?? targetPid() });
+  },
+};
+
+const armTargets = new WeakMap<ProbeTarget, Armed>();
+
+function armedBy(armTarget: ProbeTarget): Armed {
+  const a = armTargets.get(armTarget);
+  if (!a) throw new Error(`internal: no watchpoint behind ${armTarget.name}`);
+  return a;
+}
+
+function watchpoint(name: WatchName, aliases: string[]): Provider {
   const provider: Provider = {
     name,
     aliases,
     progType: BPF_PROG_TYPE_PERF_EVENT,
     shareable: true,
     expand(raw, parts, span): ProbeTarget[] {
-      parse(raw, parts);
-      return [{ provider, name: `${name}:${parts.join(':')}`, parts, span }];
+      const spec = parse(name, raw, parts);
+      if (spec.form === 'address') return [{ provider, name: `${name}:${parts.join(':')}`, parts, span }];
+      if (targetPid() === null)
+        throw new UserError('-p PID or -c CMD required for watchpoint', ['the function is looked up in that process']);
+      const [setup] = uprobe.expand(`uprobe:${spec.func}`, [spec.func], span);
+      if (!setup) throw new UserError(`Could not resolve symbol: ${spec.func}`);
+      // Named as bpftrace names them: provider:BINARY:FUNC:N:LEN:MODE (N left out when 0).
+      const fields = [watchedBinary(), spec.func, ...(spec.argN !== 0 ? [String(spec.argN)] : []), String(spec.len), spec.mode];
+      const target: ProbeTarget = { provider, name: `${name}:${fields.join(':')}`, parts, span };
+      armed.set(target, { spec, async: name === 'asyncwatchpoint', setup, id: -1, watched: new Set() });
+      return [target];
     },
     context: () => ({ args: null, argN: null, retval: false }),
     attach(prog, target, env) {
-      const { addr, len, type } = parse(target.name, target.parts);
+      // FUNC+argN watchpoints are set when FUNC runs (armWatchpoint); nothing to do now.
+      if (armed.has(target)) return [];
+      const spec = parse(name, target.name, target.parts);
+      if (spec.form !== 'address') throw new Error('internal: unarmed function watchpoint');
+      const { addr, len, type } = spec;
       const pid = env.pid ?? userProbeEnv.cpid;
       if (pid !== null) return [attachPerfEvent(prog, openBreakpoint(addr, len, type, pid, -1), { target: target.name })];
       const links: Link[] = [];
@@ -51,8 +141,63 @@ function watchpoint(name: 'watchpoint' | 'asyncwatchpoint', aliases: string[]): 
         links.push(attachPerfEvent(prog, openBreakpoint(addr, len, type, -1, cpu), { target: `${target.name} cpu ${cpu}` }));
       return links;
     },
+    companions(target, resources, license) {
+      const a = armed.get(target);
+      if (!a) return [];
+      a.id = resources.watchpoints.length;
+      resources.watchpoints.push(target);
+      const armTarget: ProbeTarget = {
+        provider: armProvider,
+        name: `${a.setup.name} (arms ${target.name})`,
+        parts: [],
+        span: target.span,
+        weight: 0,
+      };
+      armTargets.set(armTarget, a);
+      return [
+        {
+          spec: { name: `wp_arm_${a.id}`, type: BPF_PROG_TYPE_KPROBE, insns: watchpointArmProgram(a.id, a.spec.argN, a.async), license },
+          target: armTarget,
+        },
+      ];
+    },
   };
   return provider;
+}
+
+/**
+ * A WatchpointArm record arrived: sets the watchpoint of `target` on `addr` in the traced
+ * process (unless that address is already watched), then lets a stopped process go on.
+ * Returns the new link, or null when there was nothing to do (or `prog` is null: the run is
+ * ending, and the process only needs to be let go).
+ */
+export function armWatchpoint(prog: BpfProgram | null, target: ProbeTarget, addr: bigint, pid: number): Link | null {
+  const a = armed.get(target);
+  if (!a) throw new Error(`internal: ${target.name} is not a function watchpoint`);
+  try {
+    if (!prog || a.watched.has(addr)) return null;
+    a.watched.add(addr);
+    const fd = openBreakpoint(addr, a.spec.len, a.spec.type, pid, -1, prog.sys);
+    return attachPerfEvent(prog, fd, { target: `${target.name} at 0x${addr.toString(16)}` });
+  } finally {
+    if (!a.async) resume(pid);
+  }
+}
+
+/**
+ * End of the run, probes detached: lets the process go if a synchronous function watchpoint
+ * may have stopped it (an arming record lost with a full ring would leave it stopped).
+ */
+export function releaseWatchedProcess(targets: readonly ProbeTarget[], pid: number): void {
+  if (targets.some((t) => armed.get(t)?.async === false)) resume(pid);
+}
+
+function resume(pid: number): void {
+  try {
+    process.kill(pid, 'SIGCONT');
+  } catch {
+    // The process is gone: nothing left to resume.
+  }
 }
 
 export const watchpointProvider = watchpoint('watchpoint', ['w']);

@@ -14,6 +14,10 @@ export const enum EventKind {
   Errorf = 10,
   Warnf = 11,
   Join = 12,
+  /** A BPF helper failed: the id names the call site, an i64 return code follows. */
+  HelperError = 13,
+  /** watchpoint:FUNC+argN's uprobe fired: the id names the watchpoint, the address (u64) follows. */
+  WatchpointArm = 14,
 }
 
 export const HEADER_SIZE = 8;
@@ -24,5 +28,5 @@ export function eventHeader(kind: EventKind, id: number): bigint {
 
 /** Indexes in the per-CPU "errors" array map counting what the kernel side had to drop. */
 export const ERR_RINGBUF_LOST = 0;
-/** Map-full counters start here, one per map in Resources order. */
-export const ERR_MAP_FULL_BASE = 1;
+/** Entries of the "errors" map (a full map is reported as a helper error, when it happens). */
+export const ERR_COUNTERS = 1;

@@ -3,10 +3,12 @@
 
 import { writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import type { HelperErrorSite } from '../codegen/helper-errors.ts';
 import type { FormatResource } from '../codegen/resources.ts';
 import type { SourceFile, Span } from '../lang/ast.ts';
-import { lineCol } from '../lang/diagnostics.ts';
-import { attachedProbesJson, exitMapsJson, lostEventsJson, mapJson, messageJson, valueJson } from './output/json.ts';
+import { lineCol, renderDiagnostic } from '../lang/diagnostics.ts';
+import { helperErrorText, strerror } from './helper-errors.ts';
+import { attachedProbesJson, exitMapsJson, helperErrorJson, lostEventsJson, mapJson, messageJson, valueJson } from './output/json.ts';
 import { attachedProbesText, endText, exitMapsText, lostEventsText, mapText, valueLine } from './output/text.ts';
 import { formatPrintf } from './printf/format.ts';
 import { type ParsedFormat, parseFormat } from './printf/format-string.ts';
@@ -31,6 +33,10 @@ export interface OutputSink {
   exitMaps(snaps: MapSnapshot[]): void;
   lost(n: bigint): void;
   warning(msg: string): void;
+  /** A failure during the run that ends it (the caller stops the run). */
+  error(msg: string): void;
+  /** A helper call failed in the kernel (helper-errors.ts), with its return code. */
+  helperError(site: HelperErrorSite, retcode: number): void;
 }
 
 /** Writes byte strings (code units 0..255) as the raw bytes they stand for. */
@@ -160,6 +166,20 @@ export class TextSink implements OutputSink {
     this.err.write(`WARNING: ${msg}\n`);
     this.err.flush();
   }
+  error(msg: string): void {
+    this.out.flush();
+    this.err.write(`ERROR: ${msg}\n`);
+    this.err.flush();
+  }
+  helperError(site: HelperErrorSite, retcode: number): void {
+    const message = helperErrorText(site, retcode);
+    this.out.flush();
+    // As bpftrace: the location, the message, then the source line with the call underlined.
+    this.err.write(
+      this.source ? renderDiagnostic(this.source, { severity: 'warning', message, span: site.span, hints: [] }) : `WARNING: ${message}\n`,
+    );
+    this.err.flush();
+  }
 }
 
 export class JsonSink implements OutputSink {
@@ -174,6 +194,7 @@ export class JsonSink implements OutputSink {
   constructor(
     private readonly out: Writer,
     private readonly err: Writer,
+    private readonly source: SourceFile | null = null,
   ) {}
   attached(n: number): void {
     this.out.write(attachedProbesJson(n));
@@ -210,5 +231,14 @@ export class JsonSink implements OutputSink {
   }
   warning(msg: string): void {
     this.err.write(`WARNING: ${msg}\n`);
+  }
+  error(msg: string): void {
+    this.err.write(`ERROR: ${msg}\n`);
+  }
+  helperError(site: HelperErrorSite, retcode: number): void {
+    // 0.26 puts these on stdout in JSON mode, with the start of the location only.
+    const at = this.source ? lineCol(this.source.text, site.span.start) : { line: 0, col: 0 };
+    const loc = { filename: this.source?.name ?? 'stdin', line: at.line, col: at.col };
+    this.out.write(helperErrorJson(strerror(retcode), site.helper, retcode, loc));
   }
 }

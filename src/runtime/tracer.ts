@@ -18,9 +18,12 @@ import { ERRORS_MAP, RINGBUF_MAP, STACK_MAP_KERNEL, STACK_MAP_USER } from '../co
 import { UserError } from '../lang/diagnostics.ts';
 import { runIterators } from '../probes/iter.ts';
 import { freezeReadOnlyMaps } from '../probes/kernel/seq-printf.ts';
+import type { ProbeTarget } from '../probes/provider.ts';
+import { targetPid } from '../probes/user-env.ts';
+import { armWatchpoint, releaseWatchedProcess } from '../probes/watchpoint.ts';
 import { releaseTracefs } from '../util/tracefs.ts';
 import { decodeValue, readInt } from './decode.ts';
-import { ERR_MAP_FULL_BASE, ERR_RINGBUF_LOST, EventKind, HEADER_SIZE } from './events.ts';
+import { ERR_RINGBUF_LOST, EventKind, HEADER_SIZE } from './events.ts';
 import { readMap } from './map-reader.ts';
 import { formatPrintf } from './printf/format.ts';
 import { parseFormat } from './printf/format-string.ts';
@@ -89,6 +92,8 @@ export class Tracer {
   private wake: (() => void) | null = null;
   private readonly formats: FormatResource[];
   private readonly mapsByIndex: MapResource[];
+  /** Programs of the targets set at run time (watchpoint:FUNC+argN), by target. */
+  private readonly lateTargets = new Map<ProbeTarget, BpfProgram>();
 
   constructor(
     private readonly script: CompiledScript,
@@ -139,6 +144,7 @@ export class Tracer {
         else if (provider === 'END') end.push(prog);
         else if (provider === 'self') selfProgs.push(prog);
         else attachable.push({ prog, index });
+        for (const t of p.targets) if (this.script.resources.watchpoints.includes(t)) this.lateTargets.set(t, prog);
       });
 
       const ringMap = this.maps.get(RINGBUF_MAP) as BpfMap;
@@ -229,6 +235,9 @@ export class Tracer {
       // Detach first so END and the printed maps see a stable state.
       await detachAll(defaultSys(), this.links);
       this.reader.drain();
+      // A process stopped by watchpoint:FUNC+argN whose record was lost must not stay stopped.
+      const pid = targetPid();
+      if (pid !== null) releaseWatchedProcess(this.script.resources.watchpoints, pid);
       // In-flight records after exit() were dropped above; END's own output must print.
       this.exitRequested = false;
       for (const p of end) {
@@ -343,7 +352,8 @@ export class Tracer {
     const kind = view.getUint32(off, true) as EventKind;
     const id = view.getUint32(off + 4, true);
     // After exit() nothing more is printed: records already in flight are dropped.
-    if (this.stopping && kind !== EventKind.Exit && this.exitRequested) return;
+    // (A watchpoint's arming record still counts: the process it stopped must be let go.)
+    if (this.stopping && kind !== EventKind.Exit && kind !== EventKind.WatchpointArm && this.exitRequested) return;
     switch (kind) {
       case EventKind.Printf:
       case EventKind.Errorf:
@@ -405,6 +415,32 @@ export class Tracer {
         if (map) this.out.map(readMap(res, map), { top, div });
         return;
       }
+      case EventKind.WatchpointArm: {
+        const target = this.script.resources.watchpoints[id];
+        const prog = target && this.lateTargets.get(target);
+        const pid = targetPid();
+        if (!target || !prog || pid === null) return;
+        const addr = view.getBigUint64(off + HEADER_SIZE, true);
+        try {
+          // Once the run is ending nothing new is attached, but a stopped process is let go.
+          const link = armWatchpoint(this.stopping ? null : prog, target, addr, pid);
+          if (link) this.links.push(link);
+        } catch (e) {
+          if (!(e instanceof SyscallError)) throw e;
+          // As bpftrace: a watchpoint that cannot be set ends the run (unless missing_probes says otherwise).
+          const msg = `Unable to attach real watchpoint probe: ${target.name} at 0x${addr.toString(16)}: ${e.message}`;
+          if (this.script.config.missingProbes === 'error') {
+            this.out.error(msg);
+            this.stop(1);
+          } else if (this.script.config.missingProbes === 'warn') this.out.warning(msg);
+        }
+        return;
+      }
+      case EventKind.HelperError: {
+        const site = this.script.resources.helperErrors[id];
+        if (site) this.out.helperError(site, Number(view.getBigInt64(off + HEADER_SIZE, true)));
+        return;
+      }
       case EventKind.ClearMap:
       case EventKind.ZeroMap: {
         const res = this.mapsByIndex[id];
@@ -445,14 +481,6 @@ export class Tracer {
     };
     const lost = count(ERR_RINGBUF_LOST);
     if (lost > 0n) this.out.lost(lost);
-    this.mapsByIndex.forEach((res) => {
-      const n = count(ERR_MAP_FULL_BASE + res.index);
-      if (n > 0n) {
-        this.out.warning(
-          `map @${res.info.name} was full: ${n} update${n === 1n ? '' : 's'} dropped. Increase max_map_keys or declare the map with more entries, e.g. \`let @${res.info.name} = hash(${res.spec.maxEntries * 2});\``,
-        );
-      }
-    });
   }
 
   private closeLinks(): void {

@@ -22,25 +22,37 @@ L0:
 20: r3 += -48
 21: r4 = 0
 22: call bpf_map_update_elem#2
-23: if r0 == 0x0 goto L3
-24: *(u32 *)(r10 -16) = 1
-25: r1 = map[errors]
-27: r2 = r10
-28: r2 += -16
-29: call bpf_map_lookup_elem#1
-30: if r0 == 0x0 goto L4
-31: r1 = *(u64 *)(r0 +0)
-32: r1 += 1
-33: *(u64 *)(r0 +0) = r1
+23: if r0 s>= 0x0 goto L3
+24: *(u64 *)(r10 -56) = r0
+25: r1 = 0xd ll
+27: *(u64 *)(r10 -64) = r1
+28: r1 = map[ringbuf]
+30: r2 = r10
+31: r2 += -64
+32: r3 = 16
+33: r4 = 0
+34: call bpf_ringbuf_output#130
+35: if r0 == 0x0 goto L4
+36: *(u32 *)(r10 -16) = 0
+37: r1 = map[errors]
+39: r2 = r10
+40: r2 += -16
+41: call bpf_map_lookup_elem#1
+42: if r0 == 0x0 goto L5
+43: r1 = *(u64 *)(r0 +0)
+44: r1 += 1
+45: *(u64 *)(r0 +0) = r1
+L5:
 L4:
+46: r0 = *(u64 *)(r10 -56)
 L3:
 L1:
-34: r1 = *(u64 *)(r10 -24)
-35: r1 += 1
-36: *(u64 *)(r10 -24) = r1
-37: goto L0
+47: r1 = *(u64 *)(r10 -24)
+48: r1 += 1
+49: *(u64 *)(r10 -24) = r1
+50: goto L0
 L2:
 Lexit:
-38: r0 = 0
+51: r0 = 0
 Lreturn:
-39: exit
+52: exit

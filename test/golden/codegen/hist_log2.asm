@@ -60,20 +60,32 @@ L9:
  50: r3 += -32
  51: r4 = 0
  52: call bpf_map_update_elem#2
- 53: if r0 == 0x0 goto L11
- 54: *(u32 *)(r10 -16) = 1
- 55: r1 = map[errors]
- 57: r2 = r10
- 58: r2 += -16
- 59: call bpf_map_lookup_elem#1
- 60: if r0 == 0x0 goto L12
- 61: r1 = *(u64 *)(r0 +0)
- 62: r1 += 1
- 63: *(u64 *)(r0 +0) = r1
+ 53: if r0 s>= 0x0 goto L11
+ 54: *(u64 *)(r10 -40) = r0
+ 55: r1 = 0xd ll
+ 57: *(u64 *)(r10 -48) = r1
+ 58: r1 = map[ringbuf]
+ 60: r2 = r10
+ 61: r2 += -48
+ 62: r3 = 16
+ 63: r4 = 0
+ 64: call bpf_ringbuf_output#130
+ 65: if r0 == 0x0 goto L12
+ 66: *(u32 *)(r10 -16) = 0
+ 67: r1 = map[errors]
+ 69: r2 = r10
+ 70: r2 += -16
+ 71: call bpf_map_lookup_elem#1
+ 72: if r0 == 0x0 goto L13
+ 73: r1 = *(u64 *)(r0 +0)
+ 74: r1 += 1
+ 75: *(u64 *)(r0 +0) = r1
+L13:
 L12:
+ 76: r0 = *(u64 *)(r10 -40)
 L11:
 L10:
 Lexit:
- 64: r0 = 0
+ 77: r0 = 0
 Lreturn:
- 65: exit
+ 78: exit

@@ -17,49 +17,73 @@ L0:
  15: r3 += -40
  16: r4 = 0
  17: call bpf_map_update_elem#2
- 18: if r0 == 0x0 goto L3
- 19: *(u32 *)(r10 -16) = 1
- 20: r1 = map[errors]
- 22: r2 = r10
- 23: r2 += -16
- 24: call bpf_map_lookup_elem#1
- 25: if r0 == 0x0 goto L3
- 26: r1 = *(u64 *)(r0 +0)
- 27: r1 += 1
- 28: *(u64 *)(r0 +0) = r1
-L5:
-L4:
- 29: goto L3
-L2:
- 30: r7 = *(u64 *)(r10 -24)
- 31: *(u64 *)(r10 -32) = 0
- 32: *(u64 *)(r10 -40) = r7
- 33: r1 = map[AT_b]
- 35: r2 = r10
- 36: r2 += -32
- 37: r3 = r10
- 38: r3 += -40
- 39: r4 = 0
- 40: call bpf_map_update_elem#2
- 41: if r0 == 0x0 goto L6
- 42: *(u32 *)(r10 -16) = 2
- 43: r1 = map[errors]
- 45: r2 = r10
- 46: r2 += -16
- 47: call bpf_map_lookup_elem#1
- 48: if r0 == 0x0 goto L7
- 49: r1 = *(u64 *)(r0 +0)
- 50: r1 += 1
- 51: *(u64 *)(r0 +0) = r1
-L7:
+ 18: if r0 s>= 0x0 goto L3
+ 19: *(u64 *)(r10 -48) = r0
+ 20: r1 = 0xd ll
+ 22: *(u64 *)(r10 -56) = r1
+ 23: r1 = map[ringbuf]
+ 25: r2 = r10
+ 26: r2 += -56
+ 27: r3 = 16
+ 28: r4 = 0
+ 29: call bpf_ringbuf_output#130
+ 30: if r0 == 0x0 goto L5
+ 31: *(u32 *)(r10 -16) = 0
+ 32: r1 = map[errors]
+ 34: r2 = r10
+ 35: r2 += -16
+ 36: call bpf_map_lookup_elem#1
+ 37: if r0 == 0x0 goto L6
+ 38: r1 = *(u64 *)(r0 +0)
+ 39: r1 += 1
+ 40: *(u64 *)(r0 +0) = r1
 L6:
+L5:
+ 41: r0 = *(u64 *)(r10 -48)
+L4:
+ 42: goto L3
+L2:
+ 43: r7 = *(u64 *)(r10 -24)
+ 44: *(u64 *)(r10 -32) = 0
+ 45: *(u64 *)(r10 -40) = r7
+ 46: r1 = map[AT_b]
+ 48: r2 = r10
+ 49: r2 += -32
+ 50: r3 = r10
+ 51: r3 += -40
+ 52: r4 = 0
+ 53: call bpf_map_update_elem#2
+ 54: if r0 s>= 0x0 goto L7
+ 55: *(u64 *)(r10 -48) = r0
+ 56: r1 = 0x10000000d ll
+ 58: *(u64 *)(r10 -56) = r1
+ 59: r1 = map[ringbuf]
+ 61: r2 = r10
+ 62: r2 += -56
+ 63: r3 = 16
+ 64: r4 = 0
+ 65: call bpf_ringbuf_output#130
+ 66: if r0 == 0x0 goto L8
+ 67: *(u32 *)(r10 -16) = 0
+ 68: r1 = map[errors]
+ 70: r2 = r10
+ 71: r2 += -16
+ 72: call bpf_map_lookup_elem#1
+ 73: if r0 == 0x0 goto L9
+ 74: r1 = *(u64 *)(r0 +0)
+ 75: r1 += 1
+ 76: *(u64 *)(r0 +0) = r1
+L9:
+L8:
+ 77: r0 = *(u64 *)(r10 -48)
+L7:
 L3:
- 52: r0 = *(u64 *)(r10 -24)
- 53: r0 += 1
- 54: *(u64 *)(r10 -24) = r0
- 55: goto L0
+ 78: r0 = *(u64 *)(r10 -24)
+ 79: r0 += 1
+ 80: *(u64 *)(r10 -24) = r0
+ 81: goto L0
 L1:
 Lexit:
- 56: r0 = 0
+ 82: r0 = 0
 Lreturn:
- 57: exit
+ 83: exit

@@ -1,0 +1,85 @@
+// Runtime checks of BPF helper results, as bpftrace 0.26 does them: when a helper that can fail
+// returns an error, the program sends a small record (header + return code) and user space
+// prints bpftrace's warning with the script location of the call.
+//
+// Which helpers are checked depends on the warning level, as in 0.26:
+//   0 (--no-warnings)  none;
+//   1 (default)        helpers whose failure loses something silently (map updates);
+//   2 (-k)             also probe reads and map lookups, whose failure reads as zeros the
+//                      script can see, so they are only worth a message on request.
+// The success path costs one conditional jump; the record is built only on failure.
+
+import { JmpOp, jmpImm, ldImm64, Reg } from '../bpf/insn.ts';
+import type { Span } from '../lang/ast.ts';
+import { EventKind, eventHeader, HEADER_SIZE } from '../runtime/events.ts';
+import type { Emitter } from './emitter.ts';
+import type { HelperName } from './helper-ids.ts';
+
+export type WarningLevel = 0 | 1 | 2;
+
+export interface HelperErrorSite {
+  /** The id carried in the record's header. */
+  id: number;
+  helper: HelperName;
+  /** Where the failing call is in the script. */
+  span: Span;
+}
+
+/** Record layout: u64 header, then the helper's return code as an i64. */
+export const HELPER_ERROR_RECORD_SIZE = HEADER_SIZE + 8;
+
+/** Helpers whose failure leaves zeros behind (bpftrace's return_zero_if_err): checked with -k only. */
+const ONLY_WITH_K: ReadonlySet<HelperName> = new Set<HelperName>([
+  'probe_read',
+  'probe_read_str',
+  'probe_read_kernel',
+  'probe_read_kernel_str',
+  'probe_read_user',
+  'probe_read_user_str',
+  'map_lookup_elem',
+]);
+
+export function helperChecked(level: WarningLevel, helper: HelperName): boolean {
+  switch (level) {
+    case 0:
+      return false;
+    case 1:
+      return !ONLY_WITH_K.has(helper);
+    case 2:
+      return true;
+  }
+}
+
+/**
+ * Right after `call helper`: when r0 is negative, reports the error. r0 is left as the helper
+ * returned it, so callers go on testing it as before.
+ */
+export function emitHelperCheck(em: Emitter, helper: HelperName, span: Span): void {
+  if (!helperChecked(em.resources.warningLevel, helper)) return;
+  const ok = em.label();
+  em.emit(jmpImm(JmpOp.JSGE, Reg.R0, 0, ok));
+  emitHelperErrorRecord(em, helper, span);
+  em.place(ok);
+}
+
+/**
+ * A map lookup found nothing (r0 = 0 on this path): with -k, bpftrace reports it as a helper
+ * error with return code 0. Callers place this on their miss branch only.
+ */
+export function emitLookupMissCheck(em: Emitter, span: Span): void {
+  if (!helperChecked(em.resources.warningLevel, 'map_lookup_elem')) return;
+  emitHelperErrorRecord(em, 'map_lookup_elem', span);
+}
+
+/** Sends {header, r0} as one record; r0 is restored afterwards (output() clobbers r0-r5). */
+function emitHelperErrorRecord(em: Emitter, helper: HelperName, span: Span): void {
+  const sites = em.resources.helperErrors;
+  const id = sites.length;
+  sites.push({ id, helper, span });
+  const rec = em.allocMem(HELPER_ERROR_RECORD_SIZE);
+  em.storeReg(8, rec, HEADER_SIZE, Reg.R0, Reg.R1);
+  em.emit(ldImm64(Reg.R1, eventHeader(EventKind.HelperError, id)));
+  em.storeReg(8, rec, 0, Reg.R1, Reg.R2);
+  em.output(rec, HELPER_ERROR_RECORD_SIZE);
+  em.loadReg(8, Reg.R0, rec, HEADER_SIZE);
+}
