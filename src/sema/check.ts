@@ -73,6 +73,9 @@ export interface CheckOptions {
   named: Map<string, string | null>;
 }
 
+/** The map kinds `let @m = KIND(n)` declares (bpftrace 0.26's BPF_MAP_TYPES). */
+export const DECLARED_MAP_KINDS: readonly string[] = ['hash', 'lruhash', 'percpuhash', 'percpulruhash'];
+
 const AGGS: ReadonlySet<string> = new Set(['count', 'sum', 'min', 'max', 'avg', 'stats', 'hist', 'lhist', 'tseries']);
 
 export function isAggregation(name: string): name is AggKind {
@@ -135,6 +138,7 @@ export class Checker {
       if (m.value === null && m.valueSpan === null && m.keySpan !== null) {
         this.diags.error(m.keySpan, `Undefined map: @${m.name}`);
       }
+      this.checkDeclaredKind(m);
     }
     return this.result;
   }
@@ -151,9 +155,10 @@ export class Checker {
   }
 
   private declareMap(name: string, kind: string, args: Expr[], span: Span): void {
-    const known = ['hash', 'lruhash', 'percpuhash', 'percpulruhash', 'percpuarray'];
-    if (!known.includes(kind)) {
-      this.diags.error(span, `Invalid map type: ${kind}`, `valid types are ${known.join(', ')}`);
+    // bpftrace 0.26 declares exactly these four (bpfmap.cpp); arrays such as percpuarray are not
+    // map types of the language, so they are refused as any unknown name is.
+    if (!DECLARED_MAP_KINDS.includes(kind)) {
+      this.diags.error(span, `Invalid bpf map type: ${kind}`, `Valid map types: ${DECLARED_MAP_KINDS.join(', ')}`);
       return;
     }
     const m = this.mapInfo(name);
@@ -161,6 +166,24 @@ export class Checker {
     const n = args[0] ? this.literalInt(args[0]) : null;
     if (n === null || n <= 0n) this.diags.error(args[0]?.span ?? span, `${kind}() expects a positive integer number of entries`);
     else m.maxEntries = Number(n);
+  }
+
+  /**
+   * A declared map must suit its values, as bpftrace 0.26 requires: aggregations live in per-CPU
+   * maps (percpuhash, percpulruhash), plain values in shared ones (hash, lruhash).
+   */
+  private checkDeclaredKind(m: MapInfo): void {
+    if (m.declaredKind === null || m.value === null || m.keySpan === null) return;
+    const perCpuValue = m.value.kind === 'agg';
+    const perCpuDecl = m.declaredKind === 'percpuhash' || m.declaredKind === 'percpulruhash';
+    if (perCpuValue === perCpuDecl) return;
+    // bpftrace underlines the map's name at its first use.
+    const at = { start: m.keySpan.start, end: m.keySpan.start + 1 + byteLength(m.name) };
+    this.diags.error(
+      at,
+      `Incompatible map types. Type from declaration: ${m.declaredKind}. Type from value/key type: ${perCpuValue ? 'percpuhash' : 'hash'}`,
+      perCpuValue ? 'aggregations such as count() need a percpuhash or percpulruhash map' : 'plain values need a hash or lruhash map',
+    );
   }
 
   private unifyKey(name: string, keyType: Type | null, span: Span): void {
