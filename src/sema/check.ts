@@ -724,11 +724,17 @@ export class Checker {
         return { kind: 'record', fields: e.fields.map((f) => ({ name: f.name, type: storageType(this.expr(f.value)) })) };
       case 'SizeofExpr': {
         if (e.arg.kind === 'TypeExpr') this.resolveTypeExpr(e.arg);
+        else if (e.arg.kind === 'TypeofExpr') this.result.types.set(e.arg.id, this.typeofType(e.arg));
         else this.expr(e.arg);
         return UINT64;
       }
       case 'OffsetofExpr': {
-        let bt = e.base.kind === 'TypeExpr' ? this.resolveTypeExpr(e.base) : this.expr(e.base);
+        let bt =
+          e.base.kind === 'TypeExpr'
+            ? this.resolveTypeExpr(e.base)
+            : e.base.kind === 'TypeofExpr'
+              ? this.typeofType(e.base)
+              : this.expr(e.base);
         let offset = 0;
         for (const name of e.fields) {
           const f = bt.kind !== 'struct' ? null : bt.btfId === null ? this.scriptField(bt.name, name) : btfField(bt, name);
@@ -743,8 +749,13 @@ export class Checker {
         return UINT64;
       }
       case 'TypeofExpr':
-        if (e.arg.kind === 'TypeExpr') return this.resolveTypeExpr(e.arg);
-        return this.expr(e.arg);
+        // Reached only where a value is wanted: typeof names a type, it has no value.
+        this.diags.error(
+          e.span,
+          'typeof() can only be used in variable declarations, casts, sizeof/offsetof and macro arguments',
+          'e.g. `let $y: typeof($x);` or `(typeof($x))1`',
+        );
+        return this.typeofType(e);
       case 'BlockExpr': {
         const saved = this.scope;
         this.scope = new Scope(saved);
@@ -934,8 +945,34 @@ export class Checker {
     return null;
   }
 
+  /** The type `typeof(x)` stands for. */
+  private typeofType(e: Extract<Expr, { kind: 'TypeofExpr' }>): Type {
+    return e.arg.kind === 'TypeExpr' ? this.resolveTypeExpr(e.arg) : this.typeofOperand(e.arg);
+  }
+
+  /**
+   * The static type of `typeof`'s expression. A bare map stands for its key type (its value
+   * type when it has no key), as in bpftrace 0.26, and is only looked at: `typeof(@m)` does not
+   * count as a use of `@m` as a scalar map.
+   */
+  private typeofOperand(e: Expr): Type {
+    if (e.kind !== 'MapRef') return this.expr(e);
+    const m = this.result.maps.get(e.name);
+    const t = m?.key ?? (m?.value ? (m.value.kind === 'value' ? m.value.type : aggReadType(m.value)) : null);
+    if (!t) {
+      this.diags.error(
+        e.span,
+        `Undefined map: @${e.name}`,
+        `typeof() needs the map to be used before this point, e.g. @${e.name}[key] = value`,
+      );
+      return INT64;
+    }
+    this.result.types.set(e.id, t);
+    return t;
+  }
+
   resolveTypeExpr(t: TypeExpr): Type {
-    let base: Type | null = parseIntTypeName(t.name);
+    let base: Type | null = t.of ? this.typeofOperand(t.of) : parseIntTypeName(t.name);
     if (!base) {
       if (t.name === 'void') base = { kind: 'void' };
       else if (t.name === 'string') base = { kind: 'string', size: this.opts.config.maxStrlen };
