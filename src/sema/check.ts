@@ -715,6 +715,13 @@ export class Checker {
           if (!isInteger(from) && from.kind !== 'bool' && from.kind !== 'pointer') {
             this.diags.error(e.span, `Cannot cast from "${typeName(from)}" to "${typeName(to)}"`);
           }
+        } else if (to.kind === 'struct' && !typeEquals(from, to)) {
+          // A struct value cannot be made from another value (typeof(*p) makes this easy to write).
+          this.diags.error(
+            e.span,
+            `Cannot cast from "${typeName(from)}" to "${typeName(to)}"`,
+            'cast to a pointer instead, e.g. (struct x *)',
+          );
         }
         return to;
       }

@@ -54,6 +54,13 @@ test('typeof in casts, of variables, scalar map values and map keys', () => {
   assert.deepEqual(t.get('ptr'), { kind: 'pointer', to: { kind: 'int', size: 1, signed: false }, user: false });
 });
 
+test('a cast to typeof a struct value is refused as 0.26 refuses it', () => {
+  assert.match(
+    compileText('struct foo { int x; } BEGIN { $x = (struct foo*)0; $y = (typeof(*$x))0; }').errors,
+    /^stdin:1:57-71: ERROR: Cannot cast from "int64" to "struct foo"\n/,
+  );
+});
+
 test('sizeof and offsetof of a typeof', () => {
   const r = compileText(
     'struct S { int a; long b; } BEGIN { $x = (int16)1; @a = sizeof(typeof($x)); @b = sizeof(typeof(comm)); @c = offsetof(typeof(*(struct S *)0), b); @d = sizeof(typeof(uint64[3])); }',
