@@ -97,6 +97,8 @@ export class Checker {
   private nextVar = 0;
   private assigning: { map: string; span: Span } | null = null;
   private loopDepth = 0;
+  /** Declarations typed by a variable not typed yet, checked at the end of the probe. */
+  private typeofLinks: { target: VarSymbol; source: VarSymbol; span: Span }[] = [];
   /** struct/union definitions written in the script. */
   private readonly scriptTypes = new ScriptTypes();
 
@@ -131,6 +133,7 @@ export class Checker {
       this.scope = new Scope(null);
       if (p.probe.predicate) this.checkCondition(p.probe.predicate);
       this.block(p.probe.body, false);
+      this.resolveTypeofLinks();
       this.result.probes.push(p);
     }
     this.current = null;
@@ -262,8 +265,10 @@ export class Checker {
         this.assign(s);
         return;
       case 'VarDeclStmt': {
-        const declared = s.declaredType ? this.resolveTypeExpr(s.declaredType) : null;
+        const later = s.declaredType ? this.typeofUntyped(s.declaredType) : null;
+        const declared = s.declaredType && !later ? this.resolveTypeExpr(s.declaredType) : null;
         const sym = this.declareVar(s.variable, declared);
+        if (later && s.declaredType) this.typeofLinks.push({ target: sym, source: later, span: s.declaredType.span });
         if (s.value) {
           const t = this.expr(s.value);
           if (declared && !assignable(declared, t)) {
@@ -272,7 +277,10 @@ export class Checker {
               `Type mismatch for $${s.variable.name}: trying to assign value of type '${typeName(t)}' when variable already has a type '${typeName(declared)}'`,
             );
           }
-          if (!sym.type) sym.type = t.kind === 'int' ? t : storageType(t);
+          if (!sym.type) {
+            sym.type = t.kind === 'int' ? t : storageType(t);
+            this.typeLinked(sym);
+          }
         }
         return;
       }
@@ -416,6 +424,7 @@ export class Checker {
       if (sym.type === null) {
         // Integers keep their width (bswap, printing); the slot stores 8 bytes regardless.
         sym.type = t.kind === 'int' ? t : storageType(t);
+        this.typeLinked(sym);
       } else if (!assignable(sym.type, t)) {
         this.diags.error(
           s.value.span,
@@ -950,6 +959,45 @@ export class Checker {
     if (e.kind === 'StringLit') return e.value;
     if (e.kind === 'PositionalParam') return this.opts.positional[e.index - 1] ?? '';
     return null;
+  }
+
+  /**
+   * `let $y: typeof($x)` where `$x` is declared (`let $x;`) but gets its type only further on:
+   * bpftrace resolves declarations in any order, so `$x`'s symbol is returned and the two are
+   * matched once the probe has been checked (resolveTypeofLinks).
+   */
+  private typeofUntyped(t: TypeExpr): VarSymbol | null {
+    if (t.of?.kind !== 'Variable' || t.pointerDepth !== 0 || t.arrayLen !== null) return null;
+    const sym = this.scope.find(t.of.name);
+    if (!sym || sym.type) return null;
+    this.result.vars.set(t.of.id, sym);
+    return sym;
+  }
+
+  /** `source` just got its type: declarations typed after it and still untyped take it now. */
+  private typeLinked(source: VarSymbol): void {
+    for (const l of this.typeofLinks) {
+      if (l.source === source && !l.target.type && source.type) {
+        l.target.type = source.type;
+        this.typeLinked(l.target);
+      }
+    }
+  }
+
+  private resolveTypeofLinks(): void {
+    for (const { target, source, span } of this.typeofLinks) {
+      if (!source.type) {
+        this.diags.error(span, `Type cannot be resolved: $${source.name} is never assigned`);
+      } else if (!target.type) {
+        target.type = source.type;
+      } else if (!assignable(source.type, target.type)) {
+        this.diags.error(
+          span,
+          `Type mismatch for $${target.name}: trying to assign value of type '${typeName(target.type)}' when variable already has a type '${typeName(source.type)}'`,
+        );
+      }
+    }
+    this.typeofLinks = [];
   }
 
   /** The type `typeof(x)` stands for. */

@@ -44,6 +44,24 @@ test('typeof in declarations enforces the type', () => {
   );
 });
 
+test('typeof of a variable declared before it and typed after it', () => {
+  // bpftrace 0.26: "ordering should not matter, as long as the scope is the same".
+  let t = varTypes('BEGIN { let $x; let $y : typeof($x); $y = (uint8)2; $x = (uint8)1; }');
+  assert.deepEqual(t.get('y'), { kind: 'int', size: 1, signed: false });
+  t = varTypes('BEGIN { let $x; let $y : typeof($x); $y = "bar"; $x = "foo"; }');
+  assert.deepEqual(t.get('y'), { kind: 'string', size: 4 });
+  t = varTypes('BEGIN { let $x; let $y : typeof($x); $x = (int16)4; @s = sizeof($y); }');
+  assert.deepEqual(t.get('y'), { kind: 'int', size: 2, signed: true });
+  assert.match(
+    compileText('BEGIN { let $x; let $y : typeof($x); $y = "bar"; $x = 1; }').errors,
+    /^stdin:1:26-36: ERROR: Type mismatch for \$y: trying to assign value of type 'string\[4\]' when variable already has a type 'int64'\n/,
+  );
+  assert.match(
+    compileText('BEGIN { let $x; let $y : typeof($x); $y = 1; }').errors,
+    /^stdin:1:26-36: ERROR: Type cannot be resolved: \$x is never assigned\n/,
+  );
+});
+
 test('typeof in casts, of variables, scalar map values and map keys', () => {
   const t = varTypes(
     'BEGIN { $x = (uint8)1; $y = (typeof($x))10; @s = (int8)3; $z = (typeof(@s))2; @m[(int32)2] = (int8)10; $w = (typeof(@m[1]))2; $ptr = (typeof($x) *)0; }',
