@@ -3,6 +3,8 @@
 import * as addressSpace from './address-space.ts';
 import * as bytes from './bytes.ts';
 import * as control from './control.ts';
+import * as debug from './debug.ts';
+import * as kernelVars from './kernel-vars.ts';
 import * as mapFns from './map-fns.ts';
 import * as net from './net.ts';
 import * as output from './output.ts';
@@ -58,6 +60,7 @@ for (const b of [addressSpace.uptr, addressSpace.kptr, addressSpace.usermode, ad
 for (const b of [stringFns.strlen, stringFns.strncmp, stringFns.strstr, stringFns.strcontains, stringFns.strConcat]) add(b);
 for (const b of [mapFns.hasKey, mapFns.len, bytes.bswap, bytes.buf, net.pton, net.ntop, net.macaddr]) add(b);
 for (const b of [control.assert, control.signal, control.probe]) add(b);
+for (const b of [debug.debugf, kernelVars.percpuKaddr]) add(b);
 for (const b of [stacks.kstack, stacks.ustack, stacks.ksymFn, stacks.kaddrFn]) add(b);
 for (const b of [user.func, user.usym, user.reg]) add(b);
 for (let i = 0; i < 8; i++) add(user.sargN(i));

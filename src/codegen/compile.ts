@@ -229,11 +229,13 @@ function analyseResources(sema: SemaResult, config: Config, opts: CompileOptions
       case 'lruhash':
         type = perCpu ? BPF_MAP_TYPE_LRU_PERCPU_HASH : BPF_MAP_TYPE_LRU_HASH;
         break;
+      // The checker allows per-CPU declarations for aggregations only; a time series among them
+      // keeps one shared slot (isPerCpuAgg), so it stays in the shared variant.
       case 'percpulruhash':
-        type = BPF_MAP_TYPE_LRU_PERCPU_HASH;
+        type = perCpu ? BPF_MAP_TYPE_LRU_PERCPU_HASH : BPF_MAP_TYPE_LRU_HASH;
         break;
       case 'percpuhash':
-        type = BPF_MAP_TYPE_PERCPU_HASH;
+        type = perCpu ? BPF_MAP_TYPE_PERCPU_HASH : BPF_MAP_TYPE_HASH;
         break;
       default:
         break;

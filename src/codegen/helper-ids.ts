@@ -35,6 +35,9 @@ const NAMES = [
   'get_attach_cookie',
   'loop',
   'ktime_get_tai_ns',
+  'trace_printk',
+  'per_cpu_ptr',
+  'this_cpu_ptr',
 ] as const;
 
 export type HelperName = (typeof NAMES)[number];

@@ -381,7 +381,7 @@ export interface BlockExpr extends NodeBase {
 
 /**
  * A type as written in a cast, `let` declaration, sizeof/offsetof/typeof:
- * `uint32`, `struct task_struct *`, `unsigned long`, `int8[4]`, `typeof(x)` handled elsewhere.
+ * `uint32`, `struct task_struct *`, `unsigned long`, `int8[4]`, `typeof(x)`.
  */
 export interface TypeExpr extends NodeBase {
   kind: 'TypeExpr';
@@ -390,6 +390,11 @@ export interface TypeExpr extends NodeBase {
   pointerDepth: number;
   /** Array length for `int8[4]`, else null. */
   arrayLen: number | null;
+  /**
+   * `typeof(expr)` written as a type (`let $y: typeof($x)`, `(typeof(@m))1`): the base type is
+   * the expression's static type (name is then "typeof"). The expression is never evaluated.
+   */
+  of: Expr | null;
 }
 
 export type AnyNode = Program | TopLevel | Stmt | Expr | AttachPoint | ConfigEntry | TypeExpr;

@@ -395,6 +395,7 @@ class Hygiene {
         name: base.name,
         pointerDepth: base.pointerDepth + t.pointerDepth,
         arrayLen: t.arrayLen ?? base.arrayLen,
+        of: base.of,
       };
     }
     this.diags.error(

@@ -474,12 +474,8 @@ export abstract class ExprParser extends ParserBase {
       this.expect('(');
       const arg = this.parseTypeOrExpr(')');
       this.expect(')');
-      if (arg.kind !== 'TypeExpr') {
-        this.report({ start, end: this.lastEnd }, 'typeof(expression) cannot be used as a type here; name the type instead');
-        name = 'typeof';
-      } else {
-        return this.typeSuffixes(arg.name, arg.pointerDepth, start, true);
-      }
+      if (arg.kind !== 'TypeExpr') return this.typeSuffixes('typeof', 0, start, true, arg);
+      return this.typeSuffixes(arg.name, arg.pointerDepth, start, true, arg.of);
     } else if (isTagKeyword(t.text)) {
       this.advance();
       const tag = this.expectIdent(`${t.text} name`);
@@ -497,7 +493,7 @@ export abstract class ExprParser extends ParserBase {
     return this.typeSuffixes(name, 0, start, certain);
   }
 
-  protected typeSuffixes(name: string, depth: number, start: number, certain: boolean): ParsedType {
+  protected typeSuffixes(name: string, depth: number, start: number, certain: boolean, of: Expr | null = null): ParsedType {
     let pointerDepth = depth;
     let arrayLen: number | null = null;
     while (this.at('*')) {
@@ -518,7 +514,7 @@ export abstract class ExprParser extends ParserBase {
         this.fail(this.tokSpan(this.peek()), 'pointers to arrays are not supported in type names');
       }
     }
-    const type = this.node({ id: 0, span: NO_SPAN, kind: 'TypeExpr', name, pointerDepth, arrayLen }, start, this.lastEnd);
+    const type = this.node({ id: 0, span: NO_SPAN, kind: 'TypeExpr', name, pointerDepth, arrayLen, of }, start, this.lastEnd);
     return { type, certain };
   }
 }

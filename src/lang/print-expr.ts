@@ -96,7 +96,7 @@ export class ExprPrinter {
       case 'Cast': {
         let operand = this.print(e.expr, indent);
         if (precedence(e.expr) < PREC_UNARY || !startsOperand(operand)) operand = `(${operand})`;
-        return `(${printType(e.type)})${operand}`;
+        return `(${printType(e.type, (x) => this.print(x, indent))})${operand}`;
       }
       case 'TupleExpr':
         if (e.elems.length === 1) return `(${this.print(e.elems[0] as Expr, indent)},)`;
@@ -104,11 +104,11 @@ export class ExprPrinter {
       case 'RecordExpr':
         return `(${e.fields.map((f) => `${f.name} = ${this.print(f.value, indent)}`).join(', ')})`;
       case 'SizeofExpr':
-        return `sizeof(${e.arg.kind === 'TypeExpr' ? printType(e.arg) : this.print(e.arg, indent)})`;
+        return `sizeof(${e.arg.kind === 'TypeExpr' ? printType(e.arg, (x) => this.print(x, indent)) : this.print(e.arg, indent)})`;
       case 'TypeofExpr':
-        return `typeof(${e.arg.kind === 'TypeExpr' ? printType(e.arg) : this.print(e.arg, indent)})`;
+        return `typeof(${e.arg.kind === 'TypeExpr' ? printType(e.arg, (x) => this.print(x, indent)) : this.print(e.arg, indent)})`;
       case 'OffsetofExpr': {
-        const base = e.base.kind === 'TypeExpr' ? printType(e.base) : this.print(e.base, indent);
+        const base = e.base.kind === 'TypeExpr' ? printType(e.base, (x) => this.print(x, indent)) : this.print(e.base, indent);
         return `offsetof(${base}, ${e.fields.join('.')})`;
       }
       case 'BlockExpr': {
@@ -149,8 +149,9 @@ function startsOperand(s: string): boolean {
   return '$@"\'(-!~*&'.includes(s[0] ?? ' ');
 }
 
-export function printType(t: TypeExpr): string {
-  let s = t.name;
+/** A written type; `operand` prints the expression of a `typeof(expr)` type. */
+export function printType(t: TypeExpr, operand: (e: Expr) => string = () => '...'): string {
+  let s = t.of ? `typeof(${operand(t.of)})` : t.name;
   if (t.pointerDepth > 0) s += ` ${'*'.repeat(t.pointerDepth)}`;
   if (t.arrayLen !== null) s += `[${t.arrayLen === 0 ? '' : t.arrayLen}]`;
   return s;

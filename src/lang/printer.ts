@@ -264,7 +264,7 @@ class Printer {
         break;
       case 'VarDeclStmt': {
         let t = `let $${s.variable.name}`;
-        if (s.declaredType) t += `: ${printType(s.declaredType)}`;
+        if (s.declaredType) t += `: ${printType(s.declaredType, (x) => this.expr(x, indent))}`;
         if (s.value) t += ` = ${this.expr(s.value, indent)}`;
         this.lineRaw(indent, `${t};`, at);
         break;

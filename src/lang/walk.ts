@@ -33,7 +33,6 @@ export function forEachChild(node: AnyNode, fn: (child: AnyNode) => void): void 
     case 'CDefinition':
     case 'Include':
     case 'Import':
-    case 'TypeExpr':
     case 'JumpStmt':
     case 'IntegerLit':
     case 'StringLit':
@@ -43,6 +42,9 @@ export function forEachChild(node: AnyNode, fn: (child: AnyNode) => void): void 
     case 'Variable':
     case 'MapRef':
     case 'Identifier':
+      return;
+    case 'TypeExpr':
+      if (node.of) fn(node.of);
       return;
     case 'Block':
       for (const s of node.stmts) fn(s);
@@ -173,7 +175,6 @@ export function mapChildren(node: AnyNode, m: ChildMapper): void {
     case 'CDefinition':
     case 'Include':
     case 'Import':
-    case 'TypeExpr':
     case 'JumpStmt':
     case 'IntegerLit':
     case 'StringLit':
@@ -181,6 +182,9 @@ export function mapChildren(node: AnyNode, m: ChildMapper): void {
     case 'PositionalParam':
     case 'PositionalCount':
     case 'Identifier':
+      return;
+    case 'TypeExpr':
+      if (node.of) node.of = m.expr(node.of);
       return;
     case 'Variable':
     case 'MapRef':
@@ -302,6 +306,8 @@ export function mapChildren(node: AnyNode, m: ChildMapper): void {
 }
 
 function mapType(t: TypeExpr, m: ChildMapper): TypeExpr {
+  // The operand of a `typeof(expr)` type is syntax like any other (macro arguments in it...).
+  if (t.of) t.of = m.expr(t.of);
   return m.type ? m.type(t) : t;
 }
 

@@ -73,6 +73,9 @@ export interface CheckOptions {
   named: Map<string, string | null>;
 }
 
+/** The map kinds `let @m = KIND(n)` declares (bpftrace 0.26's BPF_MAP_TYPES). */
+export const DECLARED_MAP_KINDS: readonly string[] = ['hash', 'lruhash', 'percpuhash', 'percpulruhash'];
+
 const AGGS: ReadonlySet<string> = new Set(['count', 'sum', 'min', 'max', 'avg', 'stats', 'hist', 'lhist', 'tseries']);
 
 export function isAggregation(name: string): name is AggKind {
@@ -94,6 +97,8 @@ export class Checker {
   private nextVar = 0;
   private assigning: { map: string; span: Span } | null = null;
   private loopDepth = 0;
+  /** Declarations typed by a variable not typed yet, checked at the end of the probe. */
+  private typeofLinks: { target: VarSymbol; source: VarSymbol; span: Span }[] = [];
   /** struct/union definitions written in the script. */
   private readonly scriptTypes = new ScriptTypes();
 
@@ -128,6 +133,7 @@ export class Checker {
       this.scope = new Scope(null);
       if (p.probe.predicate) this.checkCondition(p.probe.predicate);
       this.block(p.probe.body, false);
+      this.resolveTypeofLinks();
       this.result.probes.push(p);
     }
     this.current = null;
@@ -135,6 +141,7 @@ export class Checker {
       if (m.value === null && m.valueSpan === null && m.keySpan !== null) {
         this.diags.error(m.keySpan, `Undefined map: @${m.name}`);
       }
+      this.checkDeclaredKind(m);
     }
     return this.result;
   }
@@ -151,9 +158,10 @@ export class Checker {
   }
 
   private declareMap(name: string, kind: string, args: Expr[], span: Span): void {
-    const known = ['hash', 'lruhash', 'percpuhash', 'percpulruhash', 'percpuarray'];
-    if (!known.includes(kind)) {
-      this.diags.error(span, `Invalid map type: ${kind}`, `valid types are ${known.join(', ')}`);
+    // bpftrace 0.26 declares exactly these four (bpfmap.cpp); arrays such as percpuarray are not
+    // map types of the language, so they are refused as any unknown name is.
+    if (!DECLARED_MAP_KINDS.includes(kind)) {
+      this.diags.error(span, `Invalid bpf map type: ${kind}`, `Valid map types: ${DECLARED_MAP_KINDS.join(', ')}`);
       return;
     }
     const m = this.mapInfo(name);
@@ -161,6 +169,24 @@ export class Checker {
     const n = args[0] ? this.literalInt(args[0]) : null;
     if (n === null || n <= 0n) this.diags.error(args[0]?.span ?? span, `${kind}() expects a positive integer number of entries`);
     else m.maxEntries = Number(n);
+  }
+
+  /**
+   * A declared map must suit its values, as bpftrace 0.26 requires: aggregations live in per-CPU
+   * maps (percpuhash, percpulruhash), plain values in shared ones (hash, lruhash).
+   */
+  private checkDeclaredKind(m: MapInfo): void {
+    if (m.declaredKind === null || m.value === null || m.keySpan === null) return;
+    const perCpuValue = m.value.kind === 'agg';
+    const perCpuDecl = m.declaredKind === 'percpuhash' || m.declaredKind === 'percpulruhash';
+    if (perCpuValue === perCpuDecl) return;
+    // bpftrace underlines the map's name at its first use.
+    const at = { start: m.keySpan.start, end: m.keySpan.start + 1 + byteLength(m.name) };
+    this.diags.error(
+      at,
+      `Incompatible map types. Type from declaration: ${m.declaredKind}. Type from value/key type: ${perCpuValue ? 'percpuhash' : 'hash'}`,
+      perCpuValue ? 'aggregations such as count() need a percpuhash or percpulruhash map' : 'plain values need a hash or lruhash map',
+    );
   }
 
   private unifyKey(name: string, keyType: Type | null, span: Span): void {
@@ -239,8 +265,10 @@ export class Checker {
         this.assign(s);
         return;
       case 'VarDeclStmt': {
-        const declared = s.declaredType ? this.resolveTypeExpr(s.declaredType) : null;
+        const later = s.declaredType ? this.typeofUntyped(s.declaredType) : null;
+        const declared = s.declaredType && !later ? this.resolveTypeExpr(s.declaredType) : null;
         const sym = this.declareVar(s.variable, declared);
+        if (later && s.declaredType) this.typeofLinks.push({ target: sym, source: later, span: s.declaredType.span });
         if (s.value) {
           const t = this.expr(s.value);
           if (declared && !assignable(declared, t)) {
@@ -249,7 +277,10 @@ export class Checker {
               `Type mismatch for $${s.variable.name}: trying to assign value of type '${typeName(t)}' when variable already has a type '${typeName(declared)}'`,
             );
           }
-          if (!sym.type) sym.type = t.kind === 'int' ? t : storageType(t);
+          if (!sym.type) {
+            sym.type = t.kind === 'int' ? t : storageType(t);
+            this.typeLinked(sym);
+          }
         }
         return;
       }
@@ -393,6 +424,7 @@ export class Checker {
       if (sym.type === null) {
         // Integers keep their width (bswap, printing); the slot stores 8 bytes regardless.
         sym.type = t.kind === 'int' ? t : storageType(t);
+        this.typeLinked(sym);
       } else if (!assignable(sym.type, t)) {
         this.diags.error(
           s.value.span,
@@ -692,6 +724,13 @@ export class Checker {
           if (!isInteger(from) && from.kind !== 'bool' && from.kind !== 'pointer') {
             this.diags.error(e.span, `Cannot cast from "${typeName(from)}" to "${typeName(to)}"`);
           }
+        } else if (to.kind === 'struct' && !typeEquals(from, to)) {
+          // A struct value cannot be made from another value (typeof(*p) makes this easy to write).
+          this.diags.error(
+            e.span,
+            `Cannot cast from "${typeName(from)}" to "${typeName(to)}"`,
+            'cast to a pointer instead, e.g. (struct x *)',
+          );
         }
         return to;
       }
@@ -701,11 +740,17 @@ export class Checker {
         return { kind: 'record', fields: e.fields.map((f) => ({ name: f.name, type: storageType(this.expr(f.value)) })) };
       case 'SizeofExpr': {
         if (e.arg.kind === 'TypeExpr') this.resolveTypeExpr(e.arg);
+        else if (e.arg.kind === 'TypeofExpr') this.result.types.set(e.arg.id, this.typeofType(e.arg));
         else this.expr(e.arg);
         return UINT64;
       }
       case 'OffsetofExpr': {
-        let bt = e.base.kind === 'TypeExpr' ? this.resolveTypeExpr(e.base) : this.expr(e.base);
+        let bt =
+          e.base.kind === 'TypeExpr'
+            ? this.resolveTypeExpr(e.base)
+            : e.base.kind === 'TypeofExpr'
+              ? this.typeofType(e.base)
+              : this.expr(e.base);
         let offset = 0;
         for (const name of e.fields) {
           const f = bt.kind !== 'struct' ? null : bt.btfId === null ? this.scriptField(bt.name, name) : btfField(bt, name);
@@ -720,8 +765,13 @@ export class Checker {
         return UINT64;
       }
       case 'TypeofExpr':
-        if (e.arg.kind === 'TypeExpr') return this.resolveTypeExpr(e.arg);
-        return this.expr(e.arg);
+        // Reached only where a value is wanted: typeof names a type, it has no value.
+        this.diags.error(
+          e.span,
+          'typeof() can only be used in variable declarations, casts, sizeof/offsetof and macro arguments',
+          'e.g. `let $y: typeof($x);` or `(typeof($x))1`',
+        );
+        return this.typeofType(e);
       case 'BlockExpr': {
         const saved = this.scope;
         this.scope = new Scope(saved);
@@ -911,8 +961,73 @@ export class Checker {
     return null;
   }
 
+  /**
+   * `let $y: typeof($x)` where `$x` is declared (`let $x;`) but gets its type only further on:
+   * bpftrace resolves declarations in any order, so `$x`'s symbol is returned and the two are
+   * matched once the probe has been checked (resolveTypeofLinks).
+   */
+  private typeofUntyped(t: TypeExpr): VarSymbol | null {
+    if (t.of?.kind !== 'Variable' || t.pointerDepth !== 0 || t.arrayLen !== null) return null;
+    const sym = this.scope.find(t.of.name);
+    if (!sym || sym.type) return null;
+    this.result.vars.set(t.of.id, sym);
+    return sym;
+  }
+
+  /** `source` just got its type: declarations typed after it and still untyped take it now. */
+  private typeLinked(source: VarSymbol): void {
+    for (const l of this.typeofLinks) {
+      if (l.source === source && !l.target.type && source.type) {
+        l.target.type = source.type;
+        this.typeLinked(l.target);
+      }
+    }
+  }
+
+  private resolveTypeofLinks(): void {
+    for (const { target, source, span } of this.typeofLinks) {
+      if (!source.type) {
+        this.diags.error(span, `Type cannot be resolved: $${source.name} is never assigned`);
+      } else if (!target.type) {
+        target.type = source.type;
+      } else if (!assignable(source.type, target.type)) {
+        this.diags.error(
+          span,
+          `Type mismatch for $${target.name}: trying to assign value of type '${typeName(target.type)}' when variable already has a type '${typeName(source.type)}'`,
+        );
+      }
+    }
+    this.typeofLinks = [];
+  }
+
+  /** The type `typeof(x)` stands for. */
+  private typeofType(e: Extract<Expr, { kind: 'TypeofExpr' }>): Type {
+    return e.arg.kind === 'TypeExpr' ? this.resolveTypeExpr(e.arg) : this.typeofOperand(e.arg);
+  }
+
+  /**
+   * The static type of `typeof`'s expression. A bare map stands for its key type (its value
+   * type when it has no key), as in bpftrace 0.26, and is only looked at: `typeof(@m)` does not
+   * count as a use of `@m` as a scalar map.
+   */
+  private typeofOperand(e: Expr): Type {
+    if (e.kind !== 'MapRef') return this.expr(e);
+    const m = this.result.maps.get(e.name);
+    const t = m?.key ?? (m?.value ? (m.value.kind === 'value' ? m.value.type : aggReadType(m.value)) : null);
+    if (!t) {
+      this.diags.error(
+        e.span,
+        `Undefined map: @${e.name}`,
+        `typeof() needs the map to be used before this point, e.g. @${e.name}[key] = value`,
+      );
+      return INT64;
+    }
+    this.result.types.set(e.id, t);
+    return t;
+  }
+
   resolveTypeExpr(t: TypeExpr): Type {
-    let base: Type | null = parseIntTypeName(t.name);
+    let base: Type | null = t.of ? this.typeofOperand(t.of) : parseIntTypeName(t.name);
     if (!base) {
       if (t.name === 'void') base = { kind: 'void' };
       else if (t.name === 'string') base = { kind: 'string', size: this.opts.config.maxStrlen };

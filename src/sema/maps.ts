@@ -32,7 +32,7 @@ export interface MapInfo {
   /** Where the value type was fixed, for "was assigned ... here" diagnostics. */
   valueSpan: Span | null;
   keySpan: Span | null;
-  /** Declared kind from `let @m = hash(n)` (hash, lruhash, percpuhash, percpulruhash, percpuarray). */
+  /** Declared kind from `let @m = hash(n)` (hash, lruhash, percpuhash, percpulruhash). */
   declaredKind: string | null;
   maxEntries: number | null;
   /** The map was used as a whole in for/len/has_key etc. */

@@ -104,7 +104,7 @@ function randomType(r: () => number): TypeExpr {
   const pointerDepth = r() < 0.3 ? 1 : 0;
   // A bare unknown name (foo_t) is only a type where the grammar says so; keep it certain.
   const arrayLen = name === 'foo_t' && pointerDepth === 0 ? 4 : r() < 0.2 ? 8 : null;
-  return { ...base(), kind: 'TypeExpr', name, pointerDepth, arrayLen };
+  return { ...base(), kind: 'TypeExpr', name, pointerDepth, arrayLen, of: null };
 }
 
 function randomExpr(r: () => number, depth: number): Expr {

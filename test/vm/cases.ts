@@ -155,6 +155,18 @@ export const CASES: VmCase[] = [
     check: (r) => assert.match(r.stdout, /^@\[fexit:vmlinux:vfs_read\]: 6$/m),
   },
   {
+    name: 'percpu_kaddr',
+    // BTF ksyms need the data symbols of CONFIG_KALLSYMS_ALL, which Debian's kernel has (the
+    // development host's does not). Each CPU's `cpu_number` holds that CPU's number; a CPU that
+    // does not exist gives 0; runqueues' `cpu` member is its own CPU. bpftrace 0.17 lacks it.
+    ours: [
+      '-e',
+      'BEGIN { $me = (int32 *)percpu_kaddr("cpu_number"); $one = (int32 *)percpu_kaddr("cpu_number", 1); $rq = (struct rq *)percpu_kaddr("runqueues", 0); ' +
+        'printf("%d %d %d %d\\n", *$me == (int32)cpu, *$one, percpu_kaddr("cpu_number", 100000) == 0, $me != 0); if ($rq != 0) { printf("rq %d\\n", $rq->cpu); } exit(); }',
+    ],
+    check: (r) => assert.equal(r.stdout.trimEnd(), '1 1 1 1\nrq 0'),
+  },
+  {
     name: 'iter_task',
     ...both('iter:task /ctx->task->pid < 5/ { printf("%s:%d\\n", ctx->task->comm, ctx->task->pid); }'),
   },

@@ -29,8 +29,11 @@ interface FormatTable {
 
 const tables = new WeakMap<Resources, FormatTable>();
 
-/** Offset of `fmt` in the format map, adding it (and the map) on first use. */
-function formatOffset(res: Resources, fmt: string): number {
+/**
+ * Offset of `fmt` in the format map, adding it (and the map) on first use. Also the home of
+ * debugf()'s formats: any helper that reads a constant NUL-terminated string can point into it.
+ */
+export function formatOffset(res: Resources, fmt: string): number {
   let t = tables.get(res);
   if (!t) {
     const spec: MapSpec = {
