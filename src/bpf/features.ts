@@ -156,6 +156,7 @@ const HELPERS = [
   'snprintf',
   'strncmp',
   'd_path',
+  'override_return',
 ] as const;
 
 const FEATURES: readonly FeatureProbe[] = [

@@ -253,6 +253,7 @@ export const Helper = {
   get_current_uid_gid: 15,
   get_current_comm: 16,
   perf_event_output: 25,
+  override_return: 58,
   get_stackid: 27,
   get_current_task: 35,
   probe_read_str: 45,

@@ -161,7 +161,7 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
         type: target.provider.progType,
         insns,
         license: config.license,
-        expectedAttachType: target.provider.expectedAttachType?.(group),
+        expectedAttachType: target.provider.expectedAttachType?.(group, insns),
       };
       programs.push({
         spec: target.provider.programSpec?.(group, spec) ?? spec,

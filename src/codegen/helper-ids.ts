@@ -38,6 +38,7 @@ const NAMES = [
   'trace_printk',
   'per_cpu_ptr',
   'this_cpu_ptr',
+  'override_return',
 ] as const;
 
 export type HelperName = (typeof NAMES)[number];

@@ -8,7 +8,8 @@
 
 import { BPF_PROG_TYPE_KPROBE, BPF_TRACE_KPROBE_MULTI } from '../bpf/constants.ts';
 import { defaultSys } from '../bpf/default-sys.ts';
-import { exit as exitInsn, movImm, Reg } from '../bpf/insn.ts';
+import { helperId } from '../bpf/helpers.ts';
+import { exit as exitInsn, type Insn, JMP, JmpOp, movImm, Reg } from '../bpf/insn.ts';
 import { attachPerfEvent, type Link } from '../bpf/link.ts';
 import { openKprobe } from '../bpf/perf-event.ts';
 import { BpfProgram } from '../bpf/program.ts';
@@ -180,8 +181,17 @@ function probeKprobeMulti(func: string): boolean {
 /** Programs for at least this many functions use one kprobe_multi link. */
 const MULTI_MIN_TARGETS = 2;
 
-function useMulti(targets: ProbeTarget[]): boolean {
+/** Whether the code calls a helper (a plain call: src_reg 0, imm the helper's id). */
+function callsHelper(insns: readonly Insn[], name: string): boolean {
+  const id = helperId(name);
+  return insns.some((i) => i.op === (JMP | JmpOp.CALL) && i.src === 0 && i.imm === id);
+}
+
+function useMulti(targets: ProbeTarget[], insns: readonly Insn[]): boolean {
   if (targets.length < MULTI_MIN_TARGETS) return false;
+  // override() rewrites the probed function's return through the kprobe's registers, which
+  // the kernel allows on perf kprobes of error-injectable functions only.
+  if (callsHelper(insns, 'override_return')) return false;
   // kprobe_multi takes plain symbol names at function entry: no offsets, no module syntax.
   if (targets.some((t) => siteOf(t).offset !== 0 || kernelSymbol(siteOf(t)).includes(':'))) return false;
   if (multiWorks === null) multiWorks = probeKprobeMulti(siteOf(targets[0] as ProbeTarget).func);
@@ -232,7 +242,7 @@ function makeProvider(name: 'kprobe' | 'kretprobe', aliases: string[], retprobe:
     shareable: true,
     expand: (raw, parts, span) => expandKprobe(p, retprobe, raw, parts, span),
     context: () => context(retprobe),
-    expectedAttachType: (targets) => (useMulti(targets) ? BPF_TRACE_KPROBE_MULTI : undefined),
+    expectedAttachType: (targets, insns) => (useMulti(targets, insns) ? BPF_TRACE_KPROBE_MULTI : undefined),
     attach: (prog, target) => attachOne(prog, target),
     attachAll: (prog, targets) => attachAll(prog, targets),
   };

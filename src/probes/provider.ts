@@ -2,6 +2,7 @@
 // BEGIN/END, ...) is one module: it parses its attach points, expands wildcards, says what
 // context a program gets (args fields, argN, retval), and attaches a loaded program.
 
+import type { Insn } from '../bpf/insn.ts';
 import type { Link } from '../bpf/link.ts';
 import type { BpfProgram, ProgramSpec } from '../bpf/program.ts';
 import type { UsdtContext } from '../builtins/usdt-args.ts';
@@ -82,8 +83,11 @@ export interface Provider {
    * calls it instead of attach() per target when present.
    */
   attachAll?(prog: BpfProgram, targets: ProbeTarget[], env: AttachEnv): Link[];
-  /** Optional: the expected_attach_type a program for these targets is loaded with. */
-  expectedAttachType?(targets: ProbeTarget[]): number | undefined;
+  /**
+   * Optional: the expected_attach_type a program for these targets is loaded with; `insns` is
+   * the generated code (some helpers rule out some attach types).
+   */
+  expectedAttachType?(targets: ProbeTarget[], insns: readonly Insn[]): number | undefined;
   /**
    * Optional: the program for these targets as the provider needs it loaded — the kernel object
    * it is verified against (attach_btf_id for fentry/fexit/iter), instructions run before the

@@ -217,6 +217,43 @@ describe('compiling kernel probes (feature checks answered as on a capable kerne
     }
   });
 
+  test('override(): kprobes only, --unsafe, an integer; calls bpf_override_return; never kprobe_multi', { skip: !hasTracefsList }, () => {
+    assert.match(compileText('kprobe:vfs_read { override(1); }').errors, /ERROR: override\(\) is unsafe\. To use you need the --unsafe flag/);
+    assert.match(
+      compileText('kretprobe:vfs_read { override(1); }', { unsafe: true }).errors,
+      /ERROR: override\(\) can only be used inside kprobes/,
+    );
+    assert.match(
+      compileText('kprobe:vfs_read { override("no"); }', { unsafe: true }).errors,
+      /ERROR: override\(\) only supports int arguments \(string provided\)/,
+    );
+    setKprobeMultiSupport(true);
+    try {
+      const r = compileText('kprobe:vfs_read* { override(-5); }', { unsafe: true });
+      assert.ok(r.script, r.errors);
+      const p = r.script.programs[0];
+      assert.ok(p && p.targets.length > 1);
+      assert.equal(p.spec.expectedAttachType, undefined, 'a perf kprobe per function, as error injection needs');
+      // r1 = ctx (kept in r6), then call 58 (bpf_override_return).
+      const at = p.spec.insns.findIndex((i) => i.op === 0x85 && i.src === 0 && i.imm === 58);
+      assert.ok(at > 0, 'calls helper 58');
+      assert.ok(p.spec.insns.slice(0, at).some((i) => i.op === 0xbf && i.dst === 1 && i.src === 6));
+    } finally {
+      setKprobeMultiSupport(false);
+    }
+    const saved = availabilityOptions.lookup;
+    availabilityOptions.lookup = (name) =>
+      name === 'helper_override_return' ? { status: 'missing', detail: 'unknown func bpf_override_return#58' } : { status: 'available' };
+    try {
+      assert.match(
+        compileText('kprobe:vfs_read { override(1); }', { unsafe: true }).errors,
+        /ERROR: override\(\) needs a kernel built with CONFIG_BPF_KPROBE_OVERRIDE; this one refuses bpf_override_return \(unknown func bpf_override_return#58\)/,
+      );
+    } finally {
+      availabilityOptions.lookup = saved;
+    }
+  });
+
   test('fentry:vfs_read: args typed from BTF, a TRACING program on its BTF id', { skip: !hasBtf || !hasTracefsList }, () => {
     const btf = kernelBtf();
     assert.ok(btf);

@@ -237,6 +237,16 @@ export const CASES: VmCase[] = [
     check: (r) => assert.match(r.stderr, /(does not allow kprobes|no kernel function)/),
   },
   {
+    name: 'override_needs_kernel_support',
+    // Debian builds without CONFIG_BPF_KPROBE_OVERRIDE: the verifier would refuse the helper.
+    ours: ['--unsafe', '-e', 'kprobe:vfs_read { override(1); }'],
+    fails: true,
+    check: (r) => {
+      assert.match(r.stderr, /override\(\) needs a kernel built with CONFIG_BPF_KPROBE_OVERRIDE/);
+      assert.doesNotMatch(r.stderr, /processed \d+ insns/);
+    },
+  },
+  {
     name: 'offset_mid_instruction',
     ours: ['-e', 'kprobe:vfs_read+1 { }'],
     fails: true,

@@ -1,10 +1,11 @@
 #!/bin/sh
-# npm run test:vm [-- --record | --bench | --bench-only] [--kernel PKG]: the kernel-probe suite
+# npm run test:vm [-- --record | --bench | --bench-only] [--kernel PKG] [--no-build]: the kernel-probe suite
 # (test/vm) inside the kernel-lab VM, a stock Debian 6.1 kernel with kprobes, fentry/fexit and
 # iterators. Builds on the host, then one VM boot runs every case. --record re-records bpftrace
 # 0.17's reference outputs instead; --bench also runs bench/kernel-probes.ts (against bpftrace
 # 0.17) after them, --bench-only instead of them. --kernel boots another Debian kernel package
 # (e.g. bookworm-backports' linux-image-6.12.*-amd64-unsigned, which has multi-kprobe links).
+# --no-build runs the build already in dist/ (npm test's host side of test/vm/vm.test.ts).
 #
 # The CLI runs on Node in the VM: under the emulated CPU Bun starts in 6-7 s, Node in ~2.5 s.
 #
@@ -24,19 +25,23 @@ record=
 bench=
 tests_too=1
 kernel=
+no_build=
 while [ $# -gt 0 ]; do
   case "$1" in
     --record) record=1 ;;
     --bench) bench=1 ;;
     --bench-only) bench=1; tests_too= ;;
+    --no-build) no_build=1 ;;
     --kernel) kernel=$2; shift ;;
     *) echo "test:vm: unknown option $1" >&2; exit 2 ;;
   esac
   shift
 done
 
-node scripts/build.mjs --cli
-node scripts/build.mjs --only test/vm
+if [ -z "$no_build" ]; then
+  node scripts/build.mjs --cli
+  node scripts/build.mjs --only test/vm
+fi
 # A private copy of what runs in the VM: other work in this tree may rebuild dist/ meanwhile
 # (the bundle would change under a running test).
 snap=$(mktemp -d /tmp/bpftrace-ts-vm.XXXXXX)
@@ -77,7 +82,7 @@ echo "test:vm: kernel-lab VM with accel=$accel" >&2
 env_args="--env BPFTRACE_TS_VM=1 --env BPFTRACE_TS_NODE=1 --env BPFTRACE_TS_ROOT=$root --env BPFTRACE_TS_CLI=$snap/bpftrace-ts"
 [ -n "$kernel" ] && env_args="$env_args --kernel $kernel"
 [ -n "$record" ] && env_args="$env_args --env BPFTRACE_TS_VM_RECORD=1"
-tests="node --test --test-concurrency=1 $snap/test/vm/"
+tests="node --test --test-reporter=tap --test-concurrency=1 $snap/test/vm/"
 [ -z "$tests_too" ] && tests=true
 [ -n "$bench" ] && tests="$tests; rc=\$?; node $snap/dist/bench-kernel.js --runs 3; exit \$rc"
 # shellcheck disable=SC2086 # env_args is a list of options

@@ -84,3 +84,19 @@ export function requireTracing(kind: keyof typeof TRACING_WHAT): void {
   }
   checked.add(kind);
 }
+
+/**
+ * Throws a UserError unless kprobe programs may call bpf_override_return: kernels built without
+ * CONFIG_BPF_KPROBE_OVERRIDE (most distributions') refuse the helper in the verifier.
+ */
+export function requireOverride(): void {
+  if (checked.has('override') && !availabilityOptions.lookup) return;
+  const helper = lookup('helper_override_return');
+  if (helper.status === 'missing') {
+    throw new UserError(
+      `override() needs a kernel built with CONFIG_BPF_KPROBE_OVERRIDE; this one refuses bpf_override_return${helper.detail ? ` (${helper.detail})` : ''}`,
+      ['the kernel must also allow error injection on the probed function (ALLOW_ERROR_INJECTION)'],
+    );
+  }
+  checked.add('override');
+}
