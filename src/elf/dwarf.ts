@@ -1,6 +1,6 @@
 // Typed uprobe arguments from DWARF (.debug_info, in the binary or its separate debug file):
 // the hooks the uprobe provider (`args`) and the -lv listing call. The reader is in dwarf/.
-// Unreadable DWARF (malformed, or compressed with zstd) is reported once per file and then
+// Unreadable DWARF (malformed, or compressed in a way this reader does not know) is reported once per file and then
 // treated as absent, so a listing or a script that does not need `args` still works.
 
 import type { ArgField } from '../probes/provider.ts';

@@ -12,7 +12,7 @@ import { ElfFile } from '../../src/elf/elf.ts';
 import { ElfObject } from '../../src/elf/symbols.ts';
 import { typeName } from '../../src/sema/types.ts';
 import { buildProgs } from '../progs/build.ts';
-import { DECLS } from './expected.ts';
+import { DECLS, dwarfOriginOf } from './expected.ts';
 import { buildDwarfProgs, type DwarfProgs } from './progs.ts';
 
 /** `args` fields: name, type name, pt_regs offset (rdi 112, rsi 104, rdx 96, rcx 88, r8 72, r9 64). */
@@ -133,7 +133,7 @@ describe('dwarfargs.c as GCC builds it', () => {
       const p = dwarfArgs(path, 'ptrs', vaddrOf(path, 'ptrs'))?.[0]?.type;
       assert.deepEqual(p, {
         kind: 'pointer',
-        to: { kind: 'struct', name: 'struct point', size: 8, btfId: null, union: false },
+        to: { kind: 'struct', name: 'struct point', size: 8, origin: dwarfOriginOf(p), union: false },
         user: true,
       });
     }
@@ -171,7 +171,11 @@ describe('dwarfargs.c as GCC builds it', () => {
       user: true,
     });
     const p = dwarfArgs(P.dw5, 'ptrs', vaddrOf(P.dw5, 'ptrs'))?.find((f) => f.name === 'p')?.type;
-    assert.deepEqual(p, { kind: 'pointer', to: { kind: 'struct', name: 'struct point', size: 8, btfId: null, union: false }, user: true });
+    assert.deepEqual(p, {
+      kind: 'pointer',
+      to: { kind: 'struct', name: 'struct point', size: 8, origin: dwarfOriginOf(p), union: false },
+      user: true,
+    });
   });
 
   test('-O2: the out-of-line copy of an inlined function is found by address, its parameters through DW_AT_abstract_origin', () => {

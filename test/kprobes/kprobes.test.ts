@@ -232,7 +232,7 @@ describe('compiling kernel probes (feature checks answered as on a capable kerne
       ],
     );
     const file = sig.args[0]?.type;
-    assert.ok(file?.kind === 'pointer' && file.to.kind === 'struct' && file.to.name === 'struct file' && file.to.btfId !== null);
+    assert.ok(file?.kind === 'pointer' && file.to.kind === 'struct' && file.to.name === 'struct file' && file.to.origin.kind === 'btf');
     assert.deepEqual(sig.args[2]?.type, { kind: 'int', size: 8, signed: false }, 'size_t');
     assert.deepEqual(sig.returnType, { kind: 'int', size: 8, signed: true }, 'ssize_t');
 

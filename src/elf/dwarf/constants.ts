@@ -30,6 +30,7 @@ export const DW_TAG_subprogram = 0x2e;
 export const DW_TAG_volatile_type = 0x35;
 export const DW_TAG_restrict_type = 0x37;
 export const DW_TAG_namespace = 0x39;
+export const DW_TAG_partial_unit = 0x3c;
 export const DW_TAG_shared_type = 0x40;
 export const DW_TAG_type_unit = 0x41;
 export const DW_TAG_rvalue_reference_type = 0x42;
