@@ -28,7 +28,7 @@ import {
   storeImm,
 } from '../bpf/insn.ts';
 import { lookupBuiltin } from '../builtins/registry.ts';
-import { PT_REGS_ORIG_AX } from '../builtins/task.ts';
+import { PT_REGS_ORIG_AX, PT_REGS_SP } from '../builtins/task.ts';
 import type { Block, Call, Expr, NodeId, Stmt } from '../lang/ast.ts';
 import { unreachable } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
@@ -1093,6 +1093,7 @@ export class Emitter {
     if (kf) return this.readKernelScalar(e, kf);
     const f = this.argField(e);
     const t = this.typeOf(e);
+    if (f?.onStack) return this.readKernelScalar(e, { bitfield: null, type: f.type });
     if (f) {
       const out = this.frame.newTemp();
       const size = (f.type.kind === 'int' ? f.type.size : 8) as Size;
@@ -1118,6 +1119,15 @@ export class Emitter {
    * only the final member is read.
    */
   private kernelAddr(e: Expr): Temp {
+    const stackArg = this.argField(e);
+    if (stackArg?.onStack) {
+      // A stack-passed argument of a user function: the stack pointer at entry + its offset.
+      const out = this.frame.newTemp();
+      const r = out.reg ?? Reg.R0;
+      this.emit(load(8, r, Reg.R6, PT_REGS_SP), alu64Imm(AluOp.ADD, r, stackArg.offset));
+      this.setTemp(out, r);
+      return out;
+    }
     if (e.kind === 'FieldAccess') {
       const kf = this.sema.fields.get(e.id);
       if (kf) {
@@ -1166,6 +1176,7 @@ export class Emitter {
    * pointer (`args.n->vals[1]`, `$p[2]`). Its value is read with one probe_read at the end.
    */
   private inMemory(e: Expr): boolean {
+    if (this.argField(e)?.onStack) return true;
     if (e.kind === 'FieldAccess') return this.sema.fields.has(e.id);
     if (e.kind === 'Unary' && e.op === '*') return this.typeOf(e.operand).kind === 'pointer';
     if (e.kind === 'IndexExpr') {
@@ -1186,6 +1197,7 @@ export class Emitter {
 
   /** Whether a member access chain starts from a user-space pointer (uprobe casts). */
   private userChain(e: Expr): boolean {
+    if (this.argField(e)?.onStack) return true;
     if (e.kind === 'FieldAccess' && this.sema.fields.has(e.id)) {
       // Pointers found in user memory point into user memory too.
       const bt = this.typeOf(e.base);
@@ -1385,6 +1397,12 @@ export class Emitter {
           return loc;
         }
         const f = this.argField(e);
+        if (f?.onStack) {
+          // A struct passed by value on the user stack.
+          const loc = out();
+          this.readKernelMem(e, loc, size);
+          return loc;
+        }
         if (f && t.kind === 'string') {
           const loc = out();
           // Tracepoint strings: __data_loc (u32: len << 16 | offset) or an inline char array.

@@ -12,7 +12,7 @@ import type { UsdtContext } from '../builtins/usdt-args.ts';
 import { ElfFile } from '../elf/elf.ts';
 import { type SdtProbe, sdtProbes, semaphoreFileOffset } from '../elf/notes.ts';
 import { processObjects } from '../elf/resolve.ts';
-import { ElfObject } from '../elf/symbols.ts';
+import { ElfObject, isPositionIndependent } from '../elf/symbols.ts';
 import { parseUsdtArg, splitUsdtArgs, type UsdtArg } from '../elf/usdt-spec.ts';
 import type { Span } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
@@ -142,7 +142,8 @@ export function usdtContext(site: UsdtSite): UsdtContext {
 
 function context(t: ProbeTarget): ProbeContext {
   const site = sites.get(t);
-  return { args: null, argN: 'pt_regs', retval: false, usdt: site ? usdtContext(site) : undefined };
+  const entry = site ? { vaddr: site.probe.pc, pie: isPositionIndependent(site.path) } : undefined;
+  return { args: null, argN: 'pt_regs', retval: false, usdt: site ? usdtContext(site) : undefined, entry };
 }
 
 function attach(prog: Parameters<Provider['attach']>[0], t: ProbeTarget, env: AttachEnv): Link[] {

@@ -3,9 +3,11 @@
  * integer arguments passed on the stack (the 7th and later, around aggregates that go on the
  * stack too), and globals for uaddr(). Built -O0 with DWARF 5, PIE and not.
  *
- *   dwarfstructs [N]   calls every function N times (default 1). */
+ *   dwarfstructs [N]      calls every function N times (default 1);
+ *   dwarfstructs 0 MS     calls them every MS milliseconds until killed (for -p). */
 #include <stdint.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 struct inner {
   short a;
@@ -67,7 +69,9 @@ int main(int argc, char **argv) {
   struct opaque *o = opaque_new();
   const char *text = "stacked";
   sink += text[0];
-  for (int i = 0; i < n; i++) {
+  int period = argc > 2 ? atoi(argv[2]) : 0;
+  for (int i = 0; i < n || period > 0; i++) {
+    if (period > 0) usleep(period * 1000);
     sink += walk(&first, i);
     sink += stack7(1, 2, 3, 4, 5, 6, 77);
     sink += stack8(1, 2, 3, 4, 5, 6, 'x', text);

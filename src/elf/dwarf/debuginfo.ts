@@ -1,6 +1,6 @@
 // The DWARF of one binary, opened on first use and kept while the file is unchanged: typed
-// `args` fields for uprobes (pt_regs offsets of the integer argument registers) and the
-// parameter lines of -lv.
+// `args` fields for uprobes (pt_regs offsets of the integer argument registers, stack offsets
+// of stack-passed arguments) and the parameter lines of -lv.
 
 import { statSync } from 'node:fs';
 import { PT_REGS_ARGS } from '../../builtins/task.ts';
@@ -38,8 +38,9 @@ export class DebugInfo {
 
   /**
    * `args` of function `name`: each named parameter that arrives whole in one integer register,
-   * typed, at its pt_regs offset. The others (floating point, aggregates by value, stack
-   * arguments) are listed in `skipped`. Null when the DWARF does not describe the function.
+   * typed, at its pt_regs offset, and each integer, pointer or struct passed on the stack, at its
+   * offset from the stack pointer at entry. The others (floating point, aggregates in
+   * registers) are listed in `skipped`. Null when the DWARF does not describe the function.
    */
   args(name: string, vaddr?: number): { fields: ArgField[]; skipped: SkippedArg[] } | null {
     const f = this.function(name, vaddr);
@@ -56,12 +57,15 @@ export class DebugInfo {
       if (!p.name) return;
       const place = places[i];
       const t = valueType(p.type);
-      const offset = place?.kind === 'intreg' ? PT_REGS_ARGS[place.index] : undefined;
-      if (!t || (t.kind !== 'int' && t.kind !== 'pointer')) {
+      const scalar = t !== null && (t.kind === 'int' || t.kind === 'pointer');
+      if (place?.kind === 'stack' && t !== null && (scalar || (t.kind === 'struct' && t.size > 0))) {
+        // A struct on the stack is addressable there: its members are read from user memory.
+        fields.push({ name: p.name, type: t, offset: place.offset, dataLoc: false, onStack: true });
+      } else if (!scalar) {
         skipped.push({ name: p.name, why: `its type ${typeSpelling(p.type)} is not an integer or a pointer` });
-      } else if (place?.kind === 'elsewhere') skipped.push({ name: p.name, why: place.why });
-      else if (offset === undefined) skipped.push({ name: p.name, why: 'it is passed on the stack' });
-      else fields.push({ name: p.name, type: t, offset, dataLoc: false });
+      } else if (place?.kind === 'intreg') {
+        fields.push({ name: p.name, type: t, offset: PT_REGS_ARGS[place.index] ?? 0, dataLoc: false });
+      } else skipped.push({ name: p.name, why: place?.kind === 'elsewhere' ? place.why : 'its place is unknown' });
     });
     return { fields, skipped };
   }
