@@ -21,10 +21,9 @@ function withDebugInfo<T>(path: string, none: T, use: (di: DebugInfo) => T): T {
 }
 
 /**
- * `args` fields of `func` in `path` (pt_regs offsets of the argument registers), preferring the
- * DWARF function whose code holds `vaddr`; null without debug information for it. Parameters
- * not passed whole in an integer register (floating point, structs by value, stack arguments)
- * are left out.
+ * `args` fields of `func` in `path` (pt_regs offsets of the argument registers, stack offsets of
+ * stack-passed ones), preferring the DWARF function whose code holds `vaddr`; null without debug
+ * information for it. Floating-point parameters and aggregates passed in registers are left out.
  */
 export function dwarfArgs(path: string, func: string, vaddr: number): ArgField[] | null {
   return withDebugInfo(path, null, (di) => di.args(func, vaddr)?.fields ?? null);
