@@ -43,18 +43,20 @@ describe('struct members through DWARF', { skip }, () => {
     );
   });
 
-  test('through variables, `*p` and `(*p).x`, and a struct only declared in the probed unit', () => {
+  test('through variables, `*p` and `(*p).x`, arrays of structs, and a struct only declared in the probed unit', () => {
     const s =
-      `uprobe:${P.structs}:walk { $n = args.n; $m = $n->next; printf("%d %s %d\\n", (*$n).id, $m->name, $m->vals[1]); } ` +
+      `uprobe:${P.structs}:walk { $n = args.n; $m = $n->next; printf("%d %s %d\\n", (*$n).id, $m->name, $m->vals[1]); ` +
+      `printf("%d %d\\n", args.n->pairs[1].a, args.n->next->pairs[args.depth + 1].b); } ` +
       `uprobe:${P.structs}:use_opaque { printf("%d %s\\n", args.o->secret, args.o->tag); }`;
-    assert.equal(run(s, `${P.structs} 1`), '1 second 8\n4242 abc\n\n\n');
+    assert.equal(run(s, `${P.structs} 1`), '1 second 8\n23 14\n4242 abc\n\n\n');
   });
 
   test('print() of a struct, a nested struct and an array; a struct as a map key', () => {
     const s = `uprobe:${P.structs}:walk { print(*args.n->next); print(args.n->in); print(args.n->vals); @[*args.n->next] = count(); }`;
     const out = run(s, `${P.structs} 1`);
     const second =
-      '{ .id = 2, .name = second, .in = { .a = -5, .b = 6 }, .vals = [7,8,9], .next = 0x0, .l = 77, .i = 77, .flag = 0, .level = 3, .small = -8 }';
+      '{ .id = 2, .name = second, .in = { .a = -5, .b = 6 }, .vals = [7,8,9], .next = 0x0, .l = 77, .i = 77, .flag = 0, .level = 3, .small = -8, ' +
+      '.pairs = [{ .a = 11, .b = 12 },{ .a = 13, .b = 14 }] }';
     assert.equal(out, `${second}\n{ .a = -3, .b = 4 }\n[5,6,7]\n\n\n@[${second}]: 1\n`);
   });
 
@@ -73,6 +75,13 @@ describe('stack-passed arguments', { skip }, () => {
       `uprobe:${P.structs}:stack7 { printf("%d %d\\n", args.a6, args.a7); } ` +
       `uprobe:${P.structs}:stack8 { printf("%c %s\\n", args.a7, str(args.a8)); }`;
     assert.equal(run(s, `${P.structs} 1`), '6 77\nx stacked\n\n\n');
+  });
+
+  test('16-aligned stack slots: the argument after a long double', () => {
+    assert.equal(
+      run(`uprobe:${P.structs}:stackld { printf("%d %d %d\\n", args.a7, args.a8, args.a9); }`, `${P.structs} 1`),
+      '7 8 10\n\n\n',
+    );
   });
 
   test('after a struct passed by value on the stack, whose members are readable too', () => {
@@ -117,7 +126,10 @@ describe('uaddr()', { skip }, () => {
       assert.equal(run(s, `${bin} 1`), '1234 10\n\n\n', bin);
     }
     // Every target of a wildcard probe gets its own bias computation.
-    assert.equal(run(`uprobe:${P.structs}:stack* { printf("%d\\n", *uaddr("counter")); }`, `${P.structs} 1`), '1234\n1234\n1234\n\n\n');
+    assert.equal(
+      run(`uprobe:${P.structs}:stack* { printf("%d\\n", *uaddr("counter")); }`, `${P.structs} 1`),
+      '1234\n1234\n1234\n1234\n\n\n',
+    );
   });
 
   test('a uretprobe of a PIE binary needs -p; with it, the mapping gives the load address', async () => {

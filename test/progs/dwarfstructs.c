@@ -1,5 +1,5 @@
-/* Struct arguments read through their DWARF types (members, nested structs, arrays, char
- * arrays, pointers to structs, anonymous unions, bitfields, a struct defined in another unit),
+/* Struct arguments read through their DWARF types (members, nested structs, arrays, arrays of
+ * structs, char arrays, pointers to structs, anonymous unions, bitfields, a struct defined in another unit),
  * integer arguments passed on the stack (the 7th and later, around aggregates that go on the
  * stack too), and globals for uaddr(). Built -O0 with DWARF 5, PIE and not.
  *
@@ -27,6 +27,7 @@ struct node {
   unsigned flag : 1;
   unsigned level : 5;
   int8_t small;
+  struct inner pairs[2];
 };
 
 struct big {
@@ -55,6 +56,12 @@ NOINLINE long stackbig(struct big b, long a1, long a2, long a3, long a4, long a5
   return b.a + a1 + a2 + a3 + a4 + a5 + a6 + a7 + p->id;
 }
 
+/* ld is 16-aligned in the caller's frame: a7 [rsp+8], a8 [rsp+16], ld [rsp+24], a9 [rsp+40]
+ * (and 8 bytes of padding after a9). */
+NOINLINE long stackld(long a1, long a2, long a3, long a4, long a5, long a6, long a7, long a8, long double ld, long a9) {
+  return a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + (long)ld + a9;
+}
+
 /* Defined in dwarfstructs2.c; this unit only declares it. */
 struct opaque;
 long opaque_get(struct opaque *o);
@@ -63,8 +70,8 @@ struct opaque *opaque_new(void);
 
 int main(int argc, char **argv) {
   int n = argc > 1 ? atoi(argv[1]) : 1;
-  struct node second = {.id = 2, .name = "second", .in = {-5, 6}, .vals = {7, 8, 9}, .next = 0, .l = 77, .flag = 0, .level = 3, .small = -8};
-  struct node first = {.id = 1, .name = "first", .in = {-3, 4}, .vals = {5, 6, 7}, .next = &second, .l = -66, .flag = 1, .level = 17, .small = 9};
+  struct node second = {.id = 2, .name = "second", .in = {-5, 6}, .vals = {7, 8, 9}, .next = 0, .l = 77, .flag = 0, .level = 3, .small = -8, .pairs = {{11, 12}, {13, 14}}};
+  struct node first = {.id = 1, .name = "first", .in = {-3, 4}, .vals = {5, 6, 7}, .next = &second, .l = -66, .flag = 1, .level = 17, .small = 9, .pairs = {{21, 22}, {23, 24}}};
   struct big bg = {100, 200, 300};
   struct opaque *o = opaque_new();
   const char *text = "stacked";
@@ -77,6 +84,7 @@ int main(int argc, char **argv) {
     sink += stack8(1, 2, 3, 4, 5, 6, 'x', text);
     sink += stackbig(bg, 1, 2, 3, 4, 5, 6, 707, &second);
     sink += use_opaque(o);
+    sink += stackld(1, 2, 3, 4, 5, 6, 7, 8, 9.5L, 10);
   }
   sink += counter + table[1];
   return 0;

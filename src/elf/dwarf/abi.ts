@@ -3,7 +3,7 @@
 // eightbyte at a time, floating-point ones take SSE registers, and aggregates over 16 bytes (or
 // with unaligned fields, or long double) go on the stack. An aggregate that does not fit in
 // the registers left goes on the stack whole (stack arguments follow the return address in
-// eightbyte slots, 16-aligned for 16-aligned types), and a function returning a large aggregate gets
+// eightbyte slots, 16-aligned in the caller's frame for 16-aligned types), and a function returning a large aggregate gets
 // the address of its return slot as a hidden first argument.
 
 import { DW_CC_pass_by_reference, DW_TAG_member } from './constants.ts';
@@ -186,13 +186,14 @@ function alignOf(t: CType, depth = 0): number {
 export function assignArgs(ret: CType, params: CType[]): ArgPlace[] {
   let ints = returnsInMemory(ret) ? 1 : 0;
   let sses = 0;
-  // Stack arguments start above the return address, each in slots of eightbytes, in order.
-  let stack = 8;
+  // Stack arguments are laid out in eightbyte slots, in order, from the caller's 16-aligned
+  // stack pointer; at entry the return address sits below them, so they start at sp+8.
+  let area = 0;
   const onStack = (p: CType): ArgPlace => {
     const align = Math.max(8, alignOf(p));
-    const offset = Math.ceil(stack / align) * align;
-    stack = offset + Math.ceil(Math.max(ctypeSize(p), 1) / 8) * 8;
-    return { kind: 'stack', offset };
+    const at = Math.ceil(area / align) * align;
+    area = at + Math.ceil(Math.max(ctypeSize(p), 1) / 8) * 8;
+    return { kind: 'stack', offset: 8 + at };
   };
   return params.map((p): ArgPlace => {
     const c = classify(p);
