@@ -25,6 +25,8 @@ export interface DwarfProgs {
   nodebug: string;
   /** dwarfstructs.c + dwarfstructs2.c, -O0, DWARF 5, PIE. */
   structs: string;
+  /** The same with DWARF 4 (bitfields as DW_AT_bit_offset from the storage unit's top bit). */
+  structs4: string;
   /** The same linked at a fixed address (-no-pie). */
   structsNoPie: string;
   /** The same with zstd-compressed debug sections (SHF_COMPRESSED, ELFCOMPRESS_ZSTD). */
@@ -73,6 +75,7 @@ export function buildDwarfProgs(): DwarfProgs {
     stripped: b('dwarfargs-stripped'),
     nodebug: b('dwarfargs-nodebug'),
     structs: b('dwarfstructs'),
+    structs4: b('dwarfstructs-dw4'),
     structsNoPie: b('dwarfstructs-nopie'),
     structsZstd: b('dwarfstructs-zstd'),
   };
@@ -92,6 +95,7 @@ export function buildDwarfProgs(): DwarfProgs {
   }
   if (!fresh(p.nodebug)) execFileSync('strip', ['--strip-debug', '-o', p.nodebug, p.dw5]);
   gcc(p.structs, ['-g', '-O0', '-gdwarf-5'], STRUCT_SRCS);
+  gcc(p.structs4, ['-g', '-O0', '-gdwarf-4'], STRUCT_SRCS);
   gcc(p.structsNoPie, ['-g', '-O0', '-gdwarf-5', '-no-pie'], STRUCT_SRCS);
   gccZstd(p.structsZstd);
   built = p;

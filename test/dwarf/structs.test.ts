@@ -32,15 +32,18 @@ before(() => {
 });
 
 describe('struct members through DWARF', { skip }, () => {
-  test('members, nested structs, arrays, char arrays, pointers to structs, anonymous unions, bitfields', () => {
-    const s =
-      `uprobe:${P.structs}:walk { printf("%d %s %d %d %d %d %d %s %c\\n", args.n->id, args.n->name, args.n->in.a, args.n->in.b, ` +
-      `args.n->vals[2], args.n->vals[args.depth], args.n->next->id, args.n->next->name, args.n->name[1]); ` +
-      `printf("%d %d %d %d %d %d\\n", args.n->l, args.n->i, args.n->flag, args.n->level, args.n->small, args.n->next->small); }`;
-    assert.equal(
-      run(s, `${P.structs} 2`),
-      '1 first -3 4 7 5 2 second i\n-66 -66 1 17 9 -8\n1 first -3 4 7 6 2 second i\n-66 -66 1 17 9 -8\n\n\n',
-    );
+  test('members, nested structs, arrays, char arrays, pointers to structs, anonymous unions, bitfields (DWARF 5 and 4)', () => {
+    for (const bin of [P.structs, P.structs4]) {
+      const s =
+        `uprobe:${bin}:walk { printf("%d %s %d %d %d %d %d %s %c\\n", args.n->id, args.n->name, args.n->in.a, args.n->in.b, ` +
+        `args.n->vals[2], args.n->vals[args.depth], args.n->next->id, args.n->next->name, args.n->name[1]); ` +
+        `printf("%d %d %d %d %d %d\\n", args.n->l, args.n->i, args.n->flag, args.n->level, args.n->small, args.n->next->level); }`;
+      assert.equal(
+        run(s, `${bin} 2`),
+        '1 first -3 4 7 5 2 second i\n-66 -66 1 17 9 3\n1 first -3 4 7 6 2 second i\n-66 -66 1 17 9 3\n\n\n',
+        bin,
+      );
+    }
   });
 
   test('through variables, `*p` and `(*p).x`, arrays of structs, and a struct only declared in the probed unit', () => {

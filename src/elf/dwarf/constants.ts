@@ -41,6 +41,7 @@ export const DW_TAG_immutable_type = 0x4b;
 export const DW_AT_sibling = 0x01;
 export const DW_AT_name = 0x03;
 export const DW_AT_byte_size = 0x0b;
+export const DW_AT_bit_offset = 0x0c;
 export const DW_AT_bit_size = 0x0d;
 export const DW_AT_low_pc = 0x11;
 export const DW_AT_high_pc = 0x12;

@@ -56,11 +56,20 @@ function members(s: Die, base: number, depth: number): DwarfMember[] {
     }
     const type = valueType(mt);
     if (!type) continue;
-    if (m.attrs.bitSize !== undefined && bitOff !== undefined) {
-      // DWARF 4+ bitfield: bits counted from the struct's start, little-endian.
-      const abs = base * 8 + bitOff;
-      out.push({ name: m.attrs.name, offset: Math.floor(abs / 8), bitfield: bitfieldAccess(abs % 8, m.attrs.bitSize), type });
-      continue;
+    const bits = m.attrs.bitSize;
+    if (bits !== undefined) {
+      // Bitfields: DW_AT_data_bit_offset counts bits from the struct's start (little-endian);
+      // the older DW_AT_bit_offset counts from the top bit of a storage unit at the member offset.
+      let abs: number | null = null;
+      if (bitOff !== undefined) abs = base * 8 + bitOff;
+      else if (m.attrs.bitOffset !== undefined) {
+        const unit = m.attrs.byteSize ?? (type.kind === 'int' ? type.size : 0);
+        abs = byteOff * 8 + unit * 8 - m.attrs.bitOffset - bits;
+      }
+      if (abs !== null && abs >= 0) {
+        out.push({ name: m.attrs.name, offset: Math.floor(abs / 8), bitfield: bitfieldAccess(abs % 8, bits), type });
+        continue;
+      }
     }
     out.push({ name: m.attrs.name, offset: byteOff, bitfield: null, type });
   }
