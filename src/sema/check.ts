@@ -636,6 +636,14 @@ export class Checker {
               this.diags.error(e.span, `The ${e.op} operator can not be used on expressions of type ${typeKindWord(t)}`);
             return isInteger(t) ? { kind: 'int', size: 8, signed: t.signed } : INT64;
           case '*':
+            if (t.kind === 'pointer' && t.to.kind === 'struct' && t.to.size === 0) {
+              this.diags.error(
+                e.span,
+                `Can not dereference a pointer to the incomplete type '${t.to.name}'`,
+                'its definition is not in the debug info',
+              );
+              return INT64;
+            }
             if (t.kind === 'pointer') return t.to.kind === 'void' ? UINT64 : t.to;
             if (isInteger(t)) return UINT64;
             this.diags.error(e.span, `Can not dereference type ${typeName(t)}`);

@@ -63,7 +63,11 @@ describe('struct members through DWARF', { skip }, () => {
     assert.equal(out, `${second}\n{ .a = -3, .b = 4 }\n[5,6,7]\n\n\n@[${second}]: 1\n`);
   });
 
-  test('unknown members and constant indexes past an array are compile errors', () => {
+  test('unknown members, constant indexes past an array and incomplete types are compile errors', () => {
+    assert.match(
+      fails(`uprobe:${P.structs}:use_hidden { print(*args.h); }`),
+      /Can not dereference a pointer to the incomplete type 'struct hidden'[\s\S]*HINT: its definition is not in the debug info/,
+    );
     assert.match(
       fails(`uprobe:${P.structs}:walk { print(args.n->nope); }`),
       /Struct\/union of type 'struct node' does not contain a field named 'nope'/,

@@ -68,6 +68,10 @@ long opaque_get(struct opaque *o);
 NOINLINE long use_opaque(struct opaque *o) { return opaque_get(o); }
 struct opaque *opaque_new(void);
 
+/* Never defined anywhere: an incomplete type. */
+struct hidden;
+NOINLINE long use_hidden(struct hidden *h) { return h != 0; }
+
 int main(int argc, char **argv) {
   int n = argc > 1 ? atoi(argv[1]) : 1;
   struct node second = {.id = 2, .name = "second", .in = {-5, 6}, .vals = {7, 8, 9}, .next = 0, .l = 77, .flag = 0, .level = 3, .small = -8, .pairs = {{11, 12}, {13, 14}}};
@@ -84,6 +88,7 @@ int main(int argc, char **argv) {
     sink += stack8(1, 2, 3, 4, 5, 6, 'x', text);
     sink += stackbig(bg, 1, 2, 3, 4, 5, 6, 707, &second);
     sink += use_opaque(o);
+    sink += use_hidden((struct hidden *)o);
     sink += stackld(1, 2, 3, 4, 5, 6, 7, 8, 9.5L, 10);
   }
   sink += counter + table[1];
