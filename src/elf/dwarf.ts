@@ -4,6 +4,7 @@
 // treated as absent, so a listing or a script that does not need `args` still works.
 
 import type { ArgField } from '../probes/provider.ts';
+import type { Type } from '../sema/types.ts';
 import { type DebugInfo, debugInfo } from './dwarf/debuginfo.ts';
 
 const unreadable = new Set<string>();
@@ -32,4 +33,9 @@ export function dwarfArgs(path: string, func: string, vaddr: number): ArgField[]
 /** Parameter declarations for -lv (`struct point* p`), or [] without debug info. */
 export function dwarfParamDecls(path: string, func: string): string[] {
   return withDebugInfo(path, [], (di) => di.paramDecls(func));
+}
+
+/** A type named in a cast (`struct node`, a typedef) from `path`'s DWARF, or null. */
+export function dwarfTypeByName(path: string, name: string): Type | null {
+  return withDebugInfo(path, null, (di) => di.typeByName(name));
 }

@@ -61,6 +61,11 @@ export interface ProbeContext {
    * run time is the object's load bias (uaddr() in PIE binaries and shared libraries).
    */
   entry?: { vaddr: number; pie: boolean };
+  /**
+   * User probes: types named in casts (`(struct node *)arg0`) from the probed object's debug
+   * info, looked up before kernel BTF as bpftrace does; null when it does not define the name.
+   */
+  userType?: (name: string) => Type | null;
   /** Coalesced syscall tracepoints: keep only these syscall numbers (see syscalls/coalesce.ts). */
   syscallFilter?: SyscallFilter;
 }

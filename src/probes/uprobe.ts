@@ -15,7 +15,7 @@ import { openUprobe } from '../bpf/perf-event.ts';
 import type { BpfProgram } from '../bpf/program.ts';
 import { checkBpf, SyscallError } from '../bpf/sys.ts';
 import { demangle, isMangled, withoutParams } from '../elf/demangle.ts';
-import { dwarfArgs } from '../elf/dwarf.ts';
+import { dwarfArgs, dwarfTypeByName } from '../elf/dwarf.ts';
 import { SHT_SYMTAB } from '../elf/elf.ts';
 import { resolveBinary, resolveTarget } from '../elf/resolve.ts';
 import { ElfObject, type ElfSymbol, isFunction, isPositionIndependent, STB_LOCAL } from '../elf/symbols.ts';
@@ -258,7 +258,8 @@ function context(target: ProbeTarget, retprobe: boolean): ProbeContext {
   }
   // A uretprobe fires at the return address, in the caller: no known instruction there.
   const entry = site && !retprobe ? { vaddr: site.vaddr, pie: isPositionIndependent(site.path) } : undefined;
-  return { args, argN: 'pt_regs', retval: retprobe, entry };
+  const userType = site ? (name: string) => dwarfTypeByName(site.path, name) : undefined;
+  return { args, argN: 'pt_regs', retval: retprobe, entry, userType };
 }
 
 /** uprobe_multi links exist from Linux 6.6. */

@@ -9,6 +9,7 @@ import { BPF_PROG_TYPE_KPROBE } from '../bpf/constants.ts';
 import { attachPerfEvent, type Link } from '../bpf/link.ts';
 import { openUprobe } from '../bpf/perf-event.ts';
 import type { UsdtContext } from '../builtins/usdt-args.ts';
+import { dwarfTypeByName } from '../elf/dwarf.ts';
 import { ElfFile } from '../elf/elf.ts';
 import { type SdtProbe, sdtProbes, semaphoreFileOffset } from '../elf/notes.ts';
 import { processObjects } from '../elf/resolve.ts';
@@ -143,7 +144,8 @@ export function usdtContext(site: UsdtSite): UsdtContext {
 function context(t: ProbeTarget): ProbeContext {
   const site = sites.get(t);
   const entry = site ? { vaddr: site.probe.pc, pie: isPositionIndependent(site.path) } : undefined;
-  return { args: null, argN: 'pt_regs', retval: false, usdt: site ? usdtContext(site) : undefined, entry };
+  const userType = site ? (name: string) => dwarfTypeByName(site.path, name) : undefined;
+  return { args: null, argN: 'pt_regs', retval: false, usdt: site ? usdtContext(site) : undefined, entry, userType };
 }
 
 function attach(prog: Parameters<Provider['attach']>[0], t: ProbeTarget, env: AttachEnv): Link[] {

@@ -934,7 +934,7 @@ export class Checker {
           ? { kind: 'struct', name: own.name, size: own.size, origin: { kind: 'script' }, union: own.union }
           : ownEnum
             ? { kind: 'int', size: 8, signed: true, enumName: t.name }
-            : btfTypeByName(t.name);
+            : (this.current?.context.userType?.(t.name) ?? btfTypeByName(t.name));
         if (!base) {
           const hint = kernelBtf() ? [] : ['this kernel has no BTF (/sys/kernel/btf/vmlinux), so kernel types are unknown'];
           this.diags.error(

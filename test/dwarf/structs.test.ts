@@ -54,6 +54,12 @@ describe('struct members through DWARF', { skip }, () => {
     assert.equal(run(s, `${P.structs} 1`), '1 second 8\n23 14\n4242 abc\n\n\n');
   });
 
+  test('casts and sizeof name types of the probed binary (DWARF) before kernel BTF', () => {
+    const s = `uprobe:${P.structs}:walk { $n = (struct node *)arg0; printf("%d %s %d %d\\n", $n->id, $n->next->name, sizeof(struct node), sizeof(struct opaque)); }`;
+    assert.equal(run(s, `${P.structs} 1`), '1 second 64 16\n\n\n');
+    assert.match(fails(`uprobe:${P.structs}:walk { $n = (struct nosuch *)arg0; }`), /Unknown struct\/union: 'struct nosuch'/);
+  });
+
   test('print() of a struct, a nested struct and an array; a struct as a map key', () => {
     const s = `uprobe:${P.structs}:walk { print(*args.n->next); print(args.n->in); print(args.n->vals); @[*args.n->next] = count(); }`;
     const out = run(s, `${P.structs} 1`);

@@ -5,11 +5,13 @@
 import { statSync } from 'node:fs';
 import { PT_REGS_ARGS } from '../../builtins/task.ts';
 import type { ArgField } from '../../probes/provider.ts';
+import type { Type } from '../../sema/types.ts';
 import { assignArgs } from './abi.ts';
+import { DW_TAG_class_type, DW_TAG_enumeration_type, DW_TAG_structure_type, DW_TAG_typedef, DW_TAG_union_type } from './constants.ts';
 import { FunctionIndex, type FunctionInfo, functionInfo } from './functions.ts';
 import { DwarfFile } from './info.ts';
 import { loadDebugSource } from './sections.ts';
-import { type CType, ctype, typeSpelling, valueType } from './types.ts';
+import { type CType, ctype, namedType, typeSpelling, valueType } from './types.ts';
 
 /** A parameter `args` cannot offer, and why (for diagnostics). */
 export interface SkippedArg {
@@ -68,6 +70,26 @@ export class DebugInfo {
       } else skipped.push({ name: p.name, why: place?.kind === 'elsewhere' ? place.why : 'its place is unknown' });
     });
     return { fields, skipped };
+  }
+
+  /**
+   * The type a cast names (`struct node`, `union u`, a typedef), from the first unit that
+   * defines it, or null. Enums are integers, as for parameters.
+   */
+  typeByName(name: string): Type | null {
+    const m = /^(struct|union|enum) (.+)$/.exec(name);
+    const tags = !m
+      ? [DW_TAG_typedef]
+      : m[1] === 'struct'
+        ? [DW_TAG_structure_type, DW_TAG_class_type]
+        : m[1] === 'union'
+          ? [DW_TAG_union_type]
+          : [DW_TAG_enumeration_type];
+    for (const tag of tags) {
+      const d = namedType(this.file, tag, m ? (m[2] as string) : name);
+      if (d) return valueType(d);
+    }
+    return null;
   }
 
   /**

@@ -131,18 +131,22 @@ const definitions = new WeakMap<DwarfFile, Map<string, Die | null>>();
  * definition rule lets a debugger take it.
  */
 function definitionOf(decl: Die): Die | null {
-  const file = decl.unit.file;
+  return decl.attrs.name ? namedType(decl.unit.file, decl.tag, decl.attrs.name) : null;
+}
+
+/** The first unit-level definition tagged `tag` and named `name` in `file` (one walk per name). */
+export function namedType(file: DwarfFile, tag: number, name: string): Die | null {
   let byName = definitions.get(file);
   if (!byName) {
     byName = new Map();
     definitions.set(file, byName);
   }
-  const key = `${decl.tag}:${decl.attrs.name}`;
+  const key = `${tag}:${name}`;
   const hit = byName.get(key);
   if (hit !== undefined) return hit;
   let found: Die | null = null;
-  file.walk(new Set([decl.tag]), TOP_LEVEL, (d) => {
-    if (!found && d.attrs.name === decl.attrs.name && !d.attrs.declaration) found = d;
+  file.walk(new Set([tag]), TOP_LEVEL, (d) => {
+    if (!found && d.attrs.name === name && !d.attrs.declaration) found = d;
     return false;
   });
   byName.set(key, found);
