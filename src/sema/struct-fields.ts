@@ -46,13 +46,23 @@ export function structMembers(st: StructType): StructMember[] {
   switch (o.kind) {
     case 'btf': {
       const btf = kernelBtf();
-      const t = btf?.get(btf.resolve(o.id));
-      if (!t || (t.kind !== 'struct' && t.kind !== 'union')) return [];
+      if (!btf) return [];
+      // Member names in order, those of anonymous struct/union members flattened in as C
+      // names them; each is then located as a member access would locate it.
+      const names: string[] = [];
+      const collect = (id: number, depth: number): void => {
+        const t = btf.get(btf.resolve(id));
+        if ((t.kind !== 'struct' && t.kind !== 'union') || depth > 16) return;
+        for (const m of t.members) {
+          if (m.name) names.push(m.name);
+          else collect(m.type, depth + 1);
+        }
+      };
+      collect(o.id, 0);
       const out: StructMember[] = [];
-      for (const m of t.members) {
-        if (!m.name) continue;
-        const f = btfField(st, m.name);
-        if (f) out.push({ name: m.name, ...f });
+      for (const name of names) {
+        const f = btfField(st, name);
+        if (f) out.push({ name, ...f });
       }
       return out;
     }

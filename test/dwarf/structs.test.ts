@@ -164,3 +164,21 @@ describe('uaddr()', { skip }, () => {
     }
   });
 });
+
+describe('struct values from kernel BTF print the same way', {
+  skip: skip || !existsSync('/sys/kernel/btf/vmlinux') ? 'needs root and BTF' : false,
+}, () => {
+  test('a nested struct, and an element of an array of structs, of curtask', () => {
+    const r = runCli(
+      [
+        '-e',
+        'tracepoint:syscalls:sys_enter_clock_nanosleep /pid == cpid/ { print(curtask->se.load); print(curtask->thread_pid->numbers[0]); exit(); }',
+        '-c',
+        'sleep 0.1',
+      ],
+      { timeoutMs: 30000 },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^\{ \.weight = \d+, \.inv_weight = \d+ \}\n\{ \.nr = \d+, \.ns = 0x[0-9a-f]+ \}\n/);
+  });
+});
