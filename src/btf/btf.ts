@@ -581,7 +581,7 @@ function varLinkage(v: number): BtfVarLinkage {
   }
 }
 
-function bitfieldAccess(bitOffset: number, bits: number): BitfieldAccess {
+export function bitfieldAccess(bitOffset: number, bits: number): BitfieldAccess {
   const shift = bitOffset % 8;
   const need = Math.ceil((shift + bits) / 8);
   const readSize = need <= 1 ? 1 : need <= 2 ? 2 : need <= 4 ? 4 : 8;

@@ -1,12 +1,17 @@
 // Address-space builtins: uptr()/kptr() re-mark a pointer's address space, usermode tells
 // whether the probed context was in user mode, and uaddr("sym") is a symbol's address in the
-// traced binary (resolved when compiling).
+// traced binary: resolved when compiling for fixed-address executables, from the probed
+// instruction's run-time address in position-independent ones (PIE, shared libraries).
 
-import { AluOp, alu64Imm, load, Reg } from '../bpf/insn.ts';
+import { realpathSync } from 'node:fs';
+import { AluOp, alu64Imm, alu64Reg, ldImm64, load, Reg } from '../bpf/insn.ts';
+import { readMaps } from '../elf/resolve.ts';
 import { ElfObject } from '../elf/symbols.ts';
 import type { Expr } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
+import { userProbeEnv } from '../probes/user-env.ts';
 import { type IntSize, intType, type Type, typeKindWord, UINT64 } from '../sema/types.ts';
+import { PT_REGS_IP } from './task.ts';
 import type { Builtin } from './types.ts';
 
 const ET_EXEC = 2;
@@ -84,20 +89,55 @@ export const uaddr: Builtin = {
         cx.diags.error(call.span, `Could not resolve symbol: ${path}:${sym}`);
         return UINT64;
       }
-      if (o.elf.type !== ET_EXEC) {
-        cx.diags.error(
-          call.span,
-          `uaddr() needs a non-PIE binary: ${path} is position independent`,
-          'its load address is only known at run time',
-        );
-        return UINT64;
+      let value = BigInt(s.value);
+      if (o.elf.type !== ET_EXEC && !cx.probe.context.entry?.pie) {
+        // No instruction to take the load bias from (uretprobes fire in the caller): the -p
+        // process's mapping of the object gives it, else the address cannot be known.
+        const base = userProbeEnv.pid === null ? null : loadBias(userProbeEnv.pid, path, o.elf.loadBase());
+        if (base === null) {
+          cx.diags.error(
+            call.span,
+            `uaddr() in a ${cx.probe.providerName} of a position-independent object needs -p PID: ${path} is loaded at an address chosen at run time`,
+            userProbeEnv.pid === null
+              ? 'use a uprobe (its address gives the load address), -p PID of a process that has it mapped, or a binary linked with -no-pie'
+              : `process ${userProbeEnv.pid} does not have ${path} mapped`,
+          );
+          return UINT64;
+        }
+        value += BigInt(base);
       }
-      cx.callConstants.set(call.id, BigInt(s.value));
+      cx.callConstants.set(call.id, value);
       const width = s.size === 1 || s.size === 2 || s.size === 4 ? (s.size as IntSize) : 8;
       return { kind: 'pointer', to: intType(width, false), user: true };
     } catch (e) {
       throw new UserError(`uaddr(): cannot read ${path}: ${(e as Error).message}`);
     }
   },
-  emit: (call, em) => ({ kind: 'imm', value: (em.sema.callConstants.get(call.id) as bigint | undefined) ?? 0n }),
+  emit(call, em) {
+    const value = (em.sema.callConstants.get(call.id) as bigint | undefined) ?? 0n;
+    const entry = em.context.entry;
+    if (!entry?.pie) return { kind: 'imm', value };
+    // The load bias is ip - (link-time address of the probed instruction); ip may be one past
+    // it after the breakpoint on some kernels, and the bias is page-aligned: masked.
+    const t = em.frame.newTemp();
+    const r = t.reg ?? Reg.R0;
+    em.emit(load(8, r, Reg.R6, PT_REGS_IP), alu64Imm(AluOp.SUB, r, entry.vaddr), alu64Imm(AluOp.AND, r, -4096));
+    // Symbol addresses past 2 GiB do not fit an immediate: added from a 64-bit load.
+    if (value <= 0x7fffffffn) em.emit(alu64Imm(AluOp.ADD, r, Number(value)));
+    else em.emit(ldImm64(Reg.R1, value), alu64Reg(AluOp.ADD, r, Reg.R1));
+    em.setTemp(t, r);
+    return { kind: 'temp', temp: t };
+  },
 };
+
+/** Where `path` is loaded in process `pid` minus its link-time base, or null when not mapped. */
+function loadBias(pid: number, path: string, linkBase: number): number | null {
+  let real: string;
+  try {
+    real = realpathSync(path);
+  } catch {
+    return null;
+  }
+  const m = (readMaps(pid) ?? []).find((x) => x.path === real && x.offset === 0);
+  return m ? m.start - linkBase : null;
+}

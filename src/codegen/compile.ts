@@ -125,7 +125,7 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
     return r;
   };
   sema.probes.forEach((p, probeIndex) => {
-    // `args` layouts and the `probe` name differ per target: such probes get a program each.
+    // `args` layouts, the `probe` name and uaddr()'s bias differ per target: such probes get a program each.
     const usesArgs = usesPerTargetBuiltins(p.probe);
     const coalesced = usesArgs ? null : coalesceSyscalls(p.targets);
     const groups: ProbeTarget[][] = coalesced
@@ -199,11 +199,15 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
   return { programs, resources, config, sema };
 }
 
-/** Whether a probe reads `args` or `probe`, whose values depend on the attach point. */
+/** Whether a probe reads `args`, `probe` or `uaddr()` (per-object load bias), whose values depend on the attach point. */
 function usesPerTargetBuiltins(probe: Probe): boolean {
   let found = false;
   visitAll(probe, (n) => {
-    if ((n.kind === 'Identifier' && (n.name === 'args' || n.name === 'probe')) || (n.kind === 'Call' && n.callee === 'probe')) found = true;
+    if (
+      (n.kind === 'Identifier' && (n.name === 'args' || n.name === 'probe')) ||
+      (n.kind === 'Call' && (n.callee === 'probe' || n.callee === 'uaddr'))
+    )
+      found = true;
   });
   return found;
 }

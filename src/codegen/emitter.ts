@@ -28,7 +28,7 @@ import {
   storeImm,
 } from '../bpf/insn.ts';
 import { lookupBuiltin } from '../builtins/registry.ts';
-import { PT_REGS_ORIG_AX } from '../builtins/task.ts';
+import { PT_REGS_ORIG_AX, PT_REGS_SP } from '../builtins/task.ts';
 import type { Block, Call, Expr, NodeId, Span, Stmt } from '../lang/ast.ts';
 import { unreachable } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
@@ -958,6 +958,7 @@ export class Emitter {
       case 'RecordExpr':
       case 'TypeofExpr': {
         const t = this.typeOf(e);
+        if (e.kind === 'IndexExpr' && isScalarType(t) && this.inMemory(e)) return this.readKernelScalar(e, { bitfield: null, type: t });
         if (isScalarType(t) && (e.kind === 'TupleIndex' || e.kind === 'IndexExpr')) {
           const { loc, offset } = this.memberOf(e);
           const out = this.frame.newTemp();
@@ -1097,6 +1098,7 @@ export class Emitter {
     if (kf) return this.readKernelScalar(e, kf);
     const f = this.argField(e);
     const t = this.typeOf(e);
+    if (f?.onStack) return this.readKernelScalar(e, { bitfield: null, type: f.type });
     if (f) {
       const out = this.frame.newTemp();
       const size = (f.type.kind === 'int' ? f.type.size : 8) as Size;
@@ -1122,6 +1124,15 @@ export class Emitter {
    * only the final member is read.
    */
   private kernelAddr(e: Expr): Temp {
+    const stackArg = this.argField(e);
+    if (stackArg?.onStack) {
+      // A stack-passed argument of a user function: the stack pointer at entry + its offset.
+      const out = this.frame.newTemp();
+      const r = out.reg ?? Reg.R0;
+      this.emit(load(8, r, Reg.R6, PT_REGS_SP), alu64Imm(AluOp.ADD, r, stackArg.offset));
+      this.setTemp(out, r);
+      return out;
+    }
     if (e.kind === 'FieldAccess') {
       const kf = this.sema.fields.get(e.id);
       if (kf) {
@@ -1136,11 +1147,62 @@ export class Emitter {
       }
     }
     if (e.kind === 'Unary' && e.op === '*') return this.scalar(e.operand);
+    if (e.kind === 'IndexExpr' && this.inMemory(e)) {
+      const bt = this.typeOf(e.base);
+      const base = bt.kind === 'pointer' ? this.scalar(e.base) : this.kernelAddr(e.base);
+      const es = this.elemSize(bt);
+      const lit = this.literal(e.index);
+      if (lit !== null) {
+        const off = Number(lit) * es;
+        if (off !== 0) {
+          const r = this.reg(base, Reg.R0);
+          this.emit(alu64Imm(AluOp.ADD, r, off));
+          this.setTemp(base, r);
+        }
+        return base;
+      }
+      const i = this.scalar(e.index);
+      const ri = this.reg(i, Reg.R1);
+      if (es !== 1) this.emit(alu64Imm(AluOp.MUL, ri, es));
+      this.setTemp(i, ri);
+      const rb = this.reg(base, Reg.R0);
+      const ri2 = this.reg(i, Reg.R1);
+      this.emit(alu64Reg(AluOp.ADD, rb, ri2));
+      this.setTemp(base, rb);
+      this.free(i);
+      return base;
+    }
     return this.scalar(e);
+  }
+
+  /**
+   * Whether `e` names an object in kernel or user memory that is addressed rather than already
+   * read: a struct member, what a pointer points to, an element of such an array or of a
+   * pointer (`args.n->vals[1]`, `$p[2]`). Its value is read with one probe_read at the end.
+   */
+  private inMemory(e: Expr): boolean {
+    if (this.argField(e)?.onStack) return true;
+    if (e.kind === 'FieldAccess') return this.sema.fields.has(e.id);
+    if (e.kind === 'Unary' && e.op === '*') return this.typeOf(e.operand).kind === 'pointer';
+    if (e.kind === 'IndexExpr') {
+      const bt = this.typeOf(e.base);
+      if (bt.kind === 'pointer') return true;
+      return (bt.kind === 'array' || bt.kind === 'string') && this.inMemory(e.base);
+    }
+    return false;
+  }
+
+  /** Bytes between elements of what `t` indexes (arrays, char arrays, pointers). */
+  private elemSize(t: Type): number {
+    if (t.kind === 'array') return sizeOf(t.elem);
+    // void pointers index u64s, as the type checker types their elements.
+    if (t.kind === 'pointer') return t.to.kind === 'void' ? 8 : Math.max(1, sizeOf(t.to));
+    return 1;
   }
 
   /** Whether a member access chain starts from a user-space pointer (uprobe casts). */
   private userChain(e: Expr): boolean {
+    if (this.argField(e)?.onStack) return true;
     if (e.kind === 'FieldAccess' && this.sema.fields.has(e.id)) {
       // Pointers found in user memory point into user memory too.
       const bt = this.typeOf(e.base);
@@ -1150,14 +1212,15 @@ export class Emitter {
       const t = this.typeOf(e.operand);
       return t.kind === 'pointer' && t.user;
     }
+    if (e.kind === 'IndexExpr') {
+      const bt = this.typeOf(e.base);
+      return bt.kind === 'pointer' ? bt.user : this.userChain(e.base);
+    }
     return false;
   }
 
   /** Reads a scalar struct member (integer, pointer, bitfield) with bpf_probe_read_kernel. */
-  private readKernelScalar(
-    e: Extract<Expr, { kind: 'FieldAccess' }>,
-    kf: { bitfield: { bits: number; shift: number; readSize: 1 | 2 | 4 | 8 } | null; type: Type },
-  ): Temp {
+  private readKernelScalar(e: Expr, kf: { bitfield: { bits: number; shift: number; readSize: 1 | 2 | 4 | 8 } | null; type: Type }): Temp {
     const addr = this.kernelAddr(e);
     const t = kf.type;
     const size = (kf.bitfield ? kf.bitfield.readSize : Math.min(8, Math.max(1, sizeOf(t)))) as Size;
@@ -1187,8 +1250,8 @@ export class Emitter {
     return out;
   }
 
-  /** Reads a string/array/struct member into memory. */
-  private readKernelMem(e: Extract<Expr, { kind: 'FieldAccess' }>, dst: MemLoc, size: number): void {
+  /** Reads a string/array/struct member (or pointed-to object, or element) into memory. */
+  private readKernelMem(e: Expr, dst: MemLoc, size: number): void {
     const addr = this.kernelAddr(e);
     this.callHelper(
       this.userChain(e) ? 'probe_read_user' : 'probe_read_kernel',
@@ -1341,6 +1404,12 @@ export class Emitter {
           return loc;
         }
         const f = this.argField(e);
+        if (f?.onStack) {
+          // A struct passed by value on the user stack.
+          const loc = out();
+          this.readKernelMem(e, loc, size);
+          return loc;
+        }
         if (f && t.kind === 'string') {
           const loc = out();
           // Tracepoint strings: __data_loc (u32: len << 16 | offset) or an inline char array.
@@ -1386,20 +1455,31 @@ export class Emitter {
         this.copy(dst, src, size);
         return dst;
       }
+      case 'Unary':
+      case 'IndexExpr': {
+        // A struct, array or char array in kernel/user memory (`*args.p`, `args.n->rows[1]`).
+        if (isScalarType(t) || !this.inMemory(e)) return this.scalarInto(e, t, out);
+        const loc = out();
+        if (t.kind === 'string') this.zero(loc, size);
+        this.readKernelMem(e, loc, size);
+        return loc;
+      }
       case 'BlockExpr':
         for (const s of e.stmts) this.stmt(s);
         return this.mem(e.value, dst);
-      default: {
-        if (isScalarType(t)) {
-          const v = this.scalar(e);
-          const loc = out();
-          this.storeReg(8, loc, 0, this.reg(v, Reg.R0));
-          this.free(v);
-          return loc;
-        }
-        throw new UserError(`${e.kind} values of type ${t.kind} are not supported yet`);
-      }
+      default:
+        return this.scalarInto(e, t, out);
     }
+  }
+
+  /** A scalar expression's value stored in memory (8 bytes), for callers that want memory. */
+  private scalarInto(e: Expr, t: Type, out: () => MemLoc): MemLoc {
+    if (!isScalarType(t)) throw new UserError(`${e.kind} values of type ${t.kind} are not supported yet`);
+    const v = this.scalar(e);
+    const loc = out();
+    this.storeReg(8, loc, 0, this.reg(v, Reg.R0));
+    this.free(v);
+    return loc;
   }
 
   /** Destination a builtin producing memory should write into, when the caller has one. */

@@ -1,9 +1,10 @@
 // Typed uprobe arguments from DWARF (.debug_info, in the binary or its separate debug file):
 // the hooks the uprobe provider (`args`) and the -lv listing call. The reader is in dwarf/.
-// Unreadable DWARF (malformed, or compressed with zstd) is reported once per file and then
+// Unreadable DWARF (malformed, or compressed in a way this reader does not know) is reported once per file and then
 // treated as absent, so a listing or a script that does not need `args` still works.
 
 import type { ArgField } from '../probes/provider.ts';
+import type { Type } from '../sema/types.ts';
 import { type DebugInfo, debugInfo } from './dwarf/debuginfo.ts';
 
 const unreadable = new Set<string>();
@@ -21,10 +22,9 @@ function withDebugInfo<T>(path: string, none: T, use: (di: DebugInfo) => T): T {
 }
 
 /**
- * `args` fields of `func` in `path` (pt_regs offsets of the argument registers), preferring the
- * DWARF function whose code holds `vaddr`; null without debug information for it. Parameters
- * not passed whole in an integer register (floating point, structs by value, stack arguments)
- * are left out.
+ * `args` fields of `func` in `path` (pt_regs offsets of the argument registers, stack offsets of
+ * stack-passed ones), preferring the DWARF function whose code holds `vaddr`; null without debug
+ * information for it. Floating-point parameters and aggregates passed in registers are left out.
  */
 export function dwarfArgs(path: string, func: string, vaddr: number): ArgField[] | null {
   return withDebugInfo(path, null, (di) => di.args(func, vaddr)?.fields ?? null);
@@ -33,4 +33,9 @@ export function dwarfArgs(path: string, func: string, vaddr: number): ArgField[]
 /** Parameter declarations for -lv (`struct point* p`), or [] without debug info. */
 export function dwarfParamDecls(path: string, func: string): string[] {
   return withDebugInfo(path, [], (di) => di.paramDecls(func));
+}
+
+/** A type named in a cast (`struct node`, a typedef) from `path`'s DWARF, or null. */
+export function dwarfTypeByName(path: string, name: string): Type | null {
+  return withDebugInfo(path, null, (di) => di.typeByName(name));
 }

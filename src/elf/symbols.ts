@@ -3,7 +3,7 @@
 // once per object and kept: ElfObject.get(path) caches by path.
 
 import { existsSync } from 'node:fs';
-import { cstr, ElfFile, type SectionHeader, SHT_DYNSYM, SHT_SYMTAB } from './elf.ts';
+import { cstr, ElfFile, ET_EXEC, type SectionHeader, SHT_DYNSYM, SHT_SYMTAB } from './elf.ts';
 import { buildId } from './notes.ts';
 
 export const STT_OBJECT = 1;
@@ -25,6 +25,11 @@ export interface ElfSymbol {
   type: number;
   bind: number;
   fromDynsym: boolean;
+}
+
+/** Whether `path` is loaded at an address chosen at run time (PIE executables, shared libraries). */
+export function isPositionIndependent(path: string): boolean {
+  return ElfObject.get(path).elf.type !== ET_EXEC;
 }
 
 export function isFunction(s: ElfSymbol): boolean {

@@ -19,6 +19,11 @@ export interface ArgField {
   offset: number;
   /** Tracepoint `__data_loc` field: a u32 (len << 16 | offset) pointing into the record. */
   dataLoc: boolean;
+  /**
+   * A user function's stack-passed argument: `offset` is from the stack pointer at function
+   * entry (pt_regs sp), and the value is read from the traced process's memory.
+   */
+  onStack?: boolean;
 }
 
 /** A single concrete place to attach, after wildcard expansion. */
@@ -52,6 +57,17 @@ export interface ProbeContext {
    * arg0..argN are generated from it (src/builtins/usdt-args.ts).
    */
   usdt?: UsdtContext;
+  /**
+   * User probes that fire at a known instruction (uprobes at a function or offset, USDT): its
+   * link-time address, and whether its object is position independent. There `ip - vaddr` at
+   * run time is the object's load bias (uaddr() in PIE binaries and shared libraries).
+   */
+  entry?: { vaddr: number; pie: boolean };
+  /**
+   * User probes: types named in casts (`(struct node *)arg0`) from the probed object's debug
+   * info, looked up before kernel BTF as bpftrace does; null when it does not define the name.
+   */
+  userType?: (name: string) => Type | null;
   /** Coalesced syscall tracepoints: keep only these syscall numbers (see syscalls/coalesce.ts). */
   syscallFilter?: SyscallFilter;
 }

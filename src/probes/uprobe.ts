@@ -15,10 +15,10 @@ import { openUprobe } from '../bpf/perf-event.ts';
 import type { BpfProgram } from '../bpf/program.ts';
 import { checkBpf, SyscallError } from '../bpf/sys.ts';
 import { demangle, isMangled, withoutParams } from '../elf/demangle.ts';
-import { dwarfArgs } from '../elf/dwarf.ts';
+import { dwarfArgs, dwarfTypeByName } from '../elf/dwarf.ts';
 import { SHT_SYMTAB } from '../elf/elf.ts';
 import { resolveBinary, resolveTarget } from '../elf/resolve.ts';
-import { ElfObject, type ElfSymbol, isFunction, STB_LOCAL } from '../elf/symbols.ts';
+import { ElfObject, type ElfSymbol, isFunction, isPositionIndependent, STB_LOCAL } from '../elf/symbols.ts';
 import { isInstructionBoundary } from '../elf/x86-len.ts';
 import type { Span } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
@@ -256,7 +256,10 @@ function context(target: ProbeTarget, retprobe: boolean): ProbeContext {
       args = null;
     }
   }
-  return { args, argN: 'pt_regs', retval: retprobe };
+  // A uretprobe fires at the return address, in the caller: no known instruction there.
+  const entry = site && !retprobe ? { vaddr: site.vaddr, pie: isPositionIndependent(site.path) } : undefined;
+  const userType = site ? (name: string) => dwarfTypeByName(site.path, name) : undefined;
+  return { args, argN: 'pt_regs', retval: retprobe, entry, userType };
 }
 
 /** uprobe_multi links exist from Linux 6.6. */

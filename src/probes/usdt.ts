@@ -9,10 +9,11 @@ import { BPF_PROG_TYPE_KPROBE } from '../bpf/constants.ts';
 import { attachPerfEvent, type Link } from '../bpf/link.ts';
 import { openUprobe } from '../bpf/perf-event.ts';
 import type { UsdtContext } from '../builtins/usdt-args.ts';
+import { dwarfTypeByName } from '../elf/dwarf.ts';
 import { ElfFile } from '../elf/elf.ts';
 import { type SdtProbe, sdtProbes, semaphoreFileOffset } from '../elf/notes.ts';
 import { processObjects } from '../elf/resolve.ts';
-import { ElfObject } from '../elf/symbols.ts';
+import { ElfObject, isPositionIndependent } from '../elf/symbols.ts';
 import { parseUsdtArg, splitUsdtArgs, type UsdtArg } from '../elf/usdt-spec.ts';
 import type { Span } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
@@ -142,7 +143,9 @@ export function usdtContext(site: UsdtSite): UsdtContext {
 
 function context(t: ProbeTarget): ProbeContext {
   const site = sites.get(t);
-  return { args: null, argN: 'pt_regs', retval: false, usdt: site ? usdtContext(site) : undefined };
+  const entry = site ? { vaddr: site.probe.pc, pie: isPositionIndependent(site.path) } : undefined;
+  const userType = site ? (name: string) => dwarfTypeByName(site.path, name) : undefined;
+  return { args: null, argN: 'pt_regs', retval: false, usdt: site ? usdtContext(site) : undefined, entry, userType };
 }
 
 function attach(prog: Parameters<Provider['attach']>[0], t: ProbeTarget, env: AttachEnv): Link[] {

@@ -3,6 +3,7 @@
 
 import { formatInet, formatMac } from '../builtins/net-format.ts';
 import { enumeratorName } from '../sema/enum-names.ts';
+import { structMembers } from '../sema/struct-fields.ts';
 import { sizeOf, type Type, tupleLayout } from '../sema/types.ts';
 import { stackValue } from './stacks.ts';
 import { strftimeValue, symbolicValue } from './symbolic.ts';
@@ -90,6 +91,29 @@ export function decodeValue(view: DataView, off: number, t: Type): Value {
     case 'stack':
       return stackValue(view.getBigUint64(off, true), t.user, t.mode, t.limit);
     case 'struct':
-      return { kind: 'int', value: view.getBigUint64(off, true), signed: false, size: 8 };
+      return structValue(view, off, t);
   }
+}
+
+/**
+ * A C struct read from memory, printed as bpftrace prints one: `{ .x = 1, .in = { .a = 2 } }`,
+ * members from the struct's BTF, DWARF or script definition.
+ */
+function structValue(view: DataView, off: number, t: Extract<Type, { kind: 'struct' }>): Value {
+  const fields: { name: string; value: Value }[] = [];
+  for (const m of structMembers(t)) {
+    const at = off + m.offset;
+    if (at + (m.bitfield ? m.bitfield.readSize : sizeOf(m.type)) > view.byteLength) continue;
+    if (!m.bitfield) {
+      fields.push({ name: m.name, value: decodeValue(view, at, m.type) });
+      continue;
+    }
+    const { bits, shift, readSize } = m.bitfield;
+    let v = (readInt(view, at, readSize, false) >> BigInt(shift)) & ((1n << BigInt(bits)) - 1n);
+    const signed = m.type.kind === 'int' && m.type.signed;
+    if (signed) v = BigInt.asIntN(bits, v);
+    const size = m.type.kind === 'int' ? m.type.size : 8;
+    fields.push({ name: m.name, value: { kind: 'int', value: v, signed, size } });
+  }
+  return { kind: 'record', fields };
 }

@@ -44,9 +44,9 @@ export function btfToType(btf: Btf, id: number): Type {
     }
     case 'struct':
     case 'union':
-      return { kind: 'struct', name: `${t.kind} ${t.name}`, size: t.size, btfId: t.id, union: t.kind === 'union' };
+      return { kind: 'struct', name: `${t.kind} ${t.name}`, size: t.size, origin: { kind: 'btf', id: t.id }, union: t.kind === 'union' };
     case 'fwd':
-      return { kind: 'struct', name: `struct ${t.name}`, size: 0, btfId: t.id, union: false };
+      return { kind: 'struct', name: `struct ${t.name}`, size: 0, origin: { kind: 'btf', id: t.id }, union: false };
     case 'void':
       return { kind: 'void' };
     default:
@@ -73,8 +73,8 @@ export interface FieldInfo {
 /** A member of a BTF struct (anonymous members searched as C does). */
 export function btfField(structType: Extract<Type, { kind: 'struct' }>, field: string): FieldInfo | null {
   const btf = kernelBtf();
-  if (!btf || structType.btfId === null) return null;
-  let id = structType.btfId;
+  if (!btf || structType.origin.kind !== 'btf') return null;
+  let id = structType.origin.id;
   // A forward declaration: find the full definition by name.
   if (btf.kindOf(id) === 'fwd') {
     const m = /^(struct|union) (.+)$/.exec(structType.name);

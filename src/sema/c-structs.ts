@@ -5,6 +5,7 @@
 import type { Span } from '../lang/ast.ts';
 import type { Diagnostics } from '../lang/diagnostics.ts';
 import { registerEnumNames } from './enum-names.ts';
+import { registerScriptStruct } from './struct-fields.ts';
 import { alignOf, type IntSize, intType, parseIntTypeName, sizeOf, type Type } from './types.ts';
 
 export interface ScriptStruct {
@@ -108,8 +109,8 @@ export class ScriptTypes {
           const tag = `${toks[i]} ${toks[i + 1]}`;
           const s = this.structs.get(tag);
           base = s
-            ? { kind: 'struct', name: tag, size: s.size, btfId: null, union: s.union }
-            : { kind: 'struct', name: tag, size: 0, btfId: null, union: toks[i] === 'union' };
+            ? { kind: 'struct', name: tag, size: s.size, origin: { kind: 'script' }, union: s.union }
+            : { kind: 'struct', name: tag, size: 0, origin: { kind: 'script' }, union: toks[i] === 'union' };
           i += 2;
         } else {
           while (i < toks.length && (QUALIFIERS.has(toks[i] as string) || (words.length === 0 && /^[A-Za-z_]/.test(toks[i] as string)))) {
@@ -166,7 +167,9 @@ export class ScriptTypes {
       }
       i++; // }
       if (toks[i] === ';') i++;
-      this.structs.set(`${kw} ${name}`, layout(`${kw} ${name}`, kw === 'union', members));
+      const def = layout(`${kw} ${name}`, kw === 'union', members);
+      this.structs.set(def.name, def);
+      registerScriptStruct(def);
     }
   }
 

@@ -9,9 +9,10 @@ import type { AssignStmt, Block, Call, Expr, NodeId, Probe, Program, Span, Stmt,
 import { unreachable } from '../lang/ast.ts';
 import type { Diagnostics } from '../lang/diagnostics.ts';
 import type { ProbeContext, ProbeTarget } from '../probes/provider.ts';
-import { btfEnumConstant, btfField, btfTypeByName, type FieldInfo, kernelBtf } from './btf-types.ts';
+import { btfEnumConstant, btfTypeByName, type FieldInfo, kernelBtf } from './btf-types.ts';
 import { ScriptTypes } from './c-structs.ts';
 import type { Config } from './config.ts';
+import { type ScriptLookup, structField } from './struct-fields.ts';
 
 /** CLOCK_MONOTONIC now, or 0 where the kernel cannot be asked (then `elapsed` counts from boot). */
 function monotonicNow(): bigint {
@@ -667,6 +668,14 @@ export class Checker {
               this.diags.error(e.span, `The ${e.op} operator can not be used on expressions of type ${typeKindWord(t)}`);
             return isInteger(t) ? { kind: 'int', size: 8, signed: t.signed } : INT64;
           case '*':
+            if (t.kind === 'pointer' && t.to.kind === 'struct' && t.to.size === 0) {
+              this.diags.error(
+                e.span,
+                `Can not dereference a pointer to the incomplete type '${t.to.name}'`,
+                'its definition is not in the debug info',
+              );
+              return INT64;
+            }
             if (t.kind === 'pointer') return t.to.kind === 'void' ? UINT64 : t.to;
             if (isInteger(t)) return UINT64;
             this.diags.error(e.span, `Can not dereference type ${typeName(t)}`);
@@ -711,6 +720,11 @@ export class Checker {
         const t = this.expr(e.base);
         const i = this.expr(e.index);
         if (!isInteger(i)) this.diags.error(e.index.span, `The array index operator [] requires an integer index`);
+        // A constant index is checked against the array's length, as bpftrace does.
+        const at = e.index.kind === 'IntegerLit' ? e.index.value : null;
+        const len = t.kind === 'array' ? t.len : t.kind === 'string' ? t.size : 0;
+        if (at !== null && len > 0 && at >= BigInt(len))
+          this.diags.error(e.span, `the index ${at} is out of bounds for array of size ${len}`);
         if (t.kind === 'array') return t.elem;
         if (t.kind === 'pointer') return t.to.kind === 'void' ? UINT64 : t.to;
         if (t.kind === 'string') return intType(1, true);
@@ -753,7 +767,7 @@ export class Checker {
               : this.expr(e.base);
         let offset = 0;
         for (const name of e.fields) {
-          const f = bt.kind !== 'struct' ? null : bt.btfId === null ? this.scriptField(bt.name, name) : btfField(bt, name);
+          const f = bt.kind !== 'struct' ? null : structField(bt, name, this.scriptLookup);
           if (!f) {
             this.diags.error(e.span, `'${typeName(bt)}' has no field named '${name}'`);
             return UINT64;
@@ -837,7 +851,7 @@ export class Checker {
     }
     const st = t.kind === 'pointer' && t.to.kind === 'struct' ? t.to : t.kind === 'struct' ? t : null;
     if (st) {
-      const f = st.btfId === null ? this.scriptField(st.name, e.field) : btfField(st, e.field);
+      const f = structField(st, e.field, this.scriptLookup);
       if (!f) {
         this.diags.error(e.fieldSpan, `Struct/union of type '${st.name}' does not contain a field named '${e.field}'`);
         return INT64;
@@ -849,10 +863,7 @@ export class Checker {
     return INT64;
   }
 
-  private scriptField(structName: string, field: string): FieldInfo | null {
-    const m = this.scriptTypes.get(structName)?.members.find((x) => x.name === field);
-    return m ? { offset: m.offset, bitfield: null, type: m.type } : null;
-  }
+  private readonly scriptLookup: ScriptLookup = (name) => this.scriptTypes.get(name);
 
   private identifier(name: string, e: Expr): Type {
     if (name === 'args') {
@@ -1035,10 +1046,10 @@ export class Checker {
         const own = this.scriptTypes.get(t.name);
         const ownEnum = this.scriptTypes.enumType(t.name);
         base = own
-          ? { kind: 'struct', name: own.name, size: own.size, btfId: null, union: own.union }
+          ? { kind: 'struct', name: own.name, size: own.size, origin: { kind: 'script' }, union: own.union }
           : ownEnum
             ? { kind: 'int', size: 8, signed: true, enumName: t.name }
-            : btfTypeByName(t.name);
+            : (this.current?.context.userType?.(t.name) ?? btfTypeByName(t.name));
         if (!base) {
           const hint = kernelBtf() ? [] : ['this kernel has no BTF (/sys/kernel/btf/vmlinux), so kernel types are unknown'];
           this.diags.error(

@@ -16,8 +16,8 @@ export type Type =
   | { kind: 'record'; fields: { name: string; type: Type }[] }
   /** Pointer into kernel or user memory; `to` is what it points to (void when unknown). */
   | { kind: 'pointer'; to: Type; user: boolean }
-  /** C struct/union known from BTF or a script definition. */
-  | { kind: 'struct'; name: string; size: number; btfId: number | null; union: boolean }
+  /** C struct/union; `origin` says where its members are described. */
+  | { kind: 'struct'; name: string; size: number; origin: StructOrigin; union: boolean }
   | { kind: 'array'; elem: Type; len: number }
   | { kind: 'void' }
   /** Values that are integers in the kernel and text in user space. */
@@ -26,6 +26,14 @@ export type Type =
   | { kind: 'stack'; user: boolean; mode: StackMode; limit: number }
   /** bpftrace's timestamp/strftime, username, etc. that resolve in user space. */
   | { kind: 'strftime'; format: string };
+
+/**
+ * Where a struct's members are described: the kernel's BTF (type id), a script's own
+ * `struct` definition (by name), or a user binary's DWARF (the DIE at `off` in the DWARF file
+ * registered as `file`, see src/elf/dwarf/registry.ts). Plain data, so types stay comparable
+ * and printable.
+ */
+export type StructOrigin = { kind: 'btf'; id: number } | { kind: 'script' } | { kind: 'dwarf'; file: number; off: number };
 
 export type SymbolicKind = 'ksym' | 'usym' | 'kaddr' | 'username' | 'cgroup_path' | 'inet' | 'mac' | 'probe' | 'strerror' | 'errno';
 export type StackMode = 'bpftrace' | 'perf' | 'raw';

@@ -1,5 +1,8 @@
 // What the tests expect of test/progs/dwarfargs.c, shared by the reader and end-to-end tests.
 
+import assert from 'node:assert/strict';
+import type { StructOrigin, Type } from '../../src/sema/types.ts';
+
 /** What bpftrace 0.17 (libdw) prints under `-lv uprobe:BIN:FUNC` for each function of dwarfargs.c. */
 export const DECLS: Record<string, string[]> = {
   bigval: ['struct big b', 'int after'],
@@ -16,3 +19,12 @@ export const DECLS: Record<string, string[]> = {
   twice: ['long int v', 'const char* why'],
   wide: ['__int128 v', 'long double ld', 'int after'],
 };
+
+/** The DWARF origin of the struct a pointer type points to (asserted to be DWARF's). */
+export function dwarfOriginOf(t: Type | undefined): StructOrigin {
+  assert.ok(
+    t?.kind === 'pointer' && t.to.kind === 'struct' && t.to.origin.kind === 'dwarf',
+    `a pointer to a DWARF struct: ${JSON.stringify(t)}`,
+  );
+  return t.to.origin;
+}

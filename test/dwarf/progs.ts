@@ -1,4 +1,4 @@
-// Builds test/progs/dwarfargs.c into test/progs/build (git-ignored) in the DWARF flavours the
+// Builds test/progs/dwarfargs.c and dwarfstructs.c into test/progs/build (git-ignored) in the DWARF flavours the
 // reader's tests need; outputs newer than the source are kept.
 
 import { execFileSync } from 'node:child_process';
@@ -23,17 +23,40 @@ export interface DwarfProgs {
   stripped: string;
   /** -O0 with its debug sections stripped (symbols kept) and no debug link: no DWARF anywhere. */
   nodebug: string;
+  /** dwarfstructs.c + dwarfstructs2.c, -O0, DWARF 5, PIE. */
+  structs: string;
+  /** The same with DWARF 4 (bitfields as DW_AT_bit_offset from the storage unit's top bit). */
+  structs4: string;
+  /** The same linked at a fixed address (-no-pie). */
+  structsNoPie: string;
+  /** The same with zstd-compressed debug sections (SHF_COMPRESSED, ELFCOMPRESS_ZSTD). */
+  structsZstd: string;
 }
 
 const SRC = join(PROGS_DIR, 'dwarfargs.c');
+const STRUCT_SRCS = [join(PROGS_DIR, 'dwarfstructs.c'), join(PROGS_DIR, 'dwarfstructs2.c')];
 
-function fresh(out: string): boolean {
-  return existsSync(out) && statSync(out).mtimeMs >= statSync(SRC).mtimeMs;
+function fresh(out: string, srcs = [SRC]): boolean {
+  return existsSync(out) && srcs.every((s) => statSync(out).mtimeMs >= statSync(s).mtimeMs);
 }
 
-function gcc(out: string, flags: string[]): void {
-  if (fresh(out)) return;
-  execFileSync('gcc', [...flags, '-o', out, SRC], { stdio: ['ignore', 'ignore', 'inherit'] });
+function gcc(out: string, flags: string[], srcs = [SRC]): void {
+  if (fresh(out, srcs)) return;
+  execFileSync('gcc', [...flags, '-o', out, ...srcs], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+/**
+ * zstd-compressed DWARF: gcc -gz=zstd where gcc has it (13+), else the sections compressed
+ * after linking by objcopy (binutils 2.40+; Debian 12's gcc 12 only knows zlib).
+ */
+function gccZstd(out: string): void {
+  if (fresh(out, STRUCT_SRCS)) return;
+  try {
+    execFileSync('gcc', ['-g', '-O0', '-gdwarf-5', '-gz=zstd', '-o', out, ...STRUCT_SRCS], { stdio: 'ignore' });
+  } catch {
+    gcc(`${out}.plain`, ['-g', '-O0', '-gdwarf-5'], STRUCT_SRCS);
+    execFileSync('objcopy', ['--compress-debug-sections=zstd', `${out}.plain`, out]);
+  }
 }
 
 let built: DwarfProgs | null = null;
@@ -51,6 +74,10 @@ export function buildDwarfProgs(): DwarfProgs {
     gz: b('dwarfargs-gz'),
     stripped: b('dwarfargs-stripped'),
     nodebug: b('dwarfargs-nodebug'),
+    structs: b('dwarfstructs'),
+    structs4: b('dwarfstructs-dw4'),
+    structsNoPie: b('dwarfstructs-nopie'),
+    structsZstd: b('dwarfstructs-zstd'),
   };
   gcc(p.dw4, ['-g', '-O0', '-gdwarf-4']);
   gcc(p.dw5, ['-g', '-O0', '-gdwarf-5']);
@@ -67,6 +94,10 @@ export function buildDwarfProgs(): DwarfProgs {
     execFileSync('objcopy', ['--strip-debug', `--add-gnu-debuglink=dwarfargs-stripped.debug`, full, p.stripped], { cwd: BUILD_DIR });
   }
   if (!fresh(p.nodebug)) execFileSync('strip', ['--strip-debug', '-o', p.nodebug, p.dw5]);
+  gcc(p.structs, ['-g', '-O0', '-gdwarf-5'], STRUCT_SRCS);
+  gcc(p.structs4, ['-g', '-O0', '-gdwarf-4'], STRUCT_SRCS);
+  gcc(p.structsNoPie, ['-g', '-O0', '-gdwarf-5', '-no-pie'], STRUCT_SRCS);
+  gccZstd(p.structsZstd);
   built = p;
   return p;
 }

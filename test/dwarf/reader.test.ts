@@ -12,11 +12,11 @@ import { ElfFile } from '../../src/elf/elf.ts';
 import { ElfObject } from '../../src/elf/symbols.ts';
 import { typeName } from '../../src/sema/types.ts';
 import { buildProgs } from '../progs/build.ts';
-import { DECLS } from './expected.ts';
+import { DECLS, dwarfOriginOf } from './expected.ts';
 import { buildDwarfProgs, type DwarfProgs } from './progs.ts';
 
 /** `args` fields: name, type name, pt_regs offset (rdi 112, rsi 104, rdx 96, rcx 88, r8 72, r9 64). */
-const ARGS: Record<string, [string, string, number][]> = {
+const ARGS: Record<string, [string, string, number | string][]> = {
   greet: [
     ['a', 'int32', 112],
     ['s', 'int8 *', 104],
@@ -46,8 +46,11 @@ const ARGS: Record<string, [string, string, number][]> = {
   mix2: [['after', 'int32', 104]],
   // v is rdi and rsi, ld (x87) on the stack.
   wide: [['after', 'int32', 96]],
-  // b (24 bytes) on the stack.
-  bigval: [['after', 'int32', 112]],
+  // b (24 bytes) on the stack, just above the return address.
+  bigval: [
+    ['b', 'struct big', 'sp+8'],
+    ['after', 'int32', 112],
+  ],
   seven: [
     ['a1', 'int32', 112],
     ['a2', 'int32', 104],
@@ -55,6 +58,7 @@ const ARGS: Record<string, [string, string, number][]> = {
     ['a4', 'int32', 88],
     ['a5', 'int32', 72],
     ['a6', 'int32', 64],
+    ['a7', 'int32', 'sp+8'],
   ],
   // _Bool is an unsigned byte, as in bpftrace; qualifiers and typedefs peeled.
   quals: [
@@ -83,8 +87,8 @@ const ARGS: Record<string, [string, string, number][]> = {
 
 const SKIPPED: Record<string, string[]> = {
   mixed: ['d', 'pt', 'f'],
-  bigval: ['b'],
-  seven: ['a7'],
+  bigval: [],
+  seven: [],
   mix2: ['s', 'f'],
   wide: ['v', 'ld'],
 };
@@ -95,8 +99,11 @@ function vaddrOf(path: string, func: string): number {
   return s.value;
 }
 
-function fieldsOf(path: string, func: string): [string, string, number][] | null {
-  return dwarfArgs(path, func, vaddrOf(path, func))?.map((f) => [f.name, typeName(f.type), f.offset]) ?? null;
+/** name, type, and pt_regs offset or `sp+N` for stack-passed arguments. */
+function fieldsOf(path: string, func: string): [string, string, number | string][] | null {
+  return (
+    dwarfArgs(path, func, vaddrOf(path, func))?.map((f) => [f.name, typeName(f.type), f.onStack ? `sp+${f.offset}` : f.offset]) ?? null
+  );
 }
 
 let P: DwarfProgs;
@@ -133,7 +140,7 @@ describe('dwarfargs.c as GCC builds it', () => {
       const p = dwarfArgs(path, 'ptrs', vaddrOf(path, 'ptrs'))?.[0]?.type;
       assert.deepEqual(p, {
         kind: 'pointer',
-        to: { kind: 'struct', name: 'struct point', size: 8, btfId: null, union: false },
+        to: { kind: 'struct', name: 'struct point', size: 8, origin: dwarfOriginOf(p), union: false },
         user: true,
       });
     }
@@ -171,7 +178,11 @@ describe('dwarfargs.c as GCC builds it', () => {
       user: true,
     });
     const p = dwarfArgs(P.dw5, 'ptrs', vaddrOf(P.dw5, 'ptrs'))?.find((f) => f.name === 'p')?.type;
-    assert.deepEqual(p, { kind: 'pointer', to: { kind: 'struct', name: 'struct point', size: 8, btfId: null, union: false }, user: true });
+    assert.deepEqual(p, {
+      kind: 'pointer',
+      to: { kind: 'struct', name: 'struct point', size: 8, origin: dwarfOriginOf(p), union: false },
+      user: true,
+    });
   });
 
   test('-O2: the out-of-line copy of an inlined function is found by address, its parameters through DW_AT_abstract_origin', () => {

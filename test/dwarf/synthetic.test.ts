@@ -9,6 +9,7 @@ import { DebugInfo } from '../../src/elf/dwarf/debuginfo.ts';
 import { DwarfFile } from '../../src/elf/dwarf/info.ts';
 import { typeName } from '../../src/sema/types.ts';
 import { Bytes, StrTable, sections } from './builder.ts';
+import { dwarfOriginOf } from './expected.ts';
 
 const SIG = 0x1122334455667788n;
 
@@ -348,7 +349,11 @@ describe('DWARF reader on hand-assembled sections', () => {
       ],
     );
     const p = b.fields[0]?.type;
-    assert.deepEqual(p, { kind: 'pointer', to: { kind: 'struct', name: 'struct tu', size: 16, btfId: null, union: false }, user: true });
+    assert.deepEqual(p, {
+      kind: 'pointer',
+      to: { kind: 'struct', name: 'struct tu', size: 16, origin: dwarfOriginOf(p), union: false },
+      user: true,
+    });
     assert.deepEqual(b.skipped, [{ name: 'byval', why: 'its type struct tu is not an integer or a pointer' }]);
     const a = di.args('fn_a', 0x1000);
     assert.deepEqual(

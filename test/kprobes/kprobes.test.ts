@@ -218,7 +218,10 @@ describe('compiling kernel probes (feature checks answered as on a capable kerne
   });
 
   test('override(): kprobes only, --unsafe, an integer; calls bpf_override_return; never kprobe_multi', { skip: !hasTracefsList }, () => {
-    assert.match(compileText('kprobe:vfs_read { override(1); }').errors, /ERROR: override\(\) is unsafe\. To use you need the --unsafe flag/);
+    assert.match(
+      compileText('kprobe:vfs_read { override(1); }').errors,
+      /ERROR: override\(\) is unsafe\. To use you need the --unsafe flag/,
+    );
     assert.match(
       compileText('kretprobe:vfs_read { override(1); }', { unsafe: true }).errors,
       /ERROR: override\(\) can only be used inside kprobes/,
@@ -269,7 +272,7 @@ describe('compiling kernel probes (feature checks answered as on a capable kerne
       ],
     );
     const file = sig.args[0]?.type;
-    assert.ok(file?.kind === 'pointer' && file.to.kind === 'struct' && file.to.name === 'struct file' && file.to.btfId !== null);
+    assert.ok(file?.kind === 'pointer' && file.to.kind === 'struct' && file.to.name === 'struct file' && file.to.origin.kind === 'btf');
     assert.deepEqual(sig.args[2]?.type, { kind: 'int', size: 8, signed: false }, 'size_t');
     assert.deepEqual(sig.returnType, { kind: 'int', size: 8, signed: true }, 'ssize_t');
 

@@ -2,7 +2,8 @@
 // aggregate arguments take the next of six integer registers (rdi, rsi, rdx, rcx, r8, r9) one
 // eightbyte at a time, floating-point ones take SSE registers, and aggregates over 16 bytes (or
 // with unaligned fields, or long double) go on the stack. An aggregate that does not fit in
-// the registers left goes on the stack whole, and a function returning a large aggregate gets
+// the registers left goes on the stack whole (stack arguments follow the return address in
+// eightbyte slots, 16-aligned in the caller's frame for 16-aligned types), and a function returning a large aggregate gets
 // the address of its return slot as a hidden first argument.
 
 import { DW_CC_pass_by_reference, DW_TAG_member } from './constants.ts';
@@ -148,19 +149,59 @@ export function returnsInMemory(ret: CType): boolean {
   return false;
 }
 
-/** Where an argument is: integer register `index` (0 = rdi) when it is exactly one, else elsewhere. */
-export type ArgPlace = { kind: 'intreg'; index: number } | { kind: 'elsewhere'; why: string };
+/**
+ * Where an argument is at function entry: integer register `index` (0 = rdi) when it is exactly
+ * one, on the stack at `offset` bytes above the stack pointer (past the return address), or
+ * elsewhere (SSE registers, split over several registers).
+ */
+export type ArgPlace = { kind: 'intreg'; index: number } | { kind: 'stack'; offset: number } | { kind: 'elsewhere'; why: string };
+
+/** The alignment of a value of type `t` (what decides its stack slot's alignment). */
+function alignOf(t: CType, depth = 0): number {
+  switch (t.kind) {
+    case 'int':
+    case 'float':
+    case 'other':
+      // long double and __int128 are 16-aligned; complex types align as their parts.
+      return t.kind === 'float' && t.complex ? Math.min(16, Math.max(1, t.size / 2)) : Math.min(16, Math.max(1, t.size));
+    case 'pointer':
+      return 8;
+    case 'array':
+      return depth > 16 ? 8 : alignOf(ctype(t.elem), depth + 1);
+    case 'struct': {
+      if (depth > 16) return 8;
+      let a = 1;
+      for (const m of t.die.unit.file.children(t.die)) {
+        if (m.tag !== DW_TAG_member || m.attrs.declaration) continue;
+        a = Math.max(a, alignOf(ctype(deref(m.attrs.type)), depth + 1));
+      }
+      return a;
+    }
+    case 'void':
+      return 1;
+  }
+}
 
 /** The place of each parameter of a function returning `ret` and taking `params`. */
 export function assignArgs(ret: CType, params: CType[]): ArgPlace[] {
   let ints = returnsInMemory(ret) ? 1 : 0;
   let sses = 0;
+  // Stack arguments are laid out in eightbyte slots, in order, from the caller's 16-aligned
+  // stack pointer; at entry the return address sits below them, so they start at sp+8.
+  let area = 0;
+  const onStack = (p: CType): ArgPlace => {
+    const align = Math.max(8, alignOf(p));
+    const at = Math.ceil(area / align) * align;
+    area = at + Math.ceil(Math.max(ctypeSize(p), 1) / 8) * 8;
+    return { kind: 'stack', offset: 8 + at };
+  };
   return params.map((p): ArgPlace => {
     const c = classify(p);
-    if (c.kind === 'memory') return { kind: 'elsewhere', why: 'it is passed on the stack' };
+    if (c.kind === 'memory') return onStack(p);
     const ni = c.eightbytes.filter((e) => e === 'int').length;
     const ns = c.eightbytes.length - ni;
-    if (ints + ni > INT_ARG_REGS || sses + ns > SSE_ARG_REGS) return { kind: 'elsewhere', why: 'it is passed on the stack' };
+    // An argument that does not fit in the registers left goes on the stack whole.
+    if (ints + ni > INT_ARG_REGS || sses + ns > SSE_ARG_REGS) return onStack(p);
     const first = ints;
     ints += ni;
     sses += ns;

@@ -1,15 +1,17 @@
 // The DWARF of one binary, opened on first use and kept while the file is unchanged: typed
-// `args` fields for uprobes (pt_regs offsets of the integer argument registers) and the
-// parameter lines of -lv.
+// `args` fields for uprobes (pt_regs offsets of the integer argument registers, stack offsets
+// of stack-passed arguments) and the parameter lines of -lv.
 
 import { statSync } from 'node:fs';
 import { PT_REGS_ARGS } from '../../builtins/task.ts';
 import type { ArgField } from '../../probes/provider.ts';
+import type { Type } from '../../sema/types.ts';
 import { assignArgs } from './abi.ts';
+import { DW_TAG_class_type, DW_TAG_enumeration_type, DW_TAG_structure_type, DW_TAG_typedef, DW_TAG_union_type } from './constants.ts';
 import { FunctionIndex, type FunctionInfo, functionInfo } from './functions.ts';
 import { DwarfFile } from './info.ts';
 import { loadDebugSource } from './sections.ts';
-import { type CType, ctype, typeSpelling, valueType } from './types.ts';
+import { type CType, ctype, namedType, typeSpelling, valueType } from './types.ts';
 
 /** A parameter `args` cannot offer, and why (for diagnostics). */
 export interface SkippedArg {
@@ -38,8 +40,9 @@ export class DebugInfo {
 
   /**
    * `args` of function `name`: each named parameter that arrives whole in one integer register,
-   * typed, at its pt_regs offset. The others (floating point, aggregates by value, stack
-   * arguments) are listed in `skipped`. Null when the DWARF does not describe the function.
+   * typed, at its pt_regs offset, and each integer, pointer or struct passed on the stack, at its
+   * offset from the stack pointer at entry. The others (floating point, aggregates in
+   * registers) are listed in `skipped`. Null when the DWARF does not describe the function.
    */
   args(name: string, vaddr?: number): { fields: ArgField[]; skipped: SkippedArg[] } | null {
     const f = this.function(name, vaddr);
@@ -56,14 +59,37 @@ export class DebugInfo {
       if (!p.name) return;
       const place = places[i];
       const t = valueType(p.type);
-      const offset = place?.kind === 'intreg' ? PT_REGS_ARGS[place.index] : undefined;
-      if (!t || (t.kind !== 'int' && t.kind !== 'pointer')) {
+      const scalar = t !== null && (t.kind === 'int' || t.kind === 'pointer');
+      if (place?.kind === 'stack' && t !== null && (scalar || (t.kind === 'struct' && t.size > 0))) {
+        // A struct on the stack is addressable there: its members are read from user memory.
+        fields.push({ name: p.name, type: t, offset: place.offset, dataLoc: false, onStack: true });
+      } else if (!scalar) {
         skipped.push({ name: p.name, why: `its type ${typeSpelling(p.type)} is not an integer or a pointer` });
-      } else if (place?.kind === 'elsewhere') skipped.push({ name: p.name, why: place.why });
-      else if (offset === undefined) skipped.push({ name: p.name, why: 'it is passed on the stack' });
-      else fields.push({ name: p.name, type: t, offset, dataLoc: false });
+      } else if (place?.kind === 'intreg') {
+        fields.push({ name: p.name, type: t, offset: PT_REGS_ARGS[place.index] ?? 0, dataLoc: false });
+      } else skipped.push({ name: p.name, why: place?.kind === 'elsewhere' ? place.why : 'its place is unknown' });
     });
     return { fields, skipped };
+  }
+
+  /**
+   * The type a cast names (`struct node`, `union u`, a typedef), from the first unit that
+   * defines it, or null. Enums are integers, as for parameters.
+   */
+  typeByName(name: string): Type | null {
+    const m = /^(struct|union|enum) (.+)$/.exec(name);
+    const tags = !m
+      ? [DW_TAG_typedef]
+      : m[1] === 'struct'
+        ? [DW_TAG_structure_type, DW_TAG_class_type]
+        : m[1] === 'union'
+          ? [DW_TAG_union_type]
+          : [DW_TAG_enumeration_type];
+    for (const tag of tags) {
+      const d = namedType(this.file, tag, m ? (m[2] as string) : name);
+      if (d) return valueType(d);
+    }
+    return null;
   }
 
   /**

@@ -3,11 +3,17 @@
 // parameters with names and types taken through DW_AT_abstract_origin (out-of-line copies
 // of inlined functions) and DW_AT_specification (C++ definitions of declared members).
 
-import { DW_TAG_compile_unit, DW_TAG_formal_parameter, DW_TAG_namespace, DW_TAG_subprogram, DW_TAG_type_unit } from './constants.ts';
+import {
+  DW_TAG_compile_unit,
+  DW_TAG_formal_parameter,
+  DW_TAG_namespace,
+  DW_TAG_partial_unit,
+  DW_TAG_subprogram,
+  DW_TAG_type_unit,
+} from './constants.ts';
 import type { Die, DieAttrs, DwarfFile, Unit } from './info.ts';
 import { deref } from './types.ts';
 
-const DW_TAG_partial_unit = 0x3c;
 const SUBPROGRAM: ReadonlySet<number> = new Set([DW_TAG_subprogram]);
 const CONTAINERS: ReadonlySet<number> = new Set([DW_TAG_compile_unit, DW_TAG_partial_unit, DW_TAG_namespace, DW_TAG_type_unit]);
 /** How many abstract_origin/specification links are followed before giving up (cycles). */

@@ -9,6 +9,7 @@ import {
   DW_AT_abstract_origin,
   DW_AT_addr_base,
   DW_AT_artificial,
+  DW_AT_bit_offset,
   DW_AT_bit_size,
   DW_AT_byte_size,
   DW_AT_calling_convention,
@@ -120,6 +121,11 @@ export interface DieAttrs {
   /** DW_AT_data_member_location as a constant (or DW_OP_plus_uconst) byte offset. */
   memberOffset?: number;
   dataBitOffset?: number;
+  /**
+   * DWARF 2-4 bitfields (GCC writes them up to DWARF 4): bits from the most significant bit of
+   * a storage unit of DW_AT_byte_size bytes at DW_AT_data_member_location.
+   */
+  bitOffset?: number;
   count?: number;
   upperBound?: number;
   callingConvention?: number;
@@ -150,6 +156,7 @@ const WANTED = new Set([
   DW_AT_declaration,
   DW_AT_artificial,
   DW_AT_byte_size,
+  DW_AT_bit_offset,
   DW_AT_bit_size,
   DW_AT_encoding,
   DW_AT_sibling,
@@ -672,6 +679,9 @@ export class DwarfFile {
           break;
         case DW_AT_data_bit_offset:
           out.dataBitOffset = this.constant(c, f, imp, u);
+          break;
+        case DW_AT_bit_offset:
+          out.bitOffset = this.constant(c, f, imp, u);
           break;
         case DW_AT_count:
           out.count = this.constant(c, f, imp, u);

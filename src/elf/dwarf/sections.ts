@@ -1,7 +1,7 @@
 // Finds a binary's DWARF and reads its sections: from the binary itself, or from a separate
 // debug file (by GNU build id under /usr/lib/debug/.build-id, or by .gnu_debuglink), plus the
 // dwz supplementary file a .gnu_debugaltlink names. Compressed sections (SHF_COMPRESSED with
-// zlib, and the older .zdebug_* spelling) are inflated; every other section is one read.
+// zlib or zstd, and the older .zdebug_* spelling) are inflated; every other section is one read.
 
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -11,6 +11,17 @@ import { dirname, isAbsolute, join } from 'node:path';
 function inflateSync(data: Buffer): Buffer {
   const zlib = createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib');
   return zlib.inflateSync(data);
+}
+
+/**
+ * zstd through fzstd (pure JS: node:zlib has zstd only from Node 23.8, Bun not at all). A plain
+ * require() so the bundler keeps the package in the one bundle, wrapped to run only when the
+ * first zstd section is met.
+ */
+function zstdDecompress(data: Buffer, size: number): Buffer {
+  const fzstd = require('fzstd') as typeof import('fzstd');
+  const out = fzstd.decompress(data, new Uint8Array(size));
+  return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
 }
 
 import { cstr, ElfFile, NotElfError, type SectionHeader, SHT_NOBITS } from '../elf.ts';
@@ -60,7 +71,14 @@ function decompressed(elf: ElfFile, s: SectionHeader): Buffer {
   if (raw.length < 24) return Buffer.alloc(0);
   const type = raw.readUInt32LE(0);
   if (type === ELFCOMPRESS_ZLIB) return inflateSync(raw.subarray(24));
-  if (type === ELFCOMPRESS_ZSTD) throw new Error(`${elf.path}: ${s.name} is zstd-compressed, which this reader cannot inflate`);
+  if (type === ELFCOMPRESS_ZSTD) {
+    const size = Number(raw.readBigUInt64LE(8));
+    // A corrupt header must not make us allocate gigabytes: zstd compresses DWARF ~10x at best.
+    if (size > raw.length * 1024 + (1 << 20)) throw new Error(`${elf.path}: ${s.name} claims an implausible size (${size} bytes)`);
+    const out = zstdDecompress(raw.subarray(24), size);
+    if (out.length !== size) throw new Error(`${elf.path}: ${s.name} inflates to ${out.length} bytes, not ${size}`);
+    return out;
+  }
   throw new Error(`${elf.path}: ${s.name} uses unknown compression ${type}`);
 }
 

@@ -16,10 +16,12 @@ import {
   DW_TAG_atomic_type,
   DW_TAG_base_type,
   DW_TAG_class_type,
+  DW_TAG_compile_unit,
   DW_TAG_const_type,
   DW_TAG_enumeration_type,
   DW_TAG_immutable_type,
   DW_TAG_packed_type,
+  DW_TAG_partial_unit,
   DW_TAG_pointer_type,
   DW_TAG_reference_type,
   DW_TAG_restrict_type,
@@ -27,11 +29,13 @@ import {
   DW_TAG_shared_type,
   DW_TAG_structure_type,
   DW_TAG_subrange_type,
+  DW_TAG_type_unit,
   DW_TAG_typedef,
   DW_TAG_union_type,
   DW_TAG_volatile_type,
 } from './constants.ts';
-import type { Die, DieRef } from './info.ts';
+import type { Die, DieRef, DwarfFile } from './info.ts';
+import { dwarfFileId } from './registry.ts';
 
 /** Typedef and qualifier chains longer than this are taken as cycles in malformed DWARF. */
 const MAX_CHAIN = 32;
@@ -112,7 +116,41 @@ export type CType =
  */
 export function complete(t: Die | null): Die | null {
   if (t?.attrs.signature) return deref(t.attrs.signature) ?? t;
+  if (t?.attrs.declaration && t.attrs.name && AGGREGATE_TAGS.has(t.tag)) return definitionOf(t) ?? t;
   return t;
+}
+
+const AGGREGATE_TAGS: ReadonlySet<number> = new Set([DW_TAG_structure_type, DW_TAG_class_type, DW_TAG_union_type]);
+const TOP_LEVEL: ReadonlySet<number> = new Set([DW_TAG_compile_unit, DW_TAG_partial_unit, DW_TAG_type_unit]);
+/** Per file: tag and name → the first definition (null: none), found by one walk per name. */
+const definitions = new WeakMap<DwarfFile, Map<string, Die | null>>();
+
+/**
+ * The definition of a struct only declared here (`struct s;` in a unit that uses `struct s *`
+ * only): the first unit-level definition of the same tag and name in the file, as C's one
+ * definition rule lets a debugger take it.
+ */
+function definitionOf(decl: Die): Die | null {
+  return decl.attrs.name ? namedType(decl.unit.file, decl.tag, decl.attrs.name) : null;
+}
+
+/** The first unit-level definition tagged `tag` and named `name` in `file` (one walk per name). */
+export function namedType(file: DwarfFile, tag: number, name: string): Die | null {
+  let byName = definitions.get(file);
+  if (!byName) {
+    byName = new Map();
+    definitions.set(file, byName);
+  }
+  const key = `${tag}:${name}`;
+  const hit = byName.get(key);
+  if (hit !== undefined) return hit;
+  let found: Die | null = null;
+  file.walk(new Set([tag]), TOP_LEVEL, (d) => {
+    if (!found && d.attrs.name === name && !d.attrs.declaration) found = d;
+    return false;
+  });
+  byName.set(key, found);
+  return found;
 }
 
 export function ctype(t: Die | null): CType {
@@ -194,7 +232,13 @@ export function valueType(t: Die | null, depth = 0): Type | null {
       return { kind: 'pointer', to: to ?? { kind: 'void' }, user: true };
     }
     case 'struct':
-      return { kind: 'struct', name: c.name, size: c.size, btfId: null, union: c.union };
+      return {
+        kind: 'struct',
+        name: c.name,
+        size: c.size,
+        origin: { kind: 'dwarf', file: dwarfFileId(c.die.unit.file), off: c.die.off },
+        union: c.union,
+      };
     case 'array': {
       const e = ctype(c.elem);
       // char arrays are strings, as for BTF types.
