@@ -66,6 +66,9 @@ function bigU64(v: number | bigint): bigint {
   return BigInt.asUintN(64, BigInt(v));
 }
 
+/** Threads closing fds at once (see closeConcurrently); below libuv's pool size set here. */
+const CLOSE_LANES = 12;
+
 export function createKoffiSys(): Sys {
   // Concurrent closes (detaching many probes) and the epoll wait share libuv's pool, whose size
   // is read from the environment once, when it first starts.
@@ -120,10 +123,16 @@ export function createKoffiSys(): Sys {
     closeConcurrently(groups) {
       // koffi runs async calls on libuv's thread pool, sized (before its first use) in
       // createKoffiSys; each group is a chain so its own fds close in order.
+      // koffi refuses more than a few dozen async calls in flight: a fixed number of lanes, each
+      // closing its share of the groups one fd after another.
       const f = fn('close', 'int close(int fd)');
-      const chain = (fds: readonly number[]): Promise<void> =>
-        fds.reduce<Promise<void>>((p, fd) => p.then(() => new Promise<void>((resolve) => f.async(fd, () => resolve()))), Promise.resolve());
-      return Promise.all(groups.map(chain)).then(() => undefined);
+      const lanes = Math.min(groups.length, CLOSE_LANES);
+      const lane = async (k: number): Promise<void> => {
+        for (let i = k; i < groups.length; i += lanes) {
+          for (const fd of groups[i] as readonly number[]) await new Promise<void>((resolve) => f.async(fd, () => resolve()));
+        }
+      };
+      return Promise.all(Array.from({ length: lanes }, (_, k) => lane(k))).then(() => undefined);
     },
     epollCreate() {
       return ret(fn('epoll_create1', 'int epoll_create1(int flags)')(0x80000 /* EPOLL_CLOEXEC */));

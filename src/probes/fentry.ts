@@ -11,10 +11,11 @@ import type { Span } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import { kernelBtf } from '../sema/btf-types.ts';
 import { globToMatcher, hasWildcard } from './info/glob.ts';
-import { btfFunctionNames, compareBytes, traceableFunctions } from './info/symbol-sources.ts';
+import { btfFunctionNames, compareBytes } from './info/symbol-sources.ts';
 import { attachTracing } from './kernel/attach.ts';
 import { requireTracing } from './kernel/availability.ts';
 import { type KernelFuncSignature, kernelFuncSignature } from './kernel/btf-func.ts';
+import { traceableModules } from './kernel/functions.ts';
 import type { ProbeContext, ProbeTarget, Provider } from './provider.ts';
 
 interface FuncSite {
@@ -90,7 +91,7 @@ function expandFentry(p: Provider, exit: boolean, raw: string, parts: string[], 
     return out;
   }
 
-  const mods = traceableFunctions().modules.get(func) ?? [];
+  const mods = traceableModules(func);
   const module = modPart ?? mods[0] ?? 'vmlinux';
   const sig = resolve(btf, module, func, raw);
   if (!mods.includes(module)) {

@@ -13,7 +13,7 @@ import { exit as exitInsn, type Insn, JMP, JmpOp, movImm, Reg } from '../bpf/ins
 import { attachPerfEvent, type Link } from '../bpf/link.ts';
 import { openKprobe } from '../bpf/perf-event.ts';
 import { BpfProgram } from '../bpf/program.ts';
-import { SyscallError } from '../bpf/sys.ts';
+import { ENOENT, ESRCH, SyscallError } from '../bpf/sys.ts';
 import type { Span } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import { btfTypeByName } from '../sema/btf-types.ts';
@@ -151,10 +151,12 @@ export function setKprobeMultiSupport(value: boolean | null): void {
 }
 
 /**
- * Tries a kprobe_multi link on `func` with a do-nothing program: kernels without the link type
- * (before 5.18) refuse the attach type, kernels built without CONFIG_FPROBE answer EOPNOTSUPP.
+ * Asks for a kprobe_multi link on a function that does not exist: kernels without the link type
+ * (before 5.18) refuse the attach type, kernels built without CONFIG_FPROBE answer EOPNOTSUPP,
+ * and kernels that have it fail the symbol lookup (ESRCH) without attaching anything — a real
+ * attach and detach would wait for RCU grace periods.
  */
-function probeKprobeMulti(func: string): boolean {
+function probeKprobeMulti(): boolean {
   if (process.env.BPFTRACE_TS_NO_KPROBE_MULTI !== undefined) return false;
   let prog: BpfProgram | null = null;
   try {
@@ -169,10 +171,10 @@ function probeKprobeMulti(func: string): boolean {
       null,
       defaultSys(),
     );
-    createKprobeMulti(prog.sys, prog.fd, [func], false, 'kprobe_multi feature probe').close();
+    createKprobeMulti(prog.sys, prog.fd, ['bpftrace_ts_no_such_function'], false, 'kprobe_multi feature probe').close();
     return true;
-  } catch {
-    return false;
+  } catch (e) {
+    return e instanceof SyscallError && (e.errno === ESRCH || e.errno === ENOENT);
   } finally {
     prog?.close();
   }
@@ -194,7 +196,7 @@ function useMulti(targets: ProbeTarget[], insns: readonly Insn[]): boolean {
   if (callsHelper(insns, 'override_return')) return false;
   // kprobe_multi takes plain symbol names at function entry: no offsets, no module syntax.
   if (targets.some((t) => siteOf(t).offset !== 0 || kernelSymbol(siteOf(t)).includes(':'))) return false;
-  if (multiWorks === null) multiWorks = probeKprobeMulti(siteOf(targets[0] as ProbeTarget).func);
+  if (multiWorks === null) multiWorks = probeKprobeMulti();
   return multiWorks;
 }
 

@@ -55,7 +55,7 @@ export function traceableFunctions(): TraceableFunctions {
   let text: string | null = null;
   let readError: string | null = null;
   try {
-    text = readFileSync(path, 'latin1');
+    text = filterText ?? readFileSync(path, 'latin1');
   } catch (e) {
     readError = `Could not read symbols from ${path}: ${strerror(e)}`;
   }
@@ -76,6 +76,38 @@ export function traceableFunctions(): TraceableFunctions {
   }
   traceable = { source: 'kallsyms', readError, modules };
   return traceable;
+}
+
+let filterText: string | null | undefined;
+
+/** available_filter_functions' text, read once (null when it can't be read). */
+function availableFilterText(): string | null {
+  if (filterText !== undefined) return filterText;
+  try {
+    filterText = readFileSync(`${tracefsPath()}/available_filter_functions`, 'latin1');
+  } catch {
+    filterText = null;
+  }
+  return filterText;
+}
+
+/**
+ * The traceable functions whose names match a RegExp source (unanchored; it must not match a
+ * newline), with their modules. A script naming one function or a prefix wildcard needs a few
+ * lines of available_filter_functions (~50k), so they are found by one native regex scan of the
+ * file instead of building the whole table (which costs seconds on a slow CPU).
+ */
+export function traceableMatching(nameSource: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const text = traceable ? null : availableFilterText();
+  if (text === null) {
+    const re = new RegExp(`^(?:${nameSource})$`);
+    for (const [name, mods] of traceableFunctions().modules) if (re.test(name)) out.set(name, mods);
+    return out;
+  }
+  const re = new RegExp(`^(${nameSource})(?: \\[([^\\]\n]+)\\])?$`, 'gm');
+  for (const m of text.matchAll(re)) addModule(out, m[1] as string, m[2] ?? 'vmlinux');
+  return out;
 }
 
 /** Text symbols that are not function entries ftrace could hook. */

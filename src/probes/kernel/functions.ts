@@ -4,8 +4,8 @@
 
 import { readFileSync } from 'node:fs';
 import { type KsymEntry, loadKallsyms } from '../../runtime/ksyms.ts';
-import { globToMatcher } from '../info/glob.ts';
-import { kprobeFunctionNames, traceableFunctions } from '../info/symbol-sources.ts';
+import { globToMatcher, globToRegExpSource } from '../info/glob.ts';
+import { compareBytes, traceableMatching } from '../info/symbol-sources.ts';
 
 export interface KernelFunction {
   name: string;
@@ -54,12 +54,13 @@ export function setKprobeBlacklist(names: Iterable<string> | null): void {
  * matching module.
  */
 export function matchFunctions(modPattern: string | null, funcPattern: string): KernelFunction[] {
-  const { modules } = traceableFunctions();
-  const matchFunc = globToMatcher(funcPattern);
+  // `[^]` (any character) from the glob must stop at line ends in the file scan.
+  const modules = traceableMatching(globToRegExpSource(funcPattern).replaceAll('[^]', '[^\\n]'));
   const matchMod = modPattern === null ? null : globToMatcher(modPattern);
   const out: KernelFunction[] = [];
-  for (const name of kprobeFunctionNames()) {
-    if (!matchFunc(name)) continue;
+  // bpftrace leaves out the `.part.N` pieces of split functions.
+  const names = [...modules.keys()].filter((n) => !n.includes('.part.')).sort(compareBytes);
+  for (const name of names) {
     const mods = modules.get(name) ?? [];
     if (!matchMod) {
       out.push({ name, module: mods[0] ?? 'vmlinux' });
@@ -70,6 +71,15 @@ export function matchFunctions(modPattern: string | null, funcPattern: string): 
   return out;
 }
 
+/** The modules that define a traceable function (empty when ftrace can't hook it). */
+export function traceableModules(name: string): string[] {
+  return traceableMatching(escapeRegExp(name)).get(name) ?? [];
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
+}
+
 export type Lookup = { found: true; fn: KernelFunction; traceable: boolean } | { found: false };
 
 /**
@@ -77,8 +87,8 @@ export type Lookup = { found: true; fn: KernelFunction; traceable: boolean } | {
  * a kprobe also works on other text symbols, so those are found too (traceable: false).
  */
 export function lookupFunction(module: string | null, name: string): Lookup {
-  const mods = traceableFunctions().modules.get(name);
-  if (mods?.length) {
+  const mods = traceableModules(name);
+  if (mods.length) {
     if (module === null) return { found: true, fn: { name, module: mods[0] as string }, traceable: true };
     if (mods.includes(module)) return { found: true, fn: { name, module }, traceable: true };
   }
