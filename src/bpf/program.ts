@@ -4,6 +4,7 @@
 
 import { Attr, ENABLE_STATS, OBJ_GET_INFO_BY_FD, PROG_INFO, PROG_LOAD, PROG_TEST_RUN } from './attr.ts';
 import { funcInfoBtf, loadBtf } from './btf-func.ts';
+import { openKernelBtfObject } from './btf-objects.ts';
 import {
   BPF_ENABLE_STATS,
   BPF_OBJ_GET_INFO_BY_FD,
@@ -25,6 +26,8 @@ export interface ProgramSpec {
   license: string;
   expectedAttachType?: number;
   attachBtfId?: number;
+  /** The kernel module whose BTF `attachBtfId` is in (fentry on a module function). */
+  attachBtfObject?: string;
   /** prog_flags (BPF_F_SLEEPABLE, ...). */
   flags?: number;
   /** LINUX_VERSION_CODE; only kprobe programs on kernels before 5.0 check it. */
@@ -147,7 +150,12 @@ export class BpfProgram {
     const funcInfoAt = Math.ceil((code.length + license.length) / 8) * 8;
     const mem = sys.alloc(funcInfoAt + subprogs.length * 8);
     let btfFd = -1;
+    let attachObjFd = -1;
     try {
+      if (spec.attachBtfObject) {
+        attachObjFd = openKernelBtfObject(sys, spec.attachBtfObject) ?? -1;
+        if (attachObjFd < 0) throw new SyscallError('bpf', 'BPF_BTF_GET_FD_BY_ID', 2, `no kernel BTF for module ${spec.attachBtfObject}`);
+      }
       mem.bytes.set(code, 0);
       mem.bytes.set(license, code.length);
       if (subprogs.length) {
@@ -168,6 +176,8 @@ export class BpfProgram {
           .u64('license', mem.addr + BigInt(code.length))
           .u32('expected_attach_type', spec.expectedAttachType ?? 0)
           .u32('attach_btf_id', spec.attachBtfId ?? 0)
+          // attach_btf_obj_fd shares attach_prog_fd's place in the attr.
+          .u32('attach_prog_fd', Math.max(attachObjFd, 0))
           .u32('prog_flags', spec.flags ?? 0)
           .u32('kern_version', spec.kernVersion ?? 0)
           .str('prog_name', sanitizeObjName(spec.name), BPF_OBJ_NAME_LEN);
@@ -205,6 +215,7 @@ export class BpfProgram {
     } finally {
       // The program holds its own reference to the BTF object.
       if (btfFd >= 0) sys.close(btfFd);
+      if (attachObjFd >= 0) sys.close(attachObjFd);
       sys.free(mem);
     }
   }

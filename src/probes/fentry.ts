@@ -6,7 +6,7 @@
 
 import { BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, BPF_TRACE_FEXIT } from '../bpf/constants.ts';
 import { SyscallError } from '../bpf/sys.ts';
-import type { Btf } from '../btf/btf.ts';
+import { type Btf, loadModuleBtf } from '../btf/btf.ts';
 import type { Span } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import { kernelBtf } from '../sema/btf-types.ts';
@@ -48,12 +48,20 @@ function probeName(word: string, exit: boolean, module: string, func: string): s
   return `${provider}:${module}:${func}`;
 }
 
-function resolve(btf: Btf, module: string, func: string, raw: string): KernelFuncSignature {
-  if (module !== 'vmlinux') {
-    throw new UserError(`${raw}: fentry/fexit on module functions (${module}) is not supported yet`, [
-      'kprobe:func works on module functions',
+/** The BTF that describes `module`'s functions: vmlinux's, or the module's split BTF. */
+function moduleBtf(vmlinux: Btf, module: string, raw: string): Btf {
+  if (module === 'vmlinux') return vmlinux;
+  try {
+    return loadModuleBtf(module);
+  } catch {
+    throw new UserError(`${raw}: module ${module} has no BTF (not loaded, or built without it)`, [
+      `loaded modules with BTF are under /sys/kernel/btf/; kprobe:${module}:FUNC does not need BTF`,
     ]);
   }
+}
+
+function resolve(vmlinux: Btf, module: string, func: string, raw: string): KernelFuncSignature {
+  const btf = moduleBtf(vmlinux, module, raw);
   const sig = kernelFuncSignature(btf, func);
   if (!sig) throw new UserError(`${raw}: no kernel function ${func} in BTF`, [`list them with: bpftrace-ts -l 'fentry:${func}*'`]);
   if (sig.unsupported) throw new UserError(`${raw}: BPF trampolines can not attach to ${func}: ${sig.unsupported}`);
@@ -84,7 +92,7 @@ function expandFentry(p: Provider, exit: boolean, raw: string, parts: string[], 
       const name = qualified.slice(colon + 1);
       if (module !== 'vmlinux') continue; // module BTF attach is not supported yet
       // A wildcard leaves out what the kernel would refuse (bpftrace 0.17 fails on those).
-      const sig = kernelFuncSignature(btf, name);
+      const sig = kernelFuncSignature(moduleBtf(btf, module, raw), name);
       if (sig && !sig.unsupported) out.push(make(module, name, sig));
     }
     if (!out.length) throw new UserError(`No ${p.name} probes match ${parts.join(':')}`);
@@ -122,7 +130,9 @@ function makeProvider(name: 'fentry' | 'fexit', aliases: string[], exit: boolean
     expectedAttachType: () => (exit ? BPF_TRACE_FEXIT : BPF_TRACE_FENTRY),
     programSpec(targets, spec) {
       const t = targets[0];
-      return t ? { ...spec, attachBtfId: siteOf(t).sig.btfId } : spec;
+      if (!t) return spec;
+      const { sig, module } = siteOf(t);
+      return { ...spec, attachBtfId: sig.btfId, ...(module === 'vmlinux' ? {} : { attachBtfObject: module }) };
     },
     attach(prog, target) {
       try {

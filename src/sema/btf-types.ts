@@ -1,9 +1,9 @@
 // Kernel types (BTF) as bpftrace-ts Types. Structs stay opaque handles (name, size, BTF id):
 // their members are looked up only when a script touches them.
 
-import { type Btf, loadKernelBtf } from '../btf/btf.ts';
+import { type Btf, loadKernelBtf, loadModuleBtf } from '../btf/btf.ts';
 import type { BitfieldAccess } from '../btf/types.ts';
-import { type IntSize, intType, type Type, UINT64 } from './types.ts';
+import { type IntSize, intType, type StructOrigin, type Type, UINT64 } from './types.ts';
 
 let kernel: Btf | null | undefined;
 
@@ -44,9 +44,9 @@ export function btfToType(btf: Btf, id: number): Type {
     }
     case 'struct':
     case 'union':
-      return { kind: 'struct', name: `${t.kind} ${t.name}`, size: t.size, origin: { kind: 'btf', id: t.id }, union: t.kind === 'union' };
+      return { kind: 'struct', name: `${t.kind} ${t.name}`, size: t.size, origin: btfOrigin(btf, t.id), union: t.kind === 'union' };
     case 'fwd':
-      return { kind: 'struct', name: `struct ${t.name}`, size: 0, origin: { kind: 'btf', id: t.id }, union: false };
+      return { kind: 'struct', name: `struct ${t.name}`, size: 0, origin: btfOrigin(btf, t.id), union: false };
     case 'void':
       return { kind: 'void' };
     default:
@@ -71,8 +71,24 @@ export interface FieldInfo {
 }
 
 /** A member of a BTF struct (anonymous members searched as C does). */
+/** Where a BTF struct is described: module types live in that module's split BTF. */
+function btfOrigin(btf: Btf, id: number): StructOrigin {
+  return btf.name === 'vmlinux' ? { kind: 'btf', id } : { kind: 'btf', id, module: btf.name };
+}
+
+/** The BTF a struct Type's id refers to. */
+export function originBtf(origin: StructOrigin): Btf | null {
+  if (origin.kind !== 'btf') return null;
+  if (!origin.module) return kernelBtf();
+  try {
+    return loadModuleBtf(origin.module);
+  } catch {
+    return null;
+  }
+}
+
 export function btfField(structType: Extract<Type, { kind: 'struct' }>, field: string): FieldInfo | null {
-  const btf = kernelBtf();
+  const btf = originBtf(structType.origin);
   if (!btf || structType.origin.kind !== 'btf') return null;
   let id = structType.origin.id;
   // A forward declaration: find the full definition by name.

@@ -3,7 +3,7 @@
 // for all three; only where the member list is read differs.
 
 import { dwarfMember, dwarfMembers } from '../elf/dwarf/members.ts';
-import { btfField, type FieldInfo, kernelBtf } from './btf-types.ts';
+import { btfField, type FieldInfo, originBtf } from './btf-types.ts';
 import type { ScriptStruct } from './c-structs.ts';
 import type { Type } from './types.ts';
 
@@ -45,7 +45,7 @@ export function structMembers(st: StructType): StructMember[] {
   const o = st.origin;
   switch (o.kind) {
     case 'btf': {
-      const btf = kernelBtf();
+      const btf = originBtf(o);
       if (!btf) return [];
       // Member names in order, those of anonymous struct/union members flattened in as C
       // names them; each is then located as a member access would locate it.

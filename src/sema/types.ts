@@ -33,7 +33,8 @@ export type Type =
  * registered as `file`, see src/elf/dwarf/registry.ts). Plain data, so types stay comparable
  * and printable.
  */
-export type StructOrigin = { kind: 'btf'; id: number } | { kind: 'script' } | { kind: 'dwarf'; file: number; off: number };
+/** `module`: the kernel module whose split BTF holds the type (absent: vmlinux). */
+export type StructOrigin = { kind: 'btf'; id: number; module?: string } | { kind: 'script' } | { kind: 'dwarf'; file: number; off: number };
 
 export type SymbolicKind = 'ksym' | 'usym' | 'kaddr' | 'username' | 'cgroup_path' | 'inet' | 'mac' | 'probe' | 'strerror' | 'errno';
 export type StackMode = 'bpftrace' | 'perf' | 'raw';

@@ -41,8 +41,21 @@ test('uaddr() in a PIE binary is the run-time address; a missing symbol is a cle
   // Relocated as the program runs: main's uaddr is where the uprobe on main fired, and the
   // distance to the global is the one in the file.
   const nm = execFileSync('nm', [pie], { encoding: 'utf8' });
-  const at = (sym: string): bigint => BigInt(`0x${nm.split('\n').find((l) => l.endsWith(` ${sym}`))?.split(' ')[0]}`);
-  const a = runCli(['-e', `uprobe:${pie}:main { printf("%d %d\\n", uaddr("watched_counter") - uaddr("main"), uaddr("main") == reg("ip")); exit(); }`, '-c', pie]);
+  const at = (sym: string): bigint =>
+    BigInt(
+      `0x${
+        nm
+          .split('\n')
+          .find((l) => l.endsWith(` ${sym}`))
+          ?.split(' ')[0]
+      }`,
+    );
+  const a = runCli([
+    '-e',
+    `uprobe:${pie}:main { printf("%d %d\\n", uaddr("watched_counter") - uaddr("main"), uaddr("main") == reg("ip")); exit(); }`,
+    '-c',
+    pie,
+  ]);
   assert.equal(a.code, 0, a.stderr);
   assert.equal(a.stdout.split('\n')[0], `${at('watched_counter') - at('main')} 1`);
   const b = runCli(['-e', `uprobe:${bin}:main { printf("%d\\n", uaddr("no_such_symbol")); }`]);
