@@ -316,7 +316,10 @@ describe('compiling kernel probes (feature checks answered as on a capable kerne
     const ids = new Set(s.programs.map((p) => p.spec.attachBtfId));
     assert.equal(ids.size, s.programs.length);
     assert.match(compileText('fentry:no_such_function_xyz { }').errors, /no kernel function no_such_function_xyz in BTF/);
-    assert.match(compileText('fentry:somemod:somefn { }').errors, /fentry:somemod:somefn: module somemod has no BTF \(not loaded, or built without it\)/);
+    assert.match(
+      compileText('fentry:somemod:somefn { }').errors,
+      /fentry:somemod:somefn: module somemod has no BTF \(not loaded, or built without it\)/,
+    );
     assert.match(compileText('fentry:bpf:123:prog { }').errors, /requires 1 or 2 arguments/);
   });
 
