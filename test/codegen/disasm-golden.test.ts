@@ -21,6 +21,12 @@ const cases: Record<string, string> = {
   for_range: 'BEGIN { for ($i : 0..4) { @a[$i] = $i * 2; } }',
   exit_drops_dead_code: 'BEGIN { exit(); printf("never\\n"); }',
   min_max_avg_stats: 'BEGIN { @mi = min(cpu); @ma = max(cpu); @av = avg(cpu); @st = stats(cpu); }',
+  // Tracepoint strings: a __data_loc field (filename) and an inline char array (prev_comm).
+  tracepoint_strings:
+    'tracepoint:sched:sched_process_exec { printf("%s\\n", args.filename); } tracepoint:sched:sched_switch { printf("%s\\n", args.prev_comm); }',
+  // Member chains and dereferences read with bpf_probe_read_kernel (script struct: fixed offsets).
+  struct_reads_deref:
+    'struct Foo { int a; char s[8]; struct Foo *next; } BEGIN { $p = (struct Foo *)0; printf("%d %s %d %d\\n", $p->a, $p->s, $p->next->a, *(int32*)0); }',
 };
 
 const dir = join(ROOT, 'test', 'golden', 'codegen');
