@@ -1415,31 +1415,20 @@ export class Emitter {
           // Tracepoint strings: __data_loc (u32: len << 16 | offset) or an inline char array.
           if (f.dataLoc) {
             this.emit(load(4, Reg.R3, Reg.R6, f.offset), alu64Imm(AluOp.AND, Reg.R3, 0xffff), alu64Reg(AluOp.ADD, Reg.R3, Reg.R6));
-            const tmp = this.tempFromReg(Reg.R3);
-            this.callHelper(
-              'probe_read_kernel_str',
-              [
-                { kind: 'addr', loc },
-                { kind: 'imm', value: BigInt(t.size) },
-                { kind: 'temp', temp: tmp },
-              ],
-              true,
-            );
-            this.free(tmp);
           } else {
             this.emit(movReg(Reg.R3, Reg.R6), alu64Imm(AluOp.ADD, Reg.R3, f.offset));
-            const tmp = this.tempFromReg(Reg.R3);
-            this.callHelper(
-              'probe_read_kernel_str',
-              [
-                { kind: 'addr', loc },
-                { kind: 'imm', value: BigInt(t.size) },
-                { kind: 'temp', temp: tmp },
-              ],
-              true,
-            );
-            this.free(tmp);
           }
+          const tmp = this.tempFromReg(Reg.R3);
+          this.callHelper(
+            'probe_read_kernel_str',
+            [
+              { kind: 'addr', loc },
+              { kind: 'imm', value: BigInt(t.size) },
+              { kind: 'temp', temp: tmp },
+            ],
+            true,
+          );
+          this.free(tmp);
           return loc;
         }
         const { loc, offset } = this.memberOf(e);
