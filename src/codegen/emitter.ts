@@ -1074,17 +1074,7 @@ export class Emitter {
     const slot = this.allocMem(8);
     const size = (t.kind === 'int' ? t.size : 8) as Size;
     const pt = this.typeOf(ptrExpr);
-    this.callHelper(
-      pt.kind === 'pointer' && pt.user ? 'probe_read_user' : 'probe_read_kernel',
-      [
-        { kind: 'addr', loc: slot },
-        { kind: 'imm', value: BigInt(size) },
-        { kind: 'temp', temp: p },
-      ],
-      true,
-      site,
-    );
-    this.free(p);
+    this.probeRead(slot, size, p, pt.kind === 'pointer' && pt.user, site);
     const out = this.frame.newTemp();
     this.loadReg(size, Reg.R0, slot, 0);
     if (t.kind === 'int') this.extend(Reg.R0, t.size, t.signed);
@@ -1226,17 +1216,7 @@ export class Emitter {
     const size = (kf.bitfield ? kf.bitfield.readSize : Math.min(8, Math.max(1, sizeOf(t)))) as Size;
     const slot = this.allocMem(8);
     this.zero(slot, 8);
-    this.callHelper(
-      this.userChain(e) ? 'probe_read_user' : 'probe_read_kernel',
-      [
-        { kind: 'addr', loc: slot },
-        { kind: 'imm', value: BigInt(size) },
-        { kind: 'temp', temp: addr },
-      ],
-      true,
-      e.span,
-    );
-    this.free(addr);
+    this.probeRead(slot, size, addr, this.userChain(e), e.span);
     const out = this.frame.newTemp();
     const r = out.reg ?? Reg.R0;
     this.loadReg(size, r, slot, 0);
@@ -1252,16 +1232,23 @@ export class Emitter {
 
   /** Reads a string/array/struct member (or pointed-to object, or element) into memory. */
   private readKernelMem(e: Expr, dst: MemLoc, size: number): void {
-    const addr = this.kernelAddr(e);
+    this.probeRead(dst, size, this.kernelAddr(e), this.userChain(e), e.span);
+  }
+
+  /**
+   * `size` bytes from the address in `addr` (freed here) into `dst`, from user or kernel
+   * memory; a failure is reported at `site` when the warning level checks probe reads.
+   */
+  private probeRead(dst: MemLoc, size: number, addr: Temp, user: boolean, site: Span): void {
     this.callHelper(
-      this.userChain(e) ? 'probe_read_user' : 'probe_read_kernel',
+      user ? 'probe_read_user' : 'probe_read_kernel',
       [
         { kind: 'addr', loc: dst },
         { kind: 'imm', value: BigInt(size) },
         { kind: 'temp', temp: addr },
       ],
       true,
-      e.span,
+      site,
     );
     this.free(addr);
   }
