@@ -864,7 +864,7 @@ export class Emitter {
         const sym = this.sema.vars.get(e.id);
         const t = this.frame.newTemp();
         if (!sym) {
-          this.setZero(t);
+          this.setImm(t, 0);
           return t;
         }
         const loc = this.varLoc(sym);
@@ -975,9 +975,10 @@ export class Emitter {
     }
   }
 
-  private setZero(t: Temp): void {
-    if (t.reg !== null) this.emit(movImm(t.reg, 0));
-    else this.emit(storeImm(8, Reg.FP, t.slot as number, 0));
+  /** Sets a temp to a small constant without going through a scratch register. */
+  private setImm(t: Temp, v: 0 | 1): void {
+    if (t.reg !== null) this.emit(movImm(t.reg, v));
+    else this.emit(storeImm(8, Reg.FP, t.slot as number, v));
   }
 
   operandToTemp(o: Operand): Temp {
@@ -1009,12 +1010,10 @@ export class Emitter {
     const f = this.label();
     const end = this.label();
     this.cond(e, f);
-    if (t.reg !== null) this.emit(movImm(t.reg, 1));
-    else this.emit(storeImm(8, Reg.FP, t.slot as number, 1));
+    this.setImm(t, 1);
     this.emit(ja(end));
     this.place(f);
-    if (t.reg !== null) this.emit(movImm(t.reg, 0));
-    else this.emit(storeImm(8, Reg.FP, t.slot as number, 0));
+    this.setImm(t, 0);
     this.place(end);
     return t;
   }
