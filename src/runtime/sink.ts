@@ -10,8 +10,7 @@ import { lineCol, renderDiagnostic } from '../lang/diagnostics.ts';
 import { helperErrorText, strerror } from './helper-errors.ts';
 import { attachedProbesJson, exitMapsJson, helperErrorJson, lostEventsJson, mapJson, messageJson, valueJson } from './output/json.ts';
 import { attachedProbesText, endText, exitMapsText, lostEventsText, mapText, valueLine } from './output/text.ts';
-import { formatPrintf } from './printf/format.ts';
-import { type ParsedFormat, parseFormat } from './printf/format-string.ts';
+import { formatRecord } from './printf/format.ts';
 import { monotonicToEpochNs } from './strftime.ts';
 import type { MapSnapshot, Value } from './value.ts';
 
@@ -72,16 +71,6 @@ function runSystem(cmd: string): string {
   return r.stdout ? r.stdout.toString('latin1') : '';
 }
 
-const parsedCache = new Map<number, ParsedFormat>();
-function parsed(f: FormatResource): ParsedFormat {
-  let p = parsedCache.get(f.id);
-  if (!p) {
-    p = parseFormat(f.format);
-    parsedCache.set(f.id, p);
-  }
-  return p;
-}
-
 /** `file:line:col-col` of a call in the script, as bpftrace 0.26 prefixes errorf/warnf. */
 function where(source: SourceFile | null, span: Span): string {
   if (!source) return '';
@@ -119,7 +108,7 @@ export class TextSink implements OutputSink {
     this.err.flush();
   }
   formatted(f: FormatResource, args: Value[]): void {
-    const text = formatPrintf(parsed(f), args);
+    const text = formatRecord(f, args);
     switch (f.kind) {
       case 'system':
         // 0.26 prints what the command wrote, then a newline.
@@ -200,7 +189,7 @@ export class JsonSink implements OutputSink {
     this.out.write(attachedProbesJson(n));
   }
   formatted(f: FormatResource, args: Value[]): void {
-    const text = formatPrintf(parsed(f), args);
+    const text = formatRecord(f, args);
     if (f.kind === 'system') {
       this.out.write(messageJson('syscall', runSystem(text)));
       return;

@@ -25,12 +25,12 @@ import { releaseTracefs } from '../util/tracefs.ts';
 import { decodeValue, readInt } from './decode.ts';
 import { ERR_RINGBUF_LOST, EventKind, HEADER_SIZE } from './events.ts';
 import { readMap } from './map-reader.ts';
-import { formatPrintf } from './printf/format.ts';
-import { parseFormat } from './printf/format-string.ts';
+import { formatRecord } from './printf/format.ts';
 import type { OutputSink } from './sink.ts';
 import { registerStackMaps } from './stacks.ts';
 import { strftime } from './strftime.ts';
 import { STACK_MAP_USER_BUILDID } from './usyms.ts';
+import type { Value } from './value.ts';
 
 /** Creates a map; a kernel without BPF ring buffers gets a message saying so. */
 function createMap(spec: MapSpec, sys: Sys): BpfMap {
@@ -56,6 +56,11 @@ function durationUnit(ns: number): [string, number] {
   // μs as UTF-8 bytes: output strings are byte strings.
   if (ns >= 1e3) return ['\xce\xbcs', 1e3];
   return ['ns', 1];
+}
+
+/** The arguments of a printf-like record, by the layout the code generator wrote them with. */
+function decodeArgs(f: FormatResource, view: DataView, off: number): Value[] {
+  return f.args.map((a) => decodeValue(view, off + a.offset, a.type));
 }
 
 /** cat(): a file's contents (bounded), or bpftrace's message when it can't be read. */
@@ -360,9 +365,7 @@ export class Tracer {
       case EventKind.Warnf:
       case EventKind.System: {
         const f = this.formats[id];
-        if (!f) return;
-        const args = f.args.map((a) => decodeValue(view, off + a.offset, a.type));
-        this.out.formatted(f, args);
+        if (f) this.out.formatted(f, decodeArgs(f, view, off));
         return;
       }
       case EventKind.Time: {
@@ -372,12 +375,7 @@ export class Tracer {
       }
       case EventKind.Cat: {
         const f = this.formats[id];
-        if (!f) return;
-        const path = formatPrintf(
-          parseFormat(f.format),
-          f.args.map((a) => decodeValue(view, off + a.offset, a.type)),
-        );
-        this.out.message('cat', readCat(path, this.script.config.maxCatBytes));
+        if (f) this.out.message('cat', readCat(formatRecord(f, decodeArgs(f, view, off)), this.script.config.maxCatBytes));
         return;
       }
       case EventKind.Join: {

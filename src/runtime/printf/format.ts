@@ -14,10 +14,27 @@
 // An argument that cannot be converted (never, after the type checker) is written as
 // `!{invalid integer conversion: TEXT}`, as bpftrace does.
 
+import type { FormatResource } from '../../codegen/resources.ts';
 import { firstPieceLength, hexFormatBuffer, intValue, valueText } from '../output/primitive.ts';
 import type { Value } from '../value.ts';
-import type { FormatSpec, ParsedFormat } from './format-string.ts';
+import { type FormatSpec, type ParsedFormat, parseFormat } from './format-string.ts';
 import { formatGfpFlags } from './gfp.ts';
+
+/**
+ * Parsed once per format of a compiled script, not per event. Keyed by the resource itself:
+ * format ids restart at 0 in every compiled script.
+ */
+const parsedFormats = new WeakMap<FormatResource, ParsedFormat>();
+
+/** The text of a printf-like record (printf, errorf, warnf, system, cat) with its arguments. */
+export function formatRecord(f: FormatResource, args: readonly Value[]): string {
+  let p = parsedFormats.get(f);
+  if (!p) {
+    p = parseFormat(f.format);
+    parsedFormats.set(f, p);
+  }
+  return formatPrintf(p, args);
+}
 
 export function formatPrintf(parsed: ParsedFormat, args: readonly Value[]): string {
   const { fragments, specs } = parsed;
