@@ -7,7 +7,7 @@ import { BPF_MAP_TYPE_RINGBUF } from '../bpf/constants.ts';
 import { defaultSys } from '../bpf/default-sys.ts';
 import type { Link } from '../bpf/link.ts';
 import { detachAll } from '../bpf/link.ts';
-import { BpfMap, type MapSpec, possibleCpus } from '../bpf/map.ts';
+import { BpfMap, type MapSpec } from '../bpf/map.ts';
 import { ensureMemlock } from '../bpf/memlock.ts';
 import { BpfProgram, mapResolver } from '../bpf/program.ts';
 import { RingBuf, RingBufReader } from '../bpf/ringbuf.ts';
@@ -446,7 +446,8 @@ export class Tracer {
         if (!map) return;
         if (kind === EventKind.ClearMap) map.clear();
         else {
-          const zero = new Uint8Array(Math.ceil(map.spec.valueSize / 8) * 8 * (res.perCpu ? possibleCpus().length : 1));
+          // A value as the kernel takes it from user space: every CPU's slot for per-CPU maps.
+          const zero = new Uint8Array(map.valueBytes);
           for (const k of map.keys()) map.update(k, zero);
         }
         return;
