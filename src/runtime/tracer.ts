@@ -138,16 +138,11 @@ export class Tracer {
         // test/bench probes exist only in their mode; other probes don't run in those modes.
         if ((kind === 'test' || kind === 'bench') !== (mode !== 'trace') || (mode !== 'trace' && kind !== mode)) return;
         const prog = BpfProgram.load(p.spec, resolver, sys);
-        if (kind === 'test' || kind === 'bench') {
-          this.programs.push(prog);
-          runOnly[kind].push({ prog, name: p.targets[0]?.parts[0] ?? kind });
-          return;
-        }
         this.programs.push(prog);
-        const provider = p.targets[0]?.provider.name;
-        if (provider === 'BEGIN') begin.push(prog);
-        else if (provider === 'END') end.push(prog);
-        else if (provider === 'self') selfProgs.push(prog);
+        if (kind === 'test' || kind === 'bench') runOnly[kind].push({ prog, name: p.targets[0]?.parts[0] ?? kind });
+        else if (kind === 'BEGIN') begin.push(prog);
+        else if (kind === 'END') end.push(prog);
+        else if (kind === 'self') selfProgs.push(prog);
         else attachable.push({ prog, index });
         for (const t of p.targets) if (this.script.resources.watchpoints.includes(t)) this.lateTargets.set(t, prog);
       });
@@ -225,15 +220,7 @@ export class Tracer {
       ) {
         this.stop(this.exitCode);
       }
-      if (
-        !this.stopping &&
-        this.links.length === 0 &&
-        end.length === 0 &&
-        begin.length > 0 &&
-        !this.script.programs.some((p) => !['BEGIN', 'END'].includes(p.targets[0]?.provider.name ?? ''))
-      ) {
-        // Only BEGIN probes: bpftrace keeps running until Ctrl-C; so do we.
-      }
+      // Even with only BEGIN probes, bpftrace keeps running until Ctrl-C; so do we.
       // The handlers stay: a second Ctrl-C while END runs and maps print must not kill us midway.
       await done;
 
