@@ -113,8 +113,7 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(`; ${p.targets.map((t) => t.name).join(', ')}\n${disasm(p.spec.insns)}\n`);
       }
     }
-    if (opts.debug.length > 0 && !opts.dryRun) return 0;
-    if (opts.dryRun) return 0;
+    if (opts.debug.length > 0 || opts.dryRun) return 0;
     if (process.getuid?.() !== 0) {
       // Without root (or CAP_BPF + CAP_PERFMON) the kernel refuses before we learn much; say so first.
       const caps = readCapEff();
@@ -127,11 +126,9 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     const outFd = opts.outputFile ? openSync(opts.outputFile, 'w') : 1;
-    const flushEach =
-      opts.buffering === 'none' ||
-      opts.buffering === 'line' ||
-      (opts.buffering === null && (outFd !== 1 ? false : process.stdout.isTTY === true));
-    const out = new Writer(outFd, flushEach || opts.buffering !== 'full');
+    // Each event's text is written at once, to a terminal, a pipe or a file alike (readers of a
+    // pipe see events as they happen); only -B full buffers it.
+    const out = new Writer(outFd, opts.buffering !== 'full');
     const err = new Writer(2, true);
     const sink = opts.format === 'json' ? new JsonSink(out, err, source) : new TextSink(out, err, opts.quiet, source);
     const tracer = new Tracer(script, sink);
