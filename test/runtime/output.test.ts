@@ -4,8 +4,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { attachedProbesJson, exitMapsJson, mapJson, resetJsonState, valueJson } from '../../src/runtime/output/json.ts';
+import type { PrintOptions } from '../../src/runtime/output/model.ts';
 import { endText, exitMapsText, mapText, valueLine } from '../../src/runtime/output/text.ts';
-import type { MapSnapshot } from '../../src/runtime/value.ts';
+import type { MapSnapshot, Value } from '../../src/runtime/value.ts';
 import { avg, count, golden, hist, i64, lhist, map, max, min, scalar, scalarMap, stats, str, sum, tuple } from '../golden/output/values.ts';
 
 /** What bpftrace prints on stdout when a script that only fills maps exits. */
@@ -201,49 +202,39 @@ function printMaps(): Record<string, MapSnapshot> {
   };
 }
 
+/**
+ * The golden print script's calls in order: print(@m, top, div) on each map, then print() of
+ * plain values, rendered by one output format.
+ */
+function printCalls(
+  m: Record<string, MapSnapshot>,
+  renderMap: (s: MapSnapshot, o?: PrintOptions) => string,
+  renderValue: (v: Value) => string,
+): string {
+  const calls: [MapSnapshot | undefined, PrintOptions?][] = [
+    [m.c],
+    [m.c, { top: 3 }],
+    [m.c, { top: 2, div: 2 }],
+    [m.c, { div: 4 }],
+    [m.s, { div: 10 }],
+    [m.s, { top: 1 }],
+    [m.a, { top: 2 }],
+    [m.a, { div: 3 }],
+    [m.h, { top: 2 }],
+    [m.x],
+    [m.x, { div: 2 }],
+  ];
+  const values = [i64(5), i64(-5), str('str'), tuple(i64(1), str('two'), i64(-3)), tuple(tuple(i64(1), i64(2)), str('x'))];
+  return calls.map(([snap, opts]) => renderMap(snap as MapSnapshot, opts)).join('') + values.map(renderValue).join('');
+}
+
 test('golden print: text', () => {
   const m = printMaps();
-  let out = '';
-  out += mapText(m.c as MapSnapshot);
-  out += mapText(m.c as MapSnapshot, { top: 3 });
-  out += mapText(m.c as MapSnapshot, { top: 2, div: 2 });
-  out += mapText(m.c as MapSnapshot, { div: 4 });
-  out += mapText(m.s as MapSnapshot, { div: 10 });
-  out += mapText(m.s as MapSnapshot, { top: 1 });
-  out += mapText(m.a as MapSnapshot, { top: 2 });
-  out += mapText(m.a as MapSnapshot, { div: 3 });
-  out += mapText(m.h as MapSnapshot, { top: 2 });
-  out += mapText(m.x as MapSnapshot);
-  out += mapText(m.x as MapSnapshot, { div: 2 });
-  out += valueLine(i64(5));
-  out += valueLine(i64(-5));
-  out += valueLine(str('str'));
-  out += valueLine(tuple(i64(1), str('two'), i64(-3)));
-  out += valueLine(tuple(tuple(i64(1), i64(2)), str('x')));
-  out += exitText(Object.values(m));
-  assert.equal(out, golden('print.out'));
+  assert.equal(printCalls(m, mapText, valueLine) + exitText(Object.values(m)), golden('print.out'));
 });
 
 test('golden print: json', () => {
   resetJsonState();
   const m = printMaps();
-  let out = attachedProbesJson(1);
-  out += mapJson(m.c as MapSnapshot);
-  out += mapJson(m.c as MapSnapshot, { top: 3 });
-  out += mapJson(m.c as MapSnapshot, { top: 2, div: 2 });
-  out += mapJson(m.c as MapSnapshot, { div: 4 });
-  out += mapJson(m.s as MapSnapshot, { div: 10 });
-  out += mapJson(m.s as MapSnapshot, { top: 1 });
-  out += mapJson(m.a as MapSnapshot, { top: 2 });
-  out += mapJson(m.a as MapSnapshot, { div: 3 });
-  out += mapJson(m.h as MapSnapshot, { top: 2 });
-  out += mapJson(m.x as MapSnapshot);
-  out += mapJson(m.x as MapSnapshot, { div: 2 });
-  out += valueJson(i64(5));
-  out += valueJson(i64(-5));
-  out += valueJson(str('str'));
-  out += valueJson(tuple(i64(1), str('two'), i64(-3)));
-  out += valueJson(tuple(tuple(i64(1), i64(2)), str('x')));
-  out += exitMapsJson(Object.values(m));
-  assert.equal(out, golden('print.json.out'));
+  assert.equal(attachedProbesJson(1) + printCalls(m, mapJson, valueJson) + exitMapsJson(Object.values(m)), golden('print.json.out'));
 });
