@@ -46,6 +46,9 @@ test('--no-warnings turns the checks off', () => {
   const r = runCli(['--no-warnings', '-e', 'let @a = hash(1); BEGIN { @a[1] = 1; @a[2] = 2; exit(); }']);
   assert.equal(r.code, 0, r.stderr);
   assert.doesNotMatch(r.stderr, /WARNING/);
+  // The same run as with the checks (the second update still fails), minus the report.
+  assert.equal(r.stdout, '\n\n@a[1]: 1\n');
+  assert.equal(r.stderr, 'Attached 1 probe\n');
 });
 
 test('-k: reads of bad pointers are reported with the errno text, the helper and its return code', () => {
