@@ -5,7 +5,7 @@
 
 import type { MapSnapshot, Value } from '../value.ts';
 import type { Histogram } from './hist.ts';
-import { formatMap, type OutValue, type PrintOptions, type TimeSeries } from './model.ts';
+import { exitOrder, formatMap, type OutValue, type PrintOptions, type TimeSeries } from './model.ts';
 import { intValue, valueText } from './primitive.ts';
 
 // bpftrace escapes control characters with `std::hex` on its output stream and never resets it,
@@ -208,9 +208,8 @@ export function renderMapJson(name: string, value: OutValue): string {
 
 /** All maps printed at exit, ordered by name. */
 export function exitMapsJson(maps: readonly MapSnapshot[], opts: PrintOptions = {}): string {
-  const sorted = maps.slice().sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   let out = '';
-  for (const m of sorted) out += mapJson(m, opts);
+  for (const m of exitOrder(maps)) out += mapJson(m, opts);
   return out;
 }
 

@@ -132,6 +132,11 @@ function applyTop<T>(items: T[], top: number | undefined): T[] {
   return items.slice(items.length - top);
 }
 
+/** The maps printed at exit, in bpftrace's order: it keeps its maps in a std::map by name. */
+export function exitOrder(maps: readonly MapSnapshot[]): MapSnapshot[] {
+  return maps.slice().sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
 /** What format(map) gives for the snapshot: the value for a scalar map, else a (sorted) map. */
 export function formatMap(snap: MapSnapshot, opts: PrintOptions = {}): OutValue {
   const div = toDiv(opts.div);

@@ -10,7 +10,7 @@
 
 import type { MapSnapshot, Value } from '../value.ts';
 import type { Histogram } from './hist.ts';
-import { formatMap, type OutValue, type PrintOptions, type TimeSeries } from './model.ts';
+import { exitOrder, formatMap, type OutValue, type PrintOptions, type TimeSeries } from './model.ts';
 import { valueText } from './primitive.ts';
 
 export { valueText } from './primitive.ts';
@@ -22,11 +22,10 @@ export function mapText(snap: MapSnapshot, opts: PrintOptions = {}): string {
   return renderMap(snap.name, formatMap(snap, opts));
 }
 
-/** All maps printed at exit (after end()): bpftrace keeps its maps in a std::map by name. */
+/** All maps printed at exit (after end()). */
 export function exitMapsText(maps: readonly MapSnapshot[], opts: PrintOptions = {}): string {
-  const sorted = maps.slice().sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   let out = '';
-  for (const m of sorted) out += mapText(m, opts);
+  for (const m of exitOrder(maps)) out += mapText(m, opts);
   return out;
 }
 
