@@ -43,15 +43,23 @@ export class Asm {
 
 // ------------------------------------------------------------------ string-like arguments
 
+/**
+ * The text of an argument the checker accepted as a literal string (`cx.literalString`): a string
+ * literal or a positional parameter, or null for anything else. Emitters read literal arguments
+ * through this so that `$1` works wherever the checker let it through.
+ */
+export function literalText(em: Emitter, e: Expr): string | null {
+  if (e.kind === 'StringLit') return e.value;
+  if (e.kind === 'PositionalParam') return em.sema.positional[e.index - 1] ?? '';
+  return null;
+}
+
 /** The bytes of a literal string argument up to its first NUL, or null when not a literal. */
 export function literalBytes(em: Emitter, e: Expr): Buffer | null {
-  let text: string | null = null;
-  if (e.kind === 'StringLit') text = e.value;
-  else if (e.kind === 'PositionalParam' && em.typeOf(e).kind === 'string') text = em.sema.positional[e.index - 1] ?? '';
-  if (text === null) return null;
-  const b = Buffer.from(text, 'latin1');
-  const nul = b.indexOf(0);
-  return nul < 0 ? b : b.subarray(0, nul);
+  // A positional parameter is a string only where the checker typed it as one (`$1` may be a number).
+  if (e.kind === 'PositionalParam' && em.typeOf(e).kind !== 'string') return null;
+  const text = literalText(em, e);
+  return text === null ? null : untilNul(text);
 }
 
 /** Value of an integer literal argument (positional parameters resolved), or null. */
@@ -80,7 +88,11 @@ export function literalInt(em: Emitter, e: Expr): bigint | null {
 export function checkLiteralBytes(cx: CheckCx, e: Expr, t: Type): Buffer | null {
   if (t.kind !== 'string') return null;
   const text = cx.literalString(e);
-  if (text === null) return null;
+  return text === null ? null : untilNul(text);
+}
+
+/** A literal's bytes as the kernel sees the string: up to its first NUL. */
+function untilNul(text: string): Buffer {
   const b = Buffer.from(text, 'latin1');
   const nul = b.indexOf(0);
   return nul < 0 ? b : b.subarray(0, nul);

@@ -11,6 +11,7 @@ import { EventKind, eventHeader, HEADER_SIZE } from '../runtime/events.ts';
 import { storageType } from '../sema/check.ts';
 import { checkFormatArgs } from '../sema/printf-check.ts';
 import { INT64, sizeOf, type Type, tupleLayout, VOID } from '../sema/types.ts';
+import { literalText } from './gen-util.ts';
 import type { Builtin } from './types.ts';
 
 const NONE: Operand = { kind: 'imm', value: 0n };
@@ -64,7 +65,7 @@ function formatBuiltin(name: 'printf' | 'errorf' | 'warnf' | 'system', kind: Eve
       const [fmtE, ...rest] = call.args as [Expr, ...Expr[]];
       const types = rest.map((a) => storageType(em.typeOf(a)));
       const lay = recordLayout(types);
-      const fmt = fmtE.kind === 'StringLit' ? fmtE.value : (em.sema.positional[(fmtE as { index: number }).index - 1] ?? '');
+      const fmt = literalText(em, fmtE) ?? '';
       if (name === 'printf' && em.context.seqPrintf) {
         // Iterators: the text goes into the iterator's own output (probes/kernel/seq-printf.ts).
         emitSeqPrintf(em, fmt, rest);

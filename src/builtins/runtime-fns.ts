@@ -9,6 +9,7 @@ import { EventKind, HEADER_SIZE } from '../runtime/events.ts';
 import { storageType } from '../sema/check.ts';
 import { checkFormatArgs } from '../sema/printf-check.ts';
 import { INT64, typeKindWord, UINT32, UINT64, VOID } from '../sema/types.ts';
+import { literalText } from './gen-util.ts';
 import { emitRecord } from './output.ts';
 import type { Builtin } from './types.ts';
 
@@ -107,11 +108,7 @@ function formatEvent(name: 'time' | 'cat', kind: EventKind, defaultFormat: strin
     },
     emit(call, em) {
       const [f, ...rest] = call.args as [Expr | undefined, ...Expr[]];
-      const fmt = f
-        ? f.kind === 'StringLit'
-          ? f.value
-          : (em.sema.positional[(f as { index: number }).index - 1] ?? '')
-        : (defaultFormat as string);
+      const fmt = f ? (literalText(em, f) ?? '') : (defaultFormat as string);
       const types = rest.map((a) => storageType(em.typeOf(a)));
       let off = HEADER_SIZE;
       const args = types.map((type) => {
