@@ -11,7 +11,7 @@ import { EventKind, eventHeader, HEADER_SIZE } from '../runtime/events.ts';
 import { storageType } from '../sema/check.ts';
 import { checkFormatArgs } from '../sema/printf-check.ts';
 import { INT64, sizeOf, type Type, tupleLayout, VOID } from '../sema/types.ts';
-import { literalText } from './gen-util.ts';
+import { literalInt, literalText } from './gen-util.ts';
 import type { Builtin } from './types.ts';
 
 const NONE: Operand = { kind: 'imm', value: 0n };
@@ -175,8 +175,7 @@ export const print: Builtin = {
       if (!res) return NONE;
       const loc = em.allocMem(HEADER_SIZE + 16);
       writeHeader(em, loc, EventKind.PrintMap, res.index);
-      const top = rest[0] && rest[0].kind === 'IntegerLit' ? Number(rest[0].value) : 0;
-      const div = rest[1] && rest[1].kind === 'IntegerLit' ? Number(rest[1].value) : 0;
+      const [top, div] = [rest[0], rest[1]].map((a) => (a ? Number(literalInt(em, a) ?? 0n) : 0)) as [number, number];
       if (loc.base === 'stack') em.emit(storeImm(8, Reg.FP, loc.off + 8, top), storeImm(8, Reg.FP, loc.off + 16, div));
       else {
         em.addr(loc, Reg.R1);

@@ -155,7 +155,7 @@ export const join: Builtin = {
       args: Array.from({ length: JOIN_ARGS }, (_, i) => ({ type: { kind: 'string', size: strlen }, offset: HEADER_SIZE + i * strlen })),
       size,
       span: call.span,
-      extra: d && d.kind === 'StringLit' ? d.value : ' ',
+      extra: (d && literalText(em, d)) ?? ' ',
     };
     em.resources.formats.push(res);
     const rec = em.allocMem(size);

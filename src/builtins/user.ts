@@ -5,6 +5,7 @@ import { AluOp, alu64Imm, alu64Reg, load, Reg } from '../bpf/insn.ts';
 import type { Call, Expr } from '../lang/ast.ts';
 import { USYM_ADDR_BITS, USYM_FUNC_TAG } from '../runtime/usyms.ts';
 import { type Type, typeKindWord, UINT64 } from '../sema/types.ts';
+import { literalText } from './gen-util.ts';
 import type { Builtin } from './types.ts';
 
 const USYM: Type = { kind: 'symbolic', what: 'usym' };
@@ -163,8 +164,7 @@ export const reg: Builtin = {
     return UINT64;
   },
   emit(call, em) {
-    const a = call.args[0];
-    const off = REGS[a?.kind === 'StringLit' ? a.value : ''] ?? 0;
+    const off = REGS[literalText(em, call.args[0] as Expr) ?? ''] ?? 0;
     const t = em.frame.newTemp();
     const r = t.reg ?? Reg.R0;
     em.emit(load(8, r, Reg.R6, off));
