@@ -5,7 +5,7 @@ import type { Emitter } from '../codegen/emitter.ts';
 import type { MemLoc } from '../codegen/frame.ts';
 import type { Expr } from '../lang/ast.ts';
 import { type IntSize, intType, sizeOf, type Type, typeKindWord } from '../sema/types.ts';
-import { arrayMem, literalInt } from './gen-util.ts';
+import { arrayMem, isUserPointer, literalInt } from './gen-util.ts';
 import type { Builtin } from './types.ts';
 
 /** BPF_ALU | BPF_END | BPF_TO_BE: on a little-endian host a byte swap of the low `bits`. */
@@ -122,8 +122,7 @@ function source(
   const t = em.typeOf(e);
   if (t.kind === 'string') return { read: 'probe_read_kernel', arg: { kind: 'addr', loc: em.mem(e) } };
   if (t.kind === 'array') return { read: 'probe_read_kernel', arg: { kind: 'addr', loc: arrayMem(em, e, sizeOf(t)) } };
-  const user = t.kind === 'pointer' ? t.user : em.context.argN === 'pt_regs' && em.probeName.startsWith('u');
-  return { read: user ? 'probe_read_user' : 'probe_read', arg: { kind: 'temp', temp: em.scalar(e) } };
+  return { read: isUserPointer(em, e) ? 'probe_read_user' : 'probe_read', arg: { kind: 'temp', temp: em.scalar(e) } };
 }
 
 /** An 8-byte immediate store at loc+off (through r1 for the heap). */

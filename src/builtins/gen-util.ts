@@ -178,8 +178,8 @@ export function writeBytes(em: Emitter, loc: MemLoc, bytes: Uint8Array): void {
   }
 }
 
-/** Whether a pointer-ish expression reads user memory (the rule str() uses). */
-function isUserPointer(em: Emitter, e: Expr): boolean {
+/** Whether a pointer-ish expression reads user memory (the rule of str(), buf() and the read helpers here). */
+export function isUserPointer(em: Emitter, e: Expr): boolean {
   const t = em.typeOf(e);
   return t.kind === 'pointer' ? t.user : em.context.argN === 'pt_regs' && em.probeName.startsWith('u');
 }
