@@ -178,6 +178,15 @@ export function writeBytes(em: Emitter, loc: MemLoc, bytes: Uint8Array): void {
   }
 }
 
+/** An immediate store of `size` bytes at loc+off (through r1 for the heap). */
+export function storeImmAt(em: Emitter, loc: MemLoc, off: number, size: 1 | 2 | 4 | 8, v: number): void {
+  if (loc.base === 'stack') em.emit(storeImm(size, Reg.FP, loc.off + off, v));
+  else {
+    em.addr(loc, Reg.R1);
+    em.emit(storeImm(size, Reg.R1, off, v));
+  }
+}
+
 /** Whether a pointer-ish expression reads user memory (the rule of str(), buf() and the read helpers here). */
 export function isUserPointer(em: Emitter, e: Expr): boolean {
   const t = em.typeOf(e);

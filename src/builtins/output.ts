@@ -1,7 +1,7 @@
 // Builtins that send events to user space: printf, errorf, warnf, exit, print, clear, zero,
 // and the map functions delete, has_key, len.
 
-import { ldImm64, Reg, storeImm } from '../bpf/insn.ts';
+import { ldImm64, Reg } from '../bpf/insn.ts';
 import type { Emitter, Operand } from '../codegen/emitter.ts';
 import type { MemLoc } from '../codegen/frame.ts';
 import type { FormatResource } from '../codegen/resources.ts';
@@ -11,7 +11,7 @@ import { EventKind, eventHeader, HEADER_SIZE } from '../runtime/events.ts';
 import { storageType } from '../sema/check.ts';
 import { checkFormatArgs } from '../sema/printf-check.ts';
 import { INT64, sizeOf, type Type, tupleLayout, VOID } from '../sema/types.ts';
-import { literalInt, literalText } from './gen-util.ts';
+import { literalInt, literalText, storeImmAt } from './gen-util.ts';
 import type { Builtin } from './types.ts';
 
 const NONE: Operand = { kind: 'imm', value: 0n };
@@ -176,11 +176,8 @@ export const print: Builtin = {
       const loc = em.allocMem(HEADER_SIZE + 16);
       writeHeader(em, loc, EventKind.PrintMap, res.index);
       const [top, div] = [rest[0], rest[1]].map((a) => (a ? Number(literalInt(em, a) ?? 0n) : 0)) as [number, number];
-      if (loc.base === 'stack') em.emit(storeImm(8, Reg.FP, loc.off + 8, top), storeImm(8, Reg.FP, loc.off + 16, div));
-      else {
-        em.addr(loc, Reg.R1);
-        em.emit(storeImm(8, Reg.R1, 8, top), storeImm(8, Reg.R1, 16, div));
-      }
+      storeImmAt(em, loc, 8, 8, top);
+      storeImmAt(em, loc, 16, 8, div);
       em.output(loc, HEADER_SIZE + 16);
       return NONE;
     }
