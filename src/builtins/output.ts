@@ -2,7 +2,7 @@
 // and the map functions delete, has_key, len.
 
 import { ldImm64, Reg } from '../bpf/insn.ts';
-import type { Emitter, Operand } from '../codegen/emitter.ts';
+import type { Emitter } from '../codegen/emitter.ts';
 import type { MemLoc } from '../codegen/frame.ts';
 import type { FormatResource } from '../codegen/resources.ts';
 import type { Call, Expr } from '../lang/ast.ts';
@@ -11,10 +11,8 @@ import { EventKind, eventHeader, HEADER_SIZE } from '../runtime/events.ts';
 import { storageType } from '../sema/check.ts';
 import { checkFormatArgs } from '../sema/printf-check.ts';
 import { INT64, sizeOf, type Type, tupleLayout, VOID } from '../sema/types.ts';
-import { literalInt, literalText, storeImmAt } from './gen-util.ts';
+import { literalInt, literalText, NONE, storeImmAt } from './gen-util.ts';
 import type { Builtin } from './types.ts';
-
-const NONE: Operand = { kind: 'imm', value: 0n };
 
 /** Lays out a record: u64 header then the arguments as a tuple. */
 function recordLayout(types: Type[]): { offsets: number[]; size: number } {

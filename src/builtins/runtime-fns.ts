@@ -1,19 +1,16 @@
 // Builtins whose value is finished in user space: username, strftime, time, cat, join,
 // elapsed and cpid (constants known when the script is compiled).
 
-import { AluOp, alu64Imm, alu64Reg, JmpOp, jmpImm, ldImm64, load, Reg } from '../bpf/insn.ts';
-import type { Operand } from '../codegen/emitter.ts';
+import { AluOp, alu64Imm, alu64Reg, JmpOp, jmpImm, ldImm64, Reg } from '../bpf/insn.ts';
 import type { FormatResource } from '../codegen/resources.ts';
 import type { Expr } from '../lang/ast.ts';
-import { EventKind, HEADER_SIZE } from '../runtime/events.ts';
+import { EventKind, eventHeader, HEADER_SIZE } from '../runtime/events.ts';
 import { storageType } from '../sema/check.ts';
 import { checkFormatArgs } from '../sema/printf-check.ts';
 import { INT64, typeKindWord, UINT32, UINT64, VOID } from '../sema/types.ts';
-import { literalText } from './gen-util.ts';
+import { literalText, NONE } from './gen-util.ts';
 import { emitRecord } from './output.ts';
 import type { Builtin } from './types.ts';
-
-const NONE: Operand = { kind: 'imm', value: 0n };
 
 export const username: Builtin = {
   name: 'username',
@@ -55,11 +52,7 @@ export const cpid: Builtin = {
   func: true,
   minArgs: 0,
   maxArgs: 0,
-  check(call, cx) {
-    void cx;
-    void call;
-    return UINT32;
-  },
+  check: () => UINT32,
   emit: (_c, em) => ({ kind: 'imm', value: BigInt(em.sema.cpid ?? 0) }),
 };
 
@@ -159,7 +152,7 @@ export const join: Builtin = {
     };
     em.resources.formats.push(res);
     const rec = em.allocMem(size);
-    em.emit(ldImm64(Reg.R0, (BigInt(res.id) << 32n) | BigInt(EventKind.Join)));
+    em.emit(ldImm64(Reg.R0, eventHeader(EventKind.Join, res.id)));
     em.storeReg(8, rec, 0, Reg.R0);
     // Empty strings mark the end: the first byte of every slot starts as NUL.
     for (let i = 0; i < JOIN_ARGS; i++) {
@@ -201,7 +194,6 @@ export const join: Builtin = {
     em.place(done);
     em.free(base);
     em.output(rec, size);
-    void load;
     return NONE;
   },
 };
