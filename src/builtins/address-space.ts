@@ -11,12 +11,10 @@ import type { Expr } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import { userProbeEnv } from '../probes/user-env.ts';
 import { type IntSize, intType, type Type, typeKindWord, UINT64 } from '../sema/types.ts';
-import { PT_REGS_IP } from './task.ts';
+import { PT_REGS_CS, PT_REGS_IP } from './pt-regs.ts';
 import type { Builtin } from './types.ts';
 
 const ET_EXEC = 2;
-/** x86-64 pt_regs.cs: its low two bits are the privilege level the context ran at. */
-const PT_REGS_CS = 136;
 
 function markPointer(name: 'uptr' | 'kptr', user: boolean): Builtin {
   return {
@@ -60,6 +58,7 @@ export const usermode: Builtin = {
   emit(_call, em) {
     const t = em.frame.newTemp();
     const r = t.reg ?? Reg.R0;
+    // pt_regs.cs: its low two bits are the privilege level the context ran at.
     em.emit(load(8, r, Reg.R6, PT_REGS_CS), alu64Imm(AluOp.AND, r, 3), alu64Imm(AluOp.RSH, r, 1), alu64Imm(AluOp.AND, r, 1));
     em.setTemp(t, r);
     return { kind: 'temp', temp: t };

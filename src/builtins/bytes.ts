@@ -1,11 +1,11 @@
 // Byte-level builtins: bswap(n) and buf(data, length).
 
-import { ALU, AluOp, alu64Imm, type Insn, JmpOp, jmpImm, movImm, Reg, storeImm, X } from '../bpf/insn.ts';
+import { ALU, AluOp, alu64Imm, type Insn, JmpOp, jmpImm, movImm, Reg, X } from '../bpf/insn.ts';
 import type { Emitter } from '../codegen/emitter.ts';
 import type { MemLoc } from '../codegen/frame.ts';
 import type { Expr } from '../lang/ast.ts';
 import { type IntSize, intType, sizeOf, type Type, typeKindWord } from '../sema/types.ts';
-import { arrayMem, literalInt } from './gen-util.ts';
+import { arrayMem, isUserPointer, literalInt, storeImmAt } from './gen-util.ts';
 import type { Builtin } from './types.ts';
 
 /** BPF_ALU | BPF_END | BPF_TO_BE: on a little-endian host a byte swap of the low `bits`. */
@@ -90,7 +90,7 @@ export const buf: Builtin = {
     const src = source(em, data);
     const lit = n ? literalInt(em, n) : BigInt(cap);
     if (lit !== null) {
-      storeImmAt(em, dest, 0, cap);
+      storeImmAt(em, dest, 0, 8, cap);
       if (cap > 0) em.callHelper(src.read, [{ kind: 'addr', loc: bytes }, { kind: 'imm', value: BigInt(cap) }, src.arg], true, call.span);
       if (src.arg.kind === 'temp') em.free(src.arg.temp);
       return { kind: 'mem', loc: dest };
@@ -122,15 +122,5 @@ function source(
   const t = em.typeOf(e);
   if (t.kind === 'string') return { read: 'probe_read_kernel', arg: { kind: 'addr', loc: em.mem(e) } };
   if (t.kind === 'array') return { read: 'probe_read_kernel', arg: { kind: 'addr', loc: arrayMem(em, e, sizeOf(t)) } };
-  const user = t.kind === 'pointer' ? t.user : em.context.argN === 'pt_regs' && em.probeName.startsWith('u');
-  return { read: user ? 'probe_read_user' : 'probe_read', arg: { kind: 'temp', temp: em.scalar(e) } };
-}
-
-/** An 8-byte immediate store at loc+off (through r1 for the heap). */
-function storeImmAt(em: Emitter, loc: MemLoc, off: number, v: number): void {
-  if (loc.base === 'stack') em.emit(storeImm(8, Reg.FP, loc.off + off, v));
-  else {
-    em.addr(loc, Reg.R1);
-    em.emit(storeImm(8, Reg.R1, off, v));
-  }
+  return { read: isUserPointer(em, e) ? 'probe_read_user' : 'probe_read', arg: { kind: 'temp', temp: em.scalar(e) } };
 }

@@ -1,15 +1,14 @@
 // Builtins about the probe and the run: assert(cond, msg), signal(sig) and `probe`.
 
 import { constants } from 'node:os';
-import { JmpOp, ja, jmpImm, ldImm64, Reg, storeImm } from '../bpf/insn.ts';
+import { JmpOp, ja, jmpImm, ldImm64, Reg } from '../bpf/insn.ts';
 import type { Emitter } from '../codegen/emitter.ts';
-import type { MemLoc } from '../codegen/frame.ts';
 import type { FormatResource } from '../codegen/resources.ts';
 import type { Expr, Span } from '../lang/ast.ts';
 import { EventKind, eventHeader, HEADER_SIZE } from '../runtime/events.ts';
 import { storageType } from '../sema/check.ts';
 import { INT64, sizeOf, type Type, typeKindWord, UINT64, VOID } from '../sema/types.ts';
-import { emitValueRecord, literalBytes, literalInt, NONE, writeBytes } from './gen-util.ts';
+import { emitValueRecord, literalBytes, literalInt, NONE, storeImmAt, writeBytes } from './gen-util.ts';
 import { emitRecord } from './output.ts';
 import type { Builtin } from './types.ts';
 
@@ -20,17 +19,9 @@ function exitWith(em: Emitter, code: number): void {
   const loc = em.allocMem(HEADER_SIZE + 8);
   em.emit(ldImm64(Reg.R0, eventHeader(EventKind.Exit, 0)));
   em.storeReg(8, loc, 0, Reg.R0);
-  storeImm8(em, loc, HEADER_SIZE, code);
+  storeImmAt(em, loc, HEADER_SIZE, 8, code);
   em.output(loc, HEADER_SIZE + 8);
   em.returnNow();
-}
-
-function storeImm8(em: Emitter, loc: MemLoc, off: number, v: number): void {
-  if (loc.base === 'stack') em.emit(storeImm(8, Reg.FP, loc.off + off, v));
-  else {
-    em.addr(loc, Reg.R1);
-    em.emit(storeImm(8, Reg.R1, off, v));
-  }
 }
 
 /** assert(cond, msg): bpftrace's macro `if (!cond) { errorf("assert failed: %s", msg); exit(1); }`. */

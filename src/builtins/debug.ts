@@ -12,6 +12,7 @@ import { formatOffset, ITER_FMT_MAP } from '../probes/kernel/seq-printf.ts';
 import { debugfArgClass, type FormatSpec, parseFormat } from '../runtime/printf/format-string.ts';
 import { checkFormatArgs } from '../sema/printf-check.ts';
 import { type Type, VOID } from '../sema/types.ts';
+import { literalText } from './gen-util.ts';
 import type { Builtin, CheckCx } from './types.ts';
 
 /** bpf_trace_printk takes the format, its size and at most three values (bpf-helpers(7)). */
@@ -93,7 +94,7 @@ function check(call: Parameters<Builtin['check']>[0], cx: CheckCx): Type {
  */
 function emit(call: Parameters<Builtin['emit']>[0], em: Emitter): Operand {
   const [fmtE, ...rest] = call.args as [Expr, ...Expr[]];
-  const fmt = fmtE.kind === 'StringLit' ? fmtE.value : (em.sema.positional[(fmtE as { index: number }).index - 1] ?? '');
+  const fmt = literalText(em, fmtE) ?? '';
   const values: ({ kind: 'temp'; temp: Temp } | { kind: 'str'; expr: Expr })[] = rest.map((a) =>
     em.typeOf(a).kind === 'string' ? { kind: 'str', expr: a } : { kind: 'temp', temp: em.scalar(a) },
   );

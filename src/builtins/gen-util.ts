@@ -43,15 +43,23 @@ export class Asm {
 
 // ------------------------------------------------------------------ string-like arguments
 
+/**
+ * The text of an argument the checker accepted as a literal string (`cx.literalString`): a string
+ * literal or a positional parameter, or null for anything else. Emitters read literal arguments
+ * through this so that `$1` works wherever the checker let it through.
+ */
+export function literalText(em: Emitter, e: Expr): string | null {
+  if (e.kind === 'StringLit') return e.value;
+  if (e.kind === 'PositionalParam') return em.sema.positional[e.index - 1] ?? '';
+  return null;
+}
+
 /** The bytes of a literal string argument up to its first NUL, or null when not a literal. */
 export function literalBytes(em: Emitter, e: Expr): Buffer | null {
-  let text: string | null = null;
-  if (e.kind === 'StringLit') text = e.value;
-  else if (e.kind === 'PositionalParam' && em.typeOf(e).kind === 'string') text = em.sema.positional[e.index - 1] ?? '';
-  if (text === null) return null;
-  const b = Buffer.from(text, 'latin1');
-  const nul = b.indexOf(0);
-  return nul < 0 ? b : b.subarray(0, nul);
+  // A positional parameter is a string only where the checker typed it as one (`$1` may be a number).
+  if (e.kind === 'PositionalParam' && em.typeOf(e).kind !== 'string') return null;
+  const text = literalText(em, e);
+  return text === null ? null : untilNul(text);
 }
 
 /** Value of an integer literal argument (positional parameters resolved), or null. */
@@ -80,7 +88,11 @@ export function literalInt(em: Emitter, e: Expr): bigint | null {
 export function checkLiteralBytes(cx: CheckCx, e: Expr, t: Type): Buffer | null {
   if (t.kind !== 'string') return null;
   const text = cx.literalString(e);
-  if (text === null) return null;
+  return text === null ? null : untilNul(text);
+}
+
+/** A literal's bytes as the kernel sees the string: up to its first NUL. */
+function untilNul(text: string): Buffer {
   const b = Buffer.from(text, 'latin1');
   const nul = b.indexOf(0);
   return nul < 0 ? b : b.subarray(0, nul);
@@ -166,8 +178,17 @@ export function writeBytes(em: Emitter, loc: MemLoc, bytes: Uint8Array): void {
   }
 }
 
-/** Whether a pointer-ish expression reads user memory (the rule str() uses). */
-function isUserPointer(em: Emitter, e: Expr): boolean {
+/** An immediate store of `size` bytes at loc+off (through r1 for the heap). */
+export function storeImmAt(em: Emitter, loc: MemLoc, off: number, size: 1 | 2 | 4 | 8, v: number): void {
+  if (loc.base === 'stack') em.emit(storeImm(size, Reg.FP, loc.off + off, v));
+  else {
+    em.addr(loc, Reg.R1);
+    em.emit(storeImm(size, Reg.R1, off, v));
+  }
+}
+
+/** Whether a pointer-ish expression reads user memory (the rule of str(), buf() and the read helpers here). */
+export function isUserPointer(em: Emitter, e: Expr): boolean {
   const t = em.typeOf(e);
   return t.kind === 'pointer' ? t.user : em.context.argN === 'pt_regs' && em.probeName.startsWith('u');
 }

@@ -5,12 +5,12 @@
 // address in the first 4). A mac value is the 6 bytes. Both are decoded to text in user space
 // (runtime/decode.ts with net-format.ts).
 
-import { load, Reg, store, storeImm } from '../bpf/insn.ts';
+import { load, Reg, store } from '../bpf/insn.ts';
 import type { Emitter } from '../codegen/emitter.ts';
 import type { MemLoc } from '../codegen/frame.ts';
 import type { Expr } from '../lang/ast.ts';
 import { sizeOf, type Type, typeKindWord, typeName, UINT8 } from '../sema/types.ts';
-import { arrayMem, literalBytes, literalInt, readBytes, writeBytes } from './gen-util.ts';
+import { arrayMem, literalBytes, literalInt, readBytes, storeImmAt, writeBytes } from './gen-util.ts';
 import { AF_INET, AF_INET6, parseIPv4, parseIPv6 } from './net-format.ts';
 import type { Builtin, CheckCx } from './types.ts';
 
@@ -129,15 +129,6 @@ function copyWords(em: Emitter, dest: MemLoc, off: number, src: MemLoc, size: nu
   em.addr(src, Reg.R2);
   em.addr(dest, Reg.R1, off);
   for (let i = 0; i < size; i += 4) em.emit(load(4, Reg.R3, Reg.R2, i), store(4, Reg.R1, i, Reg.R3));
-}
-
-/** An immediate store of `size` bytes at loc+off (through r1 for the heap). */
-function storeImmAt(em: Emitter, loc: MemLoc, off: number, size: 4 | 8, v: number): void {
-  if (loc.base === 'stack') em.emit(storeImm(size, Reg.FP, loc.off + off, v));
-  else {
-    em.addr(loc, Reg.R1);
-    em.emit(storeImm(size, Reg.R1, off, v));
-  }
 }
 
 function checkMacArg(cx: CheckCx, e: Expr, t: Type, span: Expr['span']): void {

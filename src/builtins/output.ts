@@ -1,8 +1,8 @@
 // Builtins that send events to user space: printf, errorf, warnf, exit, print, clear, zero,
 // and the map functions delete, has_key, len.
 
-import { ldImm64, Reg, storeImm } from '../bpf/insn.ts';
-import type { Emitter, Operand } from '../codegen/emitter.ts';
+import { ldImm64, Reg } from '../bpf/insn.ts';
+import type { Emitter } from '../codegen/emitter.ts';
 import type { MemLoc } from '../codegen/frame.ts';
 import type { FormatResource } from '../codegen/resources.ts';
 import type { Call, Expr } from '../lang/ast.ts';
@@ -11,9 +11,8 @@ import { EventKind, eventHeader, HEADER_SIZE } from '../runtime/events.ts';
 import { storageType } from '../sema/check.ts';
 import { checkFormatArgs } from '../sema/printf-check.ts';
 import { INT64, sizeOf, type Type, tupleLayout, VOID } from '../sema/types.ts';
+import { literalInt, literalText, NONE, storeImmAt } from './gen-util.ts';
 import type { Builtin } from './types.ts';
-
-const NONE: Operand = { kind: 'imm', value: 0n };
 
 /** Lays out a record: u64 header then the arguments as a tuple. */
 function recordLayout(types: Type[]): { offsets: number[]; size: number } {
@@ -64,7 +63,7 @@ function formatBuiltin(name: 'printf' | 'errorf' | 'warnf' | 'system', kind: Eve
       const [fmtE, ...rest] = call.args as [Expr, ...Expr[]];
       const types = rest.map((a) => storageType(em.typeOf(a)));
       const lay = recordLayout(types);
-      const fmt = fmtE.kind === 'StringLit' ? fmtE.value : (em.sema.positional[(fmtE as { index: number }).index - 1] ?? '');
+      const fmt = literalText(em, fmtE) ?? '';
       if (name === 'printf' && em.context.seqPrintf) {
         // Iterators: the text goes into the iterator's own output (probes/kernel/seq-printf.ts).
         emitSeqPrintf(em, fmt, rest);
@@ -174,13 +173,9 @@ export const print: Builtin = {
       if (!res) return NONE;
       const loc = em.allocMem(HEADER_SIZE + 16);
       writeHeader(em, loc, EventKind.PrintMap, res.index);
-      const top = rest[0] && rest[0].kind === 'IntegerLit' ? Number(rest[0].value) : 0;
-      const div = rest[1] && rest[1].kind === 'IntegerLit' ? Number(rest[1].value) : 0;
-      if (loc.base === 'stack') em.emit(storeImm(8, Reg.FP, loc.off + 8, top), storeImm(8, Reg.FP, loc.off + 16, div));
-      else {
-        em.addr(loc, Reg.R1);
-        em.emit(storeImm(8, Reg.R1, 8, top), storeImm(8, Reg.R1, 16, div));
-      }
+      const [top, div] = [rest[0], rest[1]].map((a) => (a ? Number(literalInt(em, a) ?? 0n) : 0)) as [number, number];
+      storeImmAt(em, loc, 8, 8, top);
+      storeImmAt(em, loc, 16, 8, div);
       em.output(loc, HEADER_SIZE + 16);
       return NONE;
     }

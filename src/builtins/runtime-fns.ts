@@ -1,18 +1,16 @@
 // Builtins whose value is finished in user space: username, strftime, time, cat, join,
 // elapsed and cpid (constants known when the script is compiled).
 
-import { AluOp, alu64Imm, alu64Reg, JmpOp, jmpImm, ldImm64, load, Reg } from '../bpf/insn.ts';
-import type { Operand } from '../codegen/emitter.ts';
+import { AluOp, alu64Imm, alu64Reg, JmpOp, jmpImm, ldImm64, Reg } from '../bpf/insn.ts';
 import type { FormatResource } from '../codegen/resources.ts';
 import type { Expr } from '../lang/ast.ts';
-import { EventKind, HEADER_SIZE } from '../runtime/events.ts';
+import { EventKind, eventHeader, HEADER_SIZE } from '../runtime/events.ts';
 import { storageType } from '../sema/check.ts';
 import { checkFormatArgs } from '../sema/printf-check.ts';
 import { INT64, typeKindWord, UINT32, UINT64, VOID } from '../sema/types.ts';
+import { literalText, NONE } from './gen-util.ts';
 import { emitRecord } from './output.ts';
 import type { Builtin } from './types.ts';
-
-const NONE: Operand = { kind: 'imm', value: 0n };
 
 export const username: Builtin = {
   name: 'username',
@@ -54,11 +52,7 @@ export const cpid: Builtin = {
   func: true,
   minArgs: 0,
   maxArgs: 0,
-  check(call, cx) {
-    void cx;
-    void call;
-    return UINT32;
-  },
+  check: () => UINT32,
   emit: (_c, em) => ({ kind: 'imm', value: BigInt(em.sema.cpid ?? 0) }),
 };
 
@@ -107,11 +101,7 @@ function formatEvent(name: 'time' | 'cat', kind: EventKind, defaultFormat: strin
     },
     emit(call, em) {
       const [f, ...rest] = call.args as [Expr | undefined, ...Expr[]];
-      const fmt = f
-        ? f.kind === 'StringLit'
-          ? f.value
-          : (em.sema.positional[(f as { index: number }).index - 1] ?? '')
-        : (defaultFormat as string);
+      const fmt = f ? (literalText(em, f) ?? '') : (defaultFormat as string);
       const types = rest.map((a) => storageType(em.typeOf(a)));
       let off = HEADER_SIZE;
       const args = types.map((type) => {
@@ -158,11 +148,11 @@ export const join: Builtin = {
       args: Array.from({ length: JOIN_ARGS }, (_, i) => ({ type: { kind: 'string', size: strlen }, offset: HEADER_SIZE + i * strlen })),
       size,
       span: call.span,
-      extra: d && d.kind === 'StringLit' ? d.value : ' ',
+      extra: (d && literalText(em, d)) ?? ' ',
     };
     em.resources.formats.push(res);
     const rec = em.allocMem(size);
-    em.emit(ldImm64(Reg.R0, (BigInt(res.id) << 32n) | BigInt(EventKind.Join)));
+    em.emit(ldImm64(Reg.R0, eventHeader(EventKind.Join, res.id)));
     em.storeReg(8, rec, 0, Reg.R0);
     // Empty strings mark the end: the first byte of every slot starts as NUL.
     for (let i = 0; i < JOIN_ARGS; i++) {
@@ -204,7 +194,6 @@ export const join: Builtin = {
     em.place(done);
     em.free(base);
     em.output(rec, size);
-    void load;
     return NONE;
   },
 };

@@ -10,6 +10,7 @@ import { kaddr as lookupKaddr } from '../runtime/ksyms.ts';
 import { MAX_STACK_DEPTH } from '../runtime/stacks.ts';
 import { STACK_MAP_USER_BUILDID } from '../runtime/usyms.ts';
 import { type StackMode, type Type, typeKindWord, UINT64 } from '../sema/types.ts';
+import { literalText } from './gen-util.ts';
 import type { Builtin, CheckCx } from './types.ts';
 
 const MODES: readonly StackMode[] = ['bpftrace', 'perf', 'raw'];
@@ -114,9 +115,8 @@ export const kaddrFn: Builtin = {
     else if (lookupKaddr(name) === null) cx.diags.error(call.span, `Failed to resolve kernel symbol: ${name}`);
     return UINT64;
   },
-  emit(call) {
-    const a = call.args[0];
-    const name = a?.kind === 'StringLit' ? a.value : '';
+  emit(call, em) {
+    const name = literalText(em, call.args[0] as Expr) ?? '';
     const addr = lookupKaddr(name);
     if (addr === null) throw new UserError(`Failed to resolve kernel symbol: ${name}`);
     return { kind: 'imm', value: addr };

@@ -2,6 +2,7 @@
 
 import type { Expr } from '../lang/ast.ts';
 import { typeKindWord } from '../sema/types.ts';
+import { isUserPointer } from './gen-util.ts';
 import type { Builtin } from './types.ts';
 
 export const str: Builtin = {
@@ -32,9 +33,8 @@ export const str: Builtin = {
     const size = t.kind === 'string' ? t.size : em.config.maxStrlen;
     const loc = em.memDest ?? em.allocMem(size);
     const ptr = em.scalar(p);
-    const user = pt.kind === 'pointer' ? pt.user : em.context.argN === 'pt_regs' && em.probeName.startsWith('u');
     em.callHelper(
-      user ? 'probe_read_user_str' : 'probe_read_str',
+      isUserPointer(em, p) ? 'probe_read_user_str' : 'probe_read_str',
       [
         { kind: 'addr', loc },
         { kind: 'imm', value: BigInt(size) },

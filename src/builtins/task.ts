@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 // Builtins that read the current task and clock: pid, tid, uid, gid, cpu, comm, nsecs,
 // elapsed, rand, jiffies, numaid, cgroup, curtask, ncpus.
 
+import { readFileSync } from 'node:fs';
 import { AluOp, alu64Imm, load, movReg, Reg } from '../bpf/insn.ts';
 import type { Emitter, Operand } from '../codegen/emitter.ts';
 import type { MemLoc } from '../codegen/frame.ts';
@@ -11,6 +11,7 @@ import { UserError } from '../lang/diagnostics.ts';
 import type { ProbeContext } from '../probes/provider.ts';
 import { btfField, btfTypeByName } from '../sema/btf-types.ts';
 import { intType, type Type, UINT32, UINT64 } from '../sema/types.ts';
+import { PT_REGS_ARGS, PT_REGS_RAX } from './pt-regs.ts';
 import type { Builtin, CheckCx } from './types.ts';
 import { emitUsdtArg } from './usdt-args.ts';
 
@@ -141,12 +142,8 @@ export const comm: Builtin = {
   },
 };
 
-/** x86-64 pt_regs offsets of the integer argument registers (System V order), and rax. */
-export const PT_REGS_ARGS = [112, 104, 96, 88, 72, 64] as const;
-export const PT_REGS_RAX = 80;
-export const PT_REGS_ORIG_AX = 120;
-export const PT_REGS_IP = 128;
-export const PT_REGS_SP = 152;
+// The pt_regs layout lives in pt-regs.ts; re-exported for the modules that take it from here.
+export { PT_REGS_ARGS, PT_REGS_IP, PT_REGS_ORIG_AX, PT_REGS_RAX, PT_REGS_SP } from './pt-regs.ts';
 
 /** arg0..argN: raw tracepoint/fentry u64 arrays, or argument registers in pt_regs (kprobe/uprobe). */
 export function argN(n: number): Builtin {

@@ -6,6 +6,7 @@
 import { AluOp, alu64Imm, alu64Reg, load, Reg } from '../bpf/insn.ts';
 import type { Emitter, Operand } from '../codegen/emitter.ts';
 import type { RegRef, UsdtArg } from '../elf/usdt-spec.ts';
+import { PT_REGS_IP } from './pt-regs.ts';
 
 /** What a USDT program needs to read its arguments (set by the usdt provider's context). */
 export interface UsdtContext {
@@ -22,9 +23,6 @@ function loadReg(em: Emitter, dst: Reg, r: RegRef): void {
   // The register's own width first (eax of a 64-bit rax), then the spec's size by the caller.
   em.extend(dst, r.size, false);
 }
-
-/** pt_regs offset of the instruction pointer. */
-const PT_REGS_IP = 128;
 
 /** Emits argument `n` of a USDT probe; `n` was checked against the spec count. */
 export function emitUsdtArg(em: Emitter, usdt: UsdtContext, n: number): Operand {

@@ -5,36 +5,12 @@ import { AluOp, alu64Imm, alu64Reg, load, Reg } from '../bpf/insn.ts';
 import type { Call, Expr } from '../lang/ast.ts';
 import { USYM_ADDR_BITS, USYM_FUNC_TAG } from '../runtime/usyms.ts';
 import { type Type, typeKindWord, UINT64 } from '../sema/types.ts';
+import { literalText } from './gen-util.ts';
+import { PT_REGS, PT_REGS_SP } from './pt-regs.ts';
 import type { Builtin } from './types.ts';
 
 const USYM: Type = { kind: 'symbolic', what: 'usym' };
 const ADDR_MASK = (1n << USYM_ADDR_BITS) - 1n;
-
-/** pt_regs offsets by bpftrace's x86-64 register names. */
-const REGS: Record<string, number> = {
-  r15: 0,
-  r14: 8,
-  r13: 16,
-  r12: 24,
-  bp: 32,
-  bx: 40,
-  r11: 48,
-  r10: 56,
-  r9: 64,
-  r8: 72,
-  ax: 80,
-  cx: 88,
-  dx: 96,
-  si: 104,
-  di: 112,
-  orig_ax: 120,
-  ip: 128,
-  cs: 136,
-  flags: 144,
-  sp: 152,
-  ss: 160,
-};
-const PT_REGS_SP = 152;
 
 const KSYM: Type = { kind: 'symbolic', what: 'ksym' };
 
@@ -159,12 +135,11 @@ export const reg: Builtin = {
     const name = cx.literalString(call.args[0] as Expr);
     if (cx.probe.context.argN !== 'pt_regs') cx.diags.error(call.span, `reg can not be used with "${cx.probe.providerName}" probes`);
     else if (name === null) cx.diags.error(call.span, 'reg() expects a string literal');
-    else if (REGS[name] === undefined) cx.diags.error(call.span, `'${name}' is not a valid register`);
+    else if (PT_REGS[name] === undefined) cx.diags.error(call.span, `'${name}' is not a valid register`);
     return UINT64;
   },
   emit(call, em) {
-    const a = call.args[0];
-    const off = REGS[a?.kind === 'StringLit' ? a.value : ''] ?? 0;
+    const off = PT_REGS[literalText(em, call.args[0] as Expr) ?? ''] ?? 0;
     const t = em.frame.newTemp();
     const r = t.reg ?? Reg.R0;
     em.emit(load(8, r, Reg.R6, off));

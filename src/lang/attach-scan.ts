@@ -147,7 +147,7 @@ for (const [name, aliases] of PROVIDERS) {
 
 /** Canonical provider for a spelling (`k` → kprobe, `BEGIN` → begin), or null if unknown. */
 export function canonicalProvider(spelling: string): string | null {
-  if (spelling === 'U') return 'usdt';
+  // The exact spelling first: `U` is usdt, its lower case `u` uprobe.
   return KNOWN.get(spelling) ?? KNOWN.get(spelling.toLowerCase()) ?? null;
 }
 

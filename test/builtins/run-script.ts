@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Insn } from '../../src/bpf/insn.ts';
 import { compile } from '../../src/codegen/compile.ts';
 import { Diagnostics } from '../../src/lang/diagnostics.ts';
 import { parseScript } from '../../src/lang/frontend.ts';
@@ -59,10 +60,16 @@ export function probeFile(name: string): string {
 
 /** Instruction count of each program of a script compiled in-process (nothing is loaded). */
 export function instructionCounts(script: string, maxStrlen: number): number[] {
+  return compiledInsns(script, { maxStrlen }).map((insns) => insns.length);
+}
+
+/** The instructions of each program of a script compiled in-process (nothing is loaded). */
+export function compiledInsns(script: string, opts: { maxStrlen?: number; positional?: string[] } = {}): (readonly Insn[])[] {
   const source = { name: 'stdin', text: script };
   const diags = new Diagnostics(source);
   const program = parseScript(source, diags);
   diags.check();
-  const compiled = compile(program, diags, { positional: [], unsafe: true, env: { BPFTRACE_MAX_STRLEN: String(maxStrlen) } });
-  return compiled.programs.map((p) => p.spec.insns.length);
+  const env = opts.maxStrlen ? { BPFTRACE_MAX_STRLEN: String(opts.maxStrlen) } : {};
+  const compiled = compile(program, diags, { positional: opts.positional ?? [], unsafe: true, env });
+  return compiled.programs.map((p) => p.spec.insns);
 }
