@@ -20,11 +20,12 @@ import type { Insn } from '../../src/bpf/insn.ts';
 import type { CompiledScript } from '../../src/codegen/compile.ts';
 import { UserError } from '../../src/lang/diagnostics.ts';
 import { fentry, fexit } from '../../src/probes/fentry.ts';
+import { setAvailableFilterText, traceableFunctions } from '../../src/probes/info/symbol-sources.ts';
 import { iter, pinPath, withIterPrologue } from '../../src/probes/iter.ts';
 import { createKprobeMulti, LINK_CREATE_KPROBE_MULTI } from '../../src/probes/kernel/attach.ts';
 import { availabilityOptions, requireKprobes, requireTracing } from '../../src/probes/kernel/availability.ts';
 import { kernelFuncSignature } from '../../src/probes/kernel/btf-func.ts';
-import { matchFunctions, parseKprobeBlacklist, setKprobeBlacklist } from '../../src/probes/kernel/functions.ts';
+import { matchFunctions, parseKprobeBlacklist, setKprobeBlacklist, traceableModules } from '../../src/probes/kernel/functions.ts';
 import { ITER_FMT_MAP, seqFormatProblem } from '../../src/probes/kernel/seq-printf.ts';
 import { parseKprobeFunc, setKprobeMultiSupport } from '../../src/probes/kprobe.ts';
 import { kernelBtf } from '../../src/sema/btf-types.ts';
@@ -77,6 +78,58 @@ describe('attach points', () => {
   test('iterator pin paths are absolute or under /sys/fs/bpf', () => {
     assert.equal(pinPath('list'), '/sys/fs/bpf/list');
     assert.equal(pinPath('/sys/fs/bpf/files'), '/sys/fs/bpf/files');
+  });
+});
+
+describe('kernel functions: the file scan agrees with the whole table', () => {
+  // available_filter_functions as a kernel with modules writes it: the same name in several
+  // modules, a module function named like a core one, compiler-split `.part.N` pieces.
+  const FILE = ['vfs_read', 'vfs_write', 'vfs_fsync [ext4]', 'vfs_fsync', 'vfs_fsync [xfs]', 'vfs_x.part.0', 'ext4_read [ext4]', ''].join(
+    '\n',
+  );
+  after(() => setAvailableFilterText(undefined));
+
+  /** The answers, scanning the file (no table yet) or, with `table`, from the whole table. */
+  function answers(table: boolean): unknown {
+    setAvailableFilterText(FILE);
+    if (table) traceableFunctions();
+    return {
+      any: matchFunctions(null, 'vfs_*'),
+      perModule: matchFunctions('*', 'vfs_*'),
+      ext4: matchFunctions('ext*', '*'),
+      classes: matchFunctions(null, 'vfs_[!r]*'),
+      one: traceableModules('vfs_fsync'),
+      part: traceableModules('vfs_x.part.0'),
+    };
+  }
+
+  test('names without their [module], modules in file order, .part. pieces left out of wildcards', () => {
+    const scanned = answers(false);
+    assert.deepEqual(scanned, {
+      any: [
+        { name: 'vfs_fsync', module: 'ext4' },
+        { name: 'vfs_read', module: 'vmlinux' },
+        { name: 'vfs_write', module: 'vmlinux' },
+      ],
+      perModule: [
+        { name: 'vfs_fsync', module: 'ext4' },
+        { name: 'vfs_fsync', module: 'vmlinux' },
+        { name: 'vfs_fsync', module: 'xfs' },
+        { name: 'vfs_read', module: 'vmlinux' },
+        { name: 'vfs_write', module: 'vmlinux' },
+      ],
+      ext4: [
+        { name: 'ext4_read', module: 'ext4' },
+        { name: 'vfs_fsync', module: 'ext4' },
+      ],
+      classes: [
+        { name: 'vfs_fsync', module: 'ext4' },
+        { name: 'vfs_write', module: 'vmlinux' },
+      ],
+      one: ['ext4', 'vmlinux', 'xfs'],
+      part: ['vmlinux'],
+    });
+    assert.deepEqual(answers(true), scanned);
   });
 });
 
