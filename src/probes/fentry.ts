@@ -10,12 +10,11 @@ import { type Btf, loadModuleBtf } from '../btf/btf.ts';
 import type { Span } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import { kernelBtf } from '../sema/btf-types.ts';
-import { globToMatcher, hasWildcard } from './info/glob.ts';
-import { btfFunctionNames, compareBytes } from './info/symbol-sources.ts';
+import { hasWildcard } from './info/glob.ts';
 import { attachTracing } from './kernel/attach.ts';
 import { requireTracing } from './kernel/availability.ts';
 import { type KernelFuncSignature, kernelFuncSignature } from './kernel/btf-func.ts';
-import { traceableModules } from './kernel/functions.ts';
+import { matchFunctions, traceableModules } from './kernel/functions.ts';
 import type { ProbeContext, ProbeTarget, Provider } from './provider.ts';
 
 interface FuncSite {
@@ -83,17 +82,15 @@ function expandFentry(p: Provider, exit: boolean, raw: string, parts: string[], 
   };
 
   if (hasWildcard(func) || (modPart !== null && hasWildcard(modPart))) {
-    const match = globToMatcher(`${modPart ?? '*'}:${func}`);
     const out: ProbeTarget[] = [];
-    for (const qualified of [...new Set(btfFunctionNames())].sort(compareBytes)) {
-      if (!match(qualified)) continue;
-      const colon = qualified.indexOf(':');
-      const module = qualified.slice(0, colon);
-      const name = qualified.slice(colon + 1);
-      if (module !== 'vmlinux') continue; // module BTF attach is not supported yet
+    // The traceable functions the glob names, from the scan kprobes use (not the whole
+    // `-l` table of every module's BTF): module BTF attach is not supported yet, so only
+    // vmlinux's functions count.
+    for (const f of matchFunctions(modPart ?? '*', func)) {
+      if (f.module !== 'vmlinux') continue;
       // A wildcard leaves out what the kernel would refuse (bpftrace 0.17 fails on those).
-      const sig = kernelFuncSignature(moduleBtf(btf, module, raw), name);
-      if (sig && !sig.unsupported) out.push(make(module, name, sig));
+      const sig = kernelFuncSignature(btf, f.name);
+      if (sig && !sig.unsupported) out.push(make(f.module, f.name, sig));
     }
     if (!out.length) throw new UserError(`No ${p.name} probes match ${parts.join(':')}`);
     return out;

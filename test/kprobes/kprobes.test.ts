@@ -20,6 +20,7 @@ import type { Insn } from '../../src/bpf/insn.ts';
 import type { CompiledScript } from '../../src/codegen/compile.ts';
 import { UserError } from '../../src/lang/diagnostics.ts';
 import { fentry, fexit } from '../../src/probes/fentry.ts';
+import { listProbes } from '../../src/probes/info/listing.ts';
 import { setAvailableFilterText, traceableFunctions } from '../../src/probes/info/symbol-sources.ts';
 import { iter, pinPath, withIterPrologue } from '../../src/probes/iter.ts';
 import { createKprobeMulti, LINK_CREATE_KPROBE_MULTI } from '../../src/probes/kernel/attach.ts';
@@ -366,6 +367,16 @@ describe('compiling kernel probes (feature checks answered as on a capable kerne
   test('fentry wildcards: a program per function, each on its own BTF id', { skip: !hasBtf || !hasTracefsList }, () => {
     const s = compiled('fentry:vfs_read* { @ = count(); }');
     assert.ok(s.programs.length >= 2);
+    // The functions are the ones `-l` lists for vmlinux, minus those trampolines refuse.
+    const btf = kernelBtf();
+    assert.ok(btf);
+    const listed = listProbes('fentry:vmlinux:vfs_read*', { style: '0.26', kfuncAvailable: true }).lines.filter(
+      (l) => kernelFuncSignature(btf, l.slice('fentry:vmlinux:'.length))?.unsupported === null,
+    );
+    assert.deepEqual(
+      s.programs.map((p) => p.targets[0]?.name),
+      listed,
+    );
     const ids = new Set(s.programs.map((p) => p.spec.attachBtfId));
     assert.equal(ids.size, s.programs.length);
     assert.match(compileText('fentry:no_such_function_xyz { }').errors, /no kernel function no_such_function_xyz in BTF/);
