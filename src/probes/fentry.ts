@@ -15,7 +15,7 @@ import { attachTracing } from './kernel/attach.ts';
 import { requireTracing } from './kernel/availability.ts';
 import { type KernelFuncSignature, kernelFuncSignature } from './kernel/btf-func.ts';
 import { matchFunctions, traceableModules } from './kernel/functions.ts';
-import type { ProbeContext, ProbeTarget, Provider } from './provider.ts';
+import { type ProbeContext, type ProbeTarget, type Provider, TargetSites } from './provider.ts';
 
 interface FuncSite {
   module: string;
@@ -23,13 +23,7 @@ interface FuncSite {
   sig: KernelFuncSignature;
 }
 
-const sites = new WeakMap<ProbeTarget, FuncSite>();
-
-function siteOf(t: ProbeTarget): FuncSite {
-  const s = sites.get(t);
-  if (!s) throw new Error(`internal: unresolved ${t.name}`);
-  return s;
-}
+const sites = new TargetSites<FuncSite>();
 
 function requireBtf(): Btf {
   const btf = kernelBtf();
@@ -106,7 +100,7 @@ function expandFentry(p: Provider, exit: boolean, raw: string, parts: string[], 
 }
 
 function context(target: ProbeTarget, exit: boolean): ProbeContext {
-  const { sig } = siteOf(target);
+  const { sig } = sites.of(target);
   const c: ProbeContext = { args: sig.args, argN: 'u64array', retval: exit };
   if (exit) {
     c.retvalOffset = sig.slots * 8;
@@ -128,7 +122,7 @@ function makeProvider(name: 'fentry' | 'fexit', aliases: string[], exit: boolean
     programSpec(targets, spec) {
       const t = targets[0];
       if (!t) return spec;
-      const { sig, module } = siteOf(t);
+      const { sig, module } = sites.of(t);
       return { ...spec, attachBtfId: sig.btfId, ...(module === 'vmlinux' ? {} : { attachBtfObject: module }) };
     },
     attach(prog, target) {
