@@ -19,7 +19,7 @@ import { UserError } from '../lang/diagnostics.ts';
 import { btfTypeByName } from '../sema/btf-types.ts';
 import { INT64 } from '../sema/types.ts';
 import { hasWildcard } from './info/glob.ts';
-import { attachKprobeMulti, createKprobeMulti } from './kernel/attach.ts';
+import { createKprobeMulti } from './kernel/attach.ts';
 import { requireKprobes } from './kernel/availability.ts';
 import { kprobeBlacklist, lookupFunction, matchFunctions } from './kernel/functions.ts';
 import { attachEach, type ProbeContext, type ProbeTarget, type Provider, TargetSites } from './provider.ts';
@@ -202,8 +202,9 @@ function attachAll(prog: BpfProgram, targets: ProbeTarget[]): Link[] {
   const what = `${first.retprobe ? 'kretprobe' : 'kprobe'} on ${targets.length} functions`;
   try {
     return [
-      attachKprobeMulti(
-        prog,
+      createKprobeMulti(
+        prog.sys,
+        prog.fd,
         targets.map((t) => kernelSymbol(sites.of(t))),
         first.retprobe,
         what,
