@@ -121,13 +121,8 @@ function attachFailure(e: unknown, target: string): unknown {
 
 function attachOne(prog: BpfProgram, target: ProbeTarget): Link[] {
   const s = sites.of(target);
-  let fd: number;
   try {
-    fd = openKprobe(kernelSymbol(s), s.offset, s.retprobe, prog.sys);
-  } catch (e) {
-    throw attachFailure(e, target.name);
-  }
-  try {
+    const fd = openKprobe(kernelSymbol(s), s.offset, s.retprobe, prog.sys);
     return [attachPerfEvent(prog, fd, { target: target.name })];
   } catch (e) {
     throw attachFailure(e, target.name);
