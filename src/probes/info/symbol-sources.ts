@@ -6,11 +6,9 @@ import { readFileSync } from 'node:fs';
 import { type Btf, listModuleBtfs, loadKernelBtf, loadModuleBtf } from '../../btf/btf.ts';
 import { loadKallsyms } from '../../runtime/ksyms.ts';
 import { tracefsPath } from '../../util/tracefs.ts';
+import { MAX_TRAMPOLINE_ARGS } from '../kernel/btf-func.ts';
 import { globToRegExpSource } from './glob.ts';
 import { listTracepoints } from './tracepoint-format.ts';
-
-/** Most arguments a kfunc/fentry or raw tracepoint can have on x86-64 (bpftrace's limit). */
-export const MAX_FUNC_ARGS = 6;
 
 /** Function name -> modules that define it ('vmlinux' for the core kernel), in file order. */
 export type TraceableFunctions = Map<string, string[]>;
@@ -174,7 +172,7 @@ export function btfFunctionNames(): string[] {
       const mods = modules.get(name);
       if (!mods?.includes(btf.name)) continue;
       const n = protoParamCount(btf, id);
-      if (n < 0 || n > MAX_FUNC_ARGS) continue;
+      if (n < 0 || n > MAX_TRAMPOLINE_ARGS) continue;
       out.push(`${btf.name}:${name}`);
     }
   }
@@ -192,7 +190,7 @@ export function rawTracepointNames(): string[] {
       const name = btf.nameOf(id);
       const prefix = RAW_TP_PREFIXES.find((p) => name.startsWith(p));
       if (!prefix) continue;
-      if (protoParamCount(btf, id) > MAX_FUNC_ARGS) continue;
+      if (protoParamCount(btf, id) > MAX_TRAMPOLINE_ARGS) continue;
       set.add(`${btf.name}:${name.slice(prefix.length)}`);
     }
   }
