@@ -10,13 +10,12 @@ import { type Btf, loadModuleBtf } from '../btf/btf.ts';
 import type { Span } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import { kernelBtf } from '../sema/btf-types.ts';
-import { globToMatcher, hasWildcard } from './info/glob.ts';
-import { btfFunctionNames, compareBytes } from './info/symbol-sources.ts';
+import { hasWildcard } from './info/glob.ts';
 import { attachTracing } from './kernel/attach.ts';
 import { requireTracing } from './kernel/availability.ts';
 import { type KernelFuncSignature, kernelFuncSignature } from './kernel/btf-func.ts';
-import { traceableModules } from './kernel/functions.ts';
-import type { ProbeContext, ProbeTarget, Provider } from './provider.ts';
+import { matchFunctions, traceableModules } from './kernel/functions.ts';
+import { type ProbeContext, type ProbeTarget, type Provider, TargetSites } from './provider.ts';
 
 interface FuncSite {
   module: string;
@@ -24,13 +23,7 @@ interface FuncSite {
   sig: KernelFuncSignature;
 }
 
-const sites = new WeakMap<ProbeTarget, FuncSite>();
-
-function siteOf(t: ProbeTarget): FuncSite {
-  const s = sites.get(t);
-  if (!s) throw new Error(`internal: unresolved ${t.name}`);
-  return s;
-}
+const sites = new TargetSites<FuncSite>();
 
 function requireBtf(): Btf {
   const btf = kernelBtf();
@@ -83,17 +76,15 @@ function expandFentry(p: Provider, exit: boolean, raw: string, parts: string[], 
   };
 
   if (hasWildcard(func) || (modPart !== null && hasWildcard(modPart))) {
-    const match = globToMatcher(`${modPart ?? '*'}:${func}`);
     const out: ProbeTarget[] = [];
-    for (const qualified of [...new Set(btfFunctionNames())].sort(compareBytes)) {
-      if (!match(qualified)) continue;
-      const colon = qualified.indexOf(':');
-      const module = qualified.slice(0, colon);
-      const name = qualified.slice(colon + 1);
-      if (module !== 'vmlinux') continue; // module BTF attach is not supported yet
+    // The traceable functions the glob names, from the scan kprobes use (not the whole
+    // `-l` table of every module's BTF): module BTF attach is not supported yet, so only
+    // vmlinux's functions count.
+    for (const f of matchFunctions(modPart ?? '*', func)) {
+      if (f.module !== 'vmlinux') continue;
       // A wildcard leaves out what the kernel would refuse (bpftrace 0.17 fails on those).
-      const sig = kernelFuncSignature(moduleBtf(btf, module, raw), name);
-      if (sig && !sig.unsupported) out.push(make(module, name, sig));
+      const sig = kernelFuncSignature(btf, f.name);
+      if (sig && !sig.unsupported) out.push(make(f.module, f.name, sig));
     }
     if (!out.length) throw new UserError(`No ${p.name} probes match ${parts.join(':')}`);
     return out;
@@ -109,7 +100,7 @@ function expandFentry(p: Provider, exit: boolean, raw: string, parts: string[], 
 }
 
 function context(target: ProbeTarget, exit: boolean): ProbeContext {
-  const { sig } = siteOf(target);
+  const { sig } = sites.of(target);
   const c: ProbeContext = { args: sig.args, argN: 'u64array', retval: exit };
   if (exit) {
     c.retvalOffset = sig.slots * 8;
@@ -131,7 +122,7 @@ function makeProvider(name: 'fentry' | 'fexit', aliases: string[], exit: boolean
     programSpec(targets, spec) {
       const t = targets[0];
       if (!t) return spec;
-      const { sig, module } = siteOf(t);
+      const { sig, module } = sites.of(t);
       return { ...spec, attachBtfId: sig.btfId, ...(module === 'vmlinux' ? {} : { attachBtfObject: module }) };
     },
     attach(prog, target) {

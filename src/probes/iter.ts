@@ -19,7 +19,7 @@ import { btfIterNames } from './info/symbol-sources.ts';
 import { attachIter, isIterLink } from './kernel/attach.ts';
 import { requireTracing } from './kernel/availability.ts';
 import { iterContextType } from './kernel/btf-func.ts';
-import type { ProbeTarget, Provider } from './provider.ts';
+import { type ProbeTarget, type Provider, TargetSites } from './provider.ts';
 
 interface IterSite {
   iter: string;
@@ -30,15 +30,9 @@ interface IterSite {
   ctxType: Type;
 }
 
-const sites = new WeakMap<ProbeTarget, IterSite>();
+const sites = new TargetSites<IterSite>();
 /** Links to pin, by the link object the provider returned. */
 const pins = new WeakMap<Link, string>();
-
-function siteOf(t: ProbeTarget): IterSite {
-  const s = sites.get(t);
-  if (!s) throw new Error(`internal: unresolved ${t.name}`);
-  return s;
-}
 
 /** Iterators whose link needs a target object (a map) that scripts have no way to name. */
 const NEEDS_TARGET = new Set(['bpf_map_elem', 'bpf_sk_storage_map', 'sockmap']);
@@ -74,16 +68,16 @@ export const iter: Provider = {
     sites.set(t, { iter: name, pin: pin === undefined ? null : pinPath(pin), btfId: fn, ctxType });
     return [t];
   },
-  context: (t) => ({ args: null, argN: null, retval: false, ctxType: siteOf(t).ctxType, seqPrintf: true }),
+  context: (t) => ({ args: null, argN: null, retval: false, ctxType: sites.of(t).ctxType, seqPrintf: true }),
   expectedAttachType: () => BPF_TRACE_ITER,
   programSpec(targets, spec) {
     const t = targets[0];
     if (!t) return spec;
-    return { ...spec, attachBtfId: siteOf(t).btfId, insns: withIterPrologue(spec.insns) };
+    return { ...spec, attachBtfId: sites.of(t).btfId, insns: withIterPrologue(spec.insns) };
   },
   attach(prog, target) {
     const link = attachIter(prog, target.name);
-    const pin = siteOf(target).pin;
+    const pin = sites.of(target).pin;
     if (pin !== null) pins.set(link, pin);
     return [link];
   },

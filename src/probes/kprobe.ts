@@ -19,10 +19,10 @@ import { UserError } from '../lang/diagnostics.ts';
 import { btfTypeByName } from '../sema/btf-types.ts';
 import { INT64 } from '../sema/types.ts';
 import { hasWildcard } from './info/glob.ts';
-import { attachKprobeMulti, createKprobeMulti } from './kernel/attach.ts';
+import { createKprobeMulti } from './kernel/attach.ts';
 import { requireKprobes } from './kernel/availability.ts';
 import { kprobeBlacklist, lookupFunction, matchFunctions } from './kernel/functions.ts';
-import type { ProbeContext, ProbeTarget, Provider } from './provider.ts';
+import { attachEach, type ProbeContext, type ProbeTarget, type Provider, TargetSites } from './provider.ts';
 
 interface KprobeSite {
   /** null when the script named no module. */
@@ -32,13 +32,7 @@ interface KprobeSite {
   retprobe: boolean;
 }
 
-const sites = new WeakMap<ProbeTarget, KprobeSite>();
-
-function siteOf(t: ProbeTarget): KprobeSite {
-  const s = sites.get(t);
-  if (!s) throw new Error(`internal: unresolved ${t.name}`);
-  return s;
-}
+const sites = new TargetSites<KprobeSite>();
 
 /** `func`, `func+16`, `func+0x10` → name and offset. */
 export function parseKprobeFunc(spec: string, retprobe: boolean): { func: string; offset: number } {
@@ -126,14 +120,9 @@ function attachFailure(e: unknown, target: string): unknown {
 }
 
 function attachOne(prog: BpfProgram, target: ProbeTarget): Link[] {
-  const s = siteOf(target);
-  let fd: number;
+  const s = sites.of(target);
   try {
-    fd = openKprobe(kernelSymbol(s), s.offset, s.retprobe, prog.sys);
-  } catch (e) {
-    throw attachFailure(e, target.name);
-  }
-  try {
+    const fd = openKprobe(kernelSymbol(s), s.offset, s.retprobe, prog.sys);
     return [attachPerfEvent(prog, fd, { target: target.name })];
   } catch (e) {
     throw attachFailure(e, target.name);
@@ -195,29 +184,23 @@ function useMulti(targets: ProbeTarget[], insns: readonly Insn[]): boolean {
   // the kernel allows on perf kprobes of error-injectable functions only.
   if (callsHelper(insns, 'override_return')) return false;
   // kprobe_multi takes plain symbol names at function entry: no offsets, no module syntax.
-  if (targets.some((t) => siteOf(t).offset !== 0 || kernelSymbol(siteOf(t)).includes(':'))) return false;
+  if (targets.some((t) => sites.of(t).offset !== 0 || kernelSymbol(sites.of(t)).includes(':'))) return false;
   if (multiWorks === null) multiWorks = probeKprobeMulti();
   return multiWorks;
 }
 
 function attachAll(prog: BpfProgram, targets: ProbeTarget[]): Link[] {
   if (prog.spec.expectedAttachType !== BPF_TRACE_KPROBE_MULTI) {
-    const links: Link[] = [];
-    try {
-      for (const t of targets) links.push(...attachOne(prog, t));
-    } catch (e) {
-      for (const l of links.reverse()) l.close();
-      throw e;
-    }
-    return links;
+    return attachEach(targets, (t) => attachOne(prog, t));
   }
-  const first = siteOf(targets[0] as ProbeTarget);
+  const first = sites.of(targets[0] as ProbeTarget);
   const what = `${first.retprobe ? 'kretprobe' : 'kprobe'} on ${targets.length} functions`;
   try {
     return [
-      attachKprobeMulti(
-        prog,
-        targets.map((t) => kernelSymbol(siteOf(t))),
+      createKprobeMulti(
+        prog.sys,
+        prog.fd,
+        targets.map((t) => kernelSymbol(sites.of(t))),
         first.retprobe,
         what,
       ),

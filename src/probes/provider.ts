@@ -122,3 +122,41 @@ export interface CompanionProgram {
   /** Where it attaches; weight 0 when it is not a probe of its own in "Attached N probes". */
   target: ProbeTarget;
 }
+
+/**
+ * What a provider resolved each of its targets to (function, offset, file...), kept beside the
+ * target rather than in its string `parts`; only that provider's own code reads it.
+ */
+export class TargetSites<S> {
+  readonly #sites = new WeakMap<ProbeTarget, S>();
+
+  set(t: ProbeTarget, site: S): void {
+    this.#sites.set(t, site);
+  }
+
+  get(t: ProbeTarget): S | undefined {
+    return this.#sites.get(t);
+  }
+
+  /** The site of a target the provider expanded itself: a missing one is a bug. */
+  of(t: ProbeTarget): S {
+    const s = this.#sites.get(t);
+    if (s === undefined) throw new Error(`internal: unresolved ${t.name}`);
+    return s;
+  }
+}
+
+/**
+ * Attaches every target with `attachOne`; when one fails, detaches the ones already attached
+ * before rethrowing, so a provider's attachAll leaves nothing behind.
+ */
+export function attachEach(targets: readonly ProbeTarget[], attachOne: (t: ProbeTarget) => Link[]): Link[] {
+  const links: Link[] = [];
+  try {
+    for (const t of targets) links.push(...attachOne(t));
+  } catch (e) {
+    for (const l of links.reverse()) l.close();
+    throw e;
+  }
+  return links;
+}

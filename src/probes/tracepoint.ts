@@ -1,15 +1,13 @@
 // tracepoint:category:name — static kernel tracepoints. Fields come from the tracepoint's
 // tracefs format file; the program reads them straight from its context.
 
-import { readFileSync } from 'node:fs';
 import { BPF_PROG_TYPE_TRACEPOINT } from '../bpf/constants.ts';
 import { attachPerfEvent } from '../bpf/link.ts';
 import { openTracepoint } from '../bpf/perf-event.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import { type IntSize, intType, parseIntTypeName, type Type, UINT64 } from '../sema/types.ts';
-import { tracefsPath } from '../util/tracefs.ts';
 import { globToMatcher, hasWildcard } from './info/glob.ts';
-import { listTracepoints, readTracepointFormat, type TracepointFieldType } from './info/tracepoint-format.ts';
+import { listTracepoints, readTracepointFormat, type TracepointFieldType, tracepointId } from './info/tracepoint-format.ts';
 import type { ArgField, ProbeTarget, Provider } from './provider.ts';
 
 function fieldType(t: TracepointFieldType, typeText: string, maxStrlen: number): { type: Type; dataLoc: boolean } {
@@ -74,9 +72,7 @@ export const tracepoint: Provider = {
     }
     const [cat, ev] = parts as [string, string];
     if (!hasWildcard(cat) && !hasWildcard(ev)) {
-      try {
-        readFileSync(`${tracefsPath()}/events/${cat}/${ev}/id`);
-      } catch {
+      if (tracepointId(cat, ev) === null) {
         throw new UserError(`tracepoint not found: ${cat}:${ev}`, [`list the available ones with: bpftrace-ts -l 'tracepoint:${cat}:*'`]);
       }
       return [{ provider: tracepoint, name: `tracepoint:${cat}:${ev}`, parts: [cat, ev], span }];
@@ -95,7 +91,8 @@ export const tracepoint: Provider = {
   },
   attach(prog, target) {
     const [cat, ev] = target.parts as [string, string];
-    const id = Number(readFileSync(`${tracefsPath()}/events/${cat}/${ev}/id`, 'utf8').trim());
+    const id = tracepointId(cat, ev);
+    if (id === null) throw new UserError(`tracepoint not found: ${cat}:${ev}`);
     const fd = openTracepoint(id);
     return [attachPerfEvent(prog, fd, { target: target.name })];
   },

@@ -24,7 +24,7 @@ import type { Span } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import { registerObject, registerProbeFunction } from '../runtime/usyms.ts';
 import { globToMatcher, hasWildcard } from './info/glob.ts';
-import type { AttachEnv, ProbeContext, ProbeTarget, Provider } from './provider.ts';
+import { type AttachEnv, attachEach, type ProbeContext, type ProbeTarget, type Provider, TargetSites } from './provider.ts';
 import { childCommand, processExeOf, userProbeEnv } from './user-env.ts';
 
 /** What a uprobe target resolved to. */
@@ -41,7 +41,7 @@ export interface UprobeSite {
   funcIndex: number;
 }
 
-const sites = new WeakMap<ProbeTarget, UprobeSite>();
+const sites = new TargetSites<UprobeSite>();
 
 export function uprobeSite(t: ProbeTarget): UprobeSite | undefined {
   return sites.get(t);
@@ -274,8 +274,7 @@ function kernelHasUprobeMulti(): boolean {
 const MULTI_MIN_TARGETS = 2;
 
 function attachOne(prog: BpfProgram, target: ProbeTarget, env: AttachEnv): Link[] {
-  const site = sites.get(target);
-  if (!site) throw new Error(`internal: unresolved uprobe target ${target.name}`);
+  const site = sites.of(target);
   const fd = openUprobe(site.path, site.fileOffset, { retprobe: site.retprobe, pid: env.pid ?? undefined }, prog.sys);
   return [attachPerfEvent(prog, fd, { target: target.name, cookie: BigInt(site.funcIndex) })];
 }
@@ -327,11 +326,10 @@ function useMulti(targets: ProbeTarget[]): boolean {
 }
 
 function attachAll(prog: BpfProgram, targets: ProbeTarget[], env: AttachEnv): Link[] {
-  if (!useMulti(targets)) return targets.flatMap((t) => attachOne(prog, t, env));
+  if (!useMulti(targets)) return attachEach(targets, (t) => attachOne(prog, t, env));
   const byPath = new Map<string, UprobeSite[]>();
   for (const t of targets) {
-    const s = sites.get(t);
-    if (!s) throw new Error(`internal: unresolved uprobe target ${t.name}`);
+    const s = sites.of(t);
     const l = byPath.get(s.path);
     if (l) l.push(s);
     else byPath.set(s.path, [s]);

@@ -19,7 +19,7 @@ import type { Span } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import { registerObject, snapshotProcess } from '../runtime/usyms.ts';
 import { globToMatcher, hasWildcard } from './info/glob.ts';
-import type { AttachEnv, ProbeContext, ProbeTarget, Provider } from './provider.ts';
+import { type AttachEnv, type ProbeContext, type ProbeTarget, type Provider, TargetSites } from './provider.ts';
 import { resolveUserTarget } from './uprobe.ts';
 import { targetPid, userProbeEnv } from './user-env.ts';
 
@@ -31,7 +31,7 @@ export interface UsdtSite {
   semaOffset: number;
 }
 
-const sites = new WeakMap<ProbeTarget, UsdtSite>();
+const sites = new TargetSites<UsdtSite>();
 
 export function usdtSite(t: ProbeTarget): UsdtSite | undefined {
   return sites.get(t);
@@ -149,8 +149,7 @@ function context(t: ProbeTarget): ProbeContext {
 }
 
 function attach(prog: Parameters<Provider['attach']>[0], t: ProbeTarget, env: AttachEnv): Link[] {
-  const site = sites.get(t);
-  if (!site) throw new Error(`internal: unresolved usdt target ${t.name}`);
+  const site = sites.of(t);
   // bpftrace attaches USDT probes for the -c child too; the filter follows it across exec.
   const pid = env.pid ?? userProbeEnv.cpid ?? undefined;
   if (pid !== undefined) snapshotProcess(pid);

@@ -20,11 +20,13 @@ import type { Insn } from '../../src/bpf/insn.ts';
 import type { CompiledScript } from '../../src/codegen/compile.ts';
 import { UserError } from '../../src/lang/diagnostics.ts';
 import { fentry, fexit } from '../../src/probes/fentry.ts';
+import { listProbes } from '../../src/probes/info/listing.ts';
+import { setAvailableFilterText, traceableFunctions } from '../../src/probes/info/symbol-sources.ts';
 import { iter, pinPath, withIterPrologue } from '../../src/probes/iter.ts';
 import { createKprobeMulti, LINK_CREATE_KPROBE_MULTI } from '../../src/probes/kernel/attach.ts';
 import { availabilityOptions, requireKprobes, requireTracing } from '../../src/probes/kernel/availability.ts';
 import { kernelFuncSignature } from '../../src/probes/kernel/btf-func.ts';
-import { matchFunctions, parseKprobeBlacklist, setKprobeBlacklist } from '../../src/probes/kernel/functions.ts';
+import { matchFunctions, parseKprobeBlacklist, setKprobeBlacklist, traceableModules } from '../../src/probes/kernel/functions.ts';
 import { ITER_FMT_MAP, seqFormatProblem } from '../../src/probes/kernel/seq-printf.ts';
 import { parseKprobeFunc, setKprobeMultiSupport } from '../../src/probes/kprobe.ts';
 import { kernelBtf } from '../../src/sema/btf-types.ts';
@@ -77,6 +79,58 @@ describe('attach points', () => {
   test('iterator pin paths are absolute or under /sys/fs/bpf', () => {
     assert.equal(pinPath('list'), '/sys/fs/bpf/list');
     assert.equal(pinPath('/sys/fs/bpf/files'), '/sys/fs/bpf/files');
+  });
+});
+
+describe('kernel functions: the file scan agrees with the whole table', () => {
+  // available_filter_functions as a kernel with modules writes it: the same name in several
+  // modules, a module function named like a core one, compiler-split `.part.N` pieces.
+  const FILE = ['vfs_read', 'vfs_write', 'vfs_fsync [ext4]', 'vfs_fsync', 'vfs_fsync [xfs]', 'vfs_x.part.0', 'ext4_read [ext4]', ''].join(
+    '\n',
+  );
+  after(() => setAvailableFilterText(undefined));
+
+  /** The answers, scanning the file (no table yet) or, with `table`, from the whole table. */
+  function answers(table: boolean): unknown {
+    setAvailableFilterText(FILE);
+    if (table) traceableFunctions();
+    return {
+      any: matchFunctions(null, 'vfs_*'),
+      perModule: matchFunctions('*', 'vfs_*'),
+      ext4: matchFunctions('ext*', '*'),
+      classes: matchFunctions(null, 'vfs_[!r]*'),
+      one: traceableModules('vfs_fsync'),
+      part: traceableModules('vfs_x.part.0'),
+    };
+  }
+
+  test('names without their [module], modules in file order, .part. pieces left out of wildcards', () => {
+    const scanned = answers(false);
+    assert.deepEqual(scanned, {
+      any: [
+        { name: 'vfs_fsync', module: 'ext4' },
+        { name: 'vfs_read', module: 'vmlinux' },
+        { name: 'vfs_write', module: 'vmlinux' },
+      ],
+      perModule: [
+        { name: 'vfs_fsync', module: 'ext4' },
+        { name: 'vfs_fsync', module: 'vmlinux' },
+        { name: 'vfs_fsync', module: 'xfs' },
+        { name: 'vfs_read', module: 'vmlinux' },
+        { name: 'vfs_write', module: 'vmlinux' },
+      ],
+      ext4: [
+        { name: 'ext4_read', module: 'ext4' },
+        { name: 'vfs_fsync', module: 'ext4' },
+      ],
+      classes: [
+        { name: 'vfs_fsync', module: 'ext4' },
+        { name: 'vfs_write', module: 'vmlinux' },
+      ],
+      one: ['ext4', 'vmlinux', 'xfs'],
+      part: ['vmlinux'],
+    });
+    assert.deepEqual(answers(true), scanned);
   });
 });
 
@@ -313,6 +367,16 @@ describe('compiling kernel probes (feature checks answered as on a capable kerne
   test('fentry wildcards: a program per function, each on its own BTF id', { skip: !hasBtf || !hasTracefsList }, () => {
     const s = compiled('fentry:vfs_read* { @ = count(); }');
     assert.ok(s.programs.length >= 2);
+    // The functions are the ones `-l` lists for vmlinux, minus those trampolines refuse.
+    const btf = kernelBtf();
+    assert.ok(btf);
+    const listed = listProbes('fentry:vmlinux:vfs_read*', { style: '0.26', kfuncAvailable: true }).lines.filter(
+      (l) => kernelFuncSignature(btf, l.slice('fentry:vmlinux:'.length))?.unsupported === null,
+    );
+    assert.deepEqual(
+      s.programs.map((p) => p.targets[0]?.name),
+      listed,
+    );
     const ids = new Set(s.programs.map((p) => p.spec.attachBtfId));
     assert.equal(ids.size, s.programs.length);
     assert.match(compileText('fentry:no_such_function_xyz { }').errors, /no kernel function no_such_function_xyz in BTF/);

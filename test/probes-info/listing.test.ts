@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { formatListResult, type ListOptions, listProbes } from '../../src/probes/info/listing.ts';
-import { listTracepoints, readTracepointFormat, tracepointExists } from '../../src/probes/info/tracepoint-format.ts';
+import { listTracepoints, readTracepointFormat, tracepointId } from '../../src/probes/info/tracepoint-format.ts';
 import { findTracefs, releaseTracefs, tracefsMountedByUs, tracefsPath } from '../../src/util/tracefs.ts';
 
 const BPFTRACE = '/usr/bin/bpftrace';
@@ -188,10 +188,11 @@ describe('probe kinds bpftrace 0.17 cannot list here', () => {
 
 describe('tracepoint formats from tracefs', () => {
   test('sched_switch and sched_process_exec', () => {
-    assert.ok(tracepointExists('sched', 'sched_switch'));
     const sw = readTracepointFormat('sched', 'sched_switch');
     assert.equal(sw.name, 'sched_switch');
     assert.ok(sw.id > 0);
+    assert.equal(tracepointId('sched', 'sched_switch'), sw.id);
+    assert.equal(tracepointId('sched', 'no_such_event'), null);
     const prevComm = sw.fields.find((f) => f.name === 'prev_comm');
     assert.equal(prevComm?.type.kind, 'array');
     assert.equal(prevComm?.size, 16);

@@ -264,7 +264,7 @@ function expand(ctx: Ctx, raw: string, fromWildcard: boolean): void {
         target = '*';
         if (style === '0.17' && !func.includes('*')) {
           // Without a wildcard 0.17 resolves the module first: one module, or any when ambiguous.
-          const mods = traceableFunctions().modules.get(func) ?? [];
+          const mods = traceableFunctions().get(func) ?? [];
           target = mods.length === 1 ? mods[0] : mods.length > 1 ? '*' : '';
         }
       }
@@ -364,7 +364,7 @@ function stripOffset(func: string): string {
 
 function moduleQualifiedFunctions(): string[] {
   const out: string[] = [];
-  for (const [name, mods] of traceableFunctions().modules) {
+  for (const [name, mods] of traceableFunctions()) {
     if (name.includes('.part.')) continue;
     for (const m of mods) out.push(`${m}:${name}`);
   }

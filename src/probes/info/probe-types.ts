@@ -1,7 +1,18 @@
-// Probe type names and aliases as bpftrace spells them, per version, for `-l` listings.
+// Probe type names and aliases as bpftrace spells them, per version, for `-l` listings: the
+// providers' own where both agree, the version's spelling where they differ.
 
-import { HARDWARE_EVENTS as HARDWARE } from '../hardware.ts';
-import { SOFTWARE_EVENTS as SOFTWARE } from '../software.ts';
+import { fentry, fexit } from '../fentry.ts';
+import { HARDWARE_EVENTS as HARDWARE, hardware } from '../hardware.ts';
+import { iter } from '../iter.ts';
+import { kprobe, kretprobe } from '../kprobe.ts';
+import type { Provider } from '../provider.ts';
+import { rawtracepoint } from '../rawtracepoint.ts';
+import { SOFTWARE_EVENTS as SOFTWARE, software } from '../software.ts';
+import { interval, profile } from '../timers.ts';
+import { tracepoint } from '../tracepoint.ts';
+import { uprobe, uretprobe } from '../uprobe.ts';
+import { usdt } from '../usdt.ts';
+import { asyncwatchpoint, watchpointProvider } from '../watchpoint.ts';
 
 export type ListStyle = '0.17' | '0.26';
 
@@ -35,52 +46,53 @@ interface ProbeTypeInfo {
   inKernelList: boolean;
 }
 
+/** A listing row named as the provider is, with its aliases. */
+function row(type: ProbeTypeName, p: Provider, inKernelList: boolean): ProbeTypeInfo {
+  return { name: p.name, type, aliases: p.aliases, inKernelList };
+}
+
+// The rows both versions list alike.
+const COMMON: readonly ProbeTypeInfo[] = [
+  row('kprobe', kprobe, true),
+  row('kretprobe', kretprobe, false),
+  row('uprobe', uprobe, false),
+  row('uretprobe', uretprobe, false),
+  row('usdt', usdt, false),
+  row('tracepoint', tracepoint, true),
+  row('profile', profile, false),
+  row('interval', interval, false),
+  row('software', software, true),
+  row('hardware', hardware, true),
+  row('watchpoint', watchpointProvider, false),
+  row('iter', iter, true),
+];
+
 // bpftrace 0.17's PROBE_LIST. Its kernel list is every type without "ret" in the name that is
 // not user space, interval, profile, watchpoint or special; kfunc only when the kernel has it.
 const PROBES_017: readonly ProbeTypeInfo[] = [
-  { name: 'kprobe', type: 'kprobe', aliases: ['k'], inKernelList: true },
-  { name: 'kretprobe', type: 'kretprobe', aliases: ['kr'], inKernelList: false },
-  { name: 'uprobe', type: 'uprobe', aliases: ['u'], inKernelList: false },
-  { name: 'uretprobe', type: 'uretprobe', aliases: ['ur'], inKernelList: false },
-  { name: 'usdt', type: 'usdt', aliases: ['U'], inKernelList: false },
+  ...COMMON,
   { name: 'BEGIN', type: 'special', aliases: [], inKernelList: false },
   { name: 'END', type: 'special', aliases: [], inKernelList: false },
-  { name: 'tracepoint', type: 'tracepoint', aliases: ['t'], inKernelList: true },
-  { name: 'profile', type: 'profile', aliases: ['p'], inKernelList: false },
-  { name: 'interval', type: 'interval', aliases: ['i'], inKernelList: false },
-  { name: 'software', type: 'software', aliases: ['s'], inKernelList: true },
-  { name: 'hardware', type: 'hardware', aliases: ['h'], inKernelList: true },
-  { name: 'watchpoint', type: 'watchpoint', aliases: ['w'], inKernelList: false },
-  { name: 'asyncwatchpoint', type: 'asyncwatchpoint', aliases: ['aw'], inKernelList: false },
+  row('asyncwatchpoint', asyncwatchpoint, false),
+  // 0.17's names for fentry/fexit, which take the short aliases.
   { name: 'kfunc', type: 'kfunc', aliases: ['f'], inKernelList: true },
   { name: 'kretfunc', type: 'kretfunc', aliases: ['fr'], inKernelList: false },
-  { name: 'iter', type: 'iter', aliases: ['it'], inKernelList: true },
   // Not in 0.17 (it aborts on these); accepted here with 0.26 semantics, but kept out of the
   // wildcard list so `-l '*'` stays identical to 0.17.
-  { name: 'rawtracepoint', type: 'rawtracepoint', aliases: ['rt'], inKernelList: false },
+  row('rawtracepoint', rawtracepoint, false),
   { name: 'fentry', type: 'fentry', aliases: [], inKernelList: false },
   { name: 'fexit', type: 'fexit', aliases: [], inKernelList: false },
 ];
 
-// bpftrace 0.26's PROBE_LIST (show_in_kernel_list marks the wildcard ones).
+// bpftrace 0.26's PROBE_LIST (show_in_kernel_list marks the wildcard ones): the providers'
+// own names and aliases.
 const PROBES_026: readonly ProbeTypeInfo[] = [
-  { name: 'kprobe', type: 'kprobe', aliases: ['k'], inKernelList: true },
-  { name: 'kretprobe', type: 'kretprobe', aliases: ['kr'], inKernelList: false },
-  { name: 'uprobe', type: 'uprobe', aliases: ['u'], inKernelList: false },
-  { name: 'uretprobe', type: 'uretprobe', aliases: ['ur'], inKernelList: false },
-  { name: 'usdt', type: 'usdt', aliases: ['U'], inKernelList: false },
+  ...COMMON,
   { name: 'begin', type: 'special', aliases: [], inKernelList: false },
   { name: 'end', type: 'special', aliases: [], inKernelList: false },
-  { name: 'tracepoint', type: 'tracepoint', aliases: ['t'], inKernelList: true },
-  { name: 'profile', type: 'profile', aliases: ['p'], inKernelList: false },
-  { name: 'interval', type: 'interval', aliases: ['i'], inKernelList: false },
-  { name: 'software', type: 'software', aliases: ['s'], inKernelList: true },
-  { name: 'hardware', type: 'hardware', aliases: ['h'], inKernelList: true },
-  { name: 'watchpoint', type: 'watchpoint', aliases: ['w'], inKernelList: false },
-  { name: 'fentry', type: 'fentry', aliases: ['f', 'kfunc'], inKernelList: true },
-  { name: 'fexit', type: 'fexit', aliases: ['fr', 'kretfunc'], inKernelList: false },
-  { name: 'iter', type: 'iter', aliases: ['it'], inKernelList: true },
-  { name: 'rawtracepoint', type: 'rawtracepoint', aliases: ['rt'], inKernelList: true },
+  row('fentry', fentry, true),
+  row('fexit', fexit, false),
+  row('rawtracepoint', rawtracepoint, true),
 ];
 
 export function probeTable(style: ListStyle): readonly ProbeTypeInfo[] {

@@ -6,19 +6,12 @@ import { readFileSync } from 'node:fs';
 import { type Btf, listModuleBtfs, loadKernelBtf, loadModuleBtf } from '../../btf/btf.ts';
 import { loadKallsyms } from '../../runtime/ksyms.ts';
 import { tracefsPath } from '../../util/tracefs.ts';
+import { MAX_TRAMPOLINE_ARGS } from '../kernel/btf-func.ts';
+import { globToRegExpSource } from './glob.ts';
 import { listTracepoints } from './tracepoint-format.ts';
 
-/** Most arguments a kfunc/fentry or raw tracepoint can have on x86-64 (bpftrace's limit). */
-export const MAX_FUNC_ARGS = 6;
-
-export interface TraceableFunctions {
-  /** Where the list came from; kallsyms is a superset of what ftrace can really trace. */
-  source: 'available_filter_functions' | 'kallsyms';
-  /** Set when available_filter_functions could not be read. */
-  readError: string | null;
-  /** Function name -> modules that define it ('vmlinux' for the core kernel), in file order. */
-  modules: Map<string, string[]>;
-}
+/** Function name -> modules that define it ('vmlinux' for the core kernel), in file order. */
+export type TraceableFunctions = Map<string, string[]>;
 
 let traceable: TraceableFunctions | null = null;
 
@@ -43,44 +36,12 @@ export function strerror(e: unknown): string {
   }
 }
 
-/**
- * Functions kprobes and kfuncs may attach to: available_filter_functions, or when that file
- * cannot be read (no dynamic ftrace, or a kernel that forbids it), the text symbols of
- * /proc/kallsyms minus the ones that are never entry points.
- */
-export function traceableFunctions(): TraceableFunctions {
-  if (traceable) return traceable;
-  const modules = new Map<string, string[]>();
-  const path = `${tracefsPath()}/available_filter_functions`;
-  let text: string | null = null;
-  let readError: string | null = null;
-  try {
-    text = filterText ?? readFileSync(path, 'latin1');
-  } catch (e) {
-    readError = `Could not read symbols from ${path}: ${strerror(e)}`;
-  }
-  if (text !== null) {
-    for (const line of text.split('\n')) {
-      if (line === '') continue;
-      // `name` or `name [module]`
-      const sp = line.endsWith(']') ? line.lastIndexOf(' [') : -1;
-      if (sp < 0) addModule(modules, line, 'vmlinux');
-      else addModule(modules, line.slice(0, sp), line.slice(sp + 2, -1));
-    }
-    traceable = { source: 'available_filter_functions', readError, modules };
-    return traceable;
-  }
-  for (const f of loadKallsyms().functions()) {
-    if (!isLikelyTraceable(f.name)) continue;
-    addModule(modules, f.name, f.module ?? 'vmlinux');
-  }
-  traceable = { source: 'kallsyms', readError, modules };
-  return traceable;
-}
-
 let filterText: string | null | undefined;
 
-/** available_filter_functions' text, read once (null when it can't be read). */
+/**
+ * available_filter_functions' text, read once (null when it can't be read: no dynamic ftrace,
+ * or a kernel that forbids it). Lines are `name` or `name [module]`.
+ */
 function availableFilterText(): string | null {
   if (filterText !== undefined) return filterText;
   try {
@@ -91,21 +52,57 @@ function availableFilterText(): string | null {
   return filterText;
 }
 
+/** Test hook: use this text as available_filter_functions (null: unreadable; undefined: the kernel's). */
+export function setAvailableFilterText(text: string | null | undefined): void {
+  filterText = text;
+  traceable = null;
+}
+
 /**
- * The traceable functions whose names match a RegExp source (unanchored; it must not match a
- * newline), with their modules. A script naming one function or a prefix wildcard needs a few
- * lines of available_filter_functions (~50k), so they are found by one native regex scan of the
- * file instead of building the whole table (which costs seconds on a slow CPU).
+ * Functions kprobes and kfuncs may attach to: available_filter_functions, or when that file
+ * cannot be read, the text symbols of /proc/kallsyms minus the ones that are never entry points
+ * (a superset of what ftrace can really trace).
  */
-export function traceableMatching(nameSource: string): Map<string, string[]> {
+export function traceableFunctions(): TraceableFunctions {
+  if (traceable) return traceable;
+  const modules = new Map<string, string[]>();
+  const text = availableFilterText();
+  if (text !== null) {
+    for (const line of text.split('\n')) {
+      if (line === '') continue;
+      const sp = line.endsWith(']') ? line.lastIndexOf(' [') : -1;
+      if (sp < 0) addModule(modules, line, 'vmlinux');
+      else addModule(modules, line.slice(0, sp), line.slice(sp + 2, -1));
+    }
+  } else {
+    for (const f of loadKallsyms().functions()) {
+      if (isLikelyTraceable(f.name)) addModule(modules, f.name, f.module ?? 'vmlinux');
+    }
+  }
+  traceable = modules;
+  return modules;
+}
+
+/**
+ * The traceable functions whose names match a glob, with their modules: what
+ * `traceableFunctions()` has for them. A script naming one function or a prefix wildcard needs a
+ * few lines of available_filter_functions (~50k), so they are found by one native regex scan of
+ * the file instead of building the whole table (which costs seconds on a slow CPU).
+ */
+export function traceableMatching(glob: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
+  const source = globToRegExpSource(glob);
   const text = traceable ? null : availableFilterText();
   if (text === null) {
-    const re = new RegExp(`^(?:${nameSource})$`);
-    for (const [name, mods] of traceableFunctions().modules) if (re.test(name)) out.set(name, mods);
+    const re = new RegExp(`^(?:${source})$`);
+    for (const [name, mods] of traceableFunctions()) if (re.test(name)) out.set(name, mods);
     return out;
   }
-  const re = new RegExp(`^(${nameSource})(?: \\[([^\\]\n]+)\\])?$`, 'gm');
+  // In the file scan a wildcard must stay inside one name: names hold no blank or line break,
+  // and a `*` free to run past them would take a line's ` [module]` for part of the name.
+  // (Every `[^` of the source is a wildcard's or a negated class's: literal brackets are escaped.)
+  const inName = source.replaceAll('[^', '[^ \\n');
+  const re = new RegExp(`^(${inName})(?: \\[([^\\]\n]+)\\])?$`, 'gm');
   for (const m of text.matchAll(re)) addModule(out, m[1] as string, m[2] ?? 'vmlinux');
   return out;
 }
@@ -126,7 +123,7 @@ function isLikelyTraceable(name: string): boolean {
  */
 export function kprobeFunctionNames(): string[] {
   const names: string[] = [];
-  for (const name of traceableFunctions().modules.keys()) if (!name.includes('.part.')) names.push(name);
+  for (const name of traceableFunctions().keys()) if (!name.includes('.part.')) names.push(name);
   return names.sort(compareBytes);
 }
 
@@ -167,7 +164,7 @@ function protoParamCount(btf: Btf, funcId: number): number {
 
 /** `module:function` for every BTF function a kfunc/fentry probe could attach to. */
 export function btfFunctionNames(): string[] {
-  const { modules } = traceableFunctions();
+  const modules = traceableFunctions();
   const out: string[] = [];
   for (const btf of allBtfs()) {
     for (const id of btf.ids('func')) {
@@ -175,7 +172,7 @@ export function btfFunctionNames(): string[] {
       const mods = modules.get(name);
       if (!mods?.includes(btf.name)) continue;
       const n = protoParamCount(btf, id);
-      if (n < 0 || n > MAX_FUNC_ARGS) continue;
+      if (n < 0 || n > MAX_TRAMPOLINE_ARGS) continue;
       out.push(`${btf.name}:${name}`);
     }
   }
@@ -193,7 +190,7 @@ export function rawTracepointNames(): string[] {
       const name = btf.nameOf(id);
       const prefix = RAW_TP_PREFIXES.find((p) => name.startsWith(p));
       if (!prefix) continue;
-      if (protoParamCount(btf, id) > MAX_FUNC_ARGS) continue;
+      if (protoParamCount(btf, id) > MAX_TRAMPOLINE_ARGS) continue;
       set.add(`${btf.name}:${name.slice(prefix.length)}`);
     }
   }

@@ -238,11 +238,11 @@ export function listTracepoints(): TracepointName[] {
   return out;
 }
 
-/** Whether events/<category>/<event> exists. */
-export function tracepointExists(category: string, event: string): boolean {
+/** A tracepoint's perf event id (events/<category>/<event>/id), or null when there is no such tracepoint. */
+export function tracepointId(category: string, event: string): number | null {
   try {
-    return readdirSync(`${tracefsPath()}/events/${category}/${event}`).length > 0;
+    return Number(readFileSync(`${tracefsPath()}/events/${category}/${event}/id`, 'latin1').trim());
   } catch {
-    return false;
+    return null;
   }
 }

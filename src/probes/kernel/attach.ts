@@ -51,7 +51,6 @@ export const OBJ_PIN = struct({ pathname: 'u64', bpf_fd: 'u32', file_flags: 'u32
 /** kprobe_multi.flags: attach at function return (kretprobe). */
 export const BPF_F_KPROBE_MULTI_RETURN = 1;
 
-/** A Link over one fd that closing detaches. */
 /** Attaches a loaded fentry/fexit program to the function its attach_btf_id names. */
 export function attachTracing(prog: BpfProgram, what: string): Link {
   const sys = prog.sys;
@@ -126,11 +125,6 @@ export function attachIter(prog: BpfProgram, what: string): IterLink {
  * One BPF_TRACE_KPROBE_MULTI link for many functions (Linux 5.18+, CONFIG_FPROBE). The
  * program must have been loaded with expected_attach_type BPF_TRACE_KPROBE_MULTI.
  */
-export function attachKprobeMulti(prog: BpfProgram, funcs: readonly string[], retprobe: boolean, what: string): Link {
-  return createKprobeMulti(prog.sys, prog.fd, funcs, retprobe, what);
-}
-
-/** The link itself, on a program fd (feature probes use it before any BpfProgram exists). */
 export function createKprobeMulti(sys: Sys, progFd: number, funcs: readonly string[], retprobe: boolean, what: string): Link {
   const names = funcs.map((f) => Buffer.from(`${f}\0`, 'latin1'));
   const strBytes = names.reduce((n, b) => n + b.length, 0);

@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { type KsymEntry, loadKallsyms } from '../../runtime/ksyms.ts';
-import { globToMatcher, globToRegExpSource } from '../info/glob.ts';
+import { globToMatcher } from '../info/glob.ts';
 import { compareBytes, traceableMatching } from '../info/symbol-sources.ts';
 
 export interface KernelFunction {
@@ -54,8 +54,7 @@ export function setKprobeBlacklist(names: Iterable<string> | null): void {
  * matching module.
  */
 export function matchFunctions(modPattern: string | null, funcPattern: string): KernelFunction[] {
-  // `[^]` (any character) from the glob must stop at line ends in the file scan.
-  const modules = traceableMatching(globToRegExpSource(funcPattern).replaceAll('[^]', '[^\\n]'));
+  const modules = traceableMatching(funcPattern);
   const matchMod = modPattern === null ? null : globToMatcher(modPattern);
   const out: KernelFunction[] = [];
   // bpftrace leaves out the `.part.N` pieces of split functions.
@@ -73,11 +72,8 @@ export function matchFunctions(modPattern: string | null, funcPattern: string): 
 
 /** The modules that define a traceable function (empty when ftrace can't hook it). */
 export function traceableModules(name: string): string[] {
-  return traceableMatching(escapeRegExp(name)).get(name) ?? [];
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
+  // As a glob a name matches itself (and, were it to hold wildcards, others: get() keeps it alone).
+  return traceableMatching(name).get(name) ?? [];
 }
 
 export type Lookup = { found: true; fn: KernelFunction; traceable: boolean } | { found: false };
