@@ -5,7 +5,7 @@
 
 import { Attr, BTF_LOAD } from './attr.ts';
 import { BPF_BTF_LOAD } from './constants.ts';
-import { checkBpf, type Sys } from './sys.ts';
+import { checkBpf, cString, type Sys } from './sys.ts';
 
 const BTF_MAGIC = 0xeb9f;
 const BTF_KIND_INT = 1;
@@ -62,13 +62,7 @@ export function loadBtf(sys: Sys, blob: Uint8Array): number {
       .u32('btf_log_level', 1);
     const fd2 = sys.bpf(BPF_BTF_LOAD, a.bytes);
     if (fd2 >= 0) return fd2;
-    const log = mem.bytes.subarray(blob.length);
-    const end = log.indexOf(0);
-    const text = new TextDecoder()
-      .decode(log.subarray(0, end < 0 ? logSize : end))
-      .trim()
-      .split('\n')
-      .at(-1);
+    const text = cString(mem.bytes.subarray(blob.length)).trim().split('\n').at(-1);
     return checkBpf(fd, BPF_BTF_LOAD, text);
   } finally {
     sys.free(mem);

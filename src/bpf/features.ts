@@ -11,7 +11,7 @@ import { Helper, helperName } from './helpers.ts';
 import { AluOp, alu64Reg, call, exit, type Insn, link, movImm, movReg, Reg, sdivReg } from './insn.ts';
 import { ensureMemlock } from './memlock.ts';
 import { pmuInfo } from './perf-event.ts';
-import { E2BIG, EACCES, EBADF, EINVAL, ENOENT, ENOTSUPP, EOPNOTSUPP, EPERM, errnoName, type Sys } from './sys.ts';
+import { cString, E2BIG, EACCES, EBADF, EINVAL, ENOENT, ENOTSUPP, EOPNOTSUPP, EPERM, errnoName, type Sys } from './sys.ts';
 
 export type FeatureStatus = 'available' | 'missing' | 'unknown';
 
@@ -74,13 +74,7 @@ function loadKept(sys: Sys, type: number, insns: readonly Insn[], withLog: boole
         .u64('log_buf', mem.addr + BigInt(logAt));
     const r = sys.bpf(C.BPF_PROG_LOAD, a.bytes);
     if (r >= 0) return { fd: r, errno: 0, log: '' };
-    const logBytes = mem.bytes.subarray(logAt, logAt + logSize);
-    const end = logBytes.indexOf(0);
-    return {
-      fd: r,
-      errno: -r,
-      log: withLog ? new TextDecoder().decode(logBytes.subarray(0, end < 0 ? logSize : end)) : '',
-    };
+    return { fd: r, errno: -r, log: withLog ? cString(mem.bytes.subarray(logAt)) : '' };
   } finally {
     sys.free(mem);
   }
