@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { Attr, ENABLE_STATS, LINK_CREATE, MAP_BATCH, MAP_CREATE, PROG_LOAD, PROG_TEST_RUN } from './attr.ts';
 import * as C from './constants.ts';
 import { defaultSys } from './default-sys.ts';
-import { Helper, helperName } from './helpers.ts';
+import { Helper, type HelperName } from './helpers.ts';
 import { AluOp, alu64Reg, call, exit, type Insn, link, movImm, movReg, Reg, sdivReg } from './insn.ts';
 import { ensureMemlock } from './memlock.ts';
 import { pmuInfo } from './perf-event.ts';
@@ -128,7 +128,7 @@ function helper(id: number, type = C.BPF_PROG_TYPE_KPROBE): (sys: Sys) => Featur
 }
 
 /** Helpers bpftrace features depend on, probed from a kprobe-type program (as most probes are). */
-const HELPERS = [
+const HELPERS: readonly HelperName[] = [
   'probe_read',
   'probe_read_str',
   'probe_read_user',
@@ -151,7 +151,7 @@ const HELPERS = [
   'strncmp',
   'd_path',
   'override_return',
-] as const;
+];
 
 const FEATURES: readonly FeatureProbe[] = [
   {
@@ -371,7 +371,7 @@ const FEATURES: readonly FeatureProbe[] = [
     (h): FeatureProbe => ({
       name: `helper_${h}`,
       group: 'helpers',
-      description: helperName(Helper[h]) as string,
+      description: `bpf_${h}`,
       minKernel: '',
       probe: helper(Helper[h]),
     }),

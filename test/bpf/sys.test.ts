@@ -135,6 +135,14 @@ describe('helper table', () => {
     assert.equal(helperName(211), 'bpf_cgrp_storage_delete');
     assert.equal(helperName(0), undefined);
     assert.equal(helperName(MAX_HELPER_ID + 1), undefined);
-    for (const [name, id] of Object.entries(Helper)) assert.equal(helperId(name), id, name);
+    for (const [name, id] of Object.entries(Helper)) {
+      assert.equal(helperId(name), id, name);
+      assert.equal(helperName(id), `bpf_${name}`);
+    }
+    assert.equal(Helper.override_return, 58);
+    assert.equal(Helper.ktime_get_tai_ns, 208);
+    assert.equal(Object.keys(Helper).length, MAX_HELPER_ID);
+    assert.equal(helperId('unspec'), undefined);
+    assert.equal(helperId('toString'), undefined);
   });
 });
