@@ -35,7 +35,7 @@ import {
   RECORD_PER_VLEN,
 } from './format.ts';
 import { bytesEqual, encodeName, HashChains, hashBytes } from './name-hash.ts';
-import type { BitfieldAccess, BtfKindName, BtfLinkage, BtfMember, BtfType, BtfVarLinkage, FuncSignature, MemberLocation } from './types.ts';
+import type { BitfieldAccess, BtfKindName, BtfLinkage, BtfMember, BtfType, FuncSignature, MemberLocation } from './types.ts';
 
 /** The variant(s) of BtfType that can have kind K (some variants cover several kinds). */
 export type BtfOfKind<K extends BtfKindName> = BtfType extends infer T
@@ -384,7 +384,7 @@ export class Btf {
       case KIND_TYPE_TAG:
         return { kind: 'type_tag', id, name, type: sizeOrType };
       case KIND_FUNC:
-        return { kind: 'func', id, name, type: sizeOrType, linkage: funcLinkage(vlen) };
+        return { kind: 'func', id, name, type: sizeOrType, linkage: linkage(vlen) };
       case KIND_FUNC_PROTO: {
         const params: { name: string; type: number }[] = [];
         let variadic = false;
@@ -398,7 +398,7 @@ export class Btf {
         return { kind: 'func_proto', id, name, returnType: sizeOrType, params, variadic };
       }
       case KIND_VAR:
-        return { kind: 'var', id, name, type: sizeOrType, linkage: varLinkage(u32[x]) };
+        return { kind: 'var', id, name, type: sizeOrType, linkage: linkage(u32[x]) };
       case KIND_DATASEC: {
         const vars = new Array<{ type: number; offset: number; size: number }>(vlen);
         for (let i = 0; i < vlen; i++) {
@@ -556,18 +556,8 @@ export class Btf {
   }
 }
 
-function funcLinkage(v: number): BtfLinkage {
-  switch (v) {
-    case 0:
-      return 'static';
-    case 1:
-      return 'global';
-    default:
-      return 'extern';
-  }
-}
-
-function varLinkage(v: number): BtfVarLinkage {
+/** BTF_FUNC_STATIC/GLOBAL/EXTERN and BTF_VAR_STATIC/GLOBAL_ALLOCATED/GLOBAL_EXTERN share numbers. */
+function linkage(v: number): BtfLinkage {
   switch (v) {
     case 0:
       return 'static';
