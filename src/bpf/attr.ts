@@ -37,16 +37,21 @@ export function struct<const T extends Record<string, FieldType>>(fields: T, ali
   };
 }
 
-/** A reusable, zero-filled buffer for one struct, written and read by field name. */
+/**
+ * A reusable buffer for one struct, written and read by field name: zero-filled memory of its
+ * own, or the start of `over` (e.g. native memory whose address goes into another attr, for
+ * info structs the kernel fills in).
+ */
 export class Attr<K extends string> {
   readonly bytes: Uint8Array;
   readonly view: DataView;
   readonly layout: Layout<K>;
 
-  constructor(layout: Layout<K>) {
+  constructor(layout: Layout<K>, over?: Uint8Array) {
+    if (over && over.length < layout.size) throw new RangeError(`Attr: ${over.length} bytes for a ${layout.size}-byte struct`);
     this.layout = layout;
-    this.bytes = new Uint8Array(layout.size);
-    this.view = new DataView(this.bytes.buffer);
+    this.bytes = over ? over.subarray(0, layout.size) : new Uint8Array(layout.size);
+    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
   }
 
   /** Clears every field (the kernel rejects non-zero bytes it does not understand). */
@@ -170,6 +175,18 @@ export const PROG_TEST_RUN = struct({
   batch_size: 'u32',
 });
 
+/**
+ * BPF_{PROG,MAP,BTF,LINK}_GET_NEXT_ID (`id` is start_id, the answer comes in next_id) and
+ * BPF_*_GET_FD_BY_ID (`id` is prog_id/map_id/btf_id/link_id). The kernel refuses bytes past
+ * the last field it knows for a command (EINVAL): BPF_BTF_GET_FD_BY_ID ends at btf_id on many
+ * kernels (6.1 for one), so an attr used for one command needs a reset() before the other.
+ */
+export const GET_ID = struct({
+  id: 'u32',
+  next_id: 'u32',
+  open_flags: 'u32',
+});
+
 export const OBJ_GET_INFO_BY_FD = struct({
   bpf_fd: 'u32',
   info_len: 'u32',
@@ -247,6 +264,16 @@ export const PROG_INFO = struct({
   attach_btf_obj_id: 'u32',
   attach_btf_id: 'u32',
   pad: 'u32',
+});
+
+/** struct bpf_btf_info (name, name_len and kernel_btf: Linux 5.11). */
+export const BTF_INFO = struct({
+  btf: 'u64',
+  btf_size: 'u32',
+  id: 'u32',
+  name: 'u64',
+  name_len: 'u32',
+  kernel_btf: 'u32',
 });
 
 export const MAP_INFO = struct({

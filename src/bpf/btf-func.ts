@@ -3,15 +3,12 @@
 // this builds the smallest BTF that satisfies it — `int` and one static `int f(void)` per
 // subprogram — and loads it with BPF_BTF_LOAD.
 
+import { BTF_MAGIC, INT_SIGNED, KIND_FUNC, KIND_FUNC_PROTO, KIND_INT } from '../btf/format.ts';
 import { Attr, BTF_LOAD } from './attr.ts';
 import { BPF_BTF_LOAD } from './constants.ts';
-import { checkBpf, type Sys } from './sys.ts';
+import { checkBpf, cString, type Sys } from './sys.ts';
 
-const BTF_MAGIC = 0xeb9f;
-const BTF_KIND_INT = 1;
-const BTF_KIND_FUNC = 12;
-const BTF_KIND_FUNC_PROTO = 13;
-const BTF_INT_SIGNED = 1 << 0;
+/** struct btf_header: magic, version, flags, hdr_len, then the sections' offsets and lengths. */
 const HDR_LEN = 24;
 
 /** A minimal BTF blob with one FUNC per name; FUNC type ids are 3, 4, ... in `names` order. */
@@ -25,11 +22,11 @@ export function funcInfoBtf(names: readonly string[]): Uint8Array {
   };
   const types: number[] = [];
   // [1] int: signed, 32 bits.
-  types.push(str('int'), BTF_KIND_INT << 24, 4, (BTF_INT_SIGNED << 24) | 32);
+  types.push(str('int'), KIND_INT << 24, 4, (INT_SIGNED << 24) | 32);
   // [2] int (void)
-  types.push(0, BTF_KIND_FUNC_PROTO << 24, 1);
+  types.push(0, KIND_FUNC_PROTO << 24, 1);
   // [3..] static functions of that prototype (vlen holds the linkage: 0 = static).
-  for (const n of names) types.push(str(n.replace(/[^A-Za-z0-9_]/g, '_') || 'f'), BTF_KIND_FUNC << 24, 2);
+  for (const n of names) types.push(str(n.replace(/[^A-Za-z0-9_]/g, '_') || 'f'), KIND_FUNC << 24, 2);
 
   const typeLen = types.length * 4;
   const out = new Uint8Array(HDR_LEN + typeLen + strings.length);
@@ -62,13 +59,7 @@ export function loadBtf(sys: Sys, blob: Uint8Array): number {
       .u32('btf_log_level', 1);
     const fd2 = sys.bpf(BPF_BTF_LOAD, a.bytes);
     if (fd2 >= 0) return fd2;
-    const log = mem.bytes.subarray(blob.length);
-    const end = log.indexOf(0);
-    const text = new TextDecoder()
-      .decode(log.subarray(0, end < 0 ? logSize : end))
-      .trim()
-      .split('\n')
-      .at(-1);
+    const text = cString(mem.bytes.subarray(blob.length)).trim().split('\n').at(-1);
     return checkBpf(fd, BPF_BTF_LOAD, text);
   } finally {
     sys.free(mem);

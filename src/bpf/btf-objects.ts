@@ -2,38 +2,51 @@
 // verified against that module's BTF, which BPF_PROG_LOAD takes as an fd (attach_btf_obj_fd).
 // The kernel lists its BTF objects by id; each one's name comes from BPF_OBJ_GET_INFO_BY_FD.
 
-import { Attr, OBJ_GET_INFO_BY_FD } from './attr.ts';
+import { Attr, BTF_INFO, GET_ID, OBJ_GET_INFO_BY_FD } from './attr.ts';
 import { BPF_BTF_GET_FD_BY_ID, BPF_BTF_GET_NEXT_ID, BPF_OBJ_GET_INFO_BY_FD } from './constants.ts';
-import type { Sys } from './sys.ts';
+import { checkBpf, cString, E2BIG, ENOENT, type Sys } from './sys.ts';
 
-/** struct bpf_btf_info: btf u64, btf_size u32, id u32, name u64, name_len u32, kernel_btf u32. */
-const INFO_SIZE = 32;
+/** MODULE_NAME_LEN: 'vmlinux' and every module name fit. */
 const NAME_MAX = 64;
 
-/** An fd of the kernel BTF object `name` (the caller closes it), or null when there is none. */
+/**
+ * An fd of the kernel BTF object `name` (the caller closes it), or null when there is none.
+ * Throws a SyscallError when the kernel will not list, open or describe its BTF objects (EPERM).
+ */
 export function openKernelBtfObject(sys: Sys, name: string): number | null {
-  const idAttr = new Uint8Array(12);
-  const idView = new DataView(idAttr.buffer);
-  const mem = sys.alloc(INFO_SIZE + NAME_MAX);
+  // One attr per command: BPF_BTF_GET_FD_BY_ID must not see GET_NEXT_ID's next_id (see GET_ID).
+  const next = new Attr(GET_ID);
+  const byId = new Attr(GET_ID);
+  const query = new Attr(OBJ_GET_INFO_BY_FD);
+  const mem = sys.alloc(BTF_INFO.size + NAME_MAX);
+  const info = new Attr(BTF_INFO, mem.bytes);
+  const nameAddr = mem.addr + BigInt(BTF_INFO.size);
+
+  /** The kernel object's name (null for BTF a program loaded), or -errno. */
+  const nameOf = (fd: number): string | null | number => {
+    mem.bytes.fill(0);
+    info.u64('name', nameAddr).u32('name_len', NAME_MAX);
+    query.reset().u32('bpf_fd', fd).u32('info_len', BTF_INFO.size).u64('info', mem.addr);
+    const r = sys.bpf(BPF_OBJ_GET_INFO_BY_FD, query.bytes);
+    if (r < 0) return r;
+    return info.get32('kernel_btf') ? cString(mem.bytes.subarray(BTF_INFO.size)) : null;
+  };
+
   try {
     for (let id = 0; ; ) {
-      idView.setUint32(0, id, true);
-      if (sys.bpf(BPF_BTF_GET_NEXT_ID, idAttr) < 0) return null; // ENOENT: the last one was passed
-      id = idView.getUint32(4, true);
-      idView.setUint32(0, id, true);
-      const fd = sys.bpf(BPF_BTF_GET_FD_BY_ID, idAttr);
-      if (fd < 0) continue; // gone meanwhile (module unloaded)
-      mem.bytes.fill(0);
-      const info = new DataView(mem.bytes.buffer, mem.bytes.byteOffset, INFO_SIZE);
-      info.setBigUint64(16, mem.addr + BigInt(INFO_SIZE), true);
-      info.setUint32(24, NAME_MAX, true);
-      const a = new Attr(OBJ_GET_INFO_BY_FD).u32('bpf_fd', fd).u32('info_len', INFO_SIZE).u64('info', mem.addr);
-      if (sys.bpf(BPF_OBJ_GET_INFO_BY_FD, a.bytes) >= 0 && info.getUint32(28, true) !== 0) {
-        const raw = mem.bytes.subarray(INFO_SIZE, INFO_SIZE + NAME_MAX);
-        const end = raw.indexOf(0);
-        if (Buffer.from(raw.subarray(0, end < 0 ? raw.length : end)).toString('latin1') === name) return fd;
-      }
+      const more = sys.bpf(BPF_BTF_GET_NEXT_ID, next.reset().u32('id', id).bytes);
+      if (more === -ENOENT) return null; // past the last one
+      checkBpf(more, BPF_BTF_GET_NEXT_ID, 'listing kernel BTF objects');
+      id = next.get32('next_id');
+      const fd = sys.bpf(BPF_BTF_GET_FD_BY_ID, byId.reset().u32('id', id).bytes);
+      if (fd === -ENOENT) continue; // gone meanwhile (module unloaded)
+      checkBpf(fd, BPF_BTF_GET_FD_BY_ID, `BTF object ${id}`);
+      const found = nameOf(fd);
+      if (found === name) return fd;
       sys.close(fd);
+      // Before 5.11 bpf_btf_info has no name (nor are there module BTF objects to find).
+      if (found === -E2BIG) return null;
+      if (typeof found === 'number') checkBpf(found, BPF_OBJ_GET_INFO_BY_FD, `BTF object ${id}`);
     }
   } finally {
     sys.free(mem);

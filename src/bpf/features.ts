@@ -7,11 +7,11 @@ import { existsSync } from 'node:fs';
 import { Attr, ENABLE_STATS, LINK_CREATE, MAP_BATCH, MAP_CREATE, PROG_LOAD, PROG_TEST_RUN } from './attr.ts';
 import * as C from './constants.ts';
 import { defaultSys } from './default-sys.ts';
-import { Helper, helperName } from './helpers.ts';
+import { Helper, type HelperName } from './helpers.ts';
 import { AluOp, alu64Reg, call, exit, type Insn, link, movImm, movReg, Reg, sdivReg } from './insn.ts';
 import { ensureMemlock } from './memlock.ts';
 import { pmuInfo } from './perf-event.ts';
-import { E2BIG, EACCES, EBADF, EINVAL, ENOENT, ENOTSUPP, EOPNOTSUPP, EPERM, errnoName, type Sys } from './sys.ts';
+import { cString, E2BIG, EACCES, EBADF, EINVAL, ENOENT, ENOTSUPP, EOPNOTSUPP, EPERM, errnoName, type Sys } from './sys.ts';
 
 export type FeatureStatus = 'available' | 'missing' | 'unknown';
 
@@ -74,13 +74,7 @@ function loadKept(sys: Sys, type: number, insns: readonly Insn[], withLog: boole
         .u64('log_buf', mem.addr + BigInt(logAt));
     const r = sys.bpf(C.BPF_PROG_LOAD, a.bytes);
     if (r >= 0) return { fd: r, errno: 0, log: '' };
-    const logBytes = mem.bytes.subarray(logAt, logAt + logSize);
-    const end = logBytes.indexOf(0);
-    return {
-      fd: r,
-      errno: -r,
-      log: withLog ? new TextDecoder().decode(logBytes.subarray(0, end < 0 ? logSize : end)) : '',
-    };
+    return { fd: r, errno: -r, log: withLog ? cString(mem.bytes.subarray(logAt)) : '' };
   } finally {
     sys.free(mem);
   }
@@ -134,7 +128,7 @@ function helper(id: number, type = C.BPF_PROG_TYPE_KPROBE): (sys: Sys) => Featur
 }
 
 /** Helpers bpftrace features depend on, probed from a kprobe-type program (as most probes are). */
-const HELPERS = [
+const HELPERS: readonly HelperName[] = [
   'probe_read',
   'probe_read_str',
   'probe_read_user',
@@ -157,7 +151,7 @@ const HELPERS = [
   'strncmp',
   'd_path',
   'override_return',
-] as const;
+];
 
 const FEATURES: readonly FeatureProbe[] = [
   {
@@ -377,7 +371,7 @@ const FEATURES: readonly FeatureProbe[] = [
     (h): FeatureProbe => ({
       name: `helper_${h}`,
       group: 'helpers',
-      description: helperName(Helper[h]) as string,
+      description: `bpf_${h}`,
       minKernel: '',
       probe: helper(Helper[h]),
     }),

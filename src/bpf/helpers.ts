@@ -3,7 +3,7 @@
 // Code generation calls by name; the disassembler prints the name back.
 
 /** Helper names indexed by id (without the `bpf_` prefix). */
-const NAMES: readonly string[] = [
+const NAMES = [
   'unspec',
   'map_lookup_elem',
   'map_update_elem',
@@ -216,17 +216,20 @@ const NAMES: readonly string[] = [
   'user_ringbuf_drain',
   'cgrp_storage_get',
   'cgrp_storage_delete',
-];
+] as const;
 
-let byName: Map<string, number> | undefined;
+/** A helper's name without the `bpf_` prefix ('map_lookup_elem'). */
+export type HelperName = Exclude<(typeof NAMES)[number], 'unspec'>;
+
+/** Helper ids by name, for readable call sites: `call(Helper.map_lookup_elem)`. */
+export const Helper: Readonly<Record<HelperName, number>> = Object.freeze(
+  Object.fromEntries(NAMES.map((n, id) => [n, id]).slice(1)) as Record<HelperName, number>,
+);
 
 /** Helper id for `map_lookup_elem` or `bpf_map_lookup_elem`; undefined when unknown. */
 export function helperId(name: string): number | undefined {
-  if (!byName) {
-    byName = new Map();
-    for (let id = 0; id < NAMES.length; id++) byName.set(NAMES[id] as string, id);
-  }
-  return byName.get(name.startsWith('bpf_') ? name.slice(4) : name);
+  const n = name.startsWith('bpf_') ? name.slice(4) : name;
+  return Object.hasOwn(Helper, n) ? Helper[n as HelperName] : undefined;
 }
 
 /** `bpf_map_lookup_elem` for 1; undefined for ids this table does not know. */
@@ -237,50 +240,3 @@ export function helperName(id: number): string | undefined {
 
 /** The highest helper id this table knows. */
 export const MAX_HELPER_ID = NAMES.length - 1;
-
-/** Ids of the helpers code generation uses most, by name, for readable call sites. */
-export const Helper = {
-  map_lookup_elem: 1,
-  map_update_elem: 2,
-  map_delete_elem: 3,
-  probe_read: 4,
-  ktime_get_ns: 5,
-  trace_printk: 6,
-  get_prandom_u32: 7,
-  get_smp_processor_id: 8,
-  tail_call: 12,
-  get_current_pid_tgid: 14,
-  get_current_uid_gid: 15,
-  get_current_comm: 16,
-  perf_event_output: 25,
-  override_return: 58,
-  get_stackid: 27,
-  get_current_task: 35,
-  probe_read_str: 45,
-  get_current_cgroup_id: 80,
-  send_signal: 109,
-  probe_read_user: 112,
-  probe_read_kernel: 113,
-  probe_read_user_str: 114,
-  probe_read_kernel_str: 115,
-  ringbuf_output: 130,
-  ringbuf_reserve: 131,
-  ringbuf_submit: 132,
-  ringbuf_discard: 133,
-  get_task_stack: 141,
-  d_path: 147,
-  snprintf_btf: 149,
-  ktime_get_boot_ns: 125,
-  get_current_task_btf: 158,
-  ktime_get_coarse_ns: 160,
-  for_each_map_elem: 164,
-  snprintf: 165,
-  get_func_ip: 173,
-  get_attach_cookie: 174,
-  loop: 181,
-  strncmp: 182,
-  get_func_arg: 183,
-  get_func_ret: 184,
-  get_func_arg_cnt: 185,
-  ktime_get_tai_ns: 208,
-} as const;

@@ -14,25 +14,33 @@ import type { BpfProgram } from './program.ts';
 import { check, checkBpf, EINVAL, type Sys } from './sys.ts';
 
 export interface Link {
-  /** 'raw_tracepoint', 'perf_link' (bpf_link over a perf event) or 'perf_ioctl'. */
+  /** How it is attached: 'raw_tracepoint', 'perf_link' (bpf_link over a perf event), 'perf_ioctl', 'tracing', ... */
   readonly kind: string;
   /** What it is attached to, for messages. */
   readonly target: string;
   close(): void;
   /**
    * Marks the link closed and hands over the fds whose closing detaches it, in the order to
-   * close them: for `detachAll`, which closes many links' fds at once.
+   * close them: for `detachAll`, which closes many links' fds at once. Never throws; a second
+   * call hands over nothing.
    */
   release(): number[];
 }
 
-/** A link that is a list of fds, detached by closing them in order. */
+/**
+ * A link that is a list of fds, detached by closing them in order. `beforeRelease` runs once,
+ * before the fds are handed over (best effort: the fds are handed over even if it throws).
+ */
 export function fdLink(sys: Sys, fds: readonly number[], kind: string, target: string, beforeRelease?: () => void): Link {
   let open = true;
   const release = (): number[] => {
     if (!open) return [];
     open = false;
-    beforeRelease?.();
+    try {
+      beforeRelease?.();
+    } catch {
+      // Closing the fds detaches regardless.
+    }
     return [...fds];
   };
   return {
@@ -49,20 +57,15 @@ export function fdLink(sys: Sys, fds: readonly number[], kind: string, target: s
 const CONCURRENT_DETACH_MIN = 8;
 
 /**
- * Detaches every link, last attached first. Many links are closed from several threads at once:
- * each close waits for the kernel's RCU grace periods, which concurrent closes share (360
- * tracepoints detach in well under a second instead of ~25 s).
+ * Detaches every link, last attached first, and empties `links`. Many links are closed from
+ * several threads at once: each close waits for the kernel's RCU grace periods, which
+ * concurrent closes share (360 tracepoints detach in well under a second instead of ~25 s).
  */
 export async function detachAll(sys: Sys, links: Link[]): Promise<void> {
   const groups: number[][] = [];
-  while (links.length) {
-    const l = links.pop() as Link;
-    try {
-      const fds = l.release();
-      if (fds.length) groups.push(fds);
-    } catch {
-      // Detaching is best effort; the kernel drops what is left when our fds close.
-    }
+  for (const l of links.splice(0).reverse()) {
+    const fds = l.release();
+    if (fds.length) groups.push(fds);
   }
   if (groups.reduce((n, g) => n + g.length, 0) < CONCURRENT_DETACH_MIN) {
     for (const g of groups) for (const fd of g) sys.close(fd);

@@ -195,22 +195,7 @@ export function openUprobe(path: string, offset: bigint | number, opts: UprobeOp
   }
   const pid = opts.pid ?? -1;
   const what = `${opts.retprobe ? 'uretprobe' : 'uprobe'} ${path}+0x${BigInt(offset).toString(16)}`;
-  return withCString(sys, path, (addr) =>
-    openPerfEvent(
-      {
-        type: pmu.type,
-        config,
-        config1: addr,
-        config2: BigInt(offset),
-        samplePeriod: 1,
-        wakeupEvents: 1,
-      },
-      pid,
-      pid === -1 ? 0 : -1,
-      what,
-      sys,
-    ),
-  );
+  return openPmuProbe(pmu.type, config, path, offset, pid, what, sys);
 }
 
 /** A kprobe (or kretprobe) on `func`+`offset`, via the kprobe PMU. */
@@ -219,18 +204,20 @@ export function openKprobe(func: string, offset: bigint | number, retprobe: bool
   if (!pmu) throw new Error('kprobes are not available: this kernel has no kprobe PMU (CONFIG_KPROBES disabled?)');
   const config = retprobe ? 1n << BigInt(pmu.retprobeBit) : 0n;
   const what = `${retprobe ? 'kretprobe' : 'kprobe'} ${func}${offset ? `+0x${BigInt(offset).toString(16)}` : ''}`;
-  return withCString(sys, func, (addr) =>
+  return openPmuProbe(pmu.type, config, func, offset, -1, what, sys);
+}
+
+/**
+ * A kprobe/uprobe PMU event: config1 points at the function or file name, config2 is the
+ * offset. For every process (pid -1) the event is opened on one CPU and still fires on all;
+ * for one process, on any CPU.
+ */
+function openPmuProbe(type: number, config: bigint, name: string, offset: bigint | number, pid: number, what: string, sys: Sys): number {
+  return withCString(sys, name, (addr) =>
     openPerfEvent(
-      {
-        type: pmu.type,
-        config,
-        config1: addr,
-        config2: BigInt(offset),
-        samplePeriod: 1,
-        wakeupEvents: 1,
-      },
-      -1,
-      0,
+      { type, config, config1: addr, config2: BigInt(offset), samplePeriod: 1, wakeupEvents: 1 },
+      pid,
+      pid === -1 ? 0 : -1,
       what,
       sys,
     ),

@@ -17,7 +17,7 @@ import { defaultSys } from './default-sys.ts';
 import { type Insn, layout, link, type MapResolver } from './insn.ts';
 import type { BpfMap } from './map.ts';
 import { sanitizeObjName } from './map.ts';
-import { checkBpf, E2BIG, EACCES, EINVAL, ENOSPC, EPERM, type NativeBuffer, type Sys, SyscallError } from './sys.ts';
+import { checkBpf, cString, E2BIG, EACCES, EINVAL, ENOSPC, EPERM, type NativeBuffer, type Sys, SyscallError } from './sys.ts';
 
 export interface ProgramSpec {
   name: string;
@@ -310,9 +310,4 @@ export function subprogramStarts(insns: readonly Insn[]): number[] {
     }
   }
   return [...starts].sort((x, y) => x - y);
-}
-
-function cString(bytes: Uint8Array): string {
-  const end = bytes.indexOf(0);
-  return new TextDecoder().decode(end < 0 ? bytes : bytes.subarray(0, end));
 }

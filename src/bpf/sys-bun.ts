@@ -173,12 +173,24 @@ self.onmessage = (e) => {
 
 function closeOnWorkers(groups: readonly (readonly number[])[], closeHere: (fd: number) => unknown): Promise<void> {
   const n = Math.min(groups.length, MAX_CLOSERS);
+  if (n === 0) return Promise.resolve();
   const url = URL.createObjectURL(new Blob([CLOSER_SOURCE], { type: 'text/javascript' }));
   const Worker = (globalThis as unknown as { Worker: BunWorkerClass }).Worker;
   const done: Promise<void>[] = [];
   for (let w = 0; w < n; w++) {
     const share = groups.filter((_, i) => i % n === w);
-    const worker = new Worker(url);
+    // A worker that cannot start leaves its share to this thread. (It fails before closing
+    // anything: opening libc is the only thing in it that can throw.)
+    const closeShareHere = (): void => {
+      for (const g of share) for (const fd of g) closeHere(fd);
+    };
+    let worker: BunWorker;
+    try {
+      worker = new Worker(url);
+    } catch {
+      closeShareHere();
+      continue;
+    }
     done.push(
       new Promise<void>((resolve) => {
         worker.onmessage = () => {
@@ -186,9 +198,8 @@ function closeOnWorkers(groups: readonly (readonly number[])[], closeHere: (fd: 
           resolve();
         };
         worker.onerror = () => {
-          // A worker that cannot start leaves its share to this thread.
           worker.terminate();
-          for (const g of share) for (const fd of g) closeHere(fd);
+          closeShareHere();
           resolve();
         };
       }),

@@ -122,17 +122,24 @@ export function createKoffiSys(): Sys {
     },
     closeConcurrently(groups) {
       // koffi runs async calls on libuv's thread pool, sized (before its first use) in
-      // createKoffiSys; each group is a chain so its own fds close in order.
-      // koffi refuses more than a few dozen async calls in flight: a fixed number of lanes, each
-      // closing its share of the groups one fd after another.
+      // createKoffiSys. It refuses more than a few dozen async calls in flight, so a fixed
+      // number of lanes each close their share of the groups, one fd after another (which also
+      // keeps a group's own fds in order).
       const f = fn('close', 'int close(int fd)');
+      const closeOne = (fd: number): Promise<void> =>
+        new Promise<void>((resolve) => {
+          try {
+            f.async(fd, () => resolve());
+          } catch {
+            f(fd); // koffi would not queue it: close here instead
+            resolve();
+          }
+        });
       const lanes = Math.min(groups.length, CLOSE_LANES);
-      const lane = async (k: number): Promise<void> => {
-        for (let i = k; i < groups.length; i += lanes) {
-          for (const fd of groups[i] as readonly number[]) await new Promise<void>((resolve) => f.async(fd, () => resolve()));
-        }
+      const lane = async (first: number): Promise<void> => {
+        for (let i = first; i < groups.length; i += lanes) for (const fd of groups[i] as readonly number[]) await closeOne(fd);
       };
-      return Promise.all(Array.from({ length: lanes }, (_, k) => lane(k))).then(() => undefined);
+      return Promise.all(Array.from({ length: lanes }, (_, first) => lane(first))).then(() => undefined);
     },
     epollCreate() {
       return ret(fn('epoll_create1', 'int epoll_create1(int flags)')(0x80000 /* EPOLL_CLOEXEC */));

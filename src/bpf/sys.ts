@@ -15,6 +15,12 @@ export interface NativeBuffer {
   readonly bytes: Uint8Array;
 }
 
+/** A NUL-terminated string at the start of `bytes` (all of it when there is no NUL). */
+export function cString(bytes: Uint8Array): string {
+  const end = bytes.indexOf(0);
+  return new TextDecoder().decode(end < 0 ? bytes : bytes.subarray(0, end));
+}
+
 export interface EpollEvent {
   events: number;
   /** The 64-bit user data registered with epoll_ctl, truncated to 32 bits. */

@@ -31,9 +31,11 @@ import {
   kindName,
   kindNumber,
   parseHeader,
+  RECORD_FIXED,
+  RECORD_PER_VLEN,
 } from './format.ts';
 import { bytesEqual, encodeName, HashChains, hashBytes } from './name-hash.ts';
-import type { BitfieldAccess, BtfKindName, BtfLinkage, BtfMember, BtfType, BtfVarLinkage, FuncSignature, MemberLocation } from './types.ts';
+import type { BitfieldAccess, BtfKindName, BtfLinkage, BtfMember, BtfType, FuncSignature, MemberLocation } from './types.ts';
 
 /** The variant(s) of BtfType that can have kind K (some variants cover several kinds). */
 export type BtfOfKind<K extends BtfKindName> = BtfType extends infer T
@@ -43,11 +45,6 @@ export type BtfOfKind<K extends BtfKindName> = BtfType extends infer T
       : never
     : never
   : never;
-
-// Record sizes as a table: 12 + FIXED[kind] + PER_VLEN[kind] * vlen. A table lookup keeps the
-// indexing loop free of a switch; -1 marks kinds this reader does not know.
-const FIXED = new Int8Array([-1, 4, 0, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 4, 0, 0]);
-const PER_VLEN = new Uint8Array([0, 0, 0, 0, 12, 12, 8, 0, 0, 0, 0, 0, 0, 8, 0, 12, 0, 0, 0, 12]);
 
 /** Pointer size of the kernel we trace; BTF has no PTR size field. */
 const POINTER_SIZE = 8;
@@ -118,7 +115,7 @@ export class Btf {
       const nameOff = u32[w];
       const info = u32[w + 1];
       const kind = (info >>> 24) & 0x1f;
-      const fixed = FIXED[kind];
+      const fixed = RECORD_FIXED[kind];
       if (fixed === undefined || fixed < 0) throw new Error(`BTF: unknown kind ${kind} at offset ${off}`);
       // FUNC names (half of all names in vmlinux) get their own table, built on first use:
       // hashing them here would triple the cost of opening the file.
@@ -127,7 +124,7 @@ export class Btf {
         hashes[nNamed++] = this.hashName(nameOff);
       }
       n++;
-      off += 12 + fixed + PER_VLEN[kind] * (info & 0xffff);
+      off += 12 + fixed + RECORD_PER_VLEN[kind] * (info & 0xffff);
     }
     if (off !== h.typeEnd) throw new Error('BTF: type section ends mid-record');
     this.count = n;
@@ -387,7 +384,7 @@ export class Btf {
       case KIND_TYPE_TAG:
         return { kind: 'type_tag', id, name, type: sizeOrType };
       case KIND_FUNC:
-        return { kind: 'func', id, name, type: sizeOrType, linkage: funcLinkage(vlen) };
+        return { kind: 'func', id, name, type: sizeOrType, linkage: linkage(vlen) };
       case KIND_FUNC_PROTO: {
         const params: { name: string; type: number }[] = [];
         let variadic = false;
@@ -401,7 +398,7 @@ export class Btf {
         return { kind: 'func_proto', id, name, returnType: sizeOrType, params, variadic };
       }
       case KIND_VAR:
-        return { kind: 'var', id, name, type: sizeOrType, linkage: varLinkage(u32[x]) };
+        return { kind: 'var', id, name, type: sizeOrType, linkage: linkage(u32[x]) };
       case KIND_DATASEC: {
         const vars = new Array<{ type: number; offset: number; size: number }>(vlen);
         for (let i = 0; i < vlen; i++) {
@@ -559,18 +556,8 @@ export class Btf {
   }
 }
 
-function funcLinkage(v: number): BtfLinkage {
-  switch (v) {
-    case 0:
-      return 'static';
-    case 1:
-      return 'global';
-    default:
-      return 'extern';
-  }
-}
-
-function varLinkage(v: number): BtfVarLinkage {
+/** BTF_FUNC_STATIC/GLOBAL/EXTERN and BTF_VAR_STATIC/GLOBAL_ALLOCATED/GLOBAL_EXTERN share numbers. */
+function linkage(v: number): BtfLinkage {
   switch (v) {
     case 0:
       return 'static';

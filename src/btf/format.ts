@@ -102,34 +102,10 @@ export function parseHeader(bytes: Uint8Array): BtfHeader {
   return h;
 }
 
-/** Bytes that follow the 12-byte common header of a type record. */
-export function extraSize(kind: number, vlen: number): number {
-  switch (kind) {
-    case KIND_INT:
-    case KIND_VAR:
-    case KIND_DECL_TAG:
-      return 4;
-    case KIND_ARRAY:
-      return 12;
-    case KIND_STRUCT:
-    case KIND_UNION:
-    case KIND_ENUM64:
-    case KIND_DATASEC:
-      return vlen * 12;
-    case KIND_ENUM:
-    case KIND_FUNC_PROTO:
-      return vlen * 8;
-    case KIND_PTR:
-    case KIND_FWD:
-    case KIND_TYPEDEF:
-    case KIND_VOLATILE:
-    case KIND_CONST:
-    case KIND_RESTRICT:
-    case KIND_FUNC:
-    case KIND_FLOAT:
-    case KIND_TYPE_TAG:
-      return 0;
-    default:
-      throw new Error(`BTF: unknown kind ${kind}`);
-  }
-}
+/**
+ * Bytes that follow a type record's 12-byte common header, by kind: RECORD_FIXED[kind] +
+ * RECORD_PER_VLEN[kind] * vlen. Tables rather than a switch: the indexing pass looks one up per
+ * type. -1 marks kinds that have no record (KIND_UNKN); kinds past the table are unknown too.
+ */
+export const RECORD_FIXED = new Int8Array([-1, 4, 0, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 4, 0, 0]);
+export const RECORD_PER_VLEN = new Uint8Array([0, 0, 0, 0, 12, 12, 8, 0, 0, 0, 0, 0, 0, 8, 0, 12, 0, 0, 0, 12]);

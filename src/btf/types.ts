@@ -148,7 +148,8 @@ export interface BtfFuncProto {
   variadic: boolean;
 }
 
-export type BtfVarLinkage = 'static' | 'global' | 'extern';
+/** A variable's linkage: the same three values as a function's. */
+export type BtfVarLinkage = BtfLinkage;
 
 export interface BtfVar {
   kind: 'var';

@@ -68,6 +68,7 @@ export class FakeSys implements Sys {
     return 0;
   }
   async closeConcurrently(groups: readonly (readonly number[])[]): Promise<void> {
+    this.calls.push({ name: 'closeConcurrently', args: groups.map((g) => [...g]) });
     for (const g of groups) for (const fd of g) this.close(fd);
   }
   epollCreate(): number {

@@ -23,7 +23,7 @@ import {
   Reg,
   store,
 } from '../../src/bpf/insn.ts';
-import { attachPerfEvent, attachRawTracepoint, resetPerfLinkSupport } from '../../src/bpf/link.ts';
+import { attachPerfEvent, attachRawTracepoint, detachAll, fdLink, type Link, resetPerfLinkSupport } from '../../src/bpf/link.ts';
 import { BpfMap, possibleCpus } from '../../src/bpf/map.ts';
 import {
   openBreakpoint,
@@ -315,6 +315,50 @@ describe('perf events (encoding and fake kernel)', () => {
     } finally {
       resetPerfLinkSupport();
     }
+  });
+});
+
+describe('detaching (fake kernel)', () => {
+  it('fdLink closes its fds in order, once, even when beforeRelease throws', () => {
+    const sys = new FakeSys();
+    let before = 0;
+    const l = fdLink(sys, [3, 4], 'test', 't', () => {
+      before++;
+      throw new Error('ioctl went wrong');
+    });
+    l.close();
+    l.close();
+    assert.deepEqual(l.release(), []);
+    assert.deepEqual(sys.closed, [3, 4]);
+    assert.equal(before, 1);
+  });
+
+  it('detachAll closes a few links here, last attached first, and empties the list', async () => {
+    const sys = new FakeSys();
+    const links: Link[] = [fdLink(sys, [1, 2], 'a', 'a'), fdLink(sys, [3], 'b', 'b'), fdLink(sys, [4, 5], 'c', 'c')];
+    const closedEarly = links[1] as Link;
+    closedEarly.close();
+    await detachAll(sys, links);
+    assert.deepEqual(links, []);
+    assert.deepEqual(sys.closed, [3, 4, 5, 1, 2]);
+    assert.ok(!sys.calls.some((c) => c.name === 'closeConcurrently'));
+  });
+
+  it('detachAll hands many links to closeConcurrently, one group per link, last attached first', async () => {
+    const sys = new FakeSys();
+    const links: Link[] = [];
+    for (let i = 0; i < 6; i++) links.push(fdLink(sys, [10 * i, 10 * i + 1], 'perf_link', `t${i}`));
+    await detachAll(sys, links);
+    const call = sys.calls.find((c) => c.name === 'closeConcurrently');
+    assert.deepEqual(call?.args, [
+      [50, 51],
+      [40, 41],
+      [30, 31],
+      [20, 21],
+      [10, 11],
+      [0, 1],
+    ]);
+    assert.equal(sys.closed.length, 12);
   });
 });
 

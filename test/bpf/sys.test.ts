@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Attr, MAP_CREATE, PERF_EVENT_ATTR, PROG_INFO, PROG_LOAD, struct } from '../../src/bpf/attr.ts';
 import {
@@ -13,6 +16,7 @@ import {
 import { defaultSys } from '../../src/bpf/default-sys.ts';
 import { Helper, helperId, helperName, MAX_HELPER_ID } from '../../src/bpf/helpers.ts';
 import { check, checkBpf, errnoName, SyscallError } from '../../src/bpf/sys.ts';
+import { ROOT } from '../helpers/run.ts';
 import { noLeak } from './util.ts';
 
 describe('SyscallError', () => {
@@ -127,6 +131,46 @@ describe('koffi Sys (real kernel)', () => {
   );
 });
 
+/** Eventfds in `n` groups of 3, for closing concurrently. */
+function eventfdGroups(n: number): number[][] {
+  const sys = defaultSys();
+  return Array.from({ length: n }, () => [0, 1, 2].map(() => check(sys.eventfd(0, EFD_CLOEXEC), 'eventfd')));
+}
+
+describe('closing fds concurrently (real kernel)', () => {
+  it(
+    'koffi: closes every fd of many groups (more than koffi lets run at once)',
+    noLeak(async () => {
+      await defaultSys().closeConcurrently(eventfdGroups(200));
+      await defaultSys().closeConcurrently([]);
+    }),
+  );
+
+  const bun = join(ROOT, 'node_modules/@oven/bun-linux-x64/bin/bun');
+  it('bun:ffi: closes every fd of many groups on worker threads', { skip: !existsSync(bun) && 'Bun is not installed' }, () => {
+    // Bun runs the TypeScript source itself. Its worker threads give back their own fds only
+    // some time after they end, so the count is awaited.
+    const script = `
+      import { readdirSync } from 'node:fs';
+      import { createBunSys } from ${JSON.stringify(join(ROOT, 'src/bpf/sys-bun.ts'))};
+      const sys = createBunSys();
+      const count = () => readdirSync('/proc/self/fd').length;
+      const before = count();
+      const groups = Array.from({ length: 100 }, () => [0, 1, 2].map(() => sys.eventfd(0, 0x80000)));
+      if (groups.flat().some((fd) => fd < 0)) throw new Error('eventfd failed');
+      await sys.closeConcurrently(groups);
+      await sys.closeConcurrently([]);
+      const end = Date.now() + 5000;
+      while (count() !== before && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      console.log(JSON.stringify({ before, after: count() }));
+    `;
+    const r = spawnSync(bun, ['--eval', script], { encoding: 'utf8', timeout: 20000 });
+    assert.equal(r.status, 0, r.stderr);
+    const { before, after } = JSON.parse(r.stdout) as { before: number; after: number };
+    assert.equal(after, before, 'fds left open');
+  });
+});
+
 describe('helper table', () => {
   it('maps names and ids both ways, through Linux 6.x', () => {
     assert.equal(helperId('map_lookup_elem'), 1);
@@ -135,6 +179,14 @@ describe('helper table', () => {
     assert.equal(helperName(211), 'bpf_cgrp_storage_delete');
     assert.equal(helperName(0), undefined);
     assert.equal(helperName(MAX_HELPER_ID + 1), undefined);
-    for (const [name, id] of Object.entries(Helper)) assert.equal(helperId(name), id, name);
+    for (const [name, id] of Object.entries(Helper)) {
+      assert.equal(helperId(name), id, name);
+      assert.equal(helperName(id), `bpf_${name}`);
+    }
+    assert.equal(Helper.override_return, 58);
+    assert.equal(Helper.ktime_get_tai_ns, 208);
+    assert.equal(Object.keys(Helper).length, MAX_HELPER_ID);
+    assert.equal(helperId('unspec'), undefined);
+    assert.equal(helperId('toString'), undefined);
   });
 });

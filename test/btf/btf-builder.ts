@@ -1,27 +1,8 @@
 // Builds small BTF blobs by hand, for tests of shapes the running kernel may not have
 // (split BTF, unusual declarators, malformed input).
 
-const KIND: Record<string, number> = {
-  int: 1,
-  ptr: 2,
-  array: 3,
-  struct: 4,
-  union: 5,
-  enum: 6,
-  fwd: 7,
-  typedef: 8,
-  volatile: 9,
-  const: 10,
-  restrict: 11,
-  func: 12,
-  func_proto: 13,
-  var: 14,
-  datasec: 15,
-  float: 16,
-  decl_tag: 17,
-  type_tag: 18,
-  enum64: 19,
-};
+import { kindNumber } from '../../src/btf/format.ts';
+import type { BtfKindName } from '../../src/btf/types.ts';
 
 export class BtfBuilder {
   private readonly strBytes: number[] = [0];
@@ -50,8 +31,8 @@ export class BtfBuilder {
     return typeof n === 'number' ? n : n === '' ? 0 : this.str(n);
   }
 
-  private add(name: string | number, kind: string, vlen: number, kflag: boolean, sizeOrType: number, extra: number[]): number {
-    this.words.push(this.name(name), ((kflag ? 1 : 0) << 31) | (KIND[kind] << 24) | vlen, sizeOrType, ...extra);
+  private add(name: string | number, kind: BtfKindName, vlen: number, kflag: boolean, sizeOrType: number, extra: number[]): number {
+    this.words.push(this.name(name), ((kflag ? 1 : 0) << 31) | (kindNumber(kind) << 24) | vlen, sizeOrType, ...extra);
     return this.nextId++;
   }
 
