@@ -3,10 +3,10 @@
 // at most three arguments, and bpftrace's subset of conversions (d u x p for integers, s for
 // strings). The text shows up in tracefs (`trace`, `trace_pipe`), not in our output.
 
+import { Helper } from '../bpf/helpers.ts';
 import { call as callInsn, ldMapValue, loadConst, movReg, Reg } from '../bpf/insn.ts';
 import type { Emitter, Operand } from '../codegen/emitter.ts';
 import type { Temp } from '../codegen/frame.ts';
-import { HELPER } from '../codegen/helper-ids.ts';
 import type { Expr } from '../lang/ast.ts';
 import { formatOffset, ITER_FMT_MAP } from '../probes/kernel/seq-printf.ts';
 import { debugfArgClass, type FormatSpec, parseFormat } from '../runtime/printf/format-string.ts';
@@ -112,7 +112,7 @@ function emit(call: Parameters<Builtin['emit']>[0], em: Emitter): Operand {
   em.emit(
     ldMapValue(Reg.R1, ITER_FMT_MAP, formatOffset(em.resources, fmt)),
     loadConst(Reg.R2, BigInt(Buffer.byteLength(fmt, 'latin1') + 1)),
-    callInsn(HELPER.trace_printk),
+    callInsn(Helper.trace_printk),
   );
   for (const v of values) if (v.kind === 'temp') em.free(v.temp);
   return { kind: 'imm', value: 0n };

@@ -4,9 +4,9 @@
 // result is a `uint64 *` (cast it to the variable's real type to read members); with a CPU
 // argument it is 0 for a CPU that does not exist.
 
+import { Helper } from '../bpf/helpers.ts';
 import { call as callInsn, DW, IMM, LD, movReg, Reg } from '../bpf/insn.ts';
 import type { Emitter, Operand } from '../codegen/emitter.ts';
-import { HELPER } from '../codegen/helper-ids.ts';
 import type { Expr } from '../lang/ast.ts';
 import { kaddr as lookupKaddr } from '../runtime/ksyms.ts';
 import { kernelBtf } from '../sema/btf-types.ts';
@@ -82,7 +82,7 @@ function emit(call: Parameters<Builtin['emit']>[0], em: Emitter): Operand {
   }
   em.emit(
     { op: LD | DW | IMM, dst: Reg.R1, src: PSEUDO_BTF_ID, off: 0, imm: Number(id), imm64: id, comment: 'ksym' },
-    callInsn(cpu ? HELPER.per_cpu_ptr : HELPER.this_cpu_ptr),
+    callInsn(cpu ? Helper.per_cpu_ptr : Helper.this_cpu_ptr),
   );
   if (cpu) em.free(cpu);
   return { kind: 'temp', temp: em.tempFromReg(Reg.R0) };

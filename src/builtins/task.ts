@@ -2,10 +2,10 @@
 // elapsed, rand, jiffies, numaid, cgroup, curtask, ncpus.
 
 import { readFileSync } from 'node:fs';
+import type { Helper } from '../bpf/helpers.ts';
 import { AluOp, alu64Imm, load, movReg, Reg } from '../bpf/insn.ts';
 import type { Emitter, Operand } from '../codegen/emitter.ts';
 import type { MemLoc } from '../codegen/frame.ts';
-import type { HELPER } from '../codegen/helper-ids.ts';
 import type { Call } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import type { ProbeContext } from '../probes/provider.ts';
@@ -33,7 +33,7 @@ function scalarBuiltin(
 }
 
 /** r0 of a helper call, post-processed by `fix` (shift/mask) into a temp. */
-function helperValue(name: keyof typeof HELPER, fix?: (em: Emitter, r: Reg) => void): (em: Emitter) => Operand {
+function helperValue(name: keyof typeof Helper, fix?: (em: Emitter, r: Reg) => void): (em: Emitter) => Operand {
   return (em) => {
     const t = em.callHelper(name, []);
     if (!t) return { kind: 'imm', value: 0n };
@@ -67,7 +67,7 @@ export const curtask: Builtin = {
   },
 };
 
-const CLOCKS: Record<string, keyof typeof HELPER> = {
+const CLOCKS: Record<string, keyof typeof Helper> = {
   monotonic: 'ktime_get_ns',
   boot: 'ktime_get_boot_ns',
   tai: 'ktime_get_tai_ns',

@@ -4,6 +4,7 @@
 // memory, so values are not copied through intermediate buffers. r6 holds the context.
 
 import { BPF_MAP_TYPE_ARRAY } from '../bpf/constants.ts';
+import { Helper, type HelperName } from '../bpf/helpers.ts';
 import {
   AluOp,
   alu64Imm,
@@ -40,7 +41,6 @@ import type { Config } from '../sema/config.ts';
 import { INT64, isInteger, isScalarType, sizeOf, type Type, tupleLayout } from '../sema/types.ts';
 import { Frame, type MemLoc, type Temp } from './frame.ts';
 import { emitHelperCheck } from './helper-errors.ts';
-import { HELPER, type HelperName } from './helper-ids.ts';
 import { emitAggregation, emitMapDelete, emitMapLookupInto, emitMapLookupScalar, emitMapStore } from './maps.ts';
 import { optimize } from './optimize.ts';
 import { ERRORS_MAP, HEAP_MAP, type MapInitEntry, type Resources, RINGBUF_MAP } from './resources.ts';
@@ -262,7 +262,7 @@ export class Emitter {
           unreachable(a);
       }
     });
-    this.emit(call(HELPER[name]));
+    this.emit(call(Helper[name]));
     if (site) emitHelperCheck(this, name, site);
     if (discard) return null;
     return this.tempFromReg(Reg.R0);
@@ -279,7 +279,7 @@ export class Emitter {
     this.allocateVariables(body);
     if (this.pidFilter !== null) {
       this.emit(
-        call(HELPER.get_current_pid_tgid),
+        call(Helper.get_current_pid_tgid),
         alu64Imm(AluOp.RSH, Reg.R0, 32),
         jmpImm(JmpOp.JNE, Reg.R0, this.pidFilter, this.exitLabel),
       );
@@ -300,7 +300,7 @@ export class Emitter {
         ldMapFd(Reg.R1, HEAP_MAP),
         movReg(Reg.R2, Reg.FP),
         alu64Imm(AluOp.ADD, Reg.R2, key),
-        call(HELPER.map_lookup_elem),
+        call(Helper.map_lookup_elem),
         jmpImm(JmpOp.JEQ, Reg.R0, 0, this.exitLabel),
         store(8, Reg.FP, slot, Reg.R0),
       );
@@ -346,7 +346,7 @@ export class Emitter {
         movReg(Reg.R1, Reg.FP),
         alu64Imm(AluOp.ADD, Reg.R1, key),
         movImm(Reg.R2, 8),
-        call(HELPER.probe_read_kernel),
+        call(Helper.probe_read_kernel),
         load(8, Reg.R3, Reg.FP, key),
       );
     }
@@ -356,7 +356,7 @@ export class Emitter {
       ldMapFd(Reg.R1, f.map),
       movReg(Reg.R2, Reg.FP),
       alu64Imm(AluOp.ADD, Reg.R2, key),
-      call(HELPER.map_lookup_elem),
+      call(Helper.map_lookup_elem),
       jmpImm(JmpOp.JEQ, Reg.R0, 0, this.exitLabel),
       load(1, Reg.R1, Reg.R0, 0),
       jmpImm(JmpOp.JEQ, Reg.R1, 0, this.exitLabel),
@@ -393,7 +393,7 @@ export class Emitter {
       ldMapFd(Reg.R1, ERRORS_MAP),
       movReg(Reg.R2, Reg.FP),
       alu64Imm(AluOp.ADD, Reg.R2, key),
-      call(HELPER.map_lookup_elem),
+      call(Helper.map_lookup_elem),
     );
     const skip = this.label();
     this.emit(jmpImm(JmpOp.JEQ, Reg.R0, 0, skip), load(8, Reg.R1, Reg.R0, 0), alu64Imm(AluOp.ADD, Reg.R1, 1), store(8, Reg.R0, 0, Reg.R1));
@@ -622,7 +622,7 @@ export class Emitter {
     });
     this.emit(ldMapFd(Reg.R1, res.spec.name), ldFunc(Reg.R2, entry), movReg(Reg.R3, Reg.FP));
     if (this.parent) this.emit(load(8, Reg.R3, Reg.FP, this.outerSlot));
-    this.emit(movImm(Reg.R4, 0), call(HELPER.for_each_map_elem));
+    this.emit(movImm(Reg.R4, 0), call(Helper.for_each_map_elem));
   }
 
   /** Evaluates an expression for its side effects only. */

@@ -9,11 +9,11 @@
 //                      script can see, so they are only worth a message on request.
 // The success path costs one conditional jump; the record is built only on failure.
 
+import type { HelperName } from '../bpf/helpers.ts';
 import { JmpOp, jmpImm, ldImm64, Reg } from '../bpf/insn.ts';
 import type { Span } from '../lang/ast.ts';
 import { EventKind, eventHeader, HEADER_SIZE } from '../runtime/events.ts';
 import type { Emitter } from './emitter.ts';
-import type { HelperName } from './helper-ids.ts';
 
 export type WarningLevel = 0 | 1 | 2;
 

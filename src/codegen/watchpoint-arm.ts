@@ -3,10 +3,10 @@
 // it first stops the traced process (SIGSTOP), which user space lets go (SIGCONT) once the
 // watchpoint is in place, so no access right after the call is missed. No script code runs here.
 
+import { Helper } from '../bpf/helpers.ts';
 import { AluOp, alu64Imm, call, exit, type Insn, ldImm64, ldMapFd, load, movImm, movReg, Reg, store } from '../bpf/insn.ts';
 import { PT_REGS_ARGS } from '../builtins/task.ts';
 import { EventKind, eventHeader, HEADER_SIZE } from '../runtime/events.ts';
-import { HELPER } from './helper-ids.ts';
 import { RINGBUF_MAP } from './resources.ts';
 
 const SIGSTOP = 19;
@@ -19,7 +19,7 @@ export function watchpointArmProgram(id: number, argN: number, async: boolean): 
   if (regOffset === undefined) throw new Error(`internal: no register for arg${argN}`);
   const rec = -WATCHPOINT_ARM_RECORD_SIZE;
   const insns: Insn[] = [movReg(Reg.R6, Reg.R1)];
-  if (!async) insns.push(movImm(Reg.R1, SIGSTOP), call(HELPER.send_signal));
+  if (!async) insns.push(movImm(Reg.R1, SIGSTOP), call(Helper.send_signal));
   insns.push(
     load(8, Reg.R1, Reg.R6, regOffset),
     store(8, Reg.FP, rec + HEADER_SIZE, Reg.R1),
@@ -30,7 +30,7 @@ export function watchpointArmProgram(id: number, argN: number, async: boolean): 
     alu64Imm(AluOp.ADD, Reg.R2, rec),
     movImm(Reg.R3, WATCHPOINT_ARM_RECORD_SIZE),
     movImm(Reg.R4, 0),
-    call(HELPER.ringbuf_output),
+    call(Helper.ringbuf_output),
     movImm(Reg.R0, 0),
     exit(),
   );
