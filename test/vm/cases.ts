@@ -237,6 +237,21 @@ export const CASES: VmCase[] = [
     check: (r) => assert.match(r.stderr, /(does not allow kprobes|no kernel function)/),
   },
   {
+    name: 'fentry_module_function',
+    // The VM's shared directories are 9p: opening a file there runs the 9p module's v9fs_file_open,
+    // whose BTF is the module's split BTF (attach_btf_obj_fd).
+    ours: [
+      '-e',
+      'fentry:9p:v9fs_file_open { @[probe, args.file->f_inode == args.inode] = count(); } fexit:9p:v9fs_file_open { @r[retval] = count(); }',
+      '-c',
+      `sh -c 'cat ${process.env.BPFTRACE_TS_ROOT ?? '.'}/package.json > /dev/null'`,
+    ],
+    check: (r) => {
+      assert.match(r.stdout, /^@\[fentry:9p:v9fs_file_open, true\]: [1-9]\d*$/m);
+      assert.match(r.stdout, /^@r\[0\]: [1-9]\d*$/m);
+    },
+  },
+  {
     name: 'override_needs_kernel_support',
     // Debian builds without CONFIG_BPF_KPROBE_OVERRIDE: the verifier would refuse the helper.
     ours: ['--unsafe', '-e', 'kprobe:vfs_read { override(1); }'],
