@@ -17,7 +17,7 @@ import { defaultSys } from './default-sys.ts';
 import { type Insn, layout, link, type MapResolver } from './insn.ts';
 import type { BpfMap } from './map.ts';
 import { sanitizeObjName } from './map.ts';
-import { checkBpf, cString, E2BIG, EACCES, EINVAL, ENOSPC, EPERM, type NativeBuffer, type Sys, SyscallError } from './sys.ts';
+import { checkBpf, cString, E2BIG, EACCES, EAGAIN, EINVAL, ENOSPC, EPERM, type NativeBuffer, type Sys, SyscallError } from './sys.ts';
 
 export interface ProgramSpec {
   name: string;
@@ -122,6 +122,8 @@ function hintsFor(errno: number, log: string): string[] {
   return hints;
 }
 
+/** Extra attempts at BPF_PROG_LOAD after EAGAIN. */
+const LOAD_RETRIES = 5;
 let loadAttr: Attr<keyof typeof PROG_LOAD.offsets> | undefined;
 let runAttr: Attr<keyof typeof PROG_TEST_RUN.offsets> | undefined;
 let infoAttr: Attr<keyof typeof OBJ_GET_INFO_BY_FD.offsets> | undefined;
@@ -191,7 +193,14 @@ export class BpfProgram {
         return a.bytes;
       };
 
-      const fd = sys.bpf(BPF_PROG_LOAD, fill(0, null));
+      // The verifier gives up with EAGAIN when a signal is pending (a profiler's SIGPROF, a
+      // child exiting): that is not a verdict on the program, so ask again, as libbpf does.
+      const load = (attr: () => Uint8Array): number => {
+        let r = sys.bpf(BPF_PROG_LOAD, attr());
+        for (let i = 0; r === -EAGAIN && i < LOAD_RETRIES; i++) r = sys.bpf(BPF_PROG_LOAD, attr());
+        return r;
+      };
+      const fd = load(() => fill(0, null));
       if (fd >= 0) return new BpfProgram(fd, spec, sys);
 
       // Ask again with a log to explain why.
@@ -199,7 +208,7 @@ export class BpfProgram {
       for (;;) {
         const log = sys.alloc(size);
         try {
-          const fd2 = sys.bpf(BPF_PROG_LOAD, fill(LOG_LEVEL_BRANCH, log));
+          const fd2 = load(() => fill(LOG_LEVEL_BRANCH, log));
           if (fd2 >= 0) return new BpfProgram(fd2, spec, sys);
           const trueSize = a.get32('log_true_size');
           if (fd2 === -ENOSPC && size < LOG_MAX) {

@@ -225,7 +225,7 @@ export const ctx: Builtin = {
   minArgs: 0,
   maxArgs: 0,
   // Iterators type it (`struct bpf_iter__task *`), so `ctx->task->comm` reads through BTF.
-  check: (_call, cx) => cx.probe.context.ctxType ?? intType(8, false),
+  check: (_call, cx) => cx.probe.context.ctxType?.() ?? intType(8, false),
   emit(_call, em) {
     const t = em.frame.newTemp();
     const r = t.reg ?? Reg.R0;

@@ -68,7 +68,7 @@ export const iter: Provider = {
     sites.set(t, { iter: name, pin: pin === undefined ? null : pinPath(pin), btfId: fn, ctxType });
     return [t];
   },
-  context: (t) => ({ args: null, argN: null, retval: false, ctxType: sites.of(t).ctxType, seqPrintf: true }),
+  context: (t) => ({ args: null, argN: null, retval: false, ctxType: () => sites.of(t).ctxType, seqPrintf: true }),
   expectedAttachType: () => BPF_TRACE_ITER,
   programSpec(targets, spec) {
     const t = targets[0];

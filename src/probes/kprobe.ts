@@ -214,8 +214,10 @@ function context(retprobe: boolean): ProbeContext {
   const c: ProbeContext = { args: null, argN: 'pt_regs', retval: retprobe };
   // bpftrace types a kretprobe's retval as a signed 64-bit integer (-2 prints as -2).
   if (retprobe) c.retvalType = INT64;
-  const regs = btfTypeByName('struct pt_regs');
-  if (regs) c.ctxType = { kind: 'pointer', to: regs, user: false };
+  c.ctxType = () => {
+    const regs = btfTypeByName('struct pt_regs');
+    return regs ? { kind: 'pointer', to: regs, user: false } : null;
+  };
   return c;
 }
 

@@ -48,8 +48,11 @@ export interface ProbeContext {
   retvalOffset?: number;
   /** The type of retval when known (fexit: from BTF); u64 otherwise. */
   retvalType?: Type;
-  /** The type of `ctx` when it is a known kernel struct (iterators: `struct bpf_iter__task *`). */
-  ctxType?: Type;
+  /**
+   * The type of `ctx` when it is a known kernel struct (iterators: `struct bpf_iter__task *`).
+   * A thunk: typing it may load the kernel's BTF, which only scripts that use `ctx` should pay.
+   */
+  ctxType?: () => Type | null;
   /** printf writes into the iterator's seq_file with bpf_seq_printf (iterators), not the ring. */
   seqPrintf?: boolean;
   /**

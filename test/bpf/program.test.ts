@@ -214,6 +214,23 @@ describe('BpfProgram (fake kernel)', () => {
     );
   });
 
+  it('loads again when the verifier was interrupted (EAGAIN), and gives up after a few tries', () => {
+    const sys = new FakeSys();
+    let eagains = 2;
+    sys.onBpf = (cmd) => (cmd === C.BPF_PROG_LOAD && eagains-- > 0 ? -11 : undefined);
+    const p = BpfProgram.load({ name: 'p', type: C.BPF_PROG_TYPE_KPROBE, insns: [exit()], license: 'GPL' }, null, sys);
+    assert.equal(sys.calls.filter((c) => c.name === 'bpf' && c.args[0] === C.BPF_PROG_LOAD).length, 3);
+    p.close();
+
+    const stuck = new FakeSys();
+    stuck.onBpf = (cmd) => (cmd === C.BPF_PROG_LOAD ? -11 : undefined);
+    assert.throws(
+      () => BpfProgram.load({ name: 'p', type: C.BPF_PROG_TYPE_KPROBE, insns: [exit()], license: 'GPL' }, null, stuck),
+      (e: unknown) => e instanceof VerifierError && e.code === 'EAGAIN',
+    );
+    assert.ok(stuck.calls.filter((c) => c.name === 'bpf').length <= 12);
+  });
+
   it('reasonLine skips the verifier summary', () => {
     assert.equal(reasonLine('0: (95) exit\nR0 !read_ok\nprocessed 1 insns (limit 1000000)\n'), 'R0 !read_ok');
     assert.equal(reasonLine(''), undefined);

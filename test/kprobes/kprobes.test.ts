@@ -393,8 +393,9 @@ describe('compiling kernel probes (feature checks answered as on a capable kerne
     const [t] = iter.expand('iter:task', ['task'], SPAN);
     assert.ok(t);
     const ctx = iter.context(t);
+    const ctxType = ctx.ctxType?.();
     assert.deepEqual(
-      ctx.ctxType && ctx.ctxType.kind === 'pointer' && ctx.ctxType.to.kind === 'struct' ? ctx.ctxType.to.name : null,
+      ctxType && ctxType.kind === 'pointer' && ctxType.to.kind === 'struct' ? ctxType.to.name : null,
       'struct bpf_iter__task',
     );
     assert.equal(ctx.seqPrintf, true);

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { type Btf, listModuleBtfs, loadKernelBtf, loadModuleBtf } from '../../btf/btf.ts';
 import { loadKallsyms } from '../../runtime/ksyms.ts';
+import { readBootCached } from '../../util/boot-cache.ts';
 import { tracefsPath } from '../../util/tracefs.ts';
 import { MAX_TRAMPOLINE_ARGS } from '../kernel/btf-func.ts';
 import { globToRegExpSource } from './glob.ts';
@@ -45,7 +46,7 @@ let filterText: string | null | undefined;
 function availableFilterText(): string | null {
   if (filterText !== undefined) return filterText;
   try {
-    filterText = readFileSync(`${tracefsPath()}/available_filter_functions`, 'latin1');
+    filterText = readBootCached('available_filter_functions', () => readFileSync(`${tracefsPath()}/available_filter_functions`, 'latin1'));
   } catch {
     filterText = null;
   }

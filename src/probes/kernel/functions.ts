@@ -4,6 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { type KsymEntry, loadKallsyms } from '../../runtime/ksyms.ts';
+import { readBootCached } from '../../util/boot-cache.ts';
 import { globToMatcher } from '../info/glob.ts';
 import { compareBytes, traceableMatching } from '../info/symbol-sources.ts';
 
@@ -36,7 +37,7 @@ let blacklist: Set<string> | null = null;
 export function kprobeBlacklist(): Set<string> {
   if (blacklist) return blacklist;
   try {
-    blacklist = parseKprobeBlacklist(readFileSync(KPROBE_BLACKLIST_PATH, 'latin1'));
+    blacklist = parseKprobeBlacklist(readBootCached('kprobe_blacklist', () => readFileSync(KPROBE_BLACKLIST_PATH, 'latin1')));
   } catch {
     blacklist = new Set();
   }
