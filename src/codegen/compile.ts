@@ -28,6 +28,7 @@ import { MAX_STACK_DEPTH } from '../runtime/stacks.ts';
 import { BPF_F_STACK_BUILD_ID, BUILD_ID_FRAME_SIZE, STACK_MAP_USER_BUILDID } from '../runtime/usyms.ts';
 import { type CheckedProbe, Checker, type SemaResult } from '../sema/check.ts';
 import { buildConfig, type Config } from '../sema/config.ts';
+import { foldStrings } from '../sema/fold-strings.ts';
 import { aggValueSize, isPerCpuAgg } from '../sema/maps.ts';
 import { sizeOf } from '../sema/types.ts';
 import { Emitter } from './emitter.ts';
@@ -95,16 +96,16 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
     }
     const first = targets[0];
     if (!first) continue;
-    let context = first.provider.context(first);
     try {
-      context = first.provider.context(first);
+      probes.push({ probe: item, targets, context: first.provider.context(first), providerName });
     } catch (e) {
+      // Reading a context may read kernel files (tracepoint formats, BTF): report, don't crash.
       diags.error(item.attachPoints[0]?.span ?? item.span, `cannot read the context of ${first.name}: ${(e as Error).message}`);
     }
-    probes.push({ probe: item, targets, context, providerName });
   }
   diags.check();
 
+  foldStrings(program, opts.positional, diags);
   const checker = new Checker(diags, {
     config,
     positional: opts.positional,

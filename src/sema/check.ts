@@ -592,7 +592,11 @@ export class Checker {
       case 'PositionalParam': {
         const v = this.opts.positional[e.index - 1];
         if (v !== undefined && /^-?(0x[0-9a-f]+|\d+)$/i.test(v)) return INT64;
-        if (v === undefined) return INT64;
+        if (v === undefined || v === '') {
+          // It reads as 0, which is documented but rarely what was meant.
+          this.diags.warning(e.span, `Positional parameter $${e.index} is empty or not provided. `);
+          return INT64;
+        }
         return { kind: 'string', size: byteLength(v) + 1 };
       }
       case 'PositionalCount':

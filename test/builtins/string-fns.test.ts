@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { runCli } from '../helpers/run.ts';
 import { compileError, instructionCounts, output, probeFile, tempDir } from './run-script.ts';
 
 test('strlen of literals, variables and comm', () => {
@@ -106,7 +107,7 @@ test('string code size does not grow with max_strlen', () => {
     'strstr($s, $t)',
   ];
   for (const e of exprs) {
-    const script = `BEGIN { $s = str(0); $t = str(8); printf("%d\\n", ${e}); }`;
+    const script = `BEGIN { $p = 0; $s = str($p); $t = str($p + 8); printf("%d\\n", ${e}); }`;
     const [small] = instructionCounts(script, 64);
     const [large] = instructionCounts(script, 1024);
     assert.ok(small !== undefined && large !== undefined);
@@ -114,4 +115,21 @@ test('string code size does not grow with max_strlen', () => {
     assert.ok(Math.abs(large - small) <= 16, `${e}: ${small} insns at 64, ${large} at 1024`);
     assert.ok(large < 200, `${e}: ${large} insns`);
   }
+});
+
+test('str() of literals and positional parameters is settled at compile time, as bpftrace 0.26 folds it', () => {
+  const r = runCli(
+    [
+      '-e',
+      'BEGIN { printf("[%s] [%s] [%s] [%s] [%s] [%s] [%s] [%s] [%s]\\n", str("abcdef", 3), str(123), str(-5), str($1), str($1, 2), str($1 + 1), "xyz" + 1, 2 + "xyz", $1 + 3); printf("[%s]\\n", str($2)); exit(); }',
+      'hello',
+      '42',
+    ],
+    {},
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, '[abc] [123] [-5] [hello] [he] [ello] [yz] [z] [lo]\n[42]\n\n\n');
+  const empty = runCli(['-e', 'BEGIN { printf("[%s]\\n", "ab" + 2); exit(); }'], {});
+  assert.equal(empty.stdout, '[]\n\n\n');
+  assert.match(empty.stderr, /WARNING: literal string will always be empty/);
 });

@@ -52,21 +52,21 @@ test('--no-warnings turns the checks off', () => {
 });
 
 test('-k: reads of bad pointers are reported with the errno text, the helper and its return code', () => {
-  const script = 'BEGIN { printf("[%s]\\n", str(1)); $x = *(int32*)8; printf("%d\\n", $x); exit(); }';
+  const script = 'BEGIN { $p = 1; printf("[%s]\\n", str($p)); $x = *(int32*)8; printf("%d\\n", $x); exit(); }';
   const r = runCli(['-k', '-e', script]);
   assert.equal(r.code, 0, r.stderr);
   // A failed read leaves zeros, as without -k.
   assert.equal(r.stdout, '[]\n0\n\n\n');
   assert.ok(
     r.stderr.includes(
-      `stdin:1:26-32: WARNING: Bad address\nAdditional Info - helper: probe_read_str, retcode: -14\n${script}\n${' '.repeat(25)}~~~~~~\n`,
+      `stdin:1:34-41: WARNING: Bad address\nAdditional Info - helper: probe_read_str, retcode: -14\n${script}\n${' '.repeat(33)}~~~~~~~\n`,
     ),
     r.stderr,
   );
   // Address 8 is below the kernel's range: probe_read_kernel refuses it with ERANGE.
   assert.match(
     r.stderr,
-    /\nstdin:1:40-50: WARNING: Numerical result out of range\nAdditional Info - helper: probe_read_kernel, retcode: -34\n/,
+    /\nstdin:1:49-59: WARNING: Numerical result out of range\nAdditional Info - helper: probe_read_kernel, retcode: -34\n/,
   );
 });
 
@@ -81,7 +81,7 @@ test('-k in a uprobe: str() of a user pointer that is not one (the int 0 in arg0
 });
 
 test('without -k failed reads stay silent (their zeros are visible to the script)', () => {
-  const r = runCli(['-e', 'BEGIN { printf("[%s]\\n", str(1)); exit(); }']);
+  const r = runCli(['-e', 'BEGIN { $p = 1; printf("[%s]\\n", str($p)); exit(); }']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, '[]\n\n\n');
   assert.doesNotMatch(r.stderr, /WARNING/);

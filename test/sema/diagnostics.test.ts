@@ -35,7 +35,7 @@ const cases: [string, string, RegExp | string][] = [
   ['arg0 in BEGIN', 'BEGIN { printf("%d\\n", arg0); }', /The arg0 builtin can only be used with kprobe\/uprobe\/rawtracepoint probes/],
   ['retval in BEGIN', 'BEGIN { printf("%d\\n", retval); }', /The retval builtin can only be used with return probes/],
   ['break outside a loop', 'BEGIN { break; }', /'break' statement is not allowed outside of a loop/],
-  ['string arithmetic', 'BEGIN { $x = "a" + 1; }', /The \+ operator can not be used on expressions of type string/],
+  ['string arithmetic', 'BEGIN { $s = "a"; $x = $s + 1; }', /The \+ operator can not be used on expressions of type string/],
   ['comparing string with int', 'BEGIN { if ("a" == 1) { } }', /Type mismatch for '==': comparing 'string\[2\]' with 'int64'/],
   ['tuple index out of range', 'BEGIN { $t = (1, 2); printf("%d\\n", $t.5); }', /Invalid tuple index: 5. Found 2 elements in tuple./],
   ['unknown struct', 'BEGIN { $x = (struct no_such_struct_xyz *)0; }', /Unknown struct\/union: 'struct no_such_struct_xyz'/],
@@ -66,7 +66,7 @@ test('map types are unified across probes', () => {
 });
 
 test('max_strlen from the config block sizes str()', () => {
-  const r = compileText('config = { max_strlen = 32 } BEGIN { @s = str(0); }');
+  const r = compileText('config = { max_strlen = 32 } BEGIN { $p = 0; @s = str($p); }');
   assert.equal(r.errors, '');
   assert.equal(r.script?.resources.maps[0]?.spec.valueSize, 32);
 });
