@@ -5,12 +5,34 @@ import { BPF_PROG_TYPE_TRACEPOINT } from '../bpf/constants.ts';
 import { attachPerfEvent } from '../bpf/link.ts';
 import { openTracepoint } from '../bpf/perf-event.ts';
 import { UserError } from '../lang/diagnostics.ts';
+import { btfTypeByName } from '../sema/btf-types.ts';
 import { type IntSize, intType, parseIntTypeName, type Type, UINT64 } from '../sema/types.ts';
 import { globToMatcher, hasWildcard } from './info/glob.ts';
 import { listTracepoints, readTracepointFormat, type TracepointFieldType, tracepointId } from './info/tracepoint-format.ts';
 import type { ArgField, ProbeTarget, Provider } from './provider.ts';
 
-function fieldType(t: TracepointFieldType, typeText: string, maxStrlen: number): { type: Type; dataLoc: boolean } {
+/**
+ * What a pointer field points to: chars and integers from their C names; structs, unions and
+ * typedefs (`struct __kernel_timespec *`) through the kernel's BTF, so `args.rqtp->tv_sec` reads
+ * a member. BTF is loaded only when such a field is used: most scripts never do.
+ */
+function pointee(target: string): Type | (() => Type) {
+  const name = target.replace(/^(const|volatile) /, '').trim();
+  if (name === 'char') return intType(1, true);
+  const c = parseIntTypeName(name);
+  if (c?.kind === 'int') return c;
+  if (name === 'void' || name.includes('*')) return { kind: 'void' };
+  return () => btfTypeByName(name) ?? { kind: 'void' };
+}
+
+interface FieldTyping {
+  type: Type;
+  dataLoc: boolean;
+  /** The field's real type, when finding it costs a BTF load: `type` is a stand-in until then. */
+  resolve?: () => Type;
+}
+
+function fieldType(t: TracepointFieldType, typeText: string, maxStrlen: number, user: boolean): FieldTyping {
   switch (t.kind) {
     case 'integer': {
       // Syscall tracepoints declare `int dfd` as 8 bytes with signed:0; the C type knows better.
@@ -22,11 +44,15 @@ function fieldType(t: TracepointFieldType, typeText: string, maxStrlen: number):
       if (c?.kind === 'int') return { type: intType(Math.min(c.size, t.size) as IntSize, c.signed), dataLoc: false };
       return { type: intType(t.size, t.signed), dataLoc: false };
     }
-    case 'pointer':
+    case 'pointer': {
+      const to = pointee(t.target);
+      if (typeof to !== 'function') return { type: { kind: 'pointer', to, user }, dataLoc: false };
       return {
-        type: { kind: 'pointer', to: t.target.replace(/^const /, '') === 'char' ? intType(1, true) : { kind: 'void' }, user: false },
+        type: { kind: 'pointer', to: { kind: 'void' }, user },
         dataLoc: false,
+        resolve: () => ({ kind: 'pointer', to: to(), user }),
       };
+    }
     case 'array':
       if (t.elemType.endsWith('char')) return { type: { kind: 'string', size: t.length || maxStrlen }, dataLoc: false };
       return {
@@ -50,11 +76,18 @@ export function tracepointArgs(category: string, name: string): ArgField[] {
   let args = argsCache.get(key);
   if (!args) {
     const fmt = readTracepointFormat(category, name);
+    // Syscall arguments point into the calling process, as bpftrace 0.26 types them.
+    const user = category === 'syscalls';
     args = fmt.fields
       .filter((f) => !f.common)
       .map((f) => {
-        const { type, dataLoc } = fieldType(f.type, f.typeText, tracepointOptions.maxStrlen);
-        return { name: f.name, type, offset: f.offset, dataLoc };
+        const { type, dataLoc, resolve } = fieldType(f.type, f.typeText, tracepointOptions.maxStrlen, user);
+        const field: ArgField = { name: f.name, type, offset: f.offset, dataLoc };
+        if (resolve) {
+          let resolved: Type | undefined;
+          Object.defineProperty(field, 'type', { enumerable: true, get: () => (resolved ??= resolve()) });
+        }
+        return field;
       });
     argsCache.set(key, args);
   }

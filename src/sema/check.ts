@@ -8,7 +8,7 @@ import type { CheckCx } from '../builtins/types.ts';
 import type { AssignStmt, Block, Call, Expr, NodeId, Probe, Program, Span, Stmt, TypeExpr, Variable } from '../lang/ast.ts';
 import { unreachable } from '../lang/ast.ts';
 import type { Diagnostics } from '../lang/diagnostics.ts';
-import type { ProbeContext, ProbeTarget } from '../probes/provider.ts';
+import type { ArgField, ProbeContext, ProbeTarget } from '../probes/provider.ts';
 import { btfEnumConstant, btfTypeByName, type FieldInfo, kernelBtf } from './btf-types.ts';
 import { ScriptTypes } from './c-structs.ts';
 import type { Config } from './config.ts';
@@ -839,7 +839,7 @@ export class Checker {
         return INT64;
       }
       const f = ctx.args.find((a) => a.name === e.field);
-      this.result.types.set(e.base.id, { kind: 'record', fields: ctx.args.map((a) => ({ name: a.name, type: a.type })) });
+      this.result.types.set(e.base.id, argsRecord(ctx.args));
       if (!f) {
         this.diags.error(e.fieldSpan, `Can't find field '${e.field}' in args of ${this.current?.targets[0]?.name ?? 'this probe'}`);
         return INT64;
@@ -879,7 +879,7 @@ export class Checker {
         );
         return INT64;
       }
-      return { kind: 'record', fields: ctx.args.map((a) => ({ name: a.name, type: a.type })) };
+      return argsRecord(ctx.args);
     }
     const ec = this.scriptTypes.enumConstant(name) ?? btfEnumConstant(name);
     if (ec && !lookupBuiltin(name)) {
@@ -1135,4 +1135,20 @@ function aggReadType(v: Extract<MapValue, { kind: 'agg' }>): Type {
 
 function describeValue(v: MapValue): string {
   return v.kind === 'value' ? typeName(v.type) : `${v.agg}_t`;
+}
+
+/**
+ * The type of `args` as a whole. Field types are read on use: a field may type itself through
+ * BTF (a tracepoint's struct pointers), which `args.other` alone should not load.
+ */
+function argsRecord(args: readonly ArgField[]): Type {
+  return {
+    kind: 'record',
+    fields: args.map((a) => ({
+      name: a.name,
+      get type(): Type {
+        return a.type;
+      },
+    })),
+  };
 }

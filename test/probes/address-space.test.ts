@@ -74,3 +74,14 @@ test('usermode is refused where there are no registers', () => {
   assert.equal(r.code, 1);
   assert.match(r.stderr, /usermode can not be used with "tracepoint" probes/);
 });
+
+test("a tracepoint struct pointer is typed through BTF: args.rqtp->tv_sec reads the sleeper's timespec (user memory)", () => {
+  const r = runCli([
+    '-e',
+    'tracepoint:syscalls:sys_enter_clock_nanosleep,tracepoint:syscalls:sys_enter_nanosleep /pid == cpid/ { printf("%d %d\\n", args.rqtp->tv_sec, args->rqtp->tv_nsec); $t = args.rqtp; @ns = $t.tv_nsec; }',
+    '-c',
+    '/bin/sleep 1.25',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, '1 250000000\n\n\n@ns: 250000000\n');
+});
