@@ -22,7 +22,7 @@ import type { ProbeTarget } from '../probes/provider.ts';
 import { targetPid } from '../probes/user-env.ts';
 import { armWatchpoint, releaseWatchedProcess } from '../probes/watchpoint.ts';
 import { releaseTracefs } from '../util/tracefs.ts';
-import { decodeValue, readInt } from './decode.ts';
+import { type Decoder, decoderFor, readInt } from './decode.ts';
 import { ERR_RINGBUF_LOST, EventKind, HEADER_SIZE } from './events.ts';
 import { readMap } from './map-reader.ts';
 import { formatRecord } from './printf/format.ts';
@@ -58,9 +58,21 @@ function durationUnit(ns: number): [string, number] {
   return ['ns', 1];
 }
 
+/** Each format's argument decoders, built on its first record. */
+const argDecoders = new WeakMap<FormatResource, { offset: number; decode: Decoder }[]>();
+
+function formatArgDecoders(f: FormatResource): { offset: number; decode: Decoder }[] {
+  let ds = argDecoders.get(f);
+  if (!ds) {
+    ds = f.args.map((a) => ({ offset: a.offset, decode: decoderFor(a.type) }));
+    argDecoders.set(f, ds);
+  }
+  return ds;
+}
+
 /** The arguments of a printf-like record, by the layout the code generator wrote them with. */
 function decodeArgs(f: FormatResource, view: DataView, off: number): Value[] {
-  return f.args.map((a) => decodeValue(view, off + a.offset, a.type));
+  return formatArgDecoders(f).map((a) => a.decode(view, off + a.offset));
 }
 
 /** cat(): a file's contents (bounded), or bpftrace's message when it can't be read. */
@@ -369,8 +381,8 @@ export class Tracer {
         const f = this.formats[id];
         if (!f) return;
         const parts: string[] = [];
-        for (const a of f.args) {
-          const v = decodeValue(view, off + a.offset, a.type);
+        for (const a of formatArgDecoders(f)) {
+          const v = a.decode(view, off + a.offset);
           if (v.kind !== 'str' || v.value === '') break;
           parts.push(v.value);
         }
@@ -379,9 +391,9 @@ export class Tracer {
       }
       case EventKind.PrintValue: {
         const f = this.formats[id];
-        const a = f?.args[0];
+        const a = f && formatArgDecoders(f)[0];
         if (!a) return;
-        this.out.value(decodeValue(view, off + a.offset, a.type));
+        this.out.value(a.decode(view, off + a.offset));
         return;
       }
       case EventKind.Exit: {
