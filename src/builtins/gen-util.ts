@@ -205,8 +205,11 @@ export function isUserPointer(em: Emitter, e: Expr): boolean {
   return t.kind === 'pointer' ? t.user : em.context.argN === 'pt_regs' && em.probeName.startsWith('u');
 }
 
-/** str()-style read of a NUL-terminated string at the address `e` evaluates to. */
-export function readStr(em: Emitter, e: Expr, loc: MemLoc, size: number, site: Span = e.span): Temp | null {
+/**
+ * str()'s read of a NUL-terminated string at the address `e` evaluates to. Returns the helper's
+ * result (the length read, NUL included) unless `discard`.
+ */
+export function readStr(em: Emitter, e: Expr, loc: MemLoc, size: number, site: Span = e.span, discard = false): Temp | null {
   const ptr = em.scalar(e);
   const r = em.callHelper(
     isUserPointer(em, e) ? 'probe_read_user_str' : 'probe_read_str',
@@ -215,7 +218,7 @@ export function readStr(em: Emitter, e: Expr, loc: MemLoc, size: number, site: S
       { kind: 'imm', value: BigInt(size) },
       { kind: 'temp', temp: ptr },
     ],
-    false,
+    discard,
     site,
   );
   em.free(ptr);
