@@ -257,6 +257,25 @@ export class Tracer {
     }
   }
 
+  /**
+   * One BPF_PROG_TEST_RUN of a --test/--bench probe (`repeat` times in the kernel), its output
+   * captured: what it returned, the kernel's time per run, the exit(code) it asked for and
+   * whether it reported errors (errorf, failed helpers).
+   */
+  private runProbeOnce(
+    prog: BpfProgram,
+    repeat: number,
+  ): { retval: number; durationNs: number; output: string; exitCode: number; errored: boolean } {
+    this.exitCode = 0;
+    const errorsBefore = this.out.errorCount;
+    let r = { retval: 0, durationNs: 0 };
+    const output = this.out.capture(() => {
+      r = prog.testRun(undefined, { data: new Uint8Array(ETH_HLEN), repeat });
+      this.reader?.drain();
+    });
+    return { ...r, output, exitCode: this.exitCode, errored: this.out.errorCount !== errorsBefore };
+  }
+
   /** --test: each test probe runs once; it passes with return 0, no exit(code), no errorf. */
   private runTests(tests: { prog: BpfProgram; name: string }[]): number {
     const GREEN = '\x1b[32m';
@@ -266,17 +285,11 @@ export class Tracer {
     if (tests.length) this.out.text(`${GREEN}[==========]${RESET} Running ${tests.length} tests.\n`);
     tests.forEach((t, i) => {
       this.out.text(`${GREEN}[ RUN      ]${RESET} ${t.name}\n`);
-      this.exitCode = 0;
-      const errorsBefore = this.out.errorCount;
-      let result = { retval: 0, durationNs: 0 };
-      const output = this.out.capture(() => {
-        result = t.prog.testRun(undefined, { data: new Uint8Array(ETH_HLEN), repeat: 1 });
-        this.reader?.drain();
-      });
-      const ok = result.retval === 0 && this.exitCode === 0 && this.out.errorCount === errorsBefore;
+      const result = this.runProbeOnce(t.prog, 1);
+      const ok = result.retval === 0 && result.exitCode === 0 && !result.errored;
       passed.push(ok);
       let text = '';
-      if (!ok) for (const line of output.split('\n')) if (line) text += `${line}\n`;
+      if (!ok) for (const line of result.output.split('\n')) if (line) text += `${line}\n`;
       const [unit, scale] = durationUnit(result.durationNs);
       // bpftrace prints the unit's scale here, not the duration; kept for identical output.
       text += `${ok ? `${GREEN}[       OK ]` : `${RED}[  FAILED  ]`}${RESET} ${t.name} (${scale} ${unit})\n`;
@@ -310,21 +323,15 @@ export class Tracer {
     for (const b of benches) {
       let iters = 1;
       for (;;) {
-        let r = { retval: 0, durationNs: 0 };
-        this.exitCode = 0;
-        const errorsBefore = this.out.errorCount;
-        this.out.capture(() => {
-          r = b.prog.testRun(undefined, { data: new Uint8Array(ETH_HLEN), repeat: iters });
-          this.reader?.drain();
-        });
-        if (this.exitCode === 0 && r.retval !== 0) break;
+        const r = this.runProbeOnce(b.prog, iters);
+        if (r.exitCode === 0 && r.retval !== 0) break;
         const total = r.durationNs * iters;
         if (total < 1_000) iters *= 1000;
         else if (total < 10_000) iters *= 100;
         else if (total < 100_000) iters *= 10;
         else if (total < 1_000_000) iters *= 2;
         else {
-          if (this.exitCode !== 0 || this.out.errorCount !== errorsBefore) {
+          if (r.exitCode !== 0 || r.errored) {
             this.out.warning(`Benchmark '${b.name}' failed.`);
             failed++;
             break;
