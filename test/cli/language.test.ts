@@ -94,3 +94,14 @@ test('a map assigned in one probe and read in another (types unified across prob
   assert.equal(out, '1\n\n\n@start: ' + out.split('@start: ')[1]);
   assert.match(out, /^1\n\n\n@start: \d+\n$/);
 });
+
+test('#include lines, -I and --include are accepted; kernel types come from BTF', () => {
+  const out = run(
+    '#include <linux/sched.h>\n#include "no/such/header.h"\n#define LEN 16\nBEGIN { printf("%d %d\\n", LEN, sizeof(struct task_struct) > 0); exit(); }',
+    '-I',
+    '/no/such/dir',
+    '--include',
+    'linux/types.h',
+  );
+  assert.equal(out, '16 1\n\n\n');
+});
