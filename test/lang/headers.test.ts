@@ -6,11 +6,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { Diagnostics } from '../../src/lang/diagnostics.ts';
-import { parseScript } from '../../src/lang/frontend.ts';
 import type { HeaderOptions } from '../../src/lang/headers.ts';
-import { printProgram } from '../../src/lang/printer.ts';
-import { src } from './helpers.ts';
+import { frontendBody } from './helpers.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'headers-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -40,10 +37,7 @@ writeFileSync(join(scriptDir, 'local.h'), '#define LOCAL 7\n');
 writeFileSync(join(root, 'forced.h'), '#define FORCED 5\n');
 
 function body(text: string, headers: Partial<HeaderOptions> = {}): string {
-  const source = src(text);
-  const diags = new Diagnostics(source);
-  const p = parseScript(source, diags, { headers: { includeDirs: [inc], includes: [], scriptDir, ...headers } });
-  return printProgram(p, {}).split('\n{\n').at(-1) ?? '';
+  return frontendBody(text, { headers: { includeDirs: [inc], includes: [], scriptDir, ...headers } });
 }
 
 describe('headers: integer constants of #include files', () => {
