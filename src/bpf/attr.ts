@@ -60,6 +60,16 @@ export class Attr<K extends string> {
     return this;
   }
 
+  u8(name: K, value: number): this {
+    this.view.setUint8(this.layout.offsets[name], value);
+    return this;
+  }
+
+  u16(name: K, value: number): this {
+    this.view.setUint16(this.layout.offsets[name], value, true);
+    return this;
+  }
+
   u32(name: K, value: number): this {
     this.view.setUint32(this.layout.offsets[name], value >>> 0, true);
     return this;
@@ -223,6 +233,24 @@ export const BTF_LOAD = struct({
 });
 
 // ---------------------------------------------------------------- info structs
+
+/** struct btf_header, at the start of a BTF blob (BPF_BTF_LOAD); section offsets follow it. */
+export const BTF_HEADER = struct(
+  {
+    magic: 'u16',
+    version: 'u8',
+    flags: 'u8',
+    hdr_len: 'u32',
+    type_off: 'u32',
+    type_len: 'u32',
+    str_off: 'u32',
+    str_len: 'u32',
+  },
+  4,
+);
+
+/** struct bpf_func_info: one per subprogram, an array PROG_LOAD's func_info points at. */
+export const FUNC_INFO = struct({ insn_off: 'u32', type_id: 'u32' }, 4);
 
 export const PROG_INFO = struct({
   type: 'u32',

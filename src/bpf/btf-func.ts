@@ -4,12 +4,9 @@
 // subprogram — and loads it with BPF_BTF_LOAD.
 
 import { BTF_MAGIC, INT_SIGNED, KIND_FUNC, KIND_FUNC_PROTO, KIND_INT } from '../btf/format.ts';
-import { Attr, BTF_LOAD } from './attr.ts';
+import { Attr, BTF_HEADER, BTF_LOAD } from './attr.ts';
 import { BPF_BTF_LOAD } from './constants.ts';
 import { checkBpf, cString, type Sys } from './sys.ts';
-
-/** struct btf_header: magic, version, flags, hdr_len, then the sections' offsets and lengths. */
-const HDR_LEN = 24;
 
 /** A minimal BTF blob with one FUNC per name; FUNC type ids are 3, 4, ... in `names` order. */
 export function funcInfoBtf(names: readonly string[]): Uint8Array {
@@ -28,19 +25,21 @@ export function funcInfoBtf(names: readonly string[]): Uint8Array {
   // [3..] static functions of that prototype (vlen holds the linkage: 0 = static).
   for (const n of names) types.push(str(n.replace(/[^A-Za-z0-9_]/g, '_') || 'f'), KIND_FUNC << 24, 2);
 
+  const hdrLen = BTF_HEADER.size;
   const typeLen = types.length * 4;
-  const out = new Uint8Array(HDR_LEN + typeLen + strings.length);
+  const out = new Uint8Array(hdrLen + typeLen + strings.length);
+  // Section offsets count from the end of the header: types first, then strings.
+  new Attr(BTF_HEADER, out)
+    .u16('magic', BTF_MAGIC)
+    .u8('version', 1)
+    .u32('hdr_len', hdrLen)
+    .u32('type_off', 0)
+    .u32('type_len', typeLen)
+    .u32('str_off', typeLen)
+    .u32('str_len', strings.length);
   const dv = new DataView(out.buffer);
-  dv.setUint16(0, BTF_MAGIC, true);
-  dv.setUint8(2, 1); // version
-  dv.setUint8(3, 0); // flags
-  dv.setUint32(4, HDR_LEN, true);
-  dv.setUint32(8, 0, true); // type_off
-  dv.setUint32(12, typeLen, true);
-  dv.setUint32(16, typeLen, true); // str_off
-  dv.setUint32(20, strings.length, true);
-  for (let i = 0; i < types.length; i++) dv.setUint32(HDR_LEN + i * 4, (types[i] as number) >>> 0, true);
-  out.set(strings, HDR_LEN + typeLen);
+  for (let i = 0; i < types.length; i++) dv.setUint32(hdrLen + i * 4, (types[i] as number) >>> 0, true);
+  out.set(strings, hdrLen + typeLen);
   return out;
 }
 

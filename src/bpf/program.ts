@@ -2,7 +2,7 @@
 // the verifier. A failed load is retried with a verifier log (growing the buffer on ENOSPC) so
 // the error carries the verifier's reasoning.
 
-import { Attr, ENABLE_STATS, OBJ_GET_INFO_BY_FD, PROG_INFO, PROG_LOAD, PROG_TEST_RUN } from './attr.ts';
+import { Attr, ENABLE_STATS, FUNC_INFO, OBJ_GET_INFO_BY_FD, PROG_INFO, PROG_LOAD, PROG_TEST_RUN } from './attr.ts';
 import { funcInfoBtf, loadBtf } from './btf-func.ts';
 import { openKernelBtfObject } from './btf-objects.ts';
 import {
@@ -150,7 +150,7 @@ export class BpfProgram {
     // Callbacks need BTF function info (one record per subprogram); see btf-func.ts.
     const subprogs = spec.insns.some((i) => i.ref?.kind === 'func') ? subprogramStarts(spec.insns) : [];
     const funcInfoAt = Math.ceil((code.length + license.length) / 8) * 8;
-    const mem = sys.alloc(funcInfoAt + subprogs.length * 8);
+    const mem = sys.alloc(funcInfoAt + subprogs.length * FUNC_INFO.size);
     let btfFd = -1;
     let attachObjFd = -1;
     try {
@@ -162,10 +162,9 @@ export class BpfProgram {
       mem.bytes.set(license, code.length);
       if (subprogs.length) {
         btfFd = loadBtf(sys, funcInfoBtf(subprogs.map((_, n) => (n === 0 ? spec.name : `${spec.name}_sub${n}`))));
-        const dv = new DataView(mem.bytes.buffer, mem.bytes.byteOffset + funcInfoAt);
         subprogs.forEach((slot, n) => {
-          dv.setUint32(n * 8, slot, true); // insn_off
-          dv.setUint32(n * 8 + 4, 3 + n, true); // type_id of its FUNC
+          // type_id: the FUNC funcInfoBtf made for it.
+          new Attr(FUNC_INFO, mem.bytes.subarray(funcInfoAt + n * FUNC_INFO.size)).u32('insn_off', slot).u32('type_id', 3 + n);
         });
       }
       loadAttr ??= new Attr(PROG_LOAD);
@@ -185,7 +184,7 @@ export class BpfProgram {
           .str('prog_name', sanitizeObjName(spec.name), BPF_OBJ_NAME_LEN);
         if (btfFd >= 0) {
           a.u32('prog_btf_fd', btfFd)
-            .u32('func_info_rec_size', 8)
+            .u32('func_info_rec_size', FUNC_INFO.size)
             .u64('func_info', mem.addr + BigInt(funcInfoAt))
             .u32('func_info_cnt', subprogs.length);
         }

@@ -8,6 +8,7 @@
 
 import { createRequire } from 'node:module';
 import type { EpollEvent, NativeBuffer, Rlimit, Sys } from './sys.ts';
+import { EPOLL_EVENT_SIZE, readEpollEvents, SysScratch } from './sys-scratch.ts';
 
 type Num = number | bigint;
 interface BunSymbols {
@@ -74,11 +75,7 @@ export function createBunSys(): Sys {
     const n = Number(r);
     return n === -1 ? -errno() : n;
   };
-  const epollEv = new Uint8Array(12);
-  const epollEvView = new DataView(epollEv.buffer);
-  const counter = new BigUint64Array(1);
-  const rlimitBuf = new BigUint64Array(2);
-  const timespec = new BigInt64Array(2);
+  const scratch = new SysScratch();
   let page = 0;
 
   return {
@@ -102,45 +99,29 @@ export function createBunSys(): Sys {
     close: (fd) => ret(L.close(fd)),
     closeConcurrently: (groups) => closeOnWorkers(groups, (fd) => L.close(fd)),
     epollCreate: () => ret(L.epoll_create1(0x80000)),
-    epollCtl(epfd, op, fd, events, data) {
-      epollEvView.setUint32(0, events >>> 0, true);
-      epollEvView.setBigUint64(4, BigInt(data >>> 0), true);
-      return ret(L.epoll_ctl(epfd, op, fd, epollEv));
-    },
+    epollCtl: (epfd, op, fd, events, data) => ret(L.epoll_ctl(epfd, op, fd, scratch.epollEvent(events, data))),
     async epollWait(epfd, maxEvents, timeoutMs): Promise<EpollEvent[]> {
-      const mem = new Uint8Array(maxEvents * 12);
+      const mem = new Uint8Array(maxEvents * EPOLL_EVENT_SIZE);
       const v = new DataView(mem.buffer);
       const deadline = timeoutMs < 0 ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs;
       for (;;) {
         const n = L.epoll_wait(epfd, mem, maxEvents, 0);
-        if (n > 0) {
-          const out: EpollEvent[] = [];
-          for (let i = 0; i < n; i++) out.push({ events: v.getUint32(i * 12, true), data: v.getUint32(i * 12 + 4, true) });
-          return out;
-        }
+        if (n > 0) return readEpollEvents(v, n);
         if (n < 0 || Date.now() >= deadline) return [];
         await new Promise((r) => setTimeout(r, POLL_MS));
       }
     },
     eventfd: (initval, flags) => ret(L.eventfd(initval, flags)),
-    eventfdWrite(fd, value) {
-      counter[0] = value;
-      return ret(L.write(fd, new Uint8Array(counter.buffer), 8));
-    },
+    eventfdWrite: (fd, value) => ret(L.write(fd, new Uint8Array(scratch.counter(value).buffer), 8)),
     getrlimit(resource): Rlimit | number {
-      const r = ret(L.getrlimit(resource, rlimitBuf));
-      if (r < 0) return r;
-      return { cur: rlimitBuf[0] as bigint, max: rlimitBuf[1] as bigint };
+      const r = ret(L.getrlimit(resource, scratch.rlimit));
+      return r < 0 ? r : scratch.rlimitRead();
     },
-    setrlimit(resource, limit) {
-      rlimitBuf[0] = limit.cur;
-      rlimitBuf[1] = limit.max;
-      return ret(L.setrlimit(resource, rlimitBuf));
-    },
+    setrlimit: (resource, limit) => ret(L.setrlimit(resource, scratch.rlimitOf(limit))),
     getpid: () => L.getpid(),
     monotonicNs() {
-      L.clock_gettime(1 /* CLOCK_MONOTONIC */, timespec);
-      return (timespec[0] as bigint) * 1000000000n + (timespec[1] as bigint);
+      L.clock_gettime(scratch.clockMonotonic, scratch.timespec);
+      return scratch.timespecNs();
     },
     pageSize() {
       if (!page) page = Number(L.sysconf(SC_PAGESIZE));

@@ -7,6 +7,7 @@
 
 import { createRequire } from 'node:module';
 import type { EpollEvent, NativeBuffer, Rlimit, Sys } from './sys.ts';
+import { EPOLL_EVENT_SIZE, readEpollEvents, SysScratch } from './sys-scratch.ts';
 
 // The slice of koffi's surface we use, typed by hand.
 interface KoffiFn {
@@ -73,12 +74,7 @@ export function createKoffiSys(): Sys {
   // Concurrent closes (detaching many probes) and the epoll wait share libuv's pool, whose size
   // is read from the environment once, when it first starts.
   process.env.UV_THREADPOOL_SIZE ??= '16';
-  // Reused scratch: an epoll_event (packed on x86-64: u32 events, u64 data) and an eventfd counter.
-  const epollEv = new Uint8Array(12);
-  const epollEvView = new DataView(epollEv.buffer);
-  const counter = new BigUint64Array(1);
-  const rlimitBuf = new BigUint64Array(2);
-  const timespec = new BigInt64Array(2);
+  const scratch = new SysScratch();
   let page = 0;
 
   return {
@@ -145,28 +141,17 @@ export function createKoffiSys(): Sys {
       return ret(fn('epoll_create1', 'int epoll_create1(int flags)')(0x80000 /* EPOLL_CLOEXEC */));
     },
     epollCtl(epfd, op, fd, events, data) {
-      epollEvView.setUint32(0, events >>> 0, true);
-      epollEvView.setBigUint64(4, BigInt(data >>> 0), true);
-      return ret(fn('epoll_ctl', 'int epoll_ctl(int epfd, int op, int fd, void *ev)')(epfd, op, fd, epollEv));
+      return ret(fn('epoll_ctl', 'int epoll_ctl(int epfd, int op, int fd, void *ev)')(epfd, op, fd, scratch.epollEvent(events, data)));
     },
     epollWait(epfd, maxEvents, timeoutMs) {
       const f = fn('epoll_wait', 'int epoll_wait(int epfd, void *events, int maxevents, int timeout)');
       // The worker thread writes into native memory that nothing else touches until it returns.
-      const size = maxEvents * 12;
+      const size = maxEvents * EPOLL_EVENT_SIZE;
       const mem = k().alloc('uint8_t', size);
       return new Promise<EpollEvent[]>((resolve) => {
         f.async(epfd, mem, maxEvents, timeoutMs, (err: unknown, n: unknown) => {
-          const out: EpollEvent[] = [];
           const count = err ? 0 : Number(n);
-          if (count > 0) {
-            const v = new DataView(k().view(mem, size));
-            for (let i = 0; i < count; i++) {
-              out.push({
-                events: v.getUint32(i * 12, true),
-                data: v.getUint32(i * 12 + 4, true),
-              });
-            }
-          }
+          const out = count > 0 ? readEpollEvents(new DataView(k().view(mem, size)), count) : [];
           k().free(mem);
           resolve(out);
         });
@@ -176,25 +161,21 @@ export function createKoffiSys(): Sys {
       return ret(fn('eventfd', 'int eventfd(unsigned int initval, int flags)')(initval, flags));
     },
     eventfdWrite(fd, value) {
-      counter[0] = value;
-      return ret(fn('write', 'long write(int fd, void *buf, unsigned long n)')(fd, counter, 8));
+      return ret(fn('write', 'long write(int fd, void *buf, unsigned long n)')(fd, scratch.counter(value), 8));
     },
     getrlimit(resource): Rlimit | number {
-      const r = ret(fn('getrlimit', 'int getrlimit(int resource, void *rlim)')(resource, rlimitBuf));
-      if (r < 0) return r;
-      return { cur: rlimitBuf[0] as bigint, max: rlimitBuf[1] as bigint };
+      const r = ret(fn('getrlimit', 'int getrlimit(int resource, void *rlim)')(resource, scratch.rlimit));
+      return r < 0 ? r : scratch.rlimitRead();
     },
     setrlimit(resource, limit) {
-      rlimitBuf[0] = limit.cur;
-      rlimitBuf[1] = limit.max;
-      return ret(fn('setrlimit', 'int setrlimit(int resource, void *rlim)')(resource, rlimitBuf));
+      return ret(fn('setrlimit', 'int setrlimit(int resource, void *rlim)')(resource, scratch.rlimitOf(limit)));
     },
     getpid() {
       return Number(fn('getpid', 'int getpid(void)')());
     },
     monotonicNs() {
-      fn('clock_gettime', 'int clock_gettime(int clk, void *ts)')(1 /* CLOCK_MONOTONIC */, timespec);
-      return (timespec[0] as bigint) * 1000000000n + (timespec[1] as bigint);
+      fn('clock_gettime', 'int clock_gettime(int clk, void *ts)')(scratch.clockMonotonic, scratch.timespec);
+      return scratch.timespecNs();
     },
     pageSize() {
       if (!page) page = Number(fn('sysconf', 'long sysconf(int name)')(SC_PAGESIZE));

@@ -11,6 +11,7 @@ import type { Expr } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import { userProbeEnv } from '../probes/user-env.ts';
 import { type IntSize, intType, type Type, typeKindWord, UINT64 } from '../sema/types.ts';
+import { tempWith } from './gen-util.ts';
 import { PT_REGS_CS, PT_REGS_IP } from './pt-regs.ts';
 import type { Builtin } from './types.ts';
 
@@ -56,11 +57,10 @@ export const usermode: Builtin = {
     return intType(1, false);
   },
   emit(_call, em) {
-    const t = em.frame.newTemp();
-    const r = t.reg ?? Reg.R0;
     // pt_regs.cs: its low two bits are the privilege level the context ran at.
-    em.emit(load(8, r, Reg.R6, PT_REGS_CS), alu64Imm(AluOp.AND, r, 3), alu64Imm(AluOp.RSH, r, 1), alu64Imm(AluOp.AND, r, 1));
-    em.setTemp(t, r);
+    const t = tempWith(em, (r) =>
+      em.emit(load(8, r, Reg.R6, PT_REGS_CS), alu64Imm(AluOp.AND, r, 3), alu64Imm(AluOp.RSH, r, 1), alu64Imm(AluOp.AND, r, 1)),
+    );
     return { kind: 'temp', temp: t };
   },
 };
@@ -118,13 +118,12 @@ export const uaddr: Builtin = {
     if (!entry?.pie) return { kind: 'imm', value };
     // The load bias is ip - (link-time address of the probed instruction); ip may be one past
     // it after the breakpoint on some kernels, and the bias is page-aligned: masked.
-    const t = em.frame.newTemp();
-    const r = t.reg ?? Reg.R0;
-    em.emit(load(8, r, Reg.R6, PT_REGS_IP), alu64Imm(AluOp.SUB, r, entry.vaddr), alu64Imm(AluOp.AND, r, -4096));
-    // Symbol addresses past 2 GiB do not fit an immediate: added from a 64-bit load.
-    if (value <= 0x7fffffffn) em.emit(alu64Imm(AluOp.ADD, r, Number(value)));
-    else em.emit(ldImm64(Reg.R1, value), alu64Reg(AluOp.ADD, r, Reg.R1));
-    em.setTemp(t, r);
+    const t = tempWith(em, (r) => {
+      em.emit(load(8, r, Reg.R6, PT_REGS_IP), alu64Imm(AluOp.SUB, r, entry.vaddr), alu64Imm(AluOp.AND, r, -4096));
+      // Symbol addresses past 2 GiB do not fit an immediate: added from a 64-bit load.
+      if (value <= 0x7fffffffn) em.emit(alu64Imm(AluOp.ADD, r, Number(value)));
+      else em.emit(ldImm64(Reg.R1, value), alu64Reg(AluOp.ADD, r, Reg.R1));
+    });
     return { kind: 'temp', temp: t };
   },
 };

@@ -1,28 +1,17 @@
 // Builtins about the probe and the run: assert(cond, msg), signal(sig) and `probe`.
 
 import { constants } from 'node:os';
-import { JmpOp, ja, jmpImm, ldImm64, Reg } from '../bpf/insn.ts';
+import { JmpOp, ja, jmpImm, Reg } from '../bpf/insn.ts';
 import type { Emitter } from '../codegen/emitter.ts';
-import type { FormatResource } from '../codegen/resources.ts';
 import type { Expr, Span } from '../lang/ast.ts';
-import { EventKind, eventHeader, HEADER_SIZE } from '../runtime/events.ts';
+import { EventKind, HEADER_SIZE } from '../runtime/events.ts';
 import { storageType } from '../sema/check.ts';
 import { INT64, sizeOf, type Type, typeKindWord, UINT64, VOID } from '../sema/types.ts';
-import { emitValueRecord, literalBytes, literalInt, NONE, storeImmAt, writeBytes } from './gen-util.ts';
-import { emitRecord } from './output.ts';
+import { addFormat, emitValueRecord, literalBytes, literalInt, NONE, writeBytes } from './gen-util.ts';
+import { emitRecord, exitWith } from './output.ts';
 import type { Builtin } from './types.ts';
 
 // ------------------------------------------------------------------ assert
-
-/** Sends exit(code) to user space and leaves the probe. */
-function exitWith(em: Emitter, code: number): void {
-  const loc = em.allocMem(HEADER_SIZE + 8);
-  em.emit(ldImm64(Reg.R0, eventHeader(EventKind.Exit, 0)));
-  em.storeReg(8, loc, 0, Reg.R0);
-  storeImmAt(em, loc, HEADER_SIZE, 8, code);
-  em.output(loc, HEADER_SIZE + 8);
-  em.returnNow();
-}
 
 /** assert(cond, msg): bpftrace's macro `if (!cond) { errorf("assert failed: %s", msg); exit(1); }`. */
 export const assert: Builtin = {
@@ -49,15 +38,13 @@ export const assert: Builtin = {
     em.emit(ja(ok));
     em.place(failed);
     const mt = storageType(em.typeOf(m));
-    const res: FormatResource = {
-      id: em.resources.formats.length,
+    const res = addFormat(em, {
       kind: 'errorf',
       format: 'assert failed: %s',
       args: [{ type: mt, offset: HEADER_SIZE }],
       size: HEADER_SIZE + sizeOf(mt),
       span: call.span,
-    };
-    em.resources.formats.push(res);
+    });
     emitRecord(em, EventKind.Errorf, res.id, [m], [mt]);
     exitWith(em, 1);
     em.place(ok);

@@ -187,14 +187,29 @@ export function storeImmAt(em: Emitter, loc: MemLoc, off: number, size: 1 | 2 | 
   }
 }
 
+/**
+ * A temp whose value `build` computes in one register: the temp's own, or r0 when the temp lives
+ * in a stack slot (so `build` may use r1-r5 as scratch, not r0).
+ */
+export function tempWith(em: Emitter, build: (r: Reg) => void): Temp {
+  const t = em.frame.newTemp();
+  const r = t.reg ?? Reg.R0;
+  build(r);
+  em.setTemp(t, r);
+  return t;
+}
+
 /** Whether a pointer-ish expression reads user memory (the rule of str(), buf() and the read helpers here). */
 export function isUserPointer(em: Emitter, e: Expr): boolean {
   const t = em.typeOf(e);
   return t.kind === 'pointer' ? t.user : em.context.argN === 'pt_regs' && em.probeName.startsWith('u');
 }
 
-/** str()-style read of a NUL-terminated string at the address `e` evaluates to. */
-export function readStr(em: Emitter, e: Expr, loc: MemLoc, size: number, site: Span = e.span): Temp | null {
+/**
+ * str()'s read of a NUL-terminated string at the address `e` evaluates to. Returns the helper's
+ * result (the length read, NUL included) unless `discard`.
+ */
+export function readStr(em: Emitter, e: Expr, loc: MemLoc, size: number, site: Span = e.span, discard = false): Temp | null {
   const ptr = em.scalar(e);
   const r = em.callHelper(
     isUserPointer(em, e) ? 'probe_read_user_str' : 'probe_read_str',
@@ -203,7 +218,7 @@ export function readStr(em: Emitter, e: Expr, loc: MemLoc, size: number, site: S
       { kind: 'imm', value: BigInt(size) },
       { kind: 'temp', temp: ptr },
     ],
-    false,
+    discard,
     site,
   );
   em.free(ptr);
@@ -229,6 +244,19 @@ export function readBytes(em: Emitter, e: Expr, loc: MemLoc, off: number, size: 
 
 // ------------------------------------------------------------------ event records
 
+/** Registers a printf-like format for user space; records carry its id in their header. */
+export function addFormat(em: Emitter, f: Omit<FormatResource, 'id'>): FormatResource {
+  const res: FormatResource = { id: em.resources.formats.length, ...f };
+  em.resources.formats.push(res);
+  return res;
+}
+
+/** Writes a record's u64 header (event kind and id) at loc. */
+export function writeHeader(em: Emitter, loc: MemLoc, kind: EventKind, id: number): void {
+  em.emit(ldImm64(Reg.R0, eventHeader(kind, id)));
+  em.storeReg(8, loc, 0, Reg.R0);
+}
+
 /**
  * Sends a printf-family record whose only argument is the 64-bit value in `src` (errorf and
  * warnf of runtime checks). `src` must not be r1 (used for heap addresses).
@@ -242,18 +270,9 @@ export function emitValueRecord(
   src: Reg,
   span: Span,
 ): void {
-  const res: FormatResource = {
-    id: em.resources.formats.length,
-    kind: fmtKind,
-    format,
-    args: [{ type, offset: HEADER_SIZE }],
-    size: HEADER_SIZE + 8,
-    span,
-  };
-  em.resources.formats.push(res);
+  const res = addFormat(em, { kind: fmtKind, format, args: [{ type, offset: HEADER_SIZE }], size: HEADER_SIZE + 8, span });
   const loc = em.allocMem(HEADER_SIZE + 8);
   em.storeReg(8, loc, HEADER_SIZE, src);
-  em.emit(ldImm64(Reg.R0, eventHeader(kind, res.id)));
-  em.storeReg(8, loc, 0, Reg.R0);
+  writeHeader(em, loc, kind, res.id);
   em.output(loc, HEADER_SIZE + 8);
 }

@@ -35,7 +35,8 @@ const RESULT: Type = { kind: 'pointer', to: UINT64, user: false };
 
 function check(call: Parameters<Builtin['check']>[0], cx: CheckCx): Type {
   const [nameE, cpuE] = call.args as [Expr, Expr | undefined];
-  const name = nameE.kind === 'StringLit' ? nameE.value : null;
+  // A positional parameter counts as a literal, as for kaddr() (emit reads the resolved id).
+  const name = cx.literalString(nameE);
   if (cpuE) {
     const t = cx.check(cpuE);
     if (!isInteger(t)) cx.diags.error(cpuE.span, `percpu_kaddr() expects an integer CPU number (${typeKindWord(t)} provided)`);

@@ -1,21 +1,18 @@
 // Builtins that send events to user space: printf, errorf, warnf, exit, print, clear, zero,
 // and the map functions delete, has_key, len.
 
-import { ldImm64, Reg } from '../bpf/insn.ts';
 import type { Emitter } from '../codegen/emitter.ts';
-import type { MemLoc } from '../codegen/frame.ts';
-import type { FormatResource } from '../codegen/resources.ts';
 import type { Call, Expr } from '../lang/ast.ts';
 import { emitSeqPrintf } from '../probes/kernel/seq-printf.ts';
-import { EventKind, eventHeader, HEADER_SIZE } from '../runtime/events.ts';
+import { EventKind, HEADER_SIZE } from '../runtime/events.ts';
 import { storageType } from '../sema/check.ts';
 import { checkFormatArgs } from '../sema/printf-check.ts';
 import { INT64, sizeOf, type Type, tupleLayout, VOID } from '../sema/types.ts';
-import { literalInt, literalText, NONE, storeImmAt } from './gen-util.ts';
+import { addFormat, literalInt, literalText, NONE, storeImmAt, writeHeader } from './gen-util.ts';
 import type { Builtin } from './types.ts';
 
 /** Lays out a record: u64 header then the arguments as a tuple. */
-function recordLayout(types: Type[]): { offsets: number[]; size: number } {
+export function recordLayout(types: Type[]): { offsets: number[]; size: number } {
   const lay = tupleLayout(types);
   return { offsets: lay.offsets.map((o) => o + HEADER_SIZE), size: HEADER_SIZE + lay.size };
 }
@@ -29,12 +26,6 @@ export function emitRecord(em: Emitter, kind: EventKind, id: number, args: Expr[
     em.storeInto({ base: loc.base, off: loc.off + (lay.offsets[i] ?? 0) }, types[i] as Type, a);
   });
   em.output(loc, lay.size);
-}
-
-function writeHeader(em: Emitter, loc: MemLoc, kind: EventKind, id: number): void {
-  const h = eventHeader(kind, id);
-  em.emit(ldImm64(Reg.R0, h));
-  em.storeReg(8, loc, 0, Reg.R0);
 }
 
 function formatBuiltin(name: 'printf' | 'errorf' | 'warnf' | 'system', kind: EventKind): Builtin {
@@ -69,15 +60,13 @@ function formatBuiltin(name: 'printf' | 'errorf' | 'warnf' | 'system', kind: Eve
         emitSeqPrintf(em, fmt, rest);
         return NONE;
       }
-      const res: FormatResource = {
-        id: em.resources.formats.length,
+      const res = addFormat(em, {
         kind: name,
         format: fmt,
         args: types.map((type, i) => ({ type, offset: lay.offsets[i] ?? 0 })),
         size: lay.size,
         span: call.span,
-      };
-      em.resources.formats.push(res);
+      });
       emitRecord(em, kind, res.id, rest, types);
       return NONE;
     },
@@ -105,22 +94,24 @@ export const exit: Builtin = {
   },
   emit(call, em) {
     const code = call.args[0];
-    const lit: Expr = code ?? {
-      kind: 'IntegerLit',
-      id: -1,
-      span: call.span,
-      value: 0n,
-      text: '0',
-      suffix: null,
-      unit: null,
-      isChar: false,
-    };
-    if (!code) em.sema.types.set(-1, INT64);
-    emitRecord(em, EventKind.Exit, 0, [lit], [INT64]);
+    if (!code) {
+      exitWith(em, 0);
+      return NONE;
+    }
+    emitRecord(em, EventKind.Exit, 0, [code], [INT64]);
     em.returnNow();
     return NONE;
   },
 };
+
+/** Sends exit(code) for a constant code to user space and leaves the probe. */
+export function exitWith(em: Emitter, code: number): void {
+  const loc = em.allocMem(HEADER_SIZE + 8);
+  writeHeader(em, loc, EventKind.Exit, 0);
+  storeImmAt(em, loc, HEADER_SIZE, 8, code);
+  em.output(loc, HEADER_SIZE + 8);
+  em.returnNow();
+}
 
 function mapEvent(name: 'clear' | 'zero', kind: EventKind): Builtin {
   return {
@@ -180,15 +171,13 @@ export const print: Builtin = {
       return NONE;
     }
     const t = storageType(em.typeOf(first));
-    const res: FormatResource = {
-      id: em.resources.formats.length,
+    const res = addFormat(em, {
       kind: 'print',
       format: '',
       args: [{ type: t, offset: HEADER_SIZE }],
       size: HEADER_SIZE + sizeOf(t),
       span: call.span,
-    };
-    em.resources.formats.push(res);
+    });
     emitRecord(em, EventKind.PrintValue, res.id, [first], [t]);
     return NONE;
   },

@@ -2,14 +2,13 @@
 // elapsed and cpid (constants known when the script is compiled).
 
 import { AluOp, alu64Imm, alu64Reg, JmpOp, jmpImm, ldImm64, Reg } from '../bpf/insn.ts';
-import type { FormatResource } from '../codegen/resources.ts';
 import type { Expr } from '../lang/ast.ts';
-import { EventKind, eventHeader, HEADER_SIZE } from '../runtime/events.ts';
+import { EventKind, HEADER_SIZE } from '../runtime/events.ts';
 import { storageType } from '../sema/check.ts';
 import { checkFormatArgs } from '../sema/printf-check.ts';
 import { INT64, typeKindWord, UINT32, UINT64, VOID } from '../sema/types.ts';
-import { literalText, NONE } from './gen-util.ts';
-import { emitRecord } from './output.ts';
+import { addFormat, literalText, NONE, writeHeader } from './gen-util.ts';
+import { emitRecord, recordLayout } from './output.ts';
 import type { Builtin } from './types.ts';
 
 export const username: Builtin = {
@@ -103,14 +102,10 @@ function formatEvent(name: 'time' | 'cat', kind: EventKind, defaultFormat: strin
       const [f, ...rest] = call.args as [Expr | undefined, ...Expr[]];
       const fmt = f ? (literalText(em, f) ?? '') : (defaultFormat as string);
       const types = rest.map((a) => storageType(em.typeOf(a)));
-      let off = HEADER_SIZE;
-      const args = types.map((type) => {
-        const a = { type, offset: off };
-        off += Math.ceil(type.kind === 'int' ? 8 : (type.kind === 'string' ? type.size : 8) / 8) * 8;
-        return a;
-      });
-      const res: FormatResource = { id: em.resources.formats.length, kind: name, format: fmt, args, size: off, span: call.span };
-      em.resources.formats.push(res);
+      // The layout emitRecord writes the arguments with.
+      const lay = recordLayout(types);
+      const args = types.map((type, i) => ({ type, offset: lay.offsets[i] ?? 0 }));
+      const res = addFormat(em, { kind: name, format: fmt, args, size: lay.size, span: call.span });
       emitRecord(em, kind, res.id, rest, types);
       return NONE;
     },
@@ -141,19 +136,16 @@ export const join: Builtin = {
     const [p, d] = call.args as [Expr, Expr | undefined];
     const strlen = Math.min(em.config.maxStrlen, 256);
     const size = HEADER_SIZE + JOIN_ARGS * strlen;
-    const res: FormatResource = {
-      id: em.resources.formats.length,
+    const res = addFormat(em, {
       kind: 'join',
       format: '',
       args: Array.from({ length: JOIN_ARGS }, (_, i) => ({ type: { kind: 'string', size: strlen }, offset: HEADER_SIZE + i * strlen })),
       size,
       span: call.span,
       extra: (d && literalText(em, d)) ?? ' ',
-    };
-    em.resources.formats.push(res);
+    });
     const rec = em.allocMem(size);
-    em.emit(ldImm64(Reg.R0, eventHeader(EventKind.Join, res.id)));
-    em.storeReg(8, rec, 0, Reg.R0);
+    writeHeader(em, rec, EventKind.Join, res.id);
     // Empty strings mark the end: the first byte of every slot starts as NUL.
     for (let i = 0; i < JOIN_ARGS; i++) {
       em.emit(alu64Imm(AluOp.MOV, Reg.R0, 0));

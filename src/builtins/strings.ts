@@ -2,7 +2,7 @@
 
 import type { Expr } from '../lang/ast.ts';
 import { typeKindWord } from '../sema/types.ts';
-import { isUserPointer } from './gen-util.ts';
+import { readStr } from './gen-util.ts';
 import type { Builtin } from './types.ts';
 
 export const str: Builtin = {
@@ -32,18 +32,7 @@ export const str: Builtin = {
     if (pt.kind === 'string') return { kind: 'mem', loc: em.mem(p, em.memDest ?? undefined) };
     const size = t.kind === 'string' ? t.size : em.config.maxStrlen;
     const loc = em.memDest ?? em.allocMem(size);
-    const ptr = em.scalar(p);
-    em.callHelper(
-      isUserPointer(em, p) ? 'probe_read_user_str' : 'probe_read_str',
-      [
-        { kind: 'addr', loc },
-        { kind: 'imm', value: BigInt(size) },
-        { kind: 'temp', temp: ptr },
-      ],
-      true,
-      call.span,
-    );
-    em.free(ptr);
+    readStr(em, p, loc, size, call.span, true);
     return { kind: 'mem', loc };
   },
 };

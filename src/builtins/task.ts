@@ -11,6 +11,7 @@ import { UserError } from '../lang/diagnostics.ts';
 import type { ProbeContext } from '../probes/provider.ts';
 import { btfField, btfTypeByName } from '../sema/btf-types.ts';
 import { intType, type Type, UINT32, UINT64 } from '../sema/types.ts';
+import { tempWith } from './gen-util.ts';
 import { PT_REGS_ARGS, PT_REGS_RAX } from './pt-regs.ts';
 import type { Builtin, CheckCx } from './types.ts';
 import { emitUsdtArg } from './usdt-args.ts';
@@ -177,12 +178,8 @@ export function argN(n: number): Builtin {
     },
     emit(_call, em) {
       if (em.context.usdt) return emitUsdtArg(em, em.context.usdt, n);
-      const t = em.frame.newTemp();
-      const r = t.reg ?? Reg.R0;
       const off = em.context.argN === 'pt_regs' ? (PT_REGS_ARGS[n] ?? 0) : n * 8;
-      em.emit(load(8, r, Reg.R6, off));
-      em.setTemp(t, r);
-      return { kind: 'temp', temp: t };
+      return { kind: 'temp', temp: tempWith(em, (r) => em.emit(load(8, r, Reg.R6, off))) };
     },
   };
 }
@@ -200,14 +197,13 @@ export const retval: Builtin = {
     return retvalType(cx.probe.context);
   },
   emit(_call, em) {
-    const t = em.frame.newTemp();
-    const r = t.reg ?? Reg.R0;
     const off = em.context.retvalOffset ?? PT_REGS_RAX;
-    em.emit(load(8, r, Reg.R6, off));
-    // fexit's BTF type: a narrower integer return value leaves the register's upper bits undefined.
-    const rt = retvalType(em.context);
-    if (rt.kind === 'int') em.extend(r, rt.size, rt.signed);
-    em.setTemp(t, r);
+    const t = tempWith(em, (r) => {
+      em.emit(load(8, r, Reg.R6, off));
+      // fexit's BTF type: a narrower integer return value leaves the register's upper bits undefined.
+      const rt = retvalType(em.context);
+      if (rt.kind === 'int') em.extend(r, rt.size, rt.signed);
+    });
     return { kind: 'temp', temp: t };
   },
 };
@@ -227,11 +223,7 @@ export const ctx: Builtin = {
   // Iterators type it (`struct bpf_iter__task *`), so `ctx->task->comm` reads through BTF.
   check: (_call, cx) => cx.probe.context.ctxType?.() ?? intType(8, false),
   emit(_call, em) {
-    const t = em.frame.newTemp();
-    const r = t.reg ?? Reg.R0;
-    em.emit(movReg(r, Reg.R6));
-    em.setTemp(t, r);
-    return { kind: 'temp', temp: t };
+    return { kind: 'temp', temp: tempWith(em, (r) => em.emit(movReg(r, Reg.R6))) };
   },
 };
 

@@ -6,6 +6,7 @@
 import { AluOp, alu64Imm, alu64Reg, load, Reg } from '../bpf/insn.ts';
 import type { Emitter, Operand } from '../codegen/emitter.ts';
 import type { RegRef, UsdtArg } from '../elf/usdt-spec.ts';
+import { tempWith } from './gen-util.ts';
 import { PT_REGS_IP } from './pt-regs.ts';
 
 /** What a USDT program needs to read its arguments (set by the usdt provider's context). */
@@ -32,14 +33,14 @@ export function emitUsdtArg(em: Emitter, usdt: UsdtContext, n: number): Operand 
     if (a.signed) v = BigInt.asIntN(a.size * 8, v);
     return { kind: 'imm', value: BigInt.asUintN(64, v) };
   }
-  const t = em.frame.newTemp();
-  const r = t.reg ?? Reg.R0;
   if (a.kind === 'reg') {
-    loadReg(em, r, a.reg);
-    em.extend(r, a.size, a.signed);
-    em.setTemp(t, r);
+    const t = tempWith(em, (r) => {
+      loadReg(em, r, a.reg);
+      em.extend(r, a.size, a.signed);
+    });
     return { kind: 'temp', temp: t };
   }
+  const t = em.frame.newTemp();
   // Memory: the address in R1 (R2 for the index and the symbol), then a user-memory read.
   if (a.base) loadReg(em, Reg.R1, a.base);
   else em.emit(alu64Imm(AluOp.MOV, Reg.R1, 0));

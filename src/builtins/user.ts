@@ -5,7 +5,7 @@ import { AluOp, alu64Imm, alu64Reg, load, Reg } from '../bpf/insn.ts';
 import type { Call, Expr } from '../lang/ast.ts';
 import { USYM_ADDR_BITS, USYM_FUNC_TAG } from '../runtime/usyms.ts';
 import { type Type, typeKindWord, UINT64 } from '../sema/types.ts';
-import { literalText } from './gen-util.ts';
+import { literalText, tempWith } from './gen-util.ts';
 import { PT_REGS, PT_REGS_SP } from './pt-regs.ts';
 import type { Builtin } from './types.ts';
 
@@ -101,10 +101,7 @@ export function sargN(n: number): Builtin {
     },
     emit(_call, em) {
       // At function entry [sp] is the return address; stack arguments follow it.
-      const addr = em.frame.newTemp();
-      const ar = addr.reg ?? Reg.R0;
-      em.emit(load(8, ar, Reg.R6, PT_REGS_SP), alu64Imm(AluOp.ADD, ar, 8 * (n + 1)));
-      em.setTemp(addr, ar);
+      const addr = tempWith(em, (r) => em.emit(load(8, r, Reg.R6, PT_REGS_SP), alu64Imm(AluOp.ADD, r, 8 * (n + 1))));
       const slot = em.allocMem(8);
       em.zero(slot, 8);
       const user = em.probeName.startsWith('u');
@@ -140,10 +137,6 @@ export const reg: Builtin = {
   },
   emit(call, em) {
     const off = PT_REGS[literalText(em, call.args[0] as Expr) ?? ''] ?? 0;
-    const t = em.frame.newTemp();
-    const r = t.reg ?? Reg.R0;
-    em.emit(load(8, r, Reg.R6, off));
-    em.setTemp(t, r);
-    return { kind: 'temp', temp: t };
+    return { kind: 'temp', temp: tempWith(em, (r) => em.emit(load(8, r, Reg.R6, off))) };
   },
 };

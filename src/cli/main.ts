@@ -2,6 +2,7 @@
 // here as a message (with the script location when there is one) and exit code 1.
 
 import { openSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { VerifierError } from '../bpf/program.ts';
 import { SyscallError } from '../bpf/sys.ts';
 import { compile } from '../codegen/compile.ts';
@@ -90,7 +91,13 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(Buffer.from(text, 'latin1'));
       return 0;
     }
-    const program = parseScript(source, diags);
+    const program = parseScript(source, diags, {
+      headers: {
+        includeDirs: opts.includeDirs,
+        includes: opts.includes,
+        scriptDir: opts.scriptFile && opts.scriptFile !== '-' ? dirname(resolve(opts.scriptFile)) : process.cwd(),
+      },
+    });
     if (opts.debug.includes('ast') || opts.debug.includes('parse') || opts.debug.includes('all')) {
       const { dumpAst } = await import('../lang/ast-dump.ts');
       process.stdout.write(Buffer.from(dumpAst(program), 'latin1'));

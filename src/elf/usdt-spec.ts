@@ -5,26 +5,7 @@
 //   -8@global_counter(%rip) / 4@sym+8(%rip)  RIP-relative (a global)
 // A leading '-' on the size means signed.
 
-/** x86-64 struct pt_regs offsets of the 64-bit registers. */
-export const PT_REGS_OFFSET: Record<string, number> = {
-  r15: 0,
-  r14: 8,
-  r13: 16,
-  r12: 24,
-  rbp: 32,
-  rbx: 40,
-  r11: 48,
-  r10: 56,
-  r9: 64,
-  r8: 72,
-  rax: 80,
-  rcx: 88,
-  rdx: 96,
-  rsi: 104,
-  rdi: 112,
-  rip: 128,
-  rsp: 152,
-};
+import { PT_REGS } from '../builtins/pt-regs.ts';
 
 export interface RegRef {
   /** pt_regs offset of the full register. */
@@ -39,21 +20,20 @@ export interface RegRef {
 /** A register name (without %) → where it is in pt_regs; null when unknown. */
 export function parseRegister(name: string): RegRef | null {
   const n = name.toLowerCase();
-  const legacy: Record<string, string> = { a: 'rax', b: 'rbx', c: 'rcx', d: 'rdx' };
-  const idx: Record<string, string> = { si: 'rsi', di: 'rdi', bp: 'rbp', sp: 'rsp', ip: 'rip' };
   let m: RegExpExecArray | null;
+  // `full` names the whole register as pt_regs.ts (and bpftrace's reg()) do: ax, si, r8.
   const ref = (full: string, size: 1 | 2 | 4 | 8, shift = 0): RegRef | null => {
-    const offset = PT_REGS_OFFSET[full];
+    const offset = PT_REGS[full];
     return offset === undefined ? null : { offset, size, shift, name: n };
   };
   if ((m = /^r(8|9|1[0-5])([dwbl]?)$/.exec(n))) {
     const suf = m[2];
     return ref(`r${m[1]}`, suf === 'd' ? 4 : suf === 'w' ? 2 : suf === 'b' || suf === 'l' ? 1 : 8);
   }
-  if ((m = /^([re]?)([abcd])x$/.exec(n))) return ref(legacy[m[2] as string] as string, m[1] === 'r' ? 8 : m[1] === 'e' ? 4 : 2);
-  if ((m = /^([abcd])([lh])$/.exec(n))) return ref(legacy[m[1] as string] as string, 1, m[2] === 'h' ? 8 : 0);
-  if ((m = /^([re]?)(si|di|bp|sp|ip)$/.exec(n))) return ref(idx[m[2] as string] as string, m[1] === 'r' ? 8 : m[1] === 'e' ? 4 : 2);
-  if ((m = /^(si|di|bp|sp)l$/.exec(n))) return ref(idx[m[1] as string] as string, 1);
+  if ((m = /^([re]?)([abcd])x$/.exec(n))) return ref(`${m[2]}x`, m[1] === 'r' ? 8 : m[1] === 'e' ? 4 : 2);
+  if ((m = /^([abcd])([lh])$/.exec(n))) return ref(`${m[1]}x`, 1, m[2] === 'h' ? 8 : 0);
+  if ((m = /^([re]?)(si|di|bp|sp|ip)$/.exec(n))) return ref(m[2] as string, m[1] === 'r' ? 8 : m[1] === 'e' ? 4 : 2);
+  if ((m = /^(si|di|bp|sp)l$/.exec(n))) return ref(m[1] as string, 1);
   return null;
 }
 

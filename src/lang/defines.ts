@@ -2,18 +2,20 @@
 // reference's `#define RED "\033[31m"`: uses of NAME are replaced by the value when the value
 // reads as a bpftrace expression. As in C, a define does not expand inside its own expansion.
 // Function-like defines and values that are not expressions are left to the C headers' side.
+// Integer constants of included headers (headers.ts) apply where the script defines no such name.
 
-import type { CDefinition, Expr, Program, SourceFile } from './ast.ts';
+import type { CDefinition, Expr, IntegerLit, Program, SourceFile } from './ast.ts';
 import { cloneNode } from './clone.ts';
+import type { HeaderConstants } from './headers.ts';
 import type { IdGen } from './ids.ts';
 import { parseExpressionAt } from './parser.ts';
 import { type ChildMapper, mapChildren } from './walk.ts';
 
 const DEFINE = /^#[ \t]*define[ \t]+([A-Za-z_]\w*)[ \t]+(\S.*)$/;
 
-export function expandDefines(program: Program, source: SourceFile, ids: IdGen): void {
+export function expandDefines(program: Program, source: SourceFile, ids: IdGen, headers: HeaderConstants | null = null): void {
   const values = collect(program, source, ids);
-  if (values.size === 0) return;
+  if (values.size === 0 && !headers) return;
   const active = new Set<string>();
   const mapper: ChildMapper = {
     expr: (e) => {
@@ -25,6 +27,8 @@ export function expandDefines(program: Program, source: SourceFile, ids: IdGen):
           active.delete(e.name);
           return copy;
         }
+        const constant = value ? null : headers?.get(e.name);
+        if (constant !== undefined && constant !== null) return constantNode(constant, e, ids);
         return e;
       }
       mapChildren(e, mapper);
@@ -36,6 +40,21 @@ export function expandDefines(program: Program, source: SourceFile, ids: IdGen):
     },
   };
   for (const item of program.items) mapChildren(item, mapper);
+}
+
+/** A header constant where `at` named it (negative values as C writes them: `-N`). */
+function constantNode(value: bigint, at: Expr, ids: IdGen): Expr {
+  const lit = (v: bigint): IntegerLit => ({
+    kind: 'IntegerLit',
+    id: ids.take(),
+    span: at.span,
+    value: v,
+    text: String(v),
+    suffix: null,
+    unit: null,
+    isChar: false,
+  });
+  return value < 0n ? { kind: 'Unary', id: ids.take(), span: at.span, op: '-', operand: lit(-value) } : lit(value);
 }
 
 function collect(program: Program, source: SourceFile, ids: IdGen): Map<string, Expr> {

@@ -5,6 +5,7 @@ import type { Program, SourceFile } from './ast.ts';
 import { expandDefines } from './defines.ts';
 import { desugar } from './desugar.ts';
 import type { Diagnostics } from './diagnostics.ts';
+import { type HeaderOptions, headerConstants } from './headers.ts';
 import { expandMacros } from './macros.ts';
 import { parseDetailed } from './parser.ts';
 import { printProgram, rememberSource } from './printer.ts';
@@ -19,6 +20,8 @@ export interface FrontendOptions {
   expandMacros?: boolean;
   /** Keep MacroDef items after expansion (default false: later passes never see them). */
   keepMacroDefinitions?: boolean;
+  /** Where `#include` and `--include` headers are looked up, for their integer constants. */
+  headers?: HeaderOptions;
 }
 
 /**
@@ -31,7 +34,7 @@ export function parseScript(source: SourceFile, diags: Diagnostics, opts: Fronte
   // Expanding a script that does not parse would mostly add confusing follow-up errors.
   if (!diags.hasErrors) {
     try {
-      expandDefines(program, source, ids);
+      expandDefines(program, source, ids, opts.headers ? headerConstants(program, opts.headers) : null);
       if (oldSyntax) desugar(program, diags, ids);
       if (opts.expandMacros !== false) {
         expandMacros(program, diags, ids, { keepDefinitions: opts.keepMacroDefinitions === true, macroCalls });

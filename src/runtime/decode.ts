@@ -38,82 +38,133 @@ export function readCString(view: DataView, off: number, max: number): string {
   return s;
 }
 
-export function decodeValue(view: DataView, off: number, t: Type): Value {
+/** Reads one value of a given type at `off`; built once per Type (see decoderFor). */
+export type Decoder = (view: DataView, off: number) => Value;
+
+// Types are shared objects (a format argument's or a map's key/value type is the same object
+// for every event and entry), so layouts are worked out once per Type rather than per read.
+const decoders = new WeakMap<Type, Decoder>();
+
+export function decoderFor(t: Type): Decoder {
+  let d = decoders.get(t);
+  if (!d) {
+    d = buildDecoder(t);
+    decoders.set(t, d);
+  }
+  return d;
+}
+
+/** Decoders of values laid out one after another as a tuple (tuples and records). */
+function tupleDecoders(types: readonly Type[]): { offset: number; decode: Decoder }[] {
+  const lay = tupleLayout(types);
+  return types.map((e, i) => ({ offset: lay.offsets[i] ?? 0, decode: decoderFor(e) }));
+}
+
+function buildDecoder(t: Type): Decoder {
   switch (t.kind) {
     case 'int': {
-      const value = readInt(view, off, t.size, t.signed);
-      if (t.enumName) {
+      const { size, signed, enumName } = t;
+      if (enumName) {
         // %s and print() show the enumerator's name; %d the number (or the number when unnamed).
-        return { kind: 'sym', text: enumeratorName(t.enumName, value) ?? String(value), value };
+        return (view, off) => {
+          const value = readInt(view, off, size, signed);
+          return { kind: 'sym', text: enumeratorName(enumName, value) ?? String(value), value };
+        };
       }
-      return { kind: 'int', value, signed: t.signed, size: t.size };
+      return (view, off) => ({ kind: 'int', value: readInt(view, off, size, signed), signed, size });
     }
     case 'bool':
-      return { kind: 'bool', value: view.getUint8(off) !== 0 };
-    case 'string':
-      return { kind: 'str', value: readCString(view, off, t.size) };
+      return (view, off) => ({ kind: 'bool', value: view.getUint8(off) !== 0 });
+    case 'string': {
+      const size = t.size;
+      return (view, off) => ({ kind: 'str', value: readCString(view, off, size) });
+    }
     case 'buffer': {
-      const len = Math.min(Number(view.getBigUint64(off, true)), t.size);
-      return { kind: 'buf', bytes: new Uint8Array(view.buffer, view.byteOffset + off + 8, len).slice() };
-    }
-    case 'tuple': {
-      const lay = tupleLayout(t.elems);
-      return { kind: 'tuple', elems: t.elems.map((e, i) => decodeValue(view, off + (lay.offsets[i] ?? 0), e)) };
-    }
-    case 'record': {
-      const lay = tupleLayout(t.fields.map((f) => f.type));
-      return {
-        kind: 'record',
-        fields: t.fields.map((f, i) => ({ name: f.name, value: decodeValue(view, off + (lay.offsets[i] ?? 0), f.type) })),
+      const size = t.size;
+      return (view, off) => {
+        const len = Math.min(Number(view.getBigUint64(off, true)), size);
+        return { kind: 'buf', bytes: new Uint8Array(view.buffer, view.byteOffset + off + 8, len).slice() };
       };
     }
-    case 'pointer': {
-      // Printed as an address (0x...), still a number for %d/%x.
-      const value = view.getBigUint64(off, true);
-      return { kind: 'sym', text: `0x${value.toString(16)}`, value };
+    case 'tuple': {
+      const elems = tupleDecoders(t.elems);
+      return (view, off) => ({ kind: 'tuple', elems: elems.map((e) => e.decode(view, off + e.offset)) });
     }
+    case 'record': {
+      const names = t.fields.map((f) => f.name);
+      const fields = tupleDecoders(t.fields.map((f) => f.type));
+      return (view, off) => ({
+        kind: 'record',
+        fields: fields.map((f, i) => ({ name: names[i] ?? '', value: f.decode(view, off + f.offset) })),
+      });
+    }
+    case 'pointer':
+      // Printed as an address (0x...), still a number for %d/%x.
+      return (view, off) => {
+        const value = view.getBigUint64(off, true);
+        return { kind: 'sym', text: `0x${value.toString(16)}`, value };
+      };
     case 'void':
-      return { kind: 'none' };
+      return () => ({ kind: 'none' });
     case 'array': {
       const es = sizeOf(t.elem);
-      const elems: Value[] = [];
-      for (let i = 0; i < t.len; i++) elems.push(decodeValue(view, off + i * es, t.elem));
+      const elem = decoderFor(t.elem);
+      const len = t.len;
       // Printed `[1,2,3]` as bpftrace prints arrays (pton() results, int arrays).
-      return { kind: 'array', elems };
+      return (view, off) => {
+        const elems: Value[] = [];
+        for (let i = 0; i < len; i++) elems.push(elem(view, off + i * es));
+        return { kind: 'array', elems };
+      };
     }
-    case 'symbolic':
+    case 'symbolic': {
       // inet (u64 family + 16 address bytes) and mac (6 bytes) are not u64s: decoded here.
-      if (t.what === 'inet') return { kind: 'text', value: formatInet(Number(view.getBigUint64(off, true)), bytesAt(view, off + 8, 16)) };
-      if (t.what === 'mac') return { kind: 'text', value: formatMac(bytesAt(view, off, 6)) };
-      return symbolicValue(t.what, view, off) ?? { kind: 'int', value: view.getBigUint64(off, true), signed: false, size: 8 };
-    case 'strftime':
-      return strftimeValue(t.format, view, off);
-    case 'stack':
-      return stackValue(view.getBigUint64(off, true), t.user, t.mode, t.limit);
+      const what = t.what;
+      if (what === 'inet')
+        return (view, off) => ({ kind: 'text', value: formatInet(Number(view.getBigUint64(off, true)), bytesAt(view, off + 8, 16)) });
+      if (what === 'mac') return (view, off) => ({ kind: 'text', value: formatMac(bytesAt(view, off, 6)) });
+      return (view, off) => symbolicValue(what, view, off) ?? { kind: 'int', value: view.getBigUint64(off, true), signed: false, size: 8 };
+    }
+    case 'strftime': {
+      const format = t.format;
+      return (view, off) => strftimeValue(format, view, off);
+    }
+    case 'stack': {
+      const { user, mode, limit } = t;
+      return (view, off) => stackValue(view.getBigUint64(off, true), user, mode, limit);
+    }
     case 'struct':
-      return structValue(view, off, t);
+      return structDecoder(t);
   }
 }
 
 /**
  * A C struct read from memory, printed as bpftrace prints one: `{ .x = 1, .in = { .a = 2 } }`,
- * members from the struct's BTF, DWARF or script definition.
+ * members from the struct's BTF, DWARF or script definition (looked up on first use, once).
  */
-function structValue(view: DataView, off: number, t: Extract<Type, { kind: 'struct' }>): Value {
-  const fields: { name: string; value: Value }[] = [];
-  for (const m of structMembers(t)) {
-    const at = off + m.offset;
-    if (at + (m.bitfield ? m.bitfield.readSize : sizeOf(m.type)) > view.byteLength) continue;
-    if (!m.bitfield) {
-      fields.push({ name: m.name, value: decodeValue(view, at, m.type) });
-      continue;
+function structDecoder(t: Extract<Type, { kind: 'struct' }>): Decoder {
+  type Member = { name: string; offset: number; end: number; read: Decoder };
+  let members: Member[] | null = null;
+  const layout = (): Member[] =>
+    structMembers(t).map((m): Member => {
+      if (!m.bitfield) return { name: m.name, offset: m.offset, end: m.offset + sizeOf(m.type), read: decoderFor(m.type) };
+      const { bits, shift, readSize } = m.bitfield;
+      const signed = m.type.kind === 'int' && m.type.signed;
+      const size = m.type.kind === 'int' ? m.type.size : 8;
+      const read: Decoder = (view, at) => {
+        let v = (readInt(view, at, readSize, false) >> BigInt(shift)) & ((1n << BigInt(bits)) - 1n);
+        if (signed) v = BigInt.asIntN(bits, v);
+        return { kind: 'int', value: v, signed, size };
+      };
+      return { name: m.name, offset: m.offset, end: m.offset + readSize, read };
+    });
+  return (view, off) => {
+    members ??= layout();
+    const fields: { name: string; value: Value }[] = [];
+    for (const m of members) {
+      if (off + m.end > view.byteLength) continue;
+      fields.push({ name: m.name, value: m.read(view, off + m.offset) });
     }
-    const { bits, shift, readSize } = m.bitfield;
-    let v = (readInt(view, at, readSize, false) >> BigInt(shift)) & ((1n << BigInt(bits)) - 1n);
-    const signed = m.type.kind === 'int' && m.type.signed;
-    if (signed) v = BigInt.asIntN(bits, v);
-    const size = m.type.kind === 'int' ? m.type.size : 8;
-    fields.push({ name: m.name, value: { kind: 'int', value: v, signed, size } });
-  }
-  return { kind: 'record', fields };
+    return { kind: 'record', fields };
+  };
 }

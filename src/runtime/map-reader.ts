@@ -5,7 +5,7 @@ import type { BpfMap } from '../bpf/map.ts';
 import type { MapResource } from '../codegen/resources.ts';
 import type { TseriesParams } from '../sema/maps.ts';
 import { sizeOf } from '../sema/types.ts';
-import { decodeValue, readInt } from './decode.ts';
+import { decoderFor, readInt } from './decode.ts';
 import type { AggValue, MapEntry, MapSnapshot, Value } from './value.ts';
 
 function view(b: Uint8Array): DataView {
@@ -17,12 +17,14 @@ export function readMap(res: MapResource, map: BpfMap): MapSnapshot {
   const v = res.info.value;
   if (!v) return { name, entries: [] };
   const keyType = res.info.key;
-  const decodeKey = (k: Uint8Array): Value | null => (keyType ? decodeValue(view(k), 0, keyType) : null);
+  const keyDecoder = keyType ? decoderFor(keyType) : null;
+  const decodeKey = (k: Uint8Array): Value | null => (keyDecoder ? keyDecoder(view(k), 0) : null);
 
   if (v.kind === 'value') {
+    const decodeScalar = decoderFor(v.type);
     const entries: MapEntry[] = map
       .entries()
-      .map((e) => ({ key: decodeKey(e.key), value: { kind: 'scalar', value: decodeValue(view(e.value), 0, v.type) } }));
+      .map((e) => ({ key: decodeKey(e.key), value: { kind: 'scalar', value: decodeScalar(view(e.value), 0) } }));
     return { name, entries };
   }
 

@@ -22,7 +22,7 @@ import type { ProbeTarget } from '../probes/provider.ts';
 import { targetPid } from '../probes/user-env.ts';
 import { armWatchpoint, releaseWatchedProcess } from '../probes/watchpoint.ts';
 import { releaseTracefs } from '../util/tracefs.ts';
-import { decodeValue, readInt } from './decode.ts';
+import { type Decoder, decoderFor, readInt } from './decode.ts';
 import { ERR_RINGBUF_LOST, EventKind, HEADER_SIZE } from './events.ts';
 import { readMap } from './map-reader.ts';
 import { formatRecord } from './printf/format.ts';
@@ -58,9 +58,21 @@ function durationUnit(ns: number): [string, number] {
   return ['ns', 1];
 }
 
+/** Each format's argument decoders, built on its first record. */
+const argDecoders = new WeakMap<FormatResource, { offset: number; decode: Decoder }[]>();
+
+function formatArgDecoders(f: FormatResource): { offset: number; decode: Decoder }[] {
+  let ds = argDecoders.get(f);
+  if (!ds) {
+    ds = f.args.map((a) => ({ offset: a.offset, decode: decoderFor(a.type) }));
+    argDecoders.set(f, ds);
+  }
+  return ds;
+}
+
 /** The arguments of a printf-like record, by the layout the code generator wrote them with. */
 function decodeArgs(f: FormatResource, view: DataView, off: number): Value[] {
-  return f.args.map((a) => decodeValue(view, off + a.offset, a.type));
+  return formatArgDecoders(f).map((a) => a.decode(view, off + a.offset));
 }
 
 /** cat(): a file's contents (bounded), or bpftrace's message when it can't be read. */
@@ -245,6 +257,25 @@ export class Tracer {
     }
   }
 
+  /**
+   * One BPF_PROG_TEST_RUN of a --test/--bench probe (`repeat` times in the kernel), its output
+   * captured: what it returned, the kernel's time per run, the exit(code) it asked for and
+   * whether it reported errors (errorf, failed helpers).
+   */
+  private runProbeOnce(
+    prog: BpfProgram,
+    repeat: number,
+  ): { retval: number; durationNs: number; output: string; exitCode: number; errored: boolean } {
+    this.exitCode = 0;
+    const errorsBefore = this.out.errorCount;
+    let r = { retval: 0, durationNs: 0 };
+    const output = this.out.capture(() => {
+      r = prog.testRun(undefined, { data: new Uint8Array(ETH_HLEN), repeat });
+      this.reader?.drain();
+    });
+    return { ...r, output, exitCode: this.exitCode, errored: this.out.errorCount !== errorsBefore };
+  }
+
   /** --test: each test probe runs once; it passes with return 0, no exit(code), no errorf. */
   private runTests(tests: { prog: BpfProgram; name: string }[]): number {
     const GREEN = '\x1b[32m';
@@ -254,17 +285,11 @@ export class Tracer {
     if (tests.length) this.out.text(`${GREEN}[==========]${RESET} Running ${tests.length} tests.\n`);
     tests.forEach((t, i) => {
       this.out.text(`${GREEN}[ RUN      ]${RESET} ${t.name}\n`);
-      this.exitCode = 0;
-      const errorsBefore = this.out.errorCount;
-      let result = { retval: 0, durationNs: 0 };
-      const output = this.out.capture(() => {
-        result = t.prog.testRun(undefined, { data: new Uint8Array(ETH_HLEN), repeat: 1 });
-        this.reader?.drain();
-      });
-      const ok = result.retval === 0 && this.exitCode === 0 && this.out.errorCount === errorsBefore;
+      const result = this.runProbeOnce(t.prog, 1);
+      const ok = result.retval === 0 && result.exitCode === 0 && !result.errored;
       passed.push(ok);
       let text = '';
-      if (!ok) for (const line of output.split('\n')) if (line) text += `${line}\n`;
+      if (!ok) for (const line of result.output.split('\n')) if (line) text += `${line}\n`;
       const [unit, scale] = durationUnit(result.durationNs);
       // bpftrace prints the unit's scale here, not the duration; kept for identical output.
       text += `${ok ? `${GREEN}[       OK ]` : `${RED}[  FAILED  ]`}${RESET} ${t.name} (${scale} ${unit})\n`;
@@ -298,21 +323,15 @@ export class Tracer {
     for (const b of benches) {
       let iters = 1;
       for (;;) {
-        let r = { retval: 0, durationNs: 0 };
-        this.exitCode = 0;
-        const errorsBefore = this.out.errorCount;
-        this.out.capture(() => {
-          r = b.prog.testRun(undefined, { data: new Uint8Array(ETH_HLEN), repeat: iters });
-          this.reader?.drain();
-        });
-        if (this.exitCode === 0 && r.retval !== 0) break;
+        const r = this.runProbeOnce(b.prog, iters);
+        if (r.exitCode === 0 && r.retval !== 0) break;
         const total = r.durationNs * iters;
         if (total < 1_000) iters *= 1000;
         else if (total < 10_000) iters *= 100;
         else if (total < 100_000) iters *= 10;
         else if (total < 1_000_000) iters *= 2;
         else {
-          if (this.exitCode !== 0 || this.out.errorCount !== errorsBefore) {
+          if (r.exitCode !== 0 || r.errored) {
             this.out.warning(`Benchmark '${b.name}' failed.`);
             failed++;
             break;
@@ -369,8 +388,8 @@ export class Tracer {
         const f = this.formats[id];
         if (!f) return;
         const parts: string[] = [];
-        for (const a of f.args) {
-          const v = decodeValue(view, off + a.offset, a.type);
+        for (const a of formatArgDecoders(f)) {
+          const v = a.decode(view, off + a.offset);
           if (v.kind !== 'str' || v.value === '') break;
           parts.push(v.value);
         }
@@ -379,9 +398,9 @@ export class Tracer {
       }
       case EventKind.PrintValue: {
         const f = this.formats[id];
-        const a = f?.args[0];
+        const a = f && formatArgDecoders(f)[0];
         if (!a) return;
-        this.out.value(decodeValue(view, off + a.offset, a.type));
+        this.out.value(a.decode(view, off + a.offset));
         return;
       }
       case EventKind.Exit: {

@@ -235,48 +235,47 @@ export function typeKindWord(t: Type): string {
   }
 }
 
+/**
+ * C's integer spellings (`unsigned long long int`, `signed char`...), as sized on x86-64. `char`
+ * is signed there, and bpftrace 0.17 types a tracepoint's `char` fields as clang does, signed,
+ * even where the kernel is built with -funsigned-char and its format file says `signed:0`.
+ */
+const C_INT_TYPES: ReadonlyMap<string, { size: IntSize; signed: boolean }> = new Map(
+  (
+    [
+      [1, true, ['char', 'signed char']],
+      [1, false, ['unsigned char']],
+      [2, true, ['short', 'short int', 'signed short', 'signed short int']],
+      [2, false, ['unsigned short', 'unsigned short int']],
+      [4, true, ['int', 'signed', 'signed int']],
+      [4, false, ['unsigned', 'unsigned int']],
+      [
+        8,
+        true,
+        ['long', 'long int', 'signed long', 'signed long int', 'long long', 'long long int', 'signed long long', 'signed long long int'],
+      ],
+      [8, false, ['unsigned long', 'unsigned long int', 'unsigned long long', 'unsigned long long int', 'size_t']],
+    ] as const
+  ).flatMap(([size, signed, names]) => names.map((n) => [n, { size, signed }] as const)),
+);
+
+/** bpftrace's fixed-width names: `int8`..`uint64` and `s8`..`u64`. */
+function fixedWidthInt(name: string): { size: IntSize; signed: boolean } | null {
+  const m = /^(u?)int(8|16|32|64)$/.exec(name) ?? /^([us])(8|16|32|64)$/.exec(name);
+  return m ? { size: (Number(m[2]) / 8) as IntSize, signed: m[1] === '' || m[1] === 's' } : null;
+}
+
+/**
+ * Size and signedness of an integer type as C code names it: C's spellings, and the kernel's
+ * and libc's fixed-width typedefs (`u32`, `__s64`, `uint8_t`); null for anything else.
+ */
+export function cIntType(name: string): { size: IntSize; signed: boolean } | null {
+  return C_INT_TYPES.get(name) ?? fixedWidthInt(name.replace(/^__/, '').replace(/_t$/, ''));
+}
+
 /** Parses the integer type names bpftrace accepts in casts and declarations. */
 export function parseIntTypeName(name: string): Type | null {
-  const m = /^(u?)int(8|16|32|64)$/.exec(name) ?? /^([us])(8|16|32|64)$/.exec(name);
-  if (m) {
-    const signed = m[1] === '' || m[1] === 's';
-    return intType((Number(m[2]) / 8) as IntSize, signed);
-  }
-  switch (name) {
-    case 'bool':
-      return BOOL;
-    case 'char':
-    case 'signed char':
-      return intType(1, true);
-    case 'unsigned char':
-      return intType(1, false);
-    case 'short':
-    case 'signed short':
-    case 'short int':
-      return intType(2, true);
-    case 'unsigned short':
-    case 'unsigned short int':
-      return intType(2, false);
-    case 'int':
-    case 'signed':
-    case 'signed int':
-      return intType(4, true);
-    case 'unsigned':
-    case 'unsigned int':
-      return intType(4, false);
-    case 'long':
-    case 'long int':
-    case 'long long':
-    case 'signed long':
-    case 'long long int':
-      return intType(8, true);
-    case 'unsigned long':
-    case 'unsigned long int':
-    case 'unsigned long long':
-    case 'unsigned long long int':
-    case 'size_t':
-      return intType(8, false);
-    default:
-      return null;
-  }
+  if (name === 'bool') return BOOL;
+  const c = C_INT_TYPES.get(name) ?? fixedWidthInt(name);
+  return c ? intType(c.size, c.signed) : null;
 }

@@ -89,6 +89,43 @@ describe('kernel BTF objects (fake kernel)', () => {
     for (const a of opened) assert.ok(a.subarray(4).every((b) => b === 0));
   });
 
+  it('remembers the ids it walked past: a second lookup opens only that id', () => {
+    const sys = kernelWith(objects);
+    assert.equal(openKernelBtfObject(sys, 'nf_tables'), 1008);
+    const before = sys.calls.length;
+    for (const [name, fd] of [
+      ['nf_tables', 1008],
+      ['vmlinux', 1001],
+    ] as const) {
+      assert.equal(openKernelBtfObject(sys, name), fd);
+    }
+    const cmds = sys.calls
+      .slice(before)
+      .filter((c) => c.name === 'bpf')
+      .map((c) => c.args[0]);
+    assert.ok(!cmds.includes(C.BPF_BTF_GET_NEXT_ID), 'no walk');
+    assert.equal(cmds.filter((c) => c === C.BPF_BTF_GET_FD_BY_ID).length, 2);
+  });
+
+  it('walks again when the remembered id is gone or now names another object (module reloaded)', () => {
+    const list: FakeBtf[] = objects.map((o) => ({ ...o }));
+    const sys = kernelWith(list);
+    assert.equal(openKernelBtfObject(sys, 'nf_tables'), 1008);
+    const nf = list.find((o) => o.name === 'nf_tables') as FakeBtf;
+    nf.gone = true;
+    list.push({ id: 20, name: 'nf_tables' });
+    assert.equal(openKernelBtfObject(sys, 'nf_tables'), 1020);
+    // The id now belongs to another module: the name is checked, not trusted.
+    const list2: FakeBtf[] = objects.map((o) => ({ ...o }));
+    const sys2 = kernelWith(list2);
+    assert.equal(openKernelBtfObject(sys2, 'nf_tables'), 1008);
+    (list2.find((o) => o.id === 8) as FakeBtf).name = 'ext4';
+    list2.push({ id: 21, name: 'nf_tables' });
+    assert.equal(openKernelBtfObject(sys2, 'nf_tables'), 1021);
+    assert.ok(sys2.closed.includes(1008));
+    assert.equal(sys.live(), 0);
+  });
+
   it('finds vmlinux, the first object', () => {
     const sys = kernelWith(objects);
     assert.equal(openKernelBtfObject(sys, 'vmlinux'), 1001);

@@ -20,6 +20,13 @@ test('kaddr($1) resolves the symbol the parameter names', () => {
   assert.match(cli('BEGIN { printf("%d\\n", kaddr($1) == kaddr("vfs_read")); exit(); }', ['vfs_read']), /^1\n/);
 });
 
+test('percpu_kaddr($1) looks up the variable the parameter names', () => {
+  const r = runCli(['-e', 'BEGIN { $p = percpu_kaddr($1); exit(); }', 'no_such_percpu_var_x']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /ERROR: Could not resolve variable "no_such_percpu_var_x" from BTF/);
+  assert.doesNotMatch(r.stderr, /expects a string literal/);
+});
+
 test('print(@m, $1) keeps the top $1 entries, as print(@m, 1) does', () => {
   const script = (top: string) => `BEGIN { @a[1] = 1; @a[2] = 2; @a[3] = 3; print(@a, ${top}); clear(@a); exit(); }`;
   const out = cli(script('$1'), ['1']);

@@ -1,7 +1,7 @@
 // The language core running in the kernel: arithmetic, control flow, variables, maps, strings.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -93,4 +93,20 @@ test('a map assigned in one probe and read in another (types unified across prob
   const out = run('BEGIN { @start = nsecs; } END { printf("%d\\n", nsecs > @start); } interval:ms:50 { exit(); }');
   assert.equal(out, '1\n\n\n@start: ' + out.split('@start: ')[1]);
   assert.match(out, /^1\n\n\n@start: \d+\n$/);
+});
+
+const haveHeaders = existsSync('/usr/include/linux/fcntl.h') && existsSync('/usr/include/x86_64-linux-gnu/sys/socket.h');
+
+test('#include: integer constants of the headers (as bpftrace 0.17 prints them); types from BTF', {
+  skip: !haveHeaders && 'needs libc and kernel uapi headers (libc6-dev, linux-libc-dev)',
+}, () => {
+  const out = run(
+    '#include <linux/fcntl.h>\n#include <sys/socket.h>\n#include "no/such/header.h"\n#define LEN 16\n' +
+      'BEGIN { printf("%d %d %d %d %d\\n", O_CREAT, AT_FDCWD, AF_INET6, LEN, sizeof(struct task_struct) > 0); exit(); }',
+    '-I',
+    '/no/such/dir',
+    '--include',
+    'linux/types.h',
+  );
+  assert.equal(out, '64 -100 10 16 1\n\n\n');
 });

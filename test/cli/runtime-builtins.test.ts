@@ -57,6 +57,15 @@ test('cat() prints a file, and a clear message for a missing one', () => {
   assert.equal(r.stdout, `line one\nline two\nERROR: failed to open file '${dir}/missing': No such file or directory\n\n\n`);
 });
 
+test('cat() with an integer then a string argument reads the file they name', () => {
+  // The record's arguments are laid out as printf's are (an int took 64 bytes here once).
+  const dir = mkdtempSync(join(tmpdir(), 'cat-'));
+  writeFileSync(join(dir, '7.txt'), 'seven\n');
+  const r = runCli(['-e', `BEGIN { cat("${dir}/%d.%s", 7, "txt"); exit(); }`]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'seven\n\n\n');
+});
+
 test('system() with --unsafe prints what the command printed', () => {
   const r = runCli(['--unsafe', '-e', 'BEGIN { system("echo %d", 42); exit(); }']);
   assert.equal(r.code, 0, r.stderr);

@@ -1,16 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Diagnostics } from '../../src/lang/diagnostics.ts';
-import { parseScript } from '../../src/lang/frontend.ts';
-import { printProgram } from '../../src/lang/printer.ts';
-import { src } from './helpers.ts';
-
-function body(text: string): string {
-  const source = src(text);
-  const diags = new Diagnostics(source);
-  const p = parseScript(source, diags);
-  return printProgram(p, {}).split('\n{\n').at(-1) ?? '';
-}
+import { frontendBody as body } from './helpers.ts';
 
 describe('defines: object-like #define in the script', () => {
   it('replaces names by their values', () => {

@@ -3,10 +3,19 @@
 
 import type { Expr, Probe, Program, SourceFile, Stmt } from '../../src/lang/ast.ts';
 import { Diagnostics } from '../../src/lang/diagnostics.ts';
+import { type FrontendOptions, parseScript } from '../../src/lang/frontend.ts';
 import { parseDetailed } from '../../src/lang/parser.ts';
+import { printProgram } from '../../src/lang/printer.ts';
 
 export function src(text: string, name = 'stdin'): SourceFile {
   return { name, text };
+}
+
+/** The last probe's body after the front end (defines, macros...), printed. */
+export function frontendBody(text: string, opts: FrontendOptions = {}): string {
+  const source = src(text);
+  const p = parseScript(source, new Diagnostics(source), opts);
+  return printProgram(p, {}).split('\n{\n').at(-1) ?? '';
 }
 
 export interface Parsed {

@@ -11,9 +11,8 @@
 //   print fmt: "filename=%s pid=%d old_pid=%d", __get_str(filename), REC->pid, REC->old_pid
 
 import { readdirSync, readFileSync } from 'node:fs';
+import { cIntType, type IntSize } from '../../sema/types.ts';
 import { tracefsPath } from '../../util/tracefs.ts';
-
-export type IntSize = 1 | 2 | 4 | 8;
 
 export type TracepointFieldType =
   | { kind: 'integer'; size: IntSize; signed: boolean }
@@ -57,48 +56,13 @@ export interface TracepointName {
   name: string;
 }
 
-// Sizes and signedness of the integer spellings that appear as array elements, where the file
-// gives only the size of the whole array.
-const INT_TYPES: ReadonlyMap<string, { size: IntSize; signed: boolean }> = new Map([
-  ['char', { size: 1, signed: false }],
-  ['signed char', { size: 1, signed: true }],
-  ['unsigned char', { size: 1, signed: false }],
-  ['bool', { size: 1, signed: false }],
-  ['_Bool', { size: 1, signed: false }],
-  ['short', { size: 2, signed: true }],
-  ['unsigned short', { size: 2, signed: false }],
-  ['int', { size: 4, signed: true }],
-  ['unsigned', { size: 4, signed: false }],
-  ['unsigned int', { size: 4, signed: false }],
-  ['long', { size: 8, signed: true }],
-  ['unsigned long', { size: 8, signed: false }],
-  ['long long', { size: 8, signed: true }],
-  ['unsigned long long', { size: 8, signed: false }],
-  ['u8', { size: 1, signed: false }],
-  ['s8', { size: 1, signed: true }],
-  ['__u8', { size: 1, signed: false }],
-  ['__s8', { size: 1, signed: true }],
-  ['uint8_t', { size: 1, signed: false }],
-  ['int8_t', { size: 1, signed: true }],
-  ['u16', { size: 2, signed: false }],
-  ['s16', { size: 2, signed: true }],
-  ['__u16', { size: 2, signed: false }],
-  ['__s16', { size: 2, signed: true }],
-  ['uint16_t', { size: 2, signed: false }],
-  ['int16_t', { size: 2, signed: true }],
-  ['u32', { size: 4, signed: false }],
-  ['s32', { size: 4, signed: true }],
-  ['__u32', { size: 4, signed: false }],
-  ['__s32', { size: 4, signed: true }],
-  ['uint32_t', { size: 4, signed: false }],
-  ['int32_t', { size: 4, signed: true }],
-  ['u64', { size: 8, signed: false }],
-  ['s64', { size: 8, signed: true }],
-  ['__u64', { size: 8, signed: false }],
-  ['__s64', { size: 8, signed: true }],
-  ['uint64_t', { size: 8, signed: false }],
-  ['int64_t', { size: 8, signed: true }],
-]);
+/**
+ * Size and signedness of an array element's integer type, where the file gives only the size of
+ * the whole array (the same table as casts use: `char` is signed).
+ */
+function elementInt(name: string): { size: IntSize; signed: boolean } | null {
+  return name === 'bool' || name === '_Bool' ? { size: 1, signed: false } : cIntType(name);
+}
 
 // type, name, array suffix: `const char *const * argv`, `char comm[16]`, `__data_loc char[] name`.
 const DECL_RE = /^(.*?)\s*([A-Za-z_][A-Za-z0-9_]*)\s*((?:\[[^\]]*\]\s*)*)$/;
@@ -108,7 +72,7 @@ function isIntSize(n: number): n is IntSize {
   return n === 1 || n === 2 || n === 4 || n === 8;
 }
 
-/** Drops `const`/`volatile` words, for looking element types up in INT_TYPES. */
+/** Drops `const`/`volatile` words, for looking element types up in elementInt. */
 function bareType(t: string): string {
   return t
     .replace(/\b(?:const|volatile)\b/g, '')
@@ -151,7 +115,7 @@ function parseField(decl: string, offset: number, size: number, signed: boolean,
   if (dataLoc) {
     type = { kind: 'data_loc', elemType: base.replace(/\[\]$/, '').trim(), relative: dataLoc === 'rel' };
   } else if (suffix !== '') {
-    const known = INT_TYPES.get(bareType(base));
+    const known = elementInt(bareType(base));
     const elem: TracepointFieldType =
       base.includes('*') || !known ? scalarType(base, known?.size ?? 0, signed) : { kind: 'integer', ...known };
     const elemSize = elem.kind === 'integer' ? elem.size : elem.kind === 'pointer' ? 8 : 0;

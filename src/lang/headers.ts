@@ -1,0 +1,204 @@
+// Integer constants from the C headers a script includes (`#include <linux/fcntl.h>` then
+// `O_CREAT`), as bpftrace's C preprocessor would give them. Types come from BTF, so headers are
+// read only for object-like `#define NAME value` lines whose value is an integer constant
+// expression (literals, operators, other such macros); everything else in them is skipped.
+// Deliberately small: `#if`/`#ifdef` are not evaluated (the first definition of a name wins,
+// which is what the common `#ifndef NAME / #define NAME` fallbacks in generic headers expect),
+// and a header that cannot be found is skipped, as `#include` itself always was.
+
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { release } from 'node:os';
+import { dirname, isAbsolute, join } from 'node:path';
+import type { Expr, Program } from './ast.ts';
+import { IdGen } from './ids.ts';
+import { parseExpressionAt } from './parser.ts';
+
+export interface HeaderOptions {
+  /** `-I DIR`: searched first, in order. */
+  includeDirs: readonly string[];
+  /** `--include FILE`: read as if the script began with `#include "FILE"`. */
+  includes: readonly string[];
+  /** Where `#include "x"` of the script itself looks first (the script's directory, or cwd). */
+  scriptDir: string;
+}
+
+/** What the script may use: the value of a header macro, or null when it is not a constant. */
+export interface HeaderConstants {
+  get(name: string): bigint | null;
+}
+
+/** Bounds on the work one script's includes can cause. */
+const MAX_DEPTH = 24;
+const MAX_FILES = 2000;
+
+/** Where the compiler would look for `<...>` headers: libc's, then the kernel's when installed. */
+function systemDirs(): string[] {
+  const build = `/lib/modules/${release()}/build`;
+  const kernel = [
+    'arch/x86/include',
+    'arch/x86/include/generated',
+    'include',
+    'arch/x86/include/uapi',
+    'arch/x86/include/generated/uapi',
+    'include/uapi',
+    'include/generated/uapi',
+  ];
+  return [
+    '/usr/local/include',
+    '/usr/include/x86_64-linux-gnu',
+    '/usr/include',
+    ...(existsSync(build) ? kernel.map((d) => join(build, d)) : []),
+  ];
+}
+
+const INCLUDE = /^[ \t]*#[ \t]*include[ \t]*([<"])([^>"]+)[>"]/;
+const DEFINE = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(?![\w(])[ \t]*(.*)$/;
+
+/** Comments removed and continuation lines joined, one logical line per element. */
+function logicalLines(text: string): string[] {
+  const stripped = text.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/[^\n]*/g, '');
+  return stripped.replace(/\\\r?\n/g, ' ').split('\n');
+}
+
+/** The macros of the script's headers, read now; values are worked out when first used. */
+export function headerConstants(program: Program, opts: HeaderOptions): HeaderConstants | null {
+  const wanted: { path: string; quoted: boolean; from: string }[] = [
+    ...opts.includes.map((path) => ({ path, quoted: true, from: opts.scriptDir })),
+    ...program.items.flatMap((i) => (i.kind === 'Include' ? [{ path: i.path, quoted: !i.system, from: opts.scriptDir }] : [])),
+  ];
+  if (wanted.length === 0) return null;
+  const sys = systemDirs();
+  const texts = new Map<string, string>();
+  const seen = new Set<string>();
+
+  const locate = (path: string, quoted: boolean, from: string): string | null => {
+    const dirs = isAbsolute(path) ? [''] : [...(quoted ? [from] : []), ...opts.includeDirs, ...sys];
+    for (const d of dirs) {
+      const p = d === '' ? path : join(d, path);
+      try {
+        if (statSync(p).isFile()) return p;
+      } catch {
+        // not here
+      }
+    }
+    return null;
+  };
+
+  const read = (file: string, depth: number): void => {
+    if (seen.has(file) || depth > MAX_DEPTH || seen.size >= MAX_FILES) return;
+    seen.add(file);
+    let text: string;
+    try {
+      text = readFileSync(file, 'latin1');
+    } catch {
+      return;
+    }
+    for (const line of logicalLines(text)) {
+      const inc = INCLUDE.exec(line);
+      if (inc) {
+        const found = locate(inc[2] as string, inc[1] === '"', dirname(file));
+        if (found) read(found, depth + 1);
+        continue;
+      }
+      const def = DEFINE.exec(line);
+      if (def && !texts.has(def[1] as string)) texts.set(def[1] as string, (def[2] as string).trim());
+    }
+  };
+  for (const w of wanted) {
+    const found = locate(w.path, w.quoted, w.from);
+    if (found) read(found, 0);
+  }
+
+  const ids = new IdGen();
+  const values = new Map<string, bigint | null>();
+  const get = (name: string): bigint | null => {
+    if (values.has(name)) return values.get(name) ?? null;
+    const text = texts.get(name);
+    if (text === undefined || text === '') return null;
+    values.set(name, null); // a macro that refers to itself is not a constant
+    // C's integer suffixes (1UL, 0x10ULL) are not bpftrace's.
+    const plain = text.replace(/\b(0[xX][0-9a-fA-F]+|\d+)[uUlL]+\b/g, '$1');
+    const e = parseExpressionAt({ name, text: plain }, 0, plain.length, ids);
+    const v = e ? constantValue(e, get) : null;
+    values.set(name, v);
+    return v;
+  };
+  return { get };
+}
+
+/** The value of an integer constant expression, evaluated as 64-bit C; null when not one. */
+function constantValue(e: Expr, macro: (name: string) => bigint | null): bigint | null {
+  const v = (x: Expr): bigint | null => constantValue(x, macro);
+  switch (e.kind) {
+    case 'IntegerLit':
+      return e.unit === null ? e.value : null;
+    case 'Identifier':
+      return macro(e.name);
+    case 'Unary': {
+      const a = v(e.operand);
+      if (a === null) return null;
+      if (e.op === '-') return BigInt.asIntN(64, -a);
+      if (e.op === '+') return a;
+      if (e.op === '~') return BigInt.asIntN(64, ~a);
+      if (e.op === '!') return a === 0n ? 1n : 0n;
+      return null;
+    }
+    case 'Binary': {
+      const a = v(e.left);
+      const b = v(e.right);
+      if (a === null || b === null) return null;
+      const r = binary(e.op, a, b);
+      return r === null ? null : BigInt.asIntN(64, r);
+    }
+    case 'Ternary': {
+      const c = v(e.cond);
+      return c === null ? null : v(c !== 0n ? e.then : e.else);
+    }
+    default:
+      return null;
+  }
+}
+
+function binary(op: string, a: bigint, b: bigint): bigint | null {
+  const bool = (x: boolean): bigint => (x ? 1n : 0n);
+  switch (op) {
+    case '+':
+      return a + b;
+    case '-':
+      return a - b;
+    case '*':
+      return a * b;
+    case '/':
+      return b === 0n ? null : a / b;
+    case '%':
+      return b === 0n ? null : a % b;
+    case '&':
+      return a & b;
+    case '|':
+      return a | b;
+    case '^':
+      return a ^ b;
+    case '<<':
+      return a << (b & 63n);
+    case '>>':
+      return a >> (b & 63n);
+    case '==':
+      return bool(a === b);
+    case '!=':
+      return bool(a !== b);
+    case '<':
+      return bool(a < b);
+    case '<=':
+      return bool(a <= b);
+    case '>':
+      return bool(a > b);
+    case '>=':
+      return bool(a >= b);
+    case '&&':
+      return bool(a !== 0n && b !== 0n);
+    case '||':
+      return bool(a !== 0n || b !== 0n);
+    default:
+      return null;
+  }
+}
