@@ -61,9 +61,19 @@ export class RingConsumer {
     this.dataOffset = dataOffset;
   }
 
+  // The producer page and the data area are mapped read-only, and must be read with plain loads:
+  // JavaScriptCore's optimizing JIT (FTL) compiles Atomics.load to a locked read-modify-write,
+  // which faults on a read-only page (Bun crashed once a busy ring wrapped). Plain loads are
+  // enough on x86-64, where loads are not reordered with other loads: the header read before
+  // the payload sees a committed record whole. (Atomics stay for the consumer position, in the
+  // writable page, whose stores must be visible to the kernel in order.)
+  private producerAt(): number {
+    return Number(this.producerPos[0]);
+  }
+
   /** Bytes produced but not yet consumed. */
   available(): number {
-    return Number(Atomics.load(this.producerPos, 0) - Atomics.load(this.consumerPos, 0));
+    return this.producerAt() - Number(Atomics.load(this.consumerPos, 0));
   }
 
   /**
@@ -74,16 +84,16 @@ export class RingConsumer {
   consume(cb: RecordCallback, limit = Number.POSITIVE_INFINITY): number {
     let delivered = 0;
     let cons = Number(Atomics.load(this.consumerPos, 0));
-    let prod = Number(Atomics.load(this.producerPos, 0));
+    let prod = this.producerAt();
     while (delivered < limit) {
       if (cons >= prod) {
         // Catch records committed while we were busy with earlier ones.
-        prod = Number(Atomics.load(this.producerPos, 0));
+        prod = this.producerAt();
         if (cons >= prod) break;
       }
       const at = this.dataOffset + (cons & this.mask);
-      // Acquire-load of the header: once BUSY is clear the record's bytes are visible.
-      const len = Atomics.load(this.words, at >> 2) >>> 0;
+      // Once BUSY is clear in the header the record's bytes are visible (see producerAt).
+      const len = (this.words[at >> 2] as number) >>> 0;
       if (len & BPF_RINGBUF_BUSY_BIT) break;
       const dataLen = len & LEN_MASK;
       const next = cons + Math.ceil((dataLen + BPF_RINGBUF_HDR_SZ) / 8) * 8;
