@@ -8,7 +8,8 @@
 //   offset 0          one page, read-write: consumer position (u64)
 //   offset page       one page, read-only:  producer position (u64)
 //   offset 2*page     the data area (max_entries bytes, a power of two), mapped twice in a row,
-//                     so a record that wraps around the end is still contiguous.
+//                     so a record that wraps around the end is still contiguous. We map it in
+//                     windows instead (RingBuf); a record across a window's end is copied.
 // Each record starts with an 8-byte header {u32 len | BUSY | DISCARD bits, u32 page offset};
 // records are padded to 8 bytes.
 
@@ -32,33 +33,50 @@ export type RecordCallback = (view: DataView, offset: number, length: number) =>
 
 const LEN_MASK = ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT) >>> 0;
 
+/**
+ * The data area as the consumer sees it: windows of `windowSize` bytes (a power of two that
+ * divides the ring's size), each a DataView whose offsets 0..windowSize cover that window.
+ */
+export interface RingWindows {
+  readonly windowSize: number;
+  window(index: number): DataView;
+}
+
 export class RingConsumer {
   /** Data area size in bytes (a power of two). */
   readonly size: number;
   private readonly mask: number;
   private readonly consumerPos: BigUint64Array;
   private readonly producerPos: BigUint64Array;
-  private readonly words: Int32Array;
-  private readonly view: DataView;
-  private readonly dataOffset: number;
+  private readonly data: RingWindows;
+  private readonly windowShift: number;
+  private readonly windowMask: number;
   /** Records skipped because the producer discarded them. */
   discarded = 0;
 
   /**
    * @param consumer   memory whose first 8 bytes are the consumer position (written here)
-   * @param producer   memory whose first 8 bytes are the producer position, with the data
-   *                   area (mapped twice) starting at `dataOffset`
+   * @param producer   memory whose first 8 bytes are the producer position
+   * @param data       the data area, window by window
    */
-  constructor(consumer: ArrayBuffer, producer: ArrayBuffer, dataOffset: number, size: number) {
+  constructor(consumer: ArrayBuffer, producer: ArrayBuffer, size: number, data: RingWindows) {
     if (size <= 0 || (size & (size - 1)) !== 0) throw new RangeError(`ring size ${size} is not a power of two`);
-    if (producer.byteLength < dataOffset + 2 * size) throw new RangeError('producer mapping is smaller than page + 2 * size');
+    const w = data.windowSize;
+    if (w < 8 || (w & (w - 1)) !== 0 || w > size) throw new RangeError(`ring window ${w} does not divide ${size}`);
     this.size = size;
     this.mask = size - 1;
     this.consumerPos = new BigUint64Array(consumer, 0, 1);
     this.producerPos = new BigUint64Array(producer, 0, 1);
-    this.words = new Int32Array(producer);
-    this.view = new DataView(producer);
-    this.dataOffset = dataOffset;
+    this.data = data;
+    this.windowShift = Math.log2(w);
+    this.windowMask = w - 1;
+  }
+
+  /** A consumer over one mapping holding the producer position and, at `dataOffset`, the data area. */
+  static contiguous(consumer: ArrayBuffer, mapping: ArrayBuffer, dataOffset: number, size: number): RingConsumer {
+    if (mapping.byteLength < dataOffset + size) throw new RangeError('producer mapping is smaller than page + size');
+    const view = new DataView(mapping, dataOffset, size);
+    return new RingConsumer(consumer, mapping, size, { windowSize: size, window: () => view });
   }
 
   // The producer page and the data area are mapped read-only, and must be read with plain loads:
@@ -69,6 +87,21 @@ export class RingConsumer {
   // writable page, whose stores must be visible to the kernel in order.)
   private producerAt(): number {
     return Number(this.producerPos[0]);
+  }
+
+  /** A record that crosses a window's end (or the ring's), copied into one piece. */
+  private joined(pos: number, length: number): DataView {
+    const out = new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      const at = (pos + done) & this.mask;
+      const off = at & this.windowMask;
+      const n = Math.min(length - done, this.windowMask + 1 - off);
+      const w = this.data.window(at >>> this.windowShift);
+      out.set(new Uint8Array(w.buffer, w.byteOffset + off, n), done);
+      done += n;
+    }
+    return new DataView(out.buffer);
   }
 
   /** Bytes produced but not yet consumed. */
@@ -91,9 +124,10 @@ export class RingConsumer {
         prod = this.producerAt();
         if (cons >= prod) break;
       }
-      const at = this.dataOffset + (cons & this.mask);
+      // Headers are 8-byte aligned and windows multiples of 8: a header never crosses a window.
+      const at = cons & this.mask;
       // Once BUSY is clear in the header the record's bytes are visible (see producerAt).
-      const len = (this.words[at >> 2] as number) >>> 0;
+      const len = this.data.window(at >>> this.windowShift).getUint32(at & this.windowMask, true);
       if (len & BPF_RINGBUF_BUSY_BIT) break;
       const dataLen = len & LEN_MASK;
       const next = cons + Math.ceil((dataLen + BPF_RINGBUF_HDR_SZ) / 8) * 8;
@@ -101,7 +135,10 @@ export class RingConsumer {
         this.discarded++;
       } else {
         try {
-          cb(this.view, at + BPF_RINGBUF_HDR_SZ, dataLen);
+          const start = (cons + BPF_RINGBUF_HDR_SZ) & this.mask;
+          const off = start & this.windowMask;
+          if (off + dataLen <= this.windowMask + 1) cb(this.data.window(start >>> this.windowShift), off, dataLen);
+          else cb(this.joined(start, dataLen), 0, dataLen);
         } finally {
           // Release the record even when the callback throws: it will not be delivered twice.
           cons = next;
@@ -117,34 +154,31 @@ export class RingConsumer {
   }
 }
 
-/** The kernel mapping of one BPF_MAP_TYPE_RINGBUF map. */
-export class RingBuf {
+/** Bytes of the data area mapped at a time (a window), at most. */
+const RING_WINDOW = 256 * 1024;
+
+/**
+ * The kernel mapping of one BPF_MAP_TYPE_RINGBUF map. The kernel fills a mapping of the data
+ * area entirely when it is made, and every mapped page counts in our resident size: the data
+ * area is mapped a window at a time, when the consumer first reaches it, so a 16 MiB ring that
+ * carries a few lines costs one window (a ring used all round ends up mapped whole, once).
+ */
+export class RingBuf implements RingWindows {
   readonly consumer: RingConsumer;
-  readonly fd: number;
-  private readonly sys: Sys;
-  private readonly consAddr: bigint;
-  private readonly prodAddr: bigint;
-  private readonly consLen: number;
-  private readonly prodLen: number;
+  readonly windowSize: number;
+  private readonly windows: ({ addr: bigint; view: DataView } | undefined)[] = [];
   private closed = false;
 
   private constructor(
-    sys: Sys,
-    fd: number,
-    consAddr: bigint,
-    consLen: number,
-    prodAddr: bigint,
-    prodLen: number,
-    page: number,
+    private readonly sys: Sys,
+    readonly fd: number,
+    private readonly page: number,
+    private readonly consAddr: bigint,
+    private readonly prodAddr: bigint,
     size: number,
   ) {
-    this.sys = sys;
-    this.fd = fd;
-    this.consAddr = consAddr;
-    this.consLen = consLen;
-    this.prodAddr = prodAddr;
-    this.prodLen = prodLen;
-    this.consumer = new RingConsumer(sys.view(consAddr, consLen), sys.view(prodAddr, prodLen), page, size);
+    this.windowSize = Math.min(size, RING_WINDOW);
+    this.consumer = new RingConsumer(sys.view(consAddr, page), sys.view(prodAddr, page), size, this);
   }
 
   /** Maps a ring buffer map (its spec's maxEntries is the data size). */
@@ -156,13 +190,24 @@ export class RingBuf {
     const page = sys.pageSize();
     const cons = sys.mmap(page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (cons < 0n) check(Number(cons), 'mmap', '', 'ring buffer consumer page');
-    const prodLen = page + 2 * size;
-    const prod = sys.mmap(prodLen, PROT_READ, MAP_SHARED, fd, page);
+    const prod = sys.mmap(page, PROT_READ, MAP_SHARED, fd, page);
     if (prod < 0n) {
       sys.munmap(cons, page);
-      check(Number(prod), 'mmap', '', 'ring buffer data');
+      check(Number(prod), 'mmap', '', 'ring buffer producer page');
     }
-    return new RingBuf(sys, fd, cons, page, prod, prodLen, page, size);
+    return new RingBuf(sys, fd, page, cons, prod, size);
+  }
+
+  window(index: number): DataView {
+    const w = this.windows[index];
+    if (w) return w.view;
+    if (this.closed) throw new Error('ring buffer is closed');
+    // The data area starts after the consumer and producer pages.
+    const addr = this.sys.mmap(this.windowSize, PROT_READ, MAP_SHARED, this.fd, 2 * this.page + index * this.windowSize);
+    if (addr < 0n) check(Number(addr), 'mmap', '', 'ring buffer data');
+    const view = new DataView(this.sys.view(addr, this.windowSize));
+    this.windows[index] = { addr, view };
+    return view;
   }
 
   consume(cb: RecordCallback, limit?: number): number {
@@ -173,8 +218,10 @@ export class RingBuf {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.sys.munmap(this.prodAddr, this.prodLen);
-    this.sys.munmap(this.consAddr, this.consLen);
+    for (const w of this.windows) if (w) this.sys.munmap(w.addr, this.windowSize);
+    this.windows.length = 0;
+    this.sys.munmap(this.prodAddr, this.page);
+    this.sys.munmap(this.consAddr, this.page);
   }
 }
 
@@ -191,9 +238,12 @@ export class RingBufReader {
   private loop: Promise<void> | undefined;
   private running = false;
   private closed = false;
+  /** Wraps each round of consuming (the tracer defers its line flushes to the round's end). */
+  private readonly round: (consume: () => void) => void;
 
-  constructor(sys: Sys) {
+  constructor(sys: Sys, round: (consume: () => void) => void = (consume) => consume()) {
     this.sys = sys;
+    this.round = round;
     this.epfd = check(sys.epollCreate(), 'epoll_create1');
     const w = sys.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (w < 0) {
@@ -217,7 +267,9 @@ export class RingBufReader {
   /** Consumes whatever is in every ring now, synchronously (used at exit). */
   drain(): number {
     let n = 0;
-    for (const r of this.rings) n += r.ring.consume(r.cb);
+    this.round(() => {
+      for (const r of this.rings) n += r.ring.consume(r.cb);
+    });
     return n;
   }
 
@@ -237,10 +289,12 @@ export class RingBufReader {
         this.drain();
         const events = await this.sys.epollWait(this.epfd, max, -1);
         if (!this.running) break;
-        for (const e of events) {
-          const r = e.data === 0xffffffff ? undefined : this.rings[e.data];
-          if (r) r.ring.consume(r.cb);
-        }
+        this.round(() => {
+          for (const e of events) {
+            const r = e.data === 0xffffffff ? undefined : this.rings[e.data];
+            if (r) r.ring.consume(r.cb);
+          }
+        });
       }
     } finally {
       this.loop = undefined;

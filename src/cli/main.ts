@@ -133,8 +133,9 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     const outFd = opts.outputFile ? openSync(opts.outputFile, 'w') : 1;
-    // Each event's text is written at once, to a terminal, a pipe or a file alike (readers of a
-    // pipe see events as they happen); only -B full buffers it.
+    // Output is line-buffered as bpftrace's (readers of a pipe see events as they happen): the
+    // lines of the records waiting in the ring at one wakeup go out in one write; -B full
+    // buffers everything.
     const out = new Writer(outFd, opts.buffering !== 'full');
     const err = new Writer(2, true);
     const sink = opts.format === 'json' ? new JsonSink(out, err, source) : new TextSink(out, err, opts.quiet, source);

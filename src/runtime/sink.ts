@@ -27,6 +27,11 @@ export interface OutputSink {
   capture(fn: () => void): string;
   /** Plain text to stdout (test and benchmark reports). */
   text(s: string): void;
+  /**
+   * Runs `fn` (one drain of the ring buffer) with line-by-line flushing deferred to its end: the
+   * records already waiting reach the reader together, in one write instead of one per line.
+   */
+  batch(fn: () => void): void;
   /** How many errorf() messages were printed (a test probe fails on any). */
   readonly errorCount: number;
   exitMaps(snaps: MapSnapshot[]): void;
@@ -41,6 +46,8 @@ export interface OutputSink {
 /** Writes byte strings (code units 0..255) as the raw bytes they stand for. */
 export class Writer {
   private buf = '';
+  /** Open batch() calls: while any, a flushEach writer flushes when the last one closes. */
+  private holds = 0;
   /** While set, everything written is collected here instead (test probes' output). */
   captured: string | null = null;
   constructor(
@@ -53,7 +60,15 @@ export class Writer {
       return;
     }
     this.buf += s;
-    if (this.flushEach || this.buf.length > 65536) this.flush();
+    if ((this.flushEach && this.holds === 0) || this.buf.length > 65536) this.flush();
+  }
+  batch(fn: () => void): void {
+    this.holds++;
+    try {
+      fn();
+    } finally {
+      if (--this.holds === 0 && this.flushEach) this.flush();
+    }
   }
   flush(): void {
     if (!this.buf) return;
@@ -96,6 +111,9 @@ export class TextSink implements OutputSink {
   text(s: string): void {
     this.out.write(s);
     this.out.flush();
+  }
+  batch(fn: () => void): void {
+    this.out.batch(fn);
   }
   constructor(
     private readonly out: Writer,
@@ -179,6 +197,9 @@ export class JsonSink implements OutputSink {
   }
   text(s: string): void {
     this.out.write(s);
+  }
+  batch(fn: () => void): void {
+    this.out.batch(fn);
   }
   constructor(
     private readonly out: Writer,

@@ -162,7 +162,7 @@ export class Tracer {
       const ringMap = this.maps.get(RINGBUF_MAP) as BpfMap;
       if (ringMap.spec.type !== BPF_MAP_TYPE_RINGBUF) throw new Error('internal: ring buffer map missing');
       this.ring = RingBuf.open(ringMap);
-      this.reader = new RingBufReader(sys);
+      this.reader = new RingBufReader(sys, (consume) => this.out.batch(consume));
       this.reader.add(this.ring, (view, off, len) => this.onRecord(view, off, len));
 
       if (mode === 'test') return this.runTests(runOnly.test);

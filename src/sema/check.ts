@@ -881,12 +881,14 @@ export class Checker {
       }
       return argsRecord(ctx.args);
     }
-    const ec = this.scriptTypes.enumConstant(name) ?? btfEnumConstant(name);
-    if (ec && !lookupBuiltin(name)) {
+    const b = lookupBuiltin(name);
+    // Builtin names win over enum constants; looking one up may load the kernel's BTF, which
+    // `pid` or `comm` must not cost.
+    const ec = b ? null : (this.scriptTypes.enumConstant(name) ?? btfEnumConstant(name));
+    if (ec) {
       this.result.enumConsts.set(e.id, ec.value);
       return { kind: 'int', size: 8, signed: true, enumName: ec.enumName };
     }
-    const b = lookupBuiltin(name);
     if (b?.ident) {
       const call: Call = { kind: 'Call', id: e.id, span: e.span, callee: name, calleeSpan: e.span, args: [] };
       return this.builtinCall(call);

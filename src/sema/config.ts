@@ -15,6 +15,7 @@ export interface Config {
   maxCatBytes: number;
   license: string;
   logSize: number;
+  /** Output ring size in pages; 0 picks it from the memory available, as bpftrace 0.26 does. */
   perfRbPages: number;
   cppDemangle: boolean;
   /** unstable_tseries: whether tseries() may be used. */
@@ -33,7 +34,7 @@ export function defaultConfig(): Config {
     maxCatBytes: 10240,
     license: 'GPL',
     logSize: 1000000,
-    perfRbPages: 64,
+    perfRbPages: 0,
     cppDemangle: true,
     unstableTseries: 'warn',
   };

@@ -73,7 +73,7 @@ const collect = (c: RingConsumer, limit?: number): string[] => {
 describe('RingConsumer (synthetic ring)', () => {
   it('delivers records in order, skipping discarded ones, padding to 8', () => {
     const p = new FakeProducer(256);
-    const c = new RingConsumer(p.consumer, p.producer, PAGE, 256);
+    const c = RingConsumer.contiguous(p.consumer, p.producer, PAGE, 256);
     p.write(text('one'));
     p.write(text('two-discarded'), C.BPF_RINGBUF_DISCARD_BIT);
     p.write(text('three!!!'));
@@ -87,7 +87,7 @@ describe('RingConsumer (synthetic ring)', () => {
 
   it('stops at a busy record and resumes once it is committed', () => {
     const p = new FakeProducer(256);
-    const c = new RingConsumer(p.consumer, p.producer, PAGE, 256);
+    const c = RingConsumer.contiguous(p.consumer, p.producer, PAGE, 256);
     p.write(text('a'));
     const busy = p.write(text('bb'), C.BPF_RINGBUF_BUSY_BIT);
     p.write(text('c'));
@@ -98,7 +98,7 @@ describe('RingConsumer (synthetic ring)', () => {
 
   it('hands out a record that wraps around the end as one contiguous view', () => {
     const p = new FakeProducer(64);
-    const c = new RingConsumer(p.consumer, p.producer, PAGE, 64);
+    const c = RingConsumer.contiguous(p.consumer, p.producer, PAGE, 64);
     p.skipTo(48); // header at 48, payload 56..80 wraps past 64
     p.write(text('0123456789abcdefghij'));
     let seen: { off: number; len: number } | undefined;
@@ -108,13 +108,34 @@ describe('RingConsumer (synthetic ring)', () => {
       seen = { off, len };
     });
     assert.equal(seen?.len, 4);
-    // 48 + 32 = 80 → position 80 & 63 = 16: data at page + 16 + 8.
-    assert.equal(seen?.off, PAGE + 16 + 8);
+    // 48 + 32 = 80 → position 80 & 63 = 16: data at 16 + 8 in the data area's view.
+    assert.equal(seen?.off, 16 + 8);
+  });
+
+  it('reads a ring through windows mapped on first use, joining records that cross one', () => {
+    const p = new FakeProducer(128);
+    const used: number[] = [];
+    const c = new RingConsumer(p.consumer, p.producer, 128, {
+      windowSize: 32,
+      window: (i) => {
+        if (!used.includes(i)) used.push(i);
+        return new DataView(p.producer, PAGE + i * 32, 32);
+      },
+    });
+    p.write(text('abc'));
+    assert.deepEqual(collect(c), ['abc']);
+    assert.deepEqual(used, [0]);
+    // Header at 16, payload 24..44: crosses from window 0 into window 1.
+    p.write(text('0123456789abcdefghij'));
+    // Header at 48, payload 56..136: runs through windows 1, 2, 3 and wraps into window 0.
+    p.write(text(`${'x'.repeat(70)}wrap!!`));
+    assert.deepEqual(collect(c), ['0123456789abcdefghij', `${'x'.repeat(70)}wrap!!`]);
+    assert.deepEqual(used, [0, 1, 2, 3]);
   });
 
   it('honours a limit and releases a record whose callback throws', () => {
     const p = new FakeProducer(256);
-    const c = new RingConsumer(p.consumer, p.producer, PAGE, 256);
+    const c = RingConsumer.contiguous(p.consumer, p.producer, PAGE, 256);
     p.write(text('x'));
     p.write(text('y'));
     p.write(text('z'));
@@ -128,7 +149,7 @@ describe('RingConsumer (synthetic ring)', () => {
   });
 
   it('rejects sizes that are not powers of two', () => {
-    assert.throws(() => new RingConsumer(new ArrayBuffer(8), new ArrayBuffer(PAGE + 200), PAGE, 100), RangeError);
+    assert.throws(() => RingConsumer.contiguous(new ArrayBuffer(8), new ArrayBuffer(PAGE + 200), PAGE, 100), RangeError);
   });
 });
 
