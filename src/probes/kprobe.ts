@@ -22,7 +22,16 @@ import { hasWildcard } from './info/glob.ts';
 import { createKprobeMulti } from './kernel/attach.ts';
 import { requireKprobes } from './kernel/availability.ts';
 import { kprobeBlacklist, lookupFunction, matchFunctions } from './kernel/functions.ts';
-import { attachEach, type ProbeContext, type ProbeTarget, type Provider, TargetSites } from './provider.ts';
+import {
+  type AttachEnv,
+  type Attached,
+  attachEach,
+  missingProbe,
+  type ProbeContext,
+  type ProbeTarget,
+  type Provider,
+  TargetSites,
+} from './provider.ts';
 
 interface KprobeSite {
   /** null when the script named no module. */
@@ -189,24 +198,25 @@ function useMulti(targets: ProbeTarget[], insns: readonly Insn[]): boolean {
   return multiWorks;
 }
 
-function attachAll(prog: BpfProgram, targets: ProbeTarget[]): Link[] {
+function attachAll(prog: BpfProgram, targets: ProbeTarget[], env: AttachEnv): Attached {
   if (prog.spec.expectedAttachType !== BPF_TRACE_KPROBE_MULTI) {
-    return attachEach(targets, (t) => attachOne(prog, t));
+    return attachEach(targets, env, (t) => attachOne(prog, t));
   }
   const first = sites.of(targets[0] as ProbeTarget);
   const what = `${first.retprobe ? 'kretprobe' : 'kprobe'} on ${targets.length} functions`;
   try {
-    return [
-      createKprobeMulti(
-        prog.sys,
-        prog.fd,
-        targets.map((t) => kernelSymbol(sites.of(t))),
-        first.retprobe,
-        what,
-      ),
-    ];
+    const link = createKprobeMulti(
+      prog.sys,
+      prog.fd,
+      targets.map((t) => kernelSymbol(sites.of(t))),
+      first.retprobe,
+      what,
+    );
+    return { links: [link], count: targets.length };
   } catch (e) {
-    throw attachFailure(e, what);
+    // One link for all: the functions it names are attached together or not at all.
+    missingProbe(env, what, attachFailure(e, what));
+    return { links: [], count: 0 };
   }
 }
 
@@ -229,7 +239,7 @@ function makeProvider(name: 'kprobe' | 'kretprobe', aliases: string[], retprobe:
     context: () => context(retprobe),
     expectedAttachType: (targets, insns) => (useMulti(targets, insns) ? BPF_TRACE_KPROBE_MULTI : undefined),
     attach: (prog, target) => attachOne(prog, target),
-    attachAll: (prog, targets) => attachAll(prog, targets),
+    attachAll,
   };
   return p;
 }

@@ -24,7 +24,16 @@ import type { Span } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import { registerObject, registerProbeFunction } from '../runtime/usyms.ts';
 import { globToMatcher, hasWildcard } from './info/glob.ts';
-import { type AttachEnv, attachEach, type ProbeContext, type ProbeTarget, type Provider, TargetSites } from './provider.ts';
+import {
+  type AttachEnv,
+  type Attached,
+  attachEach,
+  missingProbe,
+  type ProbeContext,
+  type ProbeTarget,
+  type Provider,
+  TargetSites,
+} from './provider.ts';
 import { childCommand, processExeOf, userProbeEnv } from './user-env.ts';
 
 /** What a uprobe target resolved to. */
@@ -325,21 +334,22 @@ function useMulti(targets: ProbeTarget[]): boolean {
   return targets.length >= MULTI_MIN_TARGETS && kernelHasUprobeMulti() && process.env.BPFTRACE_TS_NO_UPROBE_MULTI === undefined;
 }
 
-function attachAll(prog: BpfProgram, targets: ProbeTarget[], env: AttachEnv): Link[] {
-  if (!useMulti(targets)) return attachEach(targets, (t) => attachOne(prog, t, env));
-  const byPath = new Map<string, UprobeSite[]>();
+function attachAll(prog: BpfProgram, targets: ProbeTarget[], env: AttachEnv): Attached {
+  if (!useMulti(targets)) return attachEach(targets, env, (t) => attachOne(prog, t, env));
+  const byPath = new Map<string, ProbeTarget[]>();
   for (const t of targets) {
-    const s = sites.of(t);
-    const l = byPath.get(s.path);
-    if (l) l.push(s);
-    else byPath.set(s.path, [s]);
+    const path = sites.of(t).path;
+    const l = byPath.get(path);
+    if (l) l.push(t);
+    else byPath.set(path, [t]);
   }
   const links: Link[] = [];
-  const skipped: UprobeSite[] = [];
+  let count = 0;
   // The kernel refuses a whole uprobe_multi link when one function can't be probed (its first
-  // instruction is one uprobes can't handle): halve the set until the culprits are alone, skip
-  // those (with a warning, as a wildcard's other matches still make sense).
-  const attachSet = (path: string, ss: UprobeSite[]): void => {
+  // instruction is one uprobes can't handle): halve the set until the culprits are alone, and
+  // let missing_probes decide about those.
+  const attachSet = (path: string, ts: ProbeTarget[]): void => {
+    const ss = ts.map((t) => sites.of(t));
     try {
       links.push(
         attachUprobeMulti(
@@ -351,27 +361,25 @@ function attachAll(prog: BpfProgram, targets: ProbeTarget[], env: AttachEnv): Li
           `${ss[0]?.retprobe ? 'uretprobe' : 'uprobe'} ${path} (${ss.length} functions)`,
         ),
       );
+      count += ts.length;
     } catch (e) {
-      if (ss.length === 1) {
-        skipped.push(ss[0] as UprobeSite);
+      if (ts.length === 1) {
+        missingProbe(env, (ts[0] as ProbeTarget).name, e);
         return;
       }
       if (!(e instanceof SyscallError)) throw e;
-      const half = ss.length >> 1;
-      attachSet(path, ss.slice(0, half));
-      attachSet(path, ss.slice(half));
+      const half = ts.length >> 1;
+      attachSet(path, ts.slice(0, half));
+      attachSet(path, ts.slice(half));
     }
   };
   try {
-    for (const [path, ss] of byPath) attachSet(path, ss);
-    if (skipped.length === targets.length)
-      throw new UserError(`could not attach any of ${targets.length} uprobes (first: ${skipped[0]?.path}:${skipped[0]?.symbol})`);
+    for (const [path, ts] of byPath) attachSet(path, ts);
   } catch (e) {
-    for (const l of links) l.close();
+    for (const l of links.reverse()) l.close();
     throw e;
   }
-  for (const s of skipped) process.stderr.write(`WARNING: could not attach uprobe ${s.path}:${s.symbol}, skipped\n`);
-  return links;
+  return { links, count };
 }
 
 function makeProvider(name: 'uprobe' | 'uretprobe', aliases: string[], retprobe: boolean): Provider {

@@ -96,7 +96,7 @@ const armProvider: Provider = {
   attach(prog, target, env) {
     const a = armedBy(target);
     // SIGSTOP must only ever reach the traced process, never another run of the same binary.
-    return uprobe.attach(prog, a.setup, { pid: env.pid ?? targetPid() });
+    return uprobe.attach(prog, a.setup, { ...env, pid: env.pid ?? targetPid() });
   },
 };
 

@@ -3,31 +3,75 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Link } from '../../src/bpf/link.ts';
+import { ENOTSUPP, SyscallError } from '../../src/bpf/sys.ts';
+import { UserError } from '../../src/lang/diagnostics.ts';
 import { kprobe } from '../../src/probes/kprobe.ts';
-import { attachEach, type ProbeTarget, TargetSites } from '../../src/probes/provider.ts';
+import { type AttachEnv, attachEach, type MissingProbes, type ProbeTarget, TargetSites } from '../../src/probes/provider.ts';
 
 const SPAN = { start: 0, end: 0, line: 1, col: 1 } as never;
 const target = (name: string): ProbeTarget => ({ provider: kprobe, name, parts: [], span: SPAN });
+
+const env = (missingProbes: MissingProbes, warnings: string[] = []): AttachEnv => ({
+  pid: null,
+  missingProbes,
+  warn: (m) => warnings.push(m),
+});
 
 test('attachEach: every target attached, or none left attached when one fails', () => {
   const closed: string[] = [];
   const link = (t: ProbeTarget): Link => ({ kind: 'test', target: t.name, close: () => closed.push(t.name), release: () => [] });
   const ts = ['a', 'b', 'c'].map(target);
+  const all = attachEach(ts, env('error'), (t) => [link(t)]);
   assert.deepEqual(
-    attachEach(ts, (t) => [link(t)]).map((l) => l.target),
+    all.links.map((l) => l.target),
     ['a', 'b', 'c'],
   );
+  assert.equal(all.count, 3);
   assert.deepEqual(closed, []);
-  const boom = new Error('refused');
   assert.throws(
     () =>
-      attachEach(ts, (t) => {
-        if (t.name === 'c') throw boom;
+      attachEach(ts, env('error'), (t) => {
+        if (t.name === 'c') throw new UserError('refused', ['why']);
         return [link(t)];
       }),
-    (e) => e === boom,
+    (e) =>
+      e instanceof UserError &&
+      e.message === 'refused' &&
+      e.hints[0] === 'why' &&
+      e.hints[1] === "Unable to attach probe: c. If this is expected, set the 'missing_probes' config variable to 'warn'.",
   );
   assert.deepEqual(closed, ['b', 'a'], 'the attached ones detached, last first');
+});
+
+test('attachEach: missing_probes = "warn" / "ignore" skip a target that cannot attach', () => {
+  const link = (t: ProbeTarget): Link => ({ kind: 'test', target: t.name, close: () => undefined, release: () => [] });
+  const failB = (t: ProbeTarget): Link[] => {
+    if (t.name === 'b') throw new SyscallError('perf_event_open', '', ENOTSUPP, 'uprobe b');
+    return [link(t)];
+  };
+  const ts = ['a', 'b', 'c'].map(target);
+  const warnings: string[] = [];
+  const warned = attachEach(ts, env('warn', warnings), failB);
+  assert.deepEqual(
+    warned.links.map((l) => l.target),
+    ['a', 'c'],
+  );
+  assert.equal(warned.count, 2);
+  assert.deepEqual(warnings, [
+    'perf_event_open failed: Operation is not supported (ENOTSUPP): uprobe b',
+    'Unable to attach probe: b. Skipping.',
+  ]);
+  const quiet: string[] = [];
+  assert.equal(attachEach(ts, env('ignore', quiet), failB).count, 2);
+  assert.deepEqual(quiet, []);
+  // A bug is not a missing probe: it propagates whatever the policy.
+  assert.throws(
+    () =>
+      attachEach(ts, env('ignore'), () => {
+        throw new TypeError('bug');
+      }),
+    TypeError,
+  );
 });
 
 test('TargetSites: a target the provider did not expand is an internal error', () => {
