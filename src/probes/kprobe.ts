@@ -13,7 +13,7 @@ import { exit as exitInsn, type Insn, JMP, JmpOp, movImm, Reg } from '../bpf/ins
 import { attachPerfEvent, type Link } from '../bpf/link.ts';
 import { openKprobe } from '../bpf/perf-event.ts';
 import { BpfProgram } from '../bpf/program.ts';
-import { ENOENT, ESRCH, SyscallError } from '../bpf/sys.ts';
+import { EBUSY, EEXIST, EILSEQ, EINVAL, ENOENT, ESRCH, SyscallError } from '../bpf/sys.ts';
 import type { Span } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import { btfTypeByName } from '../sema/btf-types.ts';
@@ -25,7 +25,9 @@ import { kprobeBlacklist, lookupFunction, matchFunctions } from './kernel/functi
 import {
   type AttachEnv,
   type Attached,
+  type AttachHints,
   attachEach,
+  attachError,
   missingProbe,
   type ProbeContext,
   type ProbeTarget,
@@ -107,35 +109,23 @@ function kernelSymbol(s: KprobeSite): string {
   return s.module && s.module !== 'vmlinux' ? `${s.module}:${s.func}` : s.func;
 }
 
-/** errno of a failed kprobe attach → why, in words. */
-function attachFailure(e: unknown, target: string): unknown {
-  if (!(e instanceof SyscallError)) return e;
-  switch (e.errno) {
-    case 2: // ENOENT
-    case 3: // ESRCH
-      return new UserError(`cannot attach ${target}: the kernel has no such function`);
-    case 84: // EILSEQ: the kprobe address is not an instruction boundary
-      return new UserError(`cannot attach ${target}: the offset is in the middle of an instruction`, ['try a different offset']);
-    case 22: // EINVAL
-      return new UserError(`cannot attach ${target}: the kernel refused the kprobe (EINVAL)`, [
-        'the function may be blacklisted, inlined, or not a function entry at this offset',
-      ]);
-    case 16: // EBUSY
-    case 17: // EEXIST
-      return new UserError(`cannot attach ${target}: the address is already probed in a way that excludes this kprobe (${e.code})`);
-    default:
-      return e;
-  }
-}
+/** What a refused kprobe means, by errno. */
+const KPROBE_HINTS: AttachHints = {
+  [ENOENT]: { why: 'the kernel has no such function' },
+  [ESRCH]: { why: 'the kernel has no such function' },
+  [EILSEQ]: { why: 'the offset is in the middle of an instruction', hints: ['try a different offset'] },
+  [EINVAL]: {
+    why: 'the kernel refused the kprobe',
+    hints: ['the function may be blacklisted, inlined, or not a function entry at this offset'],
+  },
+  [EBUSY]: { why: 'the address is already probed in a way that excludes this kprobe' },
+  [EEXIST]: { why: 'the address is already probed in a way that excludes this kprobe' },
+};
 
 function attachOne(prog: BpfProgram, target: ProbeTarget): Link[] {
   const s = sites.of(target);
-  try {
-    const fd = openKprobe(kernelSymbol(s), s.offset, s.retprobe, prog.sys);
-    return [attachPerfEvent(prog, fd, { target: target.name })];
-  } catch (e) {
-    throw attachFailure(e, target.name);
-  }
+  const fd = openKprobe(kernelSymbol(s), s.offset, s.retprobe, prog.sys);
+  return [attachPerfEvent(prog, fd, { target: target.name })];
 }
 
 // ---------------------------------------------------------------- kprobe_multi
@@ -215,7 +205,7 @@ function attachAll(prog: BpfProgram, targets: ProbeTarget[], env: AttachEnv): At
     return { links: [link], count: targets.length };
   } catch (e) {
     // One link for all: the functions it names are attached together or not at all.
-    missingProbe(env, what, attachFailure(e, what));
+    missingProbe(env, what, attachError(e, what, KPROBE_HINTS));
     return { links: [], count: 0 };
   }
 }
@@ -239,6 +229,7 @@ function makeProvider(name: 'kprobe' | 'kretprobe', aliases: string[], retprobe:
     context: () => context(retprobe),
     expectedAttachType: (targets, insns) => (useMulti(targets, insns) ? BPF_TRACE_KPROBE_MULTI : undefined),
     attach: (prog, target) => attachOne(prog, target),
+    attachHints: KPROBE_HINTS,
     attachAll,
   };
   return p;

@@ -5,7 +5,7 @@
 import type { Insn } from '../bpf/insn.ts';
 import type { Link } from '../bpf/link.ts';
 import type { BpfProgram, ProgramSpec } from '../bpf/program.ts';
-import { SyscallError } from '../bpf/sys.ts';
+import { errnoMessage, SyscallError } from '../bpf/sys.ts';
 import type { UsdtContext } from '../builtins/usdt-args.ts';
 import type { Resources } from '../codegen/resources.ts';
 import type { Span } from '../lang/ast.ts';
@@ -107,6 +107,8 @@ export interface Provider {
   context(target: ProbeTarget): ProbeContext;
   /** Whether targets of one probe can share a program (no per-target context like args offsets). */
   readonly shareable: boolean;
+  /** Optional: what the kernel's errnos mean when this provider's attach fails (attachError). */
+  readonly attachHints?: AttachHints;
   /** Attaches a loaded program; returns what must be closed to detach. */
   attach(prog: BpfProgram, target: ProbeTarget, env: AttachEnv): Link[];
   /**
@@ -162,6 +164,21 @@ export class TargetSites<S> {
   }
 }
 
+/** Per errno: what a failed attach means for a provider, and what may help. */
+export type AttachHints = Readonly<Partial<Record<number, { why: string; hints?: readonly string[] }>>>;
+
+/**
+ * A failed attach as users read it: `cannot attach TARGET: why (ERRNO)`, the why and hints from
+ * the provider's table, else the syscall's own message. Anything but a SyscallError is a bug or
+ * already explained, and is returned as it is.
+ */
+export function attachError(e: unknown, target: string, hints: AttachHints = {}): unknown {
+  if (!(e instanceof SyscallError)) return e;
+  const known = hints[e.errno];
+  if (!known) return new UserError(`cannot attach ${target}: ${e.message}`);
+  return new UserError(`cannot attach ${target}: ${known.why} (${e.code}: ${errnoMessage(e.errno)})`, [...(known.hints ?? [])]);
+}
+
 /** Whether `e` is a probe that could not be attached, rather than a bug. */
 function isAttachFailure(e: unknown): e is UserError | SyscallError {
   return e instanceof UserError || e instanceof SyscallError;
@@ -204,7 +221,7 @@ export function attachEach(targets: readonly ProbeTarget[], env: AttachEnv, atta
         links.push(...attachOne(t));
         count += t.weight ?? 1;
       } catch (e) {
-        missingProbe(env, t.name, e);
+        missingProbe(env, t.name, attachError(e, t.name, t.provider.attachHints));
       }
     }
   } catch (e) {

@@ -13,7 +13,7 @@ import { BPF_LINK_CREATE, BPF_PROG_TYPE_KPROBE, BPF_TRACE_UPROBE_MULTI } from '.
 import { attachPerfEvent, fdLink, type Link } from '../bpf/link.ts';
 import { openUprobe } from '../bpf/perf-event.ts';
 import type { BpfProgram } from '../bpf/program.ts';
-import { checkBpf, SyscallError } from '../bpf/sys.ts';
+import { checkBpf, EINVAL, ENOENT, ENOTSUPP, ESRCH, SyscallError } from '../bpf/sys.ts';
 import { demangle, isMangled, withoutParams } from '../elf/demangle.ts';
 import { dwarfArgs, dwarfTypeByName } from '../elf/dwarf.ts';
 import { SHT_SYMTAB } from '../elf/elf.ts';
@@ -27,7 +27,9 @@ import { globToMatcher, hasWildcard } from './info/glob.ts';
 import {
   type AttachEnv,
   type Attached,
+  type AttachHints,
   attachEach,
+  attachError,
   missingProbe,
   type ProbeContext,
   type ProbeTarget,
@@ -279,6 +281,17 @@ function kernelHasUprobeMulti(): boolean {
   return maj > 6 || (maj === 6 && min >= 6);
 }
 
+/** What a refused uprobe means, by errno (USDT probes are uprobes too). */
+export const UPROBE_HINTS: AttachHints = {
+  [ENOTSUPP]: {
+    why: 'uprobes cannot handle the instruction there',
+    hints: ['x86 uprobes refuse some instructions (hlt, int3, in/out...): probe another function or offset'],
+  },
+  [ENOENT]: { why: 'the file is gone' },
+  [ESRCH]: { why: 'the process is gone' },
+  [EINVAL]: { why: 'the kernel refused the uprobe', hints: ['the offset may be outside the file, or not at an instruction'] },
+};
+
 /** Programs for more than this many targets attach through one uprobe_multi link per file. */
 const MULTI_MIN_TARGETS = 2;
 
@@ -364,7 +377,8 @@ function attachAll(prog: BpfProgram, targets: ProbeTarget[], env: AttachEnv): At
       count += ts.length;
     } catch (e) {
       if (ts.length === 1) {
-        missingProbe(env, (ts[0] as ProbeTarget).name, e);
+        const name = (ts[0] as ProbeTarget).name;
+        missingProbe(env, name, attachError(e, name, UPROBE_HINTS));
         return;
       }
       if (!(e instanceof SyscallError)) throw e;
@@ -390,6 +404,7 @@ function makeProvider(name: 'uprobe' | 'uretprobe', aliases: string[], retprobe:
     shareable: true,
     expand: (raw, parts, span) => expandUprobe(p, retprobe, raw, parts, span),
     context: (t) => context(t, retprobe),
+    attachHints: UPROBE_HINTS,
     attach: attachOne,
     attachAll,
     expectedAttachType: (targets) => (useMulti(targets) ? BPF_TRACE_UPROBE_MULTI : undefined),

@@ -20,7 +20,7 @@ import { UserError } from '../lang/diagnostics.ts';
 import { registerObject, snapshotProcess } from '../runtime/usyms.ts';
 import { globToMatcher, hasWildcard } from './info/glob.ts';
 import { type AttachEnv, type ProbeContext, type ProbeTarget, type Provider, TargetSites } from './provider.ts';
-import { resolveUserTarget } from './uprobe.ts';
+import { resolveUserTarget, UPROBE_HINTS } from './uprobe.ts';
 import { targetPid, userProbeEnv } from './user-env.ts';
 
 export interface UsdtSite {
@@ -165,5 +165,6 @@ export const usdt: Provider = {
   shareable: false,
   expand,
   context,
+  attachHints: UPROBE_HINTS,
   attach,
 };

@@ -3,10 +3,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Link } from '../../src/bpf/link.ts';
-import { ENOTSUPP, SyscallError } from '../../src/bpf/sys.ts';
+import { EBUSY, EILSEQ, ENOTSUPP, SyscallError } from '../../src/bpf/sys.ts';
 import { UserError } from '../../src/lang/diagnostics.ts';
 import { kprobe } from '../../src/probes/kprobe.ts';
-import { type AttachEnv, attachEach, type MissingProbes, type ProbeTarget, TargetSites } from '../../src/probes/provider.ts';
+import {
+  type AttachEnv,
+  type AttachHints,
+  attachEach,
+  attachError,
+  type MissingProbes,
+  type ProbeTarget,
+  TargetSites,
+} from '../../src/probes/provider.ts';
 
 const SPAN = { start: 0, end: 0, line: 1, col: 1 } as never;
 const target = (name: string): ProbeTarget => ({ provider: kprobe, name, parts: [], span: SPAN });
@@ -58,7 +66,7 @@ test('attachEach: missing_probes = "warn" / "ignore" skip a target that cannot a
   );
   assert.equal(warned.count, 2);
   assert.deepEqual(warnings, [
-    'perf_event_open failed: Operation is not supported (ENOTSUPP): uprobe b',
+    'cannot attach b: perf_event_open failed: Operation is not supported (ENOTSUPP): uprobe b',
     'Unable to attach probe: b. Skipping.',
   ]);
   const quiet: string[] = [];
@@ -81,4 +89,18 @@ test('TargetSites: a target the provider did not expand is an internal error', (
   assert.deepEqual(sites.of(a), { n: 1 });
   assert.equal(sites.get(b), undefined);
   assert.throws(() => sites.of(b), /internal: unresolved x:b/);
+});
+
+test('attachError: the provider says what an errno means, else the syscall speaks for itself', () => {
+  const hints: AttachHints = { [EILSEQ]: { why: 'mid-instruction', hints: ['try another offset'] } };
+  const known = attachError(new SyscallError('perf_event_open', '', EILSEQ), 'kprobe:f+1', hints);
+  assert.ok(known instanceof UserError);
+  assert.equal(known.message, 'cannot attach kprobe:f+1: mid-instruction (EILSEQ: Invalid or incomplete multibyte or wide character)');
+  assert.deepEqual(known.hints, ['try another offset']);
+  const other = attachError(new SyscallError('perf_event_open', '', EBUSY, 'kprobe f'), 'kprobe:f', hints);
+  assert.ok(other instanceof UserError);
+  assert.equal(other.message, 'cannot attach kprobe:f: perf_event_open failed: Device or resource busy (EBUSY): kprobe f');
+  // Not a syscall's refusal: passed on untouched.
+  const bug = new TypeError('bug');
+  assert.equal(attachError(bug, 'kprobe:f', hints), bug);
 });
