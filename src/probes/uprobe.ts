@@ -7,9 +7,9 @@
 // function even after the process is gone.
 
 import { readdirSync } from 'node:fs';
-import { release } from 'node:os';
-import { Attr, LINK_CREATE } from '../bpf/attr.ts';
+import { Attr, BPF_F_UPROBE_MULTI_RETURN, LINK_CREATE_UPROBE_MULTI } from '../bpf/attr.ts';
 import { BPF_LINK_CREATE, BPF_PROG_TYPE_KPROBE, BPF_TRACE_UPROBE_MULTI } from '../bpf/constants.ts';
+import { features } from '../bpf/features.ts';
 import { attachPerfEvent, fdLink, type Link } from '../bpf/link.ts';
 import { openUprobe } from '../bpf/perf-event.ts';
 import type { BpfProgram } from '../bpf/program.ts';
@@ -273,14 +273,6 @@ function context(target: ProbeTarget, retprobe: boolean): ProbeContext {
   return { args, argN: 'pt_regs', retval: retprobe, entry, userType };
 }
 
-/** uprobe_multi links exist from Linux 6.6. */
-function kernelHasUprobeMulti(): boolean {
-  const m = /^(\d+)\.(\d+)/.exec(release());
-  if (!m) return false;
-  const [maj, min] = [Number(m[1]), Number(m[2])];
-  return maj > 6 || (maj === 6 && min >= 6);
-}
-
 /** What a refused uprobe means, by errno (USDT probes are uprobes too). */
 export const UPROBE_HINTS: AttachHints = {
   [ENOTSUPP]: {
@@ -324,19 +316,18 @@ export function attachUprobeMulti(
       dv.setBigUint64(arrOff + n * 8 + i * 8, cookies[i] ?? 0n, true);
       dv.setBigUint64(arrOff + n * 16 + i * 8, BigInt(opts.refCtrOffsets?.[i] ?? 0), true);
     });
-    // link_create's uprobe_multi member follows prog_fd, target_fd, attach_type and flags.
-    const a = new Attr(LINK_CREATE).u32('prog_fd', prog.fd).u32('attach_type', BPF_TRACE_UPROBE_MULTI);
-    const bytes = new Uint8Array(64);
-    bytes.set(a.bytes.subarray(0, 16));
-    const v = new DataView(bytes.buffer);
-    v.setBigUint64(16, mem.addr, true);
-    v.setBigUint64(24, mem.addr + BigInt(arrOff), true);
-    v.setBigUint64(32, opts.refCtrOffsets ? mem.addr + BigInt(arrOff + n * 16) : 0n, true);
-    v.setBigUint64(40, mem.addr + BigInt(arrOff + n * 8), true);
-    v.setUint32(48, n, true);
-    v.setUint32(52, opts.retprobe ? 1 : 0, true);
-    v.setUint32(56, opts.pid ?? 0, true);
-    const fd = checkBpf(sys.bpf(BPF_LINK_CREATE, bytes), BPF_LINK_CREATE, what);
+    const at = (off: number): bigint => mem.addr + BigInt(off);
+    const a = new Attr(LINK_CREATE_UPROBE_MULTI)
+      .u32('prog_fd', prog.fd)
+      .u32('attach_type', BPF_TRACE_UPROBE_MULTI)
+      .u64('path', mem.addr)
+      .u64('offsets', at(arrOff))
+      .u64('cookies', at(arrOff + n * 8))
+      .u64('ref_ctr_offsets', opts.refCtrOffsets ? at(arrOff + n * 16) : 0n)
+      .u32('cnt', n)
+      .u32('uprobe_multi_flags', opts.retprobe ? BPF_F_UPROBE_MULTI_RETURN : 0)
+      .u32('pid', opts.pid ?? 0);
+    const fd = checkBpf(sys.bpf(BPF_LINK_CREATE, a.bytes), BPF_LINK_CREATE, what);
     return fdLink(sys, [fd], 'uprobe_multi', what);
   } finally {
     sys.free(mem);
@@ -344,7 +335,7 @@ export function attachUprobeMulti(
 }
 
 function useMulti(targets: ProbeTarget[]): boolean {
-  return targets.length >= MULTI_MIN_TARGETS && kernelHasUprobeMulti() && process.env.BPFTRACE_TS_NO_UPROBE_MULTI === undefined;
+  return targets.length >= MULTI_MIN_TARGETS && process.env.BPFTRACE_TS_NO_UPROBE_MULTI === undefined && features().has('uprobe_multi');
 }
 
 function attachAll(prog: BpfProgram, targets: ProbeTarget[], env: AttachEnv): Attached {
@@ -376,12 +367,13 @@ function attachAll(prog: BpfProgram, targets: ProbeTarget[], env: AttachEnv): At
       );
       count += ts.length;
     } catch (e) {
+      // Only the kernel's refusal is an attach failure; anything else is a bug.
+      if (!(e instanceof SyscallError)) throw e;
       if (ts.length === 1) {
         const name = (ts[0] as ProbeTarget).name;
         missingProbe(env, name, attachError(e, name, UPROBE_HINTS));
         return;
       }
-      if (!(e instanceof SyscallError)) throw e;
       const half = ts.length >> 1;
       attachSet(path, ts.slice(0, half));
       attachSet(path, ts.slice(half));
