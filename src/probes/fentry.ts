@@ -15,6 +15,7 @@ import { attachTracing } from './kernel/attach.ts';
 import { requireTracing } from './kernel/availability.ts';
 import { type KernelFuncSignature, kernelFuncSignature } from './kernel/btf-func.ts';
 import { matchFunctions, traceableModules } from './kernel/functions.ts';
+import { providerNames } from './names.ts';
 import { type AttachHints, type ProbeContext, type ProbeTarget, type Provider, TargetSites } from './provider.ts';
 
 interface FuncSite {
@@ -116,10 +117,9 @@ const refused = {
 };
 const TRAMPOLINE_HINTS: AttachHints = { [EINVAL]: refused, [ENOTSUPP]: refused, [EOPNOTSUPP]: refused };
 
-function makeProvider(name: 'fentry' | 'fexit', aliases: string[], exit: boolean): Provider {
+function makeProvider(type: 'fentry' | 'fexit', exit: boolean): Provider {
   const p: Provider = {
-    name,
-    aliases,
+    ...providerNames(type),
     progType: BPF_PROG_TYPE_TRACING,
     // The BTF id the kernel verifies a program against is per function.
     shareable: false,
@@ -138,5 +138,5 @@ function makeProvider(name: 'fentry' | 'fexit', aliases: string[], exit: boolean
   return p;
 }
 
-export const fentry = makeProvider('fentry', ['f', 'kfunc'], false);
-export const fexit = makeProvider('fexit', ['fr', 'kretfunc'], true);
+export const fentry = makeProvider('fentry', false);
+export const fexit = makeProvider('fexit', true);

@@ -19,6 +19,7 @@ import { btfIterNames } from './info/symbol-sources.ts';
 import { attachIter, isIterLink } from './kernel/attach.ts';
 import { requireTracing } from './kernel/availability.ts';
 import { iterContextType } from './kernel/btf-func.ts';
+import { providerNames } from './names.ts';
 import { type ProbeTarget, type Provider, TargetSites } from './provider.ts';
 
 interface IterSite {
@@ -45,8 +46,7 @@ export function pinPath(pin: string): string {
 }
 
 export const iter: Provider = {
-  name: 'iter',
-  aliases: ['it'],
+  ...providerNames('iter'),
   progType: BPF_PROG_TYPE_TRACING,
   shareable: false,
   expand(raw, parts, span) {

@@ -22,6 +22,7 @@ import { hasWildcard } from './info/glob.ts';
 import { createKprobeMulti } from './kernel/attach.ts';
 import { requireKprobes } from './kernel/availability.ts';
 import { kprobeBlacklist, lookupFunction, matchFunctions } from './kernel/functions.ts';
+import { providerNames } from './names.ts';
 import {
   type AttachEnv,
   type Attached,
@@ -219,10 +220,9 @@ function context(retprobe: boolean): ProbeContext {
   return c;
 }
 
-function makeProvider(name: 'kprobe' | 'kretprobe', aliases: string[], retprobe: boolean): Provider {
+function makeProvider(type: 'kprobe' | 'kretprobe', retprobe: boolean): Provider {
   const p: Provider = {
-    name,
-    aliases,
+    ...providerNames(type),
     progType: BPF_PROG_TYPE_KPROBE,
     shareable: true,
     expand: (raw, parts, span) => expandKprobe(p, retprobe, raw, parts, span),
@@ -235,5 +235,5 @@ function makeProvider(name: 'kprobe' | 'kretprobe', aliases: string[], retprobe:
   return p;
 }
 
-export const kprobe = makeProvider('kprobe', ['k'], false);
-export const kretprobe = makeProvider('kretprobe', ['kr'], true);
+export const kprobe = makeProvider('kprobe', false);
+export const kretprobe = makeProvider('kretprobe', true);

@@ -8,6 +8,7 @@ import { UserError } from '../lang/diagnostics.ts';
 import { type IntSize, intType, parseIntTypeName, type Type, UINT64 } from '../sema/types.ts';
 import { globToMatcher, hasWildcard } from './info/glob.ts';
 import { listTracepoints, readTracepointFormat, type TracepointFieldType, tracepointId } from './info/tracepoint-format.ts';
+import { providerNames } from './names.ts';
 import type { ArgField, ProbeTarget, Provider } from './provider.ts';
 
 function fieldType(t: TracepointFieldType, typeText: string, maxStrlen: number): { type: Type; dataLoc: boolean } {
@@ -62,8 +63,7 @@ export function tracepointArgs(category: string, name: string): ArgField[] {
 }
 
 export const tracepoint: Provider = {
-  name: 'tracepoint',
-  aliases: ['t'],
+  ...providerNames('tracepoint'),
   progType: BPF_PROG_TYPE_TRACEPOINT,
   shareable: true,
   expand(raw, parts, span): ProbeTarget[] {

@@ -24,6 +24,7 @@ import type { Span } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import { registerObject, registerProbeFunction } from '../runtime/usyms.ts';
 import { globToMatcher, hasWildcard } from './info/glob.ts';
+import { providerNames } from './names.ts';
 import {
   type AttachEnv,
   type Attached,
@@ -388,10 +389,9 @@ function attachAll(prog: BpfProgram, targets: ProbeTarget[], env: AttachEnv): At
   return { links, count };
 }
 
-function makeProvider(name: 'uprobe' | 'uretprobe', aliases: string[], retprobe: boolean): Provider {
+function makeProvider(type: 'uprobe' | 'uretprobe', retprobe: boolean): Provider {
   const p: Provider = {
-    name,
-    aliases,
+    ...providerNames(type),
     progType: BPF_PROG_TYPE_KPROBE,
     shareable: true,
     expand: (raw, parts, span) => expandUprobe(p, retprobe, raw, parts, span),
@@ -404,5 +404,5 @@ function makeProvider(name: 'uprobe' | 'uretprobe', aliases: string[], retprobe:
   return p;
 }
 
-export const uprobe = makeProvider('uprobe', ['u'], false);
-export const uretprobe = makeProvider('uretprobe', ['ur'], true);
+export const uprobe = makeProvider('uprobe', false);
+export const uretprobe = makeProvider('uretprobe', true);

@@ -16,6 +16,7 @@ import { PT_REGS_ARGS } from '../builtins/task.ts';
 import { watchpointArmProgram } from '../codegen/watchpoint-arm.ts';
 import { resolveBinary } from '../elf/resolve.ts';
 import { UserError } from '../lang/diagnostics.ts';
+import { providerNames } from './names.ts';
 import type { ProbeTarget, Provider } from './provider.ts';
 import { uprobe } from './uprobe.ts';
 import { childCommand, targetPid, userProbeEnv } from './user-env.ts';
@@ -108,10 +109,9 @@ function armedBy(armTarget: ProbeTarget): Armed {
   return a;
 }
 
-function watchpoint(name: WatchName, aliases: string[]): Provider {
+function watchpoint(name: WatchName): Provider {
   const provider: Provider = {
-    name,
-    aliases,
+    ...providerNames(name),
     progType: BPF_PROG_TYPE_PERF_EVENT,
     shareable: true,
     expand(raw, parts, span): ProbeTarget[] {
@@ -200,5 +200,5 @@ function resume(pid: number): void {
   }
 }
 
-export const watchpointProvider = watchpoint('watchpoint', ['w']);
-export const asyncwatchpoint = watchpoint('asyncwatchpoint', ['aw']);
+export const watchpointProvider = watchpoint('watchpoint');
+export const asyncwatchpoint = watchpoint('asyncwatchpoint');
