@@ -39,7 +39,8 @@ export const rawtracepoint: Provider = {
       // Expanded against the raw tracepoints kernel BTF knows (module:name).
       const mm = globToMatcher(module);
       const mn = globToMatcher(name);
-      const out = rawTracepointNames()
+      // Module BTFs are read only when the module pattern can name a module.
+      const out = rawTracepointNames(mm)
         .map((q) => q.split(':') as [string, string])
         .filter(([m, n]) => mm(m) && mn(n))
         .map(([m, n]) => ({ provider: rawtracepoint, name: `rawtracepoint:${m}:${n}`, parts: [n], span }));
