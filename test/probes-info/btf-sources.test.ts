@@ -13,7 +13,7 @@ test('allBtfs: the same objects on every call, and only the wanted ones', { skip
   const again = allBtfs();
   assert.equal(first[0]?.name, 'vmlinux');
   assert.equal(again.length, first.length);
-  again.forEach((b, i) => assert.equal(b, first[i], `${b.name} read again`));
+  for (const [i, b] of again.entries()) assert.equal(b, first[i], `${b.name} read again`);
   const asked: string[] = [];
   const none = allBtfs((m) => {
     asked.push(m);
