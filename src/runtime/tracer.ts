@@ -20,7 +20,7 @@ import { runIterators } from '../probes/iter.ts';
 import { freezeReadOnlyMaps } from '../probes/kernel/seq-printf.ts';
 import { type AttachEnv, attachProgram, type ProbeTarget } from '../probes/provider.ts';
 import { targetPid } from '../probes/user-env.ts';
-import { armWatchpoint, releaseWatchedProcess } from '../probes/watchpoint.ts';
+import { armWatchpoint, releaseWatchedProcess, unwatch } from '../probes/watchpoint.ts';
 import { releaseTracefs } from '../util/tracefs.ts';
 import { decodeValue, readInt } from './decode.ts';
 import { ERR_RINGBUF_LOST, EventKind, HEADER_SIZE } from './events.ts';
@@ -406,6 +406,10 @@ export class Tracer {
             this.stop(1);
           } else if (this.script.config.missingProbes === 'warn') this.out.warning(msg);
         }
+        return;
+      }
+      case EventKind.Unwatch: {
+        unwatch(this.links, view.getBigUint64(off + HEADER_SIZE, true));
         return;
       }
       case EventKind.HelperError: {
