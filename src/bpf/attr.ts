@@ -219,6 +219,29 @@ export const LINK_CREATE = struct({
   bpf_cookie: 'u64',
 });
 
+/** BPF_LINK_CREATE with the `uprobe_multi` member of its inner union (Linux 6.6). */
+export const LINK_CREATE_UPROBE_MULTI = struct({
+  prog_fd: 'u32',
+  target_fd: 'u32',
+  attach_type: 'u32',
+  flags: 'u32',
+  /** NUL-terminated path of the probed file. */
+  path: 'u64',
+  /** cnt u64 file offsets. */
+  offsets: 'u64',
+  /** cnt u64 semaphore (ref_ctr) offsets, or 0. */
+  ref_ctr_offsets: 'u64',
+  /** cnt u64 attach cookies, or 0. */
+  cookies: 'u64',
+  cnt: 'u32',
+  /** BPF_F_UPROBE_MULTI_RETURN for uretprobes. */
+  uprobe_multi_flags: 'u32',
+  pid: 'u32',
+});
+
+/** uprobe_multi.flags: attach at function return (uretprobe). */
+export const BPF_F_UPROBE_MULTI_RETURN = 1;
+
 export const ENABLE_STATS = struct({ type: 'u32' });
 
 export const BTF_LOAD = struct({

@@ -4,7 +4,7 @@
 // conclusive answers are cached.
 
 import { existsSync } from 'node:fs';
-import { Attr, ENABLE_STATS, LINK_CREATE, MAP_BATCH, MAP_CREATE, PROG_LOAD, PROG_TEST_RUN } from './attr.ts';
+import { Attr, ENABLE_STATS, LINK_CREATE, LINK_CREATE_UPROBE_MULTI, MAP_BATCH, MAP_CREATE, PROG_LOAD, PROG_TEST_RUN } from './attr.ts';
 import * as C from './constants.ts';
 import { defaultSys } from './default-sys.ts';
 import { Helper, type HelperName } from './helpers.ts';
@@ -306,6 +306,43 @@ const FEATURES: readonly FeatureProbe[] = [
         if (r === -EINVAL) return missing(errnoName(-r));
         return unknown(errnoName(-r));
       } finally {
+        sys.close(fd);
+      }
+    },
+  },
+  {
+    name: 'uprobe_multi',
+    group: 'kernel',
+    description: 'uprobe_multi links (BPF_LINK_CREATE + BPF_TRACE_UPROBE_MULTI)',
+    minKernel: '6.6',
+    probe: (sys) => {
+      // libbpf's probe, which attaches nothing: a kernel with the link type opens the path "/"
+      // and finds it is no regular file (EBADF); one without it refuses the attach type first.
+      const { fd, errno } = loadKept(sys, C.BPF_PROG_TYPE_KPROBE, ret0, false, C.BPF_TRACE_UPROBE_MULTI);
+      if (fd < 0) return errno === EINVAL ? missing('EINVAL: no BPF_TRACE_UPROBE_MULTI programs') : unknown(`load: ${errnoName(errno)}`);
+      const mem = sys.alloc(16);
+      try {
+        mem.bytes.set([0x2f, 0]);
+        const link = (pid: number): number => {
+          const a = new Attr(LINK_CREATE_UPROBE_MULTI)
+            .u32('prog_fd', fd)
+            .u32('attach_type', C.BPF_TRACE_UPROBE_MULTI)
+            .u64('path', mem.addr)
+            .u64('offsets', mem.addr + 8n)
+            .u32('cnt', 1)
+            .u32('pid', pid);
+          const r = sys.bpf(C.BPF_LINK_CREATE, a.bytes);
+          if (r >= 0) sys.close(r);
+          return r;
+        };
+        const r = link(0);
+        if (r !== -EBADF) return r === -EINVAL ? missing(errnoName(-r)) : unknown(r >= 0 ? 'attached to "/"' : errnoName(-r));
+        // The first kernels with it filtered by thread, not process (-p would miss threads):
+        // fixed ones check the pid before the path, so an invalid pid (-1) answers EINVAL.
+        const fixed = link(0xffffffff);
+        return fixed === -EINVAL ? ok() : missing(`filters by thread, not process (${errnoName(-fixed)})`);
+      } finally {
+        sys.free(mem);
         sys.close(fd);
       }
     },

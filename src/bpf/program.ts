@@ -128,6 +128,21 @@ let loadAttr: Attr<keyof typeof PROG_LOAD.offsets> | undefined;
 let runAttr: Attr<keyof typeof PROG_TEST_RUN.offsets> | undefined;
 let infoAttr: Attr<keyof typeof OBJ_GET_INFO_BY_FD.offsets> | undefined;
 
+/** bpf_prog_info of the program behind `fd` (ours or any other: see prog-list.ts). */
+export function progInfo(sys: Sys, fd: number, what: string): Attr<keyof typeof PROG_INFO.offsets> {
+  const out = new Attr(PROG_INFO);
+  const mem = sys.alloc(PROG_INFO.size);
+  try {
+    infoAttr ??= new Attr(OBJ_GET_INFO_BY_FD);
+    const a = infoAttr.reset().u32('bpf_fd', fd).u32('info_len', PROG_INFO.size).u64('info', mem.addr);
+    checkBpf(sys.bpf(BPF_OBJ_GET_INFO_BY_FD, a.bytes), BPF_OBJ_GET_INFO_BY_FD, what);
+    out.bytes.set(mem.bytes.subarray(0, PROG_INFO.size));
+  } finally {
+    sys.free(mem);
+  }
+  return out;
+}
+
 export class BpfProgram {
   readonly fd: number;
   readonly spec: ProgramSpec;
@@ -257,17 +272,7 @@ export class BpfProgram {
 
   /** bpf_prog_info for this program (fields by name; see attr.ts PROG_INFO). */
   info(): Attr<keyof typeof PROG_INFO.offsets> {
-    const out = new Attr(PROG_INFO);
-    const mem = this.sys.alloc(PROG_INFO.size);
-    try {
-      infoAttr ??= new Attr(OBJ_GET_INFO_BY_FD);
-      const a = infoAttr.reset().u32('bpf_fd', this.fd).u32('info_len', PROG_INFO.size).u64('info', mem.addr);
-      checkBpf(this.sys.bpf(BPF_OBJ_GET_INFO_BY_FD, a.bytes), BPF_OBJ_GET_INFO_BY_FD, `program ${this.spec.name}`);
-      out.bytes.set(mem.bytes.subarray(0, PROG_INFO.size));
-    } finally {
-      this.sys.free(mem);
-    }
-    return out;
+    return progInfo(this.sys, this.fd, `program ${this.spec.name}`);
   }
 
   /** Instructions after the kernel's rewrites (what actually runs). */

@@ -99,6 +99,7 @@ const MESSAGES: Record<number, [string, string]> = {
   61: ['ENODATA', 'No data available'],
   62: ['ETIME', 'Timer expired'],
   75: ['EOVERFLOW', 'Value too large for defined data type'],
+  84: ['EILSEQ', 'Invalid or incomplete multibyte or wide character'],
   90: ['EMSGSIZE', 'Message too long'],
   95: ['EOPNOTSUPP', 'Operation not supported'],
   105: ['ENOBUFS', 'No buffer space available'],
@@ -128,10 +129,12 @@ export const EBADF = 9;
 export const EAGAIN = 11;
 export const EACCES = 13;
 export const EFAULT = 14;
+export const EBUSY = 16;
 export const EEXIST = 17;
 export const EINVAL = 22;
 export const ENOSPC = 28;
 export const ENOSYS = 38;
+export const EILSEQ = 84;
 export const EOPNOTSUPP = 95;
 export const ENOTSUPP = 524;
 

@@ -15,6 +15,7 @@ import * as stringFns from './string-fns.ts';
 import * as strings from './strings.ts';
 import * as task from './task.ts';
 import type { Builtin } from './types.ts';
+import { unwatch } from './unwatch.ts';
 import * as user from './user.ts';
 
 const table = new Map<string, Builtin>();
@@ -61,7 +62,7 @@ for (const b of [addressSpace.uptr, addressSpace.kptr, addressSpace.usermode, ad
 for (const b of [stringFns.strlen, stringFns.strncmp, stringFns.strstr, stringFns.strcontains, stringFns.strConcat]) add(b);
 for (const b of [mapFns.hasKey, mapFns.len, bytes.bswap, bytes.buf, net.pton, net.ntop, net.macaddr]) add(b);
 for (const b of [control.assert, control.signal, control.probe]) add(b);
-for (const b of [override]) add(b);
+for (const b of [override, unwatch]) add(b);
 for (const b of [debug.debugf, kernelVars.percpuKaddr]) add(b);
 for (const b of [stacks.kstack, stacks.ustack, stacks.ksymFn, stacks.kaddrFn]) add(b);
 for (const b of [user.func, user.usym, user.reg]) add(b);

@@ -1,6 +1,7 @@
 // Finding where an attach point ends, and a first sanity check of its provider. The text is kept
 // raw (providers give ':' and '/' their own meanings), so this works on characters, not tokens.
 
+import { PROBE_NAMES } from '../probes/names.ts';
 import type { Span } from './ast.ts';
 
 export interface AttachScan {
@@ -114,41 +115,26 @@ function isSetChar(c: number): boolean {
 
 // ------------------------------------------------------------------ providers
 
-/** Provider names and their short aliases, as bpftrace 0.26 and older releases spell them. */
-const PROVIDERS: readonly (readonly [string, readonly string[]])[] = [
-  ['kprobe', ['k']],
-  ['kretprobe', ['kr']],
-  ['uprobe', ['u']],
-  ['uretprobe', ['ur']],
-  ['usdt', ['U']],
-  ['tracepoint', ['t']],
-  ['rawtracepoint', ['rt']],
-  ['fentry', ['f', 'kfunc']],
-  ['fexit', ['fr', 'kretfunc']],
-  ['profile', ['p']],
-  ['interval', ['i']],
-  ['software', ['s']],
-  ['hardware', ['h']],
-  ['watchpoint', ['w']],
-  ['asyncwatchpoint', ['aw']],
-  ['iter', ['it']],
-  ['begin', []],
-  ['end', []],
-  ['self', []],
-  ['test', []],
-  ['bench', []],
-];
-
+// Spellings → canonical provider (lower case: `BEGIN` and `begin` are both `begin`), from the
+// probe-type table the providers are built from.
 const KNOWN = new Map<string, string>();
-for (const [name, aliases] of PROVIDERS) {
-  KNOWN.set(name, name);
-  for (const a of aliases) KNOWN.set(a, name);
+for (const { name, aliases } of Object.values(PROBE_NAMES)) {
+  const canon = name.toLowerCase();
+  for (const spelling of [name, canon, ...aliases]) if (!KNOWN.has(spelling)) KNOWN.set(spelling, canon);
 }
 
 /** Canonical provider for a spelling (`k` → kprobe, `BEGIN` → begin), or null if unknown. */
 export function canonicalProvider(spelling: string): string | null {
   // The exact spelling first: `U` is usdt, its lower case `u` uprobe.
   return KNOWN.get(spelling) ?? KNOWN.get(spelling.toLowerCase()) ?? null;
+}
+
+/** The probe types an unknown provider's hint names, as scripts spell them today. */
+export function providerHintList(): string {
+  return Object.values(PROBE_NAMES)
+    .filter((n) => n.hint)
+    .map((n) => n.name.toLowerCase())
+    .join(', ');
 }
 
 export function levenshtein(a: string, b: string): number {
@@ -170,12 +156,12 @@ export function suggestProvider(spelling: string): string | null {
   const lower = spelling.toLowerCase();
   let best: string | null = null;
   let bestDist = Number.POSITIVE_INFINITY;
-  for (const [name, aliases] of PROVIDERS) {
+  for (const { name, aliases } of Object.values(PROBE_NAMES)) {
     for (const cand of [name, ...aliases.filter((a) => a.length > 2)]) {
-      const d = levenshtein(lower, cand);
+      const d = levenshtein(lower, cand.toLowerCase());
       if (d < bestDist) {
         bestDist = d;
-        best = name;
+        best = name.toLowerCase();
       }
     }
   }

@@ -34,7 +34,7 @@ import type {
   TypeExpr,
   Variable,
 } from './ast.ts';
-import { canonicalProvider, scanAttachPoint, splitAttachPoint, suggestProvider } from './attach-scan.ts';
+import { canonicalProvider, providerHintList, scanAttachPoint, splitAttachPoint, suggestProvider } from './attach-scan.ts';
 import type { Diagnostics } from './diagnostics.ts';
 import { IdGen } from './ids.ts';
 import { describeToken, isIdentStart, KEYWORDS, skipLayoutFrom, type Token } from './lexer.ts';
@@ -471,11 +471,7 @@ export class Parser extends ExprParser {
       this.report(
         provSpan.end > provSpan.start ? provSpan : { start, end: start + raw.length },
         guess ? `unknown provider '${prov}'; did you mean '${guess}'?` : `unknown provider '${prov}'`,
-        ...(guess
-          ? []
-          : [
-              'providers include kprobe, kretprobe, uprobe, uretprobe, usdt, tracepoint, rawtracepoint, fentry, fexit, profile, interval, software, hardware, watchpoint, iter, begin, end',
-            ]),
+        ...(guess ? [] : [`providers include ${providerHintList()}`]),
       );
       return;
     }

@@ -5,7 +5,7 @@
 // function's BTF id.
 
 import { BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, BPF_TRACE_FEXIT } from '../bpf/constants.ts';
-import { SyscallError } from '../bpf/sys.ts';
+import { EINVAL, ENOTSUPP, EOPNOTSUPP } from '../bpf/sys.ts';
 import { type Btf, loadModuleBtf } from '../btf/btf.ts';
 import type { Span } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
@@ -15,7 +15,8 @@ import { attachTracing } from './kernel/attach.ts';
 import { requireTracing } from './kernel/availability.ts';
 import { type KernelFuncSignature, kernelFuncSignature } from './kernel/btf-func.ts';
 import { matchFunctions, traceableModules } from './kernel/functions.ts';
-import { type ProbeContext, type ProbeTarget, type Provider, TargetSites } from './provider.ts';
+import { providerNames } from './names.ts';
+import { type AttachHints, type ProbeContext, type ProbeTarget, type Provider, TargetSites } from './provider.ts';
 
 interface FuncSite {
   module: string;
@@ -109,10 +110,16 @@ function context(target: ProbeTarget, exit: boolean): ProbeContext {
   return c;
 }
 
-function makeProvider(name: 'fentry' | 'fexit', aliases: string[], exit: boolean): Provider {
+/** A refused BPF trampoline, whatever the errno the kernel chose to say it with. */
+const refused = {
+  why: 'the kernel refused a BPF trampoline on it',
+  hints: ['some functions cannot be traced with fentry/fexit; kprobe:/kretprobe: may work instead'],
+};
+const TRAMPOLINE_HINTS: AttachHints = { [EINVAL]: refused, [ENOTSUPP]: refused, [EOPNOTSUPP]: refused };
+
+function makeProvider(type: 'fentry' | 'fexit', exit: boolean): Provider {
   const p: Provider = {
-    name,
-    aliases,
+    ...providerNames(type),
     progType: BPF_PROG_TYPE_TRACING,
     // The BTF id the kernel verifies a program against is per function.
     shareable: false,
@@ -125,21 +132,11 @@ function makeProvider(name: 'fentry' | 'fexit', aliases: string[], exit: boolean
       const { sig, module } = sites.of(t);
       return { ...spec, attachBtfId: sig.btfId, ...(module === 'vmlinux' ? {} : { attachBtfObject: module }) };
     },
-    attach(prog, target) {
-      try {
-        return [attachTracing(prog, target.name)];
-      } catch (e) {
-        if (e instanceof SyscallError && (e.code === 'EINVAL' || e.code === 'ENOTSUPP' || e.code === 'EOPNOTSUPP')) {
-          throw new UserError(`cannot attach ${target.name}: the kernel refused a BPF trampoline on it (${e.code})`, [
-            'some functions cannot be traced with fentry/fexit; kprobe:/kretprobe: may work instead',
-          ]);
-        }
-        throw e;
-      }
-    },
+    attachHints: TRAMPOLINE_HINTS,
+    attach: (prog, target) => [attachTracing(prog, target.name)],
   };
   return p;
 }
 
-export const fentry = makeProvider('fentry', ['f', 'kfunc'], false);
-export const fexit = makeProvider('fexit', ['fr', 'kretfunc'], true);
+export const fentry = makeProvider('fentry', false);
+export const fexit = makeProvider('fexit', true);

@@ -8,6 +8,7 @@ import { possibleCpus } from '../bpf/map.ts';
 import { openHardware } from '../bpf/perf-event.ts';
 import { SyscallError } from '../bpf/sys.ts';
 import { UserError } from '../lang/diagnostics.ts';
+import { providerNames } from './names.ts';
 import type { Provider } from './provider.ts';
 
 /** Event names bpftrace accepts, their aliases, and their PERF_COUNT_HW_* configs. */
@@ -30,8 +31,7 @@ function hwConfig(name: string): number | undefined {
 const DEFAULT_PERIOD = 1000000n;
 
 export const hardware: Provider = {
-  name: 'hardware',
-  aliases: ['h'],
+  ...providerNames('hardware'),
   progType: BPF_PROG_TYPE_PERF_EVENT,
   shareable: true,
   expand(raw, parts, span) {

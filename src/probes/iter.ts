@@ -19,6 +19,7 @@ import { btfIterNames } from './info/symbol-sources.ts';
 import { attachIter, isIterLink } from './kernel/attach.ts';
 import { requireTracing } from './kernel/availability.ts';
 import { iterContextType } from './kernel/btf-func.ts';
+import { providerNames } from './names.ts';
 import { type ProbeTarget, type Provider, TargetSites } from './provider.ts';
 
 interface IterSite {
@@ -31,8 +32,6 @@ interface IterSite {
 }
 
 const sites = new TargetSites<IterSite>();
-/** Links to pin, by the link object the provider returned. */
-const pins = new WeakMap<Link, string>();
 
 /** Iterators whose link needs a target object (a map) that scripts have no way to name. */
 const NEEDS_TARGET = new Set(['bpf_map_elem', 'bpf_sk_storage_map', 'sockmap']);
@@ -45,8 +44,7 @@ export function pinPath(pin: string): string {
 }
 
 export const iter: Provider = {
-  name: 'iter',
-  aliases: ['it'],
+  ...providerNames('iter'),
   progType: BPF_PROG_TYPE_TRACING,
   shareable: false,
   expand(raw, parts, span) {
@@ -76,10 +74,7 @@ export const iter: Provider = {
     return { ...spec, attachBtfId: sites.of(t).btfId, insns: withIterPrologue(spec.insns) };
   },
   attach(prog, target) {
-    const link = attachIter(prog, target.name);
-    const pin = sites.of(target).pin;
-    if (pin !== null) pins.set(link, pin);
-    return [link];
+    return [attachIter(prog, target.name, sites.of(target).pin)];
   },
 };
 
@@ -113,13 +108,13 @@ export function runIterators(links: readonly Link[], drain: () => void, write: (
   for (const l of links) {
     if (!isIterLink(l)) continue;
     any = true;
-    const pin = pins.get(l);
-    if (pin === undefined) {
+    const pin = l.pinPath;
+    if (pin === null) {
       l.iterate(drain, write);
       continue;
     }
     try {
-      l.pin(pin);
+      l.pin();
     } catch (e) {
       throw new UserError(`Failed to pin iter probe link at ${pin}: ${(e as Error).message}`);
     }

@@ -13,7 +13,7 @@ import { exit as exitInsn, type Insn, JMP, JmpOp, movImm, Reg } from '../bpf/ins
 import { attachPerfEvent, type Link } from '../bpf/link.ts';
 import { openKprobe } from '../bpf/perf-event.ts';
 import { BpfProgram } from '../bpf/program.ts';
-import { ENOENT, ESRCH, SyscallError } from '../bpf/sys.ts';
+import { EBUSY, EEXIST, EILSEQ, EINVAL, ENOENT, ESRCH, SyscallError } from '../bpf/sys.ts';
 import type { Span } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import { btfTypeByName } from '../sema/btf-types.ts';
@@ -22,7 +22,19 @@ import { hasWildcard } from './info/glob.ts';
 import { createKprobeMulti } from './kernel/attach.ts';
 import { requireKprobes } from './kernel/availability.ts';
 import { kprobeBlacklist, lookupFunction, matchFunctions } from './kernel/functions.ts';
-import { attachEach, type ProbeContext, type ProbeTarget, type Provider, TargetSites } from './provider.ts';
+import { providerNames } from './names.ts';
+import {
+  type AttachEnv,
+  type Attached,
+  type AttachHints,
+  attachEach,
+  attachError,
+  missingProbe,
+  type ProbeContext,
+  type ProbeTarget,
+  type Provider,
+  TargetSites,
+} from './provider.ts';
 
 interface KprobeSite {
   /** null when the script named no module. */
@@ -98,35 +110,23 @@ function kernelSymbol(s: KprobeSite): string {
   return s.module && s.module !== 'vmlinux' ? `${s.module}:${s.func}` : s.func;
 }
 
-/** errno of a failed kprobe attach → why, in words. */
-function attachFailure(e: unknown, target: string): unknown {
-  if (!(e instanceof SyscallError)) return e;
-  switch (e.errno) {
-    case 2: // ENOENT
-    case 3: // ESRCH
-      return new UserError(`cannot attach ${target}: the kernel has no such function`);
-    case 84: // EILSEQ: the kprobe address is not an instruction boundary
-      return new UserError(`cannot attach ${target}: the offset is in the middle of an instruction`, ['try a different offset']);
-    case 22: // EINVAL
-      return new UserError(`cannot attach ${target}: the kernel refused the kprobe (EINVAL)`, [
-        'the function may be blacklisted, inlined, or not a function entry at this offset',
-      ]);
-    case 16: // EBUSY
-    case 17: // EEXIST
-      return new UserError(`cannot attach ${target}: the address is already probed in a way that excludes this kprobe (${e.code})`);
-    default:
-      return e;
-  }
-}
+/** What a refused kprobe means, by errno. */
+const KPROBE_HINTS: AttachHints = {
+  [ENOENT]: { why: 'the kernel has no such function' },
+  [ESRCH]: { why: 'the kernel has no such function' },
+  [EILSEQ]: { why: 'the offset is in the middle of an instruction', hints: ['try a different offset'] },
+  [EINVAL]: {
+    why: 'the kernel refused the kprobe',
+    hints: ['the function may be blacklisted, inlined, or not a function entry at this offset'],
+  },
+  [EBUSY]: { why: 'the address is already probed in a way that excludes this kprobe' },
+  [EEXIST]: { why: 'the address is already probed in a way that excludes this kprobe' },
+};
 
 function attachOne(prog: BpfProgram, target: ProbeTarget): Link[] {
   const s = sites.of(target);
-  try {
-    const fd = openKprobe(kernelSymbol(s), s.offset, s.retprobe, prog.sys);
-    return [attachPerfEvent(prog, fd, { target: target.name })];
-  } catch (e) {
-    throw attachFailure(e, target.name);
-  }
+  const fd = openKprobe(kernelSymbol(s), s.offset, s.retprobe, prog.sys);
+  return [attachPerfEvent(prog, fd, { target: target.name })];
 }
 
 // ---------------------------------------------------------------- kprobe_multi
@@ -189,24 +189,25 @@ function useMulti(targets: ProbeTarget[], insns: readonly Insn[]): boolean {
   return multiWorks;
 }
 
-function attachAll(prog: BpfProgram, targets: ProbeTarget[]): Link[] {
+function attachAll(prog: BpfProgram, targets: ProbeTarget[], env: AttachEnv): Attached {
   if (prog.spec.expectedAttachType !== BPF_TRACE_KPROBE_MULTI) {
-    return attachEach(targets, (t) => attachOne(prog, t));
+    return attachEach(targets, env, (t) => attachOne(prog, t));
   }
   const first = sites.of(targets[0] as ProbeTarget);
   const what = `${first.retprobe ? 'kretprobe' : 'kprobe'} on ${targets.length} functions`;
   try {
-    return [
-      createKprobeMulti(
-        prog.sys,
-        prog.fd,
-        targets.map((t) => kernelSymbol(sites.of(t))),
-        first.retprobe,
-        what,
-      ),
-    ];
+    const link = createKprobeMulti(
+      prog.sys,
+      prog.fd,
+      targets.map((t) => kernelSymbol(sites.of(t))),
+      first.retprobe,
+      what,
+    );
+    return { links: [link], count: targets.length };
   } catch (e) {
-    throw attachFailure(e, what);
+    // One link for all: the functions it names are attached together or not at all.
+    missingProbe(env, what, attachError(e, what, KPROBE_HINTS));
+    return { links: [], count: 0 };
   }
 }
 
@@ -221,20 +222,20 @@ function context(retprobe: boolean): ProbeContext {
   return c;
 }
 
-function makeProvider(name: 'kprobe' | 'kretprobe', aliases: string[], retprobe: boolean): Provider {
+function makeProvider(type: 'kprobe' | 'kretprobe', retprobe: boolean): Provider {
   const p: Provider = {
-    name,
-    aliases,
+    ...providerNames(type),
     progType: BPF_PROG_TYPE_KPROBE,
     shareable: true,
     expand: (raw, parts, span) => expandKprobe(p, retprobe, raw, parts, span),
     context: () => context(retprobe),
     expectedAttachType: (targets, insns) => (useMulti(targets, insns) ? BPF_TRACE_KPROBE_MULTI : undefined),
     attach: (prog, target) => attachOne(prog, target),
-    attachAll: (prog, targets) => attachAll(prog, targets),
+    attachHints: KPROBE_HINTS,
+    attachAll,
   };
   return p;
 }
 
-export const kprobe = makeProvider('kprobe', ['k'], false);
-export const kretprobe = makeProvider('kretprobe', ['kr'], true);
+export const kprobe = makeProvider('kprobe', false);
+export const kretprobe = makeProvider('kretprobe', true);

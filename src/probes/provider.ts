@@ -5,9 +5,11 @@
 import type { Insn } from '../bpf/insn.ts';
 import type { Link } from '../bpf/link.ts';
 import type { BpfProgram, ProgramSpec } from '../bpf/program.ts';
+import { errnoMessage, SyscallError } from '../bpf/sys.ts';
 import type { UsdtContext } from '../builtins/usdt-args.ts';
 import type { Resources } from '../codegen/resources.ts';
 import type { Span } from '../lang/ast.ts';
+import { UserError } from '../lang/diagnostics.ts';
 import type { Type } from '../sema/types.ts';
 import type { SyscallFilter } from './syscalls/coalesce.ts';
 
@@ -75,9 +77,22 @@ export interface ProbeContext {
   syscallFilter?: SyscallFilter;
 }
 
+/** config missing_probes: what a probe that cannot be attached does to the run. */
+export type MissingProbes = 'error' | 'warn' | 'ignore';
+
 export interface AttachEnv {
   /** -p PID, or null. */
   pid: number | null;
+  missingProbes: MissingProbes;
+  /** Prints a warning (missing_probes = "warn"). */
+  warn(msg: string): void;
+}
+
+/** What attaching one program left attached. */
+export interface Attached {
+  links: Link[];
+  /** Attach points attached, for "Attached N probes" (a target counts its weight). */
+  count: number;
 }
 
 export interface Provider {
@@ -95,13 +110,16 @@ export interface Provider {
   context(target: ProbeTarget): ProbeContext;
   /** Whether targets of one probe can share a program (no per-target context like args offsets). */
   readonly shareable: boolean;
+  /** Optional: what the kernel's errnos mean when this provider's attach fails (attachError). */
+  readonly attachHints?: AttachHints;
   /** Attaches a loaded program; returns what must be closed to detach. */
   attach(prog: BpfProgram, target: ProbeTarget, env: AttachEnv): Link[];
   /**
    * Optional: attaches a program to all its targets at once (uprobe_multi links); the tracer
-   * calls it instead of attach() per target when present.
+   * calls it instead of attach() per target when present. A target that cannot be attached
+   * goes through missingProbe(), as attachEach() does.
    */
-  attachAll?(prog: BpfProgram, targets: ProbeTarget[], env: AttachEnv): Link[];
+  attachAll?(prog: BpfProgram, targets: ProbeTarget[], env: AttachEnv): Attached;
   /**
    * Optional: the expected_attach_type a program for these targets is loaded with; `insns` is
    * the generated code (some helpers rule out some attach types).
@@ -149,17 +167,76 @@ export class TargetSites<S> {
   }
 }
 
+/** Per errno: what a failed attach means for a provider, and what may help. */
+export type AttachHints = Readonly<Partial<Record<number, { why: string; hints?: readonly string[] }>>>;
+
 /**
- * Attaches every target with `attachOne`; when one fails, detaches the ones already attached
- * before rethrowing, so a provider's attachAll leaves nothing behind.
+ * A failed attach as users read it: `cannot attach TARGET: why (ERRNO)`, the why and hints from
+ * the provider's table, else the syscall's own message. Anything but a SyscallError is a bug or
+ * already explained, and is returned as it is.
  */
-export function attachEach(targets: readonly ProbeTarget[], attachOne: (t: ProbeTarget) => Link[]): Link[] {
+export function attachError(e: unknown, target: string, hints: AttachHints = {}): unknown {
+  if (!(e instanceof SyscallError)) return e;
+  const known = hints[e.errno];
+  if (!known) return new UserError(`cannot attach ${target}: ${e.message}`);
+  return new UserError(`cannot attach ${target}: ${known.why} (${e.code}: ${errnoMessage(e.errno)})`, [...(known.hints ?? [])]);
+}
+
+/** Whether `e` is a probe that could not be attached, rather than a bug. */
+function isAttachFailure(e: unknown): e is UserError | SyscallError {
+  return e instanceof UserError || e instanceof SyscallError;
+}
+
+/**
+ * A probe (`name`) could not be attached: missing_probes decides, as in bpftrace, whether that
+ * ends the run (throws), is reported and skipped, or is skipped silently. Anything other than
+ * an attach failure is rethrown as it is.
+ */
+export function missingProbe(env: AttachEnv, name: string, e: unknown): void {
+  if (!isAttachFailure(e)) throw e;
+  const hints = e instanceof UserError ? e.hints : [];
+  switch (env.missingProbes) {
+    case 'error':
+      throw new UserError(e.message, [
+        ...hints,
+        `Unable to attach probe: ${name}. If this is expected, set the 'missing_probes' config variable to 'warn'.`,
+      ]);
+    case 'warn':
+      env.warn(e.message);
+      env.warn(`Unable to attach probe: ${name}. Skipping.`);
+      return;
+    case 'ignore':
+      return;
+  }
+}
+
+/**
+ * Attaches every target with `attachOne`. A target that fails goes through missingProbe();
+ * when that ends the run, the targets already attached are detached before the error
+ * propagates, so a provider's attachAll leaves nothing behind.
+ */
+export function attachEach(targets: readonly ProbeTarget[], env: AttachEnv, attachOne: (t: ProbeTarget) => Link[]): Attached {
   const links: Link[] = [];
+  let count = 0;
   try {
-    for (const t of targets) links.push(...attachOne(t));
+    for (const t of targets) {
+      try {
+        links.push(...attachOne(t));
+        count += t.weight ?? 1;
+      } catch (e) {
+        missingProbe(env, t.name, attachError(e, t.name, t.provider.attachHints));
+      }
+    }
   } catch (e) {
     for (const l of links.reverse()) l.close();
     throw e;
   }
-  return links;
+  return { links, count };
+}
+
+/** Attaches one program to its targets: all at once where the provider can, else one by one. */
+export function attachProgram(prog: BpfProgram, targets: ProbeTarget[], env: AttachEnv): Attached {
+  const provider = targets[0]?.provider;
+  if (provider?.attachAll) return provider.attachAll(prog, targets, env);
+  return attachEach(targets, env, (t) => t.provider.attach(prog, t, env));
 }

@@ -7,6 +7,7 @@ import { UserError } from '../lang/diagnostics.ts';
 import { btfToType, kernelBtf } from '../sema/btf-types.ts';
 import { globToMatcher, hasWildcard } from './info/glob.ts';
 import { RAW_TP_PREFIXES, rawTracepointNames } from './info/symbol-sources.ts';
+import { providerNames } from './names.ts';
 import type { ArgField, Provider } from './provider.ts';
 
 /**
@@ -25,8 +26,7 @@ function rawTracepointArgs(tp: string): ArgField[] | null {
 }
 
 export const rawtracepoint: Provider = {
-  name: 'rawtracepoint',
-  aliases: ['rt'],
+  ...providerNames('rawtracepoint'),
   progType: BPF_PROG_TYPE_RAW_TRACEPOINT,
   // Typed args differ per tracepoint; probes that use args get a program each (compile.ts).
   shareable: true,
@@ -39,7 +39,8 @@ export const rawtracepoint: Provider = {
       // Expanded against the raw tracepoints kernel BTF knows (module:name).
       const mm = globToMatcher(module);
       const mn = globToMatcher(name);
-      const out = rawTracepointNames()
+      // Module BTFs are read only when the module pattern can name a module.
+      const out = rawTracepointNames(mm)
         .map((q) => q.split(':') as [string, string])
         .filter(([m, n]) => mm(m) && mn(n))
         .map(([m, n]) => ({ provider: rawtracepoint, name: `rawtracepoint:${m}:${n}`, parts: [n], span }));

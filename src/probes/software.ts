@@ -5,6 +5,7 @@ import { attachPerfEvent, type Link } from '../bpf/link.ts';
 import { possibleCpus } from '../bpf/map.ts';
 import { openSoftware } from '../bpf/perf-event.ts';
 import { UserError } from '../lang/diagnostics.ts';
+import { providerNames } from './names.ts';
 import type { Provider } from './provider.ts';
 
 /** Names and aliases bpftrace accepts, with PERF_COUNT_SW_* configs and default periods. */
@@ -27,8 +28,7 @@ function lookup(name: string) {
 }
 
 export const software: Provider = {
-  name: 'software',
-  aliases: ['s'],
+  ...providerNames('software'),
   progType: BPF_PROG_TYPE_PERF_EVENT,
   shareable: true,
   expand(raw, parts, span) {

@@ -4,16 +4,16 @@
 
 import { BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_PROG_TYPE_XDP } from '../bpf/constants.ts';
 import { UserError } from '../lang/diagnostics.ts';
+import { providerNames } from './names.ts';
 import type { ProbeTarget, Provider } from './provider.ts';
 
-function special(name: 'BEGIN' | 'END', aliases: string[]): Provider {
+function special(type: 'BEGIN' | 'END'): Provider {
   const provider: Provider = {
-    name,
-    aliases,
+    ...providerNames(type),
     progType: BPF_PROG_TYPE_RAW_TRACEPOINT,
     shareable: true,
     expand(_raw, _parts, span): ProbeTarget[] {
-      return [{ provider, name, parts: [], span }];
+      return [{ provider, name: provider.name, parts: [], span }];
     },
     context: () => ({ args: null, argN: null, retval: false }),
     attach: () => [],
@@ -21,16 +21,15 @@ function special(name: 'BEGIN' | 'END', aliases: string[]): Provider {
   return provider;
 }
 
-export const begin = special('BEGIN', ['begin']);
-export const end = special('END', ['end']);
+export const begin = special('BEGIN');
+export const end = special('END');
 
 /**
  * self:signal:SIGUSR1 — runs when the bpftrace-ts process itself receives the signal; like
  * BEGIN it is a raw-tracepoint program run with BPF_PROG_TEST_RUN (see runtime/tracer.ts).
  */
 export const self: Provider = {
-  name: 'self',
-  aliases: [],
+  ...providerNames('self'),
   progType: BPF_PROG_TYPE_RAW_TRACEPOINT,
   shareable: true,
   expand(raw, parts, span): ProbeTarget[] {
@@ -49,8 +48,7 @@ export const self: Provider = {
  */
 function runOnly(name: 'test' | 'bench'): Provider {
   const provider: Provider = {
-    name,
-    aliases: [],
+    ...providerNames(name),
     progType: BPF_PROG_TYPE_XDP,
     shareable: true,
     expand(raw, parts, span): ProbeTarget[] {

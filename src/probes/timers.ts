@@ -8,6 +8,7 @@ import { possibleCpus } from '../bpf/map.ts';
 import { openSoftware } from '../bpf/perf-event.ts';
 import type { Span } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
+import { providerNames } from './names.ts';
 import type { ProbeTarget, Provider } from './provider.ts';
 
 const PERF_COUNT_SW_CPU_CLOCK = 0;
@@ -33,10 +34,9 @@ function parseRate(provider: string, raw: string, parts: string[]): Rate {
   return { period: BigInt(value) * mult };
 }
 
-function timer(name: 'interval' | 'profile', alias: string): Provider {
+function timer(name: 'interval' | 'profile'): Provider {
   const provider: Provider = {
-    name,
-    aliases: [alias],
+    ...providerNames(name),
     progType: BPF_PROG_TYPE_PERF_EVENT,
     shareable: true,
     expand(raw: string, parts: string[], span: Span): ProbeTarget[] {
@@ -64,5 +64,5 @@ function timer(name: 'interval' | 'profile', alias: string): Provider {
   return provider;
 }
 
-export const interval = timer('interval', 'i');
-export const profile = timer('profile', 'p');
+export const interval = timer('interval');
+export const profile = timer('profile');

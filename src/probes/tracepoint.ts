@@ -9,6 +9,7 @@ import { btfTypeByName } from '../sema/btf-types.ts';
 import { type IntSize, intType, parseIntTypeName, type Type, UINT64 } from '../sema/types.ts';
 import { globToMatcher, hasWildcard } from './info/glob.ts';
 import { listTracepoints, readTracepointFormat, type TracepointFieldType, tracepointId } from './info/tracepoint-format.ts';
+import { providerNames } from './names.ts';
 import type { ArgField, ProbeTarget, Provider } from './provider.ts';
 
 /**
@@ -95,8 +96,7 @@ export function tracepointArgs(category: string, name: string): ArgField[] {
 }
 
 export const tracepoint: Provider = {
-  name: 'tracepoint',
-  aliases: ['t'],
+  ...providerNames('tracepoint'),
   progType: BPF_PROG_TYPE_TRACEPOINT,
   shareable: true,
   expand(raw, parts, span): ProbeTarget[] {

@@ -7,13 +7,13 @@
 // function even after the process is gone.
 
 import { readdirSync } from 'node:fs';
-import { release } from 'node:os';
-import { Attr, LINK_CREATE } from '../bpf/attr.ts';
+import { Attr, BPF_F_UPROBE_MULTI_RETURN, LINK_CREATE_UPROBE_MULTI } from '../bpf/attr.ts';
 import { BPF_LINK_CREATE, BPF_PROG_TYPE_KPROBE, BPF_TRACE_UPROBE_MULTI } from '../bpf/constants.ts';
+import { features } from '../bpf/features.ts';
 import { attachPerfEvent, fdLink, type Link } from '../bpf/link.ts';
 import { openUprobe } from '../bpf/perf-event.ts';
 import type { BpfProgram } from '../bpf/program.ts';
-import { checkBpf, SyscallError } from '../bpf/sys.ts';
+import { checkBpf, EINVAL, ENOENT, ENOTSUPP, ESRCH, SyscallError } from '../bpf/sys.ts';
 import { demangle, isMangled, withoutParams } from '../elf/demangle.ts';
 import { dwarfArgs, dwarfTypeByName } from '../elf/dwarf.ts';
 import { SHT_SYMTAB } from '../elf/elf.ts';
@@ -24,7 +24,19 @@ import type { Span } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import { registerObject, registerProbeFunction } from '../runtime/usyms.ts';
 import { globToMatcher, hasWildcard } from './info/glob.ts';
-import { type AttachEnv, attachEach, type ProbeContext, type ProbeTarget, type Provider, TargetSites } from './provider.ts';
+import { providerNames } from './names.ts';
+import {
+  type AttachEnv,
+  type Attached,
+  type AttachHints,
+  attachEach,
+  attachError,
+  missingProbe,
+  type ProbeContext,
+  type ProbeTarget,
+  type Provider,
+  TargetSites,
+} from './provider.ts';
 import { childCommand, processExeOf, userProbeEnv } from './user-env.ts';
 
 /** What a uprobe target resolved to. */
@@ -262,13 +274,16 @@ function context(target: ProbeTarget, retprobe: boolean): ProbeContext {
   return { args, argN: 'pt_regs', retval: retprobe, entry, userType };
 }
 
-/** uprobe_multi links exist from Linux 6.6. */
-function kernelHasUprobeMulti(): boolean {
-  const m = /^(\d+)\.(\d+)/.exec(release());
-  if (!m) return false;
-  const [maj, min] = [Number(m[1]), Number(m[2])];
-  return maj > 6 || (maj === 6 && min >= 6);
-}
+/** What a refused uprobe means, by errno (USDT probes are uprobes too). */
+export const UPROBE_HINTS: AttachHints = {
+  [ENOTSUPP]: {
+    why: 'uprobes cannot handle the instruction there',
+    hints: ['x86 uprobes refuse some instructions (hlt, int3, in/out...): probe another function or offset'],
+  },
+  [ENOENT]: { why: 'the file is gone' },
+  [ESRCH]: { why: 'the process is gone' },
+  [EINVAL]: { why: 'the kernel refused the uprobe', hints: ['the offset may be outside the file, or not at an instruction'] },
+};
 
 /** Programs for more than this many targets attach through one uprobe_multi link per file. */
 const MULTI_MIN_TARGETS = 2;
@@ -302,19 +317,18 @@ export function attachUprobeMulti(
       dv.setBigUint64(arrOff + n * 8 + i * 8, cookies[i] ?? 0n, true);
       dv.setBigUint64(arrOff + n * 16 + i * 8, BigInt(opts.refCtrOffsets?.[i] ?? 0), true);
     });
-    // link_create's uprobe_multi member follows prog_fd, target_fd, attach_type and flags.
-    const a = new Attr(LINK_CREATE).u32('prog_fd', prog.fd).u32('attach_type', BPF_TRACE_UPROBE_MULTI);
-    const bytes = new Uint8Array(64);
-    bytes.set(a.bytes.subarray(0, 16));
-    const v = new DataView(bytes.buffer);
-    v.setBigUint64(16, mem.addr, true);
-    v.setBigUint64(24, mem.addr + BigInt(arrOff), true);
-    v.setBigUint64(32, opts.refCtrOffsets ? mem.addr + BigInt(arrOff + n * 16) : 0n, true);
-    v.setBigUint64(40, mem.addr + BigInt(arrOff + n * 8), true);
-    v.setUint32(48, n, true);
-    v.setUint32(52, opts.retprobe ? 1 : 0, true);
-    v.setUint32(56, opts.pid ?? 0, true);
-    const fd = checkBpf(sys.bpf(BPF_LINK_CREATE, bytes), BPF_LINK_CREATE, what);
+    const at = (off: number): bigint => mem.addr + BigInt(off);
+    const a = new Attr(LINK_CREATE_UPROBE_MULTI)
+      .u32('prog_fd', prog.fd)
+      .u32('attach_type', BPF_TRACE_UPROBE_MULTI)
+      .u64('path', mem.addr)
+      .u64('offsets', at(arrOff))
+      .u64('cookies', at(arrOff + n * 8))
+      .u64('ref_ctr_offsets', opts.refCtrOffsets ? at(arrOff + n * 16) : 0n)
+      .u32('cnt', n)
+      .u32('uprobe_multi_flags', opts.retprobe ? BPF_F_UPROBE_MULTI_RETURN : 0)
+      .u32('pid', opts.pid ?? 0);
+    const fd = checkBpf(sys.bpf(BPF_LINK_CREATE, a.bytes), BPF_LINK_CREATE, what);
     return fdLink(sys, [fd], 'uprobe_multi', what);
   } finally {
     sys.free(mem);
@@ -322,24 +336,25 @@ export function attachUprobeMulti(
 }
 
 function useMulti(targets: ProbeTarget[]): boolean {
-  return targets.length >= MULTI_MIN_TARGETS && kernelHasUprobeMulti() && process.env.BPFTRACE_TS_NO_UPROBE_MULTI === undefined;
+  return targets.length >= MULTI_MIN_TARGETS && process.env.BPFTRACE_TS_NO_UPROBE_MULTI === undefined && features().has('uprobe_multi');
 }
 
-function attachAll(prog: BpfProgram, targets: ProbeTarget[], env: AttachEnv): Link[] {
-  if (!useMulti(targets)) return attachEach(targets, (t) => attachOne(prog, t, env));
-  const byPath = new Map<string, UprobeSite[]>();
+function attachAll(prog: BpfProgram, targets: ProbeTarget[], env: AttachEnv): Attached {
+  if (!useMulti(targets)) return attachEach(targets, env, (t) => attachOne(prog, t, env));
+  const byPath = new Map<string, ProbeTarget[]>();
   for (const t of targets) {
-    const s = sites.of(t);
-    const l = byPath.get(s.path);
-    if (l) l.push(s);
-    else byPath.set(s.path, [s]);
+    const path = sites.of(t).path;
+    const l = byPath.get(path);
+    if (l) l.push(t);
+    else byPath.set(path, [t]);
   }
   const links: Link[] = [];
-  const skipped: UprobeSite[] = [];
+  let count = 0;
   // The kernel refuses a whole uprobe_multi link when one function can't be probed (its first
-  // instruction is one uprobes can't handle): halve the set until the culprits are alone, skip
-  // those (with a warning, as a wildcard's other matches still make sense).
-  const attachSet = (path: string, ss: UprobeSite[]): void => {
+  // instruction is one uprobes can't handle): halve the set until the culprits are alone, and
+  // let missing_probes decide about those.
+  const attachSet = (path: string, ts: ProbeTarget[]): void => {
+    const ss = ts.map((t) => sites.of(t));
     try {
       links.push(
         attachUprobeMulti(
@@ -351,37 +366,37 @@ function attachAll(prog: BpfProgram, targets: ProbeTarget[], env: AttachEnv): Li
           `${ss[0]?.retprobe ? 'uretprobe' : 'uprobe'} ${path} (${ss.length} functions)`,
         ),
       );
+      count += ts.length;
     } catch (e) {
-      if (ss.length === 1) {
-        skipped.push(ss[0] as UprobeSite);
+      // Only the kernel's refusal is an attach failure; anything else is a bug.
+      if (!(e instanceof SyscallError)) throw e;
+      if (ts.length === 1) {
+        const name = (ts[0] as ProbeTarget).name;
+        missingProbe(env, name, attachError(e, name, UPROBE_HINTS));
         return;
       }
-      if (!(e instanceof SyscallError)) throw e;
-      const half = ss.length >> 1;
-      attachSet(path, ss.slice(0, half));
-      attachSet(path, ss.slice(half));
+      const half = ts.length >> 1;
+      attachSet(path, ts.slice(0, half));
+      attachSet(path, ts.slice(half));
     }
   };
   try {
-    for (const [path, ss] of byPath) attachSet(path, ss);
-    if (skipped.length === targets.length)
-      throw new UserError(`could not attach any of ${targets.length} uprobes (first: ${skipped[0]?.path}:${skipped[0]?.symbol})`);
+    for (const [path, ts] of byPath) attachSet(path, ts);
   } catch (e) {
-    for (const l of links) l.close();
+    for (const l of links.reverse()) l.close();
     throw e;
   }
-  for (const s of skipped) process.stderr.write(`WARNING: could not attach uprobe ${s.path}:${s.symbol}, skipped\n`);
-  return links;
+  return { links, count };
 }
 
-function makeProvider(name: 'uprobe' | 'uretprobe', aliases: string[], retprobe: boolean): Provider {
+function makeProvider(type: 'uprobe' | 'uretprobe', retprobe: boolean): Provider {
   const p: Provider = {
-    name,
-    aliases,
+    ...providerNames(type),
     progType: BPF_PROG_TYPE_KPROBE,
     shareable: true,
     expand: (raw, parts, span) => expandUprobe(p, retprobe, raw, parts, span),
     context: (t) => context(t, retprobe),
+    attachHints: UPROBE_HINTS,
     attach: attachOne,
     attachAll,
     expectedAttachType: (targets) => (useMulti(targets) ? BPF_TRACE_UPROBE_MULTI : undefined),
@@ -389,5 +404,5 @@ function makeProvider(name: 'uprobe' | 'uretprobe', aliases: string[], retprobe:
   return p;
 }
 
-export const uprobe = makeProvider('uprobe', ['u'], false);
-export const uretprobe = makeProvider('uretprobe', ['ur'], true);
+export const uprobe = makeProvider('uprobe', false);
+export const uretprobe = makeProvider('uretprobe', true);

@@ -19,8 +19,9 @@ import type { Span } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import { registerObject, snapshotProcess } from '../runtime/usyms.ts';
 import { globToMatcher, hasWildcard } from './info/glob.ts';
+import { providerNames } from './names.ts';
 import { type AttachEnv, type ProbeContext, type ProbeTarget, type Provider, TargetSites } from './provider.ts';
-import { resolveUserTarget } from './uprobe.ts';
+import { resolveUserTarget, UPROBE_HINTS } from './uprobe.ts';
 import { targetPid, userProbeEnv } from './user-env.ts';
 
 export interface UsdtSite {
@@ -158,12 +159,12 @@ function attach(prog: Parameters<Provider['attach']>[0], t: ProbeTarget, env: At
 }
 
 export const usdt: Provider = {
-  name: 'usdt',
-  aliases: ['U'],
+  ...providerNames('usdt'),
   progType: BPF_PROG_TYPE_KPROBE,
   // Argument specs differ between locations: one program per location.
   shareable: false,
   expand,
   context,
+  attachHints: UPROBE_HINTS,
   attach,
 };

@@ -16,6 +16,7 @@ import { PT_REGS_ARGS } from '../builtins/task.ts';
 import { watchpointArmProgram } from '../codegen/watchpoint-arm.ts';
 import { resolveBinary } from '../elf/resolve.ts';
 import { UserError } from '../lang/diagnostics.ts';
+import { providerNames } from './names.ts';
 import type { ProbeTarget, Provider } from './provider.ts';
 import { uprobe } from './uprobe.ts';
 import { childCommand, targetPid, userProbeEnv } from './user-env.ts';
@@ -76,6 +77,33 @@ interface Armed {
 
 const armed = new WeakMap<ProbeTarget, Armed>();
 
+/** A hardware watchpoint's link, with the address it watches (what unwatch() names). */
+export interface WatchpointLink extends Link {
+  readonly watching: bigint;
+}
+
+function isWatchpointLink(l: Link): l is WatchpointLink {
+  return 'watching' in l;
+}
+
+function watchpointLink(link: Link, addr: bigint): WatchpointLink {
+  return { kind: link.kind, target: link.target, close: () => link.close(), release: () => link.release(), watching: addr };
+}
+
+/**
+ * unwatch(addr): detaches (and drops from `links`) every watchpoint on `addr`, as bpftrace
+ * does; an address nothing watches is no error. A function watchpoint does not set it again
+ * when FUNC sees the same address later (as in bpftrace, which skips its last address).
+ */
+export function unwatch(links: Link[], addr: bigint): void {
+  for (let i = links.length - 1; i >= 0; i--) {
+    const l = links[i] as Link;
+    if (!isWatchpointLink(l) || l.watching !== addr) continue;
+    links.splice(i, 1);
+    l.close();
+  }
+}
+
 /** The binary bpftrace names these probes after: the -c command as written, or /proc/PID/exe. */
 function watchedBinary(): string {
   if (userProbeEnv.pid !== null) return `/proc/${userProbeEnv.pid}/exe`;
@@ -96,7 +124,7 @@ const armProvider: Provider = {
   attach(prog, target, env) {
     const a = armedBy(target);
     // SIGSTOP must only ever reach the traced process, never another run of the same binary.
-    return uprobe.attach(prog, a.setup, { pid: env.pid ?? targetPid() });
+    return uprobe.attach(prog, a.setup, { ...env, pid: env.pid ?? targetPid() });
   },
 };
 
@@ -108,10 +136,9 @@ function armedBy(armTarget: ProbeTarget): Armed {
   return a;
 }
 
-function watchpoint(name: WatchName, aliases: string[]): Provider {
+function watchpoint(name: WatchName): Provider {
   const provider: Provider = {
-    name,
-    aliases,
+    ...providerNames(name),
     progType: BPF_PROG_TYPE_PERF_EVENT,
     shareable: true,
     expand(raw, parts, span): ProbeTarget[] {
@@ -135,10 +162,13 @@ function watchpoint(name: WatchName, aliases: string[]): Provider {
       if (spec.form !== 'address') throw new Error('internal: unarmed function watchpoint');
       const { addr, len, type } = spec;
       const pid = env.pid ?? userProbeEnv.cpid;
-      if (pid !== null) return [attachPerfEvent(prog, openBreakpoint(addr, len, type, pid, -1), { target: target.name })];
+      if (pid !== null)
+        return [watchpointLink(attachPerfEvent(prog, openBreakpoint(addr, len, type, pid, -1), { target: target.name }), addr)];
       const links: Link[] = [];
-      for (const cpu of possibleCpus())
-        links.push(attachPerfEvent(prog, openBreakpoint(addr, len, type, -1, cpu), { target: `${target.name} cpu ${cpu}` }));
+      for (const cpu of possibleCpus()) {
+        const link = attachPerfEvent(prog, openBreakpoint(addr, len, type, -1, cpu), { target: `${target.name} cpu ${cpu}` });
+        links.push(watchpointLink(link, addr));
+      }
       return links;
     },
     companions(target, resources, license) {
@@ -178,7 +208,7 @@ export function armWatchpoint(prog: BpfProgram | null, target: ProbeTarget, addr
     if (!prog || a.watched.has(addr)) return null;
     a.watched.add(addr);
     const fd = openBreakpoint(addr, a.spec.len, a.spec.type, pid, -1, prog.sys);
-    return attachPerfEvent(prog, fd, { target: `${target.name} at 0x${addr.toString(16)}` });
+    return watchpointLink(attachPerfEvent(prog, fd, { target: `${target.name} at 0x${addr.toString(16)}` }), addr);
   } finally {
     if (!a.async) resume(pid);
   }
@@ -200,5 +230,5 @@ function resume(pid: number): void {
   }
 }
 
-export const watchpointProvider = watchpoint('watchpoint', ['w']);
-export const asyncwatchpoint = watchpoint('asyncwatchpoint', ['aw']);
+export const watchpointProvider = watchpoint('watchpoint');
+export const asyncwatchpoint = watchpoint('asyncwatchpoint');

@@ -18,6 +18,8 @@ export const enum EventKind {
   HelperError = 13,
   /** watchpoint:FUNC+argN's uprobe fired: the id names the watchpoint, the address (u64) follows. */
   WatchpointArm = 14,
+  /** unwatch(addr): the watchpoints on an address (u64, after the header) are to be removed. */
+  Unwatch = 15,
 }
 
 export const HEADER_SIZE = 8;

@@ -18,9 +18,9 @@ import { ERRORS_MAP, RINGBUF_MAP, STACK_MAP_KERNEL, STACK_MAP_USER } from '../co
 import { UserError } from '../lang/diagnostics.ts';
 import { runIterators } from '../probes/iter.ts';
 import { freezeReadOnlyMaps } from '../probes/kernel/seq-printf.ts';
-import type { ProbeTarget } from '../probes/provider.ts';
+import { type AttachEnv, attachProgram, type ProbeTarget } from '../probes/provider.ts';
 import { targetPid } from '../probes/user-env.ts';
-import { armWatchpoint, releaseWatchedProcess } from '../probes/watchpoint.ts';
+import { armWatchpoint, releaseWatchedProcess, unwatch } from '../probes/watchpoint.ts';
 import { releaseTracefs } from '../util/tracefs.ts';
 import { type Decoder, decoderFor, readInt } from './decode.ts';
 import { ERR_RINGBUF_LOST, EventKind, HEADER_SIZE } from './events.ts';
@@ -174,28 +174,15 @@ export class Tracer {
         );
       }
       let attached = 0;
+      const env: AttachEnv = {
+        pid: opts.pid ?? null,
+        missingProbes: this.script.config.missingProbes,
+        warn: (msg) => this.out.warning(msg),
+      };
       for (const { prog, index } of attachable) {
-        const targets = this.script.programs[index]?.targets ?? [];
-        const provider = targets[0]?.provider;
-        if (provider?.attachAll) {
-          this.links.push(...provider.attachAll(prog, targets, { pid: opts.pid ?? null }));
-          attached += targets.length;
-          continue;
-        }
-        for (const target of targets) {
-          let ls: Link[];
-          try {
-            ls = target.provider.attach(prog, target, { pid: opts.pid ?? null });
-          } catch (e) {
-            // missing_probes decides whether a probe that cannot attach ends the run.
-            const policy = this.script.config.missingProbes;
-            if (policy === 'error' || !(e instanceof Error)) throw e;
-            if (policy === 'warn') this.out.warning(`${target.name}: could not attach: ${e.message}`);
-            continue;
-          }
-          this.links.push(...ls);
-          attached += target.weight ?? 1;
-        }
+        const r = attachProgram(prog, this.script.programs[index]?.targets ?? [], env);
+        this.links.push(...r.links);
+        attached += r.count;
       }
       this.out.attached(attached + begin.length + end.length + selfProgs.length);
       opts.onAttached?.();
@@ -438,6 +425,10 @@ export class Tracer {
             this.stop(1);
           } else if (this.script.config.missingProbes === 'warn') this.out.warning(msg);
         }
+        return;
+      }
+      case EventKind.Unwatch: {
+        unwatch(this.links, view.getBigUint64(off + HEADER_SIZE, true));
         return;
       }
       case EventKind.HelperError: {

@@ -8,6 +8,7 @@ import type { CheckCx } from '../builtins/types.ts';
 import type { AssignStmt, Block, Call, Expr, NodeId, Probe, Program, Span, Stmt, TypeExpr, Variable } from '../lang/ast.ts';
 import { unreachable } from '../lang/ast.ts';
 import type { Diagnostics } from '../lang/diagnostics.ts';
+import { isUserProbe } from '../probes/names.ts';
 import type { ArgField, ProbeContext, ProbeTarget } from '../probes/provider.ts';
 import { btfEnumConstant, btfTypeByName, type FieldInfo, kernelBtf } from './btf-types.ts';
 import { ScriptTypes } from './c-structs.ts';
@@ -1069,7 +1070,7 @@ export class Checker {
     }
     let out: Type = base;
     // A pointer cast in a user-space probe points into the traced process.
-    const user = ['uprobe', 'uretprobe', 'usdt'].includes(this.current?.providerName ?? '');
+    const user = isUserProbe(this.current?.providerName ?? '');
     for (let i = 0; i < t.pointerDepth; i++) out = { kind: 'pointer', to: out, user };
     if (t.arrayLen !== null) out = { kind: 'array', elem: out, len: t.arrayLen };
     this.result.types.set(t.id, out);

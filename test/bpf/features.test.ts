@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { release } from 'node:os';
 import { describe, it } from 'node:test';
+import { LINK_CREATE_UPROBE_MULTI } from '../../src/bpf/attr.ts';
 import * as C from '../../src/bpf/constants.ts';
 import { Features } from '../../src/bpf/features.ts';
 import { Helper } from '../../src/bpf/helpers.ts';
@@ -23,6 +24,23 @@ function atLeast(v: string): boolean {
   return x > a || (x === a && y >= b);
 }
 
+it('the uprobe_multi link attr is laid out as in linux/bpf.h', () => {
+  assert.deepEqual(LINK_CREATE_UPROBE_MULTI.offsets, {
+    prog_fd: 0,
+    target_fd: 4,
+    attach_type: 8,
+    flags: 12,
+    path: 16,
+    offsets: 24,
+    ref_ctr_offsets: 32,
+    cookies: 40,
+    cnt: 48,
+    uprobe_multi_flags: 52,
+    pid: 56,
+  });
+  assert.equal(LINK_CREATE_UPROBE_MULTI.size, 64);
+});
+
 describe('feature probes (real kernel)', () => {
   it(
     'answer, cache, and never say "missing" for a feature this kernel version must have',
@@ -44,6 +62,7 @@ describe('feature probes (real kernel)', () => {
       assert.equal(f.status('helper_for_each_map_elem'), 'available');
       assert.equal(f.status('isa_v4'), 'available');
       assert.equal(f.status('perf_link'), 'available');
+      if (atLeast('6.6')) assert.equal(f.status('uprobe_multi'), 'available');
       const report = f.report();
       assert.match(report, /^ {2}Program types\n {4}raw tracepoint programs: yes$/m);
       assert.match(report, /bpf_ringbuf_output: yes/);

@@ -7,7 +7,7 @@
 // rawtracepoint and fentry/fexit, which 0.17 does not know, use 0.26 rules in both styles.
 
 import { existsSync } from 'node:fs';
-import type { Btf } from '../../btf/btf.ts';
+import { type Btf, loadKernelBtf } from '../../btf/btf.ts';
 import { declToString } from '../../btf/c-decl.ts';
 import { UserError } from '../../lang/diagnostics.ts';
 import { globToMatcher, hasWildcard } from './glob.ts';
@@ -269,7 +269,7 @@ function expand(ctx: Ctx, raw: string, fromWildcard: boolean): void {
         }
       }
       const match = globToMatcher(`${target}:${func}`);
-      const matches = unique(btfFunctionNames().filter(match));
+      const matches = unique(btfFunctionNames(globToMatcher(target)).filter(match));
       const withRetval = info.type !== 'fentry';
       for (const m of matches) {
         out.lines.push(`${name}:${m}`);
@@ -281,7 +281,7 @@ function expand(ctx: Ctx, raw: string, fromWildcard: boolean): void {
     case 'rawtracepoint': {
       const pattern = parts.length > 2 ? suffix : `*:${suffix}`;
       const match = globToMatcher(pattern);
-      const matches = rawTracepointNames().filter(match);
+      const matches = rawTracepointNames(globToMatcher(parts.length > 2 ? (parts[1] as string) : '*')).filter(match);
       for (const m of matches) {
         out.lines.push(`${name}:${m}`);
         if (ctx.verbose) for (const a of rawTracepointArgs(m)) out.lines.push(`    ${a}`);
@@ -377,7 +377,7 @@ function paramText(btf: Btf, type: number, name: string): string {
 }
 
 function btfFor(module: string): Btf | null {
-  return allBtfs().find((b) => b.name === module) ?? null;
+  return allBtfs((m) => m === module)[0] ?? null;
 }
 
 /** Arguments of `module:function` for kfunc/fentry -lv, plus `<type> retval` when asked. */
@@ -394,7 +394,7 @@ function funcArgs(qualified: string, withRetval: boolean): string[] {
 /** 0.26 kprobe -lv: `type argN`, numbering only non-float arguments (they use other registers). */
 function kprobeArgs(funcs: string[]): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  const btf = allBtfs()[0];
+  const btf = loadKernelBtf();
   for (const f of funcs) {
     const sig = btf.funcProto(f);
     if (!sig) continue;
@@ -444,7 +444,7 @@ function iterArgs(iter: string, style: ListStyle): string[] {
     if (iter === 'task_file') return ['struct task_struct * task', 'int fd', 'struct file * file'];
     return [];
   }
-  const btf = allBtfs()[0];
+  const btf = loadKernelBtf();
   const sig = btf.funcProto(`bpf_iter_${iter}`);
   if (!sig) return [];
   // The first parameter is the iterator's `struct bpf_iter_meta *meta`.

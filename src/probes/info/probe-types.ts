@@ -1,18 +1,9 @@
 // Probe type names and aliases as bpftrace spells them, per version, for `-l` listings: the
-// providers' own where both agree, the version's spelling where they differ.
+// probe-type table's (names.ts) where both agree, the version's spelling where they differ.
 
-import { fentry, fexit } from '../fentry.ts';
-import { HARDWARE_EVENTS as HARDWARE, hardware } from '../hardware.ts';
-import { iter } from '../iter.ts';
-import { kprobe, kretprobe } from '../kprobe.ts';
-import type { Provider } from '../provider.ts';
-import { rawtracepoint } from '../rawtracepoint.ts';
-import { SOFTWARE_EVENTS as SOFTWARE, software } from '../software.ts';
-import { interval, profile } from '../timers.ts';
-import { tracepoint } from '../tracepoint.ts';
-import { uprobe, uretprobe } from '../uprobe.ts';
-import { usdt } from '../usdt.ts';
-import { asyncwatchpoint, watchpointProvider } from '../watchpoint.ts';
+import { HARDWARE_EVENTS as HARDWARE } from '../hardware.ts';
+import { PROBE_NAMES, type ProbeType } from '../names.ts';
+import { SOFTWARE_EVENTS as SOFTWARE } from '../software.ts';
 
 export type ListStyle = '0.17' | '0.26';
 
@@ -46,25 +37,26 @@ interface ProbeTypeInfo {
   inKernelList: boolean;
 }
 
-/** A listing row named as the provider is, with its aliases. */
-function row(type: ProbeTypeName, p: Provider, inKernelList: boolean): ProbeTypeInfo {
-  return { name: p.name, type, aliases: p.aliases, inKernelList };
+/** A listing row named as the probe-type table names it, with its aliases. */
+function row(type: ProbeTypeName & ProbeType, inKernelList: boolean): ProbeTypeInfo {
+  const { name, aliases } = PROBE_NAMES[type];
+  return { name, type, aliases, inKernelList };
 }
 
 // The rows both versions list alike.
 const COMMON: readonly ProbeTypeInfo[] = [
-  row('kprobe', kprobe, true),
-  row('kretprobe', kretprobe, false),
-  row('uprobe', uprobe, false),
-  row('uretprobe', uretprobe, false),
-  row('usdt', usdt, false),
-  row('tracepoint', tracepoint, true),
-  row('profile', profile, false),
-  row('interval', interval, false),
-  row('software', software, true),
-  row('hardware', hardware, true),
-  row('watchpoint', watchpointProvider, false),
-  row('iter', iter, true),
+  row('kprobe', true),
+  row('kretprobe', false),
+  row('uprobe', false),
+  row('uretprobe', false),
+  row('usdt', false),
+  row('tracepoint', true),
+  row('profile', false),
+  row('interval', false),
+  row('software', true),
+  row('hardware', true),
+  row('watchpoint', false),
+  row('iter', true),
 ];
 
 // bpftrace 0.17's PROBE_LIST. Its kernel list is every type without "ret" in the name that is
@@ -73,26 +65,26 @@ const PROBES_017: readonly ProbeTypeInfo[] = [
   ...COMMON,
   { name: 'BEGIN', type: 'special', aliases: [], inKernelList: false },
   { name: 'END', type: 'special', aliases: [], inKernelList: false },
-  row('asyncwatchpoint', asyncwatchpoint, false),
+  row('asyncwatchpoint', false),
   // 0.17's names for fentry/fexit, which take the short aliases.
   { name: 'kfunc', type: 'kfunc', aliases: ['f'], inKernelList: true },
   { name: 'kretfunc', type: 'kretfunc', aliases: ['fr'], inKernelList: false },
   // Not in 0.17 (it aborts on these); accepted here with 0.26 semantics, but kept out of the
   // wildcard list so `-l '*'` stays identical to 0.17.
-  row('rawtracepoint', rawtracepoint, false),
+  row('rawtracepoint', false),
   { name: 'fentry', type: 'fentry', aliases: [], inKernelList: false },
   { name: 'fexit', type: 'fexit', aliases: [], inKernelList: false },
 ];
 
-// bpftrace 0.26's PROBE_LIST (show_in_kernel_list marks the wildcard ones): the providers'
-// own names and aliases.
+// bpftrace 0.26's PROBE_LIST (show_in_kernel_list marks the wildcard ones): the table's
+// names and aliases.
 const PROBES_026: readonly ProbeTypeInfo[] = [
   ...COMMON,
   { name: 'begin', type: 'special', aliases: [], inKernelList: false },
   { name: 'end', type: 'special', aliases: [], inKernelList: false },
-  row('fentry', fentry, true),
-  row('fexit', fexit, false),
-  row('rawtracepoint', rawtracepoint, true),
+  row('fentry', true),
+  row('fexit', false),
+  row('rawtracepoint', true),
 ];
 
 export function probeTable(style: ListStyle): readonly ProbeTypeInfo[] {

@@ -145,10 +145,22 @@ export function tracepointNames(): string[] {
   return list;
 }
 
-/** Every BTF object: vmlinux first, then modules in name order. */
-export function allBtfs(): Btf[] {
-  const out = [loadKernelBtf()];
-  for (const m of listModuleBtfs()) {
+let moduleNames: string[] | null = null;
+
+/** Which BTF objects (by module name, 'vmlinux' for the core kernel) a caller wants. */
+export type ModuleFilter = (module: string) => boolean;
+
+const everyModule: ModuleFilter = () => true;
+
+/**
+ * The kernel's BTF objects that `want` names: vmlinux first, then modules in name order. Each
+ * is read once per process, and only when wanted: a vmlinux-only pattern opens no module.
+ */
+export function allBtfs(want: ModuleFilter = everyModule): Btf[] {
+  const out = want('vmlinux') ? [loadKernelBtf()] : [];
+  moduleNames ??= listModuleBtfs();
+  for (const m of moduleNames) {
+    if (!want(m)) continue;
     try {
       out.push(loadModuleBtf(m));
     } catch {
@@ -158,42 +170,61 @@ export function allBtfs(): Btf[] {
   return out;
 }
 
+/** Names found by one scan of each BTF object, kept per object for the rest of the run. */
+function perBtf(cache: WeakMap<Btf, string[]>, btf: Btf, scan: (btf: Btf) => string[]): string[] {
+  let names = cache.get(btf);
+  if (!names) {
+    names = scan(btf);
+    cache.set(btf, names);
+  }
+  return names;
+}
+
 function protoParamCount(btf: Btf, funcId: number): number {
   const proto = btf.get(btf.getAs(funcId, 'func').type);
   return proto.kind === 'func_proto' ? proto.params.length + (proto.variadic ? 1 : 0) : -1;
 }
 
+const btfFunctions = new WeakMap<Btf, string[]>();
+
 /** `module:function` for every BTF function a kfunc/fentry probe could attach to. */
-export function btfFunctionNames(): string[] {
+export function btfFunctionNames(want: ModuleFilter = everyModule): string[] {
   const modules = traceableFunctions();
-  const out: string[] = [];
-  for (const btf of allBtfs()) {
-    for (const id of btf.ids('func')) {
-      const name = btf.nameOf(id);
-      const mods = modules.get(name);
-      if (!mods?.includes(btf.name)) continue;
-      const n = protoParamCount(btf, id);
-      if (n < 0 || n > MAX_TRAMPOLINE_ARGS) continue;
-      out.push(`${btf.name}:${name}`);
-    }
-  }
-  return out;
+  return allBtfs(want).flatMap((btf) =>
+    perBtf(btfFunctions, btf, () => {
+      const out: string[] = [];
+      for (const id of btf.ids('func')) {
+        const name = btf.nameOf(id);
+        if (!modules.get(name)?.includes(btf.name)) continue;
+        const n = protoParamCount(btf, id);
+        if (n < 0 || n > MAX_TRAMPOLINE_ARGS) continue;
+        out.push(`${btf.name}:${name}`);
+      }
+      return out;
+    }),
+  );
 }
 
 /** Kernel stubs whose BTF carries a raw tracepoint's argument names (bpftrace 0.26). */
 export const RAW_TP_PREFIXES = ['__probestub_', '__traceiter_'] as const;
 
-/** `module:tracepoint` for every raw tracepoint found in BTF, sorted and unique. */
-export function rawTracepointNames(): string[] {
+const rawTracepoints = new WeakMap<Btf, string[]>();
+
+/** `module:tracepoint` for every raw tracepoint found in the BTF of the wanted modules, sorted and unique. */
+export function rawTracepointNames(want: ModuleFilter = everyModule): string[] {
   const set = new Set<string>();
-  for (const btf of allBtfs()) {
-    for (const id of btf.ids('func')) {
-      const name = btf.nameOf(id);
-      const prefix = RAW_TP_PREFIXES.find((p) => name.startsWith(p));
-      if (!prefix) continue;
-      if (protoParamCount(btf, id) > MAX_TRAMPOLINE_ARGS) continue;
-      set.add(`${btf.name}:${name.slice(prefix.length)}`);
-    }
+  for (const btf of allBtfs(want)) {
+    const names = perBtf(rawTracepoints, btf, () => {
+      const out: string[] = [];
+      for (const id of btf.ids('func')) {
+        const name = btf.nameOf(id);
+        const prefix = RAW_TP_PREFIXES.find((p) => name.startsWith(p));
+        if (!prefix || protoParamCount(btf, id) > MAX_TRAMPOLINE_ARGS) continue;
+        out.push(`${btf.name}:${name.slice(prefix.length)}`);
+      }
+      return out;
+    });
+    for (const n of names) set.add(n);
   }
   return [...set].sort(compareBytes);
 }

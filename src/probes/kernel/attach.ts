@@ -69,8 +69,10 @@ export interface IterLink extends Link {
    * `drain` is called after every read, for what the programs sent through the ring buffer.
    */
   iterate(drain: () => void, write: (text: string) => void): void;
-  /** Pins the link at `path` (bpffs) so it outlives this process. */
-  pin(path: string): void;
+  /** Where the script asked the link to be pinned (bpffs) instead of read, or null. */
+  readonly pinPath: string | null;
+  /** Pins the link at `pinPath` so it outlives this process. */
+  pin(): void;
 }
 
 export function isIterLink(l: Link): l is IterLink {
@@ -80,7 +82,7 @@ export function isIterLink(l: Link): l is IterLink {
 /** Bytes per read() of an iterator: a seq_file page. */
 const ITER_READ_SIZE = 4096;
 
-export function attachIter(prog: BpfProgram, what: string): IterLink {
+export function attachIter(prog: BpfProgram, what: string, pinPath: string | null): IterLink {
   const sys = prog.sys;
   const a = new Attr(LINK_CREATE_ITER).u32('prog_fd', prog.fd).u32('attach_type', BPF_TRACE_ITER);
   const linkFd = checkBpf(sys.bpf(BPF_LINK_CREATE, a.bytes), BPF_LINK_CREATE, what);
@@ -88,6 +90,7 @@ export function attachIter(prog: BpfProgram, what: string): IterLink {
   return {
     kind: 'iter',
     target: what,
+    pinPath,
     close: () => base.close(),
     release: () => base.release(),
     iterate(drain, write) {
@@ -105,7 +108,9 @@ export function attachIter(prog: BpfProgram, what: string): IterLink {
         sys.close(iterFd);
       }
     },
-    pin(path) {
+    pin() {
+      if (pinPath === null) throw new Error(`internal: ${what} has no pin path`);
+      const path = pinPath;
       const bytes = Buffer.from(`${path}\0`);
       const mem = sys.alloc(bytes.length);
       try {
