@@ -1,13 +1,14 @@
-import { AluOp, alu64Imm, alu64Reg, ja, load, movReg, Reg } from '../bpf/insn.ts';
+import { ja, Reg } from '../bpf/insn.ts';
 import { lookupBuiltin } from '../builtins/registry.ts';
 import type { Call, Expr } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import { isScalarType, sizeOf, type Type, tupleLayout } from '../sema/types.ts';
 import { emitCond } from './conditions.ts';
+import { argField, argIntoMem, argsRecord } from './context-args.ts';
 import type { Emitter } from './emitter.ts';
 import type { MemLoc } from './frame.ts';
 import { emitMapLookupInto } from './maps.ts';
-import { argField, inMemory, readKernelMem } from './memory-reads.ts';
+import { inMemory, readKernelMem } from './memory-reads.ts';
 import { emitScalar } from './scalars.ts';
 import { emitStmt, emitStoreInto } from './statements.ts';
 import { storeStringLiteral } from './strings.ts';
@@ -43,7 +44,7 @@ export function emitMem(em: Emitter, e: Expr, dst?: MemLoc): MemLoc {
     }
     case 'Identifier':
     case 'Call': {
-      if (e.kind === 'Identifier' && e.name === 'args') return argsRecord(em, t, out());
+      if (e.kind === 'Identifier' && e.name === 'args') return argsRecord(em, t, out(), e.span);
       const call: Call = e.kind === 'Call' ? e : { kind: 'Call', id: e.id, span: e.span, callee: e.name, calleeSpan: e.span, args: [] };
       const b = lookupBuiltin(call.callee);
       if (!b) throw new UserError(`unknown builtin ${call.callee}`);
@@ -88,31 +89,9 @@ export function emitMem(em: Emitter, e: Expr, dst?: MemLoc): MemLoc {
         return loc;
       }
       const f = argField(em, e);
-      if (f?.onStack) {
-        // A struct passed by value on the user stack.
+      if (f && (f.onStack || t.kind === 'string')) {
         const loc = out();
-        readKernelMem(em, e, loc, size);
-        return loc;
-      }
-      if (f && t.kind === 'string') {
-        const loc = out();
-        // Tracepoint strings: __data_loc (u32: len << 16 | offset) or an inline char array.
-        if (f.dataLoc) {
-          em.emit(load(4, Reg.R3, Reg.R6, f.offset), alu64Imm(AluOp.AND, Reg.R3, 0xffff), alu64Reg(AluOp.ADD, Reg.R3, Reg.R6));
-        } else {
-          em.emit(movReg(Reg.R3, Reg.R6), alu64Imm(AluOp.ADD, Reg.R3, f.offset));
-        }
-        const tmp = em.tempFromReg(Reg.R3);
-        em.callHelper(
-          'probe_read_kernel_str',
-          [
-            { kind: 'addr', loc },
-            { kind: 'imm', value: BigInt(t.size) },
-            { kind: 'temp', temp: tmp },
-          ],
-          true,
-        );
-        em.free(tmp);
+        argIntoMem(em, f, t, loc, e.span);
         return loc;
       }
       const { loc, offset } = memberOf(em, e);
@@ -152,29 +131,6 @@ export function scalarInto(em: Emitter, e: Expr, t: Type, out: () => MemLoc): Me
   const loc = out();
   em.storeReg(8, loc, 0, em.reg(v, Reg.R0));
   em.free(v);
-  return loc;
-}
-
-/** `args` as a whole value (print(args), @m = args): every context field into a record. */
-export function argsRecord(em: Emitter, t: Type, loc: MemLoc): MemLoc {
-  const fields = em.context.args ?? [];
-  if (t.kind !== 'record') return loc;
-  const lay = tupleLayout(t.fields.map((f) => f.type));
-  em.zero(loc, lay.size);
-  fields.forEach((f, i) => {
-    const sub: MemLoc = { base: loc.base, off: loc.off + (lay.offsets[i] ?? 0) };
-    const access: Expr = {
-      kind: 'FieldAccess',
-      id: -1000 - i,
-      span: { start: 0, end: 0 },
-      base: { kind: 'Identifier', id: -2000 - i, span: { start: 0, end: 0 }, name: 'args' },
-      field: f.name,
-      fieldSpan: { start: 0, end: 0 },
-      arrow: false,
-    };
-    em.sema.types.set(access.id, f.type);
-    emitStoreInto(em, sub, f.type, access);
-  });
   return loc;
 }
 

@@ -1,13 +1,12 @@
 // Reads from kernel or user memory: struct members, dereferences, array elements and
 // stack-passed arguments, addressed first and read with one probe_read at the end.
 
-import { AluOp, alu64Imm, alu64Reg, load, Reg, type Size } from '../bpf/insn.ts';
-import { PT_REGS_SP } from '../builtins/task.ts';
+import { AluOp, alu64Imm, alu64Reg, Reg, type Size } from '../bpf/insn.ts';
 import type { Expr, Span } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
-import type { ArgField } from '../probes/provider.ts';
 import { isScalarType, sizeOf, type Type } from '../sema/types.ts';
 import { memberOf } from './aggregates.ts';
+import { argField, argScalar, stackArgAddr } from './context-args.ts';
 import type { Emitter } from './emitter.ts';
 import type { MemLoc, Temp } from './frame.ts';
 import { emitExtend, emitScalar, literalValue } from './scalars.ts';
@@ -30,17 +29,8 @@ export function fieldScalar(em: Emitter, e: Extract<Expr, { kind: 'FieldAccess' 
   const kf = em.sema.fields.get(e.id);
   if (kf) return readKernelScalar(em, e, kf);
   const f = argField(em, e);
+  if (f) return argScalar(em, f, e.span);
   const t = em.typeOf(e);
-  if (f?.onStack) return readKernelScalar(em, e, { bitfield: null, type: f.type });
-  if (f) {
-    const out = em.frame.newTemp();
-    const size = (f.type.kind === 'int' ? f.type.size : 8) as Size;
-    const r = out.reg ?? Reg.R0;
-    em.emit(load(size, r, Reg.R6, f.offset));
-    if (f.type.kind === 'int') emitExtend(em, r, f.type.size, f.type.signed);
-    em.setTemp(out, r);
-    return out;
-  }
   if (isScalarType(t)) {
     const { loc, offset } = memberOf(em, e);
     const out = em.frame.newTemp();
@@ -58,14 +48,7 @@ export function fieldScalar(em: Emitter, e: Extract<Expr, { kind: 'FieldAccess' 
  */
 export function kernelAddr(em: Emitter, e: Expr): Temp {
   const stackArg = argField(em, e);
-  if (stackArg?.onStack) {
-    // A stack-passed argument of a user function: the stack pointer at entry + its offset.
-    const out = em.frame.newTemp();
-    const r = out.reg ?? Reg.R0;
-    em.emit(load(8, r, Reg.R6, PT_REGS_SP), alu64Imm(AluOp.ADD, r, stackArg.offset));
-    em.setTemp(out, r);
-    return out;
-  }
+  if (stackArg?.onStack) return stackArgAddr(em, stackArg);
   if (e.kind === 'FieldAccess') {
     const kf = em.sema.fields.get(e.id);
     if (kf) {
@@ -152,18 +135,21 @@ export function userChain(em: Emitter, e: Expr): boolean {
   return false;
 }
 
+/** A bitfield's read width and position, or null for a plain scalar. */
+export type ScalarRead = { bitfield: { bits: number; shift: number; readSize: 1 | 2 | 4 | 8 } | null; type: Type };
+
 /** Reads a scalar struct member (integer, pointer, bitfield) with bpf_probe_read_kernel. */
-export function readKernelScalar(
-  em: Emitter,
-  e: Expr,
-  kf: { bitfield: { bits: number; shift: number; readSize: 1 | 2 | 4 | 8 } | null; type: Type },
-): Temp {
-  const addr = kernelAddr(em, e);
+export function readKernelScalar(em: Emitter, e: Expr, kf: ScalarRead): Temp {
+  return readScalarAt(em, kernelAddr(em, e), userChain(em, e), kf, e.span);
+}
+
+/** Reads a scalar at the address in `addr` (freed here), from user or kernel memory. */
+export function readScalarAt(em: Emitter, addr: Temp, user: boolean, kf: ScalarRead, site: Span): Temp {
   const t = kf.type;
   const size = (kf.bitfield ? kf.bitfield.readSize : Math.min(8, Math.max(1, sizeOf(t)))) as Size;
   const slot = em.allocMem(8);
   em.zero(slot, 8);
-  probeRead(em, slot, size, addr, userChain(em, e), e.span);
+  probeRead(em, slot, size, addr, user, site);
   const out = em.frame.newTemp();
   const r = out.reg ?? Reg.R0;
   em.loadReg(size, r, slot, 0);
@@ -198,9 +184,4 @@ export function probeRead(em: Emitter, dst: MemLoc, size: number, addr: Temp, us
     site,
   );
   em.free(addr);
-}
-
-export function argField(em: Emitter, e: Expr): ArgField | null {
-  if (e.kind !== 'FieldAccess' || e.base.kind !== 'Identifier' || e.base.name !== 'args') return null;
-  return em.context.args?.find((a) => a.name === e.field) ?? null;
 }

@@ -253,11 +253,7 @@ export function emitAssign(em: Emitter, target: Expr, op: string, value: Expr, s
 /** Evaluates `e` and stores it at loc with the layout of type `t`. */
 export function emitStoreInto(em: Emitter, loc: MemLoc, t: Type, e: Expr): void {
   if (isScalarType(t)) {
-    const v = emitScalar(em, e);
-    // Narrow slots (bools, sized tuple fields) get exactly their bytes, never 8.
-    const size = t.kind === 'void' ? 8 : (Math.min(8, sizeOf(t)) as Size);
-    em.storeReg(size === 1 || size === 2 || size === 4 ? size : 8, loc, 0, em.reg(v, Reg.R0));
-    em.free(v);
+    storeTemp(em, loc, t, emitScalar(em, e));
     return;
   }
   const et = em.typeOf(e);
@@ -292,4 +288,12 @@ export function emitUpdate(em: Emitter, target: Expr, op: '++' | '--', wantValue
     return before ?? cur;
   }
   return null;
+}
+
+/** Stores a scalar temp (freed here) at loc with the width of type `t`. */
+export function storeTemp(em: Emitter, loc: MemLoc, t: Type, v: Temp): void {
+  // Narrow slots (bools, sized tuple fields) get exactly their bytes, never 8.
+  const size = t.kind === 'void' ? 8 : (Math.min(8, sizeOf(t)) as Size);
+  em.storeReg(size === 1 || size === 2 || size === 4 ? size : 8, loc, 0, em.reg(v, Reg.R0));
+  em.free(v);
 }
