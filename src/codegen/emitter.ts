@@ -37,6 +37,7 @@ import type { SemaResult, VarSymbol } from '../sema/check.ts';
 import type { Config } from '../sema/config.ts';
 import { INT64, isInteger, sizeOf, type Type } from '../sema/types.ts';
 import { emitMem } from './aggregates.ts';
+import { copyMem, zeroMem } from './bulk-memory.ts';
 import { emitCond } from './conditions.ts';
 import { argField } from './context-args.ts';
 import { Frame, type MemLoc, type Temp } from './frame.ts';
@@ -190,13 +191,7 @@ export class Emitter {
 
   /** Stores `size` bytes of zeros at loc (8 bytes at a time; sizes are multiples of 8 in our layouts). */
   zero(loc: MemLoc, size: number): void {
-    const words = Math.ceil(size / 8);
-    if (loc.base === 'stack') {
-      for (let i = 0; i < words; i++) this.emit(storeImm(8, Reg.FP, loc.off + i * 8, 0));
-      return;
-    }
-    this.addr(loc, Reg.R1);
-    for (let i = 0; i < words; i++) this.emit(storeImm(8, Reg.R1, i * 8, 0));
+    zeroMem(this, loc, size);
   }
 
   /** Stores a register into memory at loc+off. */
@@ -225,14 +220,7 @@ export class Emitter {
 
   /** Copies from an address in `srcReg` to one in `dstReg` (verifier-visible memory on both sides). */
   copyPtr(dstReg: Reg, srcReg: Reg, size: number): void {
-    let i = 0;
-    for (; i + 8 <= size; i += 8) this.emit(load(8, Reg.R3, srcReg, i), store(8, dstReg, i, Reg.R3));
-    for (const s of [4, 2, 1] as const) {
-      if (i + s <= size) {
-        this.emit(load(s, Reg.R3, srcReg, i), store(s, dstReg, i, Reg.R3));
-        i += s;
-      }
-    }
+    copyMem(this, dstReg, srcReg, size);
   }
 
   /**
