@@ -24,6 +24,7 @@ import { attachTracing } from '../src/probes/kernel/attach.ts';
 import { kernelFuncSignature } from '../src/probes/kernel/btf-func.ts';
 import { kprobeBlacklist, matchFunctions } from '../src/probes/kernel/functions.ts';
 import { kernelBtf } from '../src/sema/btf-types.ts';
+import { progs } from './prog-stats.ts';
 
 const BPFTRACE = '/usr/bin/bpftrace';
 
@@ -152,18 +153,6 @@ async function attachCost(root: string, title: string, probes: Record<string, st
   const a = latency['bpftrace-ts'];
   const b = latency['bpftrace 0.17'];
   if (a !== undefined && b !== undefined) console.log(`attach latency ratio (bpftrace-ts / bpftrace 0.17): ${(a / b).toFixed(3)}`);
-}
-
-interface ProgInfo {
-  id: number;
-  type: string;
-  run_time_ns?: number;
-  run_cnt?: number;
-  bytes_xlated?: number;
-}
-
-function progs(): ProgInfo[] {
-  return JSON.parse(execFileSync('bpftool', ['prog', 'show', '-j'], { encoding: 'utf8' })) as ProgInfo[];
 }
 
 /** Starts `cmd`, waits for its attach message (bpftrace 0.17 prints it on stdout, we on stderr). */

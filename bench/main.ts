@@ -1,11 +1,12 @@
 // Benchmarks against Debian's bpftrace in the same run: ratios, not absolute times.
-//   npm run bench [-- startup|wildcard|events|uprobe|parse|kernel] [--runs N]
+//   npm run bench [-- startup|wildcard|events|uprobe|parse|kernel|strings] [--runs N]
 // Installs bpftrace with apt when it is missing. Not a test: nothing here asserts timings.
 
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { statsOf, withBpfStats } from './prog-stats.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // The launcher users run (Bun when its package is installed, else Node).
@@ -126,9 +127,8 @@ function perEvent(): void {
   }
   const script =
     'tracepoint:raw_syscalls:sys_enter { @c[comm] = count(); @h = hist(args->id); @s[pid % 8] = sum(args->id); } interval:s:3 { exit(); }';
-  const prev = readFileSync('/proc/sys/kernel/bpf_stats_enabled', 'utf8').trim();
-  execFileSync('sysctl', ['-q', '-w', 'kernel.bpf_stats_enabled=1']);
-  try {
+  const load = ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=1', 'count=300000'];
+  withBpfStats(() => {
     console.log('\n## per-event cost: tracepoint:raw_syscalls:sys_enter, three maps');
     console.log(`script: ${script}`);
     console.log('| | ns/event | events | xlated insns |');
@@ -137,40 +137,15 @@ function perEvent(): void {
       ['bpftrace-ts', [...ours, '-e', script]],
       ['bpftrace 0.17', [bt, '-e', script]],
     ] as const) {
-      const r = statsOf(cmd as readonly string[]);
+      const r = statsOf(cmd as readonly string[], load);
       console.log(`| ${name} | ${r.nsPerEvent.toFixed(0)} | ${r.runs} | ${r.insns} |`);
     }
-  } finally {
-    execFileSync('sysctl', ['-q', '-w', `kernel.bpf_stats_enabled=${prev}`]);
-  }
+  });
 }
 
-interface ProgInfo {
-  id: number;
-  type: string;
-  run_time_ns?: number;
-  run_cnt?: number;
-  bytes_xlated?: number;
-}
-
-function progs(): ProgInfo[] {
-  return JSON.parse(execFileSync('bpftool', ['prog', 'show', '-j'], { encoding: 'utf8' })) as ProgInfo[];
-}
-
-function statsOf(cmd: readonly string[]): { nsPerEvent: number; runs: number; insns: number } {
-  // bpftool cannot name the owning process here (that needs BPF iterators), so the tool's
-  // programs are the tracepoint programs that appear while it runs.
-  const before = new Set(progs().map((p) => p.id));
-  const child = spawn(cmd[0] as string, cmd.slice(1), { stdio: 'ignore' });
-  // Let it attach, then generate syscalls, then sample the program's stats before it exits.
-  spawnSync('sleep', ['1']);
-  spawnSync('dd', ['if=/dev/zero', 'of=/dev/null', 'bs=1', 'count=300000'], { stdio: 'ignore' });
-  const mine = progs().filter((p) => p.type === 'tracepoint' && !before.has(p.id));
-  child.kill('SIGINT');
-  spawnSync('sleep', ['0.5']);
-  const p = mine.sort((a, b) => (b.run_cnt ?? 0) - (a.run_cnt ?? 0))[0];
-  if (!p) return { nsPerEvent: Number.NaN, runs: 0, insns: 0 };
-  return { nsPerEvent: (p.run_time_ns ?? 0) / Math.max(1, p.run_cnt ?? 0), runs: p.run_cnt ?? 0, insns: (p.bytes_xlated ?? 0) / 8 };
+if (which.includes('strings')) {
+  const { stringBenchmarks } = await import('./strings.ts');
+  stringBenchmarks(root, runsArg(5));
 }
 
 if (all || which.includes('parse')) {

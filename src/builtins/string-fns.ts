@@ -28,6 +28,7 @@ import {
 } from '../bpf/insn.ts';
 import type { Emitter, Operand } from '../codegen/emitter.ts';
 import type { MemLoc, Temp } from '../codegen/frame.ts';
+import { compareLoop, compareWithLiteral } from '../codegen/strings.ts';
 import type { Call, Expr } from '../lang/ast.ts';
 import { BOOL, INT64, type Type, typeKindWord, UINT64 } from '../sema/types.ts';
 import {
@@ -171,35 +172,6 @@ function constCompare(a: Buffer, b: Buffer, count: number): number {
     if (x === 0) return 0;
   }
   return 0;
-}
-
-/** Byte compares against immediates; falls through when equal, jumps to `differ` otherwise. */
-function compareWithLiteral(em: Emitter, loc: MemLoc, lit: Buffer, count: number, differ: string): void {
-  em.addr(loc, Reg.R1);
-  // Past the literal's NUL nothing more is compared: both strings have ended.
-  const n = Math.min(count, lit.length + 1);
-  for (let i = 0; i < n; i++) em.emit(load(1, Reg.R3, Reg.R1, i), jmpImm(JmpOp.JNE, Reg.R3, lit[i] ?? 0, differ));
-}
-
-/** Compares two buffers for `count` bytes or up to a common NUL; falls through to `same`. */
-function compareLoop(em: Emitter, a: MemLoc, b: MemLoc, count: number, same: string, differ: string): void {
-  const top = em.label();
-  const eq = em.label();
-  const more = em.label();
-  em.addr(a, Reg.R1);
-  em.addr(b, Reg.R2);
-  em.emit(movImm(Reg.R4, count));
-  em.place(top);
-  em.emit(load(1, Reg.R3, Reg.R1, 0), load(1, Reg.R5, Reg.R2, 0), jmpReg(JmpOp.JEQ, Reg.R3, Reg.R5, eq), ja(differ));
-  em.place(eq);
-  em.emit(jmpImm(JmpOp.JNE, Reg.R3, 0, more), ja(same));
-  em.place(more);
-  em.emit(
-    alu64Imm(AluOp.ADD, Reg.R1, 1),
-    alu64Imm(AluOp.ADD, Reg.R2, 1),
-    alu64Imm(AluOp.ADD, Reg.R4, -1),
-    jmpImm(JmpOp.JNE, Reg.R4, 0, top),
-  );
 }
 
 // ------------------------------------------------------------------ strstr / strcontains

@@ -258,6 +258,27 @@ export class Checker {
     this.scope = saved;
   }
 
+  /** A loop's body: break and continue are allowed in it. */
+  private loopBody(body: Block, newScope = true): void {
+    this.loopDepth++;
+    this.block(body, newScope);
+    this.loopDepth--;
+  }
+
+  /**
+   * A for loop's scope: its variable, then its body, in one new scope. The variable's type comes
+   * from `type`, which runs after the variable is declared and before the body is checked (its
+   * errors are reported in that order); null leaves it untyped.
+   */
+  private loopScope(variable: Variable, body: Block, type: () => Type | null): void {
+    const saved = this.scope;
+    this.scope = new Scope(saved);
+    const sym = this.declareVar(variable, null);
+    sym.type = type();
+    this.loopBody(body, false);
+    this.scope = saved;
+  }
+
   private stmt(s: Stmt): void {
     switch (s.kind) {
       case 'ExprStmt':
@@ -296,27 +317,16 @@ export class Checker {
         return;
       case 'WhileStmt':
         this.checkCondition(s.cond);
-        this.loopDepth++;
-        this.block(s.body);
-        this.loopDepth--;
+        this.loopBody(s.body);
         return;
       case 'ForMapStmt': {
         const m = this.result.maps.get(s.map.name);
         this.mapInfo(s.map.name).iterated = true;
-        const saved = this.scope;
-        this.scope = new Scope(saved);
-        const sym = this.declareVar(s.variable, null);
-        if (m?.value && m.value.kind === 'value') {
-          sym.type = { kind: 'tuple', elems: [m.key ?? INT64, m.value.type] };
-        } else if (m?.value) {
-          sym.type = { kind: 'tuple', elems: [m.key ?? INT64, INT64] };
-        } else {
+        this.loopScope(s.variable, s.body, () => {
+          if (m?.value) return { kind: 'tuple', elems: [m.key ?? INT64, m.value.kind === 'value' ? m.value.type : INT64] };
           this.diags.error(s.map.span, `Undefined map: @${s.map.name}`, 'a map must be assigned before it is iterated');
-        }
-        this.loopDepth++;
-        this.block(s.body, false);
-        this.loopDepth--;
-        this.scope = saved;
+          return null;
+        });
         return;
       }
       case 'ForRangeStmt': {
@@ -328,14 +338,7 @@ export class Checker {
         ] as const) {
           if (!isInteger(t)) this.diags.error(e.span, `Loop range requires an integer, got ${typeKindWord(t)}`);
         }
-        const saved = this.scope;
-        this.scope = new Scope(saved);
-        const sym = this.declareVar(s.variable, null);
-        sym.type = INT64;
-        this.loopDepth++;
-        this.block(s.body, false);
-        this.loopDepth--;
-        this.scope = saved;
+        this.loopScope(s.variable, s.body, () => INT64);
         return;
       }
       case 'UnrollStmt': {

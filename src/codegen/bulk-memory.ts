@@ -1,0 +1,67 @@
+// Bulk memory in BPF-visible memory (stack, scratch map, map values): copies and zeroing of
+// strings, tuples and keys. Up to COPY_UNROLL_MAX bytes they are unrolled word moves; larger
+// ones (long strings with a big max_strlen) are bounded loops with a known trip count
+// (kernel 5.3+) moving a BLOCK of bytes per round, so code size does not grow with max_strlen
+// while the loop overhead stays small next to the moves. The loops count down in r0.
+
+import { AluOp, alu64Imm, JmpOp, jmpImm, load, movImm, movReg, Reg, store, storeImm } from '../bpf/insn.ts';
+import type { Emitter } from './emitter.ts';
+import type { MemLoc } from './frame.ts';
+
+/** Copies and zeroes up to this many bytes unrolled (one or two instructions per 8 bytes). */
+export const COPY_UNROLL_MAX = 256;
+/** Bytes a loop round moves (eight words). */
+const BLOCK = 64;
+
+/** Stores `size` bytes of zeros at loc (8 bytes at a time; sizes are multiples of 8 in our layouts). */
+export function zeroMem(em: Emitter, loc: MemLoc, size: number): void {
+  const words = Math.ceil(size / 8);
+  if (size > COPY_UNROLL_MAX) {
+    const blocks = Math.floor((words * 8) / BLOCK);
+    const top = em.label();
+    em.addr(loc, Reg.R1);
+    em.emit(movImm(Reg.R0, blocks));
+    em.place(top);
+    for (let i = 0; i < BLOCK; i += 8) em.emit(storeImm(8, Reg.R1, i, 0));
+    em.emit(alu64Imm(AluOp.ADD, Reg.R1, BLOCK), alu64Imm(AluOp.ADD, Reg.R0, -1), jmpImm(JmpOp.JNE, Reg.R0, 0, top));
+    // r1 now points just past the blocks.
+    for (let i = 0; i < words * 8 - blocks * BLOCK; i += 8) em.emit(storeImm(8, Reg.R1, i, 0));
+    return;
+  }
+  if (loc.base === 'stack') {
+    for (let i = 0; i < words; i++) em.emit(storeImm(8, Reg.FP, loc.off + i * 8, 0));
+    return;
+  }
+  em.addr(loc, Reg.R1);
+  for (let i = 0; i < words; i++) em.emit(storeImm(8, Reg.R1, i * 8, 0));
+}
+
+/**
+ * Copies from an address in `srcReg` to one in `dstReg` (verifier-visible memory on both sides):
+ * whole words, then the tail. Past COPY_UNROLL_MAX bytes whole blocks are copied by a bounded
+ * loop on r4/r5, leaving both address registers as they were.
+ */
+export function copyMem(em: Emitter, dstReg: Reg, srcReg: Reg, size: number): void {
+  let i = 0;
+  if (size > COPY_UNROLL_MAX) {
+    const blocks = Math.floor(size / BLOCK);
+    const top = em.label();
+    em.emit(movReg(Reg.R4, srcReg), movReg(Reg.R5, dstReg), movImm(Reg.R0, blocks));
+    em.place(top);
+    for (let w = 0; w < BLOCK; w += 8) em.emit(load(8, Reg.R3, Reg.R4, w), store(8, Reg.R5, w, Reg.R3));
+    em.emit(
+      alu64Imm(AluOp.ADD, Reg.R4, BLOCK),
+      alu64Imm(AluOp.ADD, Reg.R5, BLOCK),
+      alu64Imm(AluOp.ADD, Reg.R0, -1),
+      jmpImm(JmpOp.JNE, Reg.R0, 0, top),
+    );
+    i = blocks * BLOCK;
+  }
+  for (; i + 8 <= size; i += 8) em.emit(load(8, Reg.R3, srcReg, i), store(8, dstReg, i, Reg.R3));
+  for (const s of [4, 2, 1] as const) {
+    if (i + s <= size) {
+      em.emit(load(s, Reg.R3, srcReg, i), store(s, dstReg, i, Reg.R3));
+      i += s;
+    }
+  }
+}

@@ -1,0 +1,242 @@
+import { AluOp, alu64Imm, alu64Reg, JmpOp, ja, jmpImm, movImm, movReg, neg64, Reg, type Size, storeImm } from '../bpf/insn.ts';
+import type { Call, Expr } from '../lang/ast.ts';
+import { unreachable } from '../lang/ast.ts';
+import { UserError } from '../lang/diagnostics.ts';
+import { INT64, isScalarType, sizeOf, type Type } from '../sema/types.ts';
+import { memberOf } from './aggregates.ts';
+import { boolFromCond, emitCond, isComparison } from './conditions.ts';
+import type { Emitter, Operand } from './emitter.ts';
+import type { Temp } from './frame.ts';
+import { emitMapLookupScalar } from './maps.ts';
+import { deref, fieldScalar, inMemory, readKernelScalar } from './memory-reads.ts';
+import { emitStmt, emitUpdate } from './statements.ts';
+
+/** Evaluates an integer/bool/pointer expression into a temp. */
+export function emitScalar(em: Emitter, e: Expr): Temp {
+  switch (e.kind) {
+    case 'IntegerLit':
+      return em.tempConst(e.value);
+    case 'BoolLit':
+      return em.tempConst(e.value ? 1n : 0n);
+    case 'PositionalParam':
+      return em.tempConst(literalValue(em, e) ?? 0n);
+    case 'PositionalCount':
+      return em.tempConst(BigInt(em.sema.positional.length));
+    case 'Variable': {
+      const sym = em.sema.vars.get(e.id);
+      const t = em.frame.newTemp();
+      if (!sym) {
+        setImm(em, t, 0);
+        return t;
+      }
+      const loc = em.varLoc(sym);
+      const scratch = t.reg ?? Reg.R0;
+      em.loadReg(8, scratch, loc, 0);
+      em.setTemp(t, scratch);
+      return t;
+    }
+    case 'MapRef':
+    case 'MapAccess':
+      return emitMapLookupScalar(em, e);
+    case 'Identifier': {
+      const ec = em.sema.enumConsts.get(e.id);
+      if (ec !== undefined) return em.tempConst(ec);
+      const call: Call = { kind: 'Call', id: e.id, span: e.span, callee: e.name, calleeSpan: e.span, args: [] };
+      return operandToTemp(em, em.callBuiltin(call));
+    }
+    case 'Call':
+      return operandToTemp(em, em.callBuiltin(e));
+    case 'Binary': {
+      if (e.op === '&&' || e.op === '||' || isComparison(e.op)) return boolFromCond(em, e);
+      const l = emitScalar(em, e.left);
+      const r = emitScalar(em, e.right);
+      emitBinary(em, l, r, e.op, em.typeOf(e.left), em.typeOf(e.right));
+      em.free(r);
+      return l;
+    }
+    case 'Unary': {
+      if (e.op === '!') return boolFromCond(em, e);
+      if (e.op === '*') return deref(em, e.operand, em.typeOf(e), e.span);
+      if (e.op === '&') throw new UserError('the address-of operator is not supported yet');
+      const v = emitScalar(em, e.operand);
+      const r = em.reg(v, Reg.R0);
+      if (e.op === '-') em.emit(neg64(r));
+      else if (e.op === '~') em.emit(alu64Imm(AluOp.XOR, r, -1));
+      em.setTemp(v, r);
+      return v;
+    }
+    case 'Update': {
+      const t = emitUpdate(em, e.target, e.op, true, e.prefix, e.span);
+      return t ?? em.tempConst(0n);
+    }
+    case 'Ternary': {
+      const out = em.frame.newTemp();
+      const elseL = em.label();
+      const end = em.label();
+      emitCond(em, e.cond, elseL);
+      const a = emitScalar(em, e.then);
+      em.setTemp(out, em.reg(a, Reg.R0));
+      em.free(a);
+      em.emit(ja(end));
+      em.place(elseL);
+      const b = emitScalar(em, e.else);
+      em.setTemp(out, em.reg(b, Reg.R0));
+      em.free(b);
+      em.place(end);
+      return out;
+    }
+    case 'FieldAccess':
+      return fieldScalar(em, e);
+    case 'Cast': {
+      const v = emitScalar(em, e.expr);
+      const to = em.typeOf(e);
+      if (to.kind === 'int' && to.size < 8) {
+        const r = em.reg(v, Reg.R0);
+        emitExtend(em, r, to.size, to.signed);
+        em.setTemp(v, r);
+      } else if (to.kind === 'bool') {
+        const r = em.reg(v, Reg.R0);
+        const l = em.label();
+        em.emit(jmpImm(JmpOp.JEQ, r, 0, l), movImm(r, 1));
+        em.place(l);
+        em.setTemp(v, r);
+      }
+      return v;
+    }
+    case 'SizeofExpr': {
+      const t = e.arg.kind === 'TypeExpr' ? (em.sema.types.get(e.arg.id) ?? INT64) : em.typeOf(e.arg);
+      return em.tempConst(BigInt(sizeOf(t)));
+    }
+    case 'BlockExpr': {
+      for (const s of e.stmts) emitStmt(em, s);
+      return emitScalar(em, e.value);
+    }
+    case 'OffsetofExpr':
+      return em.tempConst(BigInt(em.sema.offsets.get(e.id) ?? 0));
+    case 'TupleIndex':
+    case 'IndexExpr':
+    case 'StringLit':
+    case 'TupleExpr':
+    case 'RecordExpr':
+    case 'TypeofExpr': {
+      const t = em.typeOf(e);
+      if (e.kind === 'IndexExpr' && isScalarType(t) && inMemory(em, e)) return readKernelScalar(em, e, { bitfield: null, type: t });
+      if (isScalarType(t) && (e.kind === 'TupleIndex' || e.kind === 'IndexExpr')) {
+        const { loc, offset } = memberOf(em, e);
+        const out = em.frame.newTemp();
+        const size = Math.min(8, sizeOf(t)) as Size;
+        em.loadReg(size, Reg.R0, loc, offset);
+        if (t.kind === 'int' && t.size < 8) emitExtend(em, Reg.R0, t.size, t.signed);
+        em.setTemp(out, Reg.R0);
+        return out;
+      }
+      throw new UserError(`${e.kind} is not supported as a scalar value yet`);
+    }
+    default:
+      return unreachable(e);
+  }
+}
+
+/** Sets a temp to a small constant without going through a scratch register. */
+export function setImm(em: Emitter, t: Temp, v: 0 | 1): void {
+  if (t.reg !== null) em.emit(movImm(t.reg, v));
+  else em.emit(storeImm(8, Reg.FP, t.slot as number, v));
+}
+
+export function operandToTemp(em: Emitter, o: Operand): Temp {
+  switch (o.kind) {
+    case 'temp':
+      return o.temp;
+    case 'imm':
+      return em.tempConst(o.value);
+    case 'mem': {
+      const t = em.frame.newTemp();
+      em.loadReg(8, Reg.R0, o.loc, 0);
+      em.setTemp(t, Reg.R0);
+      return t;
+    }
+    default:
+      return unreachable(o);
+  }
+}
+
+/** Sign- or zero-extends the low `size` bytes of a register to 64 bits. */
+export function emitExtend(em: Emitter, r: Reg, size: number, signed: boolean): void {
+  if (size >= 8) return;
+  const shift = 64 - size * 8;
+  em.emit(alu64Imm(AluOp.LSH, r, shift), alu64Imm(signed ? AluOp.ARSH : AluOp.RSH, r, shift));
+}
+
+/** l = l op r, with bpftrace's signedness rules for division, modulo and shifts. */
+export function emitBinary(em: Emitter, l: Temp, r: Temp, op: string, lt: Type, rt: Type): void {
+  const a = em.reg(l, Reg.R1);
+  const b = em.reg(r, Reg.R2);
+  const signed = (lt.kind === 'int' && lt.signed) || (rt.kind === 'int' && rt.signed);
+  const simple = SIMPLE_ALU[op];
+  if (simple !== undefined) {
+    em.emit(alu64Reg(simple, a, b));
+    em.setTemp(l, a);
+    return;
+  }
+  switch (op) {
+    case '>>':
+      em.emit(alu64Reg(lt.kind === 'int' && lt.signed ? AluOp.ARSH : AluOp.RSH, a, b));
+      break;
+    case '/':
+    case '%':
+      if (signed) signedDivMod(em, a, b, op);
+      else em.emit(alu64Reg(op === '/' ? AluOp.DIV : AluOp.MOD, a, b));
+      break;
+    default:
+      throw new UserError(`operator ${op} is not supported here`);
+  }
+  em.setTemp(l, a);
+}
+
+/**
+ * Signed division and modulo from the unsigned instructions (portable to kernels without
+ * ISA v4's sdiv): divide magnitudes, then fix the sign (C semantics: truncate toward zero,
+ * remainder takes the dividend's sign). Division by zero gives 0 as in BPF.
+ */
+export function signedDivMod(em: Emitter, a: Reg, b: Reg, op: '/' | '%'): void {
+  // r3 = a (dividend copy), r4 = b (divisor copy) to know the signs afterwards.
+  em.emit(movReg(Reg.R3, a), movReg(Reg.R4, b));
+  const aPos = em.label();
+  em.emit(jmpImm(JmpOp.JSGE, a, 0, aPos), neg64(a));
+  em.place(aPos);
+  const bPos = em.label();
+  em.emit(jmpImm(JmpOp.JSGE, b, 0, bPos), neg64(b));
+  em.place(bPos);
+  em.emit(alu64Reg(op === '/' ? AluOp.DIV : AluOp.MOD, a, b));
+  const done = em.label();
+  if (op === '/') {
+    em.emit(alu64Reg(AluOp.XOR, Reg.R3, Reg.R4), jmpImm(JmpOp.JSGE, Reg.R3, 0, done), neg64(a));
+  } else {
+    em.emit(jmpImm(JmpOp.JSGE, Reg.R3, 0, done), neg64(a));
+  }
+  em.place(done);
+}
+
+export function literalValue(em: Emitter, e: Expr): bigint | null {
+  if (e.kind === 'IntegerLit') return e.value;
+  if (e.kind === 'PositionalParam') {
+    const v = em.sema.positional[e.index - 1];
+    try {
+      return v === undefined ? 0n : BigInt(v);
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+/** Operators that are one 64-bit ALU instruction whatever the signedness. */
+const SIMPLE_ALU: Readonly<Record<string, AluOp>> = {
+  '+': AluOp.ADD,
+  '-': AluOp.SUB,
+  '*': AluOp.MUL,
+  '&': AluOp.AND,
+  '|': AluOp.OR,
+  '^': AluOp.XOR,
+  '<<': AluOp.LSH,
+};

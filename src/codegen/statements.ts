@@ -1,0 +1,299 @@
+// Statements: blocks, assignments, variable declarations, if/while/for/unroll, break/continue/return.
+
+import { Helper } from '../bpf/helpers.ts';
+import { AluOp, alu64Imm, call, exit, JmpOp, ja, jmpReg, ldFunc, ldMapFd, movImm, movReg, Reg, type Size } from '../bpf/insn.ts';
+import type { Block, Expr, Span, Stmt } from '../lang/ast.ts';
+import { unreachable } from '../lang/ast.ts';
+import { visitAll } from '../lang/walk.ts';
+import { storageType } from '../sema/check.ts';
+import { INT64, isScalarType, sizeOf, type Type, tupleLayout } from '../sema/types.ts';
+import { emitMem } from './aggregates.ts';
+import { emitCond } from './conditions.ts';
+import type { Emitter } from './emitter.ts';
+import type { MemLoc, Temp } from './frame.ts';
+import { emitAggregation, emitMapLookupScalar, emitMapStore } from './maps.ts';
+import { optimize } from './optimize.ts';
+import { emitBinary, emitScalar, literalValue } from './scalars.ts';
+
+export function allocateVariables(em: Emitter, body: Block): void {
+  visitAll(body, (n) => {
+    if (n.kind !== 'Variable') return;
+    const sym = em.sema.vars.get(n.id);
+    if (sym) em.varLoc(sym);
+  });
+}
+
+export function emitBlock(em: Emitter, b: Block): void {
+  for (const s of b.stmts) {
+    // Keys, records and temporaries of one statement are dead after it: reuse their memory.
+    const m = em.frame.mark();
+    emitStmt(em, s);
+    em.frame.release(m);
+  }
+}
+
+export function emitStmt(em: Emitter, s: Stmt): void {
+  switch (s.kind) {
+    case 'ExprStmt':
+      emitEffect(em, s.expr);
+      return;
+    case 'AssignStmt':
+      // Reported at `@m[k] = v` without the `;`, as bpftrace locates an assignment.
+      emitAssign(em, s.target, s.op, s.value, { start: s.target.span.start, end: s.value.span.end });
+      return;
+    case 'VarDeclStmt': {
+      const sym = em.sema.vars.get(s.variable.id);
+      if (!sym) return;
+      const loc = em.varLoc(sym);
+      if (s.value) emitStoreInto(em, loc, storageType(sym.type ?? INT64), s.value);
+      else em.zero(loc, sizeOf(sym.type ?? INT64));
+      return;
+    }
+    case 'IfStmt': {
+      const elseL = em.label();
+      const end = em.label();
+      emitCond(em, s.cond, elseL);
+      emitBlock(em, s.then);
+      if (s.else) {
+        em.emit(ja(end));
+        em.place(elseL);
+        if (s.else.kind === 'IfStmt') emitStmt(em, s.else);
+        else emitBlock(em, s.else);
+        em.place(end);
+      } else {
+        em.place(elseL);
+      }
+      return;
+    }
+    case 'WhileStmt': {
+      const top = em.label();
+      const end = em.label();
+      em.place(top);
+      emitCond(em, s.cond, end);
+      em.loops.push({ brk: end, cont: top });
+      emitBlock(em, s.body);
+      em.loops.pop();
+      em.emit(ja(top));
+      em.place(end);
+      return;
+    }
+    case 'ForRangeStmt': {
+      const sym = em.sema.vars.get(s.variable.id);
+      if (!sym) return;
+      const loc = em.varLoc(sym);
+      const endT = emitScalar(em, s.end);
+      const endLoc = em.allocMem(8);
+      em.storeReg(8, endLoc, 0, em.reg(endT, Reg.R0));
+      em.free(endT);
+      emitStoreInto(em, loc, INT64, s.start);
+      const top = em.label();
+      const cont = em.label();
+      const end = em.label();
+      em.place(top);
+      em.loadReg(8, Reg.R1, loc, 0);
+      em.loadReg(8, Reg.R2, endLoc, 0);
+      em.emit(jmpReg(JmpOp.JSGE, Reg.R1, Reg.R2, end));
+      em.loops.push({ brk: end, cont });
+      emitBlock(em, s.body);
+      em.loops.pop();
+      em.place(cont);
+      em.loadReg(8, Reg.R1, loc, 0);
+      em.emit(alu64Imm(AluOp.ADD, Reg.R1, 1));
+      em.storeReg(8, loc, 0, Reg.R1, Reg.R2);
+      em.emit(ja(top));
+      em.place(end);
+      return;
+    }
+    case 'ForMapStmt':
+      emitForMap(em, s);
+      return;
+    case 'UnrollStmt': {
+      const n = Number(literalValue(em, s.count) ?? 1n);
+      for (let i = 0; i < n; i++) emitBlock(em, s.body);
+      return;
+    }
+    case 'JumpStmt': {
+      const l = em.loops[em.loops.length - 1];
+      if (!l) return;
+      em.emit(ja(s.jump === 'break' ? l.brk : l.cont));
+      return;
+    }
+    case 'ReturnStmt':
+      if (s.value && !em.inCallback) {
+        // The program's return value (test probes fail on non-zero, bench probes skip on 1).
+        const v = emitScalar(em, s.value);
+        const r = em.reg(v, Reg.R0);
+        em.emit(movReg(Reg.R0, r));
+        em.free(v);
+        em.emit(ja(em.returnLabel));
+        return;
+      }
+      em.returnNow();
+      return;
+    case 'Block':
+      emitBlock(em, s);
+      return;
+    default:
+      unreachable(s);
+  }
+}
+
+/**
+ * `for ($kv : @m) { body }`: the body becomes a callback subprogram run by
+ * bpf_for_each_map_elem for each entry. The callback gets the probe's frame pointer as its
+ * context, so the body reads and writes the probe's variables in place; `$kv` is filled from
+ * the key and value pointers the kernel passes. break stops the walk (return 1), continue
+ * goes on to the next entry (return 0).
+ */
+export function emitForMap(em: Emitter, s: Extract<Stmt, { kind: 'ForMapStmt' }>): void {
+  const res = em.resources.mapsByName.get(s.map.name);
+  const sym = em.sema.vars.get(s.variable.id);
+  if (!res || !sym) return;
+  const root = em.root;
+  const entry = root.label('Ffor_body');
+  root.subprogram(entry, () => {
+    const sub = root.callbackEmitter();
+    const done = sub.label('Lfor_next');
+    const stop = sub.label('Lfor_break');
+    // r1 = map, r2 = key, r3 = value (r4, the probe's frame pointer, is kept by callbackEmitter).
+    sub.emit(movReg(Reg.R6, Reg.R2), movReg(Reg.R7, Reg.R3));
+    const kv = sub.varLoc(sym);
+    const elems = sym.type?.kind === 'tuple' ? sym.type.elems : [];
+    const lay = tupleLayout(elems);
+    sub.addr(kv, Reg.R2, lay.offsets[0] ?? 0);
+    sub.copyPtr(Reg.R2, Reg.R6, Math.min(res.keySize, sizeOf(elems[0] ?? INT64)));
+    sub.addr(kv, Reg.R2, lay.offsets[1] ?? 0);
+    sub.copyPtr(Reg.R2, Reg.R7, Math.min(res.spec.valueSize, sizeOf(elems[1] ?? INT64)));
+    // Temps must not start in r6/r7 here: they hold key/value only until copied above.
+    sub.loops.push({ brk: stop, cont: done });
+    emitBlock(sub, s.body);
+    sub.loops.pop();
+    sub.place(done);
+    sub.emit(movImm(Reg.R0, 0), exit());
+    sub.place(stop);
+    sub.emit(movImm(Reg.R0, 1), exit());
+    root.frame.heapHigh = Math.max(root.frame.heapHigh, sub.frame.heapHigh);
+    return optimize(sub.insns);
+  });
+  em.emit(ldMapFd(Reg.R1, res.spec.name), ldFunc(Reg.R2, entry));
+  em.probeFramePointer(Reg.R3);
+  em.emit(movImm(Reg.R4, 0), call(Helper.for_each_map_elem));
+}
+
+/** Evaluates an expression for its side effects only. */
+export function emitEffect(em: Emitter, e: Expr): void {
+  if (e.kind === 'Update') {
+    emitUpdate(em, e.target, e.op, false, false, e.span);
+    return;
+  }
+  const t = em.typeOf(e);
+  if (t.kind === 'void') {
+    if (e.kind === 'Call') em.callBuiltin(e);
+    return;
+  }
+  if (isScalarType(t)) {
+    const r = emitScalar(em, e);
+    em.free(r);
+  } else {
+    emitMem(em, e);
+  }
+}
+
+export function emitAssign(em: Emitter, target: Expr, op: string, value: Expr, span: Span): void {
+  if (target.kind === 'Identifier' && target.name === '_') {
+    emitEffect(em, value);
+    return;
+  }
+  if (target.kind === 'MapRef' || target.kind === 'MapAccess') {
+    if (value.kind === 'Call' && em.sema.aggCalls.has(value.id)) {
+      emitAggregation(em, target, value);
+      return;
+    }
+    if (op !== '=') {
+      const bin = op.slice(0, -1);
+      const cur = emitMapLookupScalar(em, target);
+      const rhs = emitScalar(em, value);
+      emitBinary(em, cur, rhs, bin, em.typeOf(target), em.typeOf(value));
+      em.free(rhs);
+      emitMapStore(em, target, { kind: 'temp', temp: cur }, span);
+      return;
+    }
+    const t = em.typeOf(target);
+    if (isScalarType(t)) {
+      const v = emitScalar(em, value);
+      emitMapStore(em, target, { kind: 'temp', temp: v }, span);
+    } else {
+      const loc = em.allocMem(sizeOf(t));
+      emitStoreInto(em, loc, t, value);
+      emitMapStore(em, target, { kind: 'mem', loc }, span);
+    }
+    return;
+  }
+  if (target.kind === 'Variable') {
+    const sym = em.sema.vars.get(target.id);
+    if (!sym) return;
+    const loc = em.varLoc(sym);
+    const t = sym.type ?? INT64;
+    if (op !== '=') {
+      const cur = em.frame.newTemp();
+      em.loadReg(8, Reg.R0, loc, 0);
+      em.setTemp(cur, Reg.R0);
+      const rhs = emitScalar(em, value);
+      emitBinary(em, cur, rhs, op.slice(0, -1), t, em.typeOf(value));
+      em.free(rhs);
+      em.storeReg(8, loc, 0, em.reg(cur, Reg.R0));
+      em.free(cur);
+      return;
+    }
+    // Variable slots hold 8 bytes whatever the integer's width (it keeps its type, e.g. for bswap).
+    emitStoreInto(em, loc, storageType(t), value);
+  }
+}
+
+/** Evaluates `e` and stores it at loc with the layout of type `t`. */
+export function emitStoreInto(em: Emitter, loc: MemLoc, t: Type, e: Expr): void {
+  if (isScalarType(t)) {
+    storeTemp(em, loc, t, emitScalar(em, e));
+    return;
+  }
+  const et = em.typeOf(e);
+  if (et.kind === 'string' && t.kind === 'string' && et.size < t.size) {
+    // A shorter string into a wider slot: the tail must read as NULs.
+    em.zero(loc, t.size);
+  }
+  emitMem(em, e, loc);
+}
+
+export function emitUpdate(em: Emitter, target: Expr, op: '++' | '--', wantValue: boolean, prefix: boolean, span: Span): Temp | null {
+  const delta = op === '++' ? 1 : -1;
+  if (target.kind === 'Variable') {
+    const sym = em.sema.vars.get(target.id);
+    if (!sym) return null;
+    const loc = em.varLoc(sym);
+    em.loadReg(8, Reg.R0, loc, 0);
+    const before = wantValue && !prefix ? em.tempFromReg(Reg.R0) : null;
+    em.emit(alu64Imm(AluOp.ADD, Reg.R0, delta));
+    em.storeReg(8, loc, 0, Reg.R0);
+    if (!wantValue) return null;
+    return before ?? em.tempFromReg(Reg.R0);
+  }
+  if (target.kind === 'MapRef' || target.kind === 'MapAccess') {
+    const cur = emitMapLookupScalar(em, target, span);
+    const before = wantValue && !prefix ? em.tempFromReg(em.reg(cur, Reg.R0)) : null;
+    const r = em.reg(cur, Reg.R0);
+    em.emit(alu64Imm(AluOp.ADD, r, delta));
+    em.setTemp(cur, r);
+    emitMapStore(em, target, { kind: 'temp', temp: cur }, span, !wantValue || !prefix);
+    if (!wantValue) return null;
+    return before ?? cur;
+  }
+  return null;
+}
+
+/** Stores a scalar temp (freed here) at loc with the width of type `t`. */
+export function storeTemp(em: Emitter, loc: MemLoc, t: Type, v: Temp): void {
+  // Narrow slots (bools, sized tuple fields) get exactly their bytes, never 8.
+  const size = t.kind === 'void' ? 8 : (Math.min(8, sizeOf(t)) as Size);
+  em.storeReg(size === 1 || size === 2 || size === 4 ? size : 8, loc, 0, em.reg(v, Reg.R0));
+  em.free(v);
+}

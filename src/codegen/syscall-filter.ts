@@ -1,0 +1,65 @@
+// The prologue of coalesced syscall tracepoints (raw sys_enter/sys_exit): the program leaves
+// unless the syscall number is one the script named.
+
+import { BPF_MAP_TYPE_ARRAY } from '../bpf/constants.ts';
+import { Helper } from '../bpf/helpers.ts';
+import type { Insn } from '../bpf/insn.ts';
+import { AluOp, alu64Imm, call, JmpOp, jmpImm, ldMapFd, load, movImm, movReg, Reg, store } from '../bpf/insn.ts';
+import { PT_REGS_ORIG_AX } from '../builtins/task.ts';
+import { SYSCALL_FILTER_ENTRIES } from '../probes/syscalls/coalesce.ts';
+import type { Emitter } from './emitter.ts';
+import type { MapInitEntry } from './resources.ts';
+
+/**
+ * Coalesced syscall tracepoints run on raw sys_enter/sys_exit: leave unless the syscall
+ * number is one of those the script named (array map lookup, inlined by the verifier).
+ */
+export function syscallFilterPrologue(em: Emitter): Insn[] {
+  const f = em.context.syscallFilter;
+  if (!f) return [];
+  const key = em.zeroKey();
+  const out: Insn[] = [];
+  if (f.phase === 'enter') {
+    // raw sys_enter(struct pt_regs *regs, long id)
+    out.push(load(8, Reg.R3, Reg.R6, 8));
+  } else {
+    // raw sys_exit(struct pt_regs *regs, long ret): the number is regs->orig_ax.
+    out.push(
+      load(8, Reg.R3, Reg.R6, 0),
+      alu64Imm(AluOp.ADD, Reg.R3, PT_REGS_ORIG_AX),
+      movReg(Reg.R1, Reg.FP),
+      alu64Imm(AluOp.ADD, Reg.R1, key),
+      movImm(Reg.R2, 8),
+      call(Helper.probe_read_kernel),
+      load(8, Reg.R3, Reg.FP, key),
+    );
+  }
+  out.push(
+    jmpImm(JmpOp.JGE, Reg.R3, SYSCALL_FILTER_ENTRIES, em.exitLabel),
+    store(4, Reg.FP, key, Reg.R3),
+    ldMapFd(Reg.R1, f.map),
+    movReg(Reg.R2, Reg.FP),
+    alu64Imm(AluOp.ADD, Reg.R2, key),
+    call(Helper.map_lookup_elem),
+    jmpImm(JmpOp.JEQ, Reg.R0, 0, em.exitLabel),
+    load(1, Reg.R1, Reg.R0, 0),
+    jmpImm(JmpOp.JEQ, Reg.R1, 0, em.exitLabel),
+  );
+  if (!em.resources.mapInit.has(f.map)) {
+    em.resources.internalMaps.push({
+      name: f.map,
+      type: BPF_MAP_TYPE_ARRAY,
+      keySize: 4,
+      valueSize: 4,
+      maxEntries: SYSCALL_FILTER_ENTRIES,
+    });
+    em.resources.mapInit.set(f.map, []);
+  }
+  const init = em.resources.mapInit.get(f.map) as MapInitEntry[];
+  for (const nr of f.numbers) {
+    const k = new Uint8Array(4);
+    new DataView(k.buffer).setUint32(0, nr, true);
+    init.push({ key: k, value: new Uint8Array([1, 0, 0, 0]) });
+  }
+  return out;
+}
