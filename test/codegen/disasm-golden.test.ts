@@ -59,7 +59,7 @@ test('a predicate comparing with a literal string compares bytes as immediates',
 });
 
 test('large strings go to the per-CPU scratch map, not the stack', () => {
-  const r = compileText('config = { max_strlen = 1024 } BEGIN { @s[str(arg0)] = count(); }'.replace('arg0', '0'));
+  const r = compileText('config = { max_strlen = 1024 } BEGIN { $p = 0; @s[str($p)] = count(); }');
   assert.equal(r.errors, '');
   assert.ok((r.script?.resources.heapSize ?? 0) >= 1024);
   assert.ok(r.script?.resources.internalMaps.some((m) => m.name === 'heap' && m.valueSize >= 1024));

@@ -8,8 +8,9 @@ import { test } from 'node:test';
 import { disasm } from '../../src/bpf/disasm.ts';
 import { compiledInsns, instructionCounts, output, tempDir } from '../builtins/run-script.ts';
 
-const COMPARE = 'BEGIN { $a = str(0); $b = str(8); if ($a == $b) { @x = 1; } }';
-const COPY = 'BEGIN { $a = str(0); @m[$a, 1] = 1; }';
+// str() of a variable: str() of a literal integer is folded into that number's text.
+const COMPARE = 'BEGIN { $p = 0; $a = str($p); $b = str($p + 8); if ($a == $b) { @x = 1; } }';
+const COPY = 'BEGIN { $p = 0; $a = str($p); @m[$a, 1] = 1; }';
 
 /** Whether some jump goes backwards (a loop). Labels are lines of their own before an instruction. */
 function hasLoop(script: string, maxStrlen: number): boolean {
