@@ -50,6 +50,13 @@ export function argIntoMem(em: Emitter, f: ArgField, t: Type, loc: MemLoc, site:
     probeRead(em, loc, sizeOf(t), stackArgAddr(em, f), true, site);
     return;
   }
+  if (t.kind === 'array' && !f.dataLoc) {
+    // An array inside the tracepoint's record (`__u8 saddr[4]`): its bytes, as they are.
+    em.emit(movReg(Reg.R3, Reg.R6), alu64Imm(AluOp.ADD, Reg.R3, f.offset));
+    const src = em.tempFromReg(Reg.R3);
+    probeRead(em, loc, sizeOf(t), src, false, site);
+    return;
+  }
   if (t.kind !== 'string') {
     throw new UserError(`args.${f.name} of type ${typeName(t)} is not supported here yet`, [
       `name the fields you need instead (args.${f.name})`,

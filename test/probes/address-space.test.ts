@@ -85,3 +85,22 @@ test("a tracepoint struct pointer is typed through BTF: args.rqtp->tv_sec reads 
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, '1 250000000\n\n\n@ns: 250000000\n');
 });
+
+test('tracepoint array fields (__u8 saddr[4]) as values: print, ntop, map keys, print(args)', () => {
+  const connect = "/bin/bash -c 'exec 3<>/dev/tcp/127.0.0.1/9 || true'";
+  const r = runCli([
+    '-e',
+    'tracepoint:sock:inet_sock_set_state /args.newstate == 2 && args.dport == 9/ { print(args.saddr); printf("%s %s\\n", ntop(args.saddr), ntop(args.daddr_v6)); @[args.daddr] = count(); print(args); exit(); }',
+    '-c',
+    connect,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.split('\n');
+  assert.equal(lines[0], '[127,0,0,1]');
+  assert.equal(lines[1], '127.0.0.1 ::ffff:127.0.0.1');
+  assert.match(
+    lines[2] ?? '',
+    /^\{ \.skaddr = 0x[0-9a-f]+, \.oldstate = 7, \.newstate = 2, \.sport = 0, \.dport = 9, \.family = 2, \.protocol = 6, \.saddr = \[127,0,0,1\], \.daddr = \[127,0,0,1\], /,
+  );
+  assert.match(r.stdout, /\n@\[\[127,0,0,1\]\]: 1\n$/);
+});
