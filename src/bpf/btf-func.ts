@@ -1,9 +1,11 @@
-// The kernel verifies callbacks (bpf_loop, bpf_for_each_map_elem, ...) only in programs that
-// carry BTF function info: one record per subprogram. Programs built here have no C types, so
-// this builds the smallest BTF that satisfies it — `int` and one static `int f(void)` per
-// subprogram — and loads it with BPF_BTF_LOAD.
+// BTF function info: one record per subprogram, naming it. The kernel verifies callbacks
+// (bpf_loop, bpf_for_each_map_elem, ...) only in programs that carry it; with it a program shows
+// its full name (bpftool, kallsyms' bpf_prog_TAG_NAME) and can be the target of fentry:bpf /
+// fexit:bpf probes. Programs built here have no C types, so this builds the smallest BTF that
+// does — the program as a static `long NAME(void *ctx)`, each other subprogram as a static
+// `int NAME(void)` — and loads it with BPF_BTF_LOAD.
 
-import { BTF_MAGIC, INT_SIGNED, KIND_FUNC, KIND_FUNC_PROTO, KIND_INT } from '../btf/format.ts';
+import { BTF_MAGIC, INT_SIGNED, KIND_FUNC, KIND_FUNC_PROTO, KIND_INT, KIND_PTR } from '../btf/format.ts';
 import { Attr, BTF_LOAD } from './attr.ts';
 import { BPF_BTF_LOAD } from './constants.ts';
 import { checkBpf, cString, type Sys } from './sys.ts';
@@ -11,7 +13,31 @@ import { checkBpf, cString, type Sys } from './sys.ts';
 /** struct btf_header: magic, version, flags, hdr_len, then the sections' offsets and lengths. */
 const HDR_LEN = 24;
 
-/** A minimal BTF blob with one FUNC per name; FUNC type ids are 3, 4, ... in `names` order. */
+/** Type id of the first FUNC in funcInfoBtf's blob; the others follow in order. */
+export const FIRST_FUNC_ID = 6;
+
+/** Longest FUNC name every kernel takes (KSYM_NAME_LEN was 128 before Linux 6.1). */
+const FUNC_NAME_MAX = 127;
+
+/**
+ * A name the kernel accepts for a FUNC: C identifier characters, as bpftrace sanitises program
+ * names, and a name too long for older kernels cut short with a hash of the whole name so
+ * different long names stay different.
+ */
+export function btfFuncName(name: string): string {
+  const clean = name.replace(/[^A-Za-z0-9_]/g, '_');
+  const ident = /^[A-Za-z_]/.test(clean) ? clean : `_${clean}`;
+  if (ident.length <= FUNC_NAME_MAX) return ident;
+  let h = 0x811c9dc5; // FNV-1a
+  for (let i = 0; i < ident.length; i++) h = Math.imul(h ^ ident.charCodeAt(i), 0x01000193) >>> 0;
+  const hash = h.toString(16).padStart(8, '0');
+  return `${ident.slice(0, FUNC_NAME_MAX - hash.length - 1)}_${hash}`;
+}
+
+/**
+ * A minimal BTF blob with one FUNC per name: the first is the program's entry, the rest its
+ * subprograms; FUNC type ids are FIRST_FUNC_ID, FIRST_FUNC_ID + 1, ... in `names` order.
+ */
 export function funcInfoBtf(names: readonly string[]): Uint8Array {
   const strings: number[] = [0];
   const str = (s: string): number => {
@@ -25,8 +51,16 @@ export function funcInfoBtf(names: readonly string[]): Uint8Array {
   types.push(str('int'), KIND_INT << 24, 4, (INT_SIGNED << 24) | 32);
   // [2] int (void)
   types.push(0, KIND_FUNC_PROTO << 24, 1);
-  // [3..] static functions of that prototype (vlen holds the linkage: 0 = static).
-  for (const n of names) types.push(str(n.replace(/[^A-Za-z0-9_]/g, '_') || 'f'), KIND_FUNC << 24, 2);
+  // [3] long: signed, 64 bits.
+  types.push(str('long'), KIND_INT << 24, 8, (INT_SIGNED << 24) | 64);
+  // [4] void *
+  types.push(0, KIND_PTR << 24, 0);
+  // [5] long (void *ctx): what a program is called with, and returns.
+  types.push(0, (KIND_FUNC_PROTO << 24) | 1, 3, str('ctx'), 4);
+  // [6..] static functions (vlen holds the linkage: 0 = static).
+  names.forEach((n, i) => {
+    types.push(str(btfFuncName(n)), KIND_FUNC << 24, i === 0 ? 5 : 2);
+  });
 
   const typeLen = types.length * 4;
   const out = new Uint8Array(HDR_LEN + typeLen + strings.length);
