@@ -2,10 +2,12 @@
 // (bpf_loop, bpf_for_each_map_elem, ...) only in programs that carry it; with it a program shows
 // its full name (bpftool, kallsyms' bpf_prog_TAG_NAME) and can be the target of fentry:bpf /
 // fexit:bpf probes. Programs built here have no C types, so this builds the smallest BTF that
-// does — the program as a static `long NAME(void *ctx)`, each other subprogram as a static
-// `int NAME(void)` — and loads it with BPF_BTF_LOAD.
+// does — `int` and one static `int NAME(void)` per subprogram — and loads it with BPF_BTF_LOAD.
+// No arguments, not even the program's context: the verifier distrusts a prototype whose
+// argument is not the program type's context struct, and trampolines on such a function then
+// pass five registers whatever it takes; with none, fexit:bpf finds the return value first.
 
-import { BTF_MAGIC, INT_SIGNED, KIND_FUNC, KIND_FUNC_PROTO, KIND_INT, KIND_PTR } from '../btf/format.ts';
+import { BTF_MAGIC, INT_SIGNED, KIND_FUNC, KIND_FUNC_PROTO, KIND_INT } from '../btf/format.ts';
 import { Attr, BTF_LOAD } from './attr.ts';
 import { BPF_BTF_LOAD } from './constants.ts';
 import { checkBpf, cString, type Sys } from './sys.ts';
@@ -14,7 +16,7 @@ import { checkBpf, cString, type Sys } from './sys.ts';
 const HDR_LEN = 24;
 
 /** Type id of the first FUNC in funcInfoBtf's blob; the others follow in order. */
-export const FIRST_FUNC_ID = 6;
+export const FIRST_FUNC_ID = 3;
 
 /** Longest FUNC name every kernel takes (KSYM_NAME_LEN was 128 before Linux 6.1). */
 const FUNC_NAME_MAX = 127;
@@ -51,16 +53,8 @@ export function funcInfoBtf(names: readonly string[]): Uint8Array {
   types.push(str('int'), KIND_INT << 24, 4, (INT_SIGNED << 24) | 32);
   // [2] int (void)
   types.push(0, KIND_FUNC_PROTO << 24, 1);
-  // [3] long: signed, 64 bits.
-  types.push(str('long'), KIND_INT << 24, 8, (INT_SIGNED << 24) | 64);
-  // [4] void *
-  types.push(0, KIND_PTR << 24, 0);
-  // [5] long (void *ctx): what a program is called with, and returns.
-  types.push(0, (KIND_FUNC_PROTO << 24) | 1, 3, str('ctx'), 4);
-  // [6..] static functions (vlen holds the linkage: 0 = static).
-  names.forEach((n, i) => {
-    types.push(str(btfFuncName(n)), KIND_FUNC << 24, i === 0 ? 5 : 2);
-  });
+  // [3..] static functions of that prototype (vlen holds the linkage: 0 = static).
+  for (const n of names) types.push(str(btfFuncName(n)), KIND_FUNC << 24, 2);
 
   const typeLen = types.length * 4;
   const out = new Uint8Array(HDR_LEN + typeLen + strings.length);

@@ -13,8 +13,11 @@ export interface BpfProgFunc {
   name: string;
   /** Id of its FUNC record in the program's BTF: the attach_btf_id of a program on it. */
   btfId: number;
-  /** u64 slots its arguments take: an fexit program finds the return value after them. */
-  argSlots: number;
+  /**
+   * The u64 slot of an fexit program's context that holds the return value: after the
+   * arguments, or the sixth where the kernel does not trust the prototype (see retvalSlot).
+   */
+  retvalSlot: number;
   /** Its return value, or null for void. */
   ret: { size: number; signed: boolean } | null;
 }
@@ -32,8 +35,25 @@ export interface RunningProgram {
 /** struct bpf_func_info: insn_off, type_id. */
 const FUNC_INFO_SIZE = 8;
 
+/** Registers a trampoline saves for a function whose prototype the verifier distrusts (MAX_BPF_FUNC_REG_ARGS). */
+const UNTRUSTED_ARGS = 5;
+
+/**
+ * Where fexit finds the return value. The verifier checks a program's entry function's BTF
+ * arguments against its context register; when they disagree (an argument that is not a
+ * pointer to a struct, the context, as in bpftrace's `int64 f(int8 *ctx)`), it marks the
+ * prototype unreliable and trampolines pass five registers. A pointer to a struct is taken to
+ * be the context type; sub-programs are taken to match their callers.
+ */
+function retvalSlot(btf: Btf, params: readonly { type: number }[], entry: boolean, argSlots: number): number {
+  if (!entry || params.length === 0) return argSlots;
+  const first = btf.get(btf.resolve((params[0] as { type: number }).type));
+  const pointee = first.kind === 'ptr' ? btf.get(btf.resolve(first.type)) : null;
+  return params.length === 1 && pointee?.kind === 'struct' ? argSlots : UNTRUSTED_ARGS;
+}
+
 /** One function's signature from the program's BTF (by its FUNC id), or null when it is not a FUNC. */
-function describeFunc(btf: Btf, typeId: number): BpfProgFunc | null {
+function describeFunc(btf: Btf, typeId: number, entry: boolean): BpfProgFunc | null {
   if (typeId <= 0 || typeId > btf.count) return null;
   const func = btf.get(typeId);
   if (func.kind !== 'func') return null;
@@ -44,7 +64,7 @@ function describeFunc(btf: Btf, typeId: number): BpfProgFunc | null {
   return {
     name: func.name,
     btfId: typeId,
-    argSlots,
+    retvalSlot: retvalSlot(btf, proto.params, entry, argSlots),
     ret: ret.kind === 'void' ? null : ret.kind === 'int' ? { size: ret.size, signed: ret.signed } : { size: 8, signed: false },
   };
 }
@@ -98,7 +118,7 @@ function programFuncs(
     const view = new DataView(recs.bytes.buffer, recs.bytes.byteOffset, recs.bytes.byteLength);
     const out: BpfProgFunc[] = [];
     for (let i = 0; i < count; i++) {
-      const f = describeFunc(btf, view.getUint32(i * recSize + 4, true));
+      const f = describeFunc(btf, view.getUint32(i * recSize + 4, true), i === 0);
       if (f) out.push(f);
     }
     return out;

@@ -161,7 +161,7 @@ function context(target: ProbeTarget, exit: boolean): ProbeContext {
       retval: exit,
     };
     if (exit) {
-      c.retvalOffset = site.target.func.argSlots * 8;
+      c.retvalOffset = site.target.func.retvalSlot * 8;
       c.retvalType = bpfRetvalType(site.target.func.ret);
     }
     return c;

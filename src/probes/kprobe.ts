@@ -1,6 +1,7 @@
 // kprobe:[module:]func[+offset], kprobe:ADDRESS and kretprobe:[module:]func|ADDRESS (short
-// k/kr): dynamic probes on kernel functions. The program sees the CPU registers (struct pt_regs): arg0..arg5 are the
-// argument registers, retval is rax at return, reg("name") any register.
+// k/kr): dynamic probes on kernel functions. The program sees the CPU registers (struct
+// pt_regs): arg0..arg5 are the argument registers, retval is rax at return, reg("name") any
+// register.
 //
 // Each target is attached through perf_event_open's kprobe PMU; a program shared by many
 // functions (a wildcard whose body does not use `probe`) attaches with one kprobe_multi link

@@ -13,7 +13,7 @@ import { BpfProgram } from '../../src/bpf/program.ts';
 import { parseBtf } from '../../src/btf/btf.ts';
 
 describe('function-info BTF', () => {
-  it('the program as long NAME(void *ctx), sub-programs as int NAME(void), names sanitised', () => {
+  it('the program and its sub-programs as static int NAME(void), names sanitised', () => {
     const btf = parseBtf(funcInfoBtf(['tracepoint:syscalls:sys_enter_read_1', 'tracepoint:syscalls:sys_enter_read_1_sub1']));
     const main = btf.get(FIRST_FUNC_ID);
     const sub = btf.get(FIRST_FUNC_ID + 1);
@@ -21,7 +21,7 @@ describe('function-info BTF', () => {
     assert.equal(main.name, 'tracepoint_syscalls_sys_enter_read_1');
     assert.equal(sub.name, 'tracepoint_syscalls_sys_enter_read_1_sub1');
     assert.equal(main.linkage, 'static');
-    assert.equal(btf.typeToString(main.type), 'long(void *ctx)');
+    assert.equal(btf.typeToString(main.type), 'int()');
     assert.equal(btf.typeToString(sub.type), 'int()');
   });
 
@@ -62,8 +62,8 @@ describe('running programs (this kernel)', () => {
       assert.equal(mine.name, 'prog_list_test');
       assert.equal(mine.hasBtf, true);
       assert.deepEqual(mine.funcs, [
-        { name: 'tracepoint_prog_list_test_1', btfId: FIRST_FUNC_ID, argSlots: 1, ret: { size: 8, signed: true } },
-        { name: 'tracepoint_prog_list_test_1_sub1', btfId: FIRST_FUNC_ID + 1, argSlots: 0, ret: { size: 4, signed: true } },
+        { name: 'tracepoint_prog_list_test_1', btfId: FIRST_FUNC_ID, retvalSlot: 0, ret: { size: 4, signed: true } },
+        { name: 'tracepoint_prog_list_test_1_sub1', btfId: FIRST_FUNC_ID + 1, retvalSlot: 0, ret: { size: 4, signed: true } },
       ]);
       const fd = openProgramById(sys, id);
       sys.close(fd);

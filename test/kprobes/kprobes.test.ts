@@ -551,13 +551,14 @@ describe('fentry:bpf / fexit:bpf (running programs answered by a stub)', () => {
         name: 'tracepoint_sysc',
         hasBtf: true,
         funcs: [
-          { name: MAIN, btfId: 6, argSlots: 1, ret: { size: 8, signed: true } },
-          { name: `${MAIN}_sub1`, btfId: 7, argSlots: 0, ret: { size: 4, signed: true } },
+          // As bpftrace's programs: `int64 f(int8 *ctx)`, a prototype the kernel distrusts.
+          { name: MAIN, btfId: 6, retvalSlot: 5, ret: { size: 8, signed: true } },
+          { name: `${MAIN}_sub1`, btfId: 7, retvalSlot: 0, ret: { size: 4, signed: true } },
         ],
       },
       { id: 12, name: 'no_btf', hasBtf: false, funcs: [] },
       { id: 30, name: 'btf_no_funcs', hasBtf: true, funcs: [] },
-      { id: 100, name: 'tracepoint_sysc', hasBtf: true, funcs: [{ name: MAIN, btfId: 9, argSlots: 1, ret: { size: 8, signed: true } }] },
+      { id: 100, name: 'tracepoint_sysc', hasBtf: true, funcs: [{ name: MAIN, btfId: 9, retvalSlot: 0, ret: { size: 4, signed: true } }] },
     ];
   });
   after(() => {
@@ -591,7 +592,7 @@ describe('fentry:bpf / fexit:bpf (running programs answered by a stub)', () => {
     assert.equal(one.programs[0]?.spec.attachProgId, 7);
   });
 
-  test('fexit:bpf retval: after the target function arguments, typed from its BTF', () => {
+  test('fexit:bpf retval: where the kernel puts it for that function, typed from its BTF', () => {
     const [t] = fexit.expand(`fexit:bpf:7:${MAIN}_sub1`, ['bpf', '7', `${MAIN}_sub1`], SPAN);
     assert.ok(t);
     assert.equal(t.name, `fexit:bpf:7:${MAIN}_sub1`);
@@ -602,7 +603,7 @@ describe('fentry:bpf / fexit:bpf (running programs answered by a stub)', () => {
     assert.deepEqual(ctx.retvalType, { kind: 'int', size: 4, signed: true });
     const s = compiled(`fexit:bpf:7:${MAIN} { @r = retval; }`);
     assert.equal(s.programs[0]?.spec.expectedAttachType, BPF_TRACE_FEXIT);
-    assert.ok(readsCtx(s.programs[0]?.spec.insns ?? [], 8), 'the main function takes ctx: retval is the second u64');
+    assert.ok(readsCtx(s.programs[0]?.spec.insns ?? [], 40), 'a distrusted prototype: retval after five registers');
   });
 
   test('errors: no name, a bad id, a missing program, one without function info, args', () => {
