@@ -128,9 +128,10 @@ function programFuncs(
 }
 
 /**
- * Every program loaded now, in id order. Programs that go away while being listed are left
- * out; one whose functions can not be read is listed without them. Throws a SyscallError when
- * the kernel will not list programs at all (EPERM without CAP_SYS_ADMIN).
+ * Every program loaded now, in id order. Programs that go away while being listed, or can not
+ * be opened or described, are left out; one whose functions can not be read is listed without
+ * them. Throws a SyscallError when the kernel will not list programs at all (EPERM without
+ * CAP_SYS_ADMIN).
  */
 export function runningPrograms(sys: Sys): RunningProgram[] {
   const out: RunningProgram[] = [];
@@ -144,11 +145,12 @@ export function runningPrograms(sys: Sys): RunningProgram[] {
       checkBpf(r, BPF_PROG_GET_NEXT_ID, 'listing BPF programs');
       id = next.get32('next_id');
       const fd = sys.bpf(BPF_PROG_GET_FD_BY_ID, new Attr(GET_ID).u32('id', id).bytes);
-      if (fd === -ENOENT) continue; // unloaded meanwhile
-      checkBpf(fd, BPF_PROG_GET_FD_BY_ID, `BPF program ${id}`);
+      // Unloaded meanwhile (ENOENT), or not ours to open: left out, as bpftrace does.
+      if (fd < 0) continue;
       try {
         mem.bytes.fill(0);
-        objInfo(sys, fd, mem.addr, PROG_INFO.size, `BPF program ${id}`);
+        const q = new Attr(OBJ_GET_INFO_BY_FD).u32('bpf_fd', fd).u32('info_len', PROG_INFO.size).u64('info', mem.addr);
+        if (sys.bpf(BPF_OBJ_GET_INFO_BY_FD, q.bytes) < 0) continue;
         const name = cString(mem.bytes.subarray(PROG_INFO.offsets.name, PROG_INFO.offsets.name + 16));
         const hasBtf = info.get32('btf_id') !== 0;
         let funcs: BpfProgFunc[] = [];
