@@ -1,14 +1,42 @@
-// The kernel verifies callbacks (bpf_loop, bpf_for_each_map_elem, ...) only in programs that
-// carry BTF function info: one record per subprogram. Programs built here have no C types, so
-// this builds the smallest BTF that satisfies it — `int` and one static `int f(void)` per
-// subprogram — and loads it with BPF_BTF_LOAD.
+// BTF function info: one record per subprogram, naming it. The kernel verifies callbacks
+// (bpf_loop, bpf_for_each_map_elem, ...) only in programs that carry it; with it a program shows
+// its full name (bpftool, kallsyms' bpf_prog_TAG_NAME) and can be the target of fentry:bpf /
+// fexit:bpf probes. Programs built here have no C types, so this builds the smallest BTF that
+// does — `int` and one static `int NAME(void)` per subprogram — and loads it with BPF_BTF_LOAD.
+// No arguments, not even the program's context: the verifier distrusts a prototype whose
+// argument is not the program type's context struct, and trampolines on such a function then
+// pass five registers whatever it takes; with none, fexit:bpf finds the return value first.
 
 import { BTF_MAGIC, INT_SIGNED, KIND_FUNC, KIND_FUNC_PROTO, KIND_INT } from '../btf/format.ts';
 import { Attr, BTF_HEADER, BTF_LOAD } from './attr.ts';
 import { BPF_BTF_LOAD } from './constants.ts';
 import { checkBpf, cString, type Sys } from './sys.ts';
 
-/** A minimal BTF blob with one FUNC per name; FUNC type ids are 3, 4, ... in `names` order. */
+/** Type id of the first FUNC in funcInfoBtf's blob; the others follow in order. */
+export const FIRST_FUNC_ID = 3;
+
+/** Longest FUNC name every kernel takes (KSYM_NAME_LEN was 128 before Linux 6.1). */
+const FUNC_NAME_MAX = 127;
+
+/**
+ * A name the kernel accepts for a FUNC: C identifier characters, as bpftrace sanitises program
+ * names, and a name too long for older kernels cut short with a hash of the whole name so
+ * different long names stay different.
+ */
+export function btfFuncName(name: string): string {
+  const clean = name.replace(/[^A-Za-z0-9_]/g, '_');
+  const ident = /^[A-Za-z_]/.test(clean) ? clean : `_${clean}`;
+  if (ident.length <= FUNC_NAME_MAX) return ident;
+  let h = 0x811c9dc5; // FNV-1a
+  for (let i = 0; i < ident.length; i++) h = Math.imul(h ^ ident.charCodeAt(i), 0x01000193) >>> 0;
+  const hash = h.toString(16).padStart(8, '0');
+  return `${ident.slice(0, FUNC_NAME_MAX - hash.length - 1)}_${hash}`;
+}
+
+/**
+ * A minimal BTF blob with one FUNC per name: the first is the program's entry, the rest its
+ * subprograms; FUNC type ids are FIRST_FUNC_ID, FIRST_FUNC_ID + 1, ... in `names` order.
+ */
 export function funcInfoBtf(names: readonly string[]): Uint8Array {
   const strings: number[] = [0];
   const str = (s: string): number => {
@@ -23,7 +51,7 @@ export function funcInfoBtf(names: readonly string[]): Uint8Array {
   // [2] int (void)
   types.push(0, KIND_FUNC_PROTO << 24, 1);
   // [3..] static functions of that prototype (vlen holds the linkage: 0 = static).
-  for (const n of names) types.push(str(n.replace(/[^A-Za-z0-9_]/g, '_') || 'f'), KIND_FUNC << 24, 2);
+  for (const n of names) types.push(str(btfFuncName(n)), KIND_FUNC << 24, 2);
 
   const hdrLen = BTF_HEADER.size;
   const typeLen = types.length * 4;

@@ -208,6 +208,18 @@ export function openKprobe(func: string, offset: bigint | number, retprobe: bool
 }
 
 /**
+ * A kprobe (or kretprobe) at a kernel text address, via the kprobe PMU: with no function name
+ * (config1 0) the kernel reads config2 as the address rather than an offset.
+ */
+export function openKprobeAt(address: bigint, retprobe: boolean, sys: Sys = defaultSys()): number {
+  const pmu = pmuInfo('kprobe');
+  if (!pmu) throw new Error('kprobes are not available: this kernel has no kprobe PMU (CONFIG_KPROBES disabled?)');
+  const config = retprobe ? 1n << BigInt(pmu.retprobeBit) : 0n;
+  const what = `${retprobe ? 'kretprobe' : 'kprobe'} at 0x${address.toString(16)}`;
+  return openPerfEvent({ type: pmu.type, config, config1: 0n, config2: address, samplePeriod: 1, wakeupEvents: 1 }, -1, 0, what, sys);
+}
+
+/**
  * A kprobe/uprobe PMU event: config1 points at the function or file name, config2 is the
  * offset. For every process (pid -1) the event is opened on one CPU and still fires on all;
  * for one process, on any CPU.

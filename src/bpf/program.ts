@@ -3,7 +3,7 @@
 // the error carries the verifier's reasoning.
 
 import { Attr, ENABLE_STATS, FUNC_INFO, OBJ_GET_INFO_BY_FD, PROG_INFO, PROG_LOAD, PROG_TEST_RUN } from './attr.ts';
-import { funcInfoBtf, loadBtf } from './btf-func.ts';
+import { FIRST_FUNC_ID, funcInfoBtf, loadBtf } from './btf-func.ts';
 import { openKernelBtfObject } from './btf-objects.ts';
 import {
   BPF_ENABLE_STATS,
@@ -17,6 +17,7 @@ import { defaultSys } from './default-sys.ts';
 import { type Insn, layout, link, type MapResolver } from './insn.ts';
 import type { BpfMap } from './map.ts';
 import { sanitizeObjName } from './map.ts';
+import { openProgramById } from './prog-list.ts';
 import { checkBpf, cString, E2BIG, EACCES, EAGAIN, EINVAL, ENOSPC, EPERM, type NativeBuffer, type Sys, SyscallError } from './sys.ts';
 
 export interface ProgramSpec {
@@ -28,6 +29,13 @@ export interface ProgramSpec {
   attachBtfId?: number;
   /** The kernel module whose BTF `attachBtfId` is in (fentry on a module function). */
   attachBtfObject?: string;
+  /** The running BPF program whose BTF `attachBtfId` is in (fentry:bpf on one of its functions). */
+  attachProgId?: number;
+  /**
+   * The program's name in its BTF function info (no 15-character limit, unlike `name`):
+   * bpftool and fentry:bpf see it. Default: `name`.
+   */
+  funcName?: string;
   /** prog_flags (BPF_F_SLEEPABLE, ...). */
   flags?: number;
   /** LINUX_VERSION_CODE; only kprobe programs on kernels before 5.0 check it. */
@@ -125,6 +133,27 @@ function hintsFor(errno: number, log: string): string[] {
 /** Extra attempts at BPF_PROG_LOAD after EAGAIN. */
 const LOAD_RETRIES = 5;
 let loadAttr: Attr<keyof typeof PROG_LOAD.offsets> | undefined;
+
+/** Set once the kernel refused our function-info BTF (kernels before 5.0): then only callbacks ask again. */
+let btfRefused = false;
+
+/**
+ * The BTF function info for a program: its start and every subprogram's, with their FUNC names;
+ * null when it goes without (the kernel refused such BTF before, and no callback needs it).
+ */
+function loadFuncInfo(sys: Sys, spec: ProgramSpec): { btfFd: number; starts: number[] } | null {
+  const callbacks = spec.insns.some((i) => i.ref?.kind === 'func');
+  if (btfRefused && !callbacks) return null;
+  const starts = subprogramStarts(spec.insns);
+  const main = spec.funcName ?? spec.name;
+  try {
+    return { btfFd: loadBtf(sys, funcInfoBtf(starts.map((_, n) => (n === 0 ? main : `${main}_sub${n}`)))), starts };
+  } catch (e) {
+    if (callbacks || !(e instanceof SyscallError)) throw e;
+    btfRefused = true;
+    return null;
+  }
+}
 let runAttr: Attr<keyof typeof PROG_TEST_RUN.offsets> | undefined;
 let infoAttr: Attr<keyof typeof OBJ_GET_INFO_BY_FD.offsets> | undefined;
 
@@ -162,24 +191,26 @@ export class BpfProgram {
   static load(spec: ProgramSpec, maps: MapResolver | null, sys: Sys = defaultSys()): BpfProgram {
     const code = link(spec.insns, maps);
     const license = new TextEncoder().encode(`${spec.license}\0`);
-    // Callbacks need BTF function info (one record per subprogram); see btf-func.ts.
-    const subprogs = spec.insns.some((i) => i.ref?.kind === 'func') ? subprogramStarts(spec.insns) : [];
+    // BTF function info (one record per subprogram): needed by callbacks, and names the program; see btf-func.ts.
+    const funcInfo = loadFuncInfo(sys, spec);
+    const subprogs = funcInfo?.starts ?? [];
+    const btfFd = funcInfo?.btfFd ?? -1;
     const funcInfoAt = Math.ceil((code.length + license.length) / 8) * 8;
     const mem = sys.alloc(funcInfoAt + subprogs.length * FUNC_INFO.size);
-    let btfFd = -1;
     let attachObjFd = -1;
     try {
       if (spec.attachBtfObject) {
         attachObjFd = openKernelBtfObject(sys, spec.attachBtfObject) ?? -1;
         if (attachObjFd < 0) throw new SyscallError('bpf', 'BPF_BTF_GET_FD_BY_ID', 2, `no kernel BTF for module ${spec.attachBtfObject}`);
+      } else if (spec.attachProgId !== undefined) {
+        attachObjFd = openProgramById(sys, spec.attachProgId);
       }
       mem.bytes.set(code, 0);
       mem.bytes.set(license, code.length);
-      if (subprogs.length) {
-        btfFd = loadBtf(sys, funcInfoBtf(subprogs.map((_, n) => (n === 0 ? spec.name : `${spec.name}_sub${n}`))));
+      if (btfFd >= 0) {
         subprogs.forEach((slot, n) => {
           // type_id: the FUNC funcInfoBtf made for it.
-          new Attr(FUNC_INFO, mem.bytes.subarray(funcInfoAt + n * FUNC_INFO.size)).u32('insn_off', slot).u32('type_id', 3 + n);
+          new Attr(FUNC_INFO, mem.bytes.subarray(funcInfoAt + n * FUNC_INFO.size)).u32('insn_off', slot).u32('type_id', FIRST_FUNC_ID + n);
         });
       }
       loadAttr ??= new Attr(PROG_LOAD);
@@ -192,7 +223,7 @@ export class BpfProgram {
           .u64('license', mem.addr + BigInt(code.length))
           .u32('expected_attach_type', spec.expectedAttachType ?? 0)
           .u32('attach_btf_id', spec.attachBtfId ?? 0)
-          // attach_btf_obj_fd shares attach_prog_fd's place in the attr.
+          // attach_btf_obj_fd shares attach_prog_fd's place in the attr (a program fd for fentry:bpf).
           .u32('attach_prog_fd', Math.max(attachObjFd, 0))
           .u32('prog_flags', spec.flags ?? 0)
           .u32('kern_version', spec.kernVersion ?? 0)

@@ -160,6 +160,7 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
       }
       const spec: ProgramSpec = {
         name: progName(target),
+        funcName: funcName(group.length > 1 ? (p.probe.attachPoints[0]?.raw ?? target.name) : target.name, programs.length + 1),
         type: target.provider.progType,
         insns,
         license: config.license,
@@ -212,6 +213,11 @@ function usesPerTargetBuiltins(probe: Probe): boolean {
       found = true;
   });
   return found;
+}
+
+/** The program's full name, as bpftrace names its programs: the probe's, then its 1-based index. */
+function funcName(probeName: string, index: number): string {
+  return `${probeName}_${index}`;
 }
 
 function progName(t: ProbeTarget): string {

@@ -3,26 +3,31 @@
 // slots, typed from BTF (`args.file`, `args->count`), then the return value for fexit
 // (`retval`). Each function needs its own program: the kernel verifies it against that
 // function's BTF id.
+//
+// fentry:bpf[:ID]:NAME / fexit:bpf[:ID]:NAME attach to running BPF programs instead: the
+// program (or sub-program) NAME in its BTF function info, of program ID or of every program
+// that has one so named. No `args` there (as bpftrace); fexit's retval is typed from that BTF.
 
 import { BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, BPF_TRACE_FEXIT } from '../bpf/constants.ts';
-import { EINVAL, ENOTSUPP, EOPNOTSUPP } from '../bpf/sys.ts';
+import { EINVAL, ENOTSUPP, EOPNOTSUPP, SyscallError } from '../bpf/sys.ts';
 import { type Btf, loadModuleBtf } from '../btf/btf.ts';
 import type { Span } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import { kernelBtf } from '../sema/btf-types.ts';
+import { INT64, type IntSize, type Type, UINT64 } from '../sema/types.ts';
 import { hasWildcard } from './info/glob.ts';
 import { attachTracing } from './kernel/attach.ts';
 import { requireTracing } from './kernel/availability.ts';
+import { type BpfTargetFunc, matchBpfTargets } from './kernel/bpf-programs.ts';
 import { type KernelFuncSignature, kernelFuncSignature } from './kernel/btf-func.ts';
 import { matchFunctions, traceableModules } from './kernel/functions.ts';
 import { providerNames } from './names.ts';
 import { type AttachHints, type ProbeContext, type ProbeTarget, type Provider, TargetSites } from './provider.ts';
 
-interface FuncSite {
-  module: string;
-  func: string;
-  sig: KernelFuncSignature;
-}
+/** A kernel function, or a function of a running BPF program. */
+type FuncSite =
+  | { kind: 'kernel'; module: string; func: string; sig: KernelFuncSignature }
+  | { kind: 'bpf'; progId: number; target: BpfTargetFunc & { func: NonNullable<BpfTargetFunc['func']> } };
 
 const sites = new TargetSites<FuncSite>();
 
@@ -64,15 +69,16 @@ function resolve(vmlinux: Btf, module: string, func: string, raw: string): Kerne
 
 function expandFentry(p: Provider, exit: boolean, raw: string, parts: string[], span: Span): ProbeTarget[] {
   const word = raw.slice(0, raw.indexOf(':'));
+  if (parts[0] === 'bpf') return expandBpf(p, exit, word, parts, span);
+  if (parts.length === 3) throw new UserError(`Only the 'bpf' variant of ${p.name} takes 3 arguments`, [`${p.name}:bpf:ID:NAME`]);
   if (parts.length !== 1 && parts.length !== 2) throw new UserError(`${p.name} probe type requires 1 or 2 arguments`);
   const [modPart, func] = parts.length === 2 ? (parts as [string, string]) : [null, parts[0] as string];
   if (!func) throw new UserError(`${p.name} probe type requires a function name`);
-  if (modPart === 'bpf') throw new UserError(`${raw}: attaching to BPF programs (fentry:bpf:...) is not supported yet`);
   requireTracing('fentry');
   const btf = requireBtf();
   const make = (module: string, name: string, sig: KernelFuncSignature): ProbeTarget => {
     const t: ProbeTarget = { provider: p, name: probeName(word, exit, module, name), parts: [module, name], span };
-    sites.set(t, { module, func: name, sig });
+    sites.set(t, { kind: 'kernel', module, func: name, sig });
     return t;
   };
 
@@ -100,8 +106,68 @@ function expandFentry(p: Provider, exit: boolean, raw: string, parts: string[], 
   return [make(module, func, sig)];
 }
 
+/** fentry:bpf[:ID]:NAME → the running programs' functions it names. */
+function expandBpf(p: Provider, exit: boolean, word: string, parts: string[], span: Span): ProbeTarget[] {
+  if (parts.length === 1) {
+    throw new UserError(`the 'bpf' variant of ${p.name} requires a BPF program name and optional BPF program id`, [
+      `${p.name}:bpf:NAME or ${p.name}:bpf:ID:NAME; list them with: bpftrace-ts -l '${p.name}:bpf:*'`,
+    ]);
+  }
+  const id = parts.length === 3 ? (parts[1] as string) : '*';
+  const name = parts[parts.length - 1] as string;
+  if (id !== '*' && !/^\d+$/.test(id)) throw new UserError(`bpf program id must be a number or '*'`);
+  if (!name) throw new UserError(`${p.name}:bpf requires a BPF program name`);
+  requireTracing('fentry');
+  const found = matchBpfTargets(id === '*' ? '*' : String(Number(id)), name);
+  const wildcard = hasWildcard(name) || id === '*';
+  const out: ProbeTarget[] = [];
+  for (const f of found) {
+    const fn = f.func;
+    if (!fn) {
+      // Listed (it has BTF) but without function info: nothing for a trampoline to attach to.
+      if (!wildcard) throw new UserError(`BPF program ${f.progId} (${f.name}) has no BTF function info: ${p.name} can not attach to it`);
+      continue;
+    }
+    const t: ProbeTarget = {
+      provider: p,
+      name: probeName(word, exit, 'bpf', `${f.progId}:${f.name}`),
+      parts: ['bpf', String(f.progId), f.name],
+      span,
+    };
+    sites.set(t, { kind: 'bpf', progId: f.progId, target: { ...f, func: fn } });
+    out.push(t);
+  }
+  if (!out.length) {
+    const hint = [`list them with: bpftrace-ts -l '${p.name}:bpf:*'`];
+    if (!hasWildcard(name) && id !== '*') throw new UserError(`No valid BPF program found with name: ${name} and id: ${id}.`, hint);
+    throw new UserError(`No ${p.name} probes match bpf:${id}:${name}`, hint);
+  }
+  return out;
+}
+
+/** fexit:bpf's retval: the target function's integer return type (pointers as u64). */
+function bpfRetvalType(ret: { size: number; signed: boolean } | null): Type {
+  if (!ret) return INT64;
+  if (ret.size !== 1 && ret.size !== 2 && ret.size !== 4 && ret.size !== 8) return UINT64;
+  return { kind: 'int', size: ret.size as IntSize, signed: ret.signed };
+}
+
 function context(target: ProbeTarget, exit: boolean): ProbeContext {
-  const { sig } = sites.of(target);
+  const site = sites.of(target);
+  if (site.kind === 'bpf') {
+    const c: ProbeContext = {
+      args: null,
+      argsUnavailable: "The args builtin cannot be used for 'fentry/fexit:bpf' probes",
+      argN: null,
+      retval: exit,
+    };
+    if (exit) {
+      c.retvalOffset = site.target.func.retvalSlot * 8;
+      c.retvalType = bpfRetvalType(site.target.func.ret);
+    }
+    return c;
+  }
+  const { sig } = site;
   const c: ProbeContext = { args: sig.args, argN: 'u64array', retval: exit };
   if (exit) {
     c.retvalOffset = sig.slots * 8;
@@ -129,11 +195,25 @@ function makeProvider(type: 'fentry' | 'fexit', exit: boolean): Provider {
     programSpec(targets, spec) {
       const t = targets[0];
       if (!t) return spec;
-      const { sig, module } = sites.of(t);
+      const site = sites.of(t);
+      if (site.kind === 'bpf') return { ...spec, attachBtfId: site.target.func.btfId, attachProgId: site.progId };
+      const { sig, module } = site;
       return { ...spec, attachBtfId: sig.btfId, ...(module === 'vmlinux' ? {} : { attachBtfObject: module }) };
     },
     attachHints: TRAMPOLINE_HINTS,
-    attach: (prog, target) => [attachTracing(prog, target.name)],
+    attach(prog, target) {
+      try {
+        return [attachTracing(prog, target.name)];
+      } catch (e) {
+        // A running program as the target: the trampoline table's reasons don't apply.
+        if (e instanceof SyscallError && sites.of(target).kind === 'bpf') {
+          throw new UserError(`cannot attach ${target.name}: the kernel refused (${e.code})`, [
+            'the program may be gone, not JIT-compiled, or itself a tracing program (those can not be traced this way)',
+          ]);
+        }
+        throw e;
+      }
+    },
   };
   return p;
 }

@@ -1,6 +1,7 @@
-// kprobe:[module:]func[+offset] and kretprobe:[module:]func (short k/kr): dynamic probes on
-// kernel functions. The program sees the CPU registers (struct pt_regs): arg0..arg5 are the
-// argument registers, retval is rax at return, reg("name") any register.
+// kprobe:[module:]func[+offset], kprobe:ADDRESS and kretprobe:[module:]func|ADDRESS (short
+// k/kr): dynamic probes on kernel functions. The program sees the CPU registers (struct
+// pt_regs): arg0..arg5 are the argument registers, retval is rax at return, reg("name") any
+// register.
 //
 // Each target is attached through perf_event_open's kprobe PMU; a program shared by many
 // functions (a wildcard whose body does not use `probe`) attaches with one kprobe_multi link
@@ -11,11 +12,12 @@ import { defaultSys } from '../bpf/default-sys.ts';
 import { helperId } from '../bpf/helpers.ts';
 import { exit as exitInsn, type Insn, JMP, JmpOp, movImm, Reg } from '../bpf/insn.ts';
 import { attachPerfEvent, type Link } from '../bpf/link.ts';
-import { openKprobe } from '../bpf/perf-event.ts';
+import { openKprobe, openKprobeAt } from '../bpf/perf-event.ts';
 import { BpfProgram } from '../bpf/program.ts';
 import { EBUSY, EEXIST, EILSEQ, EINVAL, ENOENT, ESRCH, SyscallError } from '../bpf/sys.ts';
 import type { Span } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
+import { type Kallsyms, loadKallsyms } from '../runtime/ksyms.ts';
 import { btfTypeByName } from '../sema/btf-types.ts';
 import { INT64 } from '../sema/types.ts';
 import { hasWildcard } from './info/glob.ts';
@@ -35,6 +37,7 @@ import {
   type Provider,
   TargetSites,
 } from './provider.ts';
+import { userProbeEnv } from './user-env.ts';
 
 interface KprobeSite {
   /** null when the script named no module. */
@@ -42,6 +45,8 @@ interface KprobeSite {
   func: string;
   offset: number;
   retprobe: boolean;
+  /** kprobe:ADDRESS: the kernel text address (func and offset then unused), else null. */
+  address: bigint | null;
 }
 
 const sites = new TargetSites<KprobeSite>();
@@ -60,6 +65,33 @@ export function parseKprobeFunc(spec: string, retprobe: boolean): { func: string
   return { func, offset };
 }
 
+/** `0xffffffff81234567` or `18446744071581...`: a kprobe by address (bpftrace reads either). */
+export function parseKprobeAddress(spec: string): bigint | null {
+  if (!/^(0[xX][0-9a-fA-F]{1,16}|\d+)$/.test(spec)) return null;
+  const address = BigInt(spec);
+  if (address === 0n) throw new UserError('kprobes should be attached to a function or an address');
+  if (address > 0xffffffffffffffffn) throw new UserError(`Invalid address: ${spec}`, ['kernel addresses are 64-bit']);
+  return address;
+}
+
+/**
+ * Why the kernel would be asked to probe something other than a function's code at `address`,
+ * or null when it is in a text symbol (of `module`, when one is given) that may be kprobed.
+ * Where inside the function is the kernel's to check (EILSEQ off an instruction boundary), as
+ * for func+OFFSET.
+ */
+export function kprobeAddressProblem(ks: Kallsyms, address: bigint, module: string | null, blacklist: ReadonlySet<string>): string | null {
+  if (ks.hidden) return 'kernel addresses are hidden from this user (kptr_restrict): it can not be checked';
+  const hex = `0x${address.toString(16)}`;
+  const hit = ks.ksym(address);
+  if (!hit) return `${hex} is below every kernel symbol`;
+  const where = `${hit.name}+${hit.offset}${hit.module ? ` [${hit.module}]` : ''}`;
+  if (!/^[TtWw]$/.test(hit.type)) return `${hex} is not in kernel code (${where} is a '${hit.type}' symbol)`;
+  if (module !== null && (hit.module ?? 'vmlinux') !== module) return `${hex} (${where}) is not in module ${module}`;
+  if (blacklist.has(hit.name)) return `${hex} is in ${hit.name}, which is in the kprobe blacklist: probing it could crash the kernel`;
+  return null;
+}
+
 /** The name `probe` prints, as bpftrace builds it (offsets in decimal, omitted when 0). */
 function probeName(provider: string, module: string | null, func: string, offset: number): string {
   return `${provider}:${module === null ? '' : `${module}:`}${func}${offset ? `+${offset}` : ''}`;
@@ -70,15 +102,14 @@ function expandKprobe(p: Provider, retprobe: boolean, raw: string, parts: string
   const spec = parts[parts.length - 1] as string;
   const module = parts.length === 2 ? (parts[0] as string) : null;
   if (!spec) throw new UserError(`${p.name} probe type requires a function name`);
-  if (/^(0[xX][0-9a-fA-F]+|\d+)$/.test(spec)) {
-    throw new UserError(`${raw}: attaching ${p.name}s by address is not supported yet`, [`name the function: ${p.name}:func+offset`]);
-  }
+  const address = parseKprobeAddress(spec);
+  if (address !== null) return [expandAddress(p, retprobe, raw, module, address, span)];
   const { func, offset } = parseKprobeFunc(spec, retprobe);
   requireKprobes(retprobe ? 'kretprobe' : 'kprobe');
 
   const make = (mod: string | null, name: string, off: number): ProbeTarget => {
     const t: ProbeTarget = { provider: p, name: probeName(p.name, mod, name, off), parts: [mod ?? '', name, String(off)], span };
-    sites.set(t, { module: mod, func: name, offset: off, retprobe });
+    sites.set(t, { module: mod, func: name, offset: off, retprobe, address: null });
     return t;
   };
 
@@ -105,6 +136,32 @@ function expandKprobe(p: Provider, retprobe: boolean, raw: string, parts: string
   return [make(module, func, offset)];
 }
 
+/**
+ * kprobe:ADDRESS, named as bpftrace names it (`kprobe:` and the address in decimal). Without
+ * --unsafe the address must be in a kernel function kprobes may use (kallsyms); bpftrace 0.26
+ * refuses addresses without --unsafe and checks nothing with it.
+ */
+function expandAddress(p: Provider, retprobe: boolean, raw: string, module: string | null, address: bigint, span: Span): ProbeTarget {
+  requireKprobes(retprobe ? 'kretprobe' : 'kprobe');
+  if (!userProbeEnv.unsafe) {
+    let ks: Kallsyms;
+    try {
+      ks = loadKallsyms();
+    } catch (e) {
+      throw new UserError(`${raw}: can not check the address: ${(e as Error).message}`, ['use --unsafe to attach without checking']);
+    }
+    const problem = kprobeAddressProblem(ks, address, module, kprobeBlacklist());
+    if (problem)
+      throw new UserError(`${raw}: ${problem}`, [
+        'use --unsafe to attach without checking (the kernel still refuses what it can not probe)',
+      ]);
+  }
+  const name = `${p.name}:${module === null ? '' : `${module}:`}${address}`;
+  const t: ProbeTarget = { provider: p, name, parts: [module ?? '', `0x${address.toString(16)}`, '0'], span };
+  sites.set(t, { module, func: '', offset: 0, retprobe, address });
+  return t;
+}
+
 /** Symbol text the kprobe PMU resolves: `func`, or `module:func` for a module's function. */
 function kernelSymbol(s: KprobeSite): string {
   return s.module && s.module !== 'vmlinux' ? `${s.module}:${s.func}` : s.func;
@@ -114,7 +171,7 @@ function kernelSymbol(s: KprobeSite): string {
 const KPROBE_HINTS: AttachHints = {
   [ENOENT]: { why: 'the kernel has no such function' },
   [ESRCH]: { why: 'the kernel has no such function' },
-  [EILSEQ]: { why: 'the offset is in the middle of an instruction', hints: ['try a different offset'] },
+  [EILSEQ]: { why: 'the offset is in the middle of an instruction', hints: ['try a different offset or address'] },
   [EINVAL]: {
     why: 'the kernel refused the kprobe',
     hints: ['the function may be blacklisted, inlined, or not a function entry at this offset'],
@@ -125,7 +182,8 @@ const KPROBE_HINTS: AttachHints = {
 
 function attachOne(prog: BpfProgram, target: ProbeTarget): Link[] {
   const s = sites.of(target);
-  const fd = openKprobe(kernelSymbol(s), s.offset, s.retprobe, prog.sys);
+  const fd =
+    s.address !== null ? openKprobeAt(s.address, s.retprobe, prog.sys) : openKprobe(kernelSymbol(s), s.offset, s.retprobe, prog.sys);
   return [attachPerfEvent(prog, fd, { target: target.name })];
 }
 
@@ -183,8 +241,9 @@ function useMulti(targets: ProbeTarget[], insns: readonly Insn[]): boolean {
   // override() rewrites the probed function's return through the kprobe's registers, which
   // the kernel allows on perf kprobes of error-injectable functions only.
   if (callsHelper(insns, 'override_return')) return false;
-  // kprobe_multi takes plain symbol names at function entry: no offsets, no module syntax.
-  if (targets.some((t) => sites.of(t).offset !== 0 || kernelSymbol(sites.of(t)).includes(':'))) return false;
+  // kprobe_multi takes plain symbol names at function entry: no offsets, no module syntax, no addresses.
+  const plain = (s: KprobeSite): boolean => s.address === null && s.offset === 0 && !kernelSymbol(s).includes(':');
+  if (!targets.every((t) => plain(sites.of(t)))) return false;
   if (multiWorks === null) multiWorks = probeKprobeMulti();
   return multiWorks;
 }

@@ -43,6 +43,8 @@ export interface ProbeTarget {
 export interface ProbeContext {
   /** Fields of `args`, or null when the provider has no typed args. */
   args: ArgField[] | null;
+  /** Why `args` is null where the provider usually has it (fentry:bpf), for the error message. */
+  argsUnavailable?: string;
   /** Whether arg0..argN read from the context (raw tracepoints, kprobes, uprobes). */
   argN: 'u64array' | 'pt_regs' | null;
   retval: boolean;

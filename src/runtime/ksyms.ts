@@ -14,6 +14,8 @@ export interface KsymHit {
   offset: number;
   /** Module name for module symbols, else null (vmlinux). */
   module: string | null;
+  /** The kallsyms type letter: T/t text, W/w weak, D/d data, ... */
+  type: string;
 }
 
 export interface KsymEntry {
@@ -200,7 +202,12 @@ export class Kallsyms {
     const pl = lo[at(pos)];
     while (pos > 0 && hi[at(pos - 1)] === ph && lo[at(pos - 1)] === pl) pos--;
     const i = at(pos);
-    return { name: this.nameOf(i), offset: Number(addr - this.addressOf(i)), module: this.moduleOf(i) };
+    return {
+      name: this.nameOf(i),
+      offset: Number(addr - this.addressOf(i)),
+      module: this.moduleOf(i),
+      type: String.fromCharCode(this.typeChar[i]),
+    };
   }
 
   /** Address of the first symbol named `name` (optionally only in `module`), or null. */

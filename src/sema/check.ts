@@ -835,13 +835,7 @@ export class Checker {
     // `args.x` / `args->x` is the common case: fields of the probe's context.
     if (e.base.kind === 'Identifier' && e.base.name === 'args') {
       const ctx = this.current?.context;
-      if (!ctx?.args) {
-        this.diags.error(
-          e.base.span,
-          `The args builtin can only be used with tracepoint/fentry/uprobe probes (${this.current?.providerName ?? 'none'} used here)`,
-        );
-        return INT64;
-      }
+      if (!ctx?.args) return this.noArgs(e.base.span);
       const f = ctx.args.find((a) => a.name === e.field);
       this.result.types.set(e.base.id, argsRecord(ctx.args));
       if (!f) {
@@ -873,16 +867,20 @@ export class Checker {
 
   private readonly scriptLookup: ScriptLookup = (name) => this.scriptTypes.get(name);
 
+  /** `args` in a probe that has none: says why. */
+  private noArgs(span: Span): Type {
+    const why = this.current?.context?.argsUnavailable;
+    this.diags.error(
+      span,
+      why ?? `The args builtin can only be used with tracepoint/fentry/uprobe probes (${this.current?.providerName ?? 'none'} used here)`,
+    );
+    return INT64;
+  }
+
   private identifier(name: string, e: Expr): Type {
     if (name === 'args') {
       const ctx = this.current?.context;
-      if (!ctx?.args) {
-        this.diags.error(
-          e.span,
-          `The args builtin can only be used with tracepoint/fentry/uprobe probes (${this.current?.providerName ?? 'none'} used here)`,
-        );
-        return INT64;
-      }
+      if (!ctx?.args) return this.noArgs(e.span);
       return argsRecord(ctx.args);
     }
     const b = lookupBuiltin(name);

@@ -282,6 +282,9 @@ describe('perf events (encoding and fake kernel)', () => {
         null,
         sys,
       );
+      // Only what attaching does: loading closed its BTF object already.
+      sys.calls.length = 0;
+      sys.closed.length = 0;
       const link = attachPerfEvent(prog, 55);
       assert.equal(link.kind, 'perf_ioctl');
       link.close();
@@ -310,6 +313,7 @@ describe('perf events (encoding and fake kernel)', () => {
         null,
         sys,
       );
+      sys.closed.length = 0;
       assert.throws(() => attachPerfEvent(prog, 77, { target: 'tp' }), /BPF_LINK_CREATE.*EACCES.*tp/);
       assert.deepEqual(sys.closed, [77]);
     } finally {

@@ -3,6 +3,7 @@
 // message a kernel without these features gives. What runs them is test/vm (npm run test:vm).
 
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -25,14 +26,18 @@ import { setAvailableFilterText, traceableFunctions } from '../../src/probes/inf
 import { iter, pinPath, withIterPrologue } from '../../src/probes/iter.ts';
 import { createKprobeMulti, LINK_CREATE_KPROBE_MULTI } from '../../src/probes/kernel/attach.ts';
 import { availabilityOptions, requireKprobes, requireTracing } from '../../src/probes/kernel/availability.ts';
+import { bpfProgramsSource } from '../../src/probes/kernel/bpf-programs.ts';
 import { kernelFuncSignature } from '../../src/probes/kernel/btf-func.ts';
 import { matchFunctions, parseKprobeBlacklist, setKprobeBlacklist, traceableModules } from '../../src/probes/kernel/functions.ts';
 import { ITER_FMT_MAP, seqFormatProblem } from '../../src/probes/kernel/seq-printf.ts';
-import { parseKprobeFunc, setKprobeMultiSupport } from '../../src/probes/kprobe.ts';
+import { kprobeAddressProblem, parseKprobeAddress, parseKprobeFunc, setKprobeMultiSupport } from '../../src/probes/kprobe.ts';
+import { Kallsyms, loadKallsyms } from '../../src/runtime/ksyms.ts';
 import { kernelBtf } from '../../src/sema/btf-types.ts';
 import { FakeSys } from '../bpf/fake-sys.ts';
 import { compileText } from '../helpers/compile.ts';
-import { runCli } from '../helpers/run.ts';
+import { isRoot, LAUNCHER, runCli } from '../helpers/run.ts';
+
+const lines = (s: string): string[] => s.split('\n').filter((l) => l !== '');
 
 const SPAN = { start: 0, end: 0, line: 1, col: 1 } as never;
 
@@ -254,7 +259,6 @@ describe('compiling kernel probes (feature checks answered as on a capable kerne
   test('kprobe errors: unknown function, wildcard with offset, by address', { skip: !hasTracefsList }, () => {
     assert.match(compileText('kprobe:no_such_function_xyz { }').errors, /no kernel function no_such_function_xyz/);
     assert.match(compileText('kprobe:vfs_*+4 { }').errors, /Offsets can not be used with wildcards/);
-    assert.match(compileText('kprobe:0xffffffff81000000 { }').errors, /by address is not supported/);
     assert.match(compileText('kprobe:a:b:c { }').errors, /requires 1 or 2 arguments/);
   });
 
@@ -384,7 +388,43 @@ describe('compiling kernel probes (feature checks answered as on a capable kerne
       compileText('fentry:somemod:somefn { }').errors,
       /fentry:somemod:somefn: module somemod has no BTF \(not loaded, or built without it\)/,
     );
-    assert.match(compileText('fentry:bpf:123:prog { }').errors, /requires 1 or 2 arguments/);
+    assert.match(compileText('fentry:a:b:c { }').errors, /Only the 'bpf' variant of fentry takes 3 arguments/);
+  });
+
+  test('kprobe:ADDRESS: named by the address in decimal, a perf kprobe each (never kprobe_multi)', () => {
+    // With --unsafe nothing is checked (without it, see the next test).
+    setKprobeMultiSupport(true);
+    try {
+      const r = compileText('kretprobe:0xffffffff81000010, kretprobe:18446744071578845200 { @ = count(); }', { unsafe: true });
+      assert.ok(r.script, r.errors);
+      const p = r.script.programs[0];
+      assert.ok(p);
+      assert.deepEqual(
+        p.targets.map((t) => t.name),
+        ['kretprobe:18446744071578845200', 'kretprobe:18446744071578845200'],
+      );
+      assert.equal(p.spec.expectedAttachType, undefined, 'kprobe_multi links take names, not addresses');
+    } finally {
+      setKprobeMultiSupport(false);
+    }
+    const named = compileText('kprobe:0x10 { printf("%s\\n", probe); }', { unsafe: true });
+    assert.equal(named.script?.programs[0]?.targets[0]?.name, 'kprobe:16');
+  });
+
+  test('kprobe:ADDRESS without --unsafe: a text symbol of this kernel passes, anything else is refused', () => {
+    let ks: Kallsyms | null = null;
+    try {
+      ks = loadKallsyms();
+    } catch {
+      ks = null;
+    }
+    const addr = ks?.kaddr('vfs_read') ?? null;
+    if (!ks || ks.hidden || addr === null) return; // no kallsyms to check against here
+    const r = compileText(`kprobe:0x${(addr + 4n).toString(16)} { @ = count(); }`);
+    assert.ok(r.script, r.errors);
+    assert.equal(r.script.programs[0]?.targets[0]?.name, `kprobe:${addr + 4n}`);
+    assert.match(compileText('kprobe:0x1000 { }').errors, /0x1000 is below every kernel symbol[\s\S]*HINT: use --unsafe/);
+    assert.match(compileText(`kprobe:mymod:0x${addr.toString(16)} { }`).errors, /\(vfs_read\+0\) is not in module mymod/);
   });
 
   test('iter:task: ctx typed from BTF, skip of the final NULL call, printf through seq_printf', { skip: !hasBtf }, () => {
@@ -454,6 +494,175 @@ describe('bpf_seq_printf formats', () => {
     assert.match(seqFormatProblem('%hd') ?? '', /'h' length/);
     assert.match(seqFormatProblem('%ls') ?? '', /%ls/);
   });
+});
+
+describe('kprobe:ADDRESS checks', () => {
+  test('addresses in hex or decimal; 0 and other words are not addresses', () => {
+    assert.equal(parseKprobeAddress('0xffffffff81000000'), 0xffffffff81000000n);
+    assert.equal(parseKprobeAddress('18446744071578845184'), 0xffffffff81000000n);
+    assert.equal(parseKprobeAddress('vfs_read'), null);
+    assert.equal(parseKprobeAddress('0x10+4'), null);
+    assert.throws(() => parseKprobeAddress('0'), /kprobes should be attached to a function or an address/);
+    assert.throws(() => parseKprobeAddress('99999999999999999999999'), /Invalid address/);
+  });
+
+  test('an address must be in a text symbol, of the named module, not blacklisted', () => {
+    const ks = new Kallsyms(
+      Buffer.from(
+        [
+          'ffffffff81000000 T _stext',
+          'ffffffff81000100 T vfs_read',
+          'ffffffff81000200 t helper',
+          'ffffffff81000300 D some_data',
+          'ffffffffc0000000 t mod_fn\t[mymod]',
+          '',
+        ].join('\n'),
+      ),
+    );
+    const none = new Set<string>();
+    assert.equal(kprobeAddressProblem(ks, 0xffffffff81000110n, null, none), null);
+    assert.equal(kprobeAddressProblem(ks, 0xffffffff81000110n, 'vmlinux', none), null);
+    assert.equal(kprobeAddressProblem(ks, 0xffffffffc0000004n, 'mymod', none), null);
+    assert.equal(kprobeAddressProblem(ks, 0xff00n, null, none), '0xff00 is below every kernel symbol');
+    assert.equal(
+      kprobeAddressProblem(ks, 0xffffffff81000300n, null, none),
+      "0xffffffff81000300 is not in kernel code (some_data+0 is a 'D' symbol)",
+    );
+    assert.equal(kprobeAddressProblem(ks, 0xffffffff81000100n, 'mymod', none), '0xffffffff81000100 (vfs_read+0) is not in module mymod');
+    assert.equal(
+      kprobeAddressProblem(ks, 0xffffffffc0000000n, 'vmlinux', none),
+      '0xffffffffc0000000 (mod_fn+0 [mymod]) is not in module vmlinux',
+    );
+    assert.match(
+      kprobeAddressProblem(ks, 0xffffffff81000208n, null, new Set(['helper'])) ?? '',
+      /is in helper, which is in the kprobe blacklist/,
+    );
+    const hidden = new Kallsyms(Buffer.from('0000000000000000 T _stext\n0000000000000000 T vfs_read\n'));
+    assert.match(kprobeAddressProblem(hidden, 0xffffffff81000000n, null, none) ?? '', /hidden from this user/);
+  });
+});
+
+describe('fentry:bpf / fexit:bpf (running programs answered by a stub)', () => {
+  const MAIN = 'tracepoint_syscalls_sys_enter_read_1';
+  before(() => {
+    availabilityOptions.lookup = everything;
+    bpfProgramsSource.list = () => [
+      {
+        id: 7,
+        name: 'tracepoint_sysc',
+        hasBtf: true,
+        funcs: [
+          // As bpftrace's programs: `int64 f(int8 *ctx)`, a prototype the kernel distrusts.
+          { name: MAIN, btfId: 6, retvalSlot: 5, ret: { size: 8, signed: true } },
+          { name: `${MAIN}_sub1`, btfId: 7, retvalSlot: 0, ret: { size: 4, signed: true } },
+        ],
+      },
+      { id: 12, name: 'no_btf', hasBtf: false, funcs: [] },
+      { id: 30, name: 'btf_no_funcs', hasBtf: true, funcs: [] },
+      { id: 100, name: 'tracepoint_sysc', hasBtf: true, funcs: [{ name: MAIN, btfId: 9, retvalSlot: 0, ret: { size: 4, signed: true } }] },
+    ];
+  });
+  after(() => {
+    availabilityOptions.lookup = null;
+    bpfProgramsSource.list = null;
+  });
+
+  test('-l lists bpf:ID:NAME for programs with BTF and their sub-programs, in byte order', () => {
+    const ls = (q: string): string[] => listProbes(q, { style: '0.26', kfuncAvailable: true }).lines;
+    assert.deepEqual(ls('fentry:bpf:*'), [
+      `fentry:bpf:100:${MAIN}`,
+      'fentry:bpf:30:btf_no_funcs',
+      `fentry:bpf:7:${MAIN}`,
+      `fentry:bpf:7:${MAIN}_sub1`,
+    ]);
+    assert.deepEqual(ls('fexit:bpf:7:*sub*'), [`fexit:bpf:7:${MAIN}_sub1`]);
+    assert.deepEqual(ls('fentry:bpf:*:nothing'), []);
+  });
+
+  test('a name attaches to every program that has it: TRACING programs on that program and FUNC', () => {
+    const s = compiled(`fentry:bpf:${MAIN} { @[probe] = count(); }`);
+    assert.deepEqual(
+      s.programs.map((p) => [p.targets[0]?.name, p.spec.type, p.spec.expectedAttachType, p.spec.attachProgId, p.spec.attachBtfId]),
+      [
+        [`fentry:bpf:100:${MAIN}`, BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, 100, 9],
+        [`fentry:bpf:7:${MAIN}`, BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, 7, 6],
+      ],
+    );
+    const one = compiled(`fentry:bpf:7:${MAIN} { @ = count(); }`);
+    assert.equal(one.programs.length, 1);
+    assert.equal(one.programs[0]?.spec.attachProgId, 7);
+  });
+
+  test('fexit:bpf retval: where the kernel puts it for that function, typed from its BTF', () => {
+    const [t] = fexit.expand(`fexit:bpf:7:${MAIN}_sub1`, ['bpf', '7', `${MAIN}_sub1`], SPAN);
+    assert.ok(t);
+    assert.equal(t.name, `fexit:bpf:7:${MAIN}_sub1`);
+    const ctx = fexit.context(t);
+    assert.equal(ctx.args, null);
+    assert.equal(ctx.argN, null);
+    assert.equal(ctx.retvalOffset, 0);
+    assert.deepEqual(ctx.retvalType, { kind: 'int', size: 4, signed: true });
+    const s = compiled(`fexit:bpf:7:${MAIN} { @r = retval; }`);
+    assert.equal(s.programs[0]?.spec.expectedAttachType, BPF_TRACE_FEXIT);
+    assert.ok(readsCtx(s.programs[0]?.spec.insns ?? [], 40), 'a distrusted prototype: retval after five registers');
+  });
+
+  test('errors: no name, a bad id, a missing program, one without function info, args', () => {
+    assert.match(compileText('fentry:bpf { }').errors, /the 'bpf' variant of fentry requires a BPF program name/);
+    assert.match(compileText('fentry:bpf:x:y { }').errors, /bpf program id must be a number or '\*'/);
+    assert.match(compileText('fentry:bpf:5:nothing { }').errors, /No valid BPF program found with name: nothing and id: 5\./);
+    assert.match(
+      compileText('fentry:bpf:zzz* { }').errors,
+      /No fentry probes match bpf:\*:zzz\*[\s\S]*HINT: list them with: bpftrace-ts -l 'fentry:bpf:\*'/,
+    );
+    assert.match(compileText('fentry:bpf:30:btf_no_funcs { }').errors, /BPF program 30 \(btf_no_funcs\) has no BTF function info/);
+    assert.match(
+      compileText(`fentry:bpf:7:${MAIN} { print(args.x); }`).errors,
+      /The args builtin cannot be used for 'fentry\/fexit:bpf' probes/,
+    );
+    // A wildcard leaves out what can not be attached to.
+    assert.deepEqual(
+      compiled('fentry:bpf:*:* { }').programs.map((p) => p.targets[0]?.name),
+      [`fentry:bpf:100:${MAIN}`, `fentry:bpf:7:${MAIN}`, `fentry:bpf:7:${MAIN}_sub1`],
+    );
+  });
+});
+
+test("-l fentry:bpf:* lists another bpftrace-ts run by its programs' BTF names (this kernel)", { skip: !isRoot }, async () => {
+  const bg = spawn(LAUNCHER, ['-e', 'interval:ms:777 { @ = count(); } interval:s:60 { exit(); }'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  try {
+    const attached = await new Promise<boolean>((resolve) => {
+      let err = '';
+      const timer = setTimeout(() => resolve(false), 20_000);
+      bg.stderr.on('data', (d: Buffer) => {
+        err += d.toString('latin1');
+        if (err.includes('Attached')) {
+          clearTimeout(timer);
+          resolve(true);
+        }
+      });
+      bg.on('exit', () => resolve(false));
+    });
+    assert.ok(attached, 'the background run attached');
+    const r = runCli(['-l', 'fentry:bpf:*:interval_*']);
+    assert.equal(r.code, 0, r.stderr);
+    const own = lines(r.stdout).filter((l) => l.endsWith(':interval_ms_777_1') || l.endsWith(':interval_s_60_2'));
+    assert.equal(own.length, 2, r.stdout);
+    assert.match(own[0] ?? '', /^fentry:bpf:\d+:interval_ms_777_1$/);
+    // Attaching needs BPF_PROG_TYPE_TRACING, which this kernel may refuse: then the usual message.
+    const f = runCli(['-e', 'fentry:bpf:interval_ms_777_1 { @ = count(); exit(); }']);
+    if (f.code !== 0) assert.match(f.stderr, /ERROR: fentry\/fexit probes need BPF_PROG_TYPE_TRACING/);
+  } finally {
+    bg.kill('SIGINT');
+  }
+});
+
+test('programs are named in their BTF as bpftrace names them: the probe, then its index', () => {
+  const s = compiled('BEGIN { exit(); } interval:s:1 { exit(); }');
+  assert.deepEqual(
+    s.programs.map((p) => p.spec.funcName),
+    ['BEGIN_1', 'interval:s:1_2'],
+  );
 });
 
 test('kprobe_multi link attr: the symbol table, count and return flag', () => {

@@ -4,12 +4,19 @@
 // `npm run test:vm -- --record` and ours must match it.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { RunResult } from '../helpers/run.ts';
 
 export interface VmCase {
   name: string;
-  /** bpftrace-ts arguments. */
-  ours: string[];
+  /**
+   * bpftrace-ts arguments; a function is called in the VM, after `background` has attached
+   * (for what only the guest knows: kernel addresses, program ids).
+   */
+  ours: string[] | (() => string[]);
+  /** bpftrace-ts arguments of a run started before this case and stopped after it (fentry:bpf targets). */
+  background?: string[];
   /**
    * bpftrace 0.17's arguments for the same thing (its spelling may differ: kfunc for fentry),
    * when its stdout is the reference; recorded, not run, by the normal test.
@@ -30,6 +37,39 @@ const OPEN = '/usr/bin/head -c 0 /etc/hostname';
 const READ = '/usr/bin/dd if=/etc/hostname of=/dev/null bs=7 count=1';
 
 const lines = (s: string): string[] => s.split('\n').filter((l) => l !== '');
+
+/** A kernel function's address in the guest (first text symbol so named in /proc/kallsyms). */
+function kallsymsAddress(name: string): bigint {
+  const m = new RegExp(`^([0-9a-f]+) [Tt] ${name}$`, 'm').exec(readFileSync('/proc/kallsyms', 'latin1'));
+  if (!m) throw new Error(`${name} is not in /proc/kallsyms`);
+  return BigInt(`0x${m[1]}`);
+}
+
+/** A data symbol of vmlinux in the guest: address and name. */
+function kallsymsData(): { address: bigint; name: string } {
+  const m = /^([0-9a-f]+) [Dd] (\w+)$/m.exec(readFileSync('/proc/kallsyms', 'latin1'));
+  if (!m) throw new Error('no data symbol in /proc/kallsyms');
+  return { address: BigInt(`0x${m[1]}`), name: m[2] as string };
+}
+
+/** The CLI the VM cases run (test/vm/run.sh says which). */
+const cliPath = (): string => process.env.BPFTRACE_TS_CLI ?? './bpftrace-ts';
+
+/** The id of the running BPF program that has a function `name`, from our own `-l 'fentry:bpf:*'`. */
+function bpfProgramId(name: string): number {
+  const r = spawnSync(cliPath(), ['-l', `fentry:bpf:*:${name}`], { encoding: 'latin1', timeout: 60_000 });
+  const m = new RegExp(`^fentry:bpf:(\\d+):${name}$`, 'm').exec(r.stdout ?? '');
+  if (!m) throw new Error(`no running program has ${name}: ${r.stdout}${r.stderr}`);
+  return Number(m[1]);
+}
+
+/** The tracepoint program the fentry:bpf cases trace, run in the background; its for loop is a sub-program. */
+const READ_COUNTER = [
+  '-e',
+  'tracepoint:syscalls:sys_enter_read /comm == "dd"/ { @reads = count(); @m[1] = 1; for ($kv : @m) { @n = 1; } }',
+];
+/** Its name in its BTF function info: the probe's and its index, as bpftrace names programs. */
+const READ_COUNTER_FUNC = 'tracepoint_syscalls_sys_enter_read_1';
 
 /** Same script for both tools (bpftrace 0.17 knows fentry/fexit as kfunc/kretfunc). */
 function both(script: string, cmd?: string, old017 = script): Pick<VmCase, 'ours' | 'bpftrace'> {
@@ -250,6 +290,73 @@ export const CASES: VmCase[] = [
       assert.match(r.stdout, /^@\[fentry:9p:v9fs_file_open, true\]: [1-9]\d*$/m);
       assert.match(r.stdout, /^@r\[0\]: [1-9]\d*$/m);
     },
+  },
+  {
+    name: 'kprobe_address',
+    // kprobe:ADDRESS (0.26): checked against kallsyms, named by the address in decimal; func is the function.
+    ours: () => ['-e', `kprobe:0x${kallsymsAddress('vfs_read').toString(16)} /pid == cpid/ { @[probe, func] = count(); }`, '-c', READ],
+    check: (r) => assert.match(r.stdout, new RegExp(`^@\\[kprobe:${kallsymsAddress('vfs_read')}, vfs_read\\]: 6$`, 'm')),
+  },
+  {
+    name: 'kretprobe_address_unsafe',
+    // A decimal address, unchecked with --unsafe (0.26 requires --unsafe for any address).
+    ours: () => [
+      '--unsafe',
+      '-e',
+      `kretprobe:${kallsymsAddress('vfs_read')} /pid == cpid/ { @[probe, func, retval] = count(); }`,
+      '-c',
+      READ,
+    ],
+    check: (r) => assert.match(r.stdout, new RegExp(`^@\\[kretprobe:${kallsymsAddress('vfs_read')}, vfs_read, 3\\]: 1$`, 'm')),
+  },
+  {
+    name: 'kprobe_address_mid_instruction',
+    // Inside the function, so our check passes; the kernel refuses an address that is not an instruction boundary.
+    ours: () => ['-e', `kprobe:0x${(kallsymsAddress('vfs_read') + 1n).toString(16)} { }`],
+    fails: true,
+    check: (r) =>
+      assert.match(r.stderr, /cannot attach kprobe:\d+: (the address is in the middle of an instruction|the kernel refused the kprobe)/),
+  },
+  {
+    name: 'kprobe_address_not_code',
+    ours: () => ['-e', `kprobe:0x${kallsymsData().address.toString(16)} { }`],
+    fails: true,
+    check: (r) => assert.match(r.stderr, /is not in kernel code \(\w+\+0 is a '[Dd]' symbol\)/),
+  },
+  {
+    name: 'list_fentry_bpf',
+    // The background program and its loop's sub-program, under one id.
+    background: READ_COUNTER,
+    ours: ['-l', 'fentry:bpf:*'],
+    check: (r) => {
+      const main = new RegExp(`^fentry:bpf:(\\d+):${READ_COUNTER_FUNC}$`, 'm').exec(r.stdout);
+      assert.ok(main, r.stdout);
+      assert.ok(lines(r.stdout).includes(`fentry:bpf:${main[1]}:${READ_COUNTER_FUNC}_sub1`), r.stdout);
+    },
+  },
+  {
+    name: 'fentry_fexit_bpf_program',
+    // Trampolines on another bpftrace-ts's tracepoint program: probe names it with its id; its return value is 0.
+    background: READ_COUNTER,
+    ours: [
+      '-e',
+      `fentry:bpf:${READ_COUNTER_FUNC} { @[probe] = count(); } fexit:bpf:${READ_COUNTER_FUNC} { @r[retval] = count(); }`,
+      '-c',
+      READ,
+    ],
+    check: (r) => {
+      assert.match(r.stdout, new RegExp(`^@\\[fentry:bpf:\\d+:${READ_COUNTER_FUNC}\\]: [1-9]\\d*$`, 'm'));
+      assert.match(r.stdout, /^@r\[0\]: [1-9]\d*$/m);
+    },
+  },
+  {
+    name: 'fentry_bpf_subprogram_by_id',
+    background: READ_COUNTER,
+    ours: () => {
+      const id = bpfProgramId(`${READ_COUNTER_FUNC}_sub1`);
+      return ['-e', `fentry:bpf:${id}:${READ_COUNTER_FUNC}_sub1 { @[probe] = count(); }`, '-c', READ];
+    },
+    check: (r) => assert.match(r.stdout, new RegExp(`^@\\[fentry:bpf:\\d+:${READ_COUNTER_FUNC}_sub1\\]: [1-9]\\d*$`, 'm')),
   },
   {
     name: 'override_needs_kernel_support',

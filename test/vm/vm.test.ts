@@ -7,7 +7,7 @@
 // bpftrace equivalent into test/vm/expected/ instead of testing (slow: LLVM under emulation).
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -25,6 +25,39 @@ const OUT = join(root, 'test', 'vm', 'out');
 function runCli(args: string[], timeoutMs: number): RunResult {
   const r = spawnSync(cli, args, { encoding: 'latin1', timeout: timeoutMs });
   return { stdout: r.stdout ?? '', stderr: r.stderr ?? '', code: r.status };
+}
+
+/** Starts a run that the case traces (fentry:bpf targets); resolves once it has attached (bounded). */
+function startBackground(args: string[]): Promise<ChildProcess> {
+  const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the background run did not attach within 120 s: ${err}`)), 120_000);
+    child.stderr?.on('data', (d: Buffer) => {
+      err += d.toString('latin1');
+      if (/Attached \d+ probe/.test(err)) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the background run exited (${code}) before attaching: ${err}`));
+    });
+  });
+}
+
+/** Stops a background run (SIGINT, then SIGKILL after 30 s) and waits for it to exit. */
+function stopBackground(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGINT');
+  });
 }
 
 function sortedLines(s: string): string {
@@ -98,8 +131,14 @@ if (!inVm) {
   mkdirSync(OUT, { recursive: true });
   rmSync('/sys/fs/bpf/bpftrace_ts_vm_pin', { force: true });
   for (const c of CASES) {
-    test(c.name, () => {
-      const r = runCli(c.ours, c.timeoutMs ?? 120_000);
+    test(c.name, async () => {
+      const bg = c.background ? await startBackground(c.background) : null;
+      let r: RunResult;
+      try {
+        r = runCli(typeof c.ours === 'function' ? c.ours() : c.ours, c.timeoutMs ?? 120_000);
+      } finally {
+        if (bg) await stopBackground(bg);
+      }
       saveOutput(c, r);
       if (c.fails) assert.equal(r.code, 1, `expected a failure\n${r.stderr}`);
       else assert.equal(r.code, 0, r.stderr);

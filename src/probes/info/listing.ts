@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { type Btf, loadKernelBtf } from '../../btf/btf.ts';
 import { declToString } from '../../btf/c-decl.ts';
 import { UserError } from '../../lang/diagnostics.ts';
+import { bpfTargetText, matchBpfTargets } from '../kernel/bpf-programs.ts';
 import { globToMatcher, hasWildcard } from './glob.ts';
 import { findProbeType, HARDWARE_EVENTS, type ListStyle, probeTable, SOFTWARE_EVENTS } from './probe-types.ts';
 import {
@@ -245,6 +246,12 @@ function expand(ctx: Ctx, raw: string, fromWildcard: boolean): void {
     case 'kretfunc':
     case 'fentry':
     case 'fexit': {
+      if (parts[1] === 'bpf' && (parts.length === 3 || parts.length === 4) && ctx.kfunc) {
+        // Running BPF programs and their sub-programs (0.26): `fentry:bpf:ID:NAME`.
+        const [id, func] = parts.length === 4 ? [parts[2], parts[3]] : ['*', parts[2]];
+        for (const f of matchBpfTargets(id, func)) out.lines.push(`${name}:${bpfTargetText(f)}`);
+        return;
+      }
       if (parts.length !== 2 && parts.length !== 3) {
         bad('probe type requires 1 or 2 arguments');
         return;
