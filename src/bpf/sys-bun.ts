@@ -80,6 +80,10 @@ export function createBunSys(): Sys {
   const rlimitBuf = new BigUint64Array(2);
   const timespec = new BigInt64Array(2);
   let page = 0;
+  const clockNs = (clock: number): bigint => {
+    L.clock_gettime(clock, timespec);
+    return (timespec[0] as bigint) * 1000000000n + (timespec[1] as bigint);
+  };
 
   return {
     bpf: (cmd, attr) => ret(L.syscall(NR_BPF, cmd, ffi.ptr(attr), attr.byteLength, 0, 0, 0)),
@@ -138,10 +142,8 @@ export function createBunSys(): Sys {
       return ret(L.setrlimit(resource, rlimitBuf));
     },
     getpid: () => L.getpid(),
-    monotonicNs() {
-      L.clock_gettime(1 /* CLOCK_MONOTONIC */, timespec);
-      return (timespec[0] as bigint) * 1000000000n + (timespec[1] as bigint);
-    },
+    clockNs,
+    monotonicNs: () => clockNs(1 /* CLOCK_MONOTONIC */),
     pageSize() {
       if (!page) page = Number(L.sysconf(SC_PAGESIZE));
       return page;

@@ -80,6 +80,10 @@ export function createKoffiSys(): Sys {
   const rlimitBuf = new BigUint64Array(2);
   const timespec = new BigInt64Array(2);
   let page = 0;
+  const clockNs = (clock: number): bigint => {
+    fn('clock_gettime', 'int clock_gettime(int clk, void *ts)')(clock, timespec);
+    return (timespec[0] as bigint) * 1000000000n + (timespec[1] as bigint);
+  };
 
   return {
     bpf(cmd, attr) {
@@ -192,10 +196,8 @@ export function createKoffiSys(): Sys {
     getpid() {
       return Number(fn('getpid', 'int getpid(void)')());
     },
-    monotonicNs() {
-      fn('clock_gettime', 'int clock_gettime(int clk, void *ts)')(1 /* CLOCK_MONOTONIC */, timespec);
-      return (timespec[0] as bigint) * 1000000000n + (timespec[1] as bigint);
-    },
+    clockNs,
+    monotonicNs: () => clockNs(1 /* CLOCK_MONOTONIC */),
     pageSize() {
       if (!page) page = Number(fn('sysconf', 'long sysconf(int name)')(SC_PAGESIZE));
       return page;
