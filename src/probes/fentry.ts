@@ -99,6 +99,13 @@ function expandFentry(p: Provider, exit: boolean, raw: string, parts: string[], 
   return [make(module, func, sig)];
 }
 
+/** The kernel function an fentry/fexit target attaches to, or null for other targets. */
+export function fentryFunction(target: ProbeTarget): { module: string; func: string; btfId: number } | null {
+  if (target.provider !== fentry && target.provider !== fexit) return null;
+  const { module, func, sig } = sites.of(target);
+  return { module, func, btfId: sig.btfId };
+}
+
 function context(target: ProbeTarget, exit: boolean): ProbeContext {
   const { sig } = sites.of(target);
   const c: ProbeContext = { args: sig.args, argN: 'u64array', retval: exit };

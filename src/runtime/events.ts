@@ -18,6 +18,11 @@ export const enum EventKind {
   HelperError = 13,
   /** watchpoint:FUNC+argN's uprobe fired: the id names the watchpoint, the address (u64) follows. */
   WatchpointArm = 14,
+  /**
+   * skboutput(), in the perf buffers rather than the ring: the id names the call, the event's
+   * boot-clock time (u64 ns) follows, then the packet bytes the kernel appended.
+   */
+  SkbOutput = 15,
 }
 
 export const HEADER_SIZE = 8;
