@@ -47,8 +47,8 @@ export const path: Builtin = {
     } else {
       try {
         requireTracingHelper('d_path');
-        for (const t of cx.probe.targets) {
-          const f = fentryFunction(t);
+        for (const target of cx.probe.targets) {
+          const f = fentryFunction(target);
           // Module functions are left to the verifier (their BTF ids are the module's).
           if (f && f.module === 'vmlinux') requireHelperAllowedAt('d_path', f.func, f.btfId);
         }

@@ -16,7 +16,7 @@ import { availabilityOptions } from '../../src/probes/kernel/availability.ts';
 import { matchFunctions } from '../../src/probes/kernel/functions.ts';
 import { kernelBtf } from '../../src/sema/btf-types.ts';
 import { compileText } from '../helpers/compile.ts';
-import { ROOT } from '../helpers/run.ts';
+import { ROOT, runCli } from '../helpers/run.ts';
 
 const canCompile = (() => {
   try {
@@ -201,4 +201,26 @@ tracepoint:syscalls:sys_enter_openat { printf("%s\\n", path(args.filename)); }
       assert.equal(text, readFileSync(file, 'utf8'));
     });
   }
+});
+
+describe('through the CLI on this machine', () => {
+  test('outside tracing probes: exit 1 with the message and the location', () => {
+    const r = runCli(['-e', 'tracepoint:syscalls:sys_enter_openat { printf("%s\\n", path(args.filename)); }']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^stdin:1:55-74: ERROR: The path function can only be used with 'fentry', 'fexit', 'iter' probes$/m);
+  });
+
+  test('where the kernel refuses tracing programs, that is what is said', { skip: !existsSync('/sys/kernel/btf/vmlinux') }, () => {
+    for (const script of [
+      'fentry:security_file_open { printf("%s\\n", path(args.file.f_path)); }',
+      'iter:task_file { printf("%s\\n", path(ctx.file.f_path)); }',
+      'fentry:ip_output { skboutput("out.pcap", args.skb, args.skb.len, 0); }',
+    ]) {
+      const r = runCli(['-e', script]);
+      if (r.code === 0 || !/BPF_PROG_TYPE_TRACING/.test(r.stderr)) continue; // this kernel runs them (test/vm)
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /ERROR: (fentry\/fexit|iter) probes.* need BPF_PROG_TYPE_TRACING, which this kernel refuses/);
+      assert.doesNotMatch(r.stderr, /verifier|processed \d+ insns|at .*\.js:\d+/);
+    }
+  });
 });
