@@ -4,6 +4,7 @@
 // conclusive answers are cached.
 
 import { existsSync } from 'node:fs';
+import { loadKernelBtf } from '../btf/btf.ts';
 import { Attr, ENABLE_STATS, LINK_CREATE, LINK_CREATE_UPROBE_MULTI, MAP_BATCH, MAP_CREATE, PROG_LOAD, PROG_TEST_RUN } from './attr.ts';
 import * as C from './constants.ts';
 import { defaultSys } from './default-sys.ts';
@@ -46,14 +47,14 @@ interface LoadAnswer {
 }
 
 /** Loads a probe program and closes it again: whether it loads is the answer. */
-function tryLoad(sys: Sys, type: number, insns: readonly Insn[], withLog: boolean, expectedAttachType = 0): LoadAnswer {
-  const r = loadKept(sys, type, insns, withLog, expectedAttachType);
+function tryLoad(sys: Sys, type: number, insns: readonly Insn[], withLog: boolean, expectedAttachType = 0, attachBtfId = 0): LoadAnswer {
+  const r = loadKept(sys, type, insns, withLog, expectedAttachType, attachBtfId);
   if (r.fd >= 0) sys.close(r.fd);
   return r;
 }
 
 /** Loads a probe program, with a verifier log when `withLog`; on success the caller owns the fd. */
-function loadKept(sys: Sys, type: number, insns: readonly Insn[], withLog: boolean, expectedAttachType = 0): LoadAnswer {
+function loadKept(sys: Sys, type: number, insns: readonly Insn[], withLog: boolean, expectedAttachType = 0, attachBtfId = 0): LoadAnswer {
   const code = link(insns, null);
   const license = new TextEncoder().encode('GPL\0');
   const logSize = withLog ? 64 * 1024 : 0;
@@ -67,7 +68,8 @@ function loadKept(sys: Sys, type: number, insns: readonly Insn[], withLog: boole
       .u32('insn_cnt', code.length / 8)
       .u64('insns', mem.addr)
       .u64('license', mem.addr + BigInt(code.length))
-      .u32('expected_attach_type', expectedAttachType);
+      .u32('expected_attach_type', expectedAttachType)
+      .u32('attach_btf_id', attachBtfId);
     if (withLog)
       a.u32('log_level', 1)
         .u32('log_size', logSize)
@@ -117,14 +119,53 @@ function mapType(type: number, keySize: number, valueSize: number, maxEntries: n
  * the verifier got past the lookup, so the helper exists.
  */
 function helper(id: number, type = C.BPF_PROG_TYPE_KPROBE): (sys: Sys) => FeatureResult {
+  return (sys) => helperAnswer(tryLoad(sys, type, [call(id), ...ret0], true));
+}
+
+function helperAnswer(r: LoadAnswer): FeatureResult {
+  if (r.errno === 0) return ok();
+  const line = /(?:invalid|unknown) func[^\n]*|program of this type cannot use helper[^\n]*|helper call is not allowed in probe[^\n]*/.exec(
+    r.log,
+  );
+  if (line) return missing(line[0]);
+  if (r.log) return ok();
+  return unknown(errnoName(r.errno));
+}
+
+/**
+ * Helpers only tracing programs may call (bpf_d_path, bpf_skb_output), probed from an fentry
+ * program on dentry_open, as bpftrace does: the verifier checks fentry programs against the
+ * function's BTF, and bpf_d_path only on functions of its allow list, which dentry_open is on.
+ */
+function tracingHelper(id: number): (sys: Sys) => FeatureResult {
   return (sys) => {
-    const r = tryLoad(sys, type, [call(id), ...ret0], true);
-    if (r.errno === 0) return ok();
-    const line = /(?:invalid|unknown) func[^\n]*|program of this type cannot use helper[^\n]*/.exec(r.log);
-    if (line) return missing(line[0]);
-    if (r.log) return ok();
-    return unknown(errnoName(r.errno));
+    let btfId: number | null = null;
+    try {
+      btfId = loadKernelBtf().findId('dentry_open', 'func');
+    } catch {
+      return missing('no kernel BTF');
+    }
+    if (btfId === null) return unknown('no dentry_open in the kernel BTF to probe with');
+    return helperAllowedAt(sys, id, btfId);
   };
+}
+
+/**
+ * Whether an fentry program on the vmlinux function with BTF id `btfId` may call helper `id`.
+ * The verifier checks that (the helper's `allowed` hook: bpf_d_path's allow list) before it
+ * looks at the arguments, so a bare call answers it.
+ */
+function helperAllowedAt(sys: Sys, id: number, btfId: number): FeatureResult {
+  const r = tryLoad(sys, C.BPF_PROG_TYPE_TRACING, [call(id), ...ret0], true, C.BPF_TRACE_FENTRY, btfId);
+  // The verifier's own refusals (EACCES for "R1 !read_ok") come with a log; a policy's come without.
+  if ((r.errno === EPERM || r.errno === EACCES) && !r.log.trim()) {
+    // As for program types: conclusive only if we may load programs at all.
+    const base = tryLoad(sys, C.BPF_PROG_TYPE_SOCKET_FILTER, ret0, false);
+    return base.errno === 0
+      ? missing(`${errnoName(r.errno)}: tracing programs refused by this kernel`)
+      : unknown(`${errnoName(r.errno)}: no privilege`);
+  }
+  return helperAnswer(r);
 }
 
 /** Helpers bpftrace features depend on, probed from a kprobe-type program (as most probes are). */
@@ -149,9 +190,11 @@ const HELPERS: readonly HelperName[] = [
   'loop',
   'snprintf',
   'strncmp',
-  'd_path',
   'override_return',
 ];
+
+/** Helpers of tracing programs (fentry/fexit, iterators) only. */
+const TRACING_HELPERS: readonly HelperName[] = ['d_path', 'skb_output'];
 
 const FEATURES: readonly FeatureProbe[] = [
   {
@@ -413,6 +456,15 @@ const FEATURES: readonly FeatureProbe[] = [
       probe: helper(Helper[h]),
     }),
   ),
+  ...TRACING_HELPERS.map(
+    (h): FeatureProbe => ({
+      name: `helper_${h}`,
+      group: 'helpers',
+      description: `bpf_${h}`,
+      minKernel: '',
+      probe: tracingHelper(Helper[h]),
+    }),
+  ),
 ];
 
 export type FeatureName = string;
@@ -452,6 +504,17 @@ export class Features {
       r = unknown(e instanceof Error ? e.message : String(e));
     }
     if (r.status !== 'unknown') this.cache.set(name, r);
+    return r;
+  }
+
+  /** Whether fentry programs on the vmlinux function `btfId` may call `helper` (cached when conclusive). */
+  helperAllowedAt(helper: HelperName, btfId: number): FeatureResult {
+    const key = `${helper}@${btfId}`;
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    ensureMemlock(this.sys);
+    const r = helperAllowedAt(this.sys, Helper[helper], btfId);
+    if (r.status !== 'unknown') this.cache.set(key, r);
     return r;
   }
 

@@ -70,6 +70,11 @@ export function possibleCpus(): readonly number[] {
   return cpus;
 }
 
+/** Ids of the CPUs online now (per-CPU perf events can only be opened on these). */
+export function onlineCpus(): number[] {
+  return parseCpuList(readFileSync('/sys/devices/system/cpu/online', 'utf8'));
+}
+
 export function isPerCpu(type: number): boolean {
   return (
     type === BPF_MAP_TYPE_PERCPU_HASH ||

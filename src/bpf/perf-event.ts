@@ -24,6 +24,8 @@ export interface PerfEventOptions {
   /** Default true: events start disabled and are enabled once a program is attached. */
   disabled?: boolean;
   wakeupEvents?: number;
+  /** PERF_SAMPLE_* bits a sample record carries (BPF output events: PERF_SAMPLE_RAW). */
+  sampleType?: bigint;
 }
 
 /** Encodes a perf_event_attr. */
@@ -36,6 +38,7 @@ export function perfEventAttr(o: PerfEventOptions): Uint8Array {
     .u32('size', PERF_EVENT_ATTR.size)
     .u64('config', o.config)
     .u64('sample_period', o.sampleFreq ?? o.samplePeriod ?? 0)
+    .u64('sample_type', o.sampleType ?? 0n)
     .u64('flags', flags)
     .u32('wakeup_events', o.wakeupEvents ?? 0)
     .u32('bp_type', o.bpType ?? 0)

@@ -226,13 +226,24 @@ export class RingBuf implements RingWindows {
 }
 
 /**
- * Waits for ring buffers to have data and drains them. The wait (epoll_wait) runs on a worker
- * thread, so the JS thread stays free for timers and signal handlers; an eventfd in the epoll
- * set wakes it for shutdown.
+ * What the reader waits on: an fd that polls readable when `drain` has records to deliver (a
+ * ring buffer map, one CPU's perf buffer). The reader closes it when it is closed.
+ */
+export interface ReadableSource {
+  readonly fd: number;
+  /** Delivers whatever is there now; returns how many records. */
+  drain(): number;
+  close(): void;
+}
+
+/**
+ * Waits for ring buffers (and other readable sources) to have data and drains them. The wait
+ * (epoll_wait) runs on a worker thread, so the JS thread stays free for timers and signal
+ * handlers; an eventfd in the epoll set wakes it for shutdown.
  */
 export class RingBufReader {
   private readonly sys: Sys;
-  private readonly rings: { ring: RingBuf; cb: RecordCallback }[] = [];
+  private readonly rings: ReadableSource[] = [];
   private readonly epfd: number;
   private readonly wakeFd: number;
   private loop: Promise<void> | undefined;
@@ -260,15 +271,20 @@ export class RingBufReader {
 
   /** Adds a ring; its records go to `cb`. The reader closes the ring when it is closed. */
   add(ring: RingBuf, cb: RecordCallback): void {
-    this.ctl(ring.fd, this.rings.length);
-    this.rings.push({ ring, cb });
+    this.addSource({ fd: ring.fd, drain: () => ring.consume(cb), close: () => ring.close() });
+  }
+
+  /** Adds any other source to wait on and drain with the rings. */
+  addSource(src: ReadableSource): void {
+    this.ctl(src.fd, this.rings.length);
+    this.rings.push(src);
   }
 
   /** Consumes whatever is in every ring now, synchronously (used at exit). */
   drain(): number {
     let n = 0;
     this.round(() => {
-      for (const r of this.rings) n += r.ring.consume(r.cb);
+      for (const r of this.rings) n += r.drain();
     });
     return n;
   }
@@ -292,7 +308,7 @@ export class RingBufReader {
         this.round(() => {
           for (const e of events) {
             const r = e.data === 0xffffffff ? undefined : this.rings[e.data];
-            if (r) r.ring.consume(r.cb);
+            r?.drain();
           }
         });
       }
@@ -324,7 +340,7 @@ export class RingBufReader {
   }
 
   private release(): void {
-    for (const r of this.rings) r.ring.close();
+    for (const r of this.rings) r.close();
     this.rings.length = 0;
     this.sys.close(this.wakeFd);
     this.sys.close(this.epfd);

@@ -77,6 +77,10 @@ export function createBunSys(): Sys {
   };
   const scratch = new SysScratch();
   let page = 0;
+  const clockNs = (clock: number): bigint => {
+    L.clock_gettime(clock, scratch.timespec);
+    return scratch.timespecNs();
+  };
 
   return {
     bpf: (cmd, attr) => ret(L.syscall(NR_BPF, cmd, ffi.ptr(attr), attr.byteLength, 0, 0, 0)),
@@ -119,10 +123,8 @@ export function createBunSys(): Sys {
     },
     setrlimit: (resource, limit) => ret(L.setrlimit(resource, scratch.rlimitOf(limit))),
     getpid: () => L.getpid(),
-    monotonicNs() {
-      L.clock_gettime(scratch.clockMonotonic, scratch.timespec);
-      return scratch.timespecNs();
-    },
+    clockNs,
+    monotonicNs: () => clockNs(scratch.clockMonotonic),
     pageSize() {
       if (!page) page = Number(L.sysconf(SC_PAGESIZE));
       return page;

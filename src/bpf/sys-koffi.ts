@@ -76,6 +76,10 @@ export function createKoffiSys(): Sys {
   process.env.UV_THREADPOOL_SIZE ??= '16';
   const scratch = new SysScratch();
   let page = 0;
+  const clockNs = (clock: number): bigint => {
+    fn('clock_gettime', 'int clock_gettime(int clk, void *ts)')(clock, scratch.timespec);
+    return scratch.timespecNs();
+  };
 
   return {
     bpf(cmd, attr) {
@@ -173,10 +177,8 @@ export function createKoffiSys(): Sys {
     getpid() {
       return Number(fn('getpid', 'int getpid(void)')());
     },
-    monotonicNs() {
-      fn('clock_gettime', 'int clock_gettime(int clk, void *ts)')(scratch.clockMonotonic, scratch.timespec);
-      return scratch.timespecNs();
-    },
+    clockNs,
+    monotonicNs: () => clockNs(scratch.clockMonotonic),
     pageSize() {
       if (!page) page = Number(fn('sysconf', 'long sysconf(int name)')(SC_PAGESIZE));
       return page;

@@ -69,6 +69,8 @@ export interface Sys {
   pageSize(): number;
   /** CLOCK_MONOTONIC in ns: the clock bpf_ktime_get_ns reads (runtimes' hrtime may not be). */
   monotonicNs(): bigint;
+  /** clock_gettime(clock) in ns (CLOCK_REALTIME 0, CLOCK_MONOTONIC 1, CLOCK_BOOTTIME 7). */
+  clockNs(clock: number): bigint;
 }
 
 // ---------------------------------------------------------------- errors
@@ -95,6 +97,8 @@ const MESSAGES: Record<number, [string, string]> = {
   25: ['ENOTTY', 'Inappropriate ioctl for device'],
   28: ['ENOSPC', 'No space left on device'],
   34: ['ERANGE', 'Numerical result out of range'],
+  // bpf_d_path (path()) when the path does not fit the buffer.
+  36: ['ENAMETOOLONG', 'File name too long'],
   38: ['ENOSYS', 'Function not implemented'],
   61: ['ENODATA', 'No data available'],
   62: ['ETIME', 'Timer expired'],

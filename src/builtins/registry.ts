@@ -9,7 +9,9 @@ import * as mapFns from './map-fns.ts';
 import * as net from './net.ts';
 import * as output from './output.ts';
 import { override } from './override.ts';
+import { path } from './path.ts';
 import * as rt from './runtime-fns.ts';
+import { skboutput } from './skboutput.ts';
 import * as stacks from './stacks.ts';
 import * as stringFns from './string-fns.ts';
 import * as strings from './strings.ts';
@@ -62,7 +64,7 @@ for (const b of [addressSpace.uptr, addressSpace.kptr, addressSpace.usermode, ad
 for (const b of [stringFns.strlen, stringFns.strncmp, stringFns.strstr, stringFns.strcontains, stringFns.strConcat]) add(b);
 for (const b of [mapFns.hasKey, mapFns.len, bytes.bswap, bytes.buf, net.pton, net.ntop, net.macaddr]) add(b);
 for (const b of [control.assert, control.signal, control.probe]) add(b);
-for (const b of [override, unwatch]) add(b);
+for (const b of [override, unwatch, path, skboutput]) add(b);
 for (const b of [debug.debugf, kernelVars.percpuKaddr]) add(b);
 for (const b of [stacks.kstack, stacks.ustack, stacks.ksymFn, stacks.kaddrFn]) add(b);
 for (const b of [user.func, user.usym, user.reg]) add(b);

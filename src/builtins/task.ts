@@ -1,9 +1,9 @@
 // Builtins that read the current task and clock: pid, tid, uid, gid, cpu, comm, nsecs,
 // elapsed, rand, jiffies, numaid, cgroup, curtask, ncpus.
 
-import { readFileSync } from 'node:fs';
 import type { Helper } from '../bpf/helpers.ts';
 import { AluOp, alu64Imm, load, movReg, Reg } from '../bpf/insn.ts';
+import { onlineCpus } from '../bpf/map.ts';
 import type { Emitter, Operand } from '../codegen/emitter.ts';
 import type { MemLoc } from '../codegen/frame.ts';
 import type { Call } from '../lang/ast.ts';
@@ -104,19 +104,13 @@ export const ncpus: Builtin = {
   minArgs: 0,
   maxArgs: 0,
   check: () => UINT64,
-  emit: () => ({ kind: 'imm', value: BigInt(onlineCpus()) }),
+  emit: () => ({ kind: 'imm', value: BigInt(onlineCpuCount()) }),
 };
 
 /** Online CPUs, counted at compile time as bpftrace does (from sysfs: "0-3,5"). */
-function onlineCpus(): number {
+function onlineCpuCount(): number {
   try {
-    const text = readFileSync('/sys/devices/system/cpu/online', 'utf8').trim();
-    let n = 0;
-    for (const part of text.split(',')) {
-      const [a, b] = part.split('-').map(Number) as [number, number | undefined];
-      n += b === undefined ? 1 : b - a + 1;
-    }
-    return Math.max(1, n);
+    return Math.max(1, onlineCpus().length);
   } catch {
     return 1;
   }

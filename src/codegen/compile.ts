@@ -2,7 +2,6 @@
 // (maps and their kernel layouts), then one program per probe (or per target when the
 // provider's context differs between targets).
 
-import { readFileSync } from 'node:fs';
 import {
   BPF_MAP_TYPE_ARRAY,
   BPF_MAP_TYPE_HASH,
@@ -32,6 +31,7 @@ import { buildConfig, type Config } from '../sema/config.ts';
 import { foldStrings } from '../sema/fold-strings.ts';
 import { aggValueSize, isPerCpuAgg } from '../sema/maps.ts';
 import { sizeOf } from '../sema/types.ts';
+import { outputBufferPages } from '../util/buffer-pages.ts';
 import { Emitter } from './emitter.ts';
 import { FrameOverflow } from './frame.ts';
 import type { WarningLevel } from './helper-errors.ts';
@@ -265,7 +265,7 @@ function analyseResources(sema: SemaResult, config: Config, opts: CompileOptions
     r.mapsByName.set(info.name, res);
   }
   const pageSize = 4096;
-  const pages = opts.ringbufPages ?? (config.perfRbPages || defaultRingPages(pageSize));
+  const pages = opts.ringbufPages ?? outputBufferPages(config.perfRbPages);
   // The ring's size must be a power-of-two multiple of the page size.
   const size = 2 ** Math.ceil(Math.log2(pages * pageSize));
   r.internalMaps.push({ name: RINGBUF_MAP, type: BPF_MAP_TYPE_RINGBUF, keySize: 0, valueSize: 0, maxEntries: size });
@@ -278,22 +278,4 @@ function analyseResources(sema: SemaResult, config: Config, opts: CompileOptions
   });
   void BPF_MAP_TYPE_ARRAY;
   return r;
-}
-
-/**
- * bpftrace 0.26's output buffer when perf_rb_pages is not set: the memory available, within
- * 256 KiB..~16 MiB, as the closest power of two in pages. A burst of events then waits in the
- * ring instead of being lost while user space formats the ones before it.
- */
-function defaultRingPages(pageSize: number): number {
-  let availableKb = 16544;
-  try {
-    const m = /^MemAvailable:\s+(\d+) kB$/m.exec(readFileSync('/proc/meminfo', 'latin1'));
-    if (m) availableKb = Number(m[1]);
-  } catch {
-    // keep the ceiling
-  }
-  const pages = (Math.max(Math.min(availableKb, 16544), 256) * 1024) / pageSize;
-  const low = 2 ** Math.floor(Math.log2(pages));
-  return pages - low <= low * 2 - pages ? low : low * 2;
 }

@@ -55,6 +55,16 @@ export interface Resources {
   helperErrors: HelperErrorSite[];
   /** watchpoint:FUNC+argN targets, armed at run time, by the id in their records. */
   watchpoints: ProbeTarget[];
+  /** skboutput() calls, by the id in their records (sent through the SKB_PERF_MAP perf buffers). */
+  skbOutputs: SkbOutputResource[];
+}
+
+/** One skboutput() call: the capture file it writes and the bytes it skips at the packet's start. */
+export interface SkbOutputResource {
+  /** The id carried in the call's perf-buffer records. */
+  id: number;
+  file: string;
+  offset: number;
 }
 
 export interface MapInitEntry {
@@ -74,6 +84,7 @@ export function newResources(warningLevel: WarningLevel = 1): Resources {
     warningLevel,
     helperErrors: [],
     watchpoints: [],
+    skbOutputs: [],
   };
 }
 
@@ -82,6 +93,8 @@ export const HEAP_MAP = 'heap';
 export const ERRORS_MAP = 'errors';
 export const STACK_MAP_KERNEL = 'kstacks';
 export const STACK_MAP_USER = 'ustacks';
+/** The perf event array bpf_skb_output writes into (skboutput()). */
+export const SKB_PERF_MAP = 'skb_perf';
 
 /** Kernel map names: at most 15 characters of [A-Za-z0-9_.]. */
 export function kernelMapName(userName: string): string {

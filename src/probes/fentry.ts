@@ -152,6 +152,14 @@ function bpfRetvalType(ret: { size: number; signed: boolean } | null): Type {
   return { kind: 'int', size: ret.size as IntSize, signed: ret.signed };
 }
 
+/** The kernel function an fentry/fexit target attaches to, or null for other targets (fentry:bpf too). */
+export function fentryFunction(target: ProbeTarget): { module: string; func: string; btfId: number } | null {
+  if (target.provider !== fentry && target.provider !== fexit) return null;
+  const site = sites.of(target);
+  if (site.kind !== 'kernel') return null;
+  return { module: site.module, func: site.func, btfId: site.sig.btfId };
+}
+
 function context(target: ProbeTarget, exit: boolean): ProbeContext {
   const site = sites.of(target);
   if (site.kind === 'bpf') {

@@ -20,6 +20,11 @@ export const enum EventKind {
   WatchpointArm = 14,
   /** unwatch(addr): the watchpoints on an address (u64, after the header) are to be removed. */
   Unwatch = 15,
+  /**
+   * skboutput(), in the perf buffers rather than the ring: the id names the call, the event's
+   * boot-clock time (u64 ns) follows, then the packet bytes the kernel appended.
+   */
+  SkbOutput = 16,
 }
 
 export const HEADER_SIZE = 8;

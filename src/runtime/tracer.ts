@@ -7,26 +7,29 @@ import { BPF_MAP_TYPE_RINGBUF } from '../bpf/constants.ts';
 import { defaultSys } from '../bpf/default-sys.ts';
 import type { Link } from '../bpf/link.ts';
 import { detachAll } from '../bpf/link.ts';
-import { BpfMap, type MapSpec } from '../bpf/map.ts';
+import { BpfMap, type MapSpec, onlineCpus } from '../bpf/map.ts';
 import { ensureMemlock } from '../bpf/memlock.ts';
+import { openPerfBuffers, pagesPerCpu } from '../bpf/perfbuf.ts';
 import { BpfProgram, mapResolver } from '../bpf/program.ts';
 import { RingBuf, RingBufReader } from '../bpf/ringbuf.ts';
 import { EINVAL, type Sys, SyscallError } from '../bpf/sys.ts';
 import type { CompiledScript } from '../codegen/compile.ts';
 import type { FormatResource, MapResource } from '../codegen/resources.ts';
-import { ERRORS_MAP, RINGBUF_MAP, STACK_MAP_KERNEL, STACK_MAP_USER } from '../codegen/resources.ts';
+import { ERRORS_MAP, RINGBUF_MAP, SKB_PERF_MAP, STACK_MAP_KERNEL, STACK_MAP_USER } from '../codegen/resources.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import { runIterators } from '../probes/iter.ts';
 import { freezeReadOnlyMaps } from '../probes/kernel/seq-printf.ts';
 import { type AttachEnv, attachProgram, type ProbeTarget } from '../probes/provider.ts';
 import { targetPid } from '../probes/user-env.ts';
 import { armWatchpoint, releaseWatchedProcess, unwatch } from '../probes/watchpoint.ts';
+import { outputBufferPages } from '../util/buffer-pages.ts';
 import { releaseTracefs } from '../util/tracefs.ts';
 import { type Decoder, decoderFor, readInt } from './decode.ts';
 import { ERR_RINGBUF_LOST, EventKind, HEADER_SIZE } from './events.ts';
 import { readMap } from './map-reader.ts';
 import { formatRecord } from './printf/format.ts';
 import type { OutputSink } from './sink.ts';
+import { bootEpochNs, SkbCapture } from './skb-capture.ts';
 import { registerStackMaps } from './stacks.ts';
 import { strftime } from './strftime.ts';
 import { STACK_MAP_USER_BUILDID } from './usyms.ts';
@@ -103,6 +106,8 @@ export class Tracer {
   private readonly links: Link[] = [];
   private ring: RingBuf | null = null;
   private reader: RingBufReader | null = null;
+  /** skboutput()'s capture files, when the script calls it. */
+  private skb: SkbCapture | null = null;
   private exitCode = 0;
   private stopping = false;
   private exitRequested = false;
@@ -164,6 +169,7 @@ export class Tracer {
       this.ring = RingBuf.open(ringMap);
       this.reader = new RingBufReader(sys, (consume) => this.out.batch(consume));
       this.reader.add(this.ring, (view, off, len) => this.onRecord(view, off, len));
+      this.openSkbOutput(sys, this.reader);
 
       if (mode === 'test') return this.runTests(runOnly.test);
       if (mode === 'bench') return this.runBenchmarks(runOnly.bench);
@@ -261,6 +267,26 @@ export class Tracer {
       this.reader?.drain();
     });
     return { ...r, output, exitCode: this.exitCode, errored: this.out.errorCount !== errorsBefore };
+  }
+
+  /**
+   * skboutput(): its capture files, and a perf buffer per online CPU behind the perf event array
+   * the programs write packets into (perf_rb_pages shared out between the CPUs, as bpftrace).
+   */
+  private openSkbOutput(sys: Sys, reader: RingBufReader): void {
+    const outputs = this.script.resources.skbOutputs;
+    const map = this.maps.get(SKB_PERF_MAP);
+    if (!outputs.length || !map) return;
+    const skb = SkbCapture.open(
+      outputs,
+      bootEpochNs((c) => sys.clockNs(c)),
+    );
+    this.skb = skb;
+    const cpus = onlineCpus();
+    const handlers = { sample: (data: Uint8Array) => skb.sample(data), lost: (n: bigint) => this.out.lost(n) };
+    for (const b of openPerfBuffers(map, cpus, pagesPerCpu(outputBufferPages(this.script.config.perfRbPages), cpus.length))) {
+      reader.addSource({ fd: b.fd, drain: () => b.consume(handlers), close: () => b.close() });
+    }
   }
 
   /** --test: each test probe runs once; it passes with return 0, no exit(code), no errorf. */
@@ -485,6 +511,7 @@ export class Tracer {
     await detachAll(defaultSys(), this.links);
     this.reader?.close();
     this.ring?.close();
+    this.skb?.close();
     for (const p of this.programs.splice(0)) p.close();
     for (const m of this.maps.values()) m.close();
     this.maps.clear();

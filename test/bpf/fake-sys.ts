@@ -100,6 +100,9 @@ export class FakeSys implements Sys {
   monotonicNs(): bigint {
     return 1_000_000_000n;
   }
+  clockNs(clock: number): bigint {
+    return clock === 0 ? 1_700_000_000_000_000_000n : 1_000_000_000n;
+  }
   pageSize(): number {
     return 4096;
   }

@@ -71,6 +71,32 @@ const READ_COUNTER = [
 /** Its name in its BTF function info: the probe's and its index, as bpftrace names programs. */
 const READ_COUNTER_FUNC = 'tracepoint_syscalls_sys_enter_read_1';
 
+/** One UDP datagram to 127.0.0.1:9999 (nothing listens: the kernel answers with an ICMP error). */
+const UDP = "bash -c 'echo -n bpftrace-ts-skb > /dev/udp/127.0.0.1/9999'";
+const PCAP_ALL = '/tmp/bpftrace-ts-skb-all.pcap';
+const PCAP_PAYLOAD = '/tmp/bpftrace-ts-skb-payload.pcap';
+
+interface PcapPacket {
+  sec: number;
+  usec: number;
+  data: Buffer;
+}
+
+/** The packets of a PCAP file, after checking its header is the one bpftrace writes (RAW IP). */
+function readPcap(path: string): PcapPacket[] {
+  const f = readFileSync(path);
+  // Magic, version 2.4, zone 0, sigfigs 0, snaplen 65535, LINKTYPE_RAW (101).
+  assert.equal(f.subarray(0, 24).toString('hex'), 'd4c3b2a1020004000000000000000000ffff000065000000');
+  const out: PcapPacket[] = [];
+  for (let at = 24; at + 16 <= f.length; ) {
+    const caplen = f.readUInt32LE(at + 8);
+    assert.equal(f.readUInt32LE(at + 12), caplen, 'captured and original lengths are equal');
+    out.push({ sec: f.readUInt32LE(at), usec: f.readUInt32LE(at + 4), data: f.subarray(at + 16, at + 16 + caplen) });
+    at += 16 + caplen;
+  }
+  return out;
+}
+
 /** Same script for both tools (bpftrace 0.17 knows fentry/fexit as kfunc/kretfunc). */
 function both(script: string, cmd?: string, old017 = script): Pick<VmCase, 'ours' | 'bpftrace'> {
   const c = cmd ? ['-c', cmd] : [];
@@ -220,6 +246,80 @@ export const CASES: VmCase[] = [
     name: 'iter_task_file',
     // ctx->fd > 0: bpftrace 0.17 skips fd 0 (it NULL-checks every ctx field it reads).
     ...both('iter:task_file /ctx->task->pid == 1 && ctx->fd > 0/ { printf("%s:%d %d\\n", ctx->task->comm, ctx->task->pid, ctx->fd); }'),
+  },
+  {
+    name: 'iter_task_file_path',
+    // path() of every open file of init, as bpftrace 0.17 prints them.
+    ...both(
+      'iter:task_file /ctx->task->pid == 1 && ctx->fd > 0/ { printf("%s:%d %d:%s\\n", ctx->task->comm, ctx->task->pid, ctx->fd, path(ctx->file->f_path)); }',
+    ),
+  },
+  {
+    name: 'iter_task_file_path_size',
+    // A size smaller than the path: bpf_d_path keeps its end and fails with ENAMETOOLONG,
+    // reported as bpftrace 0.26 reports helper errors (the call underlined).
+    ours: [
+      '-e',
+      'iter:task_file /ctx.task.pid == 1 && ctx.fd > 0/ { $p = path(ctx.file.f_path, 6); printf("%d:%s:%d\\n", ctx.fd, $p, sizeof($p)); }',
+    ],
+    check: (r) => {
+      assert.match(r.stdout, /^10:\/init:6$/m);
+      assert.match(r.stdout, /^11:nsole:6$/m);
+      assert.match(r.stderr, /WARNING: File name too long\nAdditional Info - helper: d_path, retcode: -36\n/);
+    },
+  },
+  {
+    name: 'fentry_path',
+    // security_file_open is on the kernel's bpf_d_path allow list (with dentry_open, vfs_truncate...).
+    ours: ['-e', 'fentry:security_file_open /pid == cpid/ { printf("open %s\\n", path(args.file.f_path)); }', '-c', OPEN],
+    check: (r) => {
+      assert.ok(lines(r.stdout).includes('open /etc/hostname'), r.stdout);
+      assert.ok(lines(r.stdout).includes('open /etc/ld.so.cache'), r.stdout);
+    },
+  },
+  {
+    name: 'fentry_path_not_allowed',
+    // vfs_open is not on the allow list: refused when compiling, at the call (0.26's words),
+    // where bpftrace 0.17 fails in the verifier naming another helper.
+    ours: ['-e', 'fentry:vfs_open { printf("%s\\n", path(args.path)); }'],
+    fails: true,
+    check: (r) => {
+      assert.match(r.stderr, /^stdin:1:34-49: ERROR: helper bpf_d_path not allowed in probe$/m);
+      assert.match(r.stderr, /HINT: .*btf_allowlist_d_path.*not on vfs_open/);
+      assert.doesNotMatch(r.stderr, /processed \d+ insns/);
+    },
+  },
+  {
+    name: 'skboutput_udp',
+    // ip_output sees the datagram from its IP header on (offset 0); the second file skips the
+    // IP and UDP headers (28 bytes). bpftrace 0.17 here has no skboutput (built without libpcap).
+    ours: [
+      '-e',
+      `fentry:ip_output /pid == cpid/ { $r = skboutput("${PCAP_ALL}", args.skb, args.skb->len, 0); skboutput("${PCAP_PAYLOAD}", args.skb, args.skb->len, 28); printf("ret %d len %d\\n", $r, args.skb->len); }`,
+      '-c',
+      UDP,
+    ],
+    check: (r) => {
+      assert.match(r.stdout, /^ret 0 len 43$/m);
+      const all = readPcap(PCAP_ALL);
+      // The datagram (protocol 17); the ICMP error the kernel sends back may follow.
+      const udp = all.find((p) => p.data[9] === 17);
+      assert.ok(udp, `no UDP packet among ${all.length}`);
+      assert.equal(udp.data[0], 0x45, 'IPv4, 20-byte header: RAW IP, no link header');
+      assert.equal(udp.data.readUInt16BE(2), 43);
+      assert.equal(udp.data.readUInt16BE(22), 9999);
+      assert.equal(udp.data.subarray(28, 43).toString('latin1'), 'bpftrace-ts-skb');
+      // The kernel pads each sample to 8 bytes with its size word: 43 + 1, as in bpftrace's files.
+      assert.equal(udp.data.length, 44);
+      // Boot time + event time: today's wall clock, not seconds since boot.
+      assert.ok(Math.abs(udp.sec - Date.now() / 1000) < 86_400, `timestamp ${udp.sec}`);
+      assert.ok(udp.usec < 1_000_000);
+      const payload = readPcap(PCAP_PAYLOAD);
+      assert.ok(
+        payload.some((p) => p.data.toString('latin1') === 'bpftrace-ts-skb\0'),
+        payload.map((p) => p.data.toString('hex')).join(' '),
+      );
+    },
   },
   {
     name: 'iter_task_vma',

@@ -3,6 +3,7 @@
 // kernel lacks, rather than a verifier dump or an errno at attach time.
 
 import { type FeatureResult, features } from '../../bpf/features.ts';
+import type { HelperName } from '../../bpf/helpers.ts';
 import { UserError } from '../../lang/diagnostics.ts';
 import { loadKallsyms } from '../../runtime/ksyms.ts';
 
@@ -12,9 +13,15 @@ export type FeatureLookup = (name: string) => FeatureResult;
 const kernelFeatures: FeatureLookup = (name) => features().result(name);
 
 /** Test hook: answer feature questions from a table instead of the kernel (null: the kernel). */
-export const availabilityOptions: { lookup: FeatureLookup | null; kernelHasKprobeCode: (() => boolean) | null } = {
+export const availabilityOptions: {
+  lookup: FeatureLookup | null;
+  kernelHasKprobeCode: (() => boolean) | null;
+  /** Whether fentry on a function (by BTF id) may call a helper; null: the kernel, or "yes" when `lookup` is set. */
+  helperAllowedAt: ((helper: HelperName, btfId: number) => FeatureResult) | null;
+} = {
   lookup: null,
   kernelHasKprobeCode: null,
+  helperAllowedAt: null,
 };
 
 function lookup(name: string): FeatureResult {
@@ -99,4 +106,40 @@ export function requireOverride(): void {
     );
   }
   checked.add('override');
+}
+
+/** The helpers of tracing programs that builtins need, with bpftrace's message when they are missing. */
+const TRACING_HELPER_MESSAGES = {
+  d_path: 'BPF_FUNC_d_path not available for your kernel version',
+  skb_output: 'BPF_FUNC_skb_output is not available for your kernel version',
+} as const;
+
+/**
+ * Throws a UserError when the kernel said it lacks a tracing-program helper (bpf_d_path for
+ * path(), bpf_skb_output for skboutput()); an inconclusive probe lets the verifier decide.
+ */
+export function requireTracingHelper(helper: keyof typeof TRACING_HELPER_MESSAGES): void {
+  const key = `helper_${helper}`;
+  if (checked.has(key) && !availabilityOptions.lookup) return;
+  const r = lookup(key);
+  if (r.status === 'missing') throw new UserError(TRACING_HELPER_MESSAGES[helper], r.detail ? [`the kernel's answer: ${r.detail}`] : []);
+  checked.add(key);
+}
+
+/**
+ * Throws a UserError when the kernel refuses `helper` in fentry/fexit programs on `func` (vmlinux
+ * BTF id `btfId`): bpf_d_path only works on the functions of the kernel's btf_allowlist_d_path.
+ */
+export function requireHelperAllowedAt(helper: HelperName, func: string, btfId: number): void {
+  const r = availabilityOptions.helperAllowedAt
+    ? availabilityOptions.helperAllowedAt(helper, btfId)
+    : availabilityOptions.lookup
+      ? { status: 'available' as const }
+      : features().helperAllowedAt(helper, btfId);
+  if (r.status !== 'missing') return;
+  throw new UserError(`helper bpf_${helper} not allowed in probe`, [
+    helper === 'd_path'
+      ? `the kernel allows bpf_d_path in iterators and in fentry/fexit on the functions of its btf_allowlist_d_path (security_file_open, dentry_open, vfs_truncate, filp_close...), not on ${func}`
+      : `the kernel does not allow bpf_${helper} in fentry/fexit on ${func}`,
+  ]);
 }
