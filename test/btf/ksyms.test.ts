@@ -17,8 +17,8 @@ test('parses /proc/kallsyms fast and answers both ways', { skip: haveKallsyms ? 
   }
   const a = kaddr('vfs_read');
   assert.ok(a !== null && a > 0n);
-  assert.deepEqual(ksym(a), { name: 'vfs_read', offset: 0, module: null });
-  assert.deepEqual(ksym(a + 7n), { name: 'vfs_read', offset: 7, module: null });
+  assert.deepEqual(ksym(a), { name: 'vfs_read', offset: 0, module: null, type: 'T' });
+  assert.deepEqual(ksym(a + 7n), { name: 'vfs_read', offset: 7, module: null, type: 'T' });
   assert.equal(ksym(1n), null, 'below every symbol');
   assert.equal(kaddr('no_such_symbol_at_all'), null);
   const e = k.entry('vfs_read');
@@ -54,9 +54,9 @@ test('handles module symbols, unsorted input and ties', () => {
   ].join('\n');
   const k = new Kallsyms(Buffer.from(text));
   assert.equal(k.count, 5);
-  assert.deepEqual(k.ksym(0xffffffff81000010n), { name: '_stext', offset: 0x10, module: null });
-  assert.deepEqual(k.ksym(0xffffffffc0002004n), { name: 'mod_fn', offset: 4, module: 'mymod' });
-  assert.deepEqual(k.ksym(0xffffffffc0001fffn), { name: 'other_fn', offset: 0xfff, module: 'othermod' });
+  assert.deepEqual(k.ksym(0xffffffff81000010n), { name: '_stext', offset: 0x10, module: null, type: 'T' });
+  assert.deepEqual(k.ksym(0xffffffffc0002004n), { name: 'mod_fn', offset: 4, module: 'mymod', type: 't' });
+  assert.deepEqual(k.ksym(0xffffffffc0001fffn), { name: 'other_fn', offset: 0xfff, module: 'othermod', type: 't' });
   assert.equal(k.kaddr('mod_fn'), 0xffffffffc0002000n);
   assert.equal(k.kaddr('mod_fn', 'othermod'), null);
   assert.equal(k.kaddr('other_fn', 'othermod'), 0xffffffffc0001000n);

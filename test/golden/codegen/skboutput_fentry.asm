@@ -1,6 +1,6 @@
 ; fexit:ip_output { $r = skboutput("out.pcap", args.skb, 64, 14); @r = $r; }
   0: r6 = r1
-  1: r0 = 0xf ll
+  1: r0 = 0x10 ll
   3: *(u64 *)(r10 -40) = r0
   4: call bpf_ktime_get_boot_ns#125
   5: r7 = r0
