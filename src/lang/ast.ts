@@ -8,6 +8,11 @@ export interface SourceFile {
   /** Name used in diagnostics: the script path, or "stdin" for -e. */
   readonly name: string;
   readonly text: string;
+  /**
+   * Files brought in by `import`, parsed at offsets past this text (each from `base` on): a span
+   * at or past a base belongs to that file (see `locate` in diagnostics.ts).
+   */
+  imported?: { base: number; file: SourceFile }[];
 }
 
 export interface Span {

@@ -89,7 +89,36 @@ export function lineCol(text: string, offset: number): LineCol {
   return { line, col: offset - lineStart + 1 };
 }
 
-export function renderDiagnostic(source: SourceFile, d: Diagnostic): string {
+/** Reserves offsets for an imported file after everything `root` holds; returns its base. */
+export function registerImportedSource(root: SourceFile, file: SourceFile): number {
+  root.imported ??= [];
+  const last = root.imported[root.imported.length - 1];
+  const base = last ? last.base + last.file.text.length + 1 : root.text.length + 1;
+  root.imported.push({ base, file });
+  return base;
+}
+
+/** The file an offset of `root`'s offset space is in, and the offset within that file. */
+export function locate(root: SourceFile, offset: number): { file: SourceFile; offset: number } {
+  const parts = root.imported;
+  if (parts) {
+    for (let i = parts.length - 1; i >= 0; i--) {
+      const p = parts[i] as { base: number; file: SourceFile };
+      if (offset >= p.base) return { file: p.file, offset: offset - p.base };
+    }
+  }
+  return { file: root, offset };
+}
+
+export function renderDiagnostic(root: SourceFile, diag: Diagnostic): string {
+  let source = root;
+  let d = diag;
+  if (diag.span && root.imported) {
+    const at = locate(root, diag.span.start);
+    const shift = diag.span.start - at.offset;
+    source = at.file;
+    d = { ...diag, span: { start: at.offset, end: diag.span.end - shift } };
+  }
   const label = d.severity === 'error' ? 'ERROR' : 'WARNING';
   const hints = d.hints.map((h) => `HINT: ${h}\n`).join('');
   if (!d.span) return `${label}: ${d.message}\n${hints}`;

@@ -6,6 +6,7 @@ import { expandDefines } from './defines.ts';
 import { desugar } from './desugar.ts';
 import type { Diagnostics } from './diagnostics.ts';
 import { type HeaderOptions, headerConstants } from './headers.ts';
+import { resolveImports } from './imports.ts';
 import { expandMacros } from './macros.ts';
 import { parseDetailed } from './parser.ts';
 import { printProgram, rememberSource } from './printer.ts';
@@ -33,9 +34,11 @@ export function parseScript(source: SourceFile, diags: Diagnostics, opts: Fronte
   rememberSource(program, source);
   // Expanding a script that does not parse would mostly add confusing follow-up errors.
   if (!diags.hasErrors) {
+    const imported = resolveImports(program, source, diags, ids);
+    for (const c of imported.macroCalls) macroCalls.add(c);
     try {
       expandDefines(program, source, ids, opts.headers ? headerConstants(program, opts.headers) : null);
-      if (oldSyntax) desugar(program, diags, ids);
+      if (oldSyntax || imported.oldSyntax) desugar(program, diags, ids);
       if (opts.expandMacros !== false) {
         expandMacros(program, diags, ids, { keepDefinitions: opts.keepMacroDefinitions === true, macroCalls });
       }

@@ -12,7 +12,7 @@
 import type { AnyNode, Block, BlockExpr, Call, Expr, Identifier, MacroDef, MapRef, Program, Stmt, TypeExpr, Variable } from './ast.ts';
 import { levenshtein } from './attach-scan.ts';
 import { cloneNode } from './clone.ts';
-import { type Diagnostics, lineCol } from './diagnostics.ts';
+import { type Diagnostics, lineCol, locate } from './diagnostics.ts';
 import type { IdGen } from './ids.ts';
 import { type ChildMapper, mapChildren, visitAll } from './walk.ts';
 
@@ -237,8 +237,9 @@ class Expander {
    */
   private callSiteHint(site: Call | Identifier): () => string {
     return () => {
-      const { line, col } = lineCol(this.diags.source.text, site.span.start);
-      return `in the expansion of ${site.kind === 'Call' ? site.callee : site.name}() at ${this.diags.source.name}:${line}:${col}`;
+      const at = locate(this.diags.source, site.span.start);
+      const { line, col } = lineCol(at.file.text, at.offset);
+      return `in the expansion of ${site.kind === 'Call' ? site.callee : site.name}() at ${at.file.name}:${line}:${col}`;
     };
   }
 

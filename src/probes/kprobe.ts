@@ -171,7 +171,7 @@ function kernelSymbol(s: KprobeSite): string {
 const KPROBE_HINTS: AttachHints = {
   [ENOENT]: { why: 'the kernel has no such function' },
   [ESRCH]: { why: 'the kernel has no such function' },
-  [EILSEQ]: { why: 'the offset is in the middle of an instruction', hints: ['try a different offset or address'] },
+  [EILSEQ]: { why: 'the address is in the middle of an instruction', hints: ['try a different offset or address'] },
   [EINVAL]: {
     why: 'the kernel refused the kprobe',
     hints: ['the function may be blacklisted, inlined, or not a function entry at this offset'],

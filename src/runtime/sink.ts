@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import type { HelperErrorSite } from '../codegen/helper-errors.ts';
 import type { FormatResource } from '../codegen/resources.ts';
 import type { SourceFile, Span } from '../lang/ast.ts';
-import { lineCol, renderDiagnostic } from '../lang/diagnostics.ts';
+import { lineCol, locate, renderDiagnostic } from '../lang/diagnostics.ts';
 import { helperErrorText, strerror } from './helper-errors.ts';
 import { attachedProbesJson, exitMapsJson, helperErrorJson, lostEventsJson, mapJson, messageJson, valueJson } from './output/json.ts';
 import { attachedProbesText, endText, exitMapsText, lostEventsText, mapText, valueLine } from './output/text.ts';
@@ -89,9 +89,10 @@ function runSystem(cmd: string): string {
 /** `file:line:col-col` of a call in the script, as bpftrace 0.26 prefixes errorf/warnf. */
 function where(source: SourceFile | null, span: Span): string {
   if (!source) return '';
-  const a = lineCol(source.text, span.start);
-  const b = lineCol(source.text, span.end);
-  return `${source.name}:${a.line}:${a.col}-${b.line === a.line ? b.col : a.col + 1}: `;
+  const at = locate(source, span.start);
+  const a = lineCol(at.file.text, at.offset);
+  const b = lineCol(at.file.text, at.offset + (span.end - span.start));
+  return `${at.file.name}:${a.line}:${a.col}-${b.line === a.line ? b.col : a.col + 1}: `;
 }
 
 export class TextSink implements OutputSink {
@@ -247,8 +248,9 @@ export class JsonSink implements OutputSink {
   }
   helperError(site: HelperErrorSite, retcode: number): void {
     // 0.26 puts these on stdout in JSON mode, with the start of the location only.
-    const at = this.source ? lineCol(this.source.text, site.span.start) : { line: 0, col: 0 };
-    const loc = { filename: this.source?.name ?? 'stdin', line: at.line, col: at.col };
+    const file = this.source ? locate(this.source, site.span.start) : null;
+    const at = file ? lineCol(file.file.text, file.offset) : { line: 0, col: 0 };
+    const loc = { filename: file?.file.name ?? 'stdin', line: at.line, col: at.col };
     this.out.write(helperErrorJson(strerror(retcode), site.helper, retcode, loc));
   }
 }
