@@ -19,6 +19,8 @@ export interface FrontendOptions {
   partial?: boolean;
   /** Expand macros (default true). Off, MacroDef items stay and calls stay calls. */
   expandMacros?: boolean;
+  /** Read the files `import` names (default true; off, Import items stay, as a formatter wants). */
+  imports?: boolean;
   /** Keep MacroDef items after expansion (default false: later passes never see them). */
   keepMacroDefinitions?: boolean;
   /** Where `#include` and `--include` headers are looked up, for their integer constants. */
@@ -34,11 +36,11 @@ export function parseScript(source: SourceFile, diags: Diagnostics, opts: Fronte
   rememberSource(program, source);
   // Expanding a script that does not parse would mostly add confusing follow-up errors.
   if (!diags.hasErrors) {
-    const imported = resolveImports(program, source, diags, ids);
-    for (const c of imported.macroCalls) macroCalls.add(c);
+    const imported = opts.imports === false ? null : resolveImports(program, source, diags, ids);
+    for (const c of imported?.macroCalls ?? []) macroCalls.add(c);
     try {
       expandDefines(program, source, ids, opts.headers ? headerConstants(program, opts.headers) : null);
-      if (oldSyntax || imported.oldSyntax) desugar(program, diags, ids);
+      if (oldSyntax || imported?.oldSyntax) desugar(program, diags, ids);
       if (opts.expandMacros !== false) {
         expandMacros(program, diags, ids, { keepDefinitions: opts.keepMacroDefinitions === true, macroCalls });
       }

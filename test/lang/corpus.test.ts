@@ -35,7 +35,7 @@ function scripts(dir: string): string[] {
 
 function frontEnd(source: SourceFile): { dump: string; diags: Diagnostics } {
   const diags = new Diagnostics(source);
-  const program = parseScript(source, diags, { partial: true, keepMacroDefinitions: true });
+  const program = parseScript(source, diags, { partial: true, keepMacroDefinitions: true, imports: false });
   return { dump: dumpAst(program), diags };
 }
 
