@@ -2,6 +2,7 @@ import { JmpOp, ja, jmpImm, jmpReg, Reg } from '../bpf/insn.ts';
 import type { Expr } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import { isScalarType, type Type } from '../sema/types.ts';
+import { emitAggregateEquals, isAggregate } from './aggregate-equals.ts';
 import type { Emitter } from './emitter.ts';
 import type { Temp } from './frame.ts';
 import { emitScalar, literalValue, setImm } from './scalars.ts';
@@ -38,6 +39,10 @@ export function emitCond(em: Emitter, e: Expr, falseLabel: string): void {
     em.typeOf(e.right).kind === 'string'
   ) {
     emitStringEquals(em, e.left, e.right, e.op === '==', falseLabel);
+    return;
+  }
+  if (e.kind === 'Binary' && (e.op === '==' || e.op === '!=') && isAggregate(em.typeOf(e.left))) {
+    emitAggregateEquals(em, e.left, e.right, e.op === '==', falseLabel);
     return;
   }
   if (e.kind === 'Binary' && isComparison(e.op) && isScalarType(em.typeOf(e.left)) && isScalarType(em.typeOf(e.right))) {

@@ -49,11 +49,7 @@ export function emitStringEquals(em: Emitter, left: Expr, right: Expr, wantEqual
   } else {
     const a = emitMem(em, left);
     const b = emitMem(em, right);
-    const n = Math.min(sizeOf(em.typeOf(left)), sizeOf(em.typeOf(right)));
-    if (n <= COMPARE_UNROLL_MAX) compareUnrolled(em, a, b, n, equal, differ);
-    else if (a.off % 8 === 0 && b.off % 8 === 0) compareWords(em, a, b, n, equal, differ);
-    // Word loads must be aligned on the stack.
-    else compareLoop(em, a, b, n, equal, differ);
+    compareStringsAt(em, a, b, Math.min(sizeOf(em.typeOf(left)), sizeOf(em.typeOf(right))), equal, differ);
   }
   em.place(equal);
   if (wantEqual) {
@@ -66,6 +62,14 @@ export function emitStringEquals(em: Emitter, left: Expr, right: Expr, wantEqual
     em.emit(ja(falseLabel));
     em.place(differ);
   }
+}
+
+/** Two strings in memory, compared for `n` bytes or up to a common NUL: to `same` or `differ`. */
+export function compareStringsAt(em: Emitter, a: MemLoc, b: MemLoc, n: number, same: string, differ: string): void {
+  if (n <= COMPARE_UNROLL_MAX) compareUnrolled(em, a, b, n, same, differ);
+  else if (a.off % 8 === 0 && b.off % 8 === 0) compareWords(em, a, b, n, same, differ);
+  // Word loads must be aligned on the stack.
+  else compareLoop(em, a, b, n, same, differ);
 }
 
 /** Writes a literal's bytes and NUL padding as immediates: `size` bytes, whole words, at loc. */

@@ -643,6 +643,11 @@ export class Checker {
         const l = this.expr(e.left);
         const r = this.expr(e.right);
         if (e.op === '==' || e.op === '!=') {
+          if (isAggregateType(l) || isAggregateType(r)) {
+            if (!comparable(l, r))
+              this.diags.error(e.span, `Type mismatch for '${e.op}': comparing '${typeName(l)}' with '${typeName(r)}'`);
+            return BOOL;
+          }
           if (l.kind === 'string' || r.kind === 'string') {
             if (l.kind !== r.kind)
               this.diags.error(e.span, `Type mismatch for '${e.op}': comparing '${typeName(l)}' with '${typeName(r)}'`);
@@ -1155,4 +1160,29 @@ function argsRecord(args: readonly ArgField[]): Type {
       },
     })),
   };
+}
+
+function isAggregateType(t: Type): boolean {
+  return t.kind === 'tuple' || t.kind === 'record' || t.kind === 'array';
+}
+
+/** Whether `==` can compare the two: integers with integers, strings with strings, aggregates member by member. */
+function comparable(a: Type, b: Type): boolean {
+  const scalar = (t: Type): boolean => isInteger(t) || t.kind === 'bool' || t.kind === 'pointer';
+  if (scalar(a) || scalar(b)) return scalar(a) && scalar(b);
+  if (a.kind === 'string' || b.kind === 'string') return a.kind === b.kind;
+  if (a.kind === 'tuple' && b.kind === 'tuple') {
+    return a.elems.length === b.elems.length && a.elems.every((t, i) => comparable(t, b.elems[i] as Type));
+  }
+  if (a.kind === 'record' && b.kind === 'record') {
+    return (
+      a.fields.length === b.fields.length &&
+      a.fields.every((f) => {
+        const g = b.fields.find((x) => x.name === f.name);
+        return g !== undefined && comparable(f.type, g.type);
+      })
+    );
+  }
+  if (a.kind === 'array' && b.kind === 'array') return a.len === b.len && comparable(a.elem, b.elem);
+  return false;
 }

@@ -1,0 +1,96 @@
+// `==` and `!=` on tuples, records and integer arrays: equal when every member is, compared by
+// its type (integers by value, whatever their width; strings up to their NUL; nested ones
+// member by member), never by raw bytes, which would see padding and bytes past a NUL.
+
+import { JmpOp, ja, jmpReg, load, Reg, type Size } from '../bpf/insn.ts';
+import type { Expr } from '../lang/ast.ts';
+import { UserError } from '../lang/diagnostics.ts';
+import { sizeOf, type Type, tupleLayout } from '../sema/types.ts';
+import { emitMem } from './aggregates.ts';
+import type { Emitter } from './emitter.ts';
+import type { MemLoc } from './frame.ts';
+import { emitExtend } from './scalars.ts';
+import { compareStringsAt } from './strings.ts';
+
+/** Whether `==` compares values of this type member by member. */
+export function isAggregate(t: Type): boolean {
+  return t.kind === 'tuple' || t.kind === 'record' || t.kind === 'array';
+}
+
+const at = (loc: MemLoc, off: number): MemLoc => ({ base: loc.base, off: loc.off + off });
+
+function loadInt(em: Emitter, reg: Reg, loc: MemLoc, t: Type): void {
+  const size = sizeOf(t);
+  em.addr(loc, reg);
+  em.emit(load(size as Size, reg, reg, 0));
+  if (t.kind === 'int') emitExtend(em, reg, size, t.signed);
+}
+
+/** Compares the values at a (type at) and b (type bt); jumps to `differ` when they differ. */
+function compareValues(em: Emitter, a: MemLoc, aType: Type, b: MemLoc, bType: Type, differ: string): void {
+  switch (aType.kind) {
+    case 'int':
+    case 'bool':
+    case 'pointer':
+      loadInt(em, Reg.R3, a, aType);
+      loadInt(em, Reg.R4, b, bType);
+      em.emit(jmpReg(JmpOp.JNE, Reg.R3, Reg.R4, differ));
+      return;
+    case 'string': {
+      const same = em.label();
+      compareStringsAt(em, a, b, Math.min(sizeOf(aType), sizeOf(bType)), same, differ);
+      em.place(same);
+      return;
+    }
+    case 'tuple': {
+      if (bType.kind !== 'tuple') break;
+      const la = tupleLayout(aType.elems);
+      const lb = tupleLayout(bType.elems);
+      aType.elems.forEach((t, i) => {
+        compareValues(em, at(a, la.offsets[i] ?? 0), t, at(b, lb.offsets[i] ?? 0), bType.elems[i] as Type, differ);
+      });
+      return;
+    }
+    case 'record': {
+      if (bType.kind !== 'record') break;
+      const la = tupleLayout(aType.fields.map((f) => f.type));
+      const lb = tupleLayout(bType.fields.map((f) => f.type));
+      aType.fields.forEach((f, i) => {
+        // Records built in another order hold the same fields elsewhere: match them by name.
+        const j = bType.fields.findIndex((g) => g.name === f.name);
+        const g = bType.fields[j];
+        if (!g) throw new UserError(`record field ${f.name} is missing on one side of the comparison`);
+        compareValues(em, at(a, la.offsets[i] ?? 0), f.type, at(b, lb.offsets[j] ?? 0), g.type, differ);
+      });
+      return;
+    }
+    case 'array': {
+      if (bType.kind !== 'array') break;
+      const sa = sizeOf(aType.elem);
+      const sb = sizeOf(bType.elem);
+      for (let i = 0; i < aType.len; i++) compareValues(em, at(a, i * sa), aType.elem, at(b, i * sb), bType.elem, differ);
+      return;
+    }
+    default:
+      break;
+  }
+  throw new UserError(`values of type ${aType.kind} can not be compared here`);
+}
+
+/** Jumps to `falseLabel` unless the two aggregates are equal (`==`) or differ (`!=`). */
+export function emitAggregateEquals(em: Emitter, left: Expr, right: Expr, wantEqual: boolean, falseLabel: string): void {
+  const a = emitMem(em, left);
+  const b = emitMem(em, right);
+  const differ = em.label();
+  compareValues(em, a, em.typeOf(left), b, em.typeOf(right), differ);
+  if (wantEqual) {
+    const end = em.label();
+    em.emit(ja(end));
+    em.place(differ);
+    em.emit(ja(falseLabel));
+    em.place(end);
+  } else {
+    em.emit(ja(falseLabel));
+    em.place(differ);
+  }
+}
