@@ -73,8 +73,8 @@ export const iter: Provider = {
     if (!t) return spec;
     return { ...spec, attachBtfId: sites.of(t).btfId, insns: withIterPrologue(spec.insns) };
   },
-  attach(prog, target) {
-    return [attachIter(prog, target.name, sites.of(target).pin)];
+  attach(prog, target, env) {
+    return [attachIter(prog, target.name, sites.of(target).pin, env.pid)];
   },
 };
 

@@ -342,6 +342,16 @@ export const CASES: VmCase[] = [
     check: (r) => assert.match(r.stdout, /^Program pinned to \/sys\/fs\/bpf\/bpftrace_ts_vm_pin$/m),
   },
   {
+    name: 'iter_task_pid',
+    // -p: the task iterator visits only that process's threads (bpf_iter_link_info.task.pid).
+    ours: ['-p', '1', '-e', 'iter:task { printf("%d %d\\n", ctx.task.tgid, ctx.task.pid); }'],
+    check: (r) => {
+      const rows = lines(r.stdout);
+      assert.ok(rows.length >= 1, r.stdout);
+      for (const row of rows) assert.match(row, /^1 \d+$/);
+    },
+  },
+  {
     name: 'list_kprobe_wildcard',
     ours: ['-l', 'kprobe:vfs_*'],
     bpftrace: ['-l', 'kprobe:vfs_*'],

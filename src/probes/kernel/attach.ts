@@ -82,10 +82,27 @@ export function isIterLink(l: Link): l is IterLink {
 /** Bytes per read() of an iterator: a seq_file page. */
 const ITER_READ_SIZE = 4096;
 
-export function attachIter(prog: BpfProgram, what: string, pinPath: string | null): IterLink {
+/**
+ * union bpf_iter_link_info, as task iterators read it: tid, pid, pid_fd (the cgroup member makes
+ * the union 16 bytes).
+ */
+const ITER_TASK_INFO = struct({ tid: 'u32', pid: 'u32', pid_fd: 'u32', pad: 'u32' });
+
+/** An iterator link; with `pid`, a task iterator visits only that process (Linux 6.1, as bpftrace's -p). */
+export function attachIter(prog: BpfProgram, what: string, pinPath: string | null, pid: number | null = null): IterLink {
   const sys = prog.sys;
   const a = new Attr(LINK_CREATE_ITER).u32('prog_fd', prog.fd).u32('attach_type', BPF_TRACE_ITER);
-  const linkFd = checkBpf(sys.bpf(BPF_LINK_CREATE, a.bytes), BPF_LINK_CREATE, what);
+  const info = pid === null ? null : sys.alloc(ITER_TASK_INFO.size);
+  let linkFd: number;
+  try {
+    if (info && pid !== null) {
+      new Attr(ITER_TASK_INFO, info.bytes).u32('pid', pid);
+      a.u64('iter_info', info.addr).u32('iter_info_len', ITER_TASK_INFO.size);
+    }
+    linkFd = checkBpf(sys.bpf(BPF_LINK_CREATE, a.bytes), BPF_LINK_CREATE, what);
+  } finally {
+    if (info) sys.free(info);
+  }
   const base = fdLink(sys, [linkFd], 'iter', what);
   return {
     kind: 'iter',
