@@ -179,6 +179,9 @@ export class Tracer {
           `No probes attached; use --${kinds.has('test') ? 'test' : 'bench'} to run ${kinds.has('test') ? 'test' : 'benchmark'} probes.`,
         );
       }
+      // BEGIN runs before any other probe is attached (bpftrace 0.26's order): nothing a probe
+      // records can come before it. Its output is printed once everything is attached.
+      for (const p of begin) p.testRun(new Uint8Array(64));
       let attached = 0;
       const env: AttachEnv = {
         pid: opts.pid ?? null,
@@ -208,11 +211,8 @@ export class Tracer {
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       opts.stopSignal?.then(() => this.stop(this.exitCode));
+      // The reader drains what is waiting (BEGIN's output first) before it waits.
       void this.reader.start();
-      for (const p of begin) {
-        p.testRun(new Uint8Array(64));
-        this.reader.drain();
-      }
       // Iterator probes (iter:*) run now, once; the run ends with the iteration.
       const reader = this.reader;
       if (
