@@ -139,6 +139,8 @@ export interface VarDeclStmt extends NodeBase {
 
 export interface IfStmt extends NodeBase {
   kind: 'IfStmt';
+  /** `if comptime cond`: decided when compiling; only the branch taken is checked and emitted. */
+  comptime?: boolean;
   cond: Expr;
   then: Block;
   /** `else if` chains nest an IfStmt here. */

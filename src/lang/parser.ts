@@ -730,6 +730,8 @@ export class Parser extends ExprParser {
 
   private parseIf(): IfStmt {
     const kw = this.advance();
+    const comptime = this.atWord('comptime');
+    if (comptime) this.advance();
     const cond = this.parseExpr();
     const then = this.blockFrom(this.parseBlockParts(true, false), true);
     let els: Block | IfStmt | null = null;
@@ -743,7 +745,7 @@ export class Parser extends ExprParser {
       else this.unexpected(this.peek(), '{ or if');
     }
     const end = (els ?? then).span.end;
-    return this.node({ id: 0, span: NO_SPAN, kind: 'IfStmt', cond, then, else: els }, kw.start, end);
+    return this.node({ id: 0, span: NO_SPAN, kind: 'IfStmt', ...(comptime ? { comptime } : {}), cond, then, else: els }, kw.start, end);
   }
 
   private parseLoop(): Stmt {
