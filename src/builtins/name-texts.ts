@@ -232,10 +232,10 @@ let syscallNames: Map<number, string> | undefined;
 
 /** x86-64 syscall number → name. */
 export function syscallText(nr: number): string | null {
-  if (!syscallNames) {
-    syscallNames = new Map(Object.entries(SYSCALLS_X86_64).map(([name, n]) => [n, name]));
-    X32_SYSCALLS.forEach((name, i) => syscallNames?.set(X32_FIRST + i, name));
-  }
+  syscallNames ??= new Map([
+    ...Object.entries(SYSCALLS_X86_64).map(([name, n]): [number, string] => [n, name]),
+    ...X32_SYSCALLS.map((name, i): [number, string] => [X32_FIRST + i, name]),
+  ]);
   return syscallNames.get(nr) ?? null;
 }
 export const SYSCALL_LIMIT = 1023;
