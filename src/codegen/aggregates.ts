@@ -70,6 +70,8 @@ export function emitMem(em: Emitter, e: Expr, dst?: MemLoc): MemLoc {
       return loc;
     }
     case 'Ternary': {
+      const taken = em.sema.comptimeIfs.get(e.id);
+      if (taken !== undefined) return emitMem(em, taken ? e.then : e.else, dst);
       const loc = out();
       const elseL = em.label();
       const end = em.label();

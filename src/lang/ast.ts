@@ -310,6 +310,8 @@ export interface Update extends NodeBase {
 
 export interface Ternary extends NodeBase {
   kind: 'Ternary';
+  /** From an `if comptime` whose branches have values: only the branch taken is kept. */
+  comptime?: boolean;
   cond: Expr;
   then: Expr;
   else: Expr;

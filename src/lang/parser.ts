@@ -605,7 +605,11 @@ export class Parser extends ExprParser {
     if (!thenV || !s.else) return null;
     const elseV = s.else.kind === 'IfStmt' ? this.ifValue(s.else) : this.branchValue(s.else);
     if (!elseV) return null;
-    return this.node({ id: 0, span: NO_SPAN, kind: 'Ternary', cond: s.cond, then: thenV, else: elseV }, s.span.start, s.span.end);
+    return this.node(
+      { id: 0, span: NO_SPAN, kind: 'Ternary', ...(s.comptime ? { comptime: true } : {}), cond: s.cond, then: thenV, else: elseV },
+      s.span.start,
+      s.span.end,
+    );
   }
 
   /** The value of an if/else branch: its own trailing expression, or a nested if/else's. */

@@ -798,6 +798,15 @@ export class Checker {
       }
       case 'Ternary': {
         this.checkCondition(e.cond);
+        if (e.comptime) {
+          const v = this.constValue(e.cond);
+          if (v !== null) {
+            const taken = constTruthy(v);
+            this.result.comptimeIfs.set(e.id, taken);
+            return this.expr(taken ? e.then : e.else);
+          }
+          this.diags.error(e.cond.span, 'if comptime expects a condition known when compiling');
+        }
         const a = this.expr(e.then);
         const b = this.expr(e.else);
         if (a.kind === 'string' && b.kind === 'string') return { kind: 'string', size: Math.max(a.size, b.size) };

@@ -25,6 +25,18 @@ test('if comptime keeps only the branch taken: fail() in the other is never reac
   assert.equal(out, 'str\nchain\n\n\n');
 });
 
+test('a macro whose value is an if comptime chain keeps the branch for its argument type', () => {
+  const out = output(
+    'macro n(x) { if comptime is_integer(x) { x + 1 } else if comptime is_str(x) { strcap(x) } else { fail("bad argument") } } ' +
+      'BEGIN { $s = "abc"; print((n(41), n($s))); exit(); }',
+  );
+  assert.equal(out, '(42, 4)\n\n\n');
+  assert.match(
+    compileError('macro n(x) { if comptime is_integer(x) { x } else { fail("bad argument") } } BEGIN { print(n("a")); }'),
+    /ERROR: bad argument/,
+  );
+});
+
 test('fail(), static_assert() and assert_str() errors, with the script location', () => {
   assert.match(
     compileError('BEGIN { if comptime (probetype == "special") { fail("Expected %d, got %s", 2, probetype); } }'),
