@@ -8,6 +8,7 @@ import type { CheckCx } from '../builtins/types.ts';
 import type { AssignStmt, Block, Call, Expr, IfStmt, NodeId, Probe, Program, Span, Stmt, TypeExpr, Variable } from '../lang/ast.ts';
 import { unreachable } from '../lang/ast.ts';
 import type { Diagnostics } from '../lang/diagnostics.ts';
+import { binary } from '../lang/headers.ts';
 import { isUserProbe } from '../probes/names.ts';
 import type { ArgField, ProbeContext, ProbeTarget } from '../probes/provider.ts';
 import { btfEnumConstant, btfTypeByName, type FieldInfo, kernelBtf } from './btf-types.ts';
@@ -444,30 +445,9 @@ export class Checker {
       if (op === '!=') return l !== r;
       return null;
     }
-    const a = BigInt(l);
-    const b = BigInt(r);
-    switch (op) {
-      case '==':
-        return a === b;
-      case '!=':
-        return a !== b;
-      case '<':
-        return a < b;
-      case '<=':
-        return a <= b;
-      case '>':
-        return a > b;
-      case '>=':
-        return a >= b;
-      case '+':
-        return a + b;
-      case '-':
-        return a - b;
-      case '*':
-        return a * b;
-      default:
-        return null;
-    }
+    const v = binary(op, BigInt(l), BigInt(r));
+    if (v === null) return null;
+    return COMPARISONS.has(op) ? v !== 0n : BigInt.asIntN(64, v);
   }
 
   private assign(s: AssignStmt): void {
@@ -1268,6 +1248,8 @@ function argsRecord(args: readonly ArgField[]): Type {
     })),
   };
 }
+
+const COMPARISONS: ReadonlySet<string> = new Set(['==', '!=', '<', '<=', '>', '>=']);
 
 function constTruthy(v: bigint | boolean | string): boolean {
   return typeof v === 'string' ? v !== '' : typeof v === 'bigint' ? v !== 0n : v;
