@@ -2,9 +2,10 @@
 // comparison of any two values, as bpftrace 0.26's stdlib defines them (strings.bt,
 // internal.bt). Sizes are known when compiling except for a pointer's, which is its strlen().
 
-import { AluOp, alu64Imm, alu64Reg, JmpOp, ja, jmpImm, jmpReg, load, movImm, Reg } from '../bpf/insn.ts';
+import { AluOp, alu64Imm, alu64Reg, ja, movImm, Reg } from '../bpf/insn.ts';
 import type { Emitter } from '../codegen/emitter.ts';
 import type { MemLoc } from '../codegen/frame.ts';
+import { compareLoop } from '../codegen/strings.ts';
 import type { Expr } from '../lang/ast.ts';
 import { storageType } from '../sema/check.ts';
 import { alignUp, INT32, INT64, isScalarType, sizeOf, typeName, UINT64 } from '../sema/types.ts';
@@ -94,22 +95,12 @@ export const memcmp: Builtin = {
     const a = bytesOf(em, l);
     const b = bytesOf(em, r);
     if (count === 0) return { kind: 'imm', value: 0n };
-    const top = em.label();
+    const same = em.label();
     const diff = em.label();
     const end = em.label();
-    em.addr(a, Reg.R1);
-    em.addr(b, Reg.R2);
-    em.emit(movImm(Reg.R4, count));
-    em.place(top);
-    em.emit(load(1, Reg.R3, Reg.R1, 0), load(1, Reg.R5, Reg.R2, 0), jmpReg(JmpOp.JNE, Reg.R3, Reg.R5, diff));
-    em.emit(
-      alu64Imm(AluOp.ADD, Reg.R1, 1),
-      alu64Imm(AluOp.ADD, Reg.R2, 1),
-      alu64Imm(AluOp.ADD, Reg.R4, -1),
-      jmpImm(JmpOp.JNE, Reg.R4, 0, top),
-      movImm(Reg.R0, 0),
-      ja(end),
-    );
+    compareLoop(em, a, b, count, same, diff, false);
+    em.place(same);
+    em.emit(movImm(Reg.R0, 0), ja(end));
     em.place(diff);
     // The bytes as C's (signed) chars.
     em.emit(
