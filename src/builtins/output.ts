@@ -1,13 +1,14 @@
 // Builtins that send events to user space: printf, errorf, warnf, exit, print, clear, zero,
 // and the map functions delete, has_key, len.
 
+import { JmpOp, jmpImm, movImm, movReg, Reg } from '../bpf/insn.ts';
 import type { Emitter } from '../codegen/emitter.ts';
 import type { Call, Expr } from '../lang/ast.ts';
 import { emitSeqPrintf } from '../probes/kernel/seq-printf.ts';
 import { EventKind, HEADER_SIZE } from '../runtime/events.ts';
 import { storageType } from '../sema/check.ts';
 import { checkFormatArgs } from '../sema/printf-check.ts';
-import { INT64, sizeOf, type Type, tupleLayout, VOID } from '../sema/types.ts';
+import { BOOL, INT64, sizeOf, type Type, tupleLayout, VOID } from '../sema/types.ts';
 import { addFormat, literalInt, literalText, NONE, storeImmAt, writeHeader } from './gen-util.ts';
 import type { Builtin } from './types.ts';
 
@@ -193,12 +194,18 @@ export const deleteFn: Builtin = {
     const [m, k] = call.args as [Expr, Expr | undefined];
     cx.checkMapArg(m, 'delete');
     if (k) cx.check(k);
-    return VOID;
+    return BOOL;
   },
   emit(call, em) {
     const [m, ...keys] = call.args as [Expr, ...Expr[]];
     const keyList = keys.length === 1 && keys[0]?.kind === 'TupleExpr' ? keys[0].elems : keys;
-    em.deleteFromMap(m, keyList);
-    return NONE;
+    // A failure (no such key) is only worth a warning when the script ignores the result.
+    const site = em.sema.discarded.has(call.id) ? call.span : undefined;
+    em.deleteFromMap(m, keyList, site);
+    // bool: whether the key was there (bpf_map_delete_elem returned 0).
+    const done = em.label();
+    em.emit(movReg(Reg.R1, Reg.R0), movImm(Reg.R0, 1), jmpImm(JmpOp.JEQ, Reg.R1, 0, done), movImm(Reg.R0, 0));
+    em.place(done);
+    return { kind: 'temp', temp: em.tempFromReg(Reg.R0) };
   },
 };

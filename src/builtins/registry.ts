@@ -2,15 +2,19 @@
 
 import * as addressSpace from './address-space.ts';
 import * as bytes from './bytes.ts';
+import * as comptime from './comptime.ts';
 import * as control from './control.ts';
 import * as debug from './debug.ts';
 import * as kernelVars from './kernel-vars.ts';
 import * as mapFns from './map-fns.ts';
+import * as memCompare from './mem-compare.ts';
+import * as nameLookup from './name-lookup.ts';
 import * as net from './net.ts';
 import * as output from './output.ts';
 import { override } from './override.ts';
 import { path } from './path.ts';
 import * as rt from './runtime-fns.ts';
+import * as scriptInfo from './script-info.ts';
 import { skboutput } from './skboutput.ts';
 import * as stacks from './stacks.ts';
 import * as stringFns from './string-fns.ts';
@@ -65,6 +69,21 @@ for (const b of [stringFns.strlen, stringFns.strncmp, stringFns.strstr, stringFn
 for (const b of [mapFns.hasKey, mapFns.len, bytes.bswap, bytes.buf, net.pton, net.ntop, net.macaddr]) add(b);
 for (const b of [control.assert, control.signal, control.probe]) add(b);
 for (const b of [override, unwatch, path, skboutput]) add(b);
+for (const b of [
+  comptime.isStr,
+  comptime.isPtr,
+  comptime.isArray,
+  comptime.isInteger,
+  comptime.isUnsignedInteger,
+  comptime.isLiteral,
+  comptime.fail,
+  comptime.staticAssert,
+  comptime.assertStr,
+])
+  add(b);
+for (const b of [memCompare.strcap, memCompare.defaultStrLength, memCompare.memcmp]) add(b);
+for (const b of [scriptInfo.probetype, scriptInfo.hasCpid, scriptInfo.config]) add(b);
+for (const b of [nameLookup.strerror, nameLookup.signalName, nameLookup.syscallName]) add(b);
 for (const b of [debug.debugf, kernelVars.percpuKaddr]) add(b);
 for (const b of [stacks.kstack, stacks.ustack, stacks.ksymFn, stacks.kaddrFn]) add(b);
 for (const b of [user.func, user.usym, user.reg]) add(b);

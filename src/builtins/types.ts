@@ -20,9 +20,13 @@ export interface CheckCx {
   /** Literal integer value of an expression (positional params resolved), or null. */
   literalInt(e: Expr): bigint | null;
   literalString(e: Expr): string | null;
+  /** Value of a checked expression known while compiling (literals, predicates, getopt...). */
+  constant(e: Expr): bigint | boolean | string | null;
   /** Whether this call is the value of a map assignment `@m[k] = f()` (aggregations). */
   readonly assignedTo: { map: string; span: Span } | null;
   readonly unsafe: boolean;
+  /** Pid of the -c child, if any. */
+  readonly cpid: number | null;
   /** Named script options (`-- --name=value`), and where getopt() records what it resolved. */
   readonly named: Map<string, string | null>;
   readonly callConstants: Map<number, bigint | boolean | string>;

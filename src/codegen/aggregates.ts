@@ -8,7 +8,7 @@ import { argField, argIntoMem, argsRecord } from './context-args.ts';
 import type { Emitter } from './emitter.ts';
 import type { MemLoc } from './frame.ts';
 import { emitMapLookupInto } from './maps.ts';
-import { inMemory, readKernelMem } from './memory-reads.ts';
+import { elemSize, inMemory, readKernelMem } from './memory-reads.ts';
 import { emitScalar } from './scalars.ts';
 import { emitStmt, emitStoreInto } from './statements.ts';
 import { storeStringLiteral } from './strings.ts';
@@ -70,6 +70,8 @@ export function emitMem(em: Emitter, e: Expr, dst?: MemLoc): MemLoc {
       return loc;
     }
     case 'Ternary': {
+      const taken = em.sema.comptimeIfs.get(e.id);
+      if (taken !== undefined) return emitMem(em, taken ? e.then : e.else, dst);
       const loc = out();
       const elseL = em.label();
       const end = em.label();
@@ -149,5 +151,13 @@ export function memberOf(em: Emitter, e: Expr): { loc: MemLoc; offset: number } 
     const i = bt.fields.findIndex((f) => f.name === e.field);
     return { loc, offset: tupleLayout(bt.fields.map((f) => f.type)).offsets[i] ?? 0 };
   }
+  if (e.kind === 'IndexExpr' && e.index.kind === 'IntegerLit') {
+    // An element at a constant index of a string or array held by the program (`$path[0]`,
+    // `"/"[0]`); sema has checked the index against the length.
+    const bt = em.typeOf(e.base);
+    const loc = emitMem(em, e.base);
+    return { loc, offset: Number(e.index.value) * elemSize(em, bt) };
+  }
+  if (e.kind === 'IndexExpr') throw new UserError('indexing a string or array held by the program needs a constant index');
   throw new UserError(`${e.kind} is not supported yet`);
 }

@@ -475,7 +475,8 @@ export class Emitter {
     return b.emit(c, this);
   }
 
-  deleteFromMap(target: Expr, keys: Expr[]): void {
-    emitMapDelete(this, target, keys);
+  /** Deletes a key; r0 is bpf_map_delete_elem's result. With `site`, a failure is warned about. */
+  deleteFromMap(target: Expr, keys: Expr[], site?: Span): void {
+    emitMapDelete(this, target, keys, site);
   }
 }

@@ -141,7 +141,7 @@ function update(em: Emitter, res: MapResource, key: MemLoc, value: MemLoc, span:
   emitHelperCheck(em, 'map_update_elem', span);
 }
 
-export function emitMapDelete(em: Emitter, target: Expr, keys: Expr[]): void {
+export function emitMapDelete(em: Emitter, target: Expr, keys: Expr[], site?: Span): void {
   if (target.kind !== 'MapRef') throw new UserError('delete() expects a map');
   const res = mapResource(em, target.name);
   const key = buildKey(em, res, keys);
@@ -152,6 +152,7 @@ export function emitMapDelete(em: Emitter, target: Expr, keys: Expr[]): void {
       { kind: 'addr', loc: key },
     ],
     true,
+    site,
   );
 }
 

@@ -34,7 +34,10 @@ export function fieldScalar(em: Emitter, e: Extract<Expr, { kind: 'FieldAccess' 
   if (isScalarType(t)) {
     const { loc, offset } = memberOf(em, e);
     const out = em.frame.newTemp();
-    em.loadReg(8, Reg.R0, loc, offset);
+    // Read at the field's own width: a record packs bools and small integers unaligned.
+    const size = Math.min(8, Math.max(1, sizeOf(t))) as Size;
+    em.loadReg(size, Reg.R0, loc, offset);
+    if (t.kind === 'int' && t.size < 8) emitExtend(em, Reg.R0, t.size, t.signed);
     em.setTemp(out, Reg.R0);
     return out;
   }

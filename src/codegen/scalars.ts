@@ -70,6 +70,8 @@ export function emitScalar(em: Emitter, e: Expr): Temp {
       return t ?? em.tempConst(0n);
     }
     case 'Ternary': {
+      const taken = em.sema.comptimeIfs.get(e.id);
+      if (taken !== undefined) return emitScalar(em, taken ? e.then : e.else);
       const out = em.frame.newTemp();
       const elseL = em.label();
       const end = em.label();

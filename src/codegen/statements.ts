@@ -50,6 +50,14 @@ export function emitStmt(em: Emitter, s: Stmt): void {
       return;
     }
     case 'IfStmt': {
+      const taken = em.sema.comptimeIfs.get(s.id);
+      if (taken !== undefined) {
+        // `if comptime`: only the branch sema picked (and checked) exists.
+        if (taken) emitBlock(em, s.then);
+        else if (s.else?.kind === 'IfStmt') emitStmt(em, s.else);
+        else if (s.else) emitBlock(em, s.else);
+        return;
+      }
       const elseL = em.label();
       const end = em.label();
       emitCond(em, s.cond, elseL);

@@ -118,8 +118,11 @@ export function compareWithLiteral(em: Emitter, loc: MemLoc, lit: Buffer, count:
   for (let i = 0; i < n; i++) em.emit(load(1, Reg.R3, Reg.R1, i), jmpImm(JmpOp.JNE, Reg.R3, lit[i] ?? 0, differ));
 }
 
-/** Compares two buffers for `count` bytes or up to a common NUL; falls through to `same`. */
-export function compareLoop(em: Emitter, a: MemLoc, b: MemLoc, count: number, same: string, differ: string): void {
+/**
+ * Compares two buffers for `count` bytes, or (strings) up to a common NUL; falls through to
+ * `same`. At `differ`, r3 and r5 hold the first differing bytes (zero-extended).
+ */
+export function compareLoop(em: Emitter, a: MemLoc, b: MemLoc, count: number, same: string, differ: string, untilNul = true): void {
   const top = em.label();
   const eq = em.label();
   const more = em.label();
@@ -127,10 +130,13 @@ export function compareLoop(em: Emitter, a: MemLoc, b: MemLoc, count: number, sa
   em.addr(b, Reg.R2);
   em.emit(movImm(Reg.R4, count));
   em.place(top);
-  em.emit(load(1, Reg.R3, Reg.R1, 0), load(1, Reg.R5, Reg.R2, 0), jmpReg(JmpOp.JEQ, Reg.R3, Reg.R5, eq), ja(differ));
-  em.place(eq);
-  em.emit(jmpImm(JmpOp.JNE, Reg.R3, 0, more), ja(same));
-  em.place(more);
+  em.emit(load(1, Reg.R3, Reg.R1, 0), load(1, Reg.R5, Reg.R2, 0));
+  if (untilNul) {
+    em.emit(jmpReg(JmpOp.JEQ, Reg.R3, Reg.R5, eq), ja(differ));
+    em.place(eq);
+    em.emit(jmpImm(JmpOp.JNE, Reg.R3, 0, more), ja(same));
+    em.place(more);
+  } else em.emit(jmpReg(JmpOp.JNE, Reg.R3, Reg.R5, differ));
   em.emit(
     alu64Imm(AluOp.ADD, Reg.R1, 1),
     alu64Imm(AluOp.ADD, Reg.R2, 1),

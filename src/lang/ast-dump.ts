@@ -27,7 +27,6 @@ function describe(n: AnyNode): string {
     case 'Program':
     case 'Block':
     case 'ExprStmt':
-    case 'IfStmt':
     case 'WhileStmt':
     case 'ForMapStmt':
     case 'ForRangeStmt':
@@ -45,6 +44,8 @@ function describe(n: AnyNode): string {
     case 'MapAccess':
     case 'VarDeclStmt':
       return '';
+    case 'IfStmt':
+      return n.comptime ? 'comptime' : '';
     case 'AttachPoint':
       return n.raw;
     case 'ConfigEntry':

@@ -144,6 +144,8 @@ export interface VarDeclStmt extends NodeBase {
 
 export interface IfStmt extends NodeBase {
   kind: 'IfStmt';
+  /** `if comptime cond`: decided when compiling; only the branch taken is checked and emitted. */
+  comptime?: boolean;
   cond: Expr;
   then: Block;
   /** `else if` chains nest an IfStmt here. */
@@ -313,6 +315,8 @@ export interface Update extends NodeBase {
 
 export interface Ternary extends NodeBase {
   kind: 'Ternary';
+  /** From an `if comptime` whose branches have values: only the branch taken is kept. */
+  comptime?: boolean;
   cond: Expr;
   then: Expr;
   else: Expr;

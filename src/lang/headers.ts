@@ -159,7 +159,8 @@ function constantValue(e: Expr, macro: (name: string) => bigint | null): bigint 
   }
 }
 
-function binary(op: string, a: bigint, b: bigint): bigint | null {
+/** A C binary operator on integer constants (comparisons give 1 or 0); null when undefined. */
+export function binary(op: string, a: bigint, b: bigint): bigint | null {
   const bool = (x: boolean): bigint => (x ? 1n : 0n);
   switch (op) {
     case '+':

@@ -652,7 +652,11 @@ export function describeToken(tok: Token): string {
   }
 }
 
-/** Words with a fixed meaning in statements; they cannot name variables of expressions. */
+/**
+ * Words with a fixed meaning in statements; they cannot name variables of expressions.
+ * `config` is not one: a top-level `config = { ... }` is the config block, elsewhere `config`
+ * is the builtin record of config values (`config.max_strlen`).
+ */
 export const KEYWORDS: ReadonlySet<string> = new Set([
   'if',
   'else',
@@ -663,7 +667,6 @@ export const KEYWORDS: ReadonlySet<string> = new Set([
   'return',
   'break',
   'continue',
-  'config',
   'import',
   'macro',
   'sizeof',

@@ -605,7 +605,11 @@ export class Parser extends ExprParser {
     if (!thenV || !s.else) return null;
     const elseV = s.else.kind === 'IfStmt' ? this.ifValue(s.else) : this.branchValue(s.else);
     if (!elseV) return null;
-    return this.node({ id: 0, span: NO_SPAN, kind: 'Ternary', cond: s.cond, then: thenV, else: elseV }, s.span.start, s.span.end);
+    return this.node(
+      { id: 0, span: NO_SPAN, kind: 'Ternary', ...(s.comptime ? { comptime: true } : {}), cond: s.cond, then: thenV, else: elseV },
+      s.span.start,
+      s.span.end,
+    );
   }
 
   /** The value of an if/else branch: its own trailing expression, or a nested if/else's. */
@@ -730,6 +734,8 @@ export class Parser extends ExprParser {
 
   private parseIf(): IfStmt {
     const kw = this.advance();
+    const comptime = this.atWord('comptime');
+    if (comptime) this.advance();
     const cond = this.parseExpr();
     const then = this.blockFrom(this.parseBlockParts(true, false), true);
     let els: Block | IfStmt | null = null;
@@ -743,7 +749,7 @@ export class Parser extends ExprParser {
       else this.unexpected(this.peek(), '{ or if');
     }
     const end = (els ?? then).span.end;
-    return this.node({ id: 0, span: NO_SPAN, kind: 'IfStmt', cond, then, else: els }, kw.start, end);
+    return this.node({ id: 0, span: NO_SPAN, kind: 'IfStmt', ...(comptime ? { comptime } : {}), cond, then, else: els }, kw.start, end);
   }
 
   private parseLoop(): Stmt {

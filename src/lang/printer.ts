@@ -311,7 +311,7 @@ class Printer {
   }
 
   private ifStmt(s: IfStmt, indent: number, keyword: string): void {
-    const header = `${keyword} (${this.expr(s.cond, indent)}) {`;
+    const header = `${keyword}${s.comptime ? ' comptime' : ''} (${this.expr(s.cond, indent)}) {`;
     if (keyword === 'if') this.lineRaw(indent, header, s.span.start);
     else this.out[this.out.length - 1] += ` ${header}`;
     this.body(s.then, indent);

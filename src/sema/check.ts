@@ -5,9 +5,10 @@
 import { defaultSys } from '../bpf/default-sys.ts';
 import { lookupBuiltin } from '../builtins/registry.ts';
 import type { CheckCx } from '../builtins/types.ts';
-import type { AssignStmt, Block, Call, Expr, NodeId, Probe, Program, Span, Stmt, TypeExpr, Variable } from '../lang/ast.ts';
+import type { AssignStmt, Block, Call, Expr, IfStmt, NodeId, Probe, Program, Span, Stmt, TypeExpr, Variable } from '../lang/ast.ts';
 import { unreachable } from '../lang/ast.ts';
 import type { Diagnostics } from '../lang/diagnostics.ts';
+import { binary } from '../lang/headers.ts';
 import { isUserProbe } from '../probes/names.ts';
 import type { ArgField, ProbeContext, ProbeTarget } from '../probes/provider.ts';
 import { btfEnumConstant, btfTypeByName, type FieldInfo, kernelBtf } from './btf-types.ts';
@@ -64,6 +65,10 @@ export interface SemaResult {
   named: Map<string, string | null>;
   /** Calls resolved while compiling (getopt, uaddr): call id → the value it stands for. */
   callConstants: Map<NodeId, bigint | boolean | string>;
+  /** `if comptime` statements: IfStmt id → whether its then-branch is the one taken. */
+  comptimeIfs: Map<NodeId, boolean>;
+  /** Calls whose value is thrown away (expression statements), e.g. for delete()'s warning. */
+  discarded: Set<NodeId>;
 }
 
 export interface CheckOptions {
@@ -122,6 +127,8 @@ export class Checker {
       startNs: monotonicNow(),
       named: opts.named,
       callConstants: new Map(),
+      comptimeIfs: new Map(),
+      discarded: new Set(),
     };
   }
 
@@ -309,6 +316,7 @@ export class Checker {
       }
       case 'IfStmt':
         this.checkCondition(s.cond);
+        if (s.comptime && this.comptimeIf(s)) return;
         this.block(s.then);
         if (s.else) {
           if (s.else.kind === 'IfStmt') this.stmt(s.else);
@@ -368,7 +376,78 @@ export class Checker {
       this.diags.error(e.span, `${e.callee}() should be directly assigned to a map`);
       return;
     }
+    if (e.kind === 'Call') this.result.discarded.add(e.id);
     this.expr(e);
+  }
+
+  /**
+   * `if comptime cond`: only the branch the constant condition picks is checked (and later
+   * emitted), so the other may hold fail() or code only valid for other types. False when
+   * the condition is not constant (reported).
+   */
+  private comptimeIf(s: IfStmt): boolean {
+    const v = this.constValue(s.cond);
+    if (v === null) {
+      this.diags.error(
+        s.cond.span,
+        'if comptime expects a condition known when compiling',
+        'use literals, is_*() predicates, probetype, config...',
+      );
+      return false;
+    }
+    const taken = constTruthy(v);
+    this.result.comptimeIfs.set(s.id, taken);
+    if (taken) this.block(s.then);
+    else if (s.else?.kind === 'IfStmt') this.stmt(s.else);
+    else if (s.else) this.block(s.else);
+    return true;
+  }
+
+  /** The value of an already checked expression when it is known while compiling, or null. */
+  constValue(e: Expr): bigint | boolean | string | null {
+    switch (e.kind) {
+      case 'BoolLit':
+        return e.value;
+      case 'IntegerLit':
+      case 'PositionalCount':
+        return this.literalInt(e);
+      case 'StringLit':
+        return e.value;
+      case 'PositionalParam':
+        return this.literalInt(e) ?? this.literalString(e);
+      case 'Call':
+      case 'Identifier':
+        return this.result.callConstants.get(e.id) ?? null;
+      case 'Unary': {
+        const v = this.constValue(e.operand);
+        if (v === null) return null;
+        if (e.op === '!') return !constTruthy(v);
+        if (e.op === '-' && typeof v !== 'string') return -BigInt(v);
+        return null;
+      }
+      case 'Binary':
+        return this.constBinary(e.op, e.left, e.right);
+      default:
+        return null;
+    }
+  }
+
+  private constBinary(op: string, left: Expr, right: Expr): bigint | boolean | string | null {
+    const l = this.constValue(left);
+    if (op === '&&' && l !== null && !constTruthy(l)) return false;
+    if (op === '||' && l !== null && constTruthy(l)) return true;
+    const r = this.constValue(right);
+    if (l === null || r === null) return null;
+    if (op === '&&' || op === '||') return constTruthy(r);
+    if (typeof l === 'string' || typeof r === 'string') {
+      if (typeof l !== typeof r) return null;
+      if (op === '==') return l === r;
+      if (op === '!=') return l !== r;
+      return null;
+    }
+    const v = binary(op, BigInt(l), BigInt(r));
+    if (v === null) return null;
+    return COMPARISONS.has(op) ? v !== 0n : BigInt.asIntN(64, v);
   }
 
   private assign(s: AssignStmt): void {
@@ -704,6 +783,15 @@ export class Checker {
       }
       case 'Ternary': {
         this.checkCondition(e.cond);
+        if (e.comptime) {
+          const v = this.constValue(e.cond);
+          if (v !== null) {
+            const taken = constTruthy(v);
+            this.result.comptimeIfs.set(e.id, taken);
+            return this.expr(taken ? e.then : e.else);
+          }
+          this.diags.error(e.cond.span, 'if comptime expects a condition known when compiling');
+        }
         const a = this.expr(e.then);
         const b = this.expr(e.else);
         if (a.kind === 'string' && b.kind === 'string') return { kind: 'string', size: Math.max(a.size, b.size) };
@@ -945,8 +1033,10 @@ export class Checker {
       },
       literalInt: (x) => this.literalInt(x),
       literalString: (x) => this.literalString(x),
+      constant: (x) => this.constValue(x),
       assignedTo: this.assigning,
       unsafe: this.opts.unsafe,
+      cpid: this.opts.cpid,
       named: this.opts.named,
       callConstants: this.result.callConstants,
     };
@@ -1185,4 +1275,10 @@ function comparable(a: Type, b: Type): boolean {
   }
   if (a.kind === 'array' && b.kind === 'array') return a.len === b.len && comparable(a.elem, b.elem);
   return false;
+}
+
+const COMPARISONS: ReadonlySet<string> = new Set(['==', '!=', '<', '<=', '>', '>=']);
+
+function constTruthy(v: bigint | boolean | string): boolean {
+  return typeof v === 'string' ? v !== '' : typeof v === 'bigint' ? v !== 0n : v;
 }

@@ -1,9 +1,10 @@
-// has_key() and len(): real kernel runs through the CLI (bpftrace 0.17 has neither; expected
-// values follow bpftrace 0.26's documentation).
+// has_key(), len() and delete()'s result: real kernel runs through the CLI (bpftrace 0.17 has
+// neither function and its delete() returns nothing; expected values follow bpftrace 0.26's
+// documentation and runtime tests).
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compileError, instructionCounts, output } from './run-script.ts';
+import { compileError, instructionCounts, output, run } from './run-script.ts';
 
 test('has_key on single, tuple and aggregation keys', () => {
   const out = output(
@@ -48,4 +49,23 @@ test('map function errors', () => {
   );
   assert.match(compileError('BEGIN { @s = 5; printf("%d\\n", has_key(@s, 1)); }'), /ERROR: Argument mismatch for @s: .*'none'/);
   assert.match(compileError('BEGIN { printf("%d\\n", has_key(1, 1)); }'), /ERROR: has_key\(\) expects a map argument \(integer provided\)/);
+});
+
+test('delete returns whether the key was there; only a discarded failure warns', () => {
+  // bpftrace 0.26's tests/runtime/stdlib "delete map" and "bad delete".
+  const r = run(
+    'BEGIN { @ = 1; @a[1] = 1; @b[1, 2] = 2; if (delete(@)) { printf("ok1\\n"); } delete(@a, 1); ' +
+      'if (delete(@b, (1, 2))) { printf("ok2\\n"); } if (!delete(@b, (5, 6))) { printf("ok3\\n"); } ' +
+      '@a[1] = 1; $x = delete(@a, 2); $y = delete(@a, 1); if ($x == false && $y == true) { printf("SUCCESS\\n"); } ' +
+      'delete(@a, 7); exit(); }',
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'ok1\nok2\nok3\nSUCCESS\n\n\n');
+  // One warning: the discarded delete of a missing key, at its location.
+  const warnings = r.stderr.match(/WARNING/g) ?? [];
+  assert.equal(warnings.length, 1, r.stderr);
+  assert.match(
+    r.stderr,
+    /^stdin:1:290-303: WARNING: Can't delete map element because it does not exist\.\nAdditional Info - helper: map_delete_elem, retcode: -2$/m,
+  );
 });

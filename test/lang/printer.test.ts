@@ -15,6 +15,21 @@ function fmt(text: string): string {
 }
 
 describe('printer: canonical layout', () => {
+  it('keeps if comptime', () => {
+    assert.equal(
+      fmt('BEGIN{if comptime (is_str($1)){print(1)}else if comptime probetype=="special"{print(2)}}'),
+      `BEGIN
+{
+  if comptime (is_str($1)) {
+    print(1);
+  } else if comptime (probetype == "special") {
+    print(2);
+  }
+}
+`,
+    );
+  });
+
   it('lays out probes, predicates and blocks', () => {
     assert.equal(
       fmt('kprobe:a,kprobe:b/pid==1/{@x[comm]=count();if(1){print(1)}else{print(2)}}'),
