@@ -1,14 +1,16 @@
 // bpftrace's less common flags: --probe-filter, --traceable-functions, --no-feature, --debuginfo,
-// --usdt-file-activation and the `--name=value` spelling of long options, through real runs.
+// --usdt-file-activation and the `--name=value` spelling of long options, through real runs; and
+// systemd's readiness notification.
 
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parseArgs } from '../../src/cli/args.ts';
 import { UserError } from '../../src/lang/diagnostics.ts';
+import { notifyAddress } from '../../src/runtime/sd-notify.ts';
 import { isRoot, LAUNCHER, runCli, waitForStderr } from '../helpers/run.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cli-flags-'));
@@ -276,4 +278,61 @@ test('--usdt-file-activation is accepted', { skip: needsRoot }, () => {
   const r = runCli(['--usdt-file-activation', '-e', 'BEGIN { printf("ok\\n"); exit(); }']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, 'ok\n\n\n');
+});
+
+describe('systemd readiness (NOTIFY_SOCKET)', () => {
+  test('the socket address: a path NUL-terminated, @name abstract, anything else refused', () => {
+    const path = notifyAddress('/run/x');
+    assert.ok(path instanceof Uint8Array);
+    assert.deepEqual([...path], [1, 0, ...Buffer.from('/run/x'), 0]);
+    const abstract = notifyAddress('@sd');
+    assert.ok(abstract instanceof Uint8Array);
+    assert.deepEqual([...abstract], [1, 0, 0, ...Buffer.from('sd')]);
+    assert.equal(notifyAddress('relative'), -22);
+    assert.equal(notifyAddress(`/${'x'.repeat(200)}`), -22);
+  });
+
+  const python = spawnSync('python3', ['--version']).status === 0;
+  test('READY=1 once attached, STOPPING=1 at the end; a dead socket is only a warning', {
+    skip: needsRoot || (!python && 'needs python3'),
+  }, async () => {
+    const sock = join(dir, 'notify.sock');
+    // A datagram listener (Node has no unix datagram sockets): prints each message as JSON.
+    const listener = spawn(
+      'python3',
+      [
+        '-c',
+        'import socket,sys,json\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\ns.settimeout(20)\nprint("up",flush=True)\nfor _ in range(2): print(json.dumps(s.recv(4096).decode()),flush=True)\n',
+        sock,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let heard = '';
+    listener.stdout.on('data', (d: Buffer) => {
+      heard += d.toString('latin1');
+    });
+    const done = new Promise<void>((resolve) => listener.on('exit', () => resolve()));
+    try {
+      for (let i = 0; i < 100 && !heard.includes('up'); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(heard.includes('up'), 'the listener started');
+      const r = runCli(['-e', 'BEGIN { printf("hi\\n"); exit(); }'], { env: { NOTIFY_SOCKET: sock } });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, 'hi\n\n\n');
+      const t = setTimeout(() => listener.kill(), 20000);
+      await done;
+      clearTimeout(t);
+      assert.deepEqual(
+        heard
+          .split('\n')
+          .slice(1, 3)
+          .map((l) => JSON.parse(l) as string),
+        ['READY=1\nSTATUS=Processing events...', 'STOPPING=1\nSTATUS=Shutting down...'],
+      );
+    } finally {
+      listener.kill();
+    }
+    const dead = runCli(['-e', 'BEGIN { exit(); }'], { env: { NOTIFY_SOCKET: join(dir, 'nobody.sock') } });
+    assert.equal(dead.code, 0, dead.stderr);
+    assert.match(dead.stderr, /WARNING: Failed to send readiness notification, ignoring: No such file or directory/);
+  });
 });
