@@ -8,6 +8,7 @@ import { loadKernelBtf } from '../btf/btf.ts';
 import { Attr, ENABLE_STATS, LINK_CREATE, LINK_CREATE_UPROBE_MULTI, MAP_BATCH, MAP_CREATE, PROG_LOAD, PROG_TEST_RUN } from './attr.ts';
 import * as C from './constants.ts';
 import { defaultSys } from './default-sys.ts';
+import { featureDisabled } from './disabled-features.ts';
 import { Helper, type HelperName } from './helpers.ts';
 import { AluOp, alu64Reg, call, exit, type Insn, link, movImm, movReg, Reg, sdivReg } from './insn.ts';
 import { ensureMemlock } from './memlock.ts';
@@ -496,6 +497,7 @@ export class Features {
     const hit = this.cache.get(name);
     if (hit) return hit;
     const f = find(name);
+    if (featureDisabled(name)) return { status: 'missing', detail: 'disabled by --no-feature' };
     ensureMemlock(this.sys);
     let r: FeatureResult;
     try {

@@ -7,7 +7,7 @@
 // keeps the JS thread free for signals; records are still read straight from the mapped ring.
 
 import { createRequire } from 'node:module';
-import type { EpollEvent, NativeBuffer, Rlimit, Sys } from './sys.ts';
+import { AF_UNIX, type EpollEvent, type NativeBuffer, NR_SENDTO, NR_SOCKET, type Rlimit, SOCK_DGRAM_CLOEXEC, type Sys } from './sys.ts';
 import { EPOLL_EVENT_SIZE, readEpollEvents, SysScratch } from './sys-scratch.ts';
 
 type Num = number | bigint;
@@ -123,6 +123,13 @@ export function createBunSys(): Sys {
     },
     setrlimit: (resource, limit) => ret(L.setrlimit(resource, scratch.rlimitOf(limit))),
     getpid: () => L.getpid(),
+    sendUnixDatagram(address, data) {
+      const fd = ret(L.syscall(NR_SOCKET, AF_UNIX, SOCK_DGRAM_CLOEXEC, 0, 0, 0, 0));
+      if (fd < 0) return fd;
+      const r = ret(L.syscall(NR_SENDTO, fd, ffi.ptr(data), data.byteLength, 0, ffi.ptr(address), address.byteLength));
+      L.close(fd);
+      return Math.min(r, 0);
+    },
     clockNs,
     monotonicNs: () => clockNs(scratch.clockMonotonic),
     pageSize() {

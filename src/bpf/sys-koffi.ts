@@ -6,7 +6,7 @@
 // prototype per use (koffi cannot call variadic functions asynchronously or without types).
 
 import { createRequire } from 'node:module';
-import type { EpollEvent, NativeBuffer, Rlimit, Sys } from './sys.ts';
+import { AF_UNIX, type EpollEvent, type NativeBuffer, NR_SENDTO, NR_SOCKET, type Rlimit, SOCK_DGRAM_CLOEXEC, type Sys } from './sys.ts';
 import { EPOLL_EVENT_SIZE, readEpollEvents, SysScratch } from './sys-scratch.ts';
 
 // The slice of koffi's surface we use, typed by hand.
@@ -176,6 +176,15 @@ export function createKoffiSys(): Sys {
     },
     getpid() {
       return Number(fn('getpid', 'int getpid(void)')());
+    },
+    sendUnixDatagram(address, data) {
+      const socket = fn('socket', 'long syscall(long nr, int domain, int type, int protocol)');
+      const sendto = fn('sendto', 'long syscall(long nr, int fd, void *buf, unsigned long len, int flags, void *addr, int addrlen)');
+      const fd = ret(socket(NR_SOCKET, AF_UNIX, SOCK_DGRAM_CLOEXEC, 0));
+      if (fd < 0) return fd;
+      const r = ret(sendto(NR_SENDTO, fd, data, data.byteLength, 0, address, address.byteLength));
+      fn('close', 'int close(int fd)')(fd);
+      return Math.min(r, 0);
     },
     clockNs,
     monotonicNs: () => clockNs(scratch.clockMonotonic),

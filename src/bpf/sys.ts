@@ -71,7 +71,19 @@ export interface Sys {
   monotonicNs(): bigint;
   /** clock_gettime(clock) in ns (CLOCK_REALTIME 0, CLOCK_MONOTONIC 1, CLOCK_BOOTTIME 7). */
   clockNs(clock: number): bigint;
+  /**
+   * One datagram to a unix socket (systemd's NOTIFY_SOCKET): a SOCK_DGRAM socket opened,
+   * sendto() the struct sockaddr_un `address` (family and path, exactly its length), closed.
+   * 0, or -errno.
+   */
+  sendUnixDatagram(address: Uint8Array, data: Uint8Array): number;
 }
+
+export const NR_SOCKET = 41;
+export const NR_SENDTO = 44;
+export const AF_UNIX = 1;
+/** SOCK_DGRAM | SOCK_CLOEXEC. */
+export const SOCK_DGRAM_CLOEXEC = 2 | 0x80000;
 
 // ---------------------------------------------------------------- errors
 
@@ -108,6 +120,8 @@ const MESSAGES: Record<number, [string, string]> = {
   95: ['EOPNOTSUPP', 'Operation not supported'],
   105: ['ENOBUFS', 'No buffer space available'],
   110: ['ETIMEDOUT', 'Connection timed out'],
+  // NOTIFY_SOCKET with nobody listening.
+  111: ['ECONNREFUSED', 'Connection refused'],
   // Kernel-internal, but BPF returns it to user space.
   524: ['ENOTSUPP', 'Operation is not supported'],
 };

@@ -32,7 +32,55 @@ export interface CliOptions {
   named: Map<string, string | null>;
   includes: string[];
   includeDirs: string[];
+  /** --probe-filter: only probes whose expanded name this regex finds a match in are loaded. */
+  probeFilter: string | null;
+  /** --traceable-functions: read the traceable kernel functions from this file. */
+  traceableFunctions: string | null;
+  /** --no-feature: kernel features not to use even where they work. */
+  noFeatures: NoFeature[];
+  /** --debuginfo: colon-separated directory lists searched for separate debug files, in order. */
+  debuginfo: string[];
+  /**
+   * --usdt-file-activation: accepted and unused, as in bpftrace 0.26 — the kernel sets USDT
+   * semaphores through the uprobes' ref_ctr_offset in every process the probe is installed in.
+   */
+  usdtFileActivation: boolean;
 }
+
+/** The features --no-feature can turn off (bpftrace's list). */
+export const NO_FEATURES = ['kprobe_multi', 'kprobe_session', 'uprobe_multi'] as const;
+export type NoFeature = (typeof NO_FEATURES)[number];
+
+/** Long options that take a value, `--name VALUE` or `--name=VALUE` as getopt_long accepts. */
+const LONG_WITH_VALUE: Record<string, string> = {
+  '--include': '--include',
+  '--debuginfo': '--debuginfo',
+  '--probe-filter': '--probe-filter',
+  '--traceable-functions': '--traceable-functions',
+  '--no-feature': '--no-feature',
+  '--output': '-o',
+  '--pid': '-p',
+  '--cmd': '-c',
+  '--debug': '-d',
+};
+
+/** Long options without a value: `--name=VALUE` is refused as getopt_long does. */
+const LONG_FLAGS = new Set([
+  '--verbose',
+  '--dry-run',
+  '--fmt',
+  '--test',
+  '--bench',
+  '--unsafe',
+  '--warnings',
+  '--no-warnings',
+  '--version',
+  '--help',
+  '--info',
+  '--quiet',
+  '--list',
+  '--usdt-file-activation',
+]);
 
 export const USAGE = `USAGE:
     bpftrace-ts [options] filename
@@ -40,35 +88,83 @@ export const USAGE = `USAGE:
     bpftrace-ts [options] -e 'program'
 
 OPTIONS:
-    -B MODE        output buffering mode ('full', 'none')
-    -f FORMAT      output format ('text', 'json')
-    -o file        redirect bpftrace output to file
     -e 'program'   execute this program
+    -l, --list [search|filename]
+                   list kernel probes or probes in a program
+    -v, --verbose  enable verbose messages; with -l, also show probe arguments
     -h, --help     show this help message
+    -V, --version  bpftrace version
+    --info         print information about kernel BPF support
+
+    -p, --pid PID  filter actions and enable USDT probes on PID
+    -c, --cmd CMD  run CMD and enable USDT probes on resulting process
+    --usdt-file-activation
+                   activate usdt semaphores based on file path
+
+    -o, --output FILE
+                   redirect bpftrace output to FILE
+    -f FORMAT      output format ('text', 'json')
+    -B MODE        output buffering mode ('line', 'full', 'none')
+    -q, --quiet    keep messages quiet
+    -k, --warnings emit a warning when probe read helpers return an error
+    --no-warnings  disable all warning messages
+
     -I DIR         add the directory to the include search path
     --include FILE add an #include file before preprocessing
-    -l [search|filename]
-                   list kernel probes or probes in a program
-    -p PID         enable USDT probes on PID
-    -c 'CMD'       run CMD and enable USDT probes on resulting process
+    --debuginfo DIR[:DIR]
+                   add directories to the debug info search path
+    --traceable-functions FILE
+                   load the list of traceable kernel functions from FILE
+
     --unsafe       allow unsafe/destructive functionality
-    -q             keep messages quiet
-    --info         print information about kernel BPF support
-    -k, --warnings emit a warning when probe read helpers return an error
-    -V, --version  bpftrace version
-    --no-warnings  disable all warning messages
-    --fmt          print the script in canonical form and exit
-    --test         run the script's test probes
-    --bench        run the script's bench probes
+    --no-feature FEATURE[,FEATURE]
+                   disable use of detected features
+                   ('kprobe_multi', 'kprobe_session', 'uprobe_multi')
+
+DEVELOPER OPTIONS:
+    --test         run all test: probes
+    --bench        run all bench: probes
+    --probe-filter REGEX
+                   only run probes whose name matches REGEX
+    --fmt          format the input script and print it
 
 TROUBLESHOOTING OPTIONS:
-    -v, --verbose           verbose messages
-    --dry-run               terminate execution right after attaching all the probes
-    -d STAGE                debug info for various stages of bpftrace execution
-                            ('all', 'ast', 'codegen', 'asm', 'parse')
+    --dry-run      terminate execution right after attaching all the probes
+    -d, --debug STAGE
+                   debug info for various stages of bpftrace execution
+                   ('all', 'ast', 'codegen', 'asm', 'parse')
 `;
 
+const NO_FEATURE_USAGE = "USAGE: --no-feature can only have values 'kprobe_multi,kprobe_session,uprobe_multi'.";
+
+/** --no-feature's comma-separated list (empty items refused, as bpftrace's split keeps them). */
+function parseNoFeatures(list: string): NoFeature[] {
+  const items = list.split(',');
+  // getline-style splitting yields no item after a trailing comma.
+  if (items.length > 1 && items[items.length - 1] === '') items.pop();
+  return items.map((f) => {
+    const known = NO_FEATURES.find((n) => n === f);
+    if (known === undefined) throw new UserError(NO_FEATURE_USAGE);
+    return known;
+  });
+}
+
 const KK_DEPRECATED = 'USAGE: -kk has been deprecated. Use a single -k for runtime warnings for errors in map lookups and probe reads.';
+
+/**
+ * `--name=VALUE` split as getopt_long does for options that take a value; the others refuse
+ * one. Short options and plain long options come back unchanged, `--output`-style aliases as
+ * their short spelling.
+ */
+function longOption(word: string): { option: string; inline: string | null } {
+  if (!word.startsWith('--')) return { option: word, inline: null };
+  const eq = word.indexOf('=');
+  const name = eq < 0 ? word : word.slice(0, eq);
+  const canonical = LONG_WITH_VALUE[name];
+  if (canonical !== undefined) return { option: canonical, inline: eq < 0 ? null : word.slice(eq + 1) };
+  if (eq >= 0 && LONG_FLAGS.has(name)) throw new UserError(`option '${name}' doesn't allow an argument`, ['see bpftrace-ts --help']);
+  return { option: word, inline: null };
+}
 
 export function parseArgs(argv: readonly string[]): CliOptions {
   const o: CliOptions = {
@@ -97,29 +193,40 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     named: new Map(),
     includes: [],
     includeDirs: [],
+    probeFilter: null,
+    traceableFunctions: null,
+    noFeatures: [],
+    debuginfo: [],
+    usdtFileActivation: false,
   };
   let listing = false;
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    const value = (name: string): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new UserError(`option requires an argument -- '${name}'`, ['see bpftrace-ts --help']);
-      return v;
-    };
-    if (a === '--') {
+    const word = argv[i] as string;
+    if (word === '--') {
       rest.push(...argv.slice(i + 1));
       break;
     }
-    if (rest.length > 0 || !a.startsWith('-') || a === '-') {
-      rest.push(a);
+    if (rest.length > 0 || !word.startsWith('-') || word === '-') {
+      rest.push(word);
       continue;
     }
+    const { option: a, inline } = longOption(word);
+    const value = (name: string): string => {
+      if (inline !== null) return inline;
+      const v = argv[++i];
+      if (v === undefined) {
+        const what = name.startsWith('--') ? `option '${name}' requires an argument` : `option requires an argument -- '${name}'`;
+        throw new UserError(what, ['see bpftrace-ts --help']);
+      }
+      return v;
+    };
     switch (a) {
       case '-e':
         o.program = value('e');
         break;
       case '-l':
+      case '--list':
         listing = true;
         break;
       case '-lv':
@@ -149,6 +256,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         o.outputFile = value('o');
         break;
       case '-q':
+      case '--quiet':
         o.quiet = true;
         break;
       case '-v':
@@ -209,7 +317,22 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         o.includeDirs.push(value('I'));
         break;
       case '--include':
-        o.includes.push(value('include'));
+        o.includes.push(value('--include'));
+        break;
+      case '--probe-filter':
+        o.probeFilter = value('--probe-filter');
+        break;
+      case '--traceable-functions':
+        o.traceableFunctions = value('--traceable-functions');
+        break;
+      case '--no-feature':
+        for (const f of parseNoFeatures(value('--no-feature'))) if (!o.noFeatures.includes(f)) o.noFeatures.push(f);
+        break;
+      case '--debuginfo':
+        o.debuginfo.push(value('--debuginfo'));
+        break;
+      case '--usdt-file-activation':
+        o.usdtFileActivation = true;
         break;
       default:
         if (/^-l.+/.test(a)) {
@@ -223,7 +346,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       o.list === null &&
       argv[i + 1] !== undefined &&
       !argv[i + 1]?.startsWith('-') &&
-      (a === '-l' || a === '-lv' || a === '-vl' || a === '-v')
+      (a === '-l' || a === '--list' || a === '-lv' || a === '-vl' || a === '-v')
     ) {
       o.list = argv[++i] as string;
     }

@@ -3,18 +3,21 @@
 
 import { openSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { setDisabledFeatures } from '../bpf/disabled-features.ts';
 import { VerifierError } from '../bpf/program.ts';
 import { SyscallError } from '../bpf/sys.ts';
 import { compile } from '../codegen/compile.ts';
+import { setDebuginfoPaths } from '../elf/debug-paths.ts';
 import type { SourceFile } from '../lang/ast.ts';
 import { CompileAbort, Diagnostics, UserError } from '../lang/diagnostics.ts';
 import { formatScript, parseScript } from '../lang/frontend.ts';
+import { setAvailableFilterText } from '../probes/info/symbol-sources.ts';
 import { userProbeEnv } from '../probes/user-env.ts';
 import { TracedChild } from '../runtime/child.ts';
 import { JsonSink, TextSink, Writer } from '../runtime/sink.ts';
 import { Tracer } from '../runtime/tracer.ts';
 import { releaseTracefs } from '../util/tracefs.ts';
-import { parseArgs, USAGE } from './args.ts';
+import { type CliOptions, parseArgs, USAGE } from './args.ts';
 
 const VERSION = 'bpftrace-ts v0.1.0';
 
@@ -28,6 +31,53 @@ function fail(msg: string, hints: readonly string[] = []): number {
   return 1;
 }
 
+/** errno names of the file errors users cause, as strerror() words them. */
+function strerrorOf(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+      return 'No such file or directory';
+    case 'EACCES':
+      return 'Permission denied';
+    case 'EISDIR':
+      return 'Is a directory';
+    default:
+      return String(code);
+  }
+}
+
+/**
+ * --probe-filter's regex (ECMAScript syntax, like bpftrace's std::regex), or null without one;
+ * a bad one is the user's error, reported in bpftrace's words.
+ */
+function probeFilter(source: string | null): RegExp | null {
+  if (source === null) return null;
+  try {
+    return new RegExp(source);
+  } catch (e) {
+    const why = (e as Error).message.replace(/^Invalid regular expression: (?:\/.*\/\w*: )?/s, '');
+    throw new UserError(`Invalid --probe-filter regex '${source}': ${why}`, [
+      'the filter is an ECMAScript regular expression, matched anywhere in the probe name',
+    ]);
+  }
+}
+
+/** Settings that change how probes are found and attached, for listing and tracing alike. */
+function applyProbeOptions(opts: CliOptions): void {
+  setDisabledFeatures(opts.noFeatures);
+  setDebuginfoPaths(opts.debuginfo);
+  if (opts.traceableFunctions !== null) {
+    try {
+      setAvailableFilterText(readFileSync(opts.traceableFunctions, 'latin1'));
+    } catch (e) {
+      throw new UserError(
+        `Failed to open kernel function info: Could not read functions from ${opts.traceableFunctions}. (${strerrorOf(e)})`,
+        ['--traceable-functions takes a file in the format of tracefs available_filter_functions'],
+      );
+    }
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const opts = parseArgs(argv.map(bytes));
   if (opts.help) {
@@ -38,6 +88,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
+  applyProbeOptions(opts);
   if (opts.info) {
     // What this kernel supports, from the cached feature probes.
     const { featureReport } = await import('../bpf/features.ts');
@@ -62,19 +113,11 @@ async function main(argv: string[]): Promise<number> {
       const text = file === '-' ? readFileSync(0) : readFileSync(file);
       source = { name: file === '-' ? 'stdin' : file, text: text.toString('latin1') };
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      const why =
-        code === 'ENOENT'
-          ? 'No such file or directory'
-          : code === 'EACCES'
-            ? 'Permission denied'
-            : code === 'EISDIR'
-              ? 'Is a directory'
-              : String(code);
-      return fail(`failed to open file '${file}': ${why}`);
+      return fail(`failed to open file '${file}': ${strerrorOf(e)}`);
     }
   }
 
+  const filter = probeFilter(opts.probeFilter);
   const diags = new Diagnostics(source);
   diags.suppressWarnings = opts.noWarnings;
   const flushDiags = (): void => {
@@ -112,8 +155,14 @@ async function main(argv: string[]): Promise<number> {
       named: opts.named,
       // 0.26: failed map updates are reported by default, probe reads and lookups with -k.
       warningLevel: opts.noWarnings ? 0 : opts.warnings ? 2 : 1,
+      probeFilter: filter,
     });
     flushDiags();
+    if (script.programs.length === 0 && opts.debug.length === 0) {
+      // --probe-filter (or missing_probes = ignore) left nothing: bpftrace says so and fails.
+      if (!opts.quiet) process.stdout.write('No probes to attach\n');
+      return 1;
+    }
     if (opts.debug.some((d) => d === 'codegen' || d === 'asm' || d === 'all')) {
       const { disasm } = await import('../bpf/disasm.ts');
       for (const p of script.programs) {

@@ -67,6 +67,19 @@ export interface CompileOptions {
   named?: Map<string, string | null>;
   /** Run-time helper error checks: 0 with --no-warnings, 1 by default, 2 with -k. */
   warningLevel?: WarningLevel;
+  /**
+   * --probe-filter: only targets whose name this finds a match in get programs. The whole
+   * script is still checked; BEGIN/END and self:signal probes are never filtered (bpftrace).
+   */
+  probeFilter?: RegExp | null;
+}
+
+/** Providers --probe-filter leaves alone (bpftrace's begin/end/signal probe lists). */
+const UNFILTERED = new Set(['BEGIN', 'END', 'self']);
+
+function filterTargets(targets: ProbeTarget[], filter: RegExp | null | undefined): ProbeTarget[] {
+  if (!filter) return targets;
+  return targets.filter((t) => UNFILTERED.has(t.provider.name) || filter.test(t.name));
 }
 
 export function compile(program: Program, diags: Diagnostics, opts: CompileOptions): CompiledScript {
@@ -127,17 +140,19 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
     return r;
   };
   sema.probes.forEach((p, probeIndex) => {
+    const targets = filterTargets(p.targets, opts.probeFilter);
+    if (targets.length === 0) return;
     // `args` layouts, the `probe` name and uaddr()'s bias differ per target: such probes get a program each.
     const usesArgs = usesPerTargetBuiltins(p.probe);
-    const coalesced = usesArgs ? null : coalesceSyscalls(p.targets);
+    const coalesced = usesArgs ? null : coalesceSyscalls(targets);
     const groups: ProbeTarget[][] = coalesced
       ? [[coalesced]]
-      : p.targets[0]?.provider.shareable && !(usesArgs && p.targets.length > 1)
-        ? [p.targets]
-        : p.targets.map((t) => [t]);
+      : targets[0]?.provider.shareable && !(usesArgs && targets.length > 1)
+        ? [targets]
+        : targets.map((t) => [t]);
     for (const group of groups) {
       const target = group[0] as ProbeTarget;
-      const context = group === p.targets || group.length > 1 ? p.context : target.provider.context(target);
+      const context = group === targets || group.length > 1 ? p.context : target.provider.context(target);
       // A target whose `args` differ from the first one's is type-checked again with its own
       // context, so field offsets, types and printed records are its own.
       const own = group.length === 1 && target !== p.targets[0] && usesArgs ? recheck(target, context) : sema;

@@ -2,7 +2,7 @@
 // GNU symbol versions) for uprobe targets, and an address index for symbolization. Parsed
 // once per object and kept: ElfObject.get(path) caches by path.
 
-import { existsSync } from 'node:fs';
+import { findSeparateDebugFile } from './debug-paths.ts';
 import { cstr, ElfFile, ET_EXEC, type SectionHeader, SHT_DYNSYM, SHT_SYMTAB } from './elf.ts';
 import { buildId } from './notes.ts';
 
@@ -152,16 +152,16 @@ export class ElfObject {
 
   /** Whether the object has a full symbol table (here or in a separate debug file). */
   hasSymtab(): boolean {
-    return this.elf.sections.some((s) => s.type === SHT_SYMTAB) || this.debugFile() !== null;
+    if (this.elf.sections.some((s) => s.type === SHT_SYMTAB)) return true;
+    const dbg = this.debugFile();
+    dbg?.close();
+    return dbg !== null;
   }
 
+  /** The separate debug file with a .symtab (build id or debuglink on the debug info search path). */
   private debugFile(): ElfFile | null {
-    const id = this.buildId();
-    if (!id) return null;
-    const p = `/usr/lib/debug/.build-id/${id.slice(0, 2)}/${id.slice(2)}.debug`;
-    if (!existsSync(p)) return null;
     try {
-      return ElfFile.open(p);
+      return findSeparateDebugFile(this.path, this.elf, (f) => f.sections.some((s) => s.type === SHT_SYMTAB))?.elf ?? null;
     } catch {
       return null;
     }

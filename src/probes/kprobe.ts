@@ -9,6 +9,7 @@
 
 import { BPF_PROG_TYPE_KPROBE, BPF_TRACE_KPROBE_MULTI } from '../bpf/constants.ts';
 import { defaultSys } from '../bpf/default-sys.ts';
+import { featureDisabled } from '../bpf/disabled-features.ts';
 import { helperId } from '../bpf/helpers.ts';
 import { exit as exitInsn, type Insn, JMP, JmpOp, movImm, Reg } from '../bpf/insn.ts';
 import { attachPerfEvent, type Link } from '../bpf/link.ts';
@@ -244,6 +245,7 @@ function useMulti(targets: ProbeTarget[], insns: readonly Insn[]): boolean {
   // kprobe_multi takes plain symbol names at function entry: no offsets, no module syntax, no addresses.
   const plain = (s: KprobeSite): boolean => s.address === null && s.offset === 0 && !kernelSymbol(s).includes(':');
   if (!targets.every((t) => plain(sites.of(t)))) return false;
+  if (featureDisabled('kprobe_multi')) return false;
   if (multiWorks === null) multiWorks = probeKprobeMulti();
   return multiWorks;
 }

@@ -28,6 +28,7 @@ import { type Decoder, decoderFor, readInt } from './decode.ts';
 import { ERR_RINGBUF_LOST, EventKind, HEADER_SIZE } from './events.ts';
 import { readMap } from './map-reader.ts';
 import { formatRecord } from './printf/format.ts';
+import { READY, STOPPING, sdNotify } from './sd-notify.ts';
 import type { OutputSink } from './sink.ts';
 import { bootEpochNs, SkbCapture } from './skb-capture.ts';
 import { registerStackMaps } from './stacks.ts';
@@ -194,6 +195,7 @@ export class Tracer {
         attached += r.count;
       }
       this.out.attached(attached + begin.length + end.length + selfProgs.length);
+      this.notifySystemd(sys, READY, 'readiness');
       opts.onAttached?.();
 
       const done = new Promise<void>((resolve) => {
@@ -228,6 +230,7 @@ export class Tracer {
       // Even with only BEGIN probes, bpftrace keeps running until Ctrl-C; so do we.
       // The handlers stay: a second Ctrl-C while END runs and maps print must not kill us midway.
       await done;
+      this.notifySystemd(sys, STOPPING, 'shutdown');
 
       // Detach first so END and the printed maps see a stable state.
       await detachAll(sys, this.links);
@@ -248,6 +251,12 @@ export class Tracer {
     } finally {
       await this.close();
     }
+  }
+
+  /** Tells systemd (NOTIFY_SOCKET) how the run is going; a failure is only a warning. */
+  private notifySystemd(sys: Sys, state: string, what: string): void {
+    const failed = sdNotify(sys, process.env, state);
+    if (failed !== null) this.out.warning(`Failed to send ${what} notification, ignoring: ${failed}`);
   }
 
   /**

@@ -94,6 +94,10 @@ export class FakeSys implements Sys {
     this.calls.push({ name: 'setrlimit', args: [resource, limit] });
     return 0;
   }
+  sendUnixDatagram(address: Uint8Array, data: Uint8Array): number {
+    this.calls.push({ name: 'sendUnixDatagram', args: [address.slice(), data.slice()] });
+    return 0;
+  }
   getpid(): number {
     return 4242;
   }

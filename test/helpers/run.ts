@@ -1,6 +1,6 @@
 // Runs the built CLI as a child process, with a bound on how long it may take.
 
-import { spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +34,22 @@ export function runCli(args: string[], opts: { timeoutMs?: number; env?: NodeJS.
 }
 
 export const isRoot = process.getuid?.() === 0;
+
+/** Resolves true once a started CLI's stderr contains `text`, false when it exits first or after `timeoutMs`. */
+export function waitForStderr(child: ChildProcess, text: string, timeoutMs = 20_000): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    let err = '';
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    child.stderr?.on('data', (d: Buffer) => {
+      err += d.toString('latin1');
+      if (err.includes(text)) {
+        clearTimeout(timer);
+        resolve(true);
+      }
+    });
+    child.on('exit', () => resolve(false));
+  });
+}
 
 /**
  * Starts the CLI, waits (bounded) until its stdout contains `when`, then sends `signal` once

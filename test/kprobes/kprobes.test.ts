@@ -16,6 +16,7 @@ import {
   BPF_TRACE_ITER,
   BPF_TRACE_KPROBE_MULTI,
 } from '../../src/bpf/constants.ts';
+import { setDisabledFeatures } from '../../src/bpf/disabled-features.ts';
 import type { FeatureResult } from '../../src/bpf/features.ts';
 import type { Insn } from '../../src/bpf/insn.ts';
 import type { CompiledScript } from '../../src/codegen/compile.ts';
@@ -35,7 +36,7 @@ import { Kallsyms, loadKallsyms } from '../../src/runtime/ksyms.ts';
 import { kernelBtf } from '../../src/sema/btf-types.ts';
 import { FakeSys } from '../bpf/fake-sys.ts';
 import { compileText } from '../helpers/compile.ts';
-import { isRoot, LAUNCHER, runCli } from '../helpers/run.ts';
+import { isRoot, LAUNCHER, runCli, waitForStderr } from '../helpers/run.ts';
 
 const lines = (s: string): string[] => s.split('\n').filter((l) => l !== '');
 
@@ -270,7 +271,12 @@ describe('compiling kernel probes (feature checks answered as on a capable kerne
       assert.equal(s.programs[0]?.spec.expectedAttachType, BPF_TRACE_KPROBE_MULTI);
       const one = compiled('kprobe:vfs_read { @ = count(); }');
       assert.equal(one.programs[0]?.spec.expectedAttachType, undefined, 'a single function uses the perf PMU');
+      // --no-feature kprobe_multi: a perf kprobe per function even where the links work.
+      setDisabledFeatures(['kprobe_multi']);
+      const perf = compiled('kprobe:vfs_read* { @ = count(); }');
+      assert.equal(perf.programs[0]?.spec.expectedAttachType, undefined);
     } finally {
+      setDisabledFeatures([]);
       setKprobeMultiSupport(false);
     }
   });
@@ -631,18 +637,7 @@ describe('fentry:bpf / fexit:bpf (running programs answered by a stub)', () => {
 test("-l fentry:bpf:* lists another bpftrace-ts run by its programs' BTF names (this kernel)", { skip: !isRoot }, async () => {
   const bg = spawn(LAUNCHER, ['-e', 'interval:ms:777 { @ = count(); } interval:s:60 { exit(); }'], { stdio: ['ignore', 'ignore', 'pipe'] });
   try {
-    const attached = await new Promise<boolean>((resolve) => {
-      let err = '';
-      const timer = setTimeout(() => resolve(false), 20_000);
-      bg.stderr.on('data', (d: Buffer) => {
-        err += d.toString('latin1');
-        if (err.includes('Attached')) {
-          clearTimeout(timer);
-          resolve(true);
-        }
-      });
-      bg.on('exit', () => resolve(false));
-    });
+    const attached = await waitForStderr(bg, 'Attached');
     assert.ok(attached, 'the background run attached');
     const r = runCli(['-l', 'fentry:bpf:*:interval_*']);
     assert.equal(r.code, 0, r.stderr);

@@ -1,9 +1,8 @@
 // Finds a binary's DWARF and reads its sections: from the binary itself, or from a separate
-// debug file (by GNU build id under /usr/lib/debug/.build-id, or by .gnu_debuglink), plus the
+// debug file (by GNU build id or .gnu_debuglink, on the search path of debug-paths.ts), plus the
 // dwz supplementary file a .gnu_debugaltlink names. Compressed sections (SHF_COMPRESSED with
 // zlib or zstd, and the older .zdebug_* spelling) are inflated; every other section is one read.
 
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join } from 'node:path';
 
@@ -24,8 +23,8 @@ function zstdDecompress(data: Buffer, size: number): Buffer {
   return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
 }
 
-import { cstr, ElfFile, NotElfError, type SectionHeader, SHT_NOBITS } from '../elf.ts';
-import { buildId } from '../notes.ts';
+import { buildIdDebugPath, buildIdRoots, findSeparateDebugFile, openElf } from '../debug-paths.ts';
+import { cstr, ElfFile, type SectionHeader, SHT_NOBITS } from '../elf.ts';
 
 /** The sections the reader uses; absent ones are empty. */
 export interface DwarfSections {
@@ -48,7 +47,6 @@ export interface DebugSource {
   alt: DwarfSections | null;
 }
 
-export const DEBUG_ROOT = '/usr/lib/debug';
 const SHF_COMPRESSED = 0x800;
 const ELFCOMPRESS_ZLIB = 1;
 const ELFCOMPRESS_ZSTD = 2;
@@ -100,36 +98,6 @@ export function readSections(elf: ElfFile): DwarfSections {
   };
 }
 
-function openElf(path: string): ElfFile | null {
-  if (!existsSync(path)) return null;
-  try {
-    return ElfFile.open(path);
-  } catch (e) {
-    if (e instanceof NotElfError) return null;
-    throw e;
-  }
-}
-
-function buildIdPath(id: string): string {
-  return join(DEBUG_ROOT, '.build-id', id.slice(0, 2), `${id.slice(2)}.debug`);
-}
-
-/** Candidate separate debug files of `path`, in the order gdb and libdw look. */
-function debugFileCandidates(path: string, elf: ElfFile): string[] {
-  const out: string[] = [];
-  const id = buildId(elf);
-  if (id && id.length > 2) out.push(buildIdPath(id));
-  const link = elf.section('.gnu_debuglink');
-  if (link) {
-    const name = cstr(elf.sectionData(link), 0);
-    if (name) {
-      const dir = dirname(path);
-      out.push(join(dir, name), join(dir, '.debug', name), join(DEBUG_ROOT, dir, name));
-    }
-  }
-  return out;
-}
-
 /** The dwz file a debug file shares types and strings with (.gnu_debugaltlink: path, build id). */
 function altFile(debugPath: string, elf: ElfFile): ElfFile | null {
   const s = elf.section('.gnu_debugaltlink');
@@ -138,7 +106,7 @@ function altFile(debugPath: string, elf: ElfFile): ElfFile | null {
   const name = cstr(data, 0);
   const id = data.subarray(name.length + 1).toString('hex');
   const candidates = [isAbsolute(name) ? name : join(dirname(debugPath), name)];
-  if (id) candidates.push(buildIdPath(id));
+  if (id) for (const root of buildIdRoots()) candidates.push(buildIdDebugPath(root, id));
   for (const c of candidates) {
     const f = openElf(c);
     if (f && hasDebugInfo(f)) return f;
@@ -155,14 +123,10 @@ export function loadDebugSource(path: string): DebugSource | null {
   try {
     if (hasDebugInfo(elf)) dbg = elf;
     else {
-      for (const c of debugFileCandidates(path, elf)) {
-        const f = openElf(c);
-        if (f && hasDebugInfo(f)) {
-          dbg = f;
-          dbgPath = c;
-          break;
-        }
-        f?.close();
+      const found = findSeparateDebugFile(path, elf, hasDebugInfo);
+      if (found) {
+        dbg = found.elf;
+        dbgPath = found.path;
       }
     }
     if (!dbg) return null;
