@@ -10,11 +10,11 @@ import { BOOL, INT64, typeKindWord } from '../sema/types.ts';
 import type { Builtin } from './types.ts';
 
 /** The key expressions of `has_key(@m, k)`: a tuple key is the same as several keys. */
-function keyList(k: Expr): Expr[] {
+export function keyList(k: Expr): Expr[] {
   return k.kind === 'TupleExpr' ? k.elems : [k];
 }
 
-function keyedMap(em: Emitter, m: Expr, fn: string): MapResource {
+export function keyedMap(em: Emitter, m: Expr, fn: string): MapResource {
   if (m.kind !== 'MapRef') throw new UserError(`${fn}() expects a map argument`);
   if (!em.resources.mapsByName.has(m.name)) throw new UserError(`Undefined map: @${m.name}`);
   const res = mapResource(em, m.name);
