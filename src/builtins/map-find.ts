@@ -4,13 +4,12 @@
 // gives it; the code is a single bpf_map_lookup_elem.
 
 import { AluOp, alu64Reg, JmpOp, ja, jmpImm, load, movImm, Reg, type Size } from '../bpf/insn.ts';
-import { buildKey } from '../codegen/maps.ts';
 import type { Expr } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import { storageType } from '../sema/check.ts';
 import { BOOL, isScalarType, sizeOf, typeKindWord } from '../sema/types.ts';
 import { syntheticId } from './lowered.ts';
-import { keyedMap, keyList } from './map-fns.ts';
+import { keyedMap, keyList, lookupKey } from './map-fns.ts';
 import type { Builtin } from './types.ts';
 
 export const find: Builtin = {
@@ -60,15 +59,7 @@ export const find: Builtin = {
       throw new UserError(`find() cannot read @${res.info.name}: it holds an aggregation`, ['read it as @m[key] after has_key()']);
     const sym = em.sema.vars.get(v.id);
     if (!sym?.type) throw new UserError(`internal: find() variable $${v.kind === 'Variable' ? v.name : '?'} has no type`);
-    const key = buildKey(em, res, keyList(k));
-    em.callHelper(
-      'map_lookup_elem',
-      [
-        { kind: 'map', name: res.spec.name },
-        { kind: 'addr', loc: key },
-      ],
-      true,
-    );
+    lookupKey(em, res, k);
     const miss = em.label();
     const done = em.label();
     em.emit(jmpImm(JmpOp.JEQ, Reg.R0, 0, miss));

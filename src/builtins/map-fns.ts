@@ -22,6 +22,19 @@ export function keyedMap(em: Emitter, m: Expr, fn: string): MapResource {
   return res;
 }
 
+/** Looks `k` up in the map; leaves the value pointer (or 0) in r0. */
+export function lookupKey(em: Emitter, res: MapResource, k: Expr): void {
+  const key = buildKey(em, res, keyList(k));
+  em.callHelper(
+    'map_lookup_elem',
+    [
+      { kind: 'map', name: res.spec.name },
+      { kind: 'addr', loc: key },
+    ],
+    true,
+  );
+}
+
 export const hasKey: Builtin = {
   name: 'has_key',
   ident: false,
@@ -44,16 +57,7 @@ export const hasKey: Builtin = {
   },
   emit(call, em) {
     const [m, k] = call.args as [Expr, Expr];
-    const res = keyedMap(em, m, 'has_key');
-    const key = buildKey(em, res, keyList(k));
-    em.callHelper(
-      'map_lookup_elem',
-      [
-        { kind: 'map', name: res.spec.name },
-        { kind: 'addr', loc: key },
-      ],
-      true,
-    );
+    lookupKey(em, keyedMap(em, m, 'has_key'), k);
     const yes = em.label();
     em.emit(movReg(Reg.R1, Reg.R0), movImm(Reg.R0, 1), jmpImm(JmpOp.JNE, Reg.R1, 0, yes), movImm(Reg.R0, 0));
     em.place(yes);
