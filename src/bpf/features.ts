@@ -565,3 +565,21 @@ export function features(): Features {
 export function featureReport(): string {
   return features().report();
 }
+
+/** BPF_PSEUDO_KFUNC_CALL: a call instruction whose imm is a kernel function's BTF id. */
+const PSEUDO_KFUNC_CALL = 2;
+
+/**
+ * Whether a program of `progType` may call the kfunc with vmlinux BTF id `btfId`, as bpftrace
+ * tells: a program that only calls it is loaded, and only the verifier's "calling kernel
+ * function NAME is not allowed" counts as a no (a type that needs an attach target fails to load
+ * for that reason, not for the kfunc).
+ */
+export function kfuncCallAllowed(progType: number, btfId: number, name: string, sys: Sys = defaultSys()): boolean {
+  ensureMemlock(sys);
+  const kfuncCall: Insn = { op: 0x85, dst: 0, src: PSEUDO_KFUNC_CALL, off: 0, imm: btfId };
+  const r = tryLoad(sys, progType, [kfuncCall, exit()], true);
+  if (r.errno === 0) return true;
+  if (r.errno === EPERM) return false;
+  return !r.log.includes(`calling kernel function ${name} is not allowed`);
+}

@@ -118,7 +118,10 @@ function hintsFor(errno: number, log: string): string[] {
   const unknownFunc = /(?:unknown|invalid) func (\w+)#(\d+)/.exec(log);
   if (unknownFunc) hints.push(`helper ${unknownFunc[1]} (#${unknownFunc[2]}) is not available on this kernel or for this program type`);
   const wrongType = /program of this type cannot use helper (\w+)#(\d+)/.exec(log);
-  if (wrongType) hints.push(`${wrongType[1]} cannot be called from this kind of probe`);
+  if (wrongType?.[1] === 'bpf_probe_write_user') {
+    // Offered to every tracing program type unless lockdown (or a missing CAP_SYS_ADMIN) withholds it.
+    hints.push('this kernel does not allow bpf_probe_write_user (write_user()): kernel lockdown or a missing CAP_SYS_ADMIN forbids it');
+  } else if (wrongType) hints.push(`${wrongType[1]} cannot be called from this kind of probe`);
   if (/BPF program is too large|too many states/.test(log) || errno === E2BIG) {
     hints.push('the program is too large or complex for the verifier: split the probe or simplify loops');
   }

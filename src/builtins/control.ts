@@ -1,4 +1,4 @@
-// Builtins about the probe and the run: assert(cond, msg), signal(sig) and `probe`.
+// Builtins about the probe and the run: assert(cond, msg), signal(sig), signal_thread(sig) and `probe`.
 
 import { constants } from 'node:os';
 import { JmpOp, ja, jmpImm, Reg } from '../bpf/insn.ts';
@@ -110,69 +110,78 @@ const SIGNAL_PROVIDERS = [
   'rawtracepoint',
 ];
 
-export const signal: Builtin = {
-  name: 'signal',
-  ident: false,
-  func: true,
-  minArgs: 1,
-  maxArgs: 1,
-  providers: SIGNAL_PROVIDERS,
-  check(call, cx) {
-    if (!cx.unsafe) cx.diags.error(call.span, 'signal() is an unsafe function', 'use --unsafe to allow it');
-    const a = call.args[0] as Expr;
-    const t = cx.check(a);
-    if (t.kind === 'string') {
-      const name = cx.literalString(a);
-      if (name === null) cx.diags.error(call.span, 'signal() accepts a string literal or an integer');
-      else if (signalNumber(name) === 0) cx.diags.error(call.span, `Invalid string for signal: ${name}`);
-    } else if (t.kind === 'int') {
-      const n = cx.literalInt(a);
-      if (n !== null && (n < 1n || n > 64n))
-        cx.diags.error(call.span, 'signal() accepts a string literal or an integer between 1 and 64 (inclusive)');
-    } else {
-      cx.diags.error(call.span, 'signal() accepts a string literal or an integer');
-    }
-    return VOID;
-  },
-  emit(call, em) {
-    const a = call.args[0] as Expr;
-    const name = literalBytes(em, a);
-    const lit = name ? BigInt(signalNumber(name.toString('latin1'))) : literalInt(em, a);
-    const done = em.label();
-    if (lit !== null) {
-      em.callHelper('send_signal', [{ kind: 'imm', value: lit }], true);
-    } else {
-      // Checked at run time as bpftrace does: out of range is an error, nothing is sent.
-      const v = em.scalar(a);
-      const bad = em.label();
-      const r = em.reg(v, Reg.R0);
-      em.emit(jmpImm(JmpOp.JEQ, r, 0, bad), jmpImm(JmpOp.JGT, r, 64, bad));
-      em.callHelper('send_signal', [{ kind: 'temp', temp: v }], true);
-      failedWarning(em, call.span, done);
-      em.place(bad);
-      emitValueRecord(
-        em,
-        EventKind.Errorf,
-        'errorf',
-        'signal() expects an integer between 1 and 64 (inclusive). Got %d',
-        UINT64,
-        em.reg(v, Reg.R0),
-        call.span,
-      );
-      em.free(v);
+/**
+ * signal(sig) sends to the traced process (bpf_send_signal), signal_thread(sig) to the traced
+ * thread (bpf_send_signal_thread).
+ */
+function signalBuiltin(name: 'signal' | 'signal_thread', helper: 'send_signal' | 'send_signal_thread'): Builtin {
+  return {
+    name,
+    ident: false,
+    func: true,
+    minArgs: 1,
+    maxArgs: 1,
+    providers: SIGNAL_PROVIDERS,
+    check(call, cx) {
+      if (!cx.unsafe) cx.diags.error(call.span, `${name}() is an unsafe function`, 'use --unsafe to allow it');
+      const a = call.args[0] as Expr;
+      const t = cx.check(a);
+      if (t.kind === 'string') {
+        const sig = cx.literalString(a);
+        if (sig === null) cx.diags.error(call.span, `${name}() accepts a string literal or an integer`);
+        else if (signalNumber(sig) === 0) cx.diags.error(call.span, `Invalid string for signal: ${sig}`);
+      } else if (t.kind === 'int') {
+        const n = cx.literalInt(a);
+        if (n !== null && (n < 1n || n > 64n))
+          cx.diags.error(call.span, `${name}() accepts a string literal or an integer between 1 and 64 (inclusive)`);
+      } else {
+        cx.diags.error(call.span, `${name}() accepts a string literal or an integer`);
+      }
+      return VOID;
+    },
+    emit(call, em) {
+      const a = call.args[0] as Expr;
+      const sig = literalBytes(em, a);
+      const lit = sig ? BigInt(signalNumber(sig.toString('latin1'))) : literalInt(em, a);
+      const done = em.label();
+      if (lit !== null) {
+        em.callHelper(helper, [{ kind: 'imm', value: lit }], true);
+      } else {
+        // Checked at run time as bpftrace does: out of range is an error, nothing is sent.
+        const v = em.scalar(a);
+        const bad = em.label();
+        const r = em.reg(v, Reg.R0);
+        em.emit(jmpImm(JmpOp.JEQ, r, 0, bad), jmpImm(JmpOp.JGT, r, 64, bad));
+        em.callHelper(helper, [{ kind: 'temp', temp: v }], true);
+        failedWarning(em, name, call.span, done);
+        em.place(bad);
+        emitValueRecord(
+          em,
+          EventKind.Errorf,
+          'errorf',
+          `${name}() expects an integer between 1 and 64 (inclusive). Got %d`,
+          UINT64,
+          em.reg(v, Reg.R0),
+          call.span,
+        );
+        em.free(v);
+        em.place(done);
+        return NONE;
+      }
+      failedWarning(em, name, call.span, done);
       em.place(done);
       return NONE;
-    }
-    failedWarning(em, call.span, done);
-    em.place(done);
-    return NONE;
-  },
-};
+    },
+  };
+}
+
+export const signal = signalBuiltin('signal', 'send_signal');
+export const signalThread = signalBuiltin('signal_thread', 'send_signal_thread');
 
 /** After bpf_send_signal: a warning with its error when it failed; then jumps to `done`. */
-function failedWarning(em: Emitter, span: Span, done: string): void {
+function failedWarning(em: Emitter, name: string, span: Span, done: string): void {
   em.emit(jmpImm(JmpOp.JEQ, Reg.R0, 0, done));
-  emitValueRecord(em, EventKind.Warnf, 'warnf', 'signal call failed with error %d', INT64, Reg.R0, span);
+  emitValueRecord(em, EventKind.Warnf, 'warnf', `${name} call failed with error %d`, INT64, Reg.R0, span);
   em.emit(ja(done));
 }
 

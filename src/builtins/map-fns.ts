@@ -10,16 +10,29 @@ import { BOOL, INT64, typeKindWord } from '../sema/types.ts';
 import type { Builtin } from './types.ts';
 
 /** The key expressions of `has_key(@m, k)`: a tuple key is the same as several keys. */
-function keyList(k: Expr): Expr[] {
+export function keyList(k: Expr): Expr[] {
   return k.kind === 'TupleExpr' ? k.elems : [k];
 }
 
-function keyedMap(em: Emitter, m: Expr, fn: string): MapResource {
+export function keyedMap(em: Emitter, m: Expr, fn: string): MapResource {
   if (m.kind !== 'MapRef') throw new UserError(`${fn}() expects a map argument`);
   if (!em.resources.mapsByName.has(m.name)) throw new UserError(`Undefined map: @${m.name}`);
   const res = mapResource(em, m.name);
   if (!res.info.key) throw new UserError(`call to ${fn}() expects a map with explicit keys (non-scalar map)`);
   return res;
+}
+
+/** Looks `k` up in the map; leaves the value pointer (or 0) in r0. */
+export function lookupKey(em: Emitter, res: MapResource, k: Expr): void {
+  const key = buildKey(em, res, keyList(k));
+  em.callHelper(
+    'map_lookup_elem',
+    [
+      { kind: 'map', name: res.spec.name },
+      { kind: 'addr', loc: key },
+    ],
+    true,
+  );
 }
 
 export const hasKey: Builtin = {
@@ -44,16 +57,7 @@ export const hasKey: Builtin = {
   },
   emit(call, em) {
     const [m, k] = call.args as [Expr, Expr];
-    const res = keyedMap(em, m, 'has_key');
-    const key = buildKey(em, res, keyList(k));
-    em.callHelper(
-      'map_lookup_elem',
-      [
-        { kind: 'map', name: res.spec.name },
-        { kind: 'addr', loc: key },
-      ],
-      true,
-    );
+    lookupKey(em, keyedMap(em, m, 'has_key'), k);
     const yes = em.label();
     em.emit(movReg(Reg.R1, Reg.R0), movImm(Reg.R0, 1), jmpImm(JmpOp.JNE, Reg.R1, 0, yes), movImm(Reg.R0, 0));
     em.place(yes);

@@ -2,10 +2,13 @@
 
 import * as addressSpace from './address-space.ts';
 import * as bytes from './bytes.ts';
+import * as cgroups from './cgroups.ts';
 import * as comptime from './comptime.ts';
 import * as control from './control.ts';
 import * as debug from './debug.ts';
 import * as kernelVars from './kernel-vars.ts';
+import * as kfuncs from './kfuncs.ts';
+import * as mapFind from './map-find.ts';
 import * as mapFns from './map-fns.ts';
 import * as memCompare from './mem-compare.ts';
 import * as nameLookup from './name-lookup.ts';
@@ -13,9 +16,11 @@ import * as net from './net.ts';
 import * as output from './output.ts';
 import { override } from './override.ts';
 import { path } from './path.ts';
+import * as pointers from './pointers.ts';
 import * as rt from './runtime-fns.ts';
 import * as scriptInfo from './script-info.ts';
 import { skboutput } from './skboutput.ts';
+import { socketCookie } from './socket-cookie.ts';
 import * as stacks from './stacks.ts';
 import * as stringFns from './string-fns.ts';
 import * as strings from './strings.ts';
@@ -23,6 +28,7 @@ import * as task from './task.ts';
 import type { Builtin } from './types.ts';
 import { unwatch } from './unwatch.ts';
 import * as user from './user.ts';
+import { writeUser } from './write-user.ts';
 
 const table = new Map<string, Builtin>();
 
@@ -67,7 +73,7 @@ for (const b of [strings.str]) add(b);
 for (const b of [addressSpace.uptr, addressSpace.kptr, addressSpace.usermode, addressSpace.uaddr]) add(b);
 for (const b of [stringFns.strlen, stringFns.strncmp, stringFns.strstr, stringFns.strcontains, stringFns.strConcat]) add(b);
 for (const b of [mapFns.hasKey, mapFns.len, bytes.bswap, bytes.buf, net.pton, net.ntop, net.macaddr]) add(b);
-for (const b of [control.assert, control.signal, control.probe]) add(b);
+for (const b of [control.assert, control.signal, control.signalThread, control.probe]) add(b);
 for (const b of [override, unwatch, path, skboutput]) add(b);
 for (const b of [
   comptime.isStr,
@@ -85,10 +91,14 @@ for (const b of [memCompare.strcap, memCompare.defaultStrLength, memCompare.memc
 for (const b of [scriptInfo.probetype, scriptInfo.hasCpid, scriptInfo.config]) add(b);
 for (const b of [nameLookup.strerror, nameLookup.signalName, nameLookup.syscallName]) add(b);
 for (const b of [debug.debugf, kernelVars.percpuKaddr]) add(b);
-for (const b of [stacks.kstack, stacks.ustack, stacks.ksymFn, stacks.kaddrFn]) add(b);
+for (const b of [stacks.kstack, stacks.ustack, stacks.dwUstack, stacks.ksymFn, stacks.kaddrFn]) add(b);
 for (const b of [user.func, user.usym, user.reg]) add(b);
 for (let i = 0; i < 8; i++) add(user.sargN(i));
 for (const b of [rt.username, rt.elapsed, rt.cpid, rt.strftimeFn, rt.time, rt.cat, rt.join, rt.getopt]) add(b);
+
+for (const b of [pointers.leaderComm, pointers.leaderTid, pointers.containerOf, pointers.isErr]) add(b);
+for (const b of [cgroups.cgroupid, cgroups.cgroupPath, kfuncs.kfuncExist, kfuncs.kfuncAllowed]) add(b);
+for (const b of [mapFind.find, socketCookie, writeUser]) add(b);
 
 export function lookupBuiltin(name: string): Builtin | undefined {
   return table.get(name);

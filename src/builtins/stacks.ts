@@ -122,3 +122,20 @@ export const kaddrFn: Builtin = {
     return { kind: 'imm', value: addr };
   },
 };
+
+/**
+ * dw_ustack: bpftrace unwinds it with the DWARF .eh_frame of the traced process; bpftrace-ts
+ * does not read unwind tables, so it is ustack (frame pointers) and says so when compiling.
+ */
+export const dwUstack: Builtin = {
+  ...ustack,
+  name: 'dw_ustack',
+  check(call, cx): Type {
+    cx.diags.warning(
+      call.span,
+      'dw_ustack is unwound with frame pointers, like ustack: bpftrace-ts does not read DWARF .eh_frame unwind information',
+      'frames of code built without frame pointers (-fomit-frame-pointer) are missing from the stack',
+    );
+    return ustack.check(call, cx);
+  },
+};

@@ -2,6 +2,7 @@
 // kernel symbols), resolved when they are decoded.
 
 import type { SymbolicKind } from '../sema/types.ts';
+import { cgroupPathText } from './cgroup-paths.ts';
 import { ksym } from './ksyms.ts';
 import { monotonicToEpochNs, strftime } from './strftime.ts';
 import { userName } from './users.ts';
@@ -15,6 +16,8 @@ export function symbolicValue(what: SymbolicKind, view: DataView, off: number): 
       return { kind: 'text', value: userName(Number(raw & 0xffffffffn)) };
     case 'usym':
       return { kind: 'text', value: usymText(raw) };
+    case 'cgroup_path':
+      return { kind: 'text', value: cgroupPathText(raw, Number(view.getBigUint64(off + 8, true))) };
     case 'ksym': {
       const hit = ksym(raw);
       return { kind: 'text', value: hit ? hit.name : `0x${raw.toString(16)}` };

@@ -57,8 +57,8 @@ export function isInteger(t: Type): t is Extract<Type, { kind: 'int' }> {
 
 /** Types whose values live in a register (integers, bools, pointers, ids) rather than in memory. */
 export function isScalarType(t: Type): boolean {
-  // inet and mac addresses are symbolic but live in memory (24 and 6 bytes).
-  if (t.kind === 'symbolic') return t.what !== 'inet' && t.what !== 'mac';
+  // inet and mac addresses and cgroup paths are symbolic but live in memory (24, 6 and 16 bytes).
+  if (t.kind === 'symbolic') return t.what !== 'inet' && t.what !== 'mac' && t.what !== 'cgroup_path';
   return t.kind === 'int' || t.kind === 'bool' || t.kind === 'pointer' || t.kind === 'stack' || t.kind === 'void' || t.kind === 'strftime';
 }
 
@@ -105,7 +105,8 @@ function symbolicSize(what: SymbolicKind): number {
       // address + pid, so the runtime can resolve in the right process
       return 16;
     case 'cgroup_path':
-      return 8;
+      // the cgroup id + the index of the call's hierarchy filter
+      return 16;
     default:
       return 8;
   }

@@ -22,6 +22,8 @@ export interface Progs {
   uselib: string;
   /** C++: namespace, class method, overloads, template. */
   cpp: string;
+  /** Scenarios for the stdlib builtins (threads, a struct member, ERR_PTRs, a user buffer). */
+  stdlib: string;
 }
 
 function newer(out: string, inputs: string[]): boolean {
@@ -54,6 +56,7 @@ export function buildProgs(): Progs {
     lib: b('libtlib.so'),
     uselib: b('uselib'),
     cpp: b('cpp'),
+    stdlib: b('stdlib'),
   };
   cc('gcc', p.target, ['target.c'], ['-O2', '-g', '-fno-omit-frame-pointer', '-fPIE', '-pie'], [o0, sema], [o0, sema]);
   cc('gcc', p.targetNoPie, ['target.c'], ['-O2', '-g', '-fno-omit-frame-pointer', '-fno-pie', '-no-pie'], [o0, sema], [o0, sema]);
@@ -61,6 +64,7 @@ export function buildProgs(): Progs {
   cc('gcc', p.lib, ['lib.c'], ['-O2', '-g', '-fPIC', '-shared']);
   cc('gcc', p.uselib, ['uselib.c'], ['-O2', '-g'], [`-L${BUILD_DIR}`, '-ltlib', '-Wl,-rpath,$ORIGIN'], [p.lib]);
   cc('g++', p.cpp, ['cpp.cc'], ['-O1', '-g']);
+  cc('gcc', p.stdlib, ['stdlib.c'], ['-O2', '-g', '-fno-omit-frame-pointer', '-pthread']);
   built = p;
   return p;
 }

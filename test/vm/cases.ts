@@ -484,6 +484,49 @@ export const CASES: VmCase[] = [
     fails: true,
     check: (r) => assert.match(r.stderr, /middle of an instruction/),
   },
+  {
+    name: 'is_err_fexit',
+    // bpftrace's own runtime test; 0.17 has no is_err.
+    ours: [
+      '-e',
+      'fexit:do_filp_open /pid == cpid/ { if (is_err(retval)) { printf("is_err: %ld\\n", (int64)retval); exit(); } }',
+      '-c',
+      '/bin/cat /tmp/bpftrace_ts_nonexistent_file',
+    ],
+    check: (r) => assert.match(r.stdout, /^is_err: -2$/m),
+  },
+  {
+    name: 'socket_cookie',
+    // A tracing program's struct sock * argument (fentry) and return value (fexit); the same
+    // socket gives the same cookie. 0.17 has no socket_cookie.
+    ours: [
+      '-e',
+      'fentry:sock_init_data /pid == cpid/ { $c = socket_cookie(args.sk); printf("cookie %d %d\\n", $c > 0, $c == socket_cookie(args.sk)); } ' +
+        'fexit:sk_alloc /pid == cpid/ { printf("alloc %d\\n", socket_cookie(retval) > 0); }',
+      '-c',
+      '/usr/bin/logger bpftrace-ts-test',
+    ],
+    check: (r) => {
+      assert.ok(lines(r.stdout).includes('cookie 1 1'), r.stdout);
+      assert.ok(lines(r.stdout).includes('alloc 1'), r.stdout);
+    },
+  },
+  {
+    name: 'write_user_openat',
+    // bpftrace's documented use: the child asks for a file that does not exist and opens the
+    // one the probe wrote over its path (Debian's kernel allows bpf_probe_write_user).
+    ours: [
+      '--unsafe',
+      '-e',
+      'tracepoint:syscalls:sys_enter_openat /pid == cpid && str(args.filename) == "/etc/hostnamX"/ { printf("ok=%d\\n", write_user(args.filename, "/etc/hostname", 13)); }',
+      '-c',
+      '/bin/cat /etc/hostnamX',
+    ],
+    check: (r) => {
+      assert.ok(lines(r.stdout).includes('ok=1'), r.stdout);
+      assert.doesNotMatch(r.stderr, /No such file/);
+    },
+  },
 ];
 
 /** Cases whose recorded bpftrace output is compared without some lines (see the cases). */
