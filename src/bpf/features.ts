@@ -189,6 +189,7 @@ const HELPERS: readonly HelperName[] = [
   'get_attach_cookie',
   'for_each_map_elem',
   'loop',
+  'map_lookup_percpu_elem',
   'snprintf',
   'strncmp',
   'override_return',

@@ -90,12 +90,9 @@ async function main(argv: string[]): Promise<number> {
   }
   applyProbeOptions(opts);
   if (opts.info) {
-    // What this kernel supports, from the cached feature probes.
-    const { featureReport } = await import('../bpf/features.ts');
-    const uname = readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim();
-    const bun = (globalThis as { Bun?: { version: string } }).Bun;
-    const runtime = bun ? `bun ${bun.version}` : `node ${process.version}`;
-    process.stdout.write(`System\n  kernel: ${uname}\n  runtime: ${runtime}\n\n${featureReport()}`);
+    // What this kernel supports, from the feature probes.
+    const { infoReport } = await import('./info.ts');
+    process.stdout.write(infoReport(VERSION));
     return 0;
   }
   if (opts.list !== null) {

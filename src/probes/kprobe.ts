@@ -237,6 +237,13 @@ function callsHelper(insns: readonly Insn[], name: string): boolean {
   return insns.some((i) => i.op === (JMP | JmpOp.CALL) && i.src === 0 && i.imm === id);
 }
 
+/** Whether kprobe wildcards would use kprobe_multi links here (--info). */
+export function kprobeMultiAvailable(): boolean {
+  if (featureDisabled('kprobe_multi')) return false;
+  if (multiWorks === null) multiWorks = probeKprobeMulti();
+  return multiWorks;
+}
+
 function useMulti(targets: ProbeTarget[], insns: readonly Insn[]): boolean {
   if (targets.length < MULTI_MIN_TARGETS) return false;
   // override() rewrites the probed function's return through the kprobe's registers, which

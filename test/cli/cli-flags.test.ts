@@ -336,3 +336,14 @@ describe('systemd readiness (NOTIFY_SOCKET)', () => {
     assert.match(dead.stderr, /WARNING: Failed to send readiness notification, ignoring: No such file or directory/);
   });
 });
+
+test('--info follows bpftrace 0.26: System, Build, Kernel helpers, Kernel features, Probe types, two columns', { skip: needsRoot }, () => {
+  const r = runCli(['--info']);
+  assert.equal(r.code, 0, r.stderr);
+  const sections = r.stdout.split('\n').filter((l) => /^[A-Z]/.test(l));
+  assert.deepEqual(sections.slice(0, 5), ['System', 'Build', 'Kernel helpers', 'Kernel features', 'Probe types']);
+  assert.match(r.stdout, /^ {2}Arch: x86_64$/m);
+  assert.match(r.stdout, /^ {2}dpath: (yes|no) {2,}get_tai_ns: (yes|no) +$/m);
+  assert.match(r.stdout, /^ {2}Instruction limit: 1000000 +btf: (yes|no) +$/m);
+  assert.match(r.stdout, /^ {2}kprobe_multi: (yes|no) +uprobe_multi: (yes|no) +$/m);
+});
