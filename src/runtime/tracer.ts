@@ -185,6 +185,8 @@ export class Tracer {
         attached += r.count;
       }
       this.out.attached(attached + begin.length + end.length + selfProgs.length);
+      // bpftrace's runtime-test harness waits for this line to start its AFTER commands.
+      if (process.env.__BPFTRACE_NOTIFY_PROBES_ATTACHED) this.out.text('__BPFTRACE_NOTIFY_PROBES_ATTACHED\n');
       opts.onAttached?.();
 
       const done = new Promise<void>((resolve) => {
