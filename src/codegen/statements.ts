@@ -13,7 +13,7 @@ import type { Emitter } from './emitter.ts';
 import type { MemLoc, Temp } from './frame.ts';
 import { emitAggregation, emitMapLookupScalar, emitMapStore } from './maps.ts';
 import { optimize } from './optimize.ts';
-import { emitBinary, emitScalar, literalValue } from './scalars.ts';
+import { emitBinary, emitScalar, literalValue, pointerStride } from './scalars.ts';
 
 export function allocateVariables(em: Emitter, body: Block): void {
   visitAll(body, (n) => {
@@ -265,7 +265,8 @@ export function emitStoreInto(em: Emitter, loc: MemLoc, t: Type, e: Expr): void 
 }
 
 export function emitUpdate(em: Emitter, target: Expr, op: '++' | '--', wantValue: boolean, prefix: boolean, span: Span): Temp | null {
-  const delta = op === '++' ? 1 : -1;
+  const step = pointerStride(em.typeOf(target));
+  const delta = op === '++' ? step : -step;
   if (target.kind === 'Variable') {
     const sym = em.sema.vars.get(target.id);
     if (!sym) return null;

@@ -405,6 +405,11 @@ export class Checker {
           this.diags.error(s.span, `Compound assignment is not supported on aggregation map @${name}`);
           return;
         }
+        if (existing?.type.kind === 'pointer' && (s.op === '+=' || s.op === '-=')) {
+          // Pointer arithmetic: the map keeps holding a pointer.
+          this.result.types.set(target.id, existing.type);
+          return;
+        }
       }
       this.unifyValue(name, { kind: 'value', type: t }, s.value.span);
       const m = this.mapInfo(name);
@@ -426,11 +431,12 @@ export class Checker {
         this.diags.error(s.value.span, `Value of type none cannot be assigned to a variable`);
         return;
       }
+      const pointerStep = sym.type?.kind === 'pointer' && (s.op === '+=' || s.op === '-=') && isInteger(t);
       if (sym.type === null) {
         // Integers keep their width (bswap, printing); the slot stores 8 bytes regardless.
         sym.type = t.kind === 'int' ? t : storageType(t);
         this.typeLinked(sym);
-      } else if (!assignable(sym.type, t)) {
+      } else if (!pointerStep && !assignable(sym.type, t)) {
         this.diags.error(
           s.value.span,
           `Type mismatch for $${target.name}: trying to assign value of type '${typeName(t)}' when variable already contains a value of type '${typeName(sym.type)}'`,
@@ -659,6 +665,7 @@ export class Checker {
         }
         if (['==', '!=', '<', '<=', '>', '>='].includes(e.op)) return BOOL;
         if (l.kind === 'pointer' && (e.op === '+' || e.op === '-') && r.kind !== 'pointer') return l;
+        if (r.kind === 'pointer' && e.op === '+' && l.kind !== 'pointer') return r;
         return arithResult(l, r);
       }
       case 'Unary': {
@@ -815,7 +822,8 @@ export class Checker {
         return INT64;
       }
       this.result.vars.set(target.id, sym);
-      if (!isInteger(sym.type)) this.diags.error(target.span, `The ++ and -- operators require an integer variable`);
+      if (!isInteger(sym.type) && sym.type.kind !== 'pointer')
+        this.diags.error(target.span, `The ++ and -- operators require an integer variable`);
       this.result.types.set(target.id, sym.type);
       return sym.type;
     }
@@ -823,6 +831,11 @@ export class Checker {
       const name = target.kind === 'MapRef' ? target.name : target.map.name;
       const keyType = target.kind === 'MapAccess' ? this.keyType(target.keys, target.span) : null;
       this.unifyKey(name, keyType, target.span);
+      const existing = this.mapInfo(name).value;
+      if (existing?.kind === 'value' && existing.type.kind === 'pointer') {
+        this.result.types.set(target.id, existing.type);
+        return existing.type;
+      }
       this.unifyValue(name, { kind: 'value', type: INT64 }, target.span);
       this.result.types.set(target.id, INT64);
       return INT64;
