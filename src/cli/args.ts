@@ -70,7 +70,12 @@ TROUBLESHOOTING OPTIONS:
 
 const KK_DEPRECATED = 'USAGE: -kk has been deprecated. Use a single -k for runtime warnings for errors in map lookups and probe reads.';
 
-export function parseArgs(argv: readonly string[]): CliOptions {
+export function parseArgs(rawArgv: readonly string[]): CliOptions {
+  // getopt's `--name=value` spelling of the long options that take a value.
+  const argv = rawArgv.flatMap((a) => {
+    const eq = /^(--(?:pid|cmd|output|mode|include))=(.*)$/s.exec(a);
+    return eq ? [eq[1] as string, eq[2] as string] : [a];
+  });
   const o: CliOptions = {
     program: null,
     scriptFile: null,
@@ -120,6 +125,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         o.program = value('e');
         break;
       case '-l':
+      case '--list':
         listing = true;
         break;
       case '-lv':
@@ -128,15 +134,16 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         o.listVerbose = true;
         o.verbose = true;
         break;
-      case '-p': {
+      case '-p':
+      case '--pid': {
         const v = value('p');
-        if (!/^\d+$/.test(v)) throw new UserError(`pid '${v}' is not a number`);
-        o.pid = Number(v);
+        o.pid = parsePid(v);
         if (!existsSync(`/proc/${v}`))
           throw new UserError(`pid '${v}' does not exist`, ['check it with ps, or start the program with -c instead']);
         break;
       }
       case '-c':
+      case '--cmd':
         o.command = value('c');
         break;
       case '-f': {
@@ -146,9 +153,11 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         break;
       }
       case '-o':
+      case '--output':
         o.outputFile = value('o');
         break;
       case '-q':
+      case '--quiet':
         o.quiet = true;
         break;
       case '-v':
@@ -173,6 +182,15 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         break;
       case '--bench':
         o.mode = 'bench';
+        break;
+      case '--mode': {
+        const v = value('mode');
+        if (v !== 'test' && v !== 'bench') throw new UserError(`--mode ${v} is not supported`, ["bpftrace-ts runs 'test' and 'bench'"]);
+        o.mode = v;
+        break;
+      }
+      case '--verify-llvm-ir':
+        // bpftrace checks its LLVM IR with this; there is no IR here, the kernel verifier checks the bytecode.
         break;
       case '--unsafe':
         o.unsafe = true;
@@ -245,4 +263,15 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     else o.positional.push(a);
   }
   return o;
+}
+
+/** A -p/--pid value, checked as bpftrace checks it (same messages). */
+function parsePid(v: string): number {
+  const m = /^(0x[0-9a-f]+|\d+)(.*)$/is.exec(v);
+  if (!m) throw new UserError(`Failed to parse pid: invalid integer: ${v}`);
+  if (m[2] !== '') throw new UserError(`Failed to parse pid: invalid trailing bytes: ${v}`);
+  const pid = Number(m[1]);
+  // The nominal maximum of pid_max on 64-bit systems, as bpftrace checks.
+  if (pid > 0x400000) throw new UserError(`Pid out of range: ${pid}`);
+  return pid;
 }

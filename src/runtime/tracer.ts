@@ -11,7 +11,7 @@ import { BpfMap, type MapSpec } from '../bpf/map.ts';
 import { ensureMemlock } from '../bpf/memlock.ts';
 import { BpfProgram, mapResolver } from '../bpf/program.ts';
 import { RingBuf, RingBufReader } from '../bpf/ringbuf.ts';
-import { EINVAL, type Sys, SyscallError } from '../bpf/sys.ts';
+import { EINVAL, errnoMessage, type Sys, SyscallError } from '../bpf/sys.ts';
 import type { CompiledScript } from '../codegen/compile.ts';
 import type { FormatResource, MapResource } from '../codegen/resources.ts';
 import { ERRORS_MAP, RINGBUF_MAP, STACK_MAP_KERNEL, STACK_MAP_USER } from '../codegen/resources.ts';
@@ -81,8 +81,10 @@ function readCat(path: string, max: number): string {
     const buf = readFileSync(Buffer.from(path, 'latin1').toString());
     return buf.subarray(0, max).toString('latin1');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    return `ERROR: failed to open file '${path}': ${code === 'ENOENT' ? 'No such file or directory' : code}\n`;
+    // bpftrace words it as its SystemError does: the message, then strerror in parentheses.
+    const errno = Math.abs((e as NodeJS.ErrnoException).errno ?? 0);
+    const why = errno ? errnoMessage(errno) : ((e as NodeJS.ErrnoException).code ?? 'error');
+    return `ERROR: failed to open file '${path}' (${why})\n`;
   }
 }
 

@@ -1,0 +1,72 @@
+// Behaviours bpftrace's own runtime tests (tests/runtime in the bpftrace repository) check and
+// bpftrace-ts once differed on: pointer arithmetic, C definitions in scripts, the CLI's long
+// options and pid checks, warnf under --no-warnings, the test harness's attach notification.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { isRoot, runCli } from '../helpers/run.ts';
+
+const root = { skip: !isRoot && 'needs root (loads BPF programs)' };
+
+test('pointer arithmetic moves by elements: p + n, n + p, p - n, and on maps and variables', root, () => {
+  const r = runCli([
+    '-e',
+    'struct A { int a; int b; char c[28] } BEGIN { @s = (int16 *)0x32; @s += 1; @l = (int64 *)0x32; @l++; @d = (int32 *)0x32; @d -= 6; ' +
+      '$v = (int64 *)0x32; $v++; $v += 2; $a = (struct A *)1024; ' +
+      'printf("%p %p %p %lu %p\\n", $v, 1 + (int16 *)0x10, (int32 *)0x10 - 1, $a - 5, (void *)0x10 + 3); exit(); }',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, '0x4a 0x12 0xc 844 0x13\n\n\n@d: 0x1a\n@l: 0x3a\n@s: 0x34\n');
+});
+
+test('C definitions: nested and anonymous structs, a missing last semicolon, fixed-width typedefs, 2-D arrays', root, () => {
+  const r = runCli([
+    '-e',
+    'struct Foo { int x; struct Bar { int x; } bar; struct { char m[3] } y; uint8_t u } ' +
+      'struct G { int y[2][3]; uint64_t z; } ' +
+      'BEGIN { printf("%d %d %d %d %d %d %d\\n", offsetof(struct Foo, bar.x), sizeof(struct Bar), offsetof(struct Foo, y), ' +
+      'offsetof(struct Foo, u), sizeof(struct Foo), offsetof(struct G, z), sizeof(struct G)); exit(); }',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, '4 4 8 11 12 24 32\n\n\n');
+});
+
+test('-p checks its value as bpftrace does', () => {
+  const cases: [string, string][] = [
+    ['a1111', 'ERROR: Failed to parse pid: invalid integer: a1111\n'],
+    ['111a1', 'ERROR: Failed to parse pid: invalid trailing bytes: 111a1\n'],
+    ['5000000', 'ERROR: Pid out of range: 5000000\n'],
+  ];
+  for (const [pid, msg] of cases) {
+    const r = runCli(['-p', pid, '-e', 'BEGIN { exit(); }']);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, msg);
+  }
+  const eq = runCli(['--pid=a1', '-e', 'BEGIN { exit(); }']);
+  assert.equal(eq.stderr, 'ERROR: Failed to parse pid: invalid integer: a1\n');
+});
+
+test('long options: --cmd, --quiet, --list, --mode, --verify-llvm-ir', root, () => {
+  const r = runCli(['--quiet', '--verify-llvm-ir', '--cmd', 'true', '-e', 'BEGIN { printf("%d\\n", cpid > 0); exit(); }']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, '1\n\n\n');
+  assert.equal(r.stderr, '');
+  const l = runCli(['--list', 'tracepoint:syscalls:sys_enter_openat']);
+  assert.equal(l.stdout, 'tracepoint:syscalls:sys_enter_openat\n');
+  const bad = runCli(['--mode', 'codegen', '-e', 'BEGIN { }']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /^ERROR: --mode codegen is not supported\n/);
+});
+
+test('--no-warnings silences warnf()', root, () => {
+  const r = runCli(['--no-warnings', '-e', 'BEGIN { warnf("careful %d", 1); printf("done\\n"); exit(); }']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'done\n\n\n');
+  assert.doesNotMatch(r.stderr, /careful/);
+});
+
+test('__BPFTRACE_NOTIFY_PROBES_ATTACHED prints the marker line once probes are attached', root, () => {
+  const r = runCli(['-e', 'BEGIN { printf("hi\\n"); exit(); }'], { env: { __BPFTRACE_NOTIFY_PROBES_ATTACHED: '1' } });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, '__BPFTRACE_NOTIFY_PROBES_ATTACHED\nhi\n\n\n');
+});
