@@ -2,6 +2,7 @@ import { AluOp, alu64Imm, alu64Reg, JmpOp, ja, jmpImm, movImm, movReg, neg64, Re
 import type { Call, Expr } from '../lang/ast.ts';
 import { unreachable } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
+import { positionalInt } from '../sema/positional.ts';
 import { INT64, isScalarType, sizeOf, type Type } from '../sema/types.ts';
 import { memberOf } from './aggregates.ts';
 import { boolFromCond, emitCond, isComparison } from './conditions.ts';
@@ -234,11 +235,7 @@ export function literalValue(em: Emitter, e: Expr): bigint | null {
   if (e.kind === 'IntegerLit') return e.value;
   if (e.kind === 'PositionalParam') {
     const v = em.sema.positional[e.index - 1];
-    try {
-      return v === undefined ? 0n : BigInt(v);
-    } catch {
-      return null;
-    }
+    return v === undefined ? 0n : positionalInt(v);
   }
   return null;
 }

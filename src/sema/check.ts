@@ -25,6 +25,7 @@ function monotonicNow(): bigint {
 }
 
 import type { AggKind, MapInfo, MapValue } from './maps.ts';
+import { positionalInt } from './positional.ts';
 import { BOOL, INT64, intType, isInteger, parseIntTypeName, type Type, typeEquals, typeKindWord, typeName, UINT64 } from './types.ts';
 
 export interface VarSymbol {
@@ -344,7 +345,8 @@ export class Checker {
       case 'UnrollStmt': {
         const n = this.literalInt(s.count);
         if (n === null) this.diags.error(s.count.span, 'unroll count must be a literal integer');
-        else if (n < 1n || n > 100n) this.diags.error(s.count.span, 'unroll maximum value is 100 and minimum is 1');
+        else if (n > 100n) this.diags.error(s.count.span, 'unroll maximum value is 100');
+        else if (n < 1n) this.diags.error(s.count.span, 'unroll minimum value is 1');
         this.block(s.body);
         return;
       }
@@ -601,7 +603,7 @@ export class Checker {
         return BOOL;
       case 'PositionalParam': {
         const v = this.opts.positional[e.index - 1];
-        if (v !== undefined && /^-?(0x[0-9a-f]+|\d+)$/i.test(v)) return INT64;
+        if (v !== undefined && positionalInt(v) !== null) return INT64;
         if (v === undefined || v === '') {
           // It reads as 0, which is documented but rarely what was meant.
           this.diags.warning(e.span, `Positional parameter $${e.index} is empty or not provided. `);
@@ -975,12 +977,7 @@ export class Checker {
         return null;
       case 'PositionalParam': {
         const v = this.opts.positional[e.index - 1];
-        if (v === undefined) return 0n;
-        try {
-          return BigInt(v);
-        } catch {
-          return null;
-        }
+        return v === undefined ? 0n : positionalInt(v);
       }
       case 'PositionalCount':
         return BigInt(this.opts.positional.length);
