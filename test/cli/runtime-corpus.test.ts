@@ -70,3 +70,43 @@ test('__BPFTRACE_NOTIFY_PROBES_ATTACHED prints the marker line once probes are a
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, '__BPFTRACE_NOTIFY_PROBES_ATTACHED\nhi\n\n\n');
 });
+
+test('str(p, n) reads at most n bytes with the NUL, n a literal or a run-time value', root, () => {
+  const r = runCli([
+    '-e',
+    'tracepoint:syscalls:sys_enter_execve /str(args.filename) == "/bin/true"/ { $a = (uint16)5; $z = 0; ' +
+      'printf("%s|%s|%s|%s|%s|\\n", str(args.argv[1], 5), str(args.argv[1], $a), str(args.argv[1], $a + 1), str(args.argv[1], 0), str(args.argv[1], $z)); exit(); }',
+    '-c',
+    '/bin/true zztest',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'zzte|zzte|zztes|||\n\n\n');
+});
+
+test('numeric positional parameters are C literals: 0775 is octal, 0x123 hex', root, () => {
+  const r = runCli(['-e', 'BEGIN { printf("got: %d %o 0x%x\\n", $1, $2, $3); exit(); }', '123', '0775', '0x123']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'got: 123 775 0x123\n\n\n');
+});
+
+test('unroll bounds are reported one at a time, as bpftrace words them', () => {
+  const low = runCli(['-e', 'BEGIN { $a = 1; unroll (0) { $a++; } }']);
+  assert.match(low.stderr, /ERROR: unroll minimum value is 1\n/);
+  const high = runCli(['-e', 'BEGIN { $a = 1; unroll (101) { $a++; } }']);
+  assert.match(high.stderr, /ERROR: unroll maximum value is 100\n/);
+});
+
+test('software probes: probe is named as written, counts take the 1e6 form', root, () => {
+  const r = runCli(['-e', 'software:cpu:1e6 { print(probe); exit(); }']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'software:cpu:1e6\n\n\n');
+});
+
+test('attach points that match nothing: "No matches for ...", with " Skipping." under missing_probes=warn', root, () => {
+  const err = runCli(['-e', 't:syscalls:nonsense { exit(); }']);
+  assert.equal(err.code, 1);
+  assert.match(err.stderr, /ERROR: No matches for tracepoint syscalls:nonsense\.\n/);
+  const warn = runCli(['-e', 'config = { missing_probes = "warn" } t:syscalls:nonsense, BEGIN { exit(); }']);
+  assert.equal(warn.code, 0, warn.stderr);
+  assert.match(warn.stderr, /WARNING: No matches for tracepoint syscalls:nonsense\. Skipping\.\n/);
+});
