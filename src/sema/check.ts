@@ -445,6 +445,9 @@ export class Checker {
         );
       } else if (sym.type.kind === 'string' && t.kind === 'string' && t.size > sym.type.size) {
         sym.type = t;
+      } else if (sym.type.kind === 'tuple' && t.kind === 'tuple') {
+        // Strings in tuples widen the same way (`$a = ("hi", 1); $a = ("longer", 2)`).
+        sym.type = mergeTypes(sym.type, storageType(t)) ?? sym.type;
       }
       if (s.op !== '=' && !isInteger(t)) this.diags.error(s.value.span, `Compound assignment requires an integer, got ${typeKindWord(t)}`);
       this.result.types.set(target.id, sym.type);
@@ -713,6 +716,10 @@ export class Checker {
         if (a.kind === 'string' && b.kind === 'string') return { kind: 'string', size: Math.max(a.size, b.size) };
         if (isInteger(a) && isInteger(b)) return arithResult(a, b);
         if (a.kind === 'void' && b.kind === 'void') return a;
+        // Like strings, buffers and tuples of different widths take the wider layout.
+        if (a.kind === 'buffer' && b.kind === 'buffer') return { kind: 'buffer', size: Math.max(a.size, b.size) };
+        const merged = a.kind === 'tuple' && b.kind === 'tuple' ? mergeTypes(storageType(a), storageType(b)) : null;
+        if (merged) return merged;
         if (!typeEquals(storageType(a), storageType(b))) {
           this.diags.error(e.span, `Ternary operator must return the same type: have '${typeName(a)}' and '${typeName(b)}'`);
         }
