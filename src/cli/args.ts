@@ -116,7 +116,9 @@ export function parseArgs(rawArgv: readonly string[]): CliOptions {
       rest.push(...argv.slice(i + 1));
       break;
     }
-    if (rest.length > 0 || !a.startsWith('-') || a === '-') {
+    // As GNU getopt permutes: options are read after the script file and positional
+    // parameters too (`script.bt -p PID 1`); anything else there is the script's.
+    if (!a.startsWith('-') || a === '-' || (rest.length > 0 && !CLI_OPTIONS.has(a))) {
       rest.push(a);
       continue;
     }
@@ -275,3 +277,44 @@ function parsePid(v: string): number {
   if (pid > 0x400000) throw new UserError(`Pid out of range: ${pid}`);
   return pid;
 }
+
+/** Every option spelling the switch in parseArgs takes. */
+const CLI_OPTIONS: ReadonlySet<string> = new Set([
+  '-e',
+  '-l',
+  '--list',
+  '-lv',
+  '-vl',
+  '-p',
+  '--pid',
+  '-c',
+  '--cmd',
+  '-f',
+  '-o',
+  '--output',
+  '-q',
+  '--quiet',
+  '-v',
+  '--verbose',
+  '-d',
+  '-dd',
+  '--dry-run',
+  '--fmt',
+  '--test',
+  '--bench',
+  '--mode',
+  '--verify-llvm-ir',
+  '--unsafe',
+  '-k',
+  '--warnings',
+  '-kk',
+  '-B',
+  '--no-warnings',
+  '-V',
+  '--version',
+  '-h',
+  '--help',
+  '--info',
+  '-I',
+  '--include',
+]);
