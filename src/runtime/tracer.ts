@@ -181,6 +181,10 @@ export class Tracer {
         missingProbes: this.script.config.missingProbes,
         warn: (msg) => this.out.warning(msg),
       };
+      // BEGIN runs before the other probes are attached, as bpftrace documents: state it sets
+      // (`@start = nsecs`) is in place before the first event. Its output waits in the ring
+      // buffer and is printed after the "Attached" line.
+      for (const p of begin) p.testRun(new Uint8Array(64));
       for (const { prog, index } of attachable) {
         const r = attachProgram(prog, this.script.programs[index]?.targets ?? [], env);
         this.links.push(...r.links);
@@ -207,10 +211,7 @@ export class Tracer {
       process.on('SIGTERM', onSignal);
       opts.stopSignal?.then(() => this.stop(this.exitCode));
       void this.reader.start();
-      for (const p of begin) {
-        p.testRun(new Uint8Array(64));
-        this.reader.drain();
-      }
+      if (begin.length) this.reader.drain();
       // Iterator probes (iter:*) run now, once; the run ends with the iteration.
       const reader = this.reader;
       if (
