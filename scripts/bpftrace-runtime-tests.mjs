@@ -352,7 +352,8 @@ function buildTestprogs(work, srcDir) {
     const name = m[1];
     const cc = m[2] === 'cpp' ? 'g++' : 'gcc';
     const extra = name === 'uprobe_nofp' ? ['-g', '-O1', '-fomit-frame-pointer', '-fno-optimize-sibling-calls'] : cflags;
-    const libs = name === 'usdt_lib' ? [`-I${join(srcDir, 'testlibs')}`, '-fPIC', `-L${libsOut}`, '-lusdt_tp'] : [];
+    const libs =
+      name === 'usdt_lib' ? [`-I${join(srcDir, 'testlibs')}`, '-fPIC', `-L${libsOut}`, `-Wl,-rpath,${libsOut}`, '-lusdt_tp'] : [];
     const threads = ['-lpthread'];
     for (const pie of [false, true]) {
       const target = join(out, pie ? `${name}-pie` : name);
@@ -398,6 +399,18 @@ function buildTestprogs(work, srcDir) {
     rmSync(falseObj, { force: true });
   }
   if (existsSync(join(out, 'true'))) spawnSync('zip', ['-q', '-0', '-j', join(out, 'archive.zip'), join(out, 'true')]);
+  // Split DWARF: .dwo files next to the binary, and the same packaged into a .dwp.
+  const testSrc = join(srcDir, 'testprogs', 'uprobe_test.c');
+  for (const kind of ['dwo', 'dwp']) {
+    const dir = join(ext, kind);
+    mkdirSync(dir, { recursive: true });
+    const bin = join(dir, 'uprobe_test-split');
+    spawnSync('gcc', ['-g', '-O0', '-gsplit-dwarf', '-o', bin, testSrc], { cwd: dir });
+    if (kind === 'dwp' && existsSync(bin)) {
+      spawnSync('llvm-dwp', ['-e', bin, '-o', `${bin}.dwp`], { cwd: dir });
+      for (const f of readdirSync(dir)) if (f.endsWith('.dwo')) rmSync(join(dir, f));
+    }
+  }
   return { built, failed };
 }
 

@@ -3,6 +3,9 @@
 // options and pid checks, warnf under --no-warnings, the test harness's attach notification.
 
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { isRoot, runCli } from '../helpers/run.ts';
 
@@ -109,4 +112,57 @@ test('attach points that match nothing: "No matches for ...", with " Skipping." 
   const warn = runCli(['-e', 'config = { missing_probes = "warn" } t:syscalls:nonsense, BEGIN { exit(); }']);
   assert.equal(warn.code, 0, warn.stderr);
   assert.match(warn.stderr, /WARNING: No matches for tracepoint syscalls:nonsense\. Skipping\.\n/);
+});
+
+test('members of a struct copied into a variable or a map are read from the copy', root, () => {
+  const r = runCli([
+    '-e',
+    'tracepoint:syscalls:sys_enter_clock_nanosleep /pid == cpid/ { $ts = *args.rqtp; @s = *args.rqtp; ' +
+      'printf("%d %d %d\\n", $ts.tv_sec, $ts.tv_nsec, @s.tv_nsec); exit(); }',
+    '-c',
+    '/bin/sleep 0.01',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, '0 10000000 10000000\n\n\n@s: { .tv_sec = 0, .tv_nsec = 10000000 }\n');
+});
+
+test('options after the script file are options (getopt permutes); other words are its parameters', root, () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'bt-args-')), 'p.bt');
+  writeFileSync(file, 'BEGIN { printf("%d %s %d\\n", $1, str($2), cpid > 0); exit(); }\n');
+  const r = runCli([file, '7', '-c', '/bin/true', 'word', '-q']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, '7 word 1\n\n\n');
+  assert.equal(r.stderr, '');
+});
+
+test('tuples whose strings widen at a later assignment keep every element, in variables and maps', root, () => {
+  const r = runCli([
+    '-e',
+    'BEGIN { $a = ("hi", 1); print($a); $a = ("hellolongstr", 2); print($a); $a = ("by", 3); print($a); ' +
+      '$n = ("hi", ("hellolongstr", 2)); print($n); $n = ("hellolongstr", ("hi", 5)); print($n); ' +
+      '$t = ("ab", (int8)1); $u = ("abcdef", 7); $u = $t; print($u); ' +
+      '@[1] = ("hi", 1); @[1] = ("hellolongstr", 2); @[1] = ("by", 3); exit(); }',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(
+    r.stdout,
+    '(hi, 1)\n(hellolongstr, 2)\n(by, 3)\n(hi, (hellolongstr, 2))\n(hellolongstr, (hi, 5))\n(ab, 1)\n\n\n@[1]: (by, 3)\n',
+  );
+});
+
+test('ternaries of buffers or tuples of different widths take the wider type', root, () => {
+  const r = runCli([
+    '-e',
+    'BEGIN { $a = nsecs ? buf("hi", 2) : buf("bye", 3); print($a); $d = nsecs < 0 ? buf("hi", 2) : buf("bye", 3); print($d); ' +
+      '$b = nsecs ? ("hellolongstr", "a") : ("b", "hellolongstr"); print($b); $c = nsecs < 0 ? ("hellolongstr", "a") : ("b", "hellolongstr"); print($c); exit(); }',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'hi\nbye\n(hellolongstr, a)\n(b, hellolongstr)\n\n\n');
+});
+
+test('strftime of two nsecs values differs by exactly their difference (%f microseconds)', root, () => {
+  const r = runCli(['-e', 'BEGIN { printf("%s %s\\n", strftime("%s.%f", 1000123000), strftime("%s.%f", 0)); exit(); }']);
+  assert.equal(r.code, 0, r.stderr);
+  const [a, b] = (r.stdout.split('\n')[0] as string).split(' ').map((x) => BigInt(x.replace('.', '')));
+  assert.equal((a as bigint) - (b as bigint), 1000123n);
 });
