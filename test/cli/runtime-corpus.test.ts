@@ -3,11 +3,12 @@
 // options and pid checks, warnf under --no-warnings, the test harness's attach notification.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { isRoot, runCli } from '../helpers/run.ts';
+import { isRoot, LAUNCHER, runCli } from '../helpers/run.ts';
 
 const root = { skip: !isRoot && 'needs root (loads BPF programs)' };
 
@@ -165,4 +166,24 @@ test('strftime of two nsecs values differs by exactly their difference (%f micro
   assert.equal(r.code, 0, r.stderr);
   const [a, b] = (r.stdout.split('\n')[0] as string).split(' ').map((x) => BigInt(x.replace('.', '')));
   assert.equal((a as bigint) - (b as bigint), 1000123n);
+});
+
+test('a listing piped to another command arrives whole; a reader that goes away ends it quietly', () => {
+  const whole = runCli(['-l', 'tracepoint:*']).stdout.split('\n').length - 1;
+  assert.ok(whole > 100, `${whole} tracepoints listed`);
+  for (const env of [{}, { BPFTRACE_TS_NODE: '1' }]) {
+    const piped = spawnSync('sh', ['-c', `'${LAUNCHER}' -l 'tracepoint:*' | wc -l`], {
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+      timeout: 20000,
+    });
+    assert.equal(Number(piped.stdout.trim()), whole, JSON.stringify(env));
+    const head = spawnSync('sh', ['-c', `'${LAUNCHER}' -l 'tracepoint:*' | head -1`], {
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+      timeout: 20000,
+    });
+    assert.equal(head.stdout.split('\n').length, 2);
+    assert.equal(head.stderr, '');
+  }
 });
