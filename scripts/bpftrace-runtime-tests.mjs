@@ -611,6 +611,28 @@ function pendingFeature(t) {
   return PENDING_ELSEWHERE.find((f) => new RegExp(`\\b${f}\\s*\\(|\\b${f}\\s*=\\s*\\{|\\b${f}:`).test(src)) ?? null;
 }
 
+// Cases that write the same fixed file (/tmp/bpftrace-file-output-test...) must not overlap.
+function sharedPath(t) {
+  return /\/tmp\/[\w.-]+/.exec([t.run, t.prog, t.after, t.setup, t.cleanup, ...t.befores].join(' '))?.[0] ?? null;
+}
+
+const locks = new Map();
+async function exclusive(key, fn) {
+  if (key === null) return fn();
+  const prev = locks.get(key) ?? Promise.resolve();
+  let release;
+  const mine = new Promise((r) => {
+    release = r;
+  });
+  locks.set(key, mine);
+  await prev;
+  try {
+    return await fn();
+  } finally {
+    release();
+  }
+}
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const work = mkdtempSync(join(tmpdir(), 'bpftrace-rt-'));
@@ -645,7 +667,7 @@ async function main() {
       const i = nextIdx++;
       const t = cases[i];
       const reason = skipReason(t, features, kernel, ctx.testsDir);
-      const r = reason ? { status: 'skip', reason } : await runCase(t, ctx);
+      const r = reason ? { status: 'skip', reason } : await exclusive(sharedPath(t), () => runCase(t, ctx));
       results[i] = { suite: t.suite, name: t.name, pending: pendingFeature(t), ...r };
       if (opts.verbose)
         process.stdout.write(`[${r.status.toUpperCase().padEnd(4)}] ${t.suite}.${t.name}${r.reason ? ` (${r.reason})` : ''}\n`);
