@@ -2,7 +2,7 @@
 // string-like arguments (literals kept as bytes, everything else evaluated into memory),
 // reads of kernel/user memory, and event records built from registers.
 
-import { type Insn, ldImm64, load, Reg, store, storeImm } from '../bpf/insn.ts';
+import { type Insn, JmpOp, jmpImm, ldImm64, load, movImm, Reg, store, storeImm } from '../bpf/insn.ts';
 import type { Emitter, Operand } from '../codegen/emitter.ts';
 import type { MemLoc, Temp } from '../codegen/frame.ts';
 import type { FormatResource } from '../codegen/resources.ts';
@@ -209,19 +209,37 @@ export function isUserPointer(em: Emitter, e: Expr): boolean {
  * str()'s read of a NUL-terminated string at the address `e` evaluates to. Returns the helper's
  * result (the length read, NUL included) unless `discard`.
  */
-export function readStr(em: Emitter, e: Expr, loc: MemLoc, size: number, site: Span = e.span, discard = false): Temp | null {
+export function readStr(
+  em: Emitter,
+  e: Expr,
+  loc: MemLoc,
+  size: number,
+  site: Span = e.span,
+  discard = false,
+  limit: Expr | null = null,
+): Temp | null {
   const ptr = em.scalar(e);
+  let len: { kind: 'imm'; value: bigint } | { kind: 'temp'; temp: Temp } = { kind: 'imm', value: BigInt(size) };
+  if (limit) {
+    // str(p, n) with n known only at run time: read at most min(n, size) bytes, NUL included,
+    // as bpftrace does; the bound check also lets the verifier size the read.
+    em.zero(loc, 1);
+    const t = em.scalar(limit);
+    const r = em.reg(t, Reg.R2);
+    const ok = em.label();
+    em.emit(jmpImm(JmpOp.JLE, r, size, ok), movImm(r, size));
+    em.place(ok);
+    em.setTemp(t, r);
+    len = { kind: 'temp', temp: t };
+  }
   const r = em.callHelper(
     isUserPointer(em, e) ? 'probe_read_user_str' : 'probe_read_str',
-    [
-      { kind: 'addr', loc },
-      { kind: 'imm', value: BigInt(size) },
-      { kind: 'temp', temp: ptr },
-    ],
+    [{ kind: 'addr', loc }, len, { kind: 'temp', temp: ptr }],
     discard,
     site,
   );
   em.free(ptr);
+  if (len.kind === 'temp') em.free(len.temp);
   return r;
 }
 

@@ -61,6 +61,11 @@ function formatBuiltin(name: 'printf' | 'errorf' | 'warnf' | 'system', kind: Eve
         emitSeqPrintf(em, fmt, rest);
         return NONE;
       }
+      // --no-warnings silences warnf() (bpftrace documents it so); nothing is sent.
+      if (name === 'warnf' && em.resources.warningLevel === 0) {
+        for (const a of rest) em.effect(a);
+        return NONE;
+      }
       const res = addFormat(em, {
         kind: name,
         format: fmt,

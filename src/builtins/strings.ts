@@ -1,5 +1,6 @@
 // String builtins: str() reads a NUL-terminated string from kernel or user memory.
 
+import { literalValue } from '../codegen/scalars.ts';
 import type { Expr } from '../lang/ast.ts';
 import { typeKindWord } from '../sema/types.ts';
 import { readStr } from './gen-util.ts';
@@ -26,13 +27,17 @@ export const str: Builtin = {
     return { kind: 'string', size };
   },
   emit(call, em) {
-    const [p] = call.args as [Expr];
+    const [p, n] = call.args as [Expr, Expr | undefined];
     const t = em.typeOf(call);
     const pt = em.typeOf(p);
     if (pt.kind === 'string') return { kind: 'mem', loc: em.mem(p, em.memDest ?? undefined) };
     const size = t.kind === 'string' ? t.size : em.config.maxStrlen;
     const loc = em.memDest ?? em.allocMem(size);
-    readStr(em, p, loc, size, call.span, true);
+    // The length counts the NUL, as bpftrace reads it: str(p, 5) is at most 4 characters (the
+    // string type keeps n + 1 bytes, as bpftrace types it).
+    const lit = n ? literalValue(em, n) : null;
+    if (n && lit !== null) readStr(em, p, loc, Math.min(size, Math.max(1, Number(lit))), call.span, true);
+    else readStr(em, p, loc, size, call.span, true, n ?? null);
     return { kind: 'mem', loc };
   },
 };

@@ -62,6 +62,7 @@ const LONG_WITH_VALUE: Record<string, string> = {
   '--pid': '-p',
   '--cmd': '-c',
   '--debug': '-d',
+  '--mode': '--mode',
 };
 
 /** Long options without a value: `--name=VALUE` is refused as getopt_long does. */
@@ -80,6 +81,7 @@ const LONG_FLAGS = new Set([
   '--quiet',
   '--list',
   '--usdt-file-activation',
+  '--verify-llvm-ir',
 ]);
 
 export const USAGE = `USAGE:
@@ -207,7 +209,9 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       rest.push(...argv.slice(i + 1));
       break;
     }
-    if (rest.length > 0 || !word.startsWith('-') || word === '-') {
+    // As GNU getopt permutes: options are read after the script file and positional
+    // parameters too (`script.bt -p PID 1`); anything else there is the script's.
+    if (!word.startsWith('-') || word === '-' || (rest.length > 0 && !isCliOption(word))) {
       rest.push(word);
       continue;
     }
@@ -235,15 +239,16 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         o.listVerbose = true;
         o.verbose = true;
         break;
-      case '-p': {
+      case '-p':
+      case '--pid': {
         const v = value('p');
-        if (!/^\d+$/.test(v)) throw new UserError(`pid '${v}' is not a number`);
-        o.pid = Number(v);
+        o.pid = parsePid(v);
         if (!existsSync(`/proc/${v}`))
           throw new UserError(`pid '${v}' does not exist`, ['check it with ps, or start the program with -c instead']);
         break;
       }
       case '-c':
+      case '--cmd':
         o.command = value('c');
         break;
       case '-f': {
@@ -253,6 +258,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         break;
       }
       case '-o':
+      case '--output':
         o.outputFile = value('o');
         break;
       case '-q':
@@ -281,6 +287,15 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         break;
       case '--bench':
         o.mode = 'bench';
+        break;
+      case '--mode': {
+        const v = value('mode');
+        if (v !== 'test' && v !== 'bench') throw new UserError(`--mode ${v} is not supported`, ["bpftrace-ts runs 'test' and 'bench'"]);
+        o.mode = v;
+        break;
+      }
+      case '--verify-llvm-ir':
+        // bpftrace checks its LLVM IR with this; there is no IR here, the kernel verifier checks the bytecode.
         break;
       case '--unsafe':
         o.unsafe = true;
@@ -369,3 +384,62 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   }
   return o;
 }
+
+/** A -p/--pid value, checked as bpftrace checks it (same messages). */
+function parsePid(v: string): number {
+  const m = /^(0x[0-9a-f]+|\d+)(.*)$/is.exec(v);
+  if (!m) throw new UserError(`Failed to parse pid: invalid integer: ${v}`);
+  if (m[2] !== '') throw new UserError(`Failed to parse pid: invalid trailing bytes: ${v}`);
+  const pid = Number(m[1]);
+  // The nominal maximum of pid_max on 64-bit systems, as bpftrace checks.
+  if (pid > 0x400000) throw new UserError(`Pid out of range: ${pid}`);
+  return pid;
+}
+
+/** Whether a word after the script file is one of our options (`--name=VALUE` included). */
+function isCliOption(word: string): boolean {
+  const eq = word.indexOf('=');
+  const name = word.startsWith('--') && eq >= 0 ? word.slice(0, eq) : word;
+  return CLI_OPTIONS.has(name) || LONG_WITH_VALUE[name] !== undefined || LONG_FLAGS.has(name);
+}
+
+/** Every short option spelling the switch in parseArgs takes, and the long ones not listed above. */
+const CLI_OPTIONS: ReadonlySet<string> = new Set([
+  '-e',
+  '-l',
+  '--list',
+  '-lv',
+  '-vl',
+  '-p',
+  '--pid',
+  '-c',
+  '--cmd',
+  '-f',
+  '-o',
+  '--output',
+  '-q',
+  '--quiet',
+  '-v',
+  '--verbose',
+  '-d',
+  '-dd',
+  '--dry-run',
+  '--fmt',
+  '--test',
+  '--bench',
+  '--mode',
+  '--verify-llvm-ir',
+  '--unsafe',
+  '-k',
+  '--warnings',
+  '-kk',
+  '-B',
+  '--no-warnings',
+  '-V',
+  '--version',
+  '-h',
+  '--help',
+  '--info',
+  '-I',
+  '--include',
+]);

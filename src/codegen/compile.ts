@@ -16,7 +16,7 @@ import type { Insn } from '../bpf/insn.ts';
 import type { MapSpec } from '../bpf/map.ts';
 import type { ProgramSpec } from '../bpf/program.ts';
 import type { ConfigBlock, Probe, Program } from '../lang/ast.ts';
-import { type Diagnostics, UserError } from '../lang/diagnostics.ts';
+import { type Diagnostics, NoMatchesError, UserError } from '../lang/diagnostics.ts';
 import { visitAll } from '../lang/walk.ts';
 import type { ProbeContext, ProbeTarget } from '../probes/provider.ts';
 import { providerFor } from '../probes/registry.ts';
@@ -102,10 +102,12 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
       } catch (e) {
         if (!(e instanceof UserError)) throw e;
         // missing_probes: a probe that does not exist is an error, a warning, or nothing.
-        const missing = /not found|No .* match|does not exist|Could not/.test(e.message);
+        const missing = e instanceof NoMatchesError || /not found|No .* match|does not exist|Could not/.test(e.message);
         if (missing && config.missingProbes === 'ignore') continue;
-        if (missing && config.missingProbes === 'warn') diags.warning(ap.span, e.message, ...e.hints);
-        else diags.error(ap.span, e.message, ...e.hints);
+        const warn = missing && config.missingProbes === 'warn';
+        const text = e instanceof NoMatchesError ? `${e.message}.${warn ? ' Skipping.' : ''}` : e.message;
+        if (warn) diags.warning(ap.span, text, ...e.hints);
+        else diags.error(ap.span, text, ...e.hints);
       }
     }
     const first = targets[0];

@@ -111,7 +111,10 @@ export class Emitter {
   private pendingLabels: string[] = [];
 
   typeOf(e: Expr | { id: NodeId }): Type {
-    return this.sema.types.get(e.id) ?? INT64;
+    const t = this.sema.types.get(e.id) ?? INT64;
+    // A tuple variable's strings may widen at a later assignment; its slot has the final layout.
+    if (t.kind === 'tuple' && 'kind' in e && e.kind === 'Variable') return this.sema.vars.get(e.id)?.type ?? t;
+    return t;
   }
 
   /** Materialises a temp's value into a register: its own, or `scratch` when spilled. */

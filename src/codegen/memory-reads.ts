@@ -91,7 +91,21 @@ export function kernelAddr(em: Emitter, e: Expr): Temp {
     em.free(i);
     return base;
   }
+  if (inBpfMemory(em, e)) {
+    // A struct held by a variable or map (`$s = *p; $s.m`): its members are read from our own
+    // copy, whose address is on the BPF stack or in a map value.
+    const out = em.frame.newTemp();
+    em.addr(em.mem(e), Reg.R0);
+    em.setTemp(out, Reg.R0);
+    return out;
+  }
   return emitScalar(em, e);
+}
+
+/** A struct value that lives in the program's memory (a variable, a map value), not behind a pointer. */
+function inBpfMemory(em: Emitter, e: Expr): boolean {
+  if (em.typeOf(e).kind !== 'struct') return false;
+  return e.kind === 'Variable' || e.kind === 'MapRef' || e.kind === 'MapAccess' || e.kind === 'TupleIndex';
 }
 
 /**

@@ -2,6 +2,7 @@ import { AluOp, alu64Imm, alu64Reg, JmpOp, ja, jmpImm, movImm, movReg, neg64, Re
 import type { Call, Expr } from '../lang/ast.ts';
 import { unreachable } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
+import { positionalInt } from '../sema/positional.ts';
 import { INT64, isScalarType, sizeOf, type Type } from '../sema/types.ts';
 import { memberOf } from './aggregates.ts';
 import { boolFromCond, emitCond, isComparison } from './conditions.ts';
@@ -173,6 +174,9 @@ export function emitExtend(em: Emitter, r: Reg, size: number, signed: boolean): 
 export function emitBinary(em: Emitter, l: Temp, r: Temp, op: string, lt: Type, rt: Type): void {
   const a = em.reg(l, Reg.R1);
   const b = em.reg(r, Reg.R2);
+  // C pointer arithmetic: `p + n` and `p - n` move by n elements, as in bpftrace.
+  if ((op === '+' || op === '-') && lt.kind === 'pointer' && rt.kind !== 'pointer') scaleByElement(em, b, lt);
+  if (op === '+' && rt.kind === 'pointer' && lt.kind !== 'pointer') scaleByElement(em, a, rt);
   const signed = (lt.kind === 'int' && lt.signed) || (rt.kind === 'int' && rt.signed);
   const simple = SIMPLE_ALU[op];
   if (simple !== undefined) {
@@ -193,6 +197,16 @@ export function emitBinary(em: Emitter, l: Temp, r: Temp, op: string, lt: Type, 
       throw new UserError(`operator ${op} is not supported here`);
   }
   em.setTemp(l, a);
+}
+
+/** How many bytes `p + 1` moves a pointer of type `t` (a `void *` moves by bytes, as GNU C). */
+export function pointerStride(t: Type): number {
+  return t.kind === 'pointer' && t.to.kind !== 'void' ? Math.max(1, sizeOf(t.to)) : 1;
+}
+
+function scaleByElement(em: Emitter, r: Reg, ptr: Type): void {
+  const stride = pointerStride(ptr);
+  if (stride !== 1) em.emit(alu64Imm(AluOp.MUL, r, stride));
 }
 
 /**
@@ -223,11 +237,7 @@ export function literalValue(em: Emitter, e: Expr): bigint | null {
   if (e.kind === 'IntegerLit') return e.value;
   if (e.kind === 'PositionalParam') {
     const v = em.sema.positional[e.index - 1];
-    try {
-      return v === undefined ? 0n : BigInt(v);
-    } catch {
-      return null;
-    }
+    return v === undefined ? 0n : positionalInt(v);
   }
   return null;
 }

@@ -6,14 +6,14 @@ import type { Block, Expr, Span, Stmt } from '../lang/ast.ts';
 import { unreachable } from '../lang/ast.ts';
 import { visitAll } from '../lang/walk.ts';
 import { storageType } from '../sema/check.ts';
-import { INT64, isScalarType, sizeOf, type Type, tupleLayout } from '../sema/types.ts';
+import { INT64, isScalarType, sizeOf, type Type, tupleLayout, typeEquals } from '../sema/types.ts';
 import { emitMem } from './aggregates.ts';
 import { emitCond } from './conditions.ts';
 import type { Emitter } from './emitter.ts';
 import type { MemLoc, Temp } from './frame.ts';
 import { emitAggregation, emitMapLookupScalar, emitMapStore } from './maps.ts';
 import { optimize } from './optimize.ts';
-import { emitBinary, emitScalar, literalValue } from './scalars.ts';
+import { emitBinary, emitScalar, literalValue, pointerStride } from './scalars.ts';
 
 export function allocateVariables(em: Emitter, body: Block): void {
   visitAll(body, (n) => {
@@ -269,11 +269,53 @@ export function emitStoreInto(em: Emitter, loc: MemLoc, t: Type, e: Expr): void 
     // A shorter string into a wider slot: the tail must read as NULs.
     em.zero(loc, t.size);
   }
+  if (t.kind === 'tuple' && et.kind === 'tuple' && !typeEquals(t, et)) {
+    // A tuple of narrower strings into a slot typed for wider ones (`$a = ("hi", 1); $a =
+    // ("longer", 2)`): the elements go to the slot's offsets, not the value's own.
+    storeTupleAs(em, loc, t, e, et);
+    return;
+  }
   emitMem(em, e, loc);
 }
 
+function storeTupleAs(em: Emitter, loc: MemLoc, t: Extract<Type, { kind: 'tuple' }>, e: Expr, et: Extract<Type, { kind: 'tuple' }>): void {
+  const to = tupleLayout(t.elems).offsets;
+  em.zero(loc, sizeOf(t));
+  if (e.kind === 'TupleExpr') {
+    e.elems.forEach((x, i) => {
+      emitStoreInto(em, { base: loc.base, off: loc.off + (to[i] ?? 0) }, t.elems[i] as Type, x);
+    });
+    return;
+  }
+  copyTupleAs(em, loc, t, em.mem(e), et);
+}
+
+/** Copies a tuple held in memory into a slot of a wider tuple type, element by element. */
+function copyTupleAs(
+  em: Emitter,
+  dst: MemLoc,
+  t: Extract<Type, { kind: 'tuple' }>,
+  src: MemLoc,
+  st: Extract<Type, { kind: 'tuple' }>,
+): void {
+  const to = tupleLayout(t.elems).offsets;
+  const from = tupleLayout(st.elems).offsets;
+  st.elems.forEach((s, i) => {
+    const d = t.elems[i] as Type;
+    const dl = { base: dst.base, off: dst.off + (to[i] ?? 0) };
+    const sl = { base: src.base, off: src.off + (from[i] ?? 0) };
+    if (d.kind === 'tuple' && s.kind === 'tuple' && !typeEquals(d, s)) copyTupleAs(em, dl, d, sl, s);
+    else if (isScalarType(d) && isScalarType(s)) {
+      const sz = (t: Type): Size => Math.min(8, sizeOf(t)) as Size;
+      em.loadReg(sz(s), Reg.R0, sl, 0);
+      em.storeReg(sz(d), dl, 0, Reg.R0);
+    } else em.copy(dl, sl, Math.min(sizeOf(d), sizeOf(s)));
+  });
+}
+
 export function emitUpdate(em: Emitter, target: Expr, op: '++' | '--', wantValue: boolean, prefix: boolean, span: Span): Temp | null {
-  const delta = op === '++' ? 1 : -1;
+  const step = pointerStride(em.typeOf(target));
+  const delta = op === '++' ? step : -step;
   if (target.kind === 'Variable') {
     const sym = em.sema.vars.get(target.id);
     if (!sym) return null;

@@ -60,7 +60,7 @@ export function scanAttachPoint(text: string, start: number): AttachScan {
     }
     if (c === C.Slash) {
       const first = text.charCodeAt(compStart);
-      const inPath = first === C.Slash || first === C.Dot || first === C.Tilde;
+      const inPath = first === C.Slash || first === C.Dot || first === C.Tilde || relativePathAhead(text, p + 1);
       if (!inPath) break;
       p++;
       continue;
@@ -83,6 +83,20 @@ export function scanAttachPoint(text: string, start: number): AttachScan {
     p++;
   }
   return { end: p, errors };
+}
+
+/**
+ * Whether the text after a `/` continues a relative path that another component follows
+ * (`uprobe:testprogs/prog:func`): path characters up to a `:`. A predicate (`f/arg0 > 1/`)
+ * meets a space or an operator first.
+ */
+function relativePathAhead(text: string, from: number): boolean {
+  for (let q = from; q < text.length; q++) {
+    const c = text.charCodeAt(q);
+    if (c === C.Colon) return q > from;
+    if (!isSetChar(c) || c === 42 || c === 63) return false;
+  }
+  return false;
 }
 
 /** End (after `}`) of a `{a,b,c}` alternative set at `p`, or -1 if this `{` opens a block. */

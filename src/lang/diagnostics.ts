@@ -147,3 +147,13 @@ export class UserError extends Error {
     super(message);
   }
 }
+
+/**
+ * An attach point that matches nothing (bpftrace's "No matches for tracepoint a:b"): an error,
+ * or with missing_probes=warn a warning, worded as bpftrace words them.
+ */
+export class NoMatchesError extends UserError {
+  constructor(probeType: string, target: string, hints: string[] = []) {
+    super(`No matches for ${probeType} ${target}`, hints);
+  }
+}

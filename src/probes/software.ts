@@ -27,6 +27,13 @@ function lookup(name: string) {
   return SOFTWARE_EVENTS.find((e) => e.name === name || (e.alias !== '' && e.alias === name));
 }
 
+/** An event count: decimal, or bpftrace's scientific form with a 1-9 coefficient (`1e6`). */
+function periodCount(text: string): bigint | null {
+  if (/^\d+$/.test(text)) return BigInt(text);
+  const m = /^([1-9])e(\d+)$/i.exec(text);
+  return m ? BigInt(m[1] as string) * 10n ** BigInt(m[2] as string) : null;
+}
+
 export const software: Provider = {
   ...providerNames('software'),
   progType: BPF_PROG_TYPE_PERF_EVENT,
@@ -35,12 +42,14 @@ export const software: Provider = {
     const ev = lookup(parts[0] ?? '');
     if (!ev)
       throw new UserError(`Invalid software event: ${parts[0] ?? ''}`, [`valid events: ${SOFTWARE_EVENTS.map((e) => e.name).join(', ')}`]);
-    if (parts.length > 2 || (parts[1] !== undefined && !/^\d+$/.test(parts[1]))) throw new UserError(`Invalid software probe: ${raw}`);
+    const count = parts[1] === undefined ? BigInt(ev.period) : periodCount(parts[1]);
+    if (parts.length > 2 || count === null) throw new UserError(`Invalid software probe: ${raw}`);
     return [
       {
         provider: software,
-        name: `software:${ev.name}:${parts[1] ?? ''}`.replace(/:$/, ''),
-        parts: [ev.name, parts[1] ?? String(ev.period)],
+        // `probe` names the event as written (software:cpu:100), as bpftrace does.
+        name: `software:${parts[0]}:${parts[1] ?? ''}`.replace(/:$/, ''),
+        parts: [ev.name, String(count)],
         span,
       },
     ];

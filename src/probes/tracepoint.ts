@@ -4,7 +4,7 @@
 import { BPF_PROG_TYPE_TRACEPOINT } from '../bpf/constants.ts';
 import { attachPerfEvent } from '../bpf/link.ts';
 import { openTracepoint } from '../bpf/perf-event.ts';
-import { UserError } from '../lang/diagnostics.ts';
+import { NoMatchesError, UserError } from '../lang/diagnostics.ts';
 import { btfTypeByName } from '../sema/btf-types.ts';
 import { type IntSize, intType, parseIntTypeName, type Type, UINT64 } from '../sema/types.ts';
 import { globToMatcher, hasWildcard } from './info/glob.ts';
@@ -106,7 +106,7 @@ export const tracepoint: Provider = {
     const [cat, ev] = parts as [string, string];
     if (!hasWildcard(cat) && !hasWildcard(ev)) {
       if (tracepointId(cat, ev) === null) {
-        throw new UserError(`tracepoint not found: ${cat}:${ev}`, [`list the available ones with: bpftrace-ts -l 'tracepoint:${cat}:*'`]);
+        throw new NoMatchesError('tracepoint', `${cat}:${ev}`, [`list the available ones with: bpftrace-ts -l 'tracepoint:${cat}:*'`]);
       }
       return [{ provider: tracepoint, name: `tracepoint:${cat}:${ev}`, parts: [cat, ev], span }];
     }
@@ -115,7 +115,7 @@ export const tracepoint: Provider = {
     const out = listTracepoints()
       .filter((t) => mc(t.category) && me(t.name))
       .map((t) => ({ provider: tracepoint, name: `tracepoint:${t.category}:${t.name}`, parts: [t.category, t.name], span }));
-    if (!out.length) throw new UserError(`No tracepoints match ${cat}:${ev}`);
+    if (!out.length) throw new NoMatchesError('tracepoint', `${cat}:${ev}`);
     return out;
   },
   context(target) {

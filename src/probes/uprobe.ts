@@ -21,7 +21,7 @@ import { resolveBinary, resolveTarget } from '../elf/resolve.ts';
 import { ElfObject, type ElfSymbol, isFunction, isPositionIndependent, STB_LOCAL } from '../elf/symbols.ts';
 import { isInstructionBoundary } from '../elf/x86-len.ts';
 import type { Span } from '../lang/ast.ts';
-import { UserError } from '../lang/diagnostics.ts';
+import { NoMatchesError, UserError } from '../lang/diagnostics.ts';
 import { registerObject, registerProbeFunction } from '../runtime/usyms.ts';
 import { globToMatcher, hasWildcard } from './info/glob.ts';
 import { providerNames } from './names.ts';
@@ -182,7 +182,7 @@ function expandUprobe(provider: Provider, retprobe: boolean, raw: string, parts:
     const syms = matchFunctions(obj, func, cpp);
     if (!syms.length) {
       if (hasWildcard(func)) continue;
-      throw new UserError(`Could not resolve symbol: ${path}:${func}`, obj.hasSymtab() ? [] : [`${path} has no symbol table (stripped?)`]);
+      throw new NoMatchesError(pname, `${path}:${func}`, obj.hasSymtab() ? [] : [`${path} has no symbol table (stripped?)`]);
     }
     for (const { sym, display } of syms) {
       checkOffset(pname, obj, sym, funcOffset);

@@ -15,7 +15,8 @@ import type { BpfProgram } from '../bpf/program.ts';
 import { PT_REGS_ARGS } from '../builtins/task.ts';
 import { watchpointArmProgram } from '../codegen/watchpoint-arm.ts';
 import { resolveBinary } from '../elf/resolve.ts';
-import { UserError } from '../lang/diagnostics.ts';
+import type { Span } from '../lang/ast.ts';
+import { NoMatchesError, UserError } from '../lang/diagnostics.ts';
 import { providerNames } from './names.ts';
 import type { ProbeTarget, Provider } from './provider.ts';
 import { uprobe } from './uprobe.ts';
@@ -137,6 +138,16 @@ function armedBy(armTarget: ProbeTarget): Armed {
 }
 
 function watchpoint(name: WatchName): Provider {
+  /** The uprobe that sends the address; its lookup failure is a watchpoint's, not a uprobe's. */
+  const expandSetup = (func: string, span: Span): ProbeTarget[] => {
+    try {
+      return uprobe.expand(`uprobe:${func}`, [func], span);
+    } catch (e) {
+      if (e instanceof NoMatchesError)
+        throw new UserError(`Could not resolve symbol: ${e.message.replace(/^No matches for \S+ /, '')}`, e.hints);
+      throw e;
+    }
+  };
   const provider: Provider = {
     ...providerNames(name),
     progType: BPF_PROG_TYPE_PERF_EVENT,
@@ -146,7 +157,7 @@ function watchpoint(name: WatchName): Provider {
       if (spec.form === 'address') return [{ provider, name: `${name}:${parts.join(':')}`, parts, span }];
       if (targetPid() === null)
         throw new UserError('-p PID or -c CMD required for watchpoint', ['the function is looked up in that process']);
-      const [setup] = uprobe.expand(`uprobe:${spec.func}`, [spec.func], span);
+      const [setup] = expandSetup(spec.func, span);
       if (!setup) throw new UserError(`Could not resolve symbol: ${spec.func}`);
       // Named as bpftrace names them: provider:BINARY:FUNC:N:LEN:MODE (N left out when 0).
       const fields = [watchedBinary(), spec.func, ...(spec.argN !== 0 ? [String(spec.argN)] : []), String(spec.len), spec.mode];

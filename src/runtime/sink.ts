@@ -1,12 +1,12 @@
 // Where a run's output goes: text (bpftrace's default) or JSON lines (-f json). The tracer
 // only speaks to this interface; rendering lives in runtime/output.
 
-import { writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { HelperErrorSite } from '../codegen/helper-errors.ts';
 import type { FormatResource } from '../codegen/resources.ts';
 import type { SourceFile, Span } from '../lang/ast.ts';
 import { lineCol, locate, renderDiagnostic } from '../lang/diagnostics.ts';
+import { writeAllSync } from '../util/write-all.ts';
 import { helperErrorText, strerror } from './helper-errors.ts';
 import { attachedProbesJson, exitMapsJson, helperErrorJson, lostEventsJson, mapJson, messageJson, valueJson } from './output/json.ts';
 import { attachedProbesText, endText, exitMapsText, lostEventsText, mapText, valueLine } from './output/text.ts';
@@ -74,8 +74,7 @@ export class Writer {
     if (!this.buf) return;
     const bytes = Buffer.from(this.buf, 'latin1');
     this.buf = '';
-    let off = 0;
-    while (off < bytes.length) off += writeSync(this.fd, bytes, off);
+    writeAllSync(this.fd, bytes);
   }
 }
 

@@ -133,7 +133,20 @@ function conv(k: string, d: Date, us: number, ns: bigint): string {
 
 /** Monotonic/boot ns (what bpf_ktime_get_ns gives) → ns since the Unix epoch. */
 export function monotonicToEpochNs(mono: bigint): bigint {
-  const nowEpoch = BigInt(Date.now()) * 1000000n;
-  const nowMono = defaultSys().monotonicNs();
-  return nowEpoch - (nowMono - mono);
+  return epochOffset() + mono;
+}
+
+let offset: bigint | null = null;
+
+/**
+ * Epoch ns minus monotonic ns, taken once per run as bpftrace takes its boot time once: two
+ * timestamps then differ by exactly what their nsecs differ by (`%f` of 123000 and of 0 are
+ * 123 µs apart), which a fresh millisecond clock reading per call did not give.
+ */
+function epochOffset(): bigint {
+  if (offset === null) {
+    const nowEpoch = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
+    offset = nowEpoch - defaultSys().monotonicNs();
+  }
+  return offset;
 }

@@ -12,7 +12,7 @@ import { ensureMemlock } from '../bpf/memlock.ts';
 import { openPerfBuffers, pagesPerCpu } from '../bpf/perfbuf.ts';
 import { BpfProgram, mapResolver } from '../bpf/program.ts';
 import { RingBuf, RingBufReader } from '../bpf/ringbuf.ts';
-import { EINVAL, type Sys, SyscallError } from '../bpf/sys.ts';
+import { EINVAL, errnoMessage, type Sys, SyscallError } from '../bpf/sys.ts';
 import type { CompiledScript } from '../codegen/compile.ts';
 import type { FormatResource, MapResource } from '../codegen/resources.ts';
 import { ERRORS_MAP, RINGBUF_MAP, SKB_PERF_MAP, STACK_MAP_KERNEL, STACK_MAP_USER } from '../codegen/resources.ts';
@@ -85,8 +85,10 @@ function readCat(path: string, max: number): string {
     const buf = readFileSync(Buffer.from(path, 'latin1').toString());
     return buf.subarray(0, max).toString('latin1');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    return `ERROR: failed to open file '${path}': ${code === 'ENOENT' ? 'No such file or directory' : code}\n`;
+    // bpftrace words it as its SystemError does: the message, then strerror in parentheses.
+    const errno = Math.abs((e as NodeJS.ErrnoException).errno ?? 0);
+    const why = errno ? errnoMessage(errno) : ((e as NodeJS.ErrnoException).code ?? 'error');
+    return `ERROR: failed to open file '${path}' (${why})\n`;
   }
 }
 
@@ -180,21 +182,24 @@ export class Tracer {
           `No probes attached; use --${kinds.has('test') ? 'test' : 'bench'} to run ${kinds.has('test') ? 'test' : 'benchmark'} probes.`,
         );
       }
-      // BEGIN runs before any other probe is attached (bpftrace 0.26's order): nothing a probe
-      // records can come before it. Its output is printed once everything is attached.
-      for (const p of begin) p.testRun(new Uint8Array(64));
       let attached = 0;
       const env: AttachEnv = {
         pid: opts.pid ?? null,
         missingProbes: this.script.config.missingProbes,
         warn: (msg) => this.out.warning(msg),
       };
+      // BEGIN runs before the other probes are attached, as bpftrace documents: state it sets
+      // (`@start = nsecs`) is in place before the first event. Its output waits in the ring
+      // buffer and is printed after the "Attached" line.
+      for (const p of begin) p.testRun(new Uint8Array(64));
       for (const { prog, index } of attachable) {
         const r = attachProgram(prog, this.script.programs[index]?.targets ?? [], env);
         this.links.push(...r.links);
         attached += r.count;
       }
       this.out.attached(attached + begin.length + end.length + selfProgs.length);
+      // bpftrace's runtime-test harness waits for this line to start its AFTER commands.
+      if (process.env.__BPFTRACE_NOTIFY_PROBES_ATTACHED) this.out.text('__BPFTRACE_NOTIFY_PROBES_ATTACHED\n');
       this.notifySystemd(sys, READY, 'readiness');
       opts.onAttached?.();
 

@@ -6,7 +6,7 @@ import type { Span } from '../lang/ast.ts';
 import type { Diagnostics } from '../lang/diagnostics.ts';
 import { registerEnumNames } from './enum-names.ts';
 import { registerScriptStruct } from './struct-fields.ts';
-import { alignOf, type IntSize, intType, parseIntTypeName, sizeOf, type Type } from './types.ts';
+import { alignOf, cIntType, type IntSize, intType, parseIntTypeName, sizeOf, type Type } from './types.ts';
 
 export interface ScriptStruct {
   name: string;
@@ -99,78 +99,92 @@ export class ScriptTypes {
         i += 2;
         continue;
       }
-      i += 3;
-      const members: { name: string; type: Type }[] = [];
-      while (i < toks.length && toks[i] !== '}') {
-        // base type words
-        const words: string[] = [];
-        let base: Type | null = null;
-        if (toks[i] === 'struct' || toks[i] === 'union') {
-          const tag = `${toks[i]} ${toks[i + 1]}`;
+      const parsed = this.composite(toks, i + 2, kw, name);
+      if (typeof parsed === 'string') {
+        fail(parsed);
+        return;
+      }
+      i = parsed.next;
+      if (toks[i] === ';') i++;
+    }
+  }
+
+  /**
+   * The body of `struct NAME {...}` from its `{`: members, and nested definitions
+   * (`struct B { int x; } b;`, anonymous `struct { int m; } y;`), which are defined too.
+   * Returns the struct type and the index after `}`, or what went wrong.
+   */
+  private composite(toks: string[], at: number, kw: string, name: string): { type: Type; next: number } | string {
+    let i = at + 1;
+    const members: { name: string; type: Type }[] = [];
+    while (i < toks.length && toks[i] !== '}') {
+      const words: string[] = [];
+      let base: Type | null = null;
+      if (toks[i] === 'struct' || toks[i] === 'union') {
+        const inner = toks[i] as string;
+        const anonymous = toks[i + 1] === '{';
+        const innerName = anonymous ? `(anonymous at ${name}.${members.length})` : (toks[i + 1] as string);
+        if (anonymous || toks[i + 2] === '{') {
+          const nested = this.composite(toks, anonymous ? i + 1 : i + 2, inner, innerName);
+          if (typeof nested === 'string') return nested;
+          base = nested.type;
+          i = nested.next;
+        } else {
+          const tag = `${inner} ${innerName}`;
           const s = this.structs.get(tag);
           base = s
             ? { kind: 'struct', name: tag, size: s.size, origin: { kind: 'script' }, union: s.union }
-            : { kind: 'struct', name: tag, size: 0, origin: { kind: 'script' }, union: toks[i] === 'union' };
+            : { kind: 'struct', name: tag, size: 0, origin: { kind: 'script' }, union: inner === 'union' };
           i += 2;
-        } else {
-          while (i < toks.length && (QUALIFIERS.has(toks[i] as string) || (words.length === 0 && /^[A-Za-z_]/.test(toks[i] as string)))) {
-            const w = toks[i] as string;
-            if (w !== 'const' && w !== 'volatile' && w !== 'restrict') words.push(w);
-            i++;
-            if (words.length && !QUALIFIERS.has(w)) break;
-          }
-          base = parseIntTypeName(words.join(' ')) ?? (words[0] === 'bool' ? { kind: 'bool' } : null);
-          if (!base && words[0] === 'void') base = { kind: 'void' };
-          if (!base) {
-            fail(`unknown type '${words.join(' ')}'`);
-            return;
-          }
         }
-        // declarators: [*...] name [N] [: bits], ...
-        for (;;) {
-          let t: Type = base;
-          while (toks[i] === '*') {
-            t = { kind: 'pointer', to: t, user: false };
-            i++;
-          }
-          const mname = toks[i];
-          if (!mname || !/^[A-Za-z_]/.test(mname)) {
-            fail(`expected a member name in ${name}`);
-            return;
-          }
+      } else {
+        while (i < toks.length && (QUALIFIERS.has(toks[i] as string) || (words.length === 0 && /^[A-Za-z_]/.test(toks[i] as string)))) {
+          const w = toks[i] as string;
+          if (w !== 'const' && w !== 'volatile' && w !== 'restrict') words.push(w);
           i++;
-          while (toks[i] === '[') {
-            const n = Number(toks[i + 1]);
-            if (toks[i + 2] !== ']' || !Number.isFinite(n)) {
-              fail('array sizes must be numbers');
-              return;
-            }
-            t = t.kind === 'int' && t.size === 1 ? { kind: 'string', size: n } : { kind: 'array', elem: t, len: n };
-            i += 3;
-          }
-          if (toks[i] === ':') {
-            fail('bitfields are not supported in script definitions');
-            return;
-          }
-          members.push({ name: mname, type: t });
-          if (toks[i] === ',') {
-            i++;
-            continue;
-          }
-          break;
+          if (words.length && !QUALIFIERS.has(w)) break;
         }
-        if (toks[i] !== ';') {
-          fail(`expected ';' after member in ${name}`);
-          return;
-        }
-        i++;
+        base = scriptBaseType(words.join(' '));
+        if (!base) return `unknown type '${words.join(' ')}'`;
       }
-      i++; // }
-      if (toks[i] === ';') i++;
-      const def = layout(`${kw} ${name}`, kw === 'union', members);
-      this.structs.set(def.name, def);
-      registerScriptStruct(def);
+      // declarators: [*...] name [N] [: bits], ...
+      for (;;) {
+        let t: Type = base;
+        while (toks[i] === '*') {
+          t = { kind: 'pointer', to: t, user: false };
+          i++;
+        }
+        const mname = toks[i];
+        if (!mname || !/^[A-Za-z_]/.test(mname)) return `expected a member name in ${name}`;
+        i++;
+        // Dimensions apply innermost-last: `int y[2][3]` is 2 arrays of 3.
+        const dims: number[] = [];
+        while (toks[i] === '[') {
+          const n = Number(toks[i + 1]);
+          if (toks[i + 2] !== ']' || !Number.isFinite(n)) return 'array sizes must be numbers';
+          dims.push(n);
+          i += 3;
+        }
+        for (const n of dims.reverse()) {
+          t = t.kind === 'int' && t.size === 1 ? { kind: 'string', size: n } : { kind: 'array', elem: t, len: n };
+        }
+        if (toks[i] === ':') return 'bitfields are not supported in script definitions';
+        members.push({ name: mname, type: t });
+        if (toks[i] === ',') {
+          i++;
+          continue;
+        }
+        break;
+      }
+      // C compilers accept a missing ';' before the closing brace (with a warning); so does bpftrace.
+      if (toks[i] === '}') break;
+      if (toks[i] !== ';') return `expected ';' after member in ${name}`;
+      i++;
     }
+    const def = layout(`${kw} ${name}`, kw === 'union', members, (tag) => this.structs.get(tag)?.align);
+    this.structs.set(def.name, def);
+    registerScriptStruct(def);
+    return { type: { kind: 'struct', name: def.name, size: def.size, origin: { kind: 'script' }, union: def.union }, next: i + 1 };
   }
 
   get(name: string): ScriptStruct | undefined {
@@ -178,9 +192,11 @@ export class ScriptTypes {
   }
 }
 
-function memberAlign(t: Type): number {
+/** A struct member's alignment: a struct defined in the script aligns as its widest member. */
+function memberAlign(t: Type, structAlign: (tag: string) => number | undefined): number {
   if (t.kind === 'string') return 1;
-  if (t.kind === 'array') return memberAlign(t.elem);
+  if (t.kind === 'array') return memberAlign(t.elem, structAlign);
+  if (t.kind === 'struct') return structAlign(t.name) ?? 8;
   return alignOf(t);
 }
 
@@ -188,13 +204,18 @@ function memberSize(t: Type): number {
   return sizeOf(t);
 }
 
-function layout(name: string, union: boolean, members: { name: string; type: Type }[]): ScriptStruct {
+function layout(
+  name: string,
+  union: boolean,
+  members: { name: string; type: Type }[],
+  structAlign: (tag: string) => number | undefined,
+): ScriptStruct {
   let off = 0;
   let align = 1;
   let size = 0;
   const out: ScriptStruct['members'] = [];
   for (const m of members) {
-    const a = m.type.kind === 'struct' ? 8 : memberAlign(m.type);
+    const a = memberAlign(m.type, structAlign);
     align = Math.max(align, a);
     const at = union ? 0 : Math.ceil(off / a) * a;
     out.push({ name: m.name, type: m.type, offset: at });
@@ -204,6 +225,20 @@ function layout(name: string, union: boolean, members: { name: string; type: Typ
   size = Math.ceil(size / align) * align;
   return { name, union, size, align, members: out };
 }
+
+/** A member's base type: C integer spellings and the fixed-width typedefs (`uint8_t`, `__u32`, `u64`), bool, void. */
+function scriptBaseType(words: string): Type | null {
+  const c = cIntType(words) ?? SIZE_TYPES.get(words);
+  if (c) return intType(c.size, c.signed);
+  return parseIntTypeName(words) ?? (words === 'void' ? { kind: 'void' } : null);
+}
+
+const SIZE_TYPES: ReadonlyMap<string, { size: IntSize; signed: boolean }> = new Map([
+  ['size_t', { size: 8, signed: false }],
+  ['ssize_t', { size: 8, signed: true }],
+  ['uintptr_t', { size: 8, signed: false }],
+  ['intptr_t', { size: 8, signed: true }],
+]);
 
 export function intOf(size: number, signed: boolean): Type {
   return intType(size as IntSize, signed);

@@ -26,6 +26,7 @@ function monotonicNow(): bigint {
 }
 
 import type { AggKind, MapInfo, MapValue } from './maps.ts';
+import { positionalInt } from './positional.ts';
 import { BOOL, INT64, intType, isInteger, parseIntTypeName, type Type, typeEquals, typeKindWord, typeName, UINT64 } from './types.ts';
 
 export interface VarSymbol {
@@ -352,7 +353,8 @@ export class Checker {
       case 'UnrollStmt': {
         const n = this.literalInt(s.count);
         if (n === null) this.diags.error(s.count.span, 'unroll count must be a literal integer');
-        else if (n < 1n || n > 100n) this.diags.error(s.count.span, 'unroll maximum value is 100 and minimum is 1');
+        else if (n > 100n) this.diags.error(s.count.span, 'unroll maximum value is 100');
+        else if (n < 1n) this.diags.error(s.count.span, 'unroll minimum value is 1');
         this.block(s.body);
         return;
       }
@@ -484,6 +486,11 @@ export class Checker {
           this.diags.error(s.span, `Compound assignment is not supported on aggregation map @${name}`);
           return;
         }
+        if (existing?.type.kind === 'pointer' && (s.op === '+=' || s.op === '-=')) {
+          // Pointer arithmetic: the map keeps holding a pointer.
+          this.result.types.set(target.id, existing.type);
+          return;
+        }
       }
       this.unifyValue(name, { kind: 'value', type: t }, s.value.span);
       const m = this.mapInfo(name);
@@ -505,17 +512,21 @@ export class Checker {
         this.diags.error(s.value.span, `Value of type none cannot be assigned to a variable`);
         return;
       }
+      const pointerStep = sym.type?.kind === 'pointer' && (s.op === '+=' || s.op === '-=') && isInteger(t);
       if (sym.type === null) {
         // Integers keep their width (bswap, printing); the slot stores 8 bytes regardless.
         sym.type = t.kind === 'int' ? t : storageType(t);
         this.typeLinked(sym);
-      } else if (!assignable(sym.type, t)) {
+      } else if (!pointerStep && !assignable(sym.type, t)) {
         this.diags.error(
           s.value.span,
           `Type mismatch for $${target.name}: trying to assign value of type '${typeName(t)}' when variable already contains a value of type '${typeName(sym.type)}'`,
         );
       } else if (sym.type.kind === 'string' && t.kind === 'string' && t.size > sym.type.size) {
         sym.type = t;
+      } else if (sym.type.kind === 'tuple' && t.kind === 'tuple') {
+        // Strings in tuples widen the same way (`$a = ("hi", 1); $a = ("longer", 2)`).
+        sym.type = mergeTypes(sym.type, storageType(t)) ?? sym.type;
       }
       if (s.op !== '=' && !isInteger(t)) this.diags.error(s.value.span, `Compound assignment requires an integer, got ${typeKindWord(t)}`);
       this.result.types.set(target.id, sym.type);
@@ -674,7 +685,7 @@ export class Checker {
         return BOOL;
       case 'PositionalParam': {
         const v = this.opts.positional[e.index - 1];
-        if (v !== undefined && /^-?(0x[0-9a-f]+|\d+)$/i.test(v)) return INT64;
+        if (v !== undefined && positionalInt(v) !== null) return INT64;
         if (v === undefined || v === '') {
           // It reads as 0, which is documented but rarely what was meant.
           this.diags.warning(e.span, `Positional parameter $${e.index} is empty or not provided. `);
@@ -743,6 +754,7 @@ export class Checker {
         }
         if (['==', '!=', '<', '<=', '>', '>='].includes(e.op)) return BOOL;
         if (l.kind === 'pointer' && (e.op === '+' || e.op === '-') && r.kind !== 'pointer') return l;
+        if (r.kind === 'pointer' && e.op === '+' && l.kind !== 'pointer') return r;
         return arithResult(l, r);
       }
       case 'Unary': {
@@ -797,6 +809,10 @@ export class Checker {
         if (a.kind === 'string' && b.kind === 'string') return { kind: 'string', size: Math.max(a.size, b.size) };
         if (isInteger(a) && isInteger(b)) return arithResult(a, b);
         if (a.kind === 'void' && b.kind === 'void') return a;
+        // Like strings, buffers and tuples of different widths take the wider layout.
+        if (a.kind === 'buffer' && b.kind === 'buffer') return { kind: 'buffer', size: Math.max(a.size, b.size) };
+        const merged = a.kind === 'tuple' && b.kind === 'tuple' ? mergeTypes(storageType(a), storageType(b)) : null;
+        if (merged) return merged;
         if (!typeEquals(storageType(a), storageType(b))) {
           this.diags.error(e.span, `Ternary operator must return the same type: have '${typeName(a)}' and '${typeName(b)}'`);
         }
@@ -908,7 +924,8 @@ export class Checker {
         return INT64;
       }
       this.result.vars.set(target.id, sym);
-      if (!isInteger(sym.type)) this.diags.error(target.span, `The ++ and -- operators require an integer variable`);
+      if (!isInteger(sym.type) && sym.type.kind !== 'pointer')
+        this.diags.error(target.span, `The ++ and -- operators require an integer variable`);
       this.result.types.set(target.id, sym.type);
       return sym.type;
     }
@@ -916,6 +933,11 @@ export class Checker {
       const name = target.kind === 'MapRef' ? target.name : target.map.name;
       const keyType = target.kind === 'MapAccess' ? this.keyType(target.keys, target.span) : null;
       this.unifyKey(name, keyType, target.span);
+      const existing = this.mapInfo(name).value;
+      if (existing?.kind === 'value' && existing.type.kind === 'pointer') {
+        this.result.types.set(target.id, existing.type);
+        return existing.type;
+      }
       this.unifyValue(name, { kind: 'value', type: INT64 }, target.span);
       this.result.types.set(target.id, INT64);
       return INT64;
@@ -1055,12 +1077,7 @@ export class Checker {
         return null;
       case 'PositionalParam': {
         const v = this.opts.positional[e.index - 1];
-        if (v === undefined) return 0n;
-        try {
-          return BigInt(v);
-        } catch {
-          return null;
-        }
+        return v === undefined ? 0n : positionalInt(v);
       }
       case 'PositionalCount':
         return BigInt(this.opts.positional.length);

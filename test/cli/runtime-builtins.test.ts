@@ -54,7 +54,7 @@ test('cat() prints a file, and a clear message for a missing one', () => {
   writeFileSync(f, 'line one\nline two\n');
   const r = runCli(['-e', `BEGIN { cat("${f}"); cat("%s/missing", "${dir}"); exit(); }`]);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout, `line one\nline two\nERROR: failed to open file '${dir}/missing': No such file or directory\n\n\n`);
+  assert.equal(r.stdout, `line one\nline two\nERROR: failed to open file '${dir}/missing' (No such file or directory)\n\n\n`);
 });
 
 test('cat() with an integer then a string argument reads the file they name', () => {

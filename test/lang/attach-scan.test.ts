@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { canonicalProvider, providerHintList, suggestProvider } from '../../src/lang/attach-scan.ts';
+import { canonicalProvider, providerHintList, scanAttachPoint, suggestProvider } from '../../src/lang/attach-scan.ts';
 import { PROBE_NAMES } from '../../src/probes/names.ts';
 import { allProviders } from '../../src/probes/registry.ts';
 import { ROOT } from '../helpers/run.ts';
@@ -55,4 +55,15 @@ test('U is usdt, u is uprobe; other spellings are case-insensitive', () => {
   assert.equal(canonicalProvider('BEGIN'), 'begin');
   assert.equal(canonicalProvider('Tracepoint'), 'tracepoint');
   assert.equal(canonicalProvider('nosuch'), null);
+});
+
+test('a relative path with a slash stays in the attach point; a predicate after a name does not', () => {
+  const path = 'uprobe:testprogs/uprobe_test:uprobeFunction1 /pid > 0/ { }';
+  assert.equal(path.slice(0, scanAttachPoint(path, 0).end), 'uprobe:testprogs/uprobe_test:uprobeFunction1');
+  const deep = 'u:a/b/c:f{}';
+  assert.equal(deep.slice(0, scanAttachPoint(deep, 0).end), 'u:a/b/c:f');
+  const pred = 'tracepoint:syscalls:sys_enter_read/pid == 1/ { }';
+  assert.equal(pred.slice(0, scanAttachPoint(pred, 0).end), 'tracepoint:syscalls:sys_enter_read');
+  const predColon = 'kprobe:f/arg0 ? 1 : 2/ { }';
+  assert.equal(predColon.slice(0, scanAttachPoint(predColon, 0).end), 'kprobe:f');
 });
