@@ -2,7 +2,7 @@
 // its type (integers by value, whatever their width; strings up to their NUL; nested ones
 // member by member), never by raw bytes, which would see padding and bytes past a NUL.
 
-import { JmpOp, ja, jmpReg, load, Reg, type Size } from '../bpf/insn.ts';
+import { JmpOp, jmpReg, load, Reg, type Size } from '../bpf/insn.ts';
 import type { Expr } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import { sizeOf, type Type, tupleLayout } from '../sema/types.ts';
@@ -10,7 +10,7 @@ import { emitMem } from './aggregates.ts';
 import type { Emitter } from './emitter.ts';
 import type { MemLoc } from './frame.ts';
 import { emitExtend } from './scalars.ts';
-import { compareStringsAt } from './strings.ts';
+import { branchOnEquality, compareStringsAt } from './strings.ts';
 
 /** Whether `==` compares values of this type member by member. */
 export function isAggregate(t: Type): boolean {
@@ -83,14 +83,5 @@ export function emitAggregateEquals(em: Emitter, left: Expr, right: Expr, wantEq
   const b = emitMem(em, right);
   const differ = em.label();
   compareValues(em, a, em.typeOf(left), b, em.typeOf(right), differ);
-  if (wantEqual) {
-    const end = em.label();
-    em.emit(ja(end));
-    em.place(differ);
-    em.emit(ja(falseLabel));
-    em.place(end);
-  } else {
-    em.emit(ja(falseLabel));
-    em.place(differ);
-  }
+  branchOnEquality(em, differ, wantEqual, falseLabel);
 }

@@ -52,6 +52,14 @@ export function emitStringEquals(em: Emitter, left: Expr, right: Expr, wantEqual
     compareStringsAt(em, a, b, Math.min(sizeOf(em.typeOf(left)), sizeOf(em.typeOf(right))), equal, differ);
   }
   em.place(equal);
+  branchOnEquality(em, differ, wantEqual, falseLabel);
+}
+
+/**
+ * After a comparison that falls through when equal and jumps to `differ` otherwise: continue
+ * only when equality is what was asked (`==`) or not (`!=`), else go to `falseLabel`.
+ */
+export function branchOnEquality(em: Emitter, differ: string, wantEqual: boolean, falseLabel: string): void {
   if (wantEqual) {
     const end = em.label();
     em.emit(ja(end));
