@@ -129,7 +129,7 @@ function programFuncs(
 }
 
 /**
- * Every program loaded now, in id order. Programs that go away while being listed, or can not
+ * Every program loaded now, in id order. Programs that go away once listed, or can not
  * be opened or described, are left out; one whose functions can not be read is listed without
  * them. Throws a SyscallError when the kernel will not list programs at all (EPERM without
  * CAP_SYS_ADMIN).
@@ -139,12 +139,7 @@ export function runningPrograms(sys: Sys): RunningProgram[] {
   const mem = sys.alloc(PROG_INFO.size);
   try {
     const info = new Attr(PROG_INFO, mem.bytes);
-    for (let id = 0; ; ) {
-      const next = new Attr(GET_ID).u32('id', id);
-      const r = sys.bpf(BPF_PROG_GET_NEXT_ID, next.bytes);
-      if (r === -ENOENT) return out;
-      checkBpf(r, BPF_PROG_GET_NEXT_ID, 'listing BPF programs');
-      id = next.get32('next_id');
+    for (const id of loadedProgramIds(sys)) {
       const fd = sys.bpf(BPF_PROG_GET_FD_BY_ID, new Attr(GET_ID).u32('id', id).bytes);
       // Unloaded meanwhile (ENOENT), or not ours to open: left out, as bpftrace does.
       if (fd < 0) continue;
@@ -165,6 +160,7 @@ export function runningPrograms(sys: Sys): RunningProgram[] {
         sys.close(fd);
       }
     }
+    return out;
   } finally {
     sys.free(mem);
   }

@@ -8,7 +8,7 @@ import { Reg } from '../bpf/insn.ts';
 import type { Expr } from '../lang/ast.ts';
 import { cgroupFilterIndex } from '../runtime/cgroup-paths.ts';
 import { type Type, typeKindWord, UINT64 } from '../sema/types.ts';
-import { literalText, storeImmAt } from './gen-util.ts';
+import { literalStringArg, literalText, storeImmAt } from './gen-util.ts';
 import type { Builtin } from './types.ts';
 
 /** A cgroup's id is the inode number of its directory in the cgroup2 hierarchy. */
@@ -28,12 +28,8 @@ export const cgroupid: Builtin = {
   minArgs: 1,
   maxArgs: 1,
   check(call, cx) {
-    const a = call.args[0] as Expr;
-    const path = cx.literalString(a);
-    if (path === null) {
-      cx.diags.error(a.span, `cgroupid() expects a string literal (${typeKindWord(cx.check(a))} provided)`);
-      return UINT64;
-    }
+    const path = literalStringArg(cx, 'cgroupid', call.args[0] as Expr);
+    if (path === null) return UINT64;
     const id = cgroupIdOf(path);
     if (typeof id === 'string') {
       cx.diags.error(

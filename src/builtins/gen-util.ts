@@ -84,6 +84,13 @@ export function literalInt(em: Emitter, e: Expr): bigint | null {
   }
 }
 
+/** A builtin argument that must be a string literal (or `$N`): its text, or null after an error. */
+export function literalStringArg(cx: CheckCx, fn: string, a: Expr): string | null {
+  const text = cx.literalString(a);
+  if (text === null) cx.diags.error(a.span, `${fn}() expects a string literal (${typeKindWord(cx.check(a))} provided)`);
+  return text;
+}
+
 /** Same as literalBytes, for the checker (which sees positional parameters through cx). */
 export function checkLiteralBytes(cx: CheckCx, e: Expr, t: Type): Buffer | null {
   if (t.kind !== 'string') return null;

@@ -5,19 +5,13 @@
 import { kfuncCallAllowed } from '../bpf/features.ts';
 import type { Call, Expr } from '../lang/ast.ts';
 import { kernelBtf } from '../sema/btf-types.ts';
-import { BOOL, typeKindWord } from '../sema/types.ts';
+import { BOOL } from '../sema/types.ts';
+import { literalStringArg } from './gen-util.ts';
 import type { Builtin, CheckCx } from './types.ts';
 
 /** The kernel function's BTF id, or null when it has none (or the kernel has no BTF). */
 function kfuncId(name: string): number | null {
   return kernelBtf()?.findId(name, 'func') ?? null;
-}
-
-function kfuncName(fn: string, call: Call, cx: CheckCx): string | null {
-  const a = call.args[0] as Expr;
-  const name = cx.literalString(a);
-  if (name === null) cx.diags.error(a.span, `${fn}() expects a string literal (${typeKindWord(cx.check(a))} provided)`);
-  return name;
 }
 
 function constantBool(name: string, answer: (kfunc: string, call: Call, cx: CheckCx) => boolean): Builtin {
@@ -28,7 +22,7 @@ function constantBool(name: string, answer: (kfunc: string, call: Call, cx: Chec
     minArgs: 1,
     maxArgs: 1,
     check(call, cx) {
-      const kfunc = kfuncName(name, call, cx);
+      const kfunc = literalStringArg(cx, name, call.args[0] as Expr);
       if (kfunc !== null) cx.callConstants.set(call.id, answer(kfunc, call, cx));
       return BOOL;
     },

@@ -9,6 +9,7 @@ import {
   AluOp,
   alu64Imm,
   alu64Reg,
+  type Insn,
   JmpOp,
   ja,
   jmpImm,
@@ -157,6 +158,19 @@ export function compareLoop(em: Emitter, a: MemLoc, b: MemLoc, count: number, sa
 const LOW_BITS = 0x0101010101010101n;
 const HIGH_BITS = 0x8080808080808080n;
 
+/** dst = (word - LOW) & ~word & HIGH: the high bit of each NUL byte of `word` (exact up to the first); clobbers word and k. */
+function zeroByteFlags(dst: Reg, word: Reg, k: Reg): Insn[] {
+  return [
+    loadConst(k, LOW_BITS),
+    movReg(dst, word),
+    alu64Reg(AluOp.SUB, dst, k),
+    alu64Imm(AluOp.XOR, word, -1),
+    alu64Reg(AluOp.AND, dst, word),
+    loadConst(k, HIGH_BITS),
+    alu64Reg(AluOp.AND, dst, k),
+  ];
+}
+
 /**
  * Compares two word-aligned buffers for `n` bytes or up to a common NUL, eight bytes a round:
  * equal words holding a NUL end the strings (to `same`); in the first unequal word, a NUL
@@ -177,17 +191,7 @@ function compareWords(em: Emitter, a: MemLoc, b: MemLoc, n: number, same: string
   em.emit(load(8, Reg.R3, Reg.R1, 0), load(8, Reg.R4, Reg.R2, 0), jmpReg(JmpOp.JEQ, Reg.R3, Reg.R4, eq), ja(mismatch));
   em.place(eq);
   // Equal words: r4 is free for the constants.
-  em.emit(
-    loadConst(Reg.R4, LOW_BITS),
-    movReg(Reg.R5, Reg.R3),
-    alu64Reg(AluOp.SUB, Reg.R5, Reg.R4),
-    alu64Imm(AluOp.XOR, Reg.R3, -1),
-    alu64Reg(AluOp.AND, Reg.R5, Reg.R3),
-    loadConst(Reg.R4, HIGH_BITS),
-    alu64Reg(AluOp.AND, Reg.R5, Reg.R4),
-    jmpImm(JmpOp.JEQ, Reg.R5, 0, next),
-    ja(same),
-  );
+  em.emit(...zeroByteFlags(Reg.R5, Reg.R3, Reg.R4), jmpImm(JmpOp.JEQ, Reg.R5, 0, next), ja(same));
   em.place(next);
   em.emit(
     alu64Imm(AluOp.ADD, Reg.R1, 8),
@@ -206,13 +210,7 @@ function compareWords(em: Emitter, a: MemLoc, b: MemLoc, n: number, same: string
     movReg(Reg.R5, Reg.R4),
     neg64(Reg.R5),
     alu64Reg(AluOp.AND, Reg.R4, Reg.R5),
-    loadConst(Reg.R5, LOW_BITS),
-    movReg(Reg.R0, Reg.R3),
-    alu64Reg(AluOp.SUB, Reg.R0, Reg.R5),
-    alu64Imm(AluOp.XOR, Reg.R3, -1),
-    alu64Reg(AluOp.AND, Reg.R0, Reg.R3),
-    loadConst(Reg.R5, HIGH_BITS),
-    alu64Reg(AluOp.AND, Reg.R0, Reg.R5),
+    ...zeroByteFlags(Reg.R0, Reg.R3, Reg.R5),
     jmpImm(JmpOp.JEQ, Reg.R0, 0, differ),
     movReg(Reg.R5, Reg.R0),
     neg64(Reg.R5),

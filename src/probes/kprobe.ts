@@ -252,9 +252,7 @@ function useMulti(targets: ProbeTarget[], insns: readonly Insn[]): boolean {
   // kprobe_multi takes plain symbol names at function entry: no offsets, no module syntax, no addresses.
   const plain = (s: KprobeSite): boolean => s.address === null && s.offset === 0 && !kernelSymbol(s).includes(':');
   if (!targets.every((t) => plain(sites.of(t)))) return false;
-  if (featureDisabled('kprobe_multi')) return false;
-  if (multiWorks === null) multiWorks = probeKprobeMulti();
-  return multiWorks;
+  return kprobeMultiAvailable();
 }
 
 function attachAll(prog: BpfProgram, targets: ProbeTarget[], env: AttachEnv): Attached {

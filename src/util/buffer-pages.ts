@@ -12,6 +12,14 @@ const PAGE_SIZE = 4096;
  */
 export function outputBufferPages(perfRbPages: number): number {
   if (perfRbPages > 0) return perfRbPages;
+  dynamicPages ??= pagesForMemory();
+  return dynamicPages;
+}
+
+/** Computed once a run: the ring and the perf buffers are sized from the same reading. */
+let dynamicPages: number | undefined;
+
+function pagesForMemory(): number {
   let availableKb = 16544;
   try {
     const m = /^MemAvailable:\s+(\d+) kB$/m.exec(readFileSync('/proc/meminfo', 'latin1'));
