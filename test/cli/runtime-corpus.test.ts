@@ -103,7 +103,10 @@ test('unroll bounds are reported one at a time, as bpftrace words them', () => {
 test('software probes: probe is named as written, counts take the 1e6 form', root, () => {
   const r = runCli(['-e', 'software:cpu:1e6 { print(probe); exit(); }']);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout, 'software:cpu:1e6\n\n\n');
+  // One event per CPU may come in before exit() takes effect: each prints the same name.
+  const lines = r.stdout.split('\n').filter((l) => l !== '');
+  assert.ok(lines.length >= 1, r.stdout);
+  for (const l of lines) assert.equal(l, 'software:cpu:1e6');
 });
 
 test('attach points that match nothing: "No matches for ...", with " Skipping." under missing_probes=warn', root, () => {
