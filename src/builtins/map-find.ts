@@ -43,6 +43,7 @@ export const find: Builtin = {
           id: syntheticId(),
           span,
           op: '=',
+          opSpan: span,
           target: v,
           value: { kind: 'MapAccess', id: syntheticId(), span, map: m, keys: keyList(k) },
         },

@@ -34,8 +34,8 @@ import { sizeOf } from '../sema/types.ts';
 import { outputBufferPages } from '../util/buffer-pages.ts';
 import { Emitter } from './emitter.ts';
 import { FrameOverflow } from './frame.ts';
-import type { WarningLevel } from './helper-errors.ts';
 import { ERRORS_MAP, HEAP_MAP, kernelMapName, type MapResource, newResources, type Resources, RINGBUF_MAP } from './resources.ts';
+import type { WarningLevel } from './runtime-errors.ts';
 
 /** Providers that see every process and take -p as a filter in the program, as bpftrace does. */
 const PID_FILTERED: ReadonlySet<string> = new Set(['kprobe', 'kretprobe', 'fentry', 'fexit', 'tracepoint', 'rawtracepoint']);

@@ -41,11 +41,11 @@ import { copyMem, zeroMem } from './bulk-memory.ts';
 import { emitCond } from './conditions.ts';
 import { argField } from './context-args.ts';
 import { Frame, type MemLoc, type Temp } from './frame.ts';
-import { emitHelperCheck } from './helper-errors.ts';
 import { emitMapDelete } from './maps.ts';
 import { optimize } from './optimize.ts';
 import { ERRORS_MAP, HEAP_MAP, type Resources, RINGBUF_MAP } from './resources.ts';
-import { emitBinary, emitExtend, emitScalar, operandToTemp } from './scalars.ts';
+import { emitHelperCheck } from './runtime-errors.ts';
+import { emitExtend, emitScalar, operandToTemp } from './scalars.ts';
 import { allocateVariables, emitBlock, emitEffect, emitStmt, emitStoreInto } from './statements.ts';
 import { syscallFilterPrologue } from './syscall-filter.ts';
 
@@ -230,7 +230,7 @@ export class Emitter {
    * Calls a helper: arguments go into r1-r5 just before the call (temps live in r7-r9 or on
    * the stack, so nothing is clobbered on the way). The result (r0) is returned as a new temp
    * unless `discard`. With `site` (the script location of the call), a failure is reported at
-   * run time when the warning level checks this helper (helper-errors.ts).
+   * run time when the warning level checks this helper (runtime-errors.ts).
    */
   callHelper(name: HelperName, args: HelperArg[], discard = false, site?: Span): Temp | null {
     args.forEach((a, i) => {
@@ -453,11 +453,6 @@ export class Emitter {
   /** Sign- or zero-extends the low `size` bytes of a register to 64 bits. */
   extend(r: Reg, size: number, signed: boolean): void {
     emitExtend(this, r, size, signed);
-  }
-
-  /** l = l op r, with bpftrace's signedness rules for division, modulo and shifts. */
-  binaryInto(l: Temp, r: Temp, op: string, lt: Type, rt: Type): void {
-    emitBinary(this, l, r, op, lt, rt);
   }
 
   /** Evaluates an aggregate (string, tuple, record...) into memory; into `dst` when given. */

@@ -9,8 +9,8 @@ import type { TseriesParams } from '../sema/maps.ts';
 import { sizeOf, type Type, tupleLayout } from '../sema/types.ts';
 import type { Emitter, Operand } from './emitter.ts';
 import type { MemLoc, Temp } from './frame.ts';
-import { emitHelperCheck, emitLookupMissCheck } from './helper-errors.ts';
 import type { MapResource } from './resources.ts';
+import { emitHelperCheck, emitLookupMissCheck } from './runtime-errors.ts';
 
 type MapExpr = Extract<Expr, { kind: 'MapRef' | 'MapAccess' }>;
 

@@ -6,7 +6,7 @@ import type { Span } from '../lang/ast.ts';
 import type { ProbeTarget } from '../probes/provider.ts';
 import type { MapInfo } from '../sema/maps.ts';
 import type { Type } from '../sema/types.ts';
-import type { HelperErrorSite, WarningLevel } from './helper-errors.ts';
+import type { RuntimeErrorSite, WarningLevel } from './runtime-errors.ts';
 
 export interface FormatArg {
   type: Type;
@@ -51,8 +51,8 @@ export interface Resources {
   mapInit: Map<string, MapInitEntry[]>;
   /** Which helper results are checked at run time (0 --no-warnings, 1 default, 2 -k). */
   warningLevel: WarningLevel;
-  /** Call sites whose failure the programs report, by the id in the record. */
-  helperErrors: HelperErrorSite[];
+  /** Helper calls and divisions whose failure the programs report, by the id in the record. */
+  runtimeErrors: RuntimeErrorSite[];
   /** watchpoint:FUNC+argN targets, armed at run time, by the id in their records. */
   watchpoints: ProbeTarget[];
   /** skboutput() calls, by the id in their records (sent through the SKB_PERF_MAP perf buffers). */
@@ -82,7 +82,7 @@ export function newResources(warningLevel: WarningLevel = 1): Resources {
     stackMaps: [],
     mapInit: new Map(),
     warningLevel,
-    helperErrors: [],
+    runtimeErrors: [],
     watchpoints: [],
     skbOutputs: [],
   };

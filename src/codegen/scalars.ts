@@ -1,7 +1,8 @@
-import { AluOp, alu64Imm, alu64Reg, JmpOp, ja, jmpImm, movImm, movReg, neg64, Reg, type Size, storeImm } from '../bpf/insn.ts';
-import type { Call, Expr } from '../lang/ast.ts';
+import { AluOp, alu64Imm, alu64Reg, JmpOp, ja, jmpImm, movImm, neg64, Reg, type Size, storeImm } from '../bpf/insn.ts';
+import type { Call, Expr, Span } from '../lang/ast.ts';
 import { unreachable } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
+import { binary } from '../lang/headers.ts';
 import { positionalInt } from '../sema/positional.ts';
 import { INT64, isScalarType, sizeOf, type Type } from '../sema/types.ts';
 import { memberOf } from './aggregates.ts';
@@ -10,6 +11,7 @@ import type { Emitter, Operand } from './emitter.ts';
 import type { Temp } from './frame.ts';
 import { emitMapLookupScalar } from './maps.ts';
 import { deref, fieldScalar, inMemory, readKernelScalar } from './memory-reads.ts';
+import { emitDivideByZeroRecord } from './runtime-errors.ts';
 import { emitStmt, emitUpdate } from './statements.ts';
 
 /** Evaluates an integer/bool/pointer expression into a temp. */
@@ -49,9 +51,13 @@ export function emitScalar(em: Emitter, e: Expr): Temp {
       return operandToTemp(em, em.callBuiltin(e));
     case 'Binary': {
       if (e.op === '&&' || e.op === '||' || isComparison(e.op)) return boolFromCond(em, e);
+      // Literal arithmetic is folded as bpftrace folds it (C's signed rules: `-7 / 2` is -3),
+      // whereas the same division at run time is unsigned.
+      const folded = literalArith(em, e);
+      if (folded !== null) return em.tempConst(folded);
       const l = emitScalar(em, e.left);
       const r = emitScalar(em, e.right);
-      emitBinary(em, l, r, e.op, em.typeOf(e.left), em.typeOf(e.right));
+      emitBinary(em, l, r, e.op, em.typeOf(e.left), em.typeOf(e.right), { span: e.span, divisor: literalArith(em, e.right) });
       em.free(r);
       return l;
     }
@@ -59,6 +65,8 @@ export function emitScalar(em: Emitter, e: Expr): Temp {
       if (e.op === '!') return boolFromCond(em, e);
       if (e.op === '*') return deref(em, e.operand, em.typeOf(e), e.span);
       if (e.op === '&') throw new UserError('the address-of operator is not supported yet');
+      const folded = literalArith(em, e);
+      if (folded !== null) return em.tempConst(folded);
       const v = emitScalar(em, e.operand);
       const r = em.reg(v, Reg.R0);
       if (e.op === '-') em.emit(neg64(r));
@@ -170,14 +178,19 @@ export function emitExtend(em: Emitter, r: Reg, size: number, signed: boolean): 
   em.emit(alu64Imm(AluOp.LSH, r, shift), alu64Imm(signed ? AluOp.ARSH : AluOp.RSH, r, shift));
 }
 
+/** Where a binary operation is, and its right operand's value when that is a literal. */
+export interface BinarySite {
+  span: Span;
+  divisor: bigint | null;
+}
+
 /** l = l op r, with bpftrace's signedness rules for division, modulo and shifts. */
-export function emitBinary(em: Emitter, l: Temp, r: Temp, op: string, lt: Type, rt: Type): void {
+export function emitBinary(em: Emitter, l: Temp, r: Temp, op: string, lt: Type, rt: Type, site: BinarySite): void {
   const a = em.reg(l, Reg.R1);
   const b = em.reg(r, Reg.R2);
   // C pointer arithmetic: `p + n` and `p - n` move by n elements, as in bpftrace.
   if ((op === '+' || op === '-') && lt.kind === 'pointer' && rt.kind !== 'pointer') scaleByElement(em, b, lt);
   if (op === '+' && rt.kind === 'pointer' && lt.kind !== 'pointer') scaleByElement(em, a, rt);
-  const signed = (lt.kind === 'int' && lt.signed) || (rt.kind === 'int' && rt.signed);
   const simple = SIMPLE_ALU[op];
   if (simple !== undefined) {
     em.emit(alu64Reg(simple, a, b));
@@ -190,8 +203,7 @@ export function emitBinary(em: Emitter, l: Temp, r: Temp, op: string, lt: Type, 
       break;
     case '/':
     case '%':
-      if (signed) signedDivMod(em, a, b, op);
-      else em.emit(alu64Reg(op === '/' ? AluOp.DIV : AluOp.MOD, a, b));
+      divideOrZeroError(em, a, b, op, site);
       break;
     default:
       throw new UserError(`operator ${op} is not supported here`);
@@ -210,27 +222,52 @@ function scaleByElement(em: Emitter, r: Reg, ptr: Type): void {
 }
 
 /**
- * Signed division and modulo from the unsigned instructions (portable to kernels without
- * ISA v4's sdiv): divide magnitudes, then fix the sign (C semantics: truncate toward zero,
- * remainder takes the dividend's sign). Division by zero gives 0 as in BPF.
+ * Division and modulo as bpftrace does them: unsigned whatever the operands' signs (BPF has no
+ * signed division before ISA v4; sema warns about signed operands), and a divisor of 0 gives 1
+ * and a runtime error record, as 0.26 (the instruction alone would give 0, or the dividend).
  */
-export function signedDivMod(em: Emitter, a: Reg, b: Reg, op: '/' | '%'): void {
-  // r3 = a (dividend copy), r4 = b (divisor copy) to know the signs afterwards.
-  em.emit(movReg(Reg.R3, a), movReg(Reg.R4, b));
-  const aPos = em.label();
-  em.emit(jmpImm(JmpOp.JSGE, a, 0, aPos), neg64(a));
-  em.place(aPos);
-  const bPos = em.label();
-  em.emit(jmpImm(JmpOp.JSGE, b, 0, bPos), neg64(b));
-  em.place(bPos);
-  em.emit(alu64Reg(op === '/' ? AluOp.DIV : AluOp.MOD, a, b));
-  const done = em.label();
-  if (op === '/') {
-    em.emit(alu64Reg(AluOp.XOR, Reg.R3, Reg.R4), jmpImm(JmpOp.JSGE, Reg.R3, 0, done), neg64(a));
-  } else {
-    em.emit(jmpImm(JmpOp.JSGE, Reg.R3, 0, done), neg64(a));
+function divideOrZeroError(em: Emitter, a: Reg, b: Reg, op: '/' | '%', site: BinarySite): void {
+  const alu = op === '/' ? AluOp.DIV : AluOp.MOD;
+  if (site.divisor !== null && site.divisor !== 0n) {
+    em.emit(alu64Reg(alu, a, b));
+    return;
   }
+  const nonZero = em.label();
+  const done = em.label();
+  em.emit(jmpImm(JmpOp.JNE, b, 0, nonZero));
+  emitDivideByZeroRecord(em, site.span);
+  em.emit(movImm(a, 1), ja(done));
+  em.place(nonZero);
+  em.emit(alu64Reg(alu, a, b));
   em.place(done);
+}
+
+/**
+ * The value of integer literal arithmetic (`-7 / 2`, `1 << 20`, `$1 * 1000` with a numeric
+ * positional), folded with C's signed 64-bit rules; null when any part is not a literal.
+ */
+export function literalArith(em: Emitter, e: Expr): bigint | null {
+  switch (e.kind) {
+    case 'IntegerLit':
+    case 'PositionalParam':
+      return literalValue(em, e);
+    case 'Unary': {
+      if (e.op !== '-' && e.op !== '~') return null;
+      const v = literalArith(em, e.operand);
+      if (v === null) return null;
+      return BigInt.asIntN(64, e.op === '-' ? -v : ~v);
+    }
+    case 'Binary': {
+      if (e.op === '&&' || e.op === '||' || isComparison(e.op)) return null;
+      const l = literalArith(em, e.left);
+      const r = l === null ? null : literalArith(em, e.right);
+      if (l === null || r === null) return null;
+      const v = binary(e.op, BigInt.asIntN(64, l), BigInt.asIntN(64, r));
+      return v === null ? null : BigInt.asIntN(64, v);
+    }
+    default:
+      return null;
+  }
 }
 
 export function literalValue(em: Emitter, e: Expr): bigint | null {

@@ -13,7 +13,7 @@ import type { Emitter } from './emitter.ts';
 import type { MemLoc, Temp } from './frame.ts';
 import { emitAggregation, emitMapLookupScalar, emitMapStore } from './maps.ts';
 import { optimize } from './optimize.ts';
-import { emitBinary, emitScalar, literalValue, pointerStride } from './scalars.ts';
+import { emitBinary, emitScalar, literalArith, literalValue, pointerStride } from './scalars.ts';
 
 export function allocateVariables(em: Emitter, body: Block): void {
   visitAll(body, (n) => {
@@ -39,7 +39,7 @@ export function emitStmt(em: Emitter, s: Stmt): void {
       return;
     case 'AssignStmt':
       // Reported at `@m[k] = v` without the `;`, as bpftrace locates an assignment.
-      emitAssign(em, s.target, s.op, s.value, { start: s.target.span.start, end: s.value.span.end });
+      emitAssign(em, s.target, s.op, s.value, s.span, { start: s.opSpan.start, end: s.value.span.end });
       return;
     case 'VarDeclStmt': {
       const sym = em.sema.vars.get(s.variable.id);
@@ -207,7 +207,8 @@ export function emitEffect(em: Emitter, e: Expr): void {
   }
 }
 
-export function emitAssign(em: Emitter, target: Expr, op: string, value: Expr, span: Span): void {
+/** `opSpan` runs from a compound operator to the end of the value: where 0.26 reports its division. */
+export function emitAssign(em: Emitter, target: Expr, op: string, value: Expr, span: Span, opSpan: Span): void {
   if (target.kind === 'Identifier' && target.name === '_') {
     emitEffect(em, value);
     return;
@@ -221,7 +222,7 @@ export function emitAssign(em: Emitter, target: Expr, op: string, value: Expr, s
       const bin = op.slice(0, -1);
       const cur = emitMapLookupScalar(em, target);
       const rhs = emitScalar(em, value);
-      emitBinary(em, cur, rhs, bin, em.typeOf(target), em.typeOf(value));
+      emitBinary(em, cur, rhs, bin, em.typeOf(target), em.typeOf(value), { span: opSpan, divisor: literalArith(em, value) });
       em.free(rhs);
       emitMapStore(em, target, { kind: 'temp', temp: cur }, span);
       return;
@@ -247,7 +248,7 @@ export function emitAssign(em: Emitter, target: Expr, op: string, value: Expr, s
       em.loadReg(8, Reg.R0, loc, 0);
       em.setTemp(cur, Reg.R0);
       const rhs = emitScalar(em, value);
-      emitBinary(em, cur, rhs, op.slice(0, -1), t, em.typeOf(value));
+      emitBinary(em, cur, rhs, op.slice(0, -1), t, em.typeOf(value), { span: opSpan, divisor: literalArith(em, value) });
       em.free(rhs);
       em.storeReg(8, loc, 0, em.reg(cur, Reg.R0));
       em.free(cur);

@@ -130,6 +130,8 @@ export type AssignOp = '=' | '+=' | '-=' | '*=' | '/=' | '%=' | '&=' | '|=' | '^
 export interface AssignStmt extends NodeBase {
   kind: 'AssignStmt';
   op: AssignOp;
+  /** The operator's own place (a compound assignment's division is reported from there). */
+  opSpan: Span;
   /** Variable, MapAccess/MapRef, or (for the old syntax) a field of either. */
   target: Expr;
   value: Expr;

@@ -679,14 +679,20 @@ export class Parser extends ExprParser {
       this.checkAssignTarget(expr, op);
       this.advance();
       const value = this.parseExpr();
-      const end = this.endStatement();
+      this.endStatement();
+      // As bpftrace, a statement's location stops before its `;`.
+      const opSpan = { start: op.start, end: op.end };
       return {
-        stmt: this.node({ id: 0, span: NO_SPAN, kind: 'AssignStmt', op: op.kind as AssignOp, target: expr, value }, expr.span.start, end),
+        stmt: this.node(
+          { id: 0, span: NO_SPAN, kind: 'AssignStmt', op: op.kind as AssignOp, opSpan, target: expr, value },
+          expr.span.start,
+          value.span.end,
+        ),
       };
     }
     if (allowValue && op.kind === '}') return { value: expr };
-    const end = this.endStatement();
-    return { stmt: this.node({ id: 0, span: NO_SPAN, kind: 'ExprStmt', expr }, expr.span.start, end) };
+    this.endStatement();
+    return { stmt: this.node({ id: 0, span: NO_SPAN, kind: 'ExprStmt', expr }, expr.span.start, expr.span.end) };
   }
 
   private checkAssignTarget(target: Expr, op: Token): void {
@@ -726,10 +732,11 @@ export class Parser extends ExprParser {
   private parseDiscard(): Stmt {
     const u = this.advance();
     const target = this.node({ id: 0, span: NO_SPAN, kind: 'Identifier', name: '_' }, u.start, u.end);
-    this.advance();
+    const eq = this.advance();
     const value = this.parseExpr();
-    const end = this.endStatement();
-    return this.node({ id: 0, span: NO_SPAN, kind: 'AssignStmt', op: '=', target, value }, u.start, end);
+    this.endStatement();
+    const opSpan = { start: eq.start, end: eq.end };
+    return this.node({ id: 0, span: NO_SPAN, kind: 'AssignStmt', op: '=', opSpan, target, value }, u.start, value.span.end);
   }
 
   private parseIf(): IfStmt {

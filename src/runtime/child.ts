@@ -40,7 +40,8 @@ export class TracedChild {
 
 async function waitStopped(pid: number): Promise<void> {
   const { readFileSync } = await import('node:fs');
-  for (let i = 0; i < 500; i++) {
+  // Bounded (~10 s): a loaded or emulated machine can take a second or more to start a shell.
+  for (let i = 0; i < 5000; i++) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);

@@ -14,8 +14,11 @@ export const enum EventKind {
   Errorf = 10,
   Warnf = 11,
   Join = 12,
-  /** A BPF helper failed: the id names the call site, an i64 return code follows. */
-  HelperError = 13,
+  /**
+   * A BPF helper failed or a divisor was zero: the id names the site (codegen/runtime-errors.ts),
+   * an i64 (the helper's return code) follows.
+   */
+  RuntimeError = 13,
   /** watchpoint:FUNC+argN's uprobe fired: the id names the watchpoint, the address (u64) follows. */
   WatchpointArm = 14,
   /** unwatch(addr): the watchpoints on an address (u64, after the header) are to be removed. */

@@ -2,15 +2,24 @@
 // only speaks to this interface; rendering lives in runtime/output.
 
 import { createRequire } from 'node:module';
-import type { HelperErrorSite } from '../codegen/helper-errors.ts';
 import type { FormatResource } from '../codegen/resources.ts';
+import type { RuntimeErrorSite } from '../codegen/runtime-errors.ts';
 import type { SourceFile, Span } from '../lang/ast.ts';
 import { lineCol, locate, renderDiagnostic } from '../lang/diagnostics.ts';
 import { writeAllSync } from '../util/write-all.ts';
-import { helperErrorText, strerror } from './helper-errors.ts';
-import { attachedProbesJson, exitMapsJson, helperErrorJson, lostEventsJson, mapJson, messageJson, valueJson } from './output/json.ts';
+import {
+  attachedProbesJson,
+  exitMapsJson,
+  helperErrorJson,
+  lostEventsJson,
+  mapJson,
+  messageJson,
+  runtimeErrorJson,
+  valueJson,
+} from './output/json.ts';
 import { attachedProbesText, endText, exitMapsText, lostEventsText, mapText, valueLine } from './output/text.ts';
 import { formatRecord } from './printf/format.ts';
+import { DIVIDE_BY_ZERO_MESSAGE, runtimeErrorText, strerror } from './runtime-errors.ts';
 import { monotonicToEpochNs } from './strftime.ts';
 import type { MapSnapshot, Value } from './value.ts';
 
@@ -39,8 +48,8 @@ export interface OutputSink {
   warning(msg: string): void;
   /** A failure during the run that ends it (the caller stops the run). */
   error(msg: string): void;
-  /** A helper call failed in the kernel (helper-errors.ts), with its return code. */
-  helperError(site: HelperErrorSite, retcode: number): void;
+  /** A helper call failed in the kernel, with its return code, or a divisor was 0 (runtime-errors.ts). */
+  runtimeError(site: RuntimeErrorSite, retcode: number): void;
 }
 
 /** Writes byte strings (code units 0..255) as the raw bytes they stand for. */
@@ -178,8 +187,8 @@ export class TextSink implements OutputSink {
     this.err.write(`ERROR: ${msg}\n`);
     this.err.flush();
   }
-  helperError(site: HelperErrorSite, retcode: number): void {
-    const message = helperErrorText(site, retcode);
+  runtimeError(site: RuntimeErrorSite, retcode: number): void {
+    const message = runtimeErrorText(site, retcode);
     this.out.flush();
     // As bpftrace: the location, the message, then the source line with the call underlined.
     this.err.write(
@@ -245,11 +254,15 @@ export class JsonSink implements OutputSink {
   error(msg: string): void {
     this.err.write(`ERROR: ${msg}\n`);
   }
-  helperError(site: HelperErrorSite, retcode: number): void {
+  runtimeError(site: RuntimeErrorSite, retcode: number): void {
     // 0.26 puts these on stdout in JSON mode, with the start of the location only.
     const file = this.source ? locate(this.source, site.span.start) : null;
     const at = file ? lineCol(file.file.text, file.offset) : { line: 0, col: 0 };
     const loc = { filename: file?.file.name ?? 'stdin', line: at.line, col: at.col };
-    this.out.write(helperErrorJson(strerror(retcode), site.helper, retcode, loc));
+    this.out.write(
+      site.kind === 'helper'
+        ? helperErrorJson(strerror(retcode), site.helper, retcode, loc)
+        : runtimeErrorJson(DIVIDE_BY_ZERO_MESSAGE, loc),
+    );
   }
 }

@@ -471,9 +471,9 @@ export class Tracer {
         unwatch(this.links, view.getBigUint64(off + HEADER_SIZE, true));
         return;
       }
-      case EventKind.HelperError: {
-        const site = this.script.resources.helperErrors[id];
-        if (site) this.out.helperError(site, Number(view.getBigInt64(off + HEADER_SIZE, true)));
+      case EventKind.RuntimeError: {
+        const site = this.script.resources.runtimeErrors[id];
+        if (site) this.out.runtimeError(site, Number(view.getBigInt64(off + HEADER_SIZE, true)));
         return;
       }
       case EventKind.ClearMap:

@@ -452,6 +452,22 @@ export class Checker {
     return COMPARISONS.has(op) ? v !== 0n : BigInt.asIntN(64, v);
   }
 
+  /**
+   * Division and modulo run unsigned, as in bpftrace (BPF has no signed division); like
+   * bpftrace, say so when an operand is signed. A literal that is not negative is not (0.26's
+   * sign-flexible literals), and literal arithmetic is folded with signed rules instead.
+   */
+  private warnSignedDivision(op: '/' | '%', span: Span, ...operands: [Type, Expr | null][]): void {
+    const consts = operands.map(([, e]) => (e ? this.constValue(e) : null));
+    if (consts.every((c) => typeof c === 'bigint')) return;
+    const signed = operands.some(([t], i) => {
+      const c = consts[i];
+      return t.kind === 'int' && t.signed && !(typeof c === 'bigint' && c >= 0n);
+    });
+    if (signed)
+      this.diags.warning(span, `signed operands for '${op}' can lead to undefined behavior (cast to unsigned to silence warning)`);
+  }
+
   private assign(s: AssignStmt): void {
     const target = s.target;
     // `_ = expr`: evaluate and discard.
@@ -486,6 +502,13 @@ export class Checker {
           this.diags.error(s.span, `Compound assignment is not supported on aggregation map @${name}`);
           return;
         }
+        if ((s.op === '/=' || s.op === '%=') && existing?.kind === 'value')
+          this.warnSignedDivision(
+            s.op === '/=' ? '/' : '%',
+            { start: s.opSpan.start, end: s.value.span.end },
+            [existing.type, null],
+            [t, s.value],
+          );
         if (existing?.type.kind === 'pointer' && (s.op === '+=' || s.op === '-=')) {
           // Pointer arithmetic: the map keeps holding a pointer.
           this.result.types.set(target.id, existing.type);
@@ -529,6 +552,13 @@ export class Checker {
         sym.type = mergeTypes(sym.type, storageType(t)) ?? sym.type;
       }
       if (s.op !== '=' && !isInteger(t)) this.diags.error(s.value.span, `Compound assignment requires an integer, got ${typeKindWord(t)}`);
+      if (s.op === '/=' || s.op === '%=')
+        this.warnSignedDivision(
+          s.op === '/=' ? '/' : '%',
+          { start: s.opSpan.start, end: s.value.span.end },
+          [sym.type, null],
+          [t, s.value],
+        );
       this.result.types.set(target.id, sym.type);
       return;
     }
@@ -755,6 +785,7 @@ export class Checker {
         if (['==', '!=', '<', '<=', '>', '>='].includes(e.op)) return BOOL;
         if (l.kind === 'pointer' && (e.op === '+' || e.op === '-') && r.kind !== 'pointer') return l;
         if (r.kind === 'pointer' && e.op === '+' && l.kind !== 'pointer') return r;
+        if (e.op === '/' || e.op === '%') this.warnSignedDivision(e.op, e.span, [l, e.left], [r, e.right]);
         return arithResult(l, r);
       }
       case 'Unary': {

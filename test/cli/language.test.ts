@@ -13,7 +13,7 @@ function run(script: string, ...args: string[]): string {
   return r.stdout;
 }
 
-test('arithmetic, bitwise, comparisons, C division and modulo', () => {
+test('arithmetic, bitwise, comparisons, division and modulo (literals folded as C does)', () => {
   const out = run(`BEGIN {
     $a = 10; $b = 3;
     printf("%d %d %d %d %d\\n", $a + $b, $a - $b, $a * $b, $a / $b, $a % $b);
@@ -23,7 +23,8 @@ test('arithmetic, bitwise, comparisons, C division and modulo', () => {
     printf("%d %d %d\\n", $a && $b, 0 || 0, !$a);
     printf("%d\\n", 5 / 0);
     exit(); }`);
-  assert.equal(out, '13 7 30 3 1\n2 11 9 40 5 -11\n0 0 1 1 0 1\n-3 -1 -3\n1 0 0\n0\n\n\n');
+  // 5 / 0 gives 1 (bpftrace 0.26), reported at run time unless --no-warnings.
+  assert.equal(out, '13 7 30 3 1\n2 11 9 40 5 -11\n0 0 1 1 0 1\n-3 -1 -3\n1 0 0\n1\n\n\n');
 });
 
 test('ternary, while with break/continue, for ranges, unroll, compound assignment, ++/--', () => {

@@ -371,7 +371,8 @@ describe('parser: spans', () => {
     const st = firstProbe(parseOk(text)).body.stmts[0];
     assert.ok(st?.kind === 'AssignStmt');
     const at = (sp: { start: number; end: number }): string => text.slice(sp.start, sp.end);
-    assert.equal(at(st.span), '$x = foo(1, "ab") + @m[2];');
+    assert.equal(at(st.span), '$x = foo(1, "ab") + @m[2]'); // as bpftrace: without the ';'
+    assert.equal(at(st.opSpan), '=');
     assert.equal(at(st.target.span), '$x');
     assert.equal(at(st.value.span), 'foo(1, "ab") + @m[2]');
     assert.ok(st.value.kind === 'Binary');

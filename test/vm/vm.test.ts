@@ -142,7 +142,13 @@ if (!inVm) {
       saveOutput(c, r);
       if (c.fails) assert.equal(r.code, 1, `expected a failure\n${r.stderr}`);
       else assert.equal(r.code, 0, r.stderr);
-      c.check?.(r);
+      try {
+        c.check?.(r);
+      } catch (e) {
+        // The check's own message shows one stream; a flaky failure needs both to be understood.
+        if (e instanceof Error) e.message += `\n--- stdout:\n${r.stdout}\n--- stderr:\n${r.stderr}`;
+        throw e;
+      }
       const file = join(EXPECTED, `${c.name}.out`);
       if (!c.bpftrace) return;
       assert.ok(existsSync(file), `no recorded bpftrace output for ${c.name}: run npm run test:vm -- --record`);

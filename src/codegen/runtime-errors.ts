@@ -1,6 +1,7 @@
-// Runtime checks of BPF helper results, as bpftrace 0.26 does them: when a helper that can fail
-// returns an error, the program sends a small record (header + return code) and user space
-// prints bpftrace's warning with the script location of the call.
+// Errors found while a probe runs, reported as bpftrace 0.26 reports them: the program sends a
+// small record (header + a value) and user space prints bpftrace's warning with the script
+// location. Two sources: a helper that can fail returns an error (its return code is the
+// value), and a division or modulo by zero (the result is 1, as in 0.26).
 //
 // Which helpers are checked depends on the warning level, as in 0.26:
 //   0 (--no-warnings)  none;
@@ -10,23 +11,24 @@
 // The success path costs one conditional jump; the record is built only on failure.
 
 import type { HelperName } from '../bpf/helpers.ts';
-import { JmpOp, jmpImm, ldImm64, Reg } from '../bpf/insn.ts';
+import { JmpOp, jmpImm, ldImm64, movImm, Reg } from '../bpf/insn.ts';
 import type { Span } from '../lang/ast.ts';
 import { EventKind, eventHeader, HEADER_SIZE } from '../runtime/events.ts';
 import type { Emitter } from './emitter.ts';
 
 export type WarningLevel = 0 | 1 | 2;
 
-export interface HelperErrorSite {
+interface SiteBase {
   /** The id carried in the record's header. */
   id: number;
-  helper: HelperName;
-  /** Where the failing call is in the script. */
+  /** Where the failing call or operation is in the script. */
   span: Span;
 }
 
-/** Record layout: u64 header, then the helper's return code as an i64. */
-export const HELPER_ERROR_RECORD_SIZE = HEADER_SIZE + 8;
+export type RuntimeErrorSite = (SiteBase & { kind: 'helper'; helper: HelperName }) | (SiteBase & { kind: 'divide-by-zero' });
+
+/** Record layout: u64 header, then the helper's return code (or 0) as an i64. */
+export const RUNTIME_ERROR_RECORD_SIZE = HEADER_SIZE + 8;
 
 /** Helpers whose failure leaves zeros behind (bpftrace's return_zero_if_err): checked with -k only. */
 const ONLY_WITH_K: ReadonlySet<HelperName> = new Set<HelperName>([
@@ -73,13 +75,26 @@ export function emitLookupMissCheck(em: Emitter, span: Span): void {
 
 /** Sends {header, r0} as one record; r0 is restored afterwards (output() clobbers r0-r5). */
 function emitHelperErrorRecord(em: Emitter, helper: HelperName, span: Span): void {
-  const sites = em.resources.helperErrors;
-  const id = sites.length;
-  sites.push({ id, helper, span });
-  const rec = em.allocMem(HELPER_ERROR_RECORD_SIZE);
+  emitRuntimeErrorRecord(em, { id: em.resources.runtimeErrors.length, kind: 'helper', helper, span });
+}
+
+/**
+ * A division or modulo whose divisor is zero at run time: reported at `span`. Clobbers r0-r5
+ * (callers keep live values in callee-saved registers or on the stack).
+ */
+export function emitDivideByZeroRecord(em: Emitter, span: Span): void {
+  // --no-warnings silences bpftrace's runtime warnings too.
+  if (em.resources.warningLevel === 0) return;
+  em.emit(movImm(Reg.R0, 0));
+  emitRuntimeErrorRecord(em, { id: em.resources.runtimeErrors.length, kind: 'divide-by-zero', span });
+}
+
+function emitRuntimeErrorRecord(em: Emitter, site: RuntimeErrorSite): void {
+  em.resources.runtimeErrors.push(site);
+  const rec = em.allocMem(RUNTIME_ERROR_RECORD_SIZE);
   em.storeReg(8, rec, HEADER_SIZE, Reg.R0, Reg.R1);
-  em.emit(ldImm64(Reg.R1, eventHeader(EventKind.HelperError, id)));
+  em.emit(ldImm64(Reg.R1, eventHeader(EventKind.RuntimeError, site.id)));
   em.storeReg(8, rec, 0, Reg.R1, Reg.R2);
-  em.output(rec, HELPER_ERROR_RECORD_SIZE);
+  em.output(rec, RUNTIME_ERROR_RECORD_SIZE);
   em.loadReg(8, Reg.R0, rec, HEADER_SIZE);
 }
