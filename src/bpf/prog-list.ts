@@ -70,10 +70,25 @@ function describeFunc(btf: Btf, typeId: number, entry: boolean): BpfProgFunc | n
   };
 }
 
-/** Reads an object's info struct into `mem` (zeroed first, `len` bytes asked for). */
-function objInfo(sys: Sys, fd: number, addr: bigint, len: number, what: string): void {
+/** Reads an object's info struct into `mem` (`len` bytes asked for): the raw result. */
+function tryObjInfo(sys: Sys, fd: number, addr: bigint, len: number): number {
   const q = new Attr(OBJ_GET_INFO_BY_FD).u32('bpf_fd', fd).u32('info_len', len).u64('info', addr);
-  checkBpf(sys.bpf(BPF_OBJ_GET_INFO_BY_FD, q.bytes), BPF_OBJ_GET_INFO_BY_FD, what);
+  return sys.bpf(BPF_OBJ_GET_INFO_BY_FD, q.bytes);
+}
+
+function objInfo(sys: Sys, fd: number, addr: bigint, len: number, what: string): void {
+  checkBpf(tryObjInfo(sys, fd, addr, len), BPF_OBJ_GET_INFO_BY_FD, what);
+}
+
+/** A new fd of program `id`, or the negative errno (ENOENT: unloaded meanwhile). */
+function progFdById(sys: Sys, id: number): number {
+  return sys.bpf(BPF_PROG_GET_FD_BY_ID, new Attr(GET_ID).u32('id', id).bytes);
+}
+
+/** The name in a bpf_prog_info that `mem` holds (15 characters at most, as the kernel keeps it). */
+function progInfoName(mem: Uint8Array): string {
+  const at = PROG_INFO.offsets.name;
+  return cString(mem.subarray(at, at + 16));
 }
 
 /** The raw BTF blob of BTF object `btfId`. */
@@ -140,14 +155,13 @@ export function runningPrograms(sys: Sys): RunningProgram[] {
   try {
     const info = new Attr(PROG_INFO, mem.bytes);
     for (const id of loadedProgramIds(sys)) {
-      const fd = sys.bpf(BPF_PROG_GET_FD_BY_ID, new Attr(GET_ID).u32('id', id).bytes);
+      const fd = progFdById(sys, id);
       // Unloaded meanwhile (ENOENT), or not ours to open: left out, as bpftrace does.
       if (fd < 0) continue;
       try {
         mem.bytes.fill(0);
-        const q = new Attr(OBJ_GET_INFO_BY_FD).u32('bpf_fd', fd).u32('info_len', PROG_INFO.size).u64('info', mem.addr);
-        if (sys.bpf(BPF_OBJ_GET_INFO_BY_FD, q.bytes) < 0) continue;
-        const name = cString(mem.bytes.subarray(PROG_INFO.offsets.name, PROG_INFO.offsets.name + 16));
+        if (tryObjInfo(sys, fd, mem.addr, PROG_INFO.size) < 0) continue;
+        const name = progInfoName(mem.bytes);
         const hasBtf = info.get32('btf_id') !== 0;
         let funcs: BpfProgFunc[] = [];
         try {
@@ -168,7 +182,7 @@ export function runningPrograms(sys: Sys): RunningProgram[] {
 
 /** An fd of program `id` (the caller closes it); throws a SyscallError (ENOENT: no such program). */
 export function openProgramById(sys: Sys, id: number): number {
-  return checkBpf(sys.bpf(BPF_PROG_GET_FD_BY_ID, new Attr(GET_ID).u32('id', id).bytes), BPF_PROG_GET_FD_BY_ID, `BPF program ${id}`);
+  return checkBpf(progFdById(sys, id), BPF_PROG_GET_FD_BY_ID, `BPF program ${id}`);
 }
 
 export interface LoadedProgram {
@@ -194,14 +208,13 @@ export function loadedProgramIds(sys: Sys): number[] {
 
 /** What program `id` is, or null when it is gone (unloaded since it was listed). */
 export function loadedProgram(sys: Sys, id: number): LoadedProgram | null {
-  const fd = sys.bpf(BPF_PROG_GET_FD_BY_ID, new Attr(GET_ID).u32('id', id).bytes);
+  const fd = progFdById(sys, id);
   if (fd === -ENOENT) return null;
   checkBpf(fd, BPF_PROG_GET_FD_BY_ID, `program ${id}`);
   const mem = sys.alloc(PROG_INFO.size);
   try {
     objInfo(sys, fd, mem.addr, PROG_INFO.size, `program ${id}`);
-    const at = PROG_INFO.offsets.name;
-    return { id, type: new Attr(PROG_INFO, mem.bytes).get32('type'), name: cString(mem.bytes.subarray(at, at + 16)) };
+    return { id, type: new Attr(PROG_INFO, mem.bytes).get32('type'), name: progInfoName(mem.bytes) };
   } finally {
     sys.free(mem);
     sys.close(fd);

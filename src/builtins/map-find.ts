@@ -8,7 +8,6 @@ import type { Expr } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import { storageType } from '../sema/check.ts';
 import { BOOL, isScalarType, sizeOf, typeKindWord } from '../sema/types.ts';
-import { syntheticId } from './lowered.ts';
 import { keyedMap, keyList, lookupKey } from './map-fns.ts';
 import type { Builtin } from './types.ts';
 
@@ -35,20 +34,20 @@ export const find: Builtin = {
     const span = call.span;
     cx.check({
       kind: 'BlockExpr',
-      id: syntheticId(),
+      id: cx.newId(),
       span,
       stmts: [
         {
           kind: 'AssignStmt',
-          id: syntheticId(),
+          id: cx.newId(),
           span,
           op: '=',
           opSpan: span,
           target: v,
-          value: { kind: 'MapAccess', id: syntheticId(), span, map: m, keys: keyList(k) },
+          value: { kind: 'MapAccess', id: cx.newId(), span, map: m, keys: keyList(k) },
         },
       ],
-      value: { kind: 'BoolLit', id: syntheticId(), span, value: true },
+      value: { kind: 'BoolLit', id: cx.newId(), span, value: true },
     });
     return BOOL;
   },

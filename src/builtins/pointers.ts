@@ -6,8 +6,8 @@ import { AluOp, alu64Imm, JmpOp, ja, jmpImm, movImm, Reg } from '../bpf/insn.ts'
 import type { Call, Expr, Span, TypeExpr } from '../lang/ast.ts';
 import { BOOL, INT32, INT64, type Type, typeKindWord, typeName } from '../sema/types.ts';
 import { tempWith } from './gen-util.ts';
-import { checkExpansion, emitExpansion, field, identifier, syntheticId } from './lowered.ts';
-import type { Builtin } from './types.ts';
+import { checkExpansion, emitExpansion, field, identifier } from './lowered.ts';
+import type { Builtin, CheckCx } from './types.ts';
 
 /** `task.group_leader.FIELD`, with `curtask` when no task is given. */
 function leaderBuiltin(name: 'leader_comm' | 'leader_tid', member: 'comm' | 'pid'): Builtin {
@@ -30,8 +30,8 @@ function leaderBuiltin(name: 'leader_comm' | 'leader_tid', member: 'comm' | 'pid
           return member === 'comm' ? { kind: 'string', size: 16 } : INT32;
         }
       }
-      const base = task ?? identifier('curtask', call.span);
-      return checkExpansion(call, field(field(base, 'group_leader', call.span), member, call.span), cx);
+      const base = task ?? identifier('curtask', call.span, cx);
+      return checkExpansion(call, field(field(base, 'group_leader', call.span, cx), member, call.span, cx), cx);
     },
     emit: emitExpansion,
   };
@@ -55,9 +55,9 @@ function memberPath(e: Expr): string[] | null {
 }
 
 /** `T *` for container_of's `typeof(T)` argument (a type, or an expression's type). */
-function pointerTo(arg: Extract<Expr, { kind: 'TypeofExpr' }>, span: Span): TypeExpr {
-  if (arg.arg.kind === 'TypeExpr') return { ...arg.arg, id: syntheticId(), pointerDepth: arg.arg.pointerDepth + 1 };
-  return { kind: 'TypeExpr', id: syntheticId(), span, name: 'typeof', pointerDepth: 1, arrayLen: null, of: arg.arg };
+function pointerTo(arg: Extract<Expr, { kind: 'TypeofExpr' }>, span: Span, cx: CheckCx): TypeExpr {
+  if (arg.arg.kind === 'TypeExpr') return { ...arg.arg, id: cx.newId(), pointerDepth: arg.arg.pointerDepth + 1 };
+  return { kind: 'TypeExpr', id: cx.newId(), span, name: 'typeof', pointerDepth: 1, arrayLen: null, of: arg.arg };
 }
 
 /** container_of(ptr, typeof(T), member): `(T *)((uint64)ptr - offsetof(T, member))`. */
@@ -84,11 +84,11 @@ export const containerOf: Builtin = {
       return INT64;
     }
     const span = call.span;
-    const u64: TypeExpr = { kind: 'TypeExpr', id: syntheticId(), span, name: 'uint64', pointerDepth: 0, arrayLen: null, of: null };
-    const address: Expr = { kind: 'Cast', id: syntheticId(), span: ptr.span, type: u64, expr: ptr };
-    const offset: Expr = { kind: 'OffsetofExpr', id: syntheticId(), span, base: type.arg, fields: path };
-    const diff: Expr = { kind: 'Binary', id: syntheticId(), span, op: '-', left: address, right: offset };
-    return checkExpansion(call, { kind: 'Cast', id: syntheticId(), span, type: pointerTo(type, span), expr: diff }, cx);
+    const u64: TypeExpr = { kind: 'TypeExpr', id: cx.newId(), span, name: 'uint64', pointerDepth: 0, arrayLen: null, of: null };
+    const address: Expr = { kind: 'Cast', id: cx.newId(), span: ptr.span, type: u64, expr: ptr };
+    const offset: Expr = { kind: 'OffsetofExpr', id: cx.newId(), span, base: type.arg, fields: path };
+    const diff: Expr = { kind: 'Binary', id: cx.newId(), span, op: '-', left: address, right: offset };
+    return checkExpansion(call, { kind: 'Cast', id: cx.newId(), span, type: pointerTo(type, span, cx), expr: diff }, cx);
   },
   emit: emitExpansion,
 };

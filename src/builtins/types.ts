@@ -3,7 +3,7 @@
 // hook (BPF code), so adding one touches one module and the registry.
 
 import type { Emitter, Operand } from '../codegen/emitter.ts';
-import type { Call, Expr, Span } from '../lang/ast.ts';
+import type { Call, Expr, NodeId, Span } from '../lang/ast.ts';
 import type { Diagnostics } from '../lang/diagnostics.ts';
 import type { ProbeContext, ProbeTarget } from '../probes/provider.ts';
 import type { Config } from '../sema/config.ts';
@@ -30,6 +30,10 @@ export interface CheckCx {
   /** Named script options (`-- --name=value`), and where getopt() records what it resolved. */
   readonly named: Map<string, string | null>;
   readonly callConstants: Map<number, bigint | boolean | string>;
+  /** An id for a node a builtin makes (from the compilation's counter: unique in the program). */
+  newId(): NodeId;
+  /** Records the script expression `call` stands for (lowered.ts) and checks it: its type. */
+  expand(call: Call, expansion: Expr): Type;
 }
 
 export interface Builtin {

@@ -83,12 +83,18 @@ export function tracepointArgs(category: string, name: string): ArgField[] {
       .filter((f) => !f.common)
       .map((f) => {
         const { type, dataLoc, resolve } = fieldType(f.type, f.typeText, tracepointOptions.maxStrlen, user);
-        const field: ArgField = { name: f.name, type, offset: f.offset, dataLoc };
-        if (resolve) {
-          let resolved: Type | undefined;
-          Object.defineProperty(field, 'type', { enumerable: true, get: () => (resolved ??= resolve()) });
-        }
-        return field;
+        if (!resolve) return { name: f.name, type, offset: f.offset, dataLoc };
+        // A struct pointer is typed through BTF on first use: `args.other` alone loads none.
+        let resolved: Type | undefined;
+        return {
+          name: f.name,
+          get type(): Type {
+            resolved ??= resolve();
+            return resolved;
+          },
+          offset: f.offset,
+          dataLoc,
+        };
       });
     argsCache.set(key, args);
   }

@@ -9,6 +9,7 @@ import type { AssignStmt, Block, Call, Expr, IfStmt, NodeId, Probe, Program, Spa
 import { unreachable } from '../lang/ast.ts';
 import type { Diagnostics } from '../lang/diagnostics.ts';
 import { binary } from '../lang/headers.ts';
+import { IdGen } from '../lang/ids.ts';
 import { isUserProbe } from '../probes/names.ts';
 import type { ArgField, ProbeContext, ProbeTarget } from '../probes/provider.ts';
 import { btfEnumConstant, btfTypeByName, type FieldInfo, kernelBtf } from './btf-types.ts';
@@ -70,6 +71,8 @@ export interface SemaResult {
   comptimeIfs: Map<NodeId, boolean>;
   /** Calls whose value is thrown away (expression statements), e.g. for delete()'s warning. */
   discarded: Set<NodeId>;
+  /** Builtins that stand for a script expression (builtins/lowered.ts): call id → that expression. */
+  expansions: Map<NodeId, Expr>;
 }
 
 export interface CheckOptions {
@@ -109,6 +112,8 @@ export class Checker {
   private typeofLinks: { target: VarSymbol; source: VarSymbol; span: Span }[] = [];
   /** struct/union definitions written in the script. */
   private readonly scriptTypes = new ScriptTypes();
+  /** Ids for nodes that builtins add (continuing the program's). */
+  private ids = new IdGen();
 
   constructor(
     private readonly diags: Diagnostics,
@@ -130,10 +135,12 @@ export class Checker {
       callConstants: new Map(),
       comptimeIfs: new Map(),
       discarded: new Set(),
+      expansions: new Map(),
     };
   }
 
   run(program: Program, probes: CheckedProbe[]): SemaResult {
+    this.ids = IdGen.after(program);
     for (const item of program.items) {
       if (item.kind === 'MapDecl') this.declareMap(item.name, item.mapKind, item.args, item.span);
       if (item.kind === 'CDefinition') this.scriptTypes.define(item.text, item.span, this.diags);
@@ -1092,6 +1099,11 @@ export class Checker {
       cpid: this.opts.cpid,
       named: this.opts.named,
       callConstants: this.result.callConstants,
+      newId: () => this.ids.take(),
+      expand: (call, expansion) => {
+        this.result.expansions.set(call.id, expansion);
+        return this.expr(expansion);
+      },
     };
     return b.check(e, cx);
   }
