@@ -25,6 +25,7 @@ import * as stacks from './stacks.ts';
 import * as stringFns from './string-fns.ts';
 import * as strings from './strings.ts';
 import * as task from './task.ts';
+import { typeinfo } from './typeinfo.ts';
 import type { Builtin } from './types.ts';
 import { unwatch } from './unwatch.ts';
 import * as user from './user.ts';
@@ -77,6 +78,7 @@ for (const b of [control.assert, control.signal, control.signalThread, control.p
 for (const b of [override, unwatch, path, skboutput]) add(b);
 for (const b of [
   comptime.isStr,
+  typeinfo,
   comptime.isPtr,
   comptime.isArray,
   comptime.isInteger,

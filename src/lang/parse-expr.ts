@@ -381,6 +381,21 @@ export abstract class ExprParser extends ParserBase {
       }
       case 'offsetof':
         return this.parseOffsetof();
+      case 'typeinfo': {
+        if (this.peek(1).kind !== '(') break;
+        // A call of the typeinfo builtin whose argument is a type, or an expression whose
+        // static type is meant: carried as typeof(ARG), which is what it inspects.
+        this.advance();
+        const open = this.expect('(');
+        const arg = this.parseTypeOrExpr(')');
+        const close = this.expect(')');
+        const of = this.node({ id: 0, span: NO_SPAN, kind: 'TypeofExpr', arg }, open.end, close.start);
+        return this.node(
+          { id: 0, span: NO_SPAN, kind: 'Call', callee: 'typeinfo', calleeSpan: { start: t.start, end: t.end }, args: [of] },
+          t.start,
+          close.end,
+        );
+      }
       default:
         break;
     }

@@ -58,8 +58,14 @@ export class ExprPrinter {
         return `@${e.map.name}[${e.keys.map((k) => this.print(k, indent)).join(', ')}]`;
       case 'Identifier':
         return e.name;
-      case 'Call':
+      case 'Call': {
+        // typeinfo(ARG) is parsed as typeinfo(typeof(ARG)): printed as it was written.
+        const [only] = e.args;
+        if (e.callee === 'typeinfo' && e.args.length === 1 && only?.kind === 'TypeofExpr') {
+          return `typeinfo(${only.arg.kind === 'TypeExpr' ? printType(only.arg, (x) => this.print(x, indent)) : this.print(only.arg, indent)})`;
+        }
         return `${e.callee}(${e.args.map((a) => this.print(a, indent)).join(', ')})`;
+      }
       case 'Binary': {
         const p = precedence(e);
         const l = this.wrap(e.left, precedence(e.left) < p, indent);

@@ -436,6 +436,12 @@ export class Checker {
       }
       case 'Binary':
         return this.constBinary(e.op, e.left, e.right);
+      case 'FieldAccess': {
+        // A field of a record a builtin stands for (typeinfo(x).base_type).
+        const rec = e.base.kind === 'Call' ? this.result.expansions.get(e.base.id) : undefined;
+        const f = rec?.kind === 'RecordExpr' ? rec.fields.find((x) => x.name === e.field) : undefined;
+        return f ? this.constValue(f.value) : null;
+      }
       default:
         return null;
     }
@@ -1103,6 +1109,11 @@ export class Checker {
       expand: (call, expansion) => {
         this.result.expansions.set(call.id, expansion);
         return this.expr(expansion);
+      },
+      typeofType: (x) => {
+        const t = this.typeofType(x);
+        this.result.types.set(x.id, t);
+        return t;
       },
     };
     return b.check(e, cx);

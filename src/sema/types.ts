@@ -186,7 +186,7 @@ export function typeName(t: Type): string {
     case 'tuple':
       return `(${t.elems.map(typeName).join(',')})`;
     case 'record':
-      return `(${t.fields.map((f) => `${f.name}=${typeName(f.type)}`).join(',')})`;
+      return `record { ${t.fields.map((f) => `.${f.name} = ${typeName(f.type)}`).join(', ')} }`;
     case 'pointer':
       return `${typeName(t.to)} *`;
     case 'struct':

@@ -117,3 +117,22 @@ test('memcmp compares bytes: 0 when equal, else the first difference as signed c
     /ERROR: memcmp\(\) expects a non-negative integer count known when compiling/,
   );
 });
+
+test('typeinfo describes a static type as a record, folded in comptime conditions', () => {
+  const out = output(
+    'struct Foo { int a; } BEGIN { $a = (uint32)1; print(typeinfo($a)); print(typeinfo(struct Foo *)); ' +
+      'print(typeinfo((1, "ab"))); print(typeinfo((x = 1, y = "s")).full_type); ' +
+      'if comptime (typeinfo($a).full_type == "uint32" && typeinfo(comm).base_type == "string") { printf("folded\\n"); } else { fail("not folded"); } ' +
+      'static_assert(typeinfo(curtask).base_type == "pointer", "curtask is a pointer"); exit(); }',
+  );
+  assert.equal(
+    out,
+    '{ .btf_id = 0, .base_type = int, .full_type = uint32 }\n' +
+      '{ .btf_id = 0, .base_type = pointer, .full_type = struct Foo * }\n' +
+      '{ .btf_id = 0, .base_type = tuple, .full_type = (int64,string[3]) }\n' +
+      'record { .x = int64, .y = string[2] }\n' +
+      'folded\n\n\n',
+  );
+  // The argument is only inspected: a macro passes a type through typeof.
+  assert.equal(output('macro ti(t) { typeinfo(t) } BEGIN { print(ti(typeof(int16)).base_type); exit(); }'), 'int\n\n\n');
+});
