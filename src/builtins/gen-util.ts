@@ -2,7 +2,7 @@
 // string-like arguments (literals kept as bytes, everything else evaluated into memory),
 // reads of kernel/user memory, and event records built from registers.
 
-import { type Insn, JmpOp, jmpImm, ldImm64, load, movImm, Reg, store, storeImm } from '../bpf/insn.ts';
+import { AluOp, alu64Imm, type Insn, JmpOp, jmpImm, ldImm64, load, movImm, Reg, store, storeImm } from '../bpf/insn.ts';
 import type { Emitter, Operand } from '../codegen/emitter.ts';
 import type { MemLoc, Temp } from '../codegen/frame.ts';
 import type { FormatResource } from '../codegen/resources.ts';
@@ -248,6 +248,46 @@ export function readStr(
   em.free(ptr);
   if (len.kind === 'temp') em.free(len.temp);
   return r;
+}
+
+/**
+ * str(p) as bpftrace 0.26 reads it below 1024 bytes: up to `size` characters, the NUL dropped
+ * when the string fills them all (bpftrace reads size + 1 bytes into a padded buffer; the
+ * value then prints with str_trunc_trailer). Here the string is read into its own `size` bytes;
+ * only when it filled them (the helper returns `size`) is the last byte read again from the
+ * source, replacing the NUL with the character that was there. No extra buffer, no copy, one
+ * compare on the usual short string.
+ */
+export function readStrKeepingLastByte(em: Emitter, e: Expr, loc: MemLoc, size: number, site: Span): void {
+  const ptr = em.scalar(e);
+  const user = isUserPointer(em, e);
+  const r = em.callHelper(
+    user ? 'probe_read_user_str' : 'probe_read_str',
+    [
+      { kind: 'addr', loc },
+      { kind: 'imm', value: BigInt(size) },
+      { kind: 'temp', temp: ptr },
+    ],
+    false,
+    site,
+  ) as Temp;
+  const done = em.label();
+  em.emit(jmpImm(JmpOp.JNE, em.reg(r, Reg.R0), size, done));
+  em.free(r);
+  const src = em.reg(ptr, Reg.R3);
+  em.emit(alu64Imm(AluOp.ADD, src, size - 1));
+  em.setTemp(ptr, src);
+  em.callHelper(
+    user ? 'probe_read_user' : 'probe_read',
+    [
+      { kind: 'addr', loc: { base: loc.base, off: loc.off + size - 1 } },
+      { kind: 'imm', value: 1n },
+      { kind: 'temp', temp: ptr },
+    ],
+    true,
+  );
+  em.place(done);
+  em.free(ptr);
 }
 
 /** Reads `size` bytes (a constant) from the address `e` evaluates to into loc+off. */

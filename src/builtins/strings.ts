@@ -3,7 +3,7 @@
 import { literalValue } from '../codegen/scalars.ts';
 import type { Expr } from '../lang/ast.ts';
 import { typeKindWord } from '../sema/types.ts';
-import { readStr } from './gen-util.ts';
+import { readStr, readStrKeepingLastByte } from './gen-util.ts';
 import type { Builtin } from './types.ts';
 
 export const str: Builtin = {
@@ -32,11 +32,18 @@ export const str: Builtin = {
     const pt = em.typeOf(p);
     if (pt.kind === 'string') return { kind: 'mem', loc: em.mem(p, em.memDest ?? undefined) };
     const size = t.kind === 'string' ? t.size : em.config.maxStrlen;
-    const loc = em.memDest ?? em.allocMem(size);
     // The length counts the NUL, as bpftrace reads it: str(p, 5) is at most 4 characters (the
     // string type keeps n + 1 bytes, as bpftrace types it).
     const lit = n ? literalValue(em, n) : null;
-    if (n && lit !== null) readStr(em, p, loc, Math.min(size, Math.max(1, Number(lit))), call.span, true);
+    if (n && lit !== null) {
+      const loc = em.memDest ?? em.allocMem(size);
+      readStr(em, p, loc, Math.min(size, Math.max(1, Number(lit))), call.span, true);
+      return { kind: 'mem', loc };
+    }
+    const loc = em.memDest ?? em.allocMem(size);
+    // As 0.26 below 1024 bytes: a string that fills all `size` bytes keeps its last character
+    // instead of the NUL, and prints with str_trunc_trailer.
+    if (!n && size < 1024) readStrKeepingLastByte(em, p, loc, size, call.span);
     else readStr(em, p, loc, size, call.span, true, n ?? null);
     return { kind: 'mem', loc };
   },

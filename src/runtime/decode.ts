@@ -38,6 +38,22 @@ export function readCString(view: DataView, off: number, max: number): string {
   return s;
 }
 
+let truncationTrailer = '..';
+
+/** The run's `str_trunc_trailer` config (what a string that filled its buffer ends with). */
+export function setTruncationTrailer(trailer: string): void {
+  truncationTrailer = trailer;
+}
+
+/**
+ * A string value as bpftrace 0.26 formats it: one that fills its whole buffer, with no NUL,
+ * was cut short (str() reads one byte more than its type keeps to tell), and gets the trailer.
+ */
+function readTruncatable(view: DataView, off: number, size: number): string {
+  const s = readCString(view, off, size);
+  return s.length === size ? s + truncationTrailer : s;
+}
+
 /** Reads one value of a given type at `off`; built once per Type (see decoderFor). */
 export type Decoder = (view: DataView, off: number) => Value;
 
@@ -77,7 +93,7 @@ function buildDecoder(t: Type): Decoder {
       return (view, off) => ({ kind: 'bool', value: view.getUint8(off) !== 0 });
     case 'string': {
       const size = t.size;
-      return (view, off) => ({ kind: 'str', value: readCString(view, off, size) });
+      return (view, off) => ({ kind: 'str', value: readTruncatable(view, off, size) });
     }
     case 'buffer': {
       const size = t.size;

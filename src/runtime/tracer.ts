@@ -24,7 +24,7 @@ import { targetPid } from '../probes/user-env.ts';
 import { armWatchpoint, releaseWatchedProcess, unwatch } from '../probes/watchpoint.ts';
 import { outputBufferPages } from '../util/buffer-pages.ts';
 import { releaseTracefs } from '../util/tracefs.ts';
-import { type Decoder, decoderFor, readInt } from './decode.ts';
+import { type Decoder, decoderFor, readInt, setTruncationTrailer } from './decode.ts';
 import { ERR_RINGBUF_LOST, EventKind, HEADER_SIZE } from './events.ts';
 import { readMap } from './map-reader.ts';
 import { formatRecord } from './printf/format.ts';
@@ -126,6 +126,7 @@ export class Tracer {
   ) {
     this.formats = script.resources.formats;
     this.mapsByIndex = script.resources.maps;
+    setTruncationTrailer(script.config.strTruncTrailer);
   }
 
   /** Everything runs here; returns the process exit code. */

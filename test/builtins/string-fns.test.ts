@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli } from '../helpers/run.ts';
-import { compileError, instructionCounts, output, probeFile, tempDir } from './run-script.ts';
+import { compileError, instructionCounts, output, probeFile, run, tempDir } from './run-script.ts';
 
 test('strlen of literals, variables and comm', () => {
   const out = output(
@@ -132,4 +132,25 @@ test('str() of literals and positional parameters is settled at compile time, as
   const empty = runCli(['-e', 'BEGIN { printf("[%s]\\n", "ab" + 2); exit(); }'], {});
   assert.equal(empty.stdout, '[]\n\n\n');
   assert.match(empty.stderr, /WARNING: literal string will always be empty/);
+});
+
+test('str() below 1024 bytes keeps a last character in place of the NUL: a string that fills max_strlen prints with the trailer (0.26)', () => {
+  // A user path of 20 characters, read by str() under max_strlen 8: 8 characters and "..".
+  const script =
+    'tracepoint:syscalls:sys_enter_openat /pid == cpid && strcontains(str(args.filename, 6), "/tmp/")/ ' +
+    '{ printf("P: %s\\n", str(args.filename)); @[str(args.filename)] = count(); print(str(args.filename, 5)); }';
+  const r = run(script, { maxStrlen: 8, command: '/bin/cat /tmp/bpftrace_ts_trunc_xyz' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'P: /tmp/bpf..\n/tmp\n\n\n@[/tmp/bpf..]: 1\n');
+  // The trailer is configurable (str_trunc_trailer / BPFTRACE_STR_TRUNC_TRAILER); a string with
+  // room for its NUL gets none.
+  const custom = runCli([
+    '-c',
+    '/bin/cat /tmp/bpftrace_ts_trunc_xyz',
+    '-e',
+    `config = { max_strlen = 8; str_trunc_trailer = "~" } ${script}`,
+  ]);
+  assert.equal(custom.code, 0, custom.stderr);
+  assert.equal(custom.stdout, 'P: /tmp/bpf~\n/tmp\n\n\n@[/tmp/bpf~]: 1\n');
+  assert.equal(output('BEGIN { printf("%s\\n", str(comm)); exit(); }', { maxStrlen: 64 }).includes('..'), false);
 });
