@@ -84,6 +84,9 @@ const LONG_FLAGS = new Set([
   '--verify-llvm-ir',
 ]);
 
+/** A command line getopt refuses: its message, then the usage text, as bpftrace prints them. */
+export class UsageError extends Error {}
+
 export const USAGE = `USAGE:
     bpftrace-ts [options] filename
     bpftrace-ts [options] - <stdin input>
@@ -354,7 +357,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
           listing = true;
           break;
         }
-        throw new UserError(`unrecognized option '${a}'`, ['see bpftrace-ts --help']);
+        throw new UsageError(a.startsWith('--') ? `unrecognized option '${a}'` : `invalid option -- '${a.slice(1, 2)}'`);
     }
     if (
       listing &&

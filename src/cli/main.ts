@@ -17,7 +17,7 @@ import { TracedChild } from '../runtime/child.ts';
 import { JsonSink, TextSink, Writer } from '../runtime/sink.ts';
 import { Tracer } from '../runtime/tracer.ts';
 import { releaseTracefs } from '../util/tracefs.ts';
-import { type CliOptions, parseArgs, USAGE } from './args.ts';
+import { type CliOptions, parseArgs, USAGE, UsageError } from './args.ts';
 
 const VERSION = 'bpftrace-ts v0.1.0';
 
@@ -233,6 +233,10 @@ main(process.argv.slice(2)).then(
   },
   (e: unknown) => {
     if (e instanceof UserError) process.exit(fail(e.message, e.hints));
+    if (e instanceof UsageError) {
+      process.stderr.write(`bpftrace-ts: ${e.message}\n${USAGE}`);
+      process.exit(1);
+    }
     // A bug of ours, not the user's: one line, and the stack only when asked for (-v).
     const err = e as Error;
     const verbose = process.argv.includes('-v');

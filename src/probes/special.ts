@@ -13,7 +13,8 @@ function special(type: 'BEGIN' | 'END'): Provider {
     progType: BPF_PROG_TYPE_RAW_TRACEPOINT,
     shareable: true,
     expand(_raw, _parts, span): ProbeTarget[] {
-      return [{ provider, name: provider.name, parts: [], span }];
+      // `probe` names them in lower case whatever the spelling, as 0.26 (0.17 said BEGIN/END).
+      return [{ provider, name: provider.name.toLowerCase(), parts: [], span }];
     },
     context: () => ({ args: null, argN: null, retval: false }),
     attach: () => [],

@@ -154,6 +154,11 @@ export class Checker {
       this.result.probes.push(p);
     }
     this.current = null;
+    for (const item of program.items) {
+      if (item.kind !== 'MapDecl') continue;
+      const m = this.result.maps.get(item.name);
+      if (m && m.keySpan === null && m.valueSpan === null && m.value === null) this.diags.warning(item.span, `Unused map: @${item.name}`);
+    }
     for (const m of this.result.maps.values()) {
       if (m.value === null && m.valueSpan === null && m.keySpan !== null) {
         this.diags.error(m.keySpan, `Undefined map: @${m.name}`);
@@ -269,7 +274,16 @@ export class Checker {
   private block(b: Block, newScope = true): void {
     const saved = this.scope;
     if (newScope) this.scope = new Scope(saved);
-    for (const s of b.stmts) this.stmt(s);
+    let state: 'running' | 'ended' | 'reported' = 'running';
+    for (const s of b.stmts) {
+      // As bpftrace, once: nothing after return/break/continue/exit() runs (codegen drops it).
+      if (state === 'ended') {
+        this.diags.warning(s.span, 'Unreachable statement.');
+        state = 'reported';
+      }
+      this.stmt(s);
+      if (state === 'running' && terminates(s)) state = 'ended';
+    }
     this.scope = saved;
   }
 
@@ -1291,6 +1305,21 @@ function assignable(to: Type, from: Type): boolean {
   if (to.kind === 'bool' && (from.kind === 'bool' || from.kind === 'int')) return true;
   if (to.kind === 'string' && from.kind === 'string') return true;
   return mergeTypes(storageType(to), storageType(from)) !== undefined;
+}
+
+/** Whether control never goes past `s`: a jump, exit(), or an if whose branches both end so. */
+function terminates(s: Stmt): boolean {
+  switch (s.kind) {
+    case 'JumpStmt':
+    case 'ReturnStmt':
+      return true;
+    case 'ExprStmt':
+      return s.expr.kind === 'Call' && s.expr.callee === 'exit';
+    case 'IfStmt':
+      return s.then.stmts.some(terminates) && (s.else?.kind === 'IfStmt' ? terminates(s.else) : !!s.else?.stmts.some(terminates));
+    default:
+      return false;
+  }
 }
 
 function arithResult(a: Type, b: Type): Type {

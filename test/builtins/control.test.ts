@@ -60,7 +60,7 @@ test('signal errors', () => {
 });
 
 test('probe names the probe that fired, also in multi-target probes', () => {
-  assert.equal(output('BEGIN { printf("%s\\n", probe); @[probe] = count(); exit(); }'), 'BEGIN\n\n\n@[BEGIN]: 1\n');
+  assert.equal(output('BEGIN { printf("%s\\n", probe); @[probe] = count(); exit(); }'), 'begin\n\n\n@[begin]: 1\n');
   const path = probeFile('PROBEFILE');
   const out = output('tracepoint:syscalls:sys_enter_openat, tracepoint:syscalls:sys_enter_close /pid == cpid/ { @[probe] = count(); }', {
     command: `/bin/cat ${path}`,

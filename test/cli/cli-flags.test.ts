@@ -347,3 +347,12 @@ test('--info follows bpftrace 0.26: System, Build, Kernel helpers, Kernel featur
   assert.match(r.stdout, /^ {2}Instruction limit: 1000000 +btf: (yes|no) +$/m);
   assert.match(r.stdout, /^ {2}kprobe_multi: (yes|no) +uprobe_multi: (yes|no) +$/m);
 });
+
+test('an unknown option: getopt-style message, then the usage text, exit 1 (as bpftrace)', () => {
+  const long = runCli(['--bogus']);
+  assert.equal(long.code, 1);
+  assert.match(long.stderr, /^bpftrace-ts: unrecognized option '--bogus'\nUSAGE:\n/);
+  const short = runCli(['-idonotexist']);
+  assert.equal(short.code, 1);
+  assert.match(short.stderr, /^bpftrace-ts: invalid option -- 'i'\nUSAGE:\n/);
+});

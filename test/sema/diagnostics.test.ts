@@ -80,3 +80,17 @@ test('positional parameters are literals', () => {
   const r = compileText('BEGIN { @x = lhist(5, $1, $2, 1); printf("%s\\n", $3); }', { positional: ['0', '10', 'word'] });
   assert.equal(r.errors, '');
 });
+
+test('warnings as bpftrace 0.26 gives them: unreachable statements (once per block) and unused declared maps', () => {
+  const text = 'let @a = hash(2); BEGIN { @x = 1; exit(); @x = 2; @y = 3; } END { if (1) { return; } else { return; } @z = 1; }';
+  const r = compileText(text);
+  assert.ok(r.script);
+  const stmt = (s: string): string => `stdin:1:${text.indexOf(s) + 1}-${text.indexOf(s) + 1 + s.length}`;
+  assert.equal(
+    r.errors,
+    `${stmt('@x = 2')}: WARNING: Unreachable statement.\n${text}\n${' '.repeat(text.indexOf('@x = 2'))}~~~~~~\n` +
+      `${stmt('@z = 1')}: WARNING: Unreachable statement.\n${text}\n${' '.repeat(text.indexOf('@z = 1'))}~~~~~~\n` +
+      `${stmt('let @a = hash(2);')}: WARNING: Unused map: @a\n${text}\n~~~~~~~~~~~~~~~~~\n`,
+  );
+  assert.equal(compileText('let @a = hash(2); BEGIN { @a[1] = 1; exit(); }').errors, '');
+});
