@@ -2,7 +2,7 @@
 // full map instead of dropping silently, and the aggregations (per-CPU, updated in place
 // without atomics since a per-CPU slot has one writer).
 
-import { AluOp, alu64Imm, alu64Reg, JmpOp, ja, jmpImm, jmpReg, ldImm64, load, movImm, Reg, store, storeImm } from '../bpf/insn.ts';
+import { AluOp, alu64Imm, alu64Reg, JmpOp, ja, jmpImm, jmpReg, ldImm64, load, movImm, neg64, Reg, store, storeImm } from '../bpf/insn.ts';
 import type { Call, Expr, Span } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import type { TseriesParams } from '../sema/maps.ts';
@@ -77,7 +77,17 @@ export function emitMapLookupScalar(em: Emitter, e: MapExpr, span: Span = e.span
       const nz = em.label();
       em.emit(jmpImm(JmpOp.JNE, Reg.R2, 0, nz), movImm(Reg.R2, 1));
       em.place(nz);
-      em.emit(alu64Reg(AluOp.DIV, r, Reg.R2));
+      if (v.signed) {
+        // BPF divides unsigned: a negative total is divided by its magnitude, as bpftrace does.
+        const positive = em.label();
+        const divided = em.label();
+        em.emit(jmpImm(JmpOp.JSGE, r, 0, positive), neg64(r), alu64Reg(AluOp.DIV, r, Reg.R2), neg64(r), ja(divided));
+        em.place(positive);
+        em.emit(alu64Reg(AluOp.DIV, r, Reg.R2));
+        em.place(divided);
+      } else {
+        em.emit(alu64Reg(AluOp.DIV, r, Reg.R2));
+      }
     }
   } else {
     em.emit(load(8, r, Reg.R0, 0));

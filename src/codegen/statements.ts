@@ -197,6 +197,22 @@ export function emitEffect(em: Emitter, e: Expr): void {
   const t = em.typeOf(e);
   if (t.kind === 'void') {
     if (e.kind === 'Call') em.callBuiltin(e);
+    // `cond ? printf(...) : printf(...)` as a statement: one of the two runs.
+    else if (e.kind === 'Ternary') {
+      const taken = em.sema.comptimeIfs.get(e.id);
+      if (taken !== undefined) {
+        emitEffect(em, taken ? e.then : e.else);
+        return;
+      }
+      const elseL = em.label();
+      const end = em.label();
+      emitCond(em, e.cond, elseL);
+      emitEffect(em, e.then);
+      em.emit(ja(end));
+      em.place(elseL);
+      emitEffect(em, e.else);
+      em.place(end);
+    }
     return;
   }
   if (isScalarType(t)) {

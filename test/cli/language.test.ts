@@ -111,3 +111,14 @@ test('#include: integer constants of the headers (as bpftrace 0.17 prints them);
   );
   assert.equal(out, '64 -100 10 16 1\n\n\n');
 });
+
+test('a ternary of two void calls runs one of them as a statement; avg of negative values reads signed in the kernel', () => {
+  assert.equal(
+    run('BEGIN { $x = 1; $x ? printf("yes\\n") : printf("no\\n"); !$x ? printf("yes\\n") : printf("no\\n"); exit(); }'),
+    'yes\nno\n\n\n',
+  );
+  const out = run(
+    'BEGIN { @a = avg(-1); @a = avg(-1); @a = avg(-10); if (@a == -4) { printf("done\\n"); } @u = avg(10); @u = avg(5); printf("%d\\n", @u); exit(); }',
+  );
+  assert.equal(out, 'done\n7\n\n\n@a: -4\n@u: 7\n');
+});
