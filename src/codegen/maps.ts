@@ -2,7 +2,23 @@
 // full map instead of dropping silently, and the aggregations (per-CPU, updated in place
 // without atomics since a per-CPU slot has one writer).
 
-import { AluOp, alu64Imm, alu64Reg, JmpOp, ja, jmpImm, jmpReg, ldImm64, load, movImm, neg64, Reg, store, storeImm } from '../bpf/insn.ts';
+import {
+  AluOp,
+  alu64Imm,
+  alu64Reg,
+  JmpOp,
+  ja,
+  jmpImm,
+  jmpReg,
+  ldImm64,
+  load,
+  movImm,
+  movReg,
+  neg64,
+  Reg,
+  store,
+  storeImm,
+} from '../bpf/insn.ts';
 import type { Call, Expr, Span } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import type { TseriesParams } from '../sema/maps.ts';
@@ -184,7 +200,9 @@ export function emitAggregation(em: Emitter, target: MapExpr, c: Call): void {
   }
   if (v.agg === 'hist' || v.agg === 'lhist') {
     const idx =
-      v.agg === 'hist' ? histIndex(em, arg as Temp) : lhistIndex(em, arg as Temp, v.lhist as { min: bigint; max: bigint; step: bigint });
+      v.agg === 'hist'
+        ? histIndex(em, arg as Temp, v.hist?.bits ?? 0)
+        : lhistIndex(em, arg as Temp, v.lhist as { min: bigint; max: bigint; step: bigint });
     em.storeReg(8, key, userKeySize, idx, Reg.R3);
   }
   lookup(em, res, key);
@@ -258,16 +276,21 @@ export function emitAggregation(em: Emitter, target: MapExpr, c: Call): void {
 }
 
 /**
- * log2 bucket as bpftrace numbers them: 0 for negatives, 1 for zero, floor(log2(v)) + 2 above.
- * Computed with a branch-free binary search over shifts. Result in r2 (returned).
+ * hist(v, bits) bucket, numbered as runtime/output/hist.ts describes (bpftrace's): 0 for
+ * negatives; 1 + v below 2^bits; above, floor(log2 v) = p picks a power of two split into
+ * 2^bits buckets by the bits after v's leading 1. With bits = 0 that is floor(log2 v) + 2.
+ * log2 is a branch-free binary search over shifts. Result in r2 (returned).
  */
-function histIndex(em: Emitter, v: Temp): Reg {
+function histIndex(em: Emitter, v: Temp, bits: number): Reg {
   const src = em.reg(v, Reg.R1);
   em.emit(alu64Reg(AluOp.MOV, Reg.R1, src));
   const neg = em.label();
-  const zero = em.label();
+  const small = em.label();
   const done = em.label();
-  em.emit(jmpImm(JmpOp.JSLT, Reg.R1, 0, neg), jmpImm(JmpOp.JEQ, Reg.R1, 0, zero), movImm(Reg.R2, 2));
+  const n = 1 << bits;
+  // r2 starts at what the index adds to floor(log2 v) when bits = 0; the split needs v itself (r4).
+  em.emit(jmpImm(JmpOp.JSLT, Reg.R1, 0, neg), jmpImm(JmpOp.JLT, Reg.R1, n, small), movImm(Reg.R2, bits === 0 ? 2 : 0));
+  if (bits > 0) em.emit(movReg(Reg.R4, Reg.R1));
   for (const shift of [32, 16, 8, 4, 2, 1]) {
     const skip = em.label();
     // if (v >= 1 << shift) { v >>= shift; idx += shift } — an immediate compare when 1 << shift fits.
@@ -276,11 +299,27 @@ function histIndex(em: Emitter, v: Temp): Reg {
     em.emit(alu64Imm(AluOp.RSH, Reg.R1, shift), alu64Imm(AluOp.ADD, Reg.R2, shift));
     em.place(skip);
   }
+  if (bits > 0) {
+    // r3 = p - bits; r1 = the `bits` bits after the leading 1; r2 = ((p - bits + 1) << bits) + 1 + r1.
+    em.emit(
+      movReg(Reg.R3, Reg.R2),
+      alu64Imm(AluOp.ADD, Reg.R3, -bits),
+      movReg(Reg.R1, Reg.R4),
+      alu64Reg(AluOp.RSH, Reg.R1, Reg.R3),
+      alu64Imm(AluOp.AND, Reg.R1, n - 1),
+      movReg(Reg.R2, Reg.R3),
+      alu64Imm(AluOp.ADD, Reg.R2, 1),
+      alu64Imm(AluOp.LSH, Reg.R2, bits),
+      alu64Imm(AluOp.ADD, Reg.R2, 1),
+      alu64Reg(AluOp.ADD, Reg.R2, Reg.R1),
+    );
+  }
   em.emit(ja(done));
   em.place(neg);
   em.emit(movImm(Reg.R2, 0), ja(done));
-  em.place(zero);
-  em.emit(movImm(Reg.R2, 1));
+  em.place(small);
+  // 0 <= v < 2^bits: one bucket per value.
+  em.emit(movReg(Reg.R2, Reg.R1), alu64Imm(AluOp.ADD, Reg.R2, 1));
   em.place(done);
   return Reg.R2;
 }
