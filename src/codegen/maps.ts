@@ -289,7 +289,11 @@ function histIndex(em: Emitter, v: Temp, bits: number): Reg {
   const done = em.label();
   const n = 1 << bits;
   // r2 starts at what the index adds to floor(log2 v) when bits = 0; the split needs v itself (r4).
-  em.emit(jmpImm(JmpOp.JSLT, Reg.R1, 0, neg), jmpImm(JmpOp.JLT, Reg.R1, n, small), movImm(Reg.R2, bits === 0 ? 2 : 0));
+  em.emit(
+    jmpImm(JmpOp.JSLT, Reg.R1, 0, neg),
+    jmpImm(bits === 0 ? JmpOp.JEQ : JmpOp.JLT, Reg.R1, bits === 0 ? 0 : n, small),
+    movImm(Reg.R2, bits === 0 ? 2 : 0),
+  );
   if (bits > 0) em.emit(movReg(Reg.R4, Reg.R1));
   for (const shift of [32, 16, 8, 4, 2, 1]) {
     const skip = em.label();
@@ -319,7 +323,8 @@ function histIndex(em: Emitter, v: Temp, bits: number): Reg {
   em.emit(movImm(Reg.R2, 0), ja(done));
   em.place(small);
   // 0 <= v < 2^bits: one bucket per value.
-  em.emit(movReg(Reg.R2, Reg.R1), alu64Imm(AluOp.ADD, Reg.R2, 1));
+  if (bits === 0) em.emit(movImm(Reg.R2, 1));
+  else em.emit(movReg(Reg.R2, Reg.R1), alu64Imm(AluOp.ADD, Reg.R2, 1));
   em.place(done);
   return Reg.R2;
 }
