@@ -11,6 +11,7 @@ import { DW_TAG_class_type, DW_TAG_enumeration_type, DW_TAG_structure_type, DW_T
 import { FunctionIndex, type FunctionInfo, functionInfo } from './functions.ts';
 import { DwarfFile } from './info.ts';
 import { loadDebugSource } from './sections.ts';
+import { SourceLines } from './source-lines.ts';
 import { type CType, ctype, namedType, typeSpelling, valueType } from './types.ts';
 
 /** A parameter `args` cannot offer, and why (for diagnostics). */
@@ -21,6 +22,7 @@ export interface SkippedArg {
 
 export class DebugInfo {
   private index: FunctionIndex | null = null;
+  private lines: SourceLines | null = null;
 
   constructor(
     readonly file: DwarfFile,
@@ -31,6 +33,12 @@ export class DebugInfo {
   functions(): FunctionIndex {
     this.index ??= new FunctionIndex(this.file);
     return this.index;
+  }
+
+  /** Source locations to addresses, through the units' line tables. */
+  sourceLines(): SourceLines {
+    this.lines ??= new SourceLines(this.file);
+    return this.lines;
   }
 
   function(name: string, vaddr?: number, linkage = true): FunctionInfo | null {
