@@ -12,18 +12,7 @@ import { debugInfo } from '../../src/elf/dwarf/debuginfo.ts';
 import { type LineLookup, pathEndsWith } from '../../src/elf/dwarf/source-lines.ts';
 import { dwarfLineAddress } from '../../src/elf/dwarf.ts';
 import { compileText } from '../helpers/compile.ts';
-import { buildSrclinesProgs, columnOf, HDR, markerLine, SRC, type SrclinesProgs } from './srclines-progs.ts';
-
-/** objdump's rows of `file` (a base name) on `line`, addresses in program order. */
-function objdumpAddresses(bin: string, file: string, line: number): number[] {
-  const text = execFileSync('objdump', ['--dwarf=decodedline', bin], { encoding: 'latin1', stdio: ['ignore', 'pipe', 'ignore'] });
-  const out: number[] = [];
-  for (const l of text.split('\n')) {
-    const w = l.trim().split(/\s+/);
-    if (w[0] === file && w[1] === String(line) && /^0x[0-9a-f]+$/.test(w[2] ?? '')) out.push(Number.parseInt(w[2] as string, 16));
-  }
-  return out;
-}
+import { buildSrclinesProgs, columnOf, HDR, markerLine, objdumpLineAddresses, SRC, type SrclinesProgs } from './srclines-progs.ts';
 
 function lookup(bin: string, file: string, line: number, column = 0): LineLookup {
   const di = debugInfo(bin);
@@ -60,7 +49,7 @@ describe('source locations to addresses', () => {
     for (const bin of [P.noPie, P.dw4, P.o2]) {
       for (const m of ['step-open', 'step-acc', 'step-twice', 'step-sink', 'loop']) {
         const line = markerLine(m);
-        const want = objdumpAddresses(bin, 'srclines.c', line);
+        const want = objdumpLineAddresses(bin, 'srclines.c', line);
         if (!want.length) continue; // -O2 may leave a line no row
         assert.equal(found(lookup(bin, 'srclines.c', line)), Math.min(...want), `${basename(bin)} ${m}`);
       }
@@ -77,7 +66,7 @@ describe('source locations to addresses', () => {
 
   test('a column picks that row of the line', () => {
     const line = markerLine('loop');
-    const all = objdumpAddresses(P.noPie, 'srclines.c', line);
+    const all = objdumpLineAddresses(P.noPie, 'srclines.c', line);
     const call = found(lookup(P.noPie, 'srclines.c', line, columnOf(line, 'step(i)')));
     const cmp = found(lookup(P.noPie, 'srclines.c', line, columnOf(line, '< n')));
     assert.ok(all.includes(call) && all.includes(cmp));
@@ -99,7 +88,7 @@ describe('source locations to addresses', () => {
 
   test("an included header's lines, not the including file's", () => {
     const line = markerLine('twice-body', HDR);
-    const want = objdumpAddresses(P.noPie, 'srclines.h', line);
+    const want = objdumpLineAddresses(P.noPie, 'srclines.h', line);
     assert.ok(want.length > 0);
     const r = lookup(P.noPie, 'srclines.h', line);
     assert.equal(found(r), Math.min(...want));
@@ -127,7 +116,7 @@ describe('source locations to addresses', () => {
 
   test('split DWARF: the line table is in the binary, beside the skeleton unit', () => {
     const line = markerLine('step-acc');
-    assert.equal(found(lookup(P.split, 'srclines.c', line)), Math.min(...objdumpAddresses(P.split, 'srclines.c', line)));
+    assert.equal(found(lookup(P.split, 'srclines.c', line)), Math.min(...objdumpLineAddresses(P.split, 'srclines.c', line)));
   });
 });
 

@@ -96,3 +96,15 @@ export function columnOf(line: number, text: string, file = SRC): number {
   if (i < 0) throw new Error(`no '${text}' on line ${line} of ${file}`);
   return i + 1;
 }
+
+/** objdump --dwarf=decodedline's rows of `file` (a base name) on `line`: their addresses, in program order. */
+export function objdumpLineAddresses(bin: string, file: string, line: number): number[] {
+  // objdump warns about split units' file lists on stderr: not the rows read here.
+  const text = execFileSync('objdump', ['--dwarf=decodedline', bin], { encoding: 'latin1', stdio: ['ignore', 'pipe', 'ignore'] });
+  const out: number[] = [];
+  for (const l of text.split('\n')) {
+    const w = l.trim().split(/\s+/);
+    if (w[0] === file && w[1] === String(line) && /^0x[0-9a-f]+$/.test(w[2] ?? '')) out.push(Number.parseInt(w[2] as string, 16));
+  }
+  return out;
+}

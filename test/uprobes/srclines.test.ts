@@ -5,10 +5,9 @@
 // split DWARF needs no .dwo for lines.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { before, describe, test } from 'node:test';
-import { buildSrclinesProgs, columnOf, HDR, markerLine, type SrclinesProgs } from '../dwarf/srclines-progs.ts';
+import { buildSrclinesProgs, columnOf, HDR, markerLine, objdumpLineAddresses, type SrclinesProgs } from '../dwarf/srclines-progs.ts';
 import { isRoot, runCli } from '../helpers/run.ts';
 
 const skip = !isRoot || !existsSync('/sys/bus/event_source/devices/uprobe') ? 'needs root and uprobes' : false;
@@ -21,12 +20,7 @@ function run(args: string[]): string {
 
 /** The lowest address objdump --dwarf=decodedline gives `file`'s rows on `line`. */
 function lineAddress(bin: string, file: string, line: number): number {
-  const text = execFileSync('objdump', ['--dwarf=decodedline', bin], { encoding: 'latin1', stdio: ['ignore', 'pipe', 'ignore'] });
-  const addrs = text
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/))
-    .filter((w) => w[0] === file && w[1] === String(line))
-    .map((w) => Number.parseInt(w[2] as string, 16));
+  const addrs = objdumpLineAddresses(bin, file, line);
   assert.ok(addrs.length > 0, `objdump has rows for ${file}:${line}`);
   return Math.min(...addrs);
 }
