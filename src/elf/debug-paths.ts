@@ -20,6 +20,11 @@ export function setDebuginfoPaths(specs: readonly string[]): void {
   entries = [...specs.flatMap((s) => s.split(':')), ...DEFAULT_ENTRIES];
 }
 
+/** The search path as one string: what was found (or not) for a binary holds only while it is the same. */
+export function debuginfoSearchKey(): string {
+  return entries.join('\0');
+}
+
 /** The absolute directories of the search path, where `.build-id/` trees may be. */
 export function buildIdRoots(): string[] {
   const out: string[] = [];

@@ -6,6 +6,7 @@
 import type { ArgField } from '../probes/provider.ts';
 import type { Type } from '../sema/types.ts';
 import { type DebugInfo, debugInfo } from './dwarf/debuginfo.ts';
+import type { LineLookup } from './dwarf/source-lines.ts';
 
 const unreadable = new Set<string>();
 
@@ -38,4 +39,12 @@ export function dwarfParamDecls(path: string, func: string): string[] {
 /** A type named in a cast (`struct node`, a typedef) from `path`'s DWARF, or null. */
 export function dwarfTypeByName(path: string, name: string): Type | null {
   return withDebugInfo(path, null, (di) => di.typeByName(name));
+}
+
+/**
+ * The address `uprobe:BIN@FILE:LINE[:COL]` probes (column 0: any), or why there is none;
+ * `nodebug` when `path` has no DWARF (in itself or a separate debug file).
+ */
+export function dwarfLineAddress(path: string, file: string, line: number, column: number): LineLookup | { kind: 'nodebug' } {
+  return withDebugInfo<LineLookup | { kind: 'nodebug' }>(path, { kind: 'nodebug' }, (di) => di.sourceLines().lookup(file, line, column));
 }

@@ -1,7 +1,8 @@
-// uprobe:BIN:FUNC[+OFF] / uprobe:BIN:ADDR / uretprobe:BIN:FUNC — dynamic probes on user-space
-// functions. Targets are resolved here to (file, file offset): BIN by path, on PATH, as a
-// library name (`libc`), or from -p/-c when omitted; FUNC through the object's symbols
-// (wildcards, `name@VERSION`, C++ via `cpp:` with demangled names). Each target is attached
+// uprobe:BIN:FUNC[+OFF] / uprobe:BIN:ADDR / uprobe:BIN@FILE:LINE[:COL] / uretprobe:BIN:FUNC —
+// dynamic probes on user-space functions. Targets are resolved here to (file, file offset): BIN
+// by path, on PATH, as a library name (`libc`), or from -p/-c when omitted; FUNC through the
+// object's symbols (wildcards, `name@VERSION`, C++ via `cpp:` with demangled names); a source
+// location through the DWARF line table (one address, as an ADDR probe). Each target is attached
 // through the uprobe PMU, or all targets of a program with one uprobe_multi link where the
 // kernel has it. The attach cookie is the target's function index, so `func` names the probed
 // function even after the process is gone.
@@ -15,7 +16,7 @@ import { openUprobe } from '../bpf/perf-event.ts';
 import type { BpfProgram } from '../bpf/program.ts';
 import { checkBpf, EINVAL, ENOENT, ENOTSUPP, ESRCH, SyscallError } from '../bpf/sys.ts';
 import { demangle, isMangled, withoutParams } from '../elf/demangle.ts';
-import { dwarfArgs, dwarfTypeByName } from '../elf/dwarf.ts';
+import { dwarfArgs, dwarfLineAddress, dwarfTypeByName } from '../elf/dwarf.ts';
 import { SHT_SYMTAB } from '../elf/elf.ts';
 import { resolveBinary, resolveTarget } from '../elf/resolve.ts';
 import { ElfObject, type ElfSymbol, isFunction, isPositionIndependent, STB_LOCAL } from '../elf/symbols.ts';
@@ -49,6 +50,8 @@ export interface UprobeSite {
   /** File offset the kernel wants. */
   fileOffset: number;
   retprobe: boolean;
+  /** Whether `args` come from the function's DWARF (not for a source line, which names no function: bpftrace). */
+  typedArgs: boolean;
   /** Index in the probe-function table (the attach cookie), for `func`. */
   funcIndex: number;
 }
@@ -109,8 +112,87 @@ function makeTarget(provider: Provider, span: Span, site: Omit<UprobeSite, 'func
   return t;
 }
 
+/** A probe on the instruction at link-time `address` of `obj`, which must start an instruction of a known function (or --unsafe). */
+function addressTarget(
+  provider: Provider,
+  span: Span,
+  obj: ElfObject,
+  address: number,
+  retprobe: boolean,
+  name: string,
+  fallbackFunc: string,
+  typedArgs = true,
+): ProbeTarget {
+  const path = obj.path;
+  const hit = obj.symbolAt(address);
+  const fileOffset = obj.elf.vaddrToOffset(address);
+  if (fileOffset === null) throw new UserError(`Could not resolve address: ${path}:0x${address.toString(16)}`);
+  if (!hit) {
+    if (!userProbeEnv.unsafe)
+      throw new UserError(`Could not resolve address: ${path}:0x${address.toString(16)}`, [
+        'the address is in no known function (stripped binary?): use --unsafe to attach anyway',
+      ]);
+  } else {
+    if (retprobe && hit.offset)
+      throw new UserError(`uretprobes cannot be attached at function offset. (address resolved to: ${hit.sym.name}+${hit.offset})`);
+    checkOffset(provider.name, obj, hit.sym, hit.offset);
+  }
+  const symbol = hit?.sym.name ?? '';
+  return makeTarget(provider, span, { path, symbol, vaddr: address, fileOffset, retprobe, typedArgs }, name, hit?.sym.name ?? fallbackFunc);
+}
+
+function parseLineNumber(what: string, s: string | undefined): number {
+  const n = s === undefined ? null : parseInt0(s);
+  if (n === null) throw new UserError(`Invalid ${what} number: ${s}`, [`write the ${what} as a decimal number`]);
+  return n;
+}
+
+const SOURCE_FORMAT_HINT = 'write uprobe:BINARY@FILE:LINE or uprobe:BINARY@FILE:LINE:COLUMN';
+
+/**
+ * uprobe:BIN@FILE:LINE[:COL] (parts: `BIN@FILE`, LINE, COL): the first statement of FILE on
+ * LINE (at COL), found in BIN's DWARF line table, probed at its address (bpftrace 0.26).
+ */
+function expandSourceLine(provider: Provider, retprobe: boolean, parts: string[], span: Span): ProbeTarget[] {
+  const pname = provider.name;
+  if (retprobe) {
+    throw new UserError('Source code location not allowed', [`a ${pname} fires when a function returns, not at a line: use uprobe`]);
+  }
+  const head = parts[0] as string;
+  const at = head.indexOf('@');
+  const bin = head.slice(0, at);
+  const loc = [head.slice(at + 1), ...parts.slice(1)];
+  if (loc.length > 3 || !loc[0] || !loc[1] || loc.some((p) => p.includes('@'))) {
+    throw new UserError(`Invalid ${pname} arguments, expected format: ${pname}:TARGET@FILE:LINE[:COL]`, [SOURCE_FORMAT_HINT]);
+  }
+  if (hasWildcard(bin)) throw new UserError('Cannot use wildcards with source code location', ['name one binary']);
+  const file = loc[0];
+  const line = parseLineNumber('line', loc[1]);
+  const column = loc.length === 3 ? parseLineNumber('column', loc[2]) : 0;
+  const path = bin ? resolveUserTarget(pname, bin) : implicitBinary();
+  if (!path) throw new UserError('Unspecified target binary, cannot attach by source code location.', [SOURCE_FORMAT_HINT]);
+  const found = dwarfLineAddress(path, file, line, column);
+  if (found.kind === 'nodebug') {
+    throw new UserError(`No DWARF debug info found for '${bin || path}', cannot attach by source code location.`, [
+      'build the binary with -g, or give the directory of its separate debug file with --debuginfo',
+    ]);
+  }
+  if (found.kind === 'error') throw new UserError(found.message, found.hints);
+  let obj: ElfObject;
+  try {
+    obj = ElfObject.get(path);
+  } catch (e) {
+    throw new UserError(`${pname}: cannot read ${path}: ${(e as Error).message}`);
+  }
+  // bpftrace names it as an address probe: the address in decimal.
+  return [addressTarget(provider, span, obj, found.address, false, `${pname}:${path}:${found.address}`, `${file}:${line}`, false)];
+}
+
 function expandUprobe(provider: Provider, retprobe: boolean, raw: string, parts: string[], span: Span): ProbeTarget[] {
   const pname = provider.name;
+  // `@` after the binary starts a source location (`name@VERSION` is in the function part).
+  const implicit = userProbeEnv.pid !== null || userProbeEnv.cpid !== null;
+  if ((parts[0] ?? '').includes('@') && (parts.length >= 2 || !implicit)) return expandSourceLine(provider, retprobe, parts, span);
   let bin: string | null;
   let func: string;
   let cpp = false;
@@ -154,29 +236,7 @@ function expandUprobe(provider: Provider, retprobe: boolean, raw: string, parts:
       throw new UserError(`${pname}: cannot read ${path}: ${(e as Error).message}`);
     }
     if (address !== null) {
-      const hit = obj.symbolAt(address);
-      const fileOffset = obj.elf.vaddrToOffset(address);
-      if (fileOffset === null) throw new UserError(`Could not resolve address: ${path}:0x${address.toString(16)}`);
-      if (!hit) {
-        if (!userProbeEnv.unsafe)
-          throw new UserError(`Could not resolve address: ${path}:0x${address.toString(16)}`, [
-            'the address is in no known function (stripped binary?): use --unsafe to attach anyway',
-          ]);
-      } else {
-        if (retprobe && hit.offset)
-          throw new UserError(`uretprobes cannot be attached at function offset. (address resolved to: ${hit.sym.name}+${hit.offset})`);
-        checkOffset(pname, obj, hit.sym, hit.offset);
-      }
-      const name = `${pname}:${path}:${func}`;
-      out.push(
-        makeTarget(
-          provider,
-          span,
-          { path, symbol: hit?.sym.name ?? '', vaddr: address, fileOffset, retprobe },
-          name,
-          hit?.sym.name ?? func,
-        ),
-      );
+      out.push(addressTarget(provider, span, obj, address, retprobe, `${pname}:${path}:${func}`, func));
       continue;
     }
     const syms = matchFunctions(obj, func, cpp);
@@ -191,7 +251,7 @@ function expandUprobe(provider: Provider, retprobe: boolean, raw: string, parts:
       if (fileOffset === null) throw new UserError(`Could not resolve symbol: ${path}:${display}`);
       const shown = cpp ? `cpp:${display}` : display;
       const name = `${pname}:${path}:${shown}${funcOffset ? `+${funcOffset}` : ''}`;
-      out.push(makeTarget(provider, span, { path, symbol: sym.name, vaddr, fileOffset, retprobe }, name, display));
+      out.push(makeTarget(provider, span, { path, symbol: sym.name, vaddr, fileOffset, retprobe, typedArgs: true }, name, display));
     }
   }
   if (!out.length) throw new UserError(`No ${pname} probes match ${raw.slice(raw.indexOf(':') + 1)}`);
@@ -261,7 +321,7 @@ function globPaths(pattern: string): string[] {
 function context(target: ProbeTarget, retprobe: boolean): ProbeContext {
   const site = sites.get(target);
   let args: ProbeContext['args'] = null;
-  if (site && !retprobe && site.symbol) {
+  if (site && !retprobe && site.symbol && site.typedArgs) {
     try {
       args = dwarfArgs(site.path, site.symbol, site.vaddr);
     } catch {
@@ -271,7 +331,11 @@ function context(target: ProbeTarget, retprobe: boolean): ProbeContext {
   // A uretprobe fires at the return address, in the caller: no known instruction there.
   const entry = site && !retprobe ? { vaddr: site.vaddr, pie: isPositionIndependent(site.path) } : undefined;
   const userType = site ? (name: string) => dwarfTypeByName(site.path, name) : undefined;
-  return { args, argN: 'pt_regs', retval: retprobe, entry, userType };
+  const ctx: ProbeContext = { args, argN: 'pt_regs', retval: retprobe, entry, userType };
+  if (site && !site.typedArgs) {
+    ctx.argsUnavailable = 'The args builtin cannot be used for uprobes attached by source location: args are typed at a function entry';
+  }
+  return ctx;
 }
 
 /** What a refused uprobe means, by errno (USDT probes are uprobes too). */

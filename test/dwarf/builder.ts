@@ -132,6 +132,7 @@ export function sections(parts: Partial<Record<keyof DwarfSections, Buffer>>): D
     strOffsets: parts.strOffsets ?? e,
     addr: parts.addr ?? e,
     aranges: parts.aranges ?? e,
+    line: parts.line ?? e,
     types: parts.types ?? e,
   };
 }

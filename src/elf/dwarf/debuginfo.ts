@@ -6,11 +6,13 @@ import { statSync } from 'node:fs';
 import { PT_REGS_ARGS } from '../../builtins/task.ts';
 import type { ArgField } from '../../probes/provider.ts';
 import type { Type } from '../../sema/types.ts';
+import { debuginfoSearchKey } from '../debug-paths.ts';
 import { assignArgs } from './abi.ts';
 import { DW_TAG_class_type, DW_TAG_enumeration_type, DW_TAG_structure_type, DW_TAG_typedef, DW_TAG_union_type } from './constants.ts';
 import { FunctionIndex, type FunctionInfo, functionInfo } from './functions.ts';
 import { DwarfFile } from './info.ts';
 import { loadDebugSource } from './sections.ts';
+import { SourceLines } from './source-lines.ts';
 import { type CType, ctype, namedType, typeSpelling, valueType } from './types.ts';
 
 /** A parameter `args` cannot offer, and why (for diagnostics). */
@@ -21,6 +23,7 @@ export interface SkippedArg {
 
 export class DebugInfo {
   private index: FunctionIndex | null = null;
+  private lines: SourceLines | null = null;
 
   constructor(
     readonly file: DwarfFile,
@@ -31,6 +34,12 @@ export class DebugInfo {
   functions(): FunctionIndex {
     this.index ??= new FunctionIndex(this.file);
     return this.index;
+  }
+
+  /** Source locations to addresses, through the units' line tables. */
+  sourceLines(): SourceLines {
+    this.lines ??= new SourceLines(this.file);
+    return this.lines;
   }
 
   function(name: string, vaddr?: number, linkage = true): FunctionInfo | null {
@@ -111,12 +120,12 @@ interface CacheEntry {
 
 const cache = new Map<string, CacheEntry>();
 
-/** The DWARF of `path` (read once per version of the file), or null when it has none. */
+/** The DWARF of `path` (read once per version of the file and search path), or null when it has none. */
 export function debugInfo(path: string): DebugInfo | null {
   let stamp: string;
   try {
     const st = statSync(path);
-    stamp = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+    stamp = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${debuginfoSearchKey()}`;
   } catch {
     return null;
   }

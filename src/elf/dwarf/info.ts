@@ -13,6 +13,7 @@ import {
   DW_AT_bit_size,
   DW_AT_byte_size,
   DW_AT_calling_convention,
+  DW_AT_comp_dir,
   DW_AT_count,
   DW_AT_data_bit_offset,
   DW_AT_data_member_location,
@@ -28,6 +29,7 @@ import {
   DW_AT_sibling,
   DW_AT_signature,
   DW_AT_specification,
+  DW_AT_stmt_list,
   DW_AT_str_offsets_base,
   DW_AT_type,
   DW_AT_upper_bound,
@@ -129,6 +131,9 @@ export interface DieAttrs {
   count?: number;
   upperBound?: number;
   callingConvention?: number;
+  /** A unit's line program: its offset in .debug_line. */
+  stmtList?: number;
+  compDir?: string;
 }
 
 export interface Die {
@@ -165,6 +170,8 @@ const WANTED = new Set([
   DW_AT_count,
   DW_AT_upper_bound,
   DW_AT_calling_convention,
+  DW_AT_stmt_list,
+  DW_AT_comp_dir,
 ]);
 
 export class Unit {
@@ -691,6 +698,12 @@ export class DwarfFile {
           break;
         case DW_AT_calling_convention:
           out.callingConvention = this.readNum(c, f, imp, u);
+          break;
+        case DW_AT_stmt_list:
+          out.stmtList = this.readNum(c, f, imp, u);
+          break;
+        case DW_AT_comp_dir:
+          out.compDir = this.readString(c, f, u);
           break;
         default:
           this.skipForm(c, f, u);

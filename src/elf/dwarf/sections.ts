@@ -35,6 +35,8 @@ export interface DwarfSections {
   strOffsets: Buffer;
   addr: Buffer;
   aranges: Buffer;
+  /** Line number programs. */
+  line: Buffer;
   /** DWARF 4 type units. */
   types: Buffer;
 }
@@ -94,6 +96,7 @@ export function readSections(elf: ElfFile): DwarfSections {
     strOffsets: sectionBytes(elf, '.debug_str_offsets'),
     addr: sectionBytes(elf, '.debug_addr'),
     aranges: sectionBytes(elf, '.debug_aranges'),
+    line: sectionBytes(elf, '.debug_line'),
     types: sectionBytes(elf, '.debug_types'),
   };
 }
