@@ -1,6 +1,6 @@
 #!/bin/sh
-# System packages the test suite uses: gcc/g++ for uprobe/USDT targets, sys/sdt.h, and
-# Debian's bpftrace to compare output against. Installed only when missing.
+# System packages the test suite uses: gcc/g++ for uprobe/USDT targets, sys/sdt.h, bpftool,
+# and llvm-dwarfdump. Installed only when missing.
 set -e
 need=""
 command -v gcc >/dev/null 2>&1 || need="$need gcc"
@@ -8,6 +8,8 @@ command -v g++ >/dev/null 2>&1 || need="$need g++"
 # sdt.h lives under the multiarch include dir on Debian: ask the compiler, not a fixed path.
 echo '#include <sys/sdt.h>' | gcc -E -x c - >/dev/null 2>&1 || need="$need systemtap-sdt-dev"
 command -v bpftool >/dev/null 2>&1 || need="$need bpftool"
+# llvm-dwarfdump: the reference the .debug_line reader is checked against (objdump comes with gcc).
+command -v llvm-dwarfdump >/dev/null 2>&1 || need="$need llvm"
 if [ -n "$need" ]; then
   echo "installing:$need" >&2
   apt-get update -qq >/dev/null
