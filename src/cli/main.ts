@@ -1,7 +1,7 @@
 // bpftrace-ts entry point: flags → source → compile → run. Every failure a user can cause ends
 // here as a message (with the script location when there is one) and exit code 1.
 
-import { openSync, readFileSync } from 'node:fs';
+import { openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { setDisabledFeatures } from '../bpf/disabled-features.ts';
 import { VerifierError } from '../bpf/program.ts';
@@ -78,7 +78,20 @@ function applyProbeOptions(opts: CliOptions): void {
   }
 }
 
+/**
+ * The tracer's thread is named as bpftrace's process is: scripts leave the tracer out with
+ * `/comm != "bpftrace"/`, and `comm` in BEGIN (which runs on this thread) reads "bpftrace".
+ */
+function nameThreadBpftrace(): void {
+  try {
+    writeFileSync('/proc/self/comm', 'bpftrace');
+  } catch {
+    // Without /proc the name stays the runtime's: only such filters notice.
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
+  nameThreadBpftrace();
   const opts = parseArgs(argv.map(bytes));
   if (opts.help) {
     process.stdout.write(USAGE);
