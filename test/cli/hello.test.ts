@@ -48,5 +48,8 @@ test('SIGINT ends the run like exit(): END runs, maps print, exit code 0', async
 test('the Node runtime runs the same program (BPFTRACE_TS_NODE=1)', () => {
   const r = runCli(['-e', 'BEGIN { @x[comm] = count(); printf("node %d\\n", 1); exit(); }'], { env: { BPFTRACE_TS_NODE: '1' } });
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout, 'node 1\n\n\n@x[node]: 1\n');
+  assert.equal(r.stdout, 'node 1\n\n\n@x[bpftrace]: 1\n');
+  // --info names the runtime that ran it.
+  const info = runCli(['--info'], { env: { BPFTRACE_TS_NODE: '1' } });
+  assert.match(info.stdout, /runtime: node v\d+/);
 });
