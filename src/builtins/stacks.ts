@@ -13,15 +13,21 @@ import { type StackMode, type Type, typeKindWord, UINT64 } from '../sema/types.t
 import { literalText } from './gen-util.ts';
 import type { Builtin, CheckCx } from './types.ts';
 
-const MODES: readonly StackMode[] = ['bpftrace', 'perf', 'raw'];
+const MODES: readonly StackMode[] = ['bpftrace', 'perf', 'raw', 'build_id'];
 const BPF_F_USER_STACK = 1n << 8n;
 
-function stackArgs(call: Call, cx: CheckCx): { mode: StackMode; limit: number } {
+function stackArgs(call: Call, cx: CheckCx, user: boolean): { mode: StackMode; limit: number } {
   let mode: StackMode = cx.config.stackMode;
+  if (!user && mode === 'build_id') {
+    // As 0.26: the config's mode does not fit kernel stacks, which fall back to raw.
+    cx.diags.warning(call.span, "'build_id' stack mode can only be used for ustack. Falling back to 'raw' mode.");
+    mode = 'raw';
+  }
   let limit = MAX_STACK_DEPTH;
   for (const a of call.args) {
     if (a.kind === 'Identifier' && (MODES as readonly string[]).includes(a.name)) {
       mode = a.name as StackMode;
+      if (!user && mode === 'build_id') cx.diags.error(call.span, "'build_id' stack mode can only be used for ustack");
       continue;
     }
     const n = cx.literalInt(a);
@@ -44,7 +50,7 @@ function stackBuiltin(name: 'kstack' | 'ustack', user: boolean): Builtin {
     minArgs: 0,
     maxArgs: 2,
     check(call, cx): Type {
-      const { mode, limit } = stackArgs(call, cx);
+      const { mode, limit } = stackArgs(call, cx, user);
       return { kind: 'stack', user, mode, limit };
     },
     emit(_call, em): Operand {

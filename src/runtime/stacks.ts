@@ -4,7 +4,7 @@
 import type { BpfMap } from '../bpf/map.ts';
 import type { StackMode } from '../sema/types.ts';
 import { ksym } from './ksyms.ts';
-import { buildIdFrames, notePid, userFrameText } from './usyms.ts';
+import { type BuildIdFrame, buildIdFrames, notePid, userFrameText } from './usyms.ts';
 import type { Value } from './value.ts';
 
 const maps: { kernel: BpfMap | null; user: BpfMap | null; userBuildId: BpfMap | null } = { kernel: null, user: null, userBuildId: null };
@@ -19,7 +19,7 @@ export function registerStackMaps(kernel: BpfMap | null, user: BpfMap | null, us
 /** Kernel stack-trace map value: up to this many u64 instruction pointers. */
 export const MAX_STACK_DEPTH = 127;
 
-function frameText(ip: bigint, user: boolean, mode: StackMode): string {
+function frameText(ip: bigint, user: boolean, mode: 'bpftrace' | 'perf' | 'raw'): string {
   const hex = ip.toString(16);
   if (mode === 'raw') return hex;
   let sym: string;
@@ -31,15 +31,35 @@ function frameText(ip: bigint, user: boolean, mode: StackMode): string {
   return mode === 'perf' ? `${hex} ${sym}` : sym;
 }
 
+/** How bpftrace 0.26 starts each frame's line: 8 blanks, a tab in perf mode, nothing unsymbolized. */
+function frameIndent(mode: StackMode): string {
+  switch (mode) {
+    case 'bpftrace':
+      return '        ';
+    case 'perf':
+      return '\t';
+    case 'raw':
+    case 'build_id':
+      return '';
+  }
+}
+
+/** build_id mode: `<build id, 40 hex digits> 0x<file offset>`, or the bare address without one. */
+function buildIdFrameText(ip: bigint, bid: BuildIdFrame | null | undefined): string {
+  if (!bid) return ip.toString(16);
+  return `${bid.fullHex} 0x${bid.fileOffset.toString(16).padStart(2, '0')}`;
+}
+
 /** `packed` is the value the program stored: the stack id (low 32 bits), the pid above. */
 export function stackValue(packed: bigint, user: boolean, mode: StackMode, limit: number): Value {
+  const indent = frameIndent(mode);
   const id = Number(packed & 0xffffffffn);
   const map = user ? maps.user : maps.kernel;
-  if (!map || id < 0 || id >= 0x80000000) return { kind: 'stack', frames: [] };
+  if (!map || id < 0 || id >= 0x80000000) return { kind: 'stack', frames: [], indent };
   const key = new Uint8Array(4);
   new DataView(key.buffer).setUint32(0, id, true);
   const raw = map.lookup(key);
-  if (!raw) return { kind: 'stack', frames: [] };
+  if (!raw) return { kind: 'stack', frames: [], indent };
   const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const frames: string[] = [];
   // User stacks: symbols of the process (its pid is above the id), see usyms.ts.
@@ -49,7 +69,9 @@ export function stackValue(packed: bigint, user: boolean, mode: StackMode, limit
   for (let i = 0; i + 8 <= raw.byteLength && frames.length < limit; i += 8) {
     const ip = dv.getBigUint64(i, true);
     if (ip === 0n) break;
-    frames.push(user ? userFrameText(ip, pid, mode, bids[i / 8] ?? null) : frameText(ip, user, mode));
+    const bid = bids[i / 8];
+    if (mode === 'build_id') frames.push(buildIdFrameText(ip, bid));
+    else frames.push(user ? userFrameText(ip, pid, mode, bid ?? null) : frameText(ip, user, mode));
   }
-  return { kind: 'stack', frames };
+  return { kind: 'stack', frames, indent };
 }

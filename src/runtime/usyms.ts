@@ -211,7 +211,10 @@ export const BUILD_ID_FRAME_SIZE = 32;
 
 /** A frame of a build-id stack map: the object's build id and the offset in its file. */
 export interface BuildIdFrame {
+  /** Without trailing zero bytes (how the object's own note spells a shorter id). */
   buildId: string;
+  /** All BPF_BUILD_ID_SIZE (20) bytes, as bpftrace's build_id stack mode prints them. */
+  fullHex: string;
   fileOffset: number;
 }
 
@@ -257,10 +260,8 @@ export function buildIdFrames(raw: Uint8Array): (BuildIdFrame | null)[] {
       out.push(null);
       continue;
     }
-    const id = Buffer.from(raw.buffer, raw.byteOffset + i + 4, 20)
-      .toString('hex')
-      .replace(/(00)+$/, '');
-    out.push({ buildId: id, fileOffset: Number(dv.getBigUint64(i + 24, true)) });
+    const fullHex = Buffer.from(raw.buffer, raw.byteOffset + i + 4, 20).toString('hex');
+    out.push({ buildId: fullHex.replace(/(00)+$/, ''), fullHex, fileOffset: Number(dv.getBigUint64(i + 24, true)) });
   }
   return out;
 }

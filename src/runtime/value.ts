@@ -13,7 +13,8 @@ export type Value =
   | { kind: 'array'; elems: Value[] }
   | { kind: 'record'; fields: { name: string; value: Value }[] }
   /** A resolved kernel or user stack, one symbolized frame per entry (no indentation). */
-  | { kind: 'stack'; frames: string[] }
+  /** `indent` starts each frame's line in text output (bpftrace's per-mode padding). */
+  | { kind: 'stack'; frames: string[]; indent: string }
   /** Symbols, addresses, inet, mac, timestamps, enum names...: already text. */
   | { kind: 'text'; value: string }
   /**

@@ -3,6 +3,7 @@
 
 import type { ConfigBlock } from '../lang/ast.ts';
 import type { Diagnostics } from '../lang/diagnostics.ts';
+import type { StackMode } from './types.ts';
 
 export interface Config {
   maxStrlen: number;
@@ -10,7 +11,7 @@ export interface Config {
   onStackLimit: number;
   printMapsOnExit: boolean;
   missingProbes: 'error' | 'warn' | 'ignore';
-  stackMode: 'bpftrace' | 'perf' | 'raw';
+  stackMode: StackMode;
   strTruncTrailer: string;
   maxCatBytes: number;
   license: string;
@@ -83,7 +84,7 @@ const SETTERS: Record<string, Setter> = {
   print_maps_on_exit: boolSetter('printMapsOnExit'),
   cpp_demangle: boolSetter('cppDemangle'),
   missing_probes: enumSetter('missingProbes', ['error', 'warn', 'ignore']),
-  stack_mode: enumSetter('stackMode', ['bpftrace', 'perf', 'raw']),
+  stack_mode: enumSetter('stackMode', ['bpftrace', 'perf', 'raw', 'build_id']),
   unstable_tseries: enumSetter('unstableTseries', ['error', 'warn', 'enable']),
   str_trunc_trailer: (c, v) => {
     c.strTruncTrailer = String(v);

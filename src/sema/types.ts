@@ -37,7 +37,8 @@ export type Type =
 export type StructOrigin = { kind: 'btf'; id: number; module?: string } | { kind: 'script' } | { kind: 'dwarf'; file: number; off: number };
 
 export type SymbolicKind = 'ksym' | 'usym' | 'kaddr' | 'username' | 'cgroup_path' | 'inet' | 'mac' | 'probe' | 'strerror' | 'errno';
-export type StackMode = 'bpftrace' | 'perf' | 'raw';
+/** build_id: ustack only, each frame as (object build id, file offset), unsymbolized. */
+export type StackMode = 'bpftrace' | 'perf' | 'raw' | 'build_id';
 
 export const INT64: Type = { kind: 'int', size: 8, signed: true };
 export const UINT64: Type = { kind: 'int', size: 8, signed: false };

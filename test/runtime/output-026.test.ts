@@ -277,7 +277,7 @@ test('values: bool, record, array, buffer, sym, none, stack', () => {
   assert.equal(valueLine({ kind: 'buf', bytes: Uint8Array.from([0x68, 0x69, 0x00, 0xff]) }), 'hi\\x00\\xff\n');
   assert.equal(valueLine({ kind: 'sym', text: '0xffff0000', value: 0xffff0000n }), '0xffff0000\n');
   assert.equal(valueLine({ kind: 'none' }), 'null\n');
-  assert.equal(valueLine({ kind: 'stack', frames: ['f1+4', 'f2+8'] }), '\n        f1+4\n        f2+8\n\n');
+  assert.equal(valueLine({ kind: 'stack', frames: ['f1+4', 'f2+8'], indent: '        ' }), '\n        f1+4\n        f2+8\n\n');
   assert.equal(valueLine(u64(18446744073709551615n)), '18446744073709551615\n');
   assert.equal(valueLine({ kind: 'int', value: -1n, signed: false, size: 4 }), '4294967295\n');
   resetJsonState();

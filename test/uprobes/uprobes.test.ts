@@ -3,7 +3,7 @@
 // with the expected text and, where bpftrace 0.17 gets it right, with /usr/bin/bpftrace's.
 
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { before, describe, test } from 'node:test';
 import { isRoot, runCli } from '../helpers/run.ts';
@@ -110,9 +110,22 @@ describe('user stacks and symbols', { skip }, () => {
     assert.match(out, /@\[\n\s+add\+0\n\s+__libc_start_call_main\+\d+\n(\s+\S+\n)*\]: 2\n/);
   });
 
-  test('ustack(perf) names modules; ustack(raw) prints addresses', () => {
-    const out = run(`uprobe:${P.target}:add /pid == cpid/ { printf("%s|%s", ustack(perf, 1), ustack(raw, 1)); exit(); }`, `${P.target} 1`);
-    assert.match(out, /^\n\s+[0-9a-f]+ add\+0 \(\S+\/target\)\n\|\n\s+[0-9a-f]+\n/);
+  test('ustack(perf) names modules after a tab; ustack(raw) and ustack(build_id) are not indented (0.26)', () => {
+    const out = run(
+      `uprobe:${P.target}:add /pid == cpid/ { printf("%s|%s|%s", ustack(perf, 1), ustack(raw, 1), ustack(build_id, 1)); exit(); }`,
+      `${P.target} 1`,
+    );
+    const buildId = /Build ID: ([0-9a-f]+)/.exec(execFileSync('readelf', ['-n', P.target], { encoding: 'latin1' }))?.[1];
+    assert.ok(buildId);
+    // build_id frames: the object's 20-byte id and the file offset of the address.
+    assert.match(out, new RegExp(`^\\n\\t[0-9a-f]+ add\\+0 \\(\\S+/target\\)\\n\\|\\n[0-9a-f]+\\n\\|\\n${buildId} 0x[0-9a-f]+\\n`));
+  });
+
+  test('kstack is not allowed the build_id mode', () => {
+    assert.match(
+      fails('tracepoint:raw_syscalls:sys_enter { print(kstack(build_id)); }'),
+      /'build_id' stack mode can only be used for ustack/,
+    );
   });
 });
 

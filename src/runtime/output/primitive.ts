@@ -6,9 +6,6 @@
 
 import type { Value } from '../value.ts';
 
-/** Indentation of each frame of a stack in the default (bpftrace) stack mode. */
-const STACK_INDENT = '        ';
-
 /**
  * bpftrace's hex_format_buffer: printable ASCII kept as is (if keepAscii), other bytes as `\xNN`
  * (escapeHex) or as bare `NN` separated by spaces (%rh).
@@ -35,9 +32,9 @@ export function intValue(v: { value: bigint; signed: boolean; size: number }): b
   return BigInt.asUintN(v.size * 8, v.value);
 }
 
-export function stackText(frames: readonly string[]): string {
+export function stackText(frames: readonly string[], indent: string): string {
   let out = '\n';
-  for (const f of frames) out += `${STACK_INDENT}${f}\n`;
+  for (const f of frames) out += `${indent}${f}\n`;
   return out;
 }
 
@@ -68,7 +65,7 @@ export function valueText(v: Value, showPos = false): string {
       if (v.fields.length === 0) return '{}';
       return `{ ${v.fields.map((f) => `.${f.name} = ${valueText(f.value, showPos)}`).join(', ')} }`;
     case 'stack':
-      return stackText(v.frames);
+      return stackText(v.frames, v.indent);
     case 'none':
       return 'null';
   }
