@@ -71,14 +71,24 @@ function enumSetter<K extends 'missingProbes' | 'stackMode' | 'unstableTseries'>
   };
 }
 
+/** Licenses the kernel accepts for programs using GPL-only helpers, in bpftrace 0.26's message order. */
+const LICENSES = ['Dual MIT/GPL', 'Dual BSD/GPL', 'Dual MPL/GPL', 'GPL and additional rights', 'GPL v2', 'GPL'];
+
+/** Old names 0.26 still takes, with a warning naming the new one. */
+const RENAMED: Readonly<Record<string, string>> = {
+  strlen: 'max_strlen',
+  cat_bytes_max: 'max_cat_bytes',
+  map_keys_max: 'max_map_keys',
+};
+
+/** Settings read from the environment only (bpftrace says so when a config block sets them). */
+const ENV_ONLY: ReadonlySet<string> = new Set(['btf', 'kernel_build', 'kernel_source', 'vmlinux']);
+
 const SETTERS: Record<string, Setter> = {
   max_strlen: intSetter('maxStrlen'),
-  strlen: intSetter('maxStrlen'),
   max_map_keys: intSetter('maxMapKeys'),
-  map_keys_max: intSetter('maxMapKeys'),
   on_stack_limit: intSetter('onStackLimit'),
   max_cat_bytes: intSetter('maxCatBytes'),
-  cat_bytes_max: intSetter('maxCatBytes'),
   log_size: intSetter('logSize'),
   perf_rb_pages: intSetter('perfRbPages'),
   print_maps_on_exit: boolSetter('printMapsOnExit'),
@@ -91,10 +101,24 @@ const SETTERS: Record<string, Setter> = {
     return null;
   },
   license: (c, v) => {
-    c.license = String(v);
+    const s = String(v);
+    if (!LICENSES.includes(s)) {
+      return `Invalid value for license. Found: ${s}. Valid values: ${LICENSES.join(', ')}. Read more about BPF programs and licensing: https://docs.kernel.org/bpf/bpf_licensing.html#using-bpf-programs-in-the-linux-kernel`;
+    }
+    c.license = s;
     return null;
   },
 };
+
+/** The setter for a key (any spelling), or why there is none, as bpftrace words it. */
+function lookupSetter(key: string): { setter: Setter; renamedTo: string | null } | string {
+  const k = normaliseKey(key);
+  const renamedTo = RENAMED[k] ?? null;
+  const name = renamedTo ?? k;
+  if (Object.hasOwn(SETTERS, name)) return { setter: SETTERS[name] as Setter, renamedTo };
+  if (ENV_ONLY.has(k)) return `${key}: can only be set as an environment variable`;
+  return `${key}: not a known configuration option`;
+}
 
 /** Accepts `max_strlen`, `MAX_STRLEN` and `BPFTRACE_MAX_STRLEN`. */
 function normaliseKey(key: string): string {
@@ -104,11 +128,13 @@ function normaliseKey(key: string): string {
 export function buildConfig(block: ConfigBlock | null, env: NodeJS.ProcessEnv, diags: Diagnostics): Config {
   const c = defaultConfig();
   for (const e of block?.entries ?? []) {
-    const setter = SETTERS[normaliseKey(e.key)];
-    if (!setter) {
-      diags.error(e.span, `Unrecognized config variable: ${e.key}`);
+    const found = lookupSetter(e.key);
+    if (typeof found === 'string') {
+      diags.error(e.span, found);
       continue;
     }
+    const { setter, renamedTo } = found;
+    if (renamedTo) diags.warning(e.span, `${e.key} has been renamed, please use ${renamedTo}`);
     const v = e.value;
     const raw =
       v.kind === 'IntegerLit'
@@ -125,13 +151,18 @@ export function buildConfig(block: ConfigBlock | null, env: NodeJS.ProcessEnv, d
       continue;
     }
     const err = setter(c, raw);
-    if (err) diags.error(v.span, `Invalid value for ${e.key}: ${err}`);
+    // The license check words its whole message; the others say which key they refused.
+    if (err)
+      diags.error(
+        err.startsWith('Invalid value for') ? e.span : v.span,
+        err.startsWith('Invalid value for') ? err : `Invalid value for ${e.key}: ${err}`,
+      );
   }
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith('BPFTRACE_') || value === undefined) continue;
-    const setter = SETTERS[normaliseKey(name)];
-    if (!setter) continue;
-    const err = setter(c, value);
+    const found = lookupSetter(name);
+    if (typeof found === 'string') continue;
+    const err = found.setter(c, value);
     if (err) diags.error(null, `Invalid value for environment variable ${name}: ${err}`);
   }
   return c;

@@ -94,3 +94,27 @@ test('warnings as bpftrace 0.26 gives them: unreachable statements (once per blo
   );
   assert.equal(compileText('let @a = hash(2); BEGIN { @a[1] = 1; exit(); }').errors, '');
 });
+
+test('config block keys and values as bpftrace 0.26 words their errors', () => {
+  const at = (text: string, what: string): string => {
+    const i = text.indexOf(what);
+    return `stdin:1:${i + 1}-${i + 1 + what.length}`;
+  };
+  let text = 'config = { bad_config=raw } BEGIN { exit(); }';
+  assert.match(
+    compileText(text).errors,
+    new RegExp(`^${at(text, 'bad_config=raw')}: ERROR: bad_config: not a known configuration option\\n`),
+  );
+  text = 'config = { btf = 1 } BEGIN { exit(); }';
+  assert.match(compileText(text).errors, /ERROR: btf: can only be set as an environment variable/);
+  text = 'config = { license = "Potato" } BEGIN { exit(); }';
+  assert.match(
+    compileText(text).errors,
+    /ERROR: Invalid value for license\. Found: Potato\. Valid values: Dual MIT\/GPL, Dual BSD\/GPL, Dual MPL\/GPL, GPL and additional rights, GPL v2, GPL\. Read more/,
+  );
+  // An old name still works, with a warning naming the new one.
+  const renamed = compileText('config = { strlen = 32 } BEGIN { $p = 0; @s = str($p); exit(); }');
+  assert.match(renamed.errors, /WARNING: strlen has been renamed, please use max_strlen/);
+  assert.equal(renamed.script?.resources.maps[0]?.spec.valueSize, 32);
+  assert.equal(compileText('config = { license = "Dual BSD/GPL" } BEGIN { exit(); }').errors, '');
+});
