@@ -11,6 +11,7 @@ import {
   attachedProbesJson,
   exitMapsJson,
   helperErrorJson,
+  jsonString,
   lostEventsJson,
   mapJson,
   messageJson,
@@ -32,10 +33,15 @@ export interface OutputSink {
   map(snap: MapSnapshot, opts: { top: number; div: number }): void;
   /** The run is over (before END's output is flushed and the maps are printed). */
   end(): void;
-  /** Runs `fn` with all output collected instead of printed; returns it (test probes). */
-  capture(fn: () => void): string;
-  /** Plain text to stdout (test and benchmark reports). */
+  /** Plain text to stdout. */
   text(s: string): void;
+  /**
+   * --test: test `index` of `names` ran; `passed` holds the results so far (this one last) and
+   * `output` what it printed, as text.
+   */
+  testResult(names: readonly string[], index: number, durationNs: number, passed: readonly boolean[], output: string): void;
+  /** --bench: benchmark `index` of `names` averaged `averageNs` per run over `iters` runs. */
+  benchmarkResult(names: readonly string[], index: number, averageNs: number, iters: number): void;
   /**
    * Runs `fn` (one drain of the ring buffer) with line-by-line flushing deferred to its end: the
    * records already waiting reach the reader together, in one write instead of one per line.
@@ -63,6 +69,12 @@ export class Writer {
     private readonly fd: number,
     private readonly flushEach: boolean,
   ) {}
+  /** A writer that only collects (what a test probe prints, kept for its report). */
+  static memory(): Writer {
+    const w = new Writer(-1, false);
+    w.captured = '';
+    return w;
+  }
   write(s: string): void {
     if (this.captured !== null) {
       this.captured += s;
@@ -103,19 +115,63 @@ function where(source: SourceFile | null, span: Span): string {
   return `${at.file.name}:${a.line}:${a.col}-${b.line === a.line ? b.col : a.col + 1}: `;
 }
 
+/** bpftrace's duration_str: the display unit and its scale in ns. */
+function durationUnit(ns: number): [string, number] {
+  if (ns >= 1e9) return ['s', 1e9];
+  if (ns >= 1e6) return ['ms', 1e6];
+  // μs as UTF-8 bytes: output strings are byte strings.
+  if (ns >= 1e3) return ['\xce\xbcs', 1e3];
+  return ['ns', 1];
+}
+
+const GREEN = '\x1b[32m';
+const RED = '\x1b[31m';
+const RESET = '\x1b[0m';
+
+/**
+ * A text sink whose output is kept in memory: what a test probe prints while it runs (its
+ * report shows it when it fails, in text and JSON mode alike, as bpftrace captures it).
+ */
+export function memoryTextSink(source: SourceFile | null): { sink: TextSink; text: () => string } {
+  const w = Writer.memory();
+  return { sink: new TextSink(w, w, false, source), text: () => w.captured ?? '' };
+}
+
 export class TextSink implements OutputSink {
   errorCount = 0;
-  capture(fn: () => void): string {
-    this.out.flush();
-    this.out.captured = '';
-    this.err.captured = '';
-    try {
-      fn();
-      return (this.out.captured ?? '') + (this.err.captured ?? '');
-    } finally {
-      this.out.captured = null;
-      this.err.captured = null;
+  testResult(names: readonly string[], index: number, durationNs: number, passed: readonly boolean[], output: string): void {
+    const name = names[index] ?? '';
+    let text = index === 0 ? `${GREEN}[==========]${RESET} Running ${names.length} tests.\n` : '';
+    text += `${GREEN}[ RUN      ]${RESET} ${name}\n`;
+    const ok = passed[index] === true;
+    // A failed test shows what it printed between its RUN and FAILED lines.
+    if (!ok) for (const line of output.split('\n')) if (line) text += `${line}\n`;
+    const [unit, scale] = durationUnit(durationNs);
+    // bpftrace prints the unit's scale here, not the duration; kept for identical output.
+    text += `${ok ? `${GREEN}[       OK ]` : `${RED}[  FAILED  ]`}${RESET} ${name} (${scale} ${unit})\n`;
+    if (index === names.length - 1) {
+      const word = (n: number): string => (n === 1 ? 'test' : 'tests');
+      const nOk = passed.filter(Boolean).length;
+      const nBad = passed.length - nOk;
+      text += `${GREEN}[==========]${RESET} ${names.length} ${word(names.length)} ran.\n`;
+      text += `${GREEN}[  PASSED  ]${RESET} ${nOk} ${word(nOk)}.\n`;
+      if (nBad > 0) {
+        text += `${RED}[  FAILED  ]${RESET} ${nBad} ${word(nBad)}, listed below:\n`;
+        names.forEach((x, j) => {
+          if (!passed[j]) text += `${RED}[  FAILED  ]${RESET} ${x}\n`;
+        });
+      }
     }
+    this.text(text);
+  }
+  benchmarkResult(names: readonly string[], index: number, averageNs: number, iters: number): void {
+    const width = Math.max(40, 'Benchmark'.length, ...names.map((b) => b.length)) + 1;
+    let text = '';
+    // As bpftrace: the header comes with the first benchmark's row.
+    if (index === 0)
+      text += `${'Benchmark'.padEnd(width)}${'Time(ns)'.padEnd(15)}Iterations\n${'-'.repeat(width + 15 + 'Iterations'.length)}\n`;
+    text += `${(names[index] ?? '').padEnd(width)}${String(averageNs).padEnd(15)}${iters}\n`;
+    this.text(text);
   }
   text(s: string): void {
     this.out.write(s);
@@ -200,9 +256,15 @@ export class TextSink implements OutputSink {
 
 export class JsonSink implements OutputSink {
   errorCount = 0;
-  capture(fn: () => void): string {
-    fn();
-    return '';
+  testResult(names: readonly string[], index: number, durationNs: number, passed: readonly boolean[], output: string): void {
+    this.out.write(
+      `{"type": "test_result", "data": {${jsonString(names[index] ?? '')}: {"duration": ${durationNs}, "passed": ${passed[index] === true}, "output": ${jsonString(output)}}}}\n`,
+    );
+  }
+  benchmarkResult(names: readonly string[], index: number, averageNs: number, iters: number): void {
+    this.out.write(
+      `{"type": "benchmark_result", "data": {${jsonString(names[index] ?? '')}: {"average": ${averageNs}, "iters": ${iters}}}}\n`,
+    );
   }
   text(s: string): void {
     this.out.write(s);

@@ -16,6 +16,7 @@ import { EINVAL, errnoMessage, type Sys, SyscallError } from '../bpf/sys.ts';
 import type { CompiledScript } from '../codegen/compile.ts';
 import type { FormatResource, MapResource } from '../codegen/resources.ts';
 import { ERRORS_MAP, RINGBUF_MAP, SKB_PERF_MAP, STACK_MAP_KERNEL, STACK_MAP_USER } from '../codegen/resources.ts';
+import type { SourceFile } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import { runIterators } from '../probes/iter.ts';
 import { freezeReadOnlyMaps } from '../probes/kernel/seq-printf.ts';
@@ -29,7 +30,7 @@ import { ERR_RINGBUF_LOST, EventKind, HEADER_SIZE } from './events.ts';
 import { readMap } from './map-reader.ts';
 import { formatRecord } from './printf/format.ts';
 import { READY, STOPPING, sdNotify } from './sd-notify.ts';
-import type { OutputSink } from './sink.ts';
+import { memoryTextSink, type OutputSink } from './sink.ts';
 import { bootEpochNs, SkbCapture } from './skb-capture.ts';
 import { registerStackMaps } from './stacks.ts';
 import { strftime } from './strftime.ts';
@@ -52,15 +53,6 @@ function createMap(spec: MapSpec, sys: Sys): BpfMap {
 
 /** XDP test runs need at least an Ethernet header's worth of packet data. */
 const ETH_HLEN = 14;
-
-/** bpftrace's duration_str: the display unit and its scale in ns. */
-function durationUnit(ns: number): [string, number] {
-  if (ns >= 1e9) return ['s', 1e9];
-  if (ns >= 1e6) return ['ms', 1e6];
-  // μs as UTF-8 bytes: output strings are byte strings.
-  if (ns >= 1e3) return ['\xce\xbcs', 1e3];
-  return ['ns', 1];
-}
 
 /** Each format's argument decoders, built on its first record. */
 const argDecoders = new WeakMap<FormatResource, { offset: number; decode: Decoder }[]>();
@@ -122,7 +114,9 @@ export class Tracer {
 
   constructor(
     private readonly script: CompiledScript,
-    private readonly out: OutputSink,
+    private out: OutputSink,
+    /** The script's text, for locations in what a test probe prints (its captured report). */
+    private readonly source: SourceFile | null = null,
   ) {
     this.formats = script.resources.formats;
     this.mapsByIndex = script.resources.maps;
@@ -267,21 +261,26 @@ export class Tracer {
 
   /**
    * One BPF_PROG_TEST_RUN of a --test/--bench probe (`repeat` times in the kernel), its output
-   * captured: what it returned, the kernel's time per run, the exit(code) it asked for and
-   * whether it reported errors (errorf, failed helpers).
+   * captured as text (as bpftrace swaps its output for a capturing one, whatever -f says): what
+   * it returned, the kernel's time per run, the exit(code) it asked for and whether it reported
+   * errors (errorf, failed helpers).
    */
   private runProbeOnce(
     prog: BpfProgram,
     repeat: number,
   ): { retval: number; durationNs: number; output: string; exitCode: number; errored: boolean } {
     this.exitCode = 0;
-    const errorsBefore = this.out.errorCount;
+    const capture = memoryTextSink(this.source);
+    const out = this.out;
+    this.out = capture.sink;
     let r = { retval: 0, durationNs: 0 };
-    const output = this.out.capture(() => {
+    try {
       r = prog.testRun(undefined, { data: new Uint8Array(ETH_HLEN), repeat });
       this.reader?.drain();
-    });
-    return { ...r, output, exitCode: this.exitCode, errored: this.out.errorCount !== errorsBefore };
+    } finally {
+      this.out = out;
+    }
+    return { ...r, output: capture.text(), exitCode: this.exitCode, errored: capture.sink.errorCount !== 0 };
   }
 
   /**
@@ -306,35 +305,12 @@ export class Tracer {
 
   /** --test: each test probe runs once; it passes with return 0, no exit(code), no errorf. */
   private runTests(tests: { prog: BpfProgram; name: string }[]): number {
-    const GREEN = '\x1b[32m';
-    const RED = '\x1b[31m';
-    const RESET = '\x1b[0m';
+    const names = tests.map((t) => t.name);
     const passed: boolean[] = [];
-    if (tests.length) this.out.text(`${GREEN}[==========]${RESET} Running ${tests.length} tests.\n`);
     tests.forEach((t, i) => {
-      this.out.text(`${GREEN}[ RUN      ]${RESET} ${t.name}\n`);
       const result = this.runProbeOnce(t.prog, 1);
-      const ok = result.retval === 0 && result.exitCode === 0 && !result.errored;
-      passed.push(ok);
-      let text = '';
-      if (!ok) for (const line of result.output.split('\n')) if (line) text += `${line}\n`;
-      const [unit, scale] = durationUnit(result.durationNs);
-      // bpftrace prints the unit's scale here, not the duration; kept for identical output.
-      text += `${ok ? `${GREEN}[       OK ]` : `${RED}[  FAILED  ]`}${RESET} ${t.name} (${scale} ${unit})\n`;
-      if (i === tests.length - 1) {
-        const word = (n: number): string => (n === 1 ? 'test' : 'tests');
-        const nOk = passed.filter(Boolean).length;
-        const nBad = passed.length - nOk;
-        text += `${GREEN}[==========]${RESET} ${tests.length} ${word(tests.length)} ran.\n`;
-        text += `${GREEN}[  PASSED  ]${RESET} ${nOk} ${word(nOk)}.\n`;
-        if (nBad > 0) {
-          text += `${RED}[  FAILED  ]${RESET} ${nBad} ${word(nBad)}, listed below:\n`;
-          tests.forEach((x, j) => {
-            if (!passed[j]) text += `${RED}[  FAILED  ]${RESET} ${x.name}\n`;
-          });
-        }
-      }
-      this.out.text(text);
+      passed.push(result.retval === 0 && result.exitCode === 0 && !result.errored);
+      this.out.testResult(names, i, result.durationNs, passed, result.output);
     });
     this.exitCode = 0;
     return passed.every(Boolean) ? 0 : 1;
@@ -345,10 +321,9 @@ export class Tracer {
    * a millisecond; the kernel's average time per run is reported. Returning 1 skips a bench.
    */
   private runBenchmarks(benches: { prog: BpfProgram; name: string }[]): number {
-    const width = Math.max(40, 'Benchmark'.length, ...benches.map((b) => b.name.length)) + 1;
+    const names = benches.map((b) => b.name);
     let failed = 0;
-    let first = true;
-    for (const b of benches) {
+    for (const [index, b] of benches.entries()) {
       let iters = 1;
       for (;;) {
         const r = this.runProbeOnce(b.prog, iters);
@@ -364,13 +339,7 @@ export class Tracer {
             failed++;
             break;
           }
-          if (first) {
-            this.out.text(
-              `${'Benchmark'.padEnd(width)}${'Time(ns)'.padEnd(15)}Iterations\n${'-'.repeat(width + 15 + 'Iterations'.length)}\n`,
-            );
-            first = false;
-          }
-          this.out.text(`${b.name.padEnd(width)}${String(r.durationNs).padEnd(15)}${iters}\n`);
+          this.out.benchmarkResult(names, index, r.durationNs, iters);
           break;
         }
       }

@@ -59,3 +59,26 @@ test('without --test or --bench, a script of only such probes says how to run th
   assert.equal(r.code, 1);
   assert.equal(r.stderr, 'ERROR: No probes attached; use --test to run test probes.\n');
 });
+
+test('-f json: a test_result and a benchmark_result record per probe, as 0.26 emits them', () => {
+  const t = runCli(['-q', '-f', 'json', '--test', '-e', 'test:ok { printf("x\\n"); } test:bad { printf("y\\n"); exit(1); }']);
+  assert.equal(t.code, 1);
+  const tests = t.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; data: Record<string, { duration: number; passed: boolean; output: string }> });
+  assert.deepEqual(
+    tests.map((r) => [r.type, Object.keys(r.data)[0], Object.values(r.data)[0]?.passed, Object.values(r.data)[0]?.output]),
+    [
+      ['test_result', 'ok', true, 'x\n'],
+      ['test_result', 'bad', false, 'y\n'],
+    ],
+  );
+  assert.ok(tests.every((r) => (Object.values(r.data)[0]?.duration ?? 0) > 0));
+  const b = runCli(['-q', '-f', 'json', '--bench', '-e', 'bench:a { @a++; } bench:b { @b++; }']);
+  assert.equal(b.code, 0, b.stderr);
+  assert.match(
+    b.stdout,
+    /^\{"type": "benchmark_result", "data": \{"a": \{"average": \d+, "iters": \d+\}\}\}\n\{"type": "benchmark_result", "data": \{"b": \{"average": \d+, "iters": \d+\}\}\}\n$/,
+  );
+});
