@@ -181,10 +181,11 @@ export class ScriptTypes {
       if (toks[i] !== ';') return `expected ';' after member in ${name}`;
       i++;
     }
-    const def = layout(`${kw} ${name}`, kw === 'union', members, (tag) => this.structs.get(tag)?.align);
+    const attrs = attributesAfter(toks, i + 1);
+    const def = layout(`${kw} ${name}`, kw === 'union', members, (tag) => this.structs.get(tag)?.align, attrs);
     this.structs.set(def.name, def);
     registerScriptStruct(def);
-    return { type: { kind: 'struct', name: def.name, size: def.size, origin: { kind: 'script' }, union: def.union }, next: i + 1 };
+    return { type: { kind: 'struct', name: def.name, size: def.size, origin: { kind: 'script' }, union: def.union }, next: attrs.next };
   }
 
   get(name: string): ScriptStruct | undefined {
@@ -204,24 +205,67 @@ function memberSize(t: Type): number {
   return sizeOf(t);
 }
 
+interface LayoutAttributes {
+  /** `__attribute__((packed))`: members at any byte, no padding. */
+  packed: boolean;
+  /** `__attribute__((aligned(N)))`: the struct's alignment at least N (exactly N when packed). */
+  aligned: number | null;
+  /** The token after the attributes. */
+  next: number;
+}
+
+/**
+ * GNU attributes after a definition's `}` (`__attribute__((packed))`, `aligned(N)`, several in
+ * one list or in a row); the tokenizer has dropped the parentheses.
+ */
+function attributesAfter(toks: string[], at: number): LayoutAttributes {
+  const out: LayoutAttributes = { packed: false, aligned: null, next: at };
+  let i = at;
+  while (toks[i] === '__attribute__' || toks[i] === '__attribute') {
+    i++;
+    for (;;) {
+      const w = toks[i];
+      if (w === ',') i++;
+      else if (w === 'packed' || w === '__packed__') {
+        out.packed = true;
+        i++;
+      } else if (w === 'aligned' || w === '__aligned__') {
+        const n = Number(toks[i + 1]);
+        if (toks[i + 1] !== undefined && /^\d/.test(toks[i + 1] as string) && Number.isFinite(n)) {
+          out.aligned = Math.max(out.aligned ?? 1, n);
+          i += 2;
+        } else {
+          // `aligned` alone: the target's largest alignment.
+          out.aligned = Math.max(out.aligned ?? 1, 16);
+          i++;
+        }
+      } else break;
+    }
+  }
+  out.next = i;
+  return out;
+}
+
 function layout(
   name: string,
   union: boolean,
   members: { name: string; type: Type }[],
   structAlign: (tag: string) => number | undefined,
+  attrs: LayoutAttributes = { packed: false, aligned: null, next: 0 },
 ): ScriptStruct {
   let off = 0;
   let align = 1;
   let size = 0;
   const out: ScriptStruct['members'] = [];
   for (const m of members) {
-    const a = memberAlign(m.type, structAlign);
+    const a = attrs.packed ? 1 : memberAlign(m.type, structAlign);
     align = Math.max(align, a);
     const at = union ? 0 : Math.ceil(off / a) * a;
     out.push({ name: m.name, type: m.type, offset: at });
     off = at + memberSize(m.type);
     size = Math.max(size, off);
   }
+  if (attrs.aligned !== null) align = attrs.packed ? attrs.aligned : Math.max(align, attrs.aligned);
   size = Math.ceil(size / align) * align;
   return { name, union, size, align, members: out };
 }

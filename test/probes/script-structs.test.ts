@@ -30,3 +30,17 @@ test('an unknown member of a script struct is a clear error', () => {
   assert.equal(r.code, 1);
   assert.match(r.stderr, /Struct\/union of type 'struct point' does not contain a field named 'z'/);
 });
+
+test('__attribute__((packed)) and aligned(N) after a script struct lay it out as gcc does', () => {
+  const defs =
+    'struct foo { int x; char y; int z; } struct bar { int x; char y; int z; } __attribute__((packed)) ' +
+    'struct bar2 { int x; char y; int z; } /* c */ __attribute__ /* c */ ((packed)) __attribute__((aligned(2))) ' +
+    'struct bar3 { char c; int x; } __attribute__((aligned(16)));';
+  const r = runCli([
+    '-e',
+    `${defs} BEGIN { printf("%d %d %d %d %d\\n", sizeof(struct foo), sizeof(struct bar), offsetof(struct bar, z), sizeof(struct bar2), sizeof(struct bar3)); exit(); }`,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  // gcc: 12, 9 (z at 5), 10 (packed, then aligned to 2), 16.
+  assert.equal(r.stdout, '12 9 5 10 16\n\n\n');
+});
