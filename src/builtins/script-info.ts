@@ -78,7 +78,7 @@ function configFields(c: Config): [string, ConfigValue][] {
     ['str_trunc_trailer', c.strTruncTrailer],
     ['unstable_import_statement', 'error'],
     ['unstable_tseries', c.unstableTseries],
-    ['unstable_typeinfo', 'error'],
+    ['unstable_typeinfo', c.unstableTypeinfo],
     ['unstable_dw_ustack', 'warn'],
     ['missing_probes', c.missingProbes],
     ['stack_mode', c.stackMode],

@@ -85,7 +85,8 @@ export const typeinfo: Builtin = {
   maxArgs: 1,
   check(call, cx) {
     const arg = call.args[0] as Expr;
-    if (arg.kind !== 'TypeofExpr') {
+    // 0.26 refuses it unless `unstable_typeinfo` says otherwise.
+    if (!cx.allowUnstable('typeinfo', call.span) || arg.kind !== 'TypeofExpr') {
       cx.check(arg);
       return INT64;
     }

@@ -34,6 +34,8 @@ export interface CheckCx {
   newId(): NodeId;
   /** Records the script expression `call` stands for (lowered.ts) and checks it: its type. */
   expand(call: Call, expansion: Expr): Type;
+  /** typeinfo's unstable_typeinfo gate (sema/unstable.ts): false when the config refuses it. */
+  allowUnstable(feature: 'typeinfo', span: Span): boolean;
   /** The type `typeof(...)` names (a type, or an expression's static type; nothing is evaluated). */
   typeofType(e: Extract<Expr, { kind: 'TypeofExpr' }>): Type;
 }

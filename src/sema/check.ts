@@ -29,6 +29,7 @@ function monotonicNow(): bigint {
 import type { AggKind, MapInfo, MapValue } from './maps.ts';
 import { positionalInt } from './positional.ts';
 import { BOOL, INT64, intType, isInteger, parseIntTypeName, type Type, typeEquals, typeKindWord, typeName, UINT64 } from './types.ts';
+import { UnstableGate } from './unstable.ts';
 
 export interface VarSymbol {
   readonly id: number;
@@ -114,11 +115,13 @@ export class Checker {
   private readonly scriptTypes = new ScriptTypes();
   /** Ids for nodes that builtins add (continuing the program's). */
   private ids = new IdGen();
+  private readonly unstable: UnstableGate;
 
   constructor(
     private readonly diags: Diagnostics,
     private readonly opts: CheckOptions,
   ) {
+    this.unstable = new UnstableGate(diags);
     this.result = {
       types: new Map(),
       vars: new Map(),
@@ -696,18 +699,7 @@ export class Checker {
       fn = f;
     }
     if (interval === null || num === null || interval <= 0n || num <= 0n) return null;
-    const mode = this.opts.config.unstableTseries;
-    if (mode === 'error') {
-      this.diags.error(call.span, 'tseries() is an unstable feature and unstable_tseries is set to error');
-      return null;
-    }
-    if (mode === 'warn') {
-      this.diags.warning(
-        call.span,
-        'tseries() is an unstable feature',
-        'set unstable_tseries = enable in the config block to silence this warning',
-      );
-    }
+    if (!this.unstable.allow('tseries', this.opts.config.unstableTseries, call.span)) return null;
     return { kind: 'agg', agg: 'tseries', signed, tseries: { intervalNs: interval, numIntervals: Number(num), fn } };
   }
 
@@ -1124,6 +1116,7 @@ export class Checker {
         this.result.expansions.set(call.id, expansion);
         return this.expr(expansion);
       },
+      allowUnstable: (feature, span) => this.unstable.allow(feature, this.opts.config.unstableTypeinfo, span),
       typeofType: (x) => {
         const t = this.typeofType(x);
         this.result.types.set(x.id, t);

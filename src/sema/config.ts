@@ -4,6 +4,7 @@
 import type { ConfigBlock } from '../lang/ast.ts';
 import type { Diagnostics } from '../lang/diagnostics.ts';
 import type { StackMode } from './types.ts';
+import type { UnstableMode } from './unstable.ts';
 
 export interface Config {
   maxStrlen: number;
@@ -19,8 +20,9 @@ export interface Config {
   /** Output ring size in pages; 0 picks it from the memory available, as bpftrace 0.26 does. */
   perfRbPages: number;
   cppDemangle: boolean;
-  /** unstable_tseries: whether tseries() may be used. */
-  unstableTseries: 'error' | 'warn' | 'enable';
+  /** unstable_tseries / unstable_typeinfo: whether tseries() and typeinfo() may be used. */
+  unstableTseries: UnstableMode;
+  unstableTypeinfo: UnstableMode;
 }
 
 export function defaultConfig(): Config {
@@ -38,6 +40,7 @@ export function defaultConfig(): Config {
     perfRbPages: 0,
     cppDemangle: true,
     unstableTseries: 'warn',
+    unstableTypeinfo: 'error',
   };
 }
 
@@ -62,7 +65,10 @@ function boolSetter(key: 'printMapsOnExit' | 'cppDemangle'): Setter {
   };
 }
 
-function enumSetter<K extends 'missingProbes' | 'stackMode' | 'unstableTseries'>(key: K, values: readonly Config[K][]): Setter {
+function enumSetter<K extends 'missingProbes' | 'stackMode' | 'unstableTseries' | 'unstableTypeinfo'>(
+  key: K,
+  values: readonly Config[K][],
+): Setter {
   return (c, v) => {
     const s = String(v).toLowerCase() as Config[K];
     if (!values.includes(s)) return `expects one of: ${values.join(', ')}`;
@@ -96,6 +102,7 @@ const SETTERS: Record<string, Setter> = {
   missing_probes: enumSetter('missingProbes', ['error', 'warn', 'ignore']),
   stack_mode: enumSetter('stackMode', ['bpftrace', 'perf', 'raw', 'build_id']),
   unstable_tseries: enumSetter('unstableTseries', ['error', 'warn', 'enable']),
+  unstable_typeinfo: enumSetter('unstableTypeinfo', ['error', 'warn', 'enable']),
   str_trunc_trailer: (c, v) => {
     c.strTruncTrailer = String(v);
     return null;
