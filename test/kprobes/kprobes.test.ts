@@ -656,7 +656,7 @@ test('programs are named in their BTF as bpftrace names them: the probe, then it
   const s = compiled('BEGIN { exit(); } interval:s:1 { exit(); }');
   assert.deepEqual(
     s.programs.map((p) => p.spec.funcName),
-    ['BEGIN_1', 'interval:s:1_2'],
+    ['begin_1', 'interval:s:1_2'],
   );
 });
 
