@@ -2,6 +2,8 @@
 // with the x86-64 C rules so `(struct point *)arg0` and `$p->y` read the right bytes. Kernel
 // types come from BTF; these are for user-space programs and types BTF lacks.
 
+import { bitfieldAccess } from '../btf/btf.ts';
+import type { BitfieldAccess } from '../btf/types.ts';
 import type { Span } from '../lang/ast.ts';
 import type { Diagnostics } from '../lang/diagnostics.ts';
 import { registerEnumNames } from './enum-names.ts';
@@ -13,7 +15,14 @@ export interface ScriptStruct {
   union: boolean;
   size: number;
   align: number;
-  members: { name: string; type: Type; offset: number }[];
+  members: { name: string; type: Type; offset: number; bitfield: BitfieldAccess | null }[];
+}
+
+/** A member as declared: `bits` for a bitfield (`int a : 4`; 0 is `int : 0`, unnamed). */
+interface Declared {
+  name: string;
+  type: Type;
+  bits: number | null;
 }
 
 /** Tokens: identifiers/keywords, numbers, and the punctuation a declaration uses. */
@@ -116,7 +125,7 @@ export class ScriptTypes {
    */
   private composite(toks: string[], at: number, kw: string, name: string): { type: Type; next: number } | string {
     let i = at + 1;
-    const members: { name: string; type: Type }[] = [];
+    const members: Declared[] = [];
     while (i < toks.length && toks[i] !== '}') {
       const words: string[] = [];
       let base: Type | null = null;
@@ -154,9 +163,11 @@ export class ScriptTypes {
           t = { kind: 'pointer', to: t, user: false };
           i++;
         }
-        const mname = toks[i];
-        if (!mname || !/^[A-Za-z_]/.test(mname)) return `expected a member name in ${name}`;
-        i++;
+        // `int : 0` (and `int : 3`): an unnamed bitfield, padding only.
+        const unnamed = toks[i] === ':';
+        const mname = unnamed ? '' : toks[i];
+        if (mname === undefined || (!unnamed && !/^[A-Za-z_]/.test(mname))) return `expected a member name in ${name}`;
+        if (!unnamed) i++;
         // Dimensions apply innermost-last: `int y[2][3]` is 2 arrays of 3.
         const dims: number[] = [];
         while (toks[i] === '[') {
@@ -168,8 +179,14 @@ export class ScriptTypes {
         for (const n of dims.reverse()) {
           t = t.kind === 'int' && t.size === 1 ? { kind: 'string', size: n } : { kind: 'array', elem: t, len: n };
         }
-        if (toks[i] === ':') return 'bitfields are not supported in script definitions';
-        members.push({ name: mname, type: t });
+        let bits: number | null = null;
+        if (toks[i] === ':') {
+          bits = Number(toks[i + 1]);
+          if (!/^\d/.test(toks[i + 1] ?? '') || !Number.isFinite(bits)) return 'a bitfield width must be a number';
+          if (t.kind !== 'int' || bits > t.size * 8) return `invalid bitfield '${mname}': an integer member of at most its type's width`;
+          i += 2;
+        }
+        members.push({ name: mname, type: t, bits });
         if (toks[i] === ',') {
           i++;
           continue;
@@ -246,24 +263,46 @@ function attributesAfter(toks: string[], at: number): LayoutAttributes {
   return out;
 }
 
+/**
+ * x86-64 (gcc) layout. Offsets run in bits so bitfields can share a storage unit: a bitfield
+ * of type T goes at the next free bit unless that would cross a T-aligned unit of T's size,
+ * then at the next unit (packed: anywhere); `T : 0` ends the unit. Named bitfields align the
+ * struct as T would; other members start on their own alignment after the last bit used.
+ */
 function layout(
   name: string,
   union: boolean,
-  members: { name: string; type: Type }[],
+  members: Declared[],
   structAlign: (tag: string) => number | undefined,
   attrs: LayoutAttributes = { packed: false, aligned: null, next: 0 },
 ): ScriptStruct {
-  let off = 0;
+  let bit = 0;
   let align = 1;
   let size = 0;
   const out: ScriptStruct['members'] = [];
   for (const m of members) {
     const a = attrs.packed ? 1 : memberAlign(m.type, structAlign);
+    if (m.bits !== null) {
+      const unit = sizeOf(m.type) * 8;
+      let at = union ? 0 : bit;
+      if (m.bits === 0) {
+        bit = Math.ceil(bit / unit) * unit;
+        continue;
+      }
+      if (!attrs.packed && Math.floor(at / unit) !== Math.floor((at + m.bits - 1) / unit)) at = Math.ceil(at / unit) * unit;
+      if (m.name) {
+        align = Math.max(align, a);
+        out.push({ name: m.name, type: m.type, offset: Math.floor(at / 8), bitfield: bitfieldAccess(at, m.bits) });
+      }
+      bit = at + m.bits;
+      size = Math.max(size, Math.ceil(bit / 8));
+      continue;
+    }
     align = Math.max(align, a);
-    const at = union ? 0 : Math.ceil(off / a) * a;
-    out.push({ name: m.name, type: m.type, offset: at });
-    off = at + memberSize(m.type);
-    size = Math.max(size, off);
+    const at = union ? 0 : Math.ceil(Math.ceil(bit / 8) / a) * a;
+    out.push({ name: m.name, type: m.type, offset: at, bitfield: null });
+    bit = (at + memberSize(m.type)) * 8;
+    size = Math.max(size, bit / 8);
   }
   if (attrs.aligned !== null) align = attrs.packed ? attrs.aligned : Math.max(align, attrs.aligned);
   size = Math.ceil(size / align) * align;

@@ -27,7 +27,7 @@ export function structField(st: StructType, field: string, script: ScriptLookup)
       return btfField(st, field);
     case 'script': {
       const m = script(st.name)?.members.find((x) => x.name === field);
-      return m ? { offset: m.offset, bitfield: null, type: m.type } : null;
+      return m ? { offset: m.offset, bitfield: m.bitfield, type: m.type } : null;
     }
     case 'dwarf': {
       const m = dwarfMember(o.file, o.off, field);
@@ -67,7 +67,12 @@ export function structMembers(st: StructType): StructMember[] {
       return out;
     }
     case 'script':
-      return (scriptStructs.get(st.name)?.members ?? []).map((m) => ({ name: m.name, offset: m.offset, bitfield: null, type: m.type }));
+      return (scriptStructs.get(st.name)?.members ?? []).map((m) => ({
+        name: m.name,
+        offset: m.offset,
+        bitfield: m.bitfield,
+        type: m.type,
+      }));
     case 'dwarf':
       return dwarfMembers(o.file, o.off);
   }

@@ -44,3 +44,26 @@ test('__attribute__((packed)) and aligned(N) after a script struct lay it out as
   // gcc: 12, 9 (z at 5), 10 (packed, then aligned to 2), 16.
   assert.equal(r.stdout, '12 9 5 10 16\n\n\n');
 });
+
+test('bitfields in script structs are laid out as gcc does (units, `: 0`, mixed widths) and read back', () => {
+  const src = join(ROOT, 'test', 'progs', 'bitfields.c');
+  const prog = join(ROOT, 'test', 'progs', 'build', 'bitfields');
+  execFileSync('gcc', ['-O0', '-o', prog, src]);
+  // The program prints gcc's sizes of both structs.
+  const [flagsSize, mixedSize] = execFileSync(prog, { encoding: 'latin1' }).trim().split(' ');
+  const defs =
+    'struct flags { unsigned int lo : 3, mid : 9, one : 1, rest : 19; unsigned char tag; unsigned long long wide : 40, : 0, after : 7; } ' +
+    'struct mixed { unsigned short s1 : 5, s2 : 10; unsigned int i1 : 20, i2 : 12; }';
+  const r = runCli([
+    '-e',
+    `${defs} uprobe:${prog}:take_flags { $f = (struct flags *)arg0; printf("%d %d %d %d %d %lu %d %d\\n", $f->lo, $f->mid, $f->one, $f->rest, $f->tag, $f->wide, $f->after, sizeof(struct flags)); } ` +
+      `uprobe:${prog}:take_mixed { $m = (struct mixed *)arg0; printf("%d %d %d %d %d\\n", $m->s1, $m->s2, $m->i1, $m->i2, sizeof(struct mixed)); print(*$m); }`,
+    '-c',
+    prog,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(
+    r.stdout,
+    `${flagsSize} ${mixedSize}\n5 300 1 400000 77 1099511627000 99 ${flagsSize}\n17 1000 1048000 4000 ${mixedSize}\n{ .s1 = 17, .s2 = 1000, .i1 = 1048000, .i2 = 4000 }\n\n\n`,
+  );
+});
