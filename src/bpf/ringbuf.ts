@@ -231,8 +231,8 @@ export class RingBuf implements RingWindows {
  */
 export interface ReadableSource {
   readonly fd: number;
-  /** Delivers whatever is there now; returns how many records. */
-  drain(): number;
+  /** Delivers whatever is there now (at most `limit` records when the source can stop early); returns how many. */
+  drain(limit?: number): number;
   close(): void;
 }
 
@@ -241,6 +241,9 @@ export interface ReadableSource {
  * (epoll_wait) runs on a worker thread, so the JS thread stays free for timers and signal
  * handlers; an eventfd in the epoll set wakes it for shutdown.
  */
+/** How long the reader delivers records before letting timers and signal handlers run. */
+const DRAIN_SLICE_MS = 20;
+
 export class RingBufReader {
   private readonly sys: Sys;
   private readonly rings: ReadableSource[] = [];
@@ -271,7 +274,7 @@ export class RingBufReader {
 
   /** Adds a ring; its records go to `cb`. The reader closes the ring when it is closed. */
   add(ring: RingBuf, cb: RecordCallback): void {
-    this.addSource({ fd: ring.fd, drain: () => ring.consume(cb), close: () => ring.close() });
+    this.addSource({ fd: ring.fd, drain: (limit) => ring.consume(cb, limit), close: () => ring.close() });
   }
 
   /** Adds any other source to wait on and drain with the rings. */
@@ -297,20 +300,38 @@ export class RingBufReader {
     return this.loop;
   }
 
+  /**
+   * Drains for a bounded time: true when records are left over. Between slices the caller
+   * returns to the event loop, so a Ctrl-C is seen even while records keep arriving faster than
+   * they are handled (system() on every context switch), as bpftrace checks its flag per record.
+   */
+  private drainSlice(): boolean {
+    const CHUNK = 256;
+    const deadline = performance.now() + DRAIN_SLICE_MS;
+    let more = false;
+    this.round(() => {
+      for (const r of this.rings) {
+        while (r.drain(CHUNK) >= CHUNK) {
+          if (performance.now() > deadline) {
+            more = true;
+            break;
+          }
+        }
+      }
+    });
+    return more;
+  }
+
   private async run(): Promise<void> {
     const max = this.rings.length + 1;
     try {
       while (this.running) {
         // Drain first: data may have arrived before the fd was added or while we were busy.
-        this.drain();
-        const events = await this.sys.epollWait(this.epfd, max, -1);
-        if (!this.running) break;
-        this.round(() => {
-          for (const e of events) {
-            const r = e.data === 0xffffffff ? undefined : this.rings[e.data];
-            r?.drain();
-          }
-        });
+        if (this.drainSlice()) {
+          await new Promise((resolve) => setImmediate(resolve));
+          continue;
+        }
+        await this.sys.epollWait(this.epfd, max, -1);
       }
     } finally {
       this.loop = undefined;

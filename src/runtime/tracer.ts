@@ -105,7 +105,11 @@ export class Tracer {
   private skb: SkbCapture | null = null;
   private exitCode = 0;
   private stopping = false;
-  private exitRequested = false;
+  /**
+   * Records still in flight are dropped (exit() was called, or Ctrl-C/SIGTERM came), as
+   * bpftrace ignores them; END's output prints (cleared before END runs).
+   */
+  private dropInFlight = false;
   private wake: (() => void) | null = null;
   private readonly formats: FormatResource[];
   private readonly mapsByIndex: MapResource[];
@@ -201,7 +205,10 @@ export class Tracer {
       const done = new Promise<void>((resolve) => {
         this.wake = resolve;
       });
-      const onSignal = (): void => this.stop(0);
+      const onSignal = (): void => {
+        if (!this.stopping) this.dropInFlight = true;
+        this.stop(0);
+      };
       if (selfProgs.length) {
         // self:signal:SIGUSR1 programs run in the kernel when we receive the signal.
         process.on('SIGUSR1', () => {
@@ -239,7 +246,7 @@ export class Tracer {
       const pid = targetPid();
       if (pid !== null) releaseWatchedProcess(this.script.resources.watchpoints, pid);
       // In-flight records after exit() were dropped above; END's own output must print.
-      this.exitRequested = false;
+      this.dropInFlight = false;
       for (const p of end) {
         p.testRun(new Uint8Array(64));
       }
@@ -361,7 +368,7 @@ export class Tracer {
     const id = view.getUint32(off + 4, true);
     // After exit() nothing more is printed: records already in flight are dropped.
     // (A watchpoint's arming record still counts: the process it stopped must be let go.)
-    if (this.stopping && kind !== EventKind.Exit && kind !== EventKind.WatchpointArm && this.exitRequested) return;
+    if (this.stopping && kind !== EventKind.Exit && kind !== EventKind.WatchpointArm && this.dropInFlight) return;
     switch (kind) {
       case EventKind.Printf:
       case EventKind.Errorf:
@@ -404,7 +411,7 @@ export class Tracer {
         if (this.stopping) return;
         const code = Number(readInt(view, off + HEADER_SIZE, 8, true));
         this.stop(code);
-        this.exitRequested = true;
+        this.dropInFlight = true;
         return;
       }
       case EventKind.PrintMap: {
