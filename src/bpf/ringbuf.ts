@@ -307,12 +307,12 @@ export class RingBufReader {
    */
   private drainSlice(): boolean {
     const CHUNK = 256;
-    const deadline = performance.now() + DRAIN_SLICE_MS;
+    const deadline = Date.now() + DRAIN_SLICE_MS;
     let more = false;
     this.round(() => {
       for (const r of this.rings) {
         while (r.drain(CHUNK) >= CHUNK) {
-          if (performance.now() > deadline) {
+          if (Date.now() > deadline) {
             more = true;
             break;
           }
