@@ -10,7 +10,9 @@ import { existsSync } from 'node:fs';
 import { type Btf, loadKernelBtf } from '../../btf/btf.ts';
 import { declToString } from '../../btf/c-decl.ts';
 import { UserError } from '../../lang/diagnostics.ts';
+import { splitAttachParts } from '../attach-parts.ts';
 import { bpfTargetText, matchBpfTargets } from '../kernel/bpf-programs.ts';
+import { targetPid } from '../user-env.ts';
 import { globToMatcher, hasWildcard } from './glob.ts';
 import { findProbeType, HARDWARE_EVENTS, type ListStyle, probeTable, SOFTWARE_EVENTS } from './probe-types.ts';
 import {
@@ -121,43 +123,22 @@ export function splitAttachPoints(s: string): { text: string; start: number }[] 
   return out;
 }
 
-/** Splits an attach point on ':' outside double quotes (quotes dropped, `\x` unescaped inside). */
-export function lexAttachPoint(raw: string): string[] {
-  const parts: string[] = [];
-  let arg = '';
-  let quoted = false;
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw[i];
-    if (c === ':' && !quoted) {
-      parts.push(arg);
-      arg = '';
-    } else if (c === '"') {
-      quoted = !quoted;
-    } else if (quoted && c === '\\' && i + 1 < raw.length) {
-      arg += raw[++i];
-    } else {
-      arg += c;
-    }
-  }
-  parts.push(arg);
-  return parts;
-}
-
 function afterFirstColon(raw: string): string {
   const i = raw.indexOf(':');
   return i < 0 ? raw : raw.slice(i + 1);
 }
 
 function expand(ctx: Ctx, raw: string, fromWildcard: boolean): void {
-  const parts = lexAttachPoint(raw);
+  const parts = splitAttachParts(raw);
   if (parts[0] === '') return; // an empty attach point (trailing comma)
   const { out, style } = ctx;
 
   if (hasWildcard(parts[0])) {
     const query = parts.length === 1 ? '*' : parts[0];
     const match = globToMatcher(query);
+    const user = listsUserProbes(parts);
     const types = probeTable(style)
-      .filter((p) => p.inKernelList && match(p.name))
+      .filter((p) => (p.inKernelList || (user && USER_LISTED.has(p.type))) && match(p.name))
       .filter((p) => ctx.kfunc || (p.type !== 'kfunc' && p.type !== 'fentry'))
       .map((p) => p.name)
       .sort(compareBytes);
@@ -339,13 +320,12 @@ function expand(ctx: Ctx, raw: string, fromWildcard: boolean): void {
     case 'uprobe':
     case 'uretprobe':
     case 'usdt': {
-      // Binaries are named explicitly (or by -p): a wildcard probe type does not scan the disk.
-      if (fromWildcard) return;
       try {
         out.lines.push(...listUserProbes(info.type, parts.slice(1), ctx.verbose));
       } catch (e) {
         if (!(e instanceof UserError)) throw e;
-        out.errors.push({ message: e.message, span: ctx.span });
+        // Under a wildcard probe type, a target that is no binary just lists nothing.
+        if (!fromWildcard) out.errors.push({ message: e.message, span: ctx.span });
       }
       return;
     }
@@ -357,6 +337,20 @@ function expand(ctx: Ctx, raw: string, fromWildcard: boolean): void {
       out.warnings.push(`listing ${name} probes is not supported`);
       return;
   }
+}
+
+/** The user-space types a wildcard probe type takes in (bpftrace's userspace list). */
+const USER_LISTED = new Set(['uprobe', 'usdt']);
+
+/**
+ * Whether a wildcard probe type covers uprobes and USDT probes, as in bpftrace: only when the
+ * search is scoped to a process (-p) or names an existing file (`*:./prog:*`), so a plain
+ * `-l '*'` does not scan the disk.
+ */
+function listsUserProbes(parts: string[]): boolean {
+  if (targetPid() !== null) return true;
+  const target = parts[1];
+  return parts.length > 1 && target !== undefined && target !== '' && !hasWildcard(target) && existsSync(target);
 }
 
 function unique(sortedOrNot: string[]): string[] {
