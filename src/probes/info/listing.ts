@@ -81,18 +81,29 @@ export function listProbes(search: string | undefined, opts: ListOptions = {}): 
     out,
     span: null,
   };
-  if (!s.includes(':') && /^(?:struct|union|enum)/.test(s)) {
+  if (ctx.style === '0.17' && isTypeSearch(s)) {
     // Verbose entries are whole definitions; split them so every entry is one line.
     out.lines = listTypes(s, ctx.verbose).flatMap((e) => e.split('\n'));
     return out;
   }
   for (const ap of splitAttachPoints(s)) {
+    if (isTypeSearch(ap.text)) {
+      // 0.26 lists types among probes (`kprobe:f,struct file`), naming the BTF of a definition.
+      const defs = listTypes(ap.text, ctx.verbose).map((e) => (ctx.verbose ? `vmlinux: ${e}` : e));
+      out.lines.push(...defs.flatMap((e) => e.split('\n')));
+      continue;
+    }
     ctx.span = { start: ap.start, end: ap.start + ap.text.length };
     // 0.26 reads a bare word (`*nanosleep*`, `sched_switch`) as a name under any probe type.
     const text = ctx.style === '0.26' && ap.text !== '' && !ap.text.includes(':') ? `*:${ap.text}` : ap.text;
     expand(ctx, text, false);
   }
   return out;
+}
+
+/** Whether a search names kernel types (`struct task_*`) rather than probes. */
+function isTypeSearch(s: string): boolean {
+  return !s.includes(':') && /^(?:struct|union|enum)/.test(s);
 }
 
 /**
@@ -330,13 +341,50 @@ function expand(ctx: Ctx, raw: string, fromWildcard: boolean): void {
       return;
     }
     case 'profile':
-    case 'interval':
+    case 'interval': {
+      if (style === '0.26') {
+        // 0.26 lists the time units (`interval:ms:`), as the target part matches them.
+        const match = globToMatcher(`${parts[1] || '*'}:`);
+        for (const u of TIME_UNITS.filter(match)) out.lines.push(`${name}:${u}`);
+        return;
+      }
+      out.warnings.push(`listing ${name} probes is not supported`);
+      return;
+    }
     case 'watchpoint':
     case 'asyncwatchpoint':
     case 'special':
       out.warnings.push(`listing ${name} probes is not supported`);
       return;
   }
+}
+
+/** bpftrace's time units for profile/interval, in listing (byte) order. */
+const TIME_UNITS = ['hz:', 'ms:', 's:', 'us:'];
+
+/**
+ * `-l` with a program (`-e` or a script file): what each of its attach points expands to, one
+ * search per attach point as bpftrace's get_probes_for_listing(program) does. Probes that
+ * fire on a count or rate list as their event (`interval:ms:100` as `interval:ms:`);
+ * begin/end/self are left out.
+ */
+export function listAttachPoints(rawAttachPoints: readonly string[], opts: ListOptions = {}): ListResult {
+  const out: ListResult = { lines: [], warnings: [], errors: [] };
+  const ctx: Ctx = {
+    verbose: opts.verbose ?? false,
+    style: opts.style ?? '0.26',
+    kfunc: opts.kfuncAvailable ?? existsSync('/sys/kernel/btf/vmlinux'),
+    out,
+    span: null,
+  };
+  for (const raw of rawAttachPoints) {
+    const parts = splitAttachParts(raw);
+    const info = findProbeType(ctx.style, parts[0] as string);
+    if (!info || info.type === 'special') continue;
+    const counted = ['software', 'hardware', 'profile', 'interval'].includes(info.type);
+    expand(ctx, counted ? `${parts[0]}:${parts[1] ?? ''}:` : raw, false);
+  }
+  return out;
 }
 
 /** The user-space types a wildcard probe type takes in (bpftrace's userspace list). */
