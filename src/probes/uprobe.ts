@@ -18,7 +18,7 @@ import { checkBpf, EINVAL, ENOENT, ENOTSUPP, ESRCH, SyscallError } from '../bpf/
 import { demangle, isMangled, withoutParams } from '../elf/demangle.ts';
 import { dwarfArgs, dwarfLineAddress, dwarfTypeByName } from '../elf/dwarf.ts';
 import { ElfFile, SHT_SYMTAB } from '../elf/elf.ts';
-import { globFiles, processObjects, resolveBinary, resolveTarget } from '../elf/resolve.ts';
+import { globFiles, pathForProcess, processObjects, resolveBinary, resolveTarget } from '../elf/resolve.ts';
 import { ElfObject, type ElfSymbol, isFunction, isPositionIndependent, STB_LOCAL } from '../elf/symbols.ts';
 import { isInstructionBoundary } from '../elf/x86-len.ts';
 import type { Span } from '../lang/ast.ts';
@@ -64,7 +64,10 @@ export function uprobeSite(t: ProbeTarget): UprobeSite | undefined {
 
 /** The binary a target-less `uprobe:FUNC` means: the -p process's executable or the -c command. */
 function implicitBinary(): string | null {
-  if (userProbeEnv.pid !== null) return processExeOf(userProbeEnv.pid);
+  if (userProbeEnv.pid !== null) {
+    const exe = processExeOf(userProbeEnv.pid);
+    return exe === null ? null : pathForProcess(userProbeEnv.pid, exe);
+  }
   if (userProbeEnv.cpid !== null) {
     const cmd = childCommand(userProbeEnv.cpid);
     return cmd ? (resolveBinary(cmd)[0] ?? null) : null;

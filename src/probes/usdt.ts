@@ -79,6 +79,7 @@ function expand(raw: string, parts: string[], span: Span): ProbeTarget[] {
   const mp = globToMatcher(provider);
   const mn = globToMatcher(name);
   const out: ProbeTarget[] = [];
+  const named = new Set<string>();
   for (const path of files) {
     const elf = ElfObject.get(path).elf;
     const matched = probesOf(path).filter((p) => mp(p.provider) && mn(p.name));
@@ -97,7 +98,8 @@ function expand(raw: string, parts: string[], span: Span): ProbeTarget[] {
       const name = `usdt:${path}:${p.provider}:${p.name}`;
       const t: ProbeTarget = { provider: usdt, name, parts: [path, p.provider, p.name, String(fileOffset)], span };
       // "Attached N probes" counts a probe once however many locations it has (bpftrace).
-      if (out.some((o) => o.name === name)) t.weight = 0;
+      if (named.has(name)) t.weight = 0;
+      named.add(name);
       sites.set(t, { path, probe: p, fileOffset, semaOffset });
       registerObject(path, true);
       out.push(t);

@@ -4,7 +4,7 @@
 // cannot be probed. Real uprobes on test/progs binaries where the host allows.
 
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -143,10 +143,36 @@ describe('wildcard and process-wide targets', { skip }, () => {
       assert.equal(out, 'hit 7\n\n\n');
       const usdt = ok(['-p', pid, '-e', `usdt:${dir}/t:tprov:args3 { printf("usdt %d\\n", arg1); exit(); }`]);
       assert.equal(usdt, 'usdt -5\n\n\n');
+      const implicit = ok(['-p', pid, '-e', 'uprobe:mul3 { printf("implicit %d\\n", arg1); exit(); }']);
+      assert.equal(implicit, 'implicit 3\n\n\n');
       const listed = ok(['-l', 'uprobe:*', '-p', pid]).split('\n');
       assert.ok(listed.includes(`uprobe:/proc/${pid}/root${dir}/t:mul3`), listed.slice(0, 5).join('\n'));
     } finally {
       child.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('usdt: a probe with several locations counts once in "Attached N probes"', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bpftrace-ts-usdtlocs-'));
+    try {
+      const src = join(dir, 'm.c');
+      const bin = join(dir, 'm');
+      writeFileSync(
+        src,
+        [
+          '#include <sys/sdt.h>',
+          '__attribute__((noinline)) void a(int x) { STAP_PROBE1(multi, twice, x); }',
+          '__attribute__((noinline)) void b(int x) { STAP_PROBE1(multi, twice, x + 10); }',
+          'int main(void) { a(1); b(1); STAP_PROBE1(multi, once, 3); return 0; }',
+        ].join('\n'),
+      );
+      execFileSync('gcc', ['-O1', '-o', bin, src]);
+      const r = runCli(['-e', `usdt:${bin}:multi:* { printf("%s %d\\n", probe, arg0); }`, '-c', bin], { timeoutMs: 30000 });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /^Attached 2 probes$/m);
+      assert.equal(r.stdout, `usdt:${bin}:multi:twice 1\nusdt:${bin}:multi:twice 11\nusdt:${bin}:multi:once 3\n\n\n`);
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
