@@ -1,7 +1,7 @@
 // bpftrace-ts entry point: flags → source → compile → run. Every failure a user can cause ends
 // here as a message (with the script location when there is one) and exit code 1.
 
-import { openSync, readFileSync, writeFileSync } from 'node:fs';
+import { openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { setDisabledFeatures } from '../bpf/disabled-features.ts';
 import { VerifierError } from '../bpf/program.ts';
@@ -24,6 +24,14 @@ const VERSION = 'bpftrace-ts v0.1.0';
 /** argv arrives decoded as UTF-8; the pipeline works on byte strings. */
 function bytes(s: string): string {
   return Buffer.from(s, 'utf8').toString('latin1');
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function fail(msg: string, hints: readonly string[] = []): number {
@@ -112,7 +120,19 @@ async function main(argv: string[]): Promise<number> {
     // -l 'usdt:*' -p PID lists the probes of that process's objects.
     userProbeEnv.pid = opts.pid;
     // Listing, dumps and disassembly load on demand: a plain run never pays for them.
-    return (await import('./list.ts')).listProbes(opts.list, opts.listVerbose);
+    const listing = await import('./list.ts');
+    if (opts.program !== null) return listing.listProgramProbes({ name: 'stdin', text: opts.program }, opts.listVerbose);
+    // `-l FILE` lists the probes of the script in FILE (bpftrace: when the file exists).
+    if (opts.list !== '*' && isFile(opts.list)) {
+      let text: string;
+      try {
+        text = readFileSync(opts.list, 'latin1');
+      } catch (e) {
+        return fail(`failed to open file '${opts.list}': ${strerrorOf(e)}`);
+      }
+      return listing.listProgramProbes({ name: opts.list, text }, opts.listVerbose);
+    }
+    return listing.listProbes(opts.list, opts.listVerbose);
   }
 
   let source: SourceFile;

@@ -16,7 +16,7 @@ import type { Insn } from '../bpf/insn.ts';
 import type { MapSpec } from '../bpf/map.ts';
 import type { ProgramSpec } from '../bpf/program.ts';
 import type { ConfigBlock, Probe, Program } from '../lang/ast.ts';
-import { type Diagnostics, NoMatchesError, UserError } from '../lang/diagnostics.ts';
+import { type Diagnostics, NoAttachPointsError, NoMatchesError, UnlocatedError, UserError } from '../lang/diagnostics.ts';
 import { visitAll } from '../lang/walk.ts';
 import type { ProbeContext, ProbeTarget } from '../probes/provider.ts';
 import { providerFor } from '../probes/registry.ts';
@@ -82,6 +82,17 @@ function filterTargets(targets: ProbeTarget[], filter: RegExp | null | undefined
   return targets.filter((t) => UNFILTERED.has(t.provider.name) || filter.test(t.name));
 }
 
+/** How bpftrace words a missing attach point as an error, or (`warn`) as a warning. */
+function missingText(e: UserError, warn: boolean): string {
+  if (e instanceof NoMatchesError) return `${e.message}.${warn ? ' Skipping.' : ''}`;
+  if (e instanceof NoAttachPointsError) {
+    return warn
+      ? `${e.message} It is being removed which may cause issues with program behavior.`
+      : `${e.message} If this is expected, set the 'missing_probes' config variable to 'warn'.`;
+  }
+  return e.message;
+}
+
 export function compile(program: Program, diags: Diagnostics, opts: CompileOptions): CompiledScript {
   const configBlock = program.items.find((i): i is ConfigBlock => i.kind === 'ConfigBlock') ?? null;
   const config = buildConfig(configBlock, opts.env, diags);
@@ -102,12 +113,15 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
       } catch (e) {
         if (!(e instanceof UserError)) throw e;
         // missing_probes: a probe that does not exist is an error, a warning, or nothing.
-        const missing = e instanceof NoMatchesError || /not found|No .* match|does not exist|Could not/.test(e.message);
+        const missing =
+          e instanceof NoMatchesError ||
+          e instanceof NoAttachPointsError ||
+          /not found|No .* match|does not exist|Could not/.test(e.message);
         if (missing && config.missingProbes === 'ignore') continue;
         const warn = missing && config.missingProbes === 'warn';
-        const text = e instanceof NoMatchesError ? `${e.message}.${warn ? ' Skipping.' : ''}` : e.message;
-        if (warn) diags.warning(ap.span, text, ...e.hints);
-        else diags.error(ap.span, text, ...e.hints);
+        const span = e instanceof UnlocatedError ? null : ap.span;
+        if (warn) diags.warning(span, missingText(e, true), ...e.hints);
+        else diags.error(span, missingText(e, false), ...e.hints);
       }
     }
     const first = targets[0];

@@ -2,7 +2,9 @@
 // (`uprobe:bash:readline`), a library name (`uprobe:libc:malloc`, resolved through
 // ld.so.cache or, with -p, the process's own mappings), or the objects a process has mapped.
 
-import { existsSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import { globToMatcher, hasWildcard } from '../probes/info/glob.ts';
 import { ElfFile } from './elf.ts';
 import { isNative, ldCache } from './ldcache.ts';
 
@@ -40,13 +42,75 @@ export function readMaps(pid: number): Mapping[] | null {
   return out;
 }
 
-/** The distinct files a process has mapped executable, in address order. */
+/**
+ * The distinct files a process has mapped executable, in address order, as paths that reach
+ * them from here (through /proc/PID/root when the process is in another mount namespace).
+ */
 export function processObjects(pid: number): string[] {
   const seen = new Set<string>();
   for (const m of readMaps(pid) ?? []) {
     if (m.perms[2] === 'x' && m.path.startsWith('/') && !m.path.endsWith(' (deleted)')) seen.add(m.path);
   }
-  return [...seen];
+  return [...seen].map((p) => pathForProcess(pid, p));
+}
+
+function mountNs(pid: number | 'self'): string | null {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/mnt`);
+  } catch {
+    return null;
+  }
+}
+
+/** Whether a process sees another file system tree than we do (unknown counts as the same). */
+export function inOtherMountNs(pid: number): boolean {
+  const theirs = mountNs(pid);
+  const ours = mountNs('self');
+  return theirs !== null && ours !== null && theirs !== ours;
+}
+
+/** `path` as the process names it, reached from our mount namespace (bpftrace: /proc/PID/root/PATH). */
+export function pathForProcess(pid: number, path: string): string {
+  if (!inOtherMountNs(pid)) return path;
+  return `/proc/${pid}/root${resolvePath(path)}`;
+}
+
+/** The PATH a process runs with (from its environment), or null. */
+function processPath(pid: number): string | null {
+  try {
+    const vars = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
+    const v = vars.find((e) => e.startsWith('PATH='));
+    return v === undefined ? null : v.slice(5);
+  } catch {
+    return null;
+  }
+}
+
+/** Files matching a path glob (`./testprogs/uprobe*`, `/usr/lib/*\/libc.so.6`), one directory level per component, sorted. */
+export function globFiles(pattern: string): string[] {
+  // '' is the current directory, so `./a*` gives `./a1` and `a*` gives `a1`.
+  let cur = [pattern.startsWith('/') ? '/' : ''];
+  const comps = pattern.split('/').filter((c) => c !== '');
+  const join = (dir: string, name: string): string => (dir === '' ? name : dir === '/' ? `/${name}` : `${dir}/${name}`);
+  for (const c of comps) {
+    const next: string[] = [];
+    for (const dir of cur) {
+      if (!hasWildcard(c)) {
+        next.push(join(dir, c));
+        continue;
+      }
+      const m = globToMatcher(c);
+      let names: string[] = [];
+      try {
+        names = readdirSync(dir || '.');
+      } catch {
+        // not a directory
+      }
+      for (const n of names.sort()) if (m(n)) next.push(join(dir, n));
+    }
+    cur = next;
+  }
+  return cur;
 }
 
 /** The executable of a process (/proc/PID/exe). */
@@ -84,9 +148,10 @@ export function findLibrary(name: string, pid: number | null): string | null {
  * slash) each PATH directory; only ELF executables and shared objects count. Duplicates that
  * are the same file (/bin → /usr/bin) are dropped.
  */
-export function resolveBinary(target: string, env: NodeJS.ProcessEnv = process.env): string[] {
+export function resolveBinary(target: string, env: NodeJS.ProcessEnv = process.env, place: (c: string) => string = (c) => c): string[] {
   const cands = [target];
   if (!target.includes('/')) for (const d of (env.PATH ?? '').split(':')) if (d) cands.push(`${d}/${target}`);
+  for (let i = 0; i < cands.length; i++) cands[i] = place(cands[i] as string);
   const out: string[] = [];
   const real = new Set<string>();
   for (const c of cands) {
@@ -109,6 +174,13 @@ export function resolveTarget(target: string, pid: number | null): string | null
   if (!target.includes('/') && target.startsWith('lib')) {
     const lib = findLibrary(target, pid);
     if (lib) return lib;
+  }
+  if (pid !== null && inOtherMountNs(pid)) {
+    // The process's own file system and PATH, as bpftrace reads them.
+    const root = `/proc/${pid}/root`;
+    const env = { PATH: processPath(pid) ?? '' };
+    const hit = resolveBinary(target, env, (c) => `${root}${resolvePath(c)}`)[0];
+    return hit ?? null;
   }
   return resolveBinary(target)[0] ?? null;
 }

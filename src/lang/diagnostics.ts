@@ -157,3 +157,16 @@ export class NoMatchesError extends UserError {
     super(`No matches for ${probeType} ${target}`, hints);
   }
 }
+
+/**
+ * A failure bpftrace only finds when attaching (an unresolvable address, a symbol of size 0),
+ * so it reports it without a source location; so do we.
+ */
+export class UnlocatedError extends UserError {}
+
+/** A probe none of whose attach points exist (bpftrace's probe-prune message), by missing_probes. */
+export class NoAttachPointsError extends UserError {
+  constructor(hints: string[] = []) {
+    super('Probe has no valid attach points.', hints);
+  }
+}

@@ -4,7 +4,9 @@
 // expression (literals, operators, other such macros); everything else in them is skipped.
 // Deliberately small: `#if`/`#ifdef` are not evaluated (the first definition of a name wins,
 // which is what the common `#ifndef NAME / #define NAME` fallbacks in generic headers expect),
-// and a header that cannot be found is skipped, as `#include` itself always was.
+// except tests of the compiler's target macros (`#ifdef __i386__`, `#elif defined(__ILP32__)`),
+// which pick the x86_64 branch as the compiler would (asm/unistd.h chooses the syscall table
+// so). A header that cannot be found is skipped, as `#include` itself always was.
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { release } from 'node:os';
@@ -85,6 +87,7 @@ export function headerConstants(program: Program, opts: HeaderOptions): HeaderCo
   };
 
   const read = (file: string, depth: number): void => {
+    const conds = new TargetConditionals();
     if (seen.has(file) || depth > MAX_DEPTH || seen.size >= MAX_FILES) return;
     seen.add(file);
     let text: string;
@@ -94,6 +97,7 @@ export function headerConstants(program: Program, opts: HeaderOptions): HeaderCo
       return;
     }
     for (const line of logicalLines(text)) {
+      if (!conds.feed(line)) continue;
       const inc = INCLUDE.exec(line);
       if (inc) {
         const found = locate(inc[2] as string, inc[1] === '"', dirname(file));
@@ -124,6 +128,89 @@ export function headerConstants(program: Program, opts: HeaderOptions): HeaderCo
     return v;
   };
   return { get };
+}
+
+/** Target macros the compiler defines for x86_64 Linux, and ones it leaves undefined. */
+const TARGET_DEFINED = new Set(['__x86_64__', '__x86_64', '__amd64__', '__LP64__', '_LP64', '__linux__', '__linux', '__unix__', '__ELF__']);
+const TARGET_UNDEFINED = new Set([
+  '__i386__',
+  '__i386',
+  '__ILP32__',
+  '__x32__',
+  '__KERNEL__',
+  '__aarch64__',
+  '__arm__',
+  '__powerpc__',
+  '__powerpc64__',
+  '__s390__',
+  '__s390x__',
+  '__mips__',
+  '__riscv',
+  '__sparc__',
+  '__loongarch__',
+]);
+
+const CONDITIONAL = /^[ \t]*#[ \t]*(ifdef|ifndef|if|elif|else|endif)\b[ \t]*(.*)$/;
+
+/** Whether a condition tests a target macro: its truth, or null when it tests anything else. */
+function targetCondition(directive: string, rest: string): boolean | null {
+  const cond = rest.trim();
+  let negate = directive === 'ifndef';
+  let name: string | undefined;
+  if (directive === 'ifdef' || directive === 'ifndef') name = /^(\w+)$/.exec(cond)?.[1];
+  else {
+    const m = /^(!?)[ \t]*defined[ \t]*(?:\([ \t]*(\w+)[ \t]*\)|[ \t]+(\w+))$/.exec(cond);
+    if (m) {
+      negate = m[1] === '!';
+      name = m[2] ?? m[3];
+    }
+  }
+  if (name === undefined) return null;
+  const known = TARGET_DEFINED.has(name) ? true : TARGET_UNDEFINED.has(name) ? false : null;
+  return known === null ? null : known !== negate;
+}
+
+/**
+ * Follows a header's conditional directives: a group whose condition tests a target macro is
+ * read only if the compiler would take it; every other group is read (see the file comment).
+ */
+class TargetConditionals {
+  /** Per open `#if`: whether its current branch is read, and whether an earlier one was taken (null: not a target test). */
+  private readonly stack: { reading: boolean; taken: boolean | null }[] = [];
+
+  /** Takes one logical line; returns whether it is to be read as a declaration. */
+  feed(line: string): boolean {
+    const m = CONDITIONAL.exec(line);
+    if (!m) return this.stack.every((f) => f.reading);
+    const [directive, rest] = [m[1] as string, m[2] as string];
+    const top = this.stack[this.stack.length - 1];
+    switch (directive) {
+      case 'ifdef':
+      case 'ifndef':
+      case 'if': {
+        const c = targetCondition(directive, rest);
+        this.stack.push(c === null ? { reading: true, taken: null } : { reading: c, taken: c });
+        break;
+      }
+      case 'elif': {
+        if (!top) break;
+        if (top.taken === true) top.reading = false;
+        else if (top.taken === false) {
+          const c = targetCondition('if', rest);
+          top.reading = c ?? true;
+          top.taken = c;
+        }
+        break;
+      }
+      case 'else':
+        if (top && top.taken !== null) top.reading = !top.taken;
+        break;
+      case 'endif':
+        this.stack.pop();
+        break;
+    }
+    return false;
+  }
 }
 
 /** The value of an integer constant expression, evaluated as 64-bit C; null when not one. */

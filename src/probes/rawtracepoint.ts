@@ -3,7 +3,7 @@
 
 import { BPF_PROG_TYPE_RAW_TRACEPOINT } from '../bpf/constants.ts';
 import { attachRawTracepoint } from '../bpf/link.ts';
-import { UserError } from '../lang/diagnostics.ts';
+import { NoAttachPointsError, NoMatchesError, UserError } from '../lang/diagnostics.ts';
 import { btfToType, kernelBtf } from '../sema/btf-types.ts';
 import { globToMatcher, hasWildcard } from './info/glob.ts';
 import { RAW_TP_PREFIXES, rawTracepointNames } from './info/symbol-sources.ts';
@@ -35,6 +35,14 @@ export const rawtracepoint: Provider = {
     if (!name || parts.length > 2)
       throw new UserError(`Invalid rawtracepoint: ${raw}`, ['write rawtracepoint:name or rawtracepoint:module:name']);
     const module = parts.length === 2 ? (parts[0] as string) : '*';
+    if (parts.length === 2 && !hasWildcard(name) && !hasWildcard(module)) {
+      // A named module must have the tracepoint (bpftrace checks, then says "No matches").
+      const known = kernelBtf() === null || rawTracepointNames((m) => m === module).includes(`${module}:${name}`);
+      if (!known) {
+        throw new NoMatchesError('rawtracepoint', `${module}:${name}`, ["list them with: bpftrace-ts -l 'rawtracepoint:*'"]);
+      }
+      return [{ provider: rawtracepoint, name: `rawtracepoint:${module}:${name}`, parts: [name], span }];
+    }
     if (hasWildcard(name) || hasWildcard(module)) {
       // Expanded against the raw tracepoints kernel BTF knows (module:name).
       const mm = globToMatcher(module);
@@ -44,8 +52,9 @@ export const rawtracepoint: Provider = {
         .map((q) => q.split(':') as [string, string])
         .filter(([m, n]) => mm(m) && mn(n))
         .map(([m, n]) => ({ provider: rawtracepoint, name: `rawtracepoint:${m}:${n}`, parts: [n], span }));
+      // bpftrace drops attach points a pattern matches nothing for, then finds the probe empty.
       if (!out.length)
-        throw new UserError(`No raw tracepoints match ${parts.join(':')}`, ["list them with: bpftrace-ts -l 'rawtracepoint:*'"]);
+        throw new NoAttachPointsError([`no raw tracepoint matches ${parts.join(':')}: list them with: bpftrace-ts -l 'rawtracepoint:*'`]);
       return out;
     }
     return [{ provider: rawtracepoint, name: `rawtracepoint:${parts.join(':')}`, parts: [name], span }];

@@ -2,6 +2,7 @@
 // (quotes protect colons in paths and C++ names).
 
 import { UserError } from '../lang/diagnostics.ts';
+import { splitAttachParts } from './attach-parts.ts';
 import { fentry, fexit } from './fentry.ts';
 import { hardware } from './hardware.ts';
 import { iter } from './iter.ts';
@@ -42,25 +43,8 @@ const PROVIDERS: readonly Provider[] = [
 
 const KNOWN_ELSEWHERE: Record<string, string> = {};
 
-export function splitAttachPoint(raw: string): string[] {
-  const parts: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (const ch of raw) {
-    if (ch === '"') {
-      quoted = !quoted;
-      continue;
-    }
-    if (ch === ':' && !quoted) {
-      parts.push(cur);
-      cur = '';
-      continue;
-    }
-    cur += ch;
-  }
-  parts.push(cur);
-  return parts;
-}
+/** The parts of an attach point (see splitAttachParts). */
+export const splitAttachPoint = splitAttachParts;
 
 export function findProvider(name: string): Provider | null {
   for (const p of PROVIDERS) {

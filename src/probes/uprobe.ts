@@ -7,7 +7,7 @@
 // kernel has it. The attach cookie is the target's function index, so `func` names the probed
 // function even after the process is gone.
 
-import { readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { Attr, BPF_F_UPROBE_MULTI_RETURN, LINK_CREATE_UPROBE_MULTI } from '../bpf/attr.ts';
 import { BPF_LINK_CREATE, BPF_PROG_TYPE_KPROBE, BPF_TRACE_UPROBE_MULTI } from '../bpf/constants.ts';
 import { features } from '../bpf/features.ts';
@@ -17,12 +17,12 @@ import type { BpfProgram } from '../bpf/program.ts';
 import { checkBpf, EINVAL, ENOENT, ENOTSUPP, ESRCH, SyscallError } from '../bpf/sys.ts';
 import { demangle, isMangled, withoutParams } from '../elf/demangle.ts';
 import { dwarfArgs, dwarfLineAddress, dwarfTypeByName } from '../elf/dwarf.ts';
-import { SHT_SYMTAB } from '../elf/elf.ts';
-import { resolveBinary, resolveTarget } from '../elf/resolve.ts';
+import { ElfFile, SHT_SYMTAB } from '../elf/elf.ts';
+import { globFiles, pathForProcess, processObjects, resolveBinary, resolveTarget } from '../elf/resolve.ts';
 import { ElfObject, type ElfSymbol, isFunction, isPositionIndependent, STB_LOCAL } from '../elf/symbols.ts';
 import { isInstructionBoundary } from '../elf/x86-len.ts';
 import type { Span } from '../lang/ast.ts';
-import { NoMatchesError, UserError } from '../lang/diagnostics.ts';
+import { NoMatchesError, UnlocatedError, UserError } from '../lang/diagnostics.ts';
 import { registerObject, registerProbeFunction } from '../runtime/usyms.ts';
 import { globToMatcher, hasWildcard } from './info/glob.ts';
 import { providerNames } from './names.ts';
@@ -64,7 +64,10 @@ export function uprobeSite(t: ProbeTarget): UprobeSite | undefined {
 
 /** The binary a target-less `uprobe:FUNC` means: the -p process's executable or the -c command. */
 function implicitBinary(): string | null {
-  if (userProbeEnv.pid !== null) return processExeOf(userProbeEnv.pid);
+  if (userProbeEnv.pid !== null) {
+    const exe = processExeOf(userProbeEnv.pid);
+    return exe === null ? null : pathForProcess(userProbeEnv.pid, exe);
+  }
   if (userProbeEnv.cpid !== null) {
     const cmd = childCommand(userProbeEnv.cpid);
     return cmd ? (resolveBinary(cmd)[0] ?? null) : null;
@@ -72,16 +75,36 @@ function implicitBinary(): string | null {
   return null;
 }
 
-/** Resolves BIN to one file or explains why not (bpftrace's message). */
-export function resolveUserTarget(provider: string, target: string): string {
-  const path = resolveTarget(target, userProbeEnv.pid);
-  if (!path) {
-    throw new UserError(`${provider} target file '${target}' does not exist or is not executable`, [
-      'give a path to an ELF executable or shared library, a program on PATH, or a library name such as libc',
-    ]);
-  }
-  return path;
+function missingTarget(provider: string, target: string): UserError {
+  return new UserError(`${provider} target file '${target}' does not exist or is not executable`, [
+    'give a path to an ELF executable or shared library, a program on PATH, or a library name such as libc',
+  ]);
 }
+
+/** Resolves BIN to one file or explains why not (bpftrace's message). */
+export function resolveUserTarget(provider: string, target: string, pid: number | null = userProbeEnv.pid): string {
+  const path = resolveTarget(target, pid);
+  if (path) return path;
+  // --unsafe probes any existing file (JIT caches, flat binaries), as bpftrace does.
+  if (userProbeEnv.unsafe && provider !== 'usdt' && !hasWildcard(target) && existsSync(target)) return target;
+  throw missingTarget(provider, target);
+}
+
+/**
+ * The files a uprobe/USDT target means: with a process (`pid`), `*` or an empty target is every
+ * object it has mapped; a path glob (`./testprogs/uprobe*`) every ELF file it matches; anything
+ * else the one file resolveUserTarget finds.
+ */
+export function userTargetFiles(provider: string, target: string, pid: number | null): string[] {
+  if ((target === '' || target === '*') && pid !== null) return processObjects(pid).filter((p) => ElfFile.isElf(p));
+  if (!hasWildcard(target)) return [resolveUserTarget(provider, target, pid)];
+  const files = globFiles(target).filter((p) => resolveBinary(p).length > 0);
+  if (!files.length) throw missingTarget(provider, target);
+  return files;
+}
+
+/** bpftrace's second line for checks --unsafe skips. */
+const UNSAFE_HINT = '\nUse --unsafe to force attachment. WARNING: This option could lead to data corruption in the target process.';
 
 function parseInt0(s: string): number | null {
   if (/^0x[0-9a-f]+$/i.test(s)) return Number.parseInt(s.slice(2), 16);
@@ -126,10 +149,10 @@ function addressTarget(
   const path = obj.path;
   const hit = obj.symbolAt(address);
   const fileOffset = obj.elf.vaddrToOffset(address);
-  if (fileOffset === null) throw new UserError(`Could not resolve address: ${path}:0x${address.toString(16)}`);
+  if (fileOffset === null) throw new UnlocatedError(`Could not resolve address: ${path}:0x${address.toString(16)}`);
   if (!hit) {
     if (!userProbeEnv.unsafe)
-      throw new UserError(`Could not resolve address: ${path}:0x${address.toString(16)}`, [
+      throw new UnlocatedError(`Could not resolve address: ${path}:0x${address.toString(16)}`, [
         'the address is in no known function (stripped binary?): use --unsafe to attach anyway',
       ]);
   } else {
@@ -211,8 +234,7 @@ function expandUprobe(provider: Provider, retprobe: boolean, raw: string, parts:
   }
   if (!bin) throw new UserError(`${pname} should have a target`);
   if (!func) throw new UserError(`${pname} should be attached to a function and/or address`);
-  const paths = hasWildcard(bin) ? globPaths(bin) : [resolveUserTarget(pname, bin)];
-  if (!paths.length) throw new UserError(`${pname} target file '${bin}' does not exist or is not executable`);
+  const paths = userTargetFiles(pname, bin, userProbeEnv.pid);
 
   // func+OFFSET, or an address.
   let funcOffset = 0;
@@ -228,11 +250,19 @@ function expandUprobe(provider: Provider, retprobe: boolean, raw: string, parts:
   const address = !cpp && plus.length === 1 ? parseInt0(func) : null;
 
   const out: ProbeTarget[] = [];
+  const several = hasWildcard(bin);
   for (const path of paths) {
+    if (address !== null && !ElfFile.isElf(path)) {
+      // Only --unsafe lets a non-ELF file through: the address is its file offset (bpftrace).
+      const site = { path, symbol: '', vaddr: address, fileOffset: address, retprobe, typedArgs: false };
+      out.push(makeTarget(provider, span, site, `${pname}:${path}:${func}`, func));
+      continue;
+    }
     let obj: ElfObject;
     try {
       obj = ElfObject.get(path);
     } catch (e) {
+      if (several) continue;
       throw new UserError(`${pname}: cannot read ${path}: ${(e as Error).message}`);
     }
     if (address !== null) {
@@ -241,10 +271,14 @@ function expandUprobe(provider: Provider, retprobe: boolean, raw: string, parts:
     }
     const syms = matchFunctions(obj, func, cpp);
     if (!syms.length) {
-      if (hasWildcard(func)) continue;
+      if (hasWildcard(func) || several) continue;
       throw new NoMatchesError(pname, `${path}:${func}`, obj.hasSymtab() ? [] : [`${path} has no symbol table (stripped?)`]);
     }
     for (const { sym, display } of syms) {
+      // A function of unknown size may not start with an instruction boundary bpftrace can check.
+      if (sym.size === 0 && funcOffset === 0 && !userProbeEnv.unsafe && !hasWildcard(func)) {
+        throw new UnlocatedError(`Could not determine boundary for ${sym.name} (symbol has size 0).${UNSAFE_HINT}`);
+      }
       checkOffset(pname, obj, sym, funcOffset);
       const vaddr = sym.value + funcOffset;
       const fileOffset = obj.elf.vaddrToOffset(vaddr);
@@ -293,31 +327,6 @@ function matchFunctions(obj: ElfObject, func: string, cpp: boolean): { sym: ElfS
   return out.sort((a, b) => (a.display < b.display ? -1 : a.display > b.display ? 1 : 0));
 }
 
-/** Files matching a path glob (`/usr/lib/*\/libc.so.6`): one directory level per component. */
-function globPaths(pattern: string): string[] {
-  let cur = [pattern.startsWith('/') ? '/' : '.'];
-  const comps = pattern.split('/').filter((c) => c !== '');
-  for (const c of comps) {
-    const next: string[] = [];
-    for (const dir of cur) {
-      if (!hasWildcard(c)) {
-        next.push(dir === '/' ? `/${c}` : `${dir}/${c}`);
-        continue;
-      }
-      const m = globToMatcher(c);
-      let names: string[] = [];
-      try {
-        names = readdirSync(dir);
-      } catch {
-        // not a directory
-      }
-      for (const n of names.sort()) if (m(n)) next.push(dir === '/' ? `/${n}` : `${dir}/${n}`);
-    }
-    cur = next;
-  }
-  return cur.filter((p) => resolveBinary(p).length > 0);
-}
-
 function context(target: ProbeTarget, retprobe: boolean): ProbeContext {
   const site = sites.get(target);
   let args: ProbeContext['args'] = null;
@@ -329,7 +338,7 @@ function context(target: ProbeTarget, retprobe: boolean): ProbeContext {
     }
   }
   // A uretprobe fires at the return address, in the caller: no known instruction there.
-  const entry = site && !retprobe ? { vaddr: site.vaddr, pie: isPositionIndependent(site.path) } : undefined;
+  const entry = site && !retprobe && ElfFile.isElf(site.path) ? { vaddr: site.vaddr, pie: isPositionIndependent(site.path) } : undefined;
   const userType = site ? (name: string) => dwarfTypeByName(site.path, name) : undefined;
   const ctx: ProbeContext = { args, argN: 'pt_regs', retval: retprobe, entry, userType };
   if (site && !site.typedArgs) {

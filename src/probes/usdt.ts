@@ -10,9 +10,7 @@ import { attachPerfEvent, type Link } from '../bpf/link.ts';
 import { openUprobe } from '../bpf/perf-event.ts';
 import type { UsdtContext } from '../builtins/usdt-args.ts';
 import { dwarfTypeByName } from '../elf/dwarf.ts';
-import { ElfFile } from '../elf/elf.ts';
 import { type SdtProbe, sdtProbes, semaphoreFileOffset } from '../elf/notes.ts';
-import { processObjects } from '../elf/resolve.ts';
 import { ElfObject, isPositionIndependent } from '../elf/symbols.ts';
 import { parseUsdtArg, splitUsdtArgs, type UsdtArg } from '../elf/usdt-spec.ts';
 import type { Span } from '../lang/ast.ts';
@@ -21,7 +19,7 @@ import { registerObject, snapshotProcess } from '../runtime/usyms.ts';
 import { globToMatcher, hasWildcard } from './info/glob.ts';
 import { providerNames } from './names.ts';
 import { type AttachEnv, type ProbeContext, type ProbeTarget, type Provider, TargetSites } from './provider.ts';
-import { resolveUserTarget, UPROBE_HINTS } from './uprobe.ts';
+import { UPROBE_HINTS, userTargetFiles } from './uprobe.ts';
 import { targetPid, userProbeEnv } from './user-env.ts';
 
 export interface UsdtSite {
@@ -59,20 +57,20 @@ export function usdtParts(parts: string[]): { target: string; provider: string; 
   const pid = targetPid();
   if (parts.length === 1 && pid !== null) return { target: '', provider: '*', name: parts[0] as string };
   if (parts.length === 2) return { target: parts[0] as string, provider: '*', name: parts[1] as string };
-  if (parts.length === 3) return { target: parts[0] as string, provider: parts[1] as string, name: parts[2] as string };
+  // An empty provider (`usdt:BIN::NAME`) means any.
+  if (parts.length === 3) return { target: parts[0] as string, provider: parts[1] || '*', name: parts[2] as string };
   throw new UserError('usdt probe type requires 2 or 3 arguments', ['write usdt:BINARY:PROVIDER:NAME or usdt:BINARY:NAME']);
 }
 
 /** Files a usdt target means: a path/program/library, or every object of the -p/-c process. */
 export function usdtFiles(target: string): string[] {
   const pid = targetPid();
-  if ((target === '' || target === '*') && pid !== null) return processObjects(pid).filter((p) => ElfFile.isElf(p));
-  if (target === '' || target === '*') {
+  if ((target === '' || target === '*') && pid === null) {
     throw new UserError('usdt probes with no target, or target *, need -p PID or -c CMD', [
       'name the binary: usdt:/path/to/bin:PROVIDER:NAME',
     ]);
   }
-  return [resolveUserTarget('usdt', target)];
+  return userTargetFiles('usdt', target, pid);
 }
 
 function expand(raw: string, parts: string[], span: Span): ProbeTarget[] {
@@ -81,6 +79,7 @@ function expand(raw: string, parts: string[], span: Span): ProbeTarget[] {
   const mp = globToMatcher(provider);
   const mn = globToMatcher(name);
   const out: ProbeTarget[] = [];
+  const named = new Set<string>();
   for (const path of files) {
     const elf = ElfObject.get(path).elf;
     const matched = probesOf(path).filter((p) => mp(p.provider) && mn(p.name));
@@ -96,12 +95,11 @@ function expand(raw: string, parts: string[], span: Span): ProbeTarget[] {
       const fileOffset = elf.vaddrToOffset(p.pc);
       if (fileOffset === null) throw new UserError(`usdt probe ${p.provider}:${p.name} in ${path} is at an address outside the file`);
       const semaOffset = p.semaphore ? (semaphoreFileOffset(elf, p.semaphore) ?? 0) : 0;
-      const t: ProbeTarget = {
-        provider: usdt,
-        name: `usdt:${path}:${p.provider}:${p.name}`,
-        parts: [path, p.provider, p.name, String(fileOffset)],
-        span,
-      };
+      const name = `usdt:${path}:${p.provider}:${p.name}`;
+      const t: ProbeTarget = { provider: usdt, name, parts: [path, p.provider, p.name, String(fileOffset)], span };
+      // "Attached N probes" counts a probe once however many locations it has (bpftrace).
+      if (named.has(name)) t.weight = 0;
+      named.add(name);
       sites.set(t, { path, probe: p, fileOffset, semaOffset });
       registerObject(path, true);
       out.push(t);

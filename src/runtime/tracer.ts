@@ -95,6 +95,21 @@ export interface RunOptions {
   mode?: 'trace' | 'test' | 'bench';
 }
 
+/**
+ * Probe types whose kernel hooks run the most recently attached program first (uprobes keep
+ * their consumers newest-first; kprobes, trampolines likewise), as bpftrace lists them.
+ */
+const NEWEST_FIRST = new Set(['kprobe', 'uprobe', 'uretprobe', 'usdt', 'fentry', 'fexit', 'iter']);
+
+/**
+ * The order to attach programs in so that probes on one event run in script order, as
+ * bpftrace does: first-come-first-run hooks forward, newest-first hooks in reverse.
+ */
+export function attachOrder<T extends { index: number }>(items: readonly T[], typeOf: (index: number) => string | undefined): T[] {
+  const reversed = (t: T): boolean => NEWEST_FIRST.has(typeOf(t.index) ?? '');
+  return [...items.filter((t) => !reversed(t)), ...items.filter(reversed).reverse()];
+}
+
 export class Tracer {
   private readonly maps = new Map<string, BpfMap>();
   private readonly programs: BpfProgram[] = [];
@@ -191,7 +206,7 @@ export class Tracer {
       // (`@start = nsecs`) is in place before the first event. Its output waits in the ring
       // buffer and is printed after the "Attached" line.
       for (const p of begin) p.testRun(new Uint8Array(64));
-      for (const { prog, index } of attachable) {
+      for (const { prog, index } of attachOrder(attachable, (i) => this.script.programs[i]?.targets[0]?.provider.name)) {
         const r = attachProgram(prog, this.script.programs[index]?.targets ?? [], env);
         this.links.push(...r.links);
         attached += r.count;

@@ -35,6 +35,32 @@ writeFileSync(
 writeFileSync(join(inc, 'sub', 'more.h'), '#define CONTINUED \\\n  (SHIFTED + 1)\n#define SHIFTED 99 // later definitions do not win\n');
 writeFileSync(join(scriptDir, 'local.h'), '#define LOCAL 7\n');
 writeFileSync(join(root, 'forced.h'), '#define FORCED 5\n');
+// As asm/unistd.h chooses its syscall table: by target macros, around ordinary conditionals.
+writeFileSync(
+  join(inc, 'arch.h'),
+  [
+    '#ifdef __i386__',
+    '#define NR 162',
+    '# ifdef __x86_64__',
+    '#define NESTED 1',
+    '# endif',
+    '#elif defined(__ILP32__)',
+    '#define NR 0x40000023',
+    '#else',
+    '#define NR 35',
+    '#endif',
+    '#if !defined(__x86_64__)',
+    '#define WIDTH 32',
+    '#else',
+    '#define WIDTH 64',
+    '#endif',
+    '#ifndef SOMETHING_ELSE',
+    '#define FALLBACK 1',
+    '#else',
+    '#define FALLBACK 2',
+    '#endif',
+  ].join('\n'),
+);
 
 function body(text: string, headers: Partial<HeaderOptions> = {}): string {
   return frontendBody(text, { headers: { includeDirs: [inc], includes: [], scriptDir, ...headers } });
@@ -61,6 +87,13 @@ describe('headers: integer constants of #include files', () => {
         includes: [join(root, 'forced.h')],
       }),
       '  $a = 7;\n  $b = 5;\n  $c = 1;\n}\n',
+    );
+  });
+
+  it("takes the x86_64 branch of target-macro conditionals, and reads other conditionals' groups all", () => {
+    assert.equal(
+      body('#include <arch.h>\nBEGIN { $a = NR; $b = WIDTH; $c = FALLBACK; $d = NESTED; }'),
+      '  $a = 35;\n  $b = 64;\n  $c = 1;\n  $d = NESTED;\n}\n',
     );
   });
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { formatListResult, type ListOptions, listProbes } from '../../src/probes/info/listing.ts';
+import { formatListResult, type ListOptions, listAttachPoints, listProbes } from '../../src/probes/info/listing.ts';
 import { listTracepoints, readTracepointFormat, tracepointId } from '../../src/probes/info/tracepoint-format.ts';
 import { findTracefs, releaseTracefs, tracefsMountedByUs, tracefsPath } from '../../src/util/tracefs.ts';
 
@@ -178,6 +178,38 @@ describe('probe kinds bpftrace 0.17 cannot list here', () => {
     assert.ok(sw.includes('software:cpu-clock:'));
     assert.ok(sw.includes('software:cs:'), 'aliases are listed too');
     assert.deepEqual(listProbes('hardware:cache-*', { style: '0.26' }).lines, ['hardware:cache-misses:', 'hardware:cache-references:']);
+  });
+
+  test('0.26 style: profile/interval list their time units; 0.17 says it cannot', () => {
+    assert.deepEqual(listProbes('interval:*', { style: '0.26' }).lines, ['interval:hz:', 'interval:ms:', 'interval:s:', 'interval:us:']);
+    assert.deepEqual(listProbes('profile:*s', { style: '0.26' }).lines, ['profile:ms:', 'profile:s:', 'profile:us:']);
+    assert.deepEqual(listProbes('interval:*').warnings, ['listing interval probes is not supported']);
+  });
+
+  test("a program's attach points: counted events as their event, begin/end left out", () => {
+    const got = listAttachPoints([
+      'begin',
+      'interval:ms:100',
+      'software:cpu-clock:1000',
+      'hardware:cache-misses:10',
+      't:sched:sched_switch',
+      'rawtracepoint:vmlinux:sched_switch',
+      'self:signal:SIGUSR1',
+    ]);
+    assert.deepEqual(got.lines, [
+      'interval:ms:',
+      'software:cpu-clock:',
+      'hardware:cache-misses:',
+      'tracepoint:sched:sched_switch',
+      'rawtracepoint:vmlinux:sched_switch',
+    ]);
+  });
+
+  test('0.26 style: types among probes, -lv naming their BTF', () => {
+    const got = listProbes('t:sched:sched_switch,struct file,struct fd', { style: '0.26' }).lines;
+    assert.deepEqual(got, ['tracepoint:sched:sched_switch', 'struct file', 'struct fd'], 'each search in turn');
+    const v = listProbes('struct fd', { style: '0.26', verbose: true }).lines;
+    assert.equal(v[0], 'vmlinux: struct fd {');
   });
 
   test('several attach points and glob alternatives', () => {

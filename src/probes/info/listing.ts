@@ -10,7 +10,9 @@ import { existsSync } from 'node:fs';
 import { type Btf, loadKernelBtf } from '../../btf/btf.ts';
 import { declToString } from '../../btf/c-decl.ts';
 import { UserError } from '../../lang/diagnostics.ts';
+import { splitAttachParts } from '../attach-parts.ts';
 import { bpfTargetText, matchBpfTargets } from '../kernel/bpf-programs.ts';
+import { targetPid } from '../user-env.ts';
 import { globToMatcher, hasWildcard } from './glob.ts';
 import { findProbeType, HARDWARE_EVENTS, type ListStyle, probeTable, SOFTWARE_EVENTS } from './probe-types.ts';
 import {
@@ -79,18 +81,29 @@ export function listProbes(search: string | undefined, opts: ListOptions = {}): 
     out,
     span: null,
   };
-  if (!s.includes(':') && /^(?:struct|union|enum)/.test(s)) {
+  if (ctx.style === '0.17' && isTypeSearch(s)) {
     // Verbose entries are whole definitions; split them so every entry is one line.
     out.lines = listTypes(s, ctx.verbose).flatMap((e) => e.split('\n'));
     return out;
   }
   for (const ap of splitAttachPoints(s)) {
+    if (isTypeSearch(ap.text)) {
+      // 0.26 lists types among probes (`kprobe:f,struct file`), naming the BTF of a definition.
+      const defs = listTypes(ap.text, ctx.verbose).map((e) => (ctx.verbose ? `vmlinux: ${e}` : e));
+      out.lines.push(...defs.flatMap((e) => e.split('\n')));
+      continue;
+    }
     ctx.span = { start: ap.start, end: ap.start + ap.text.length };
     // 0.26 reads a bare word (`*nanosleep*`, `sched_switch`) as a name under any probe type.
     const text = ctx.style === '0.26' && ap.text !== '' && !ap.text.includes(':') ? `*:${ap.text}` : ap.text;
     expand(ctx, text, false);
   }
   return out;
+}
+
+/** Whether a search names kernel types (`struct task_*`) rather than probes. */
+function isTypeSearch(s: string): boolean {
+  return !s.includes(':') && /^(?:struct|union|enum)/.test(s);
 }
 
 /**
@@ -121,43 +134,22 @@ export function splitAttachPoints(s: string): { text: string; start: number }[] 
   return out;
 }
 
-/** Splits an attach point on ':' outside double quotes (quotes dropped, `\x` unescaped inside). */
-export function lexAttachPoint(raw: string): string[] {
-  const parts: string[] = [];
-  let arg = '';
-  let quoted = false;
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw[i];
-    if (c === ':' && !quoted) {
-      parts.push(arg);
-      arg = '';
-    } else if (c === '"') {
-      quoted = !quoted;
-    } else if (quoted && c === '\\' && i + 1 < raw.length) {
-      arg += raw[++i];
-    } else {
-      arg += c;
-    }
-  }
-  parts.push(arg);
-  return parts;
-}
-
 function afterFirstColon(raw: string): string {
   const i = raw.indexOf(':');
   return i < 0 ? raw : raw.slice(i + 1);
 }
 
 function expand(ctx: Ctx, raw: string, fromWildcard: boolean): void {
-  const parts = lexAttachPoint(raw);
+  const parts = splitAttachParts(raw);
   if (parts[0] === '') return; // an empty attach point (trailing comma)
   const { out, style } = ctx;
 
   if (hasWildcard(parts[0])) {
     const query = parts.length === 1 ? '*' : parts[0];
     const match = globToMatcher(query);
+    const user = listsUserProbes(parts);
     const types = probeTable(style)
-      .filter((p) => p.inKernelList && match(p.name))
+      .filter((p) => (p.inKernelList || (user && USER_LISTED.has(p.type))) && match(p.name))
       .filter((p) => ctx.kfunc || (p.type !== 'kfunc' && p.type !== 'fentry'))
       .map((p) => p.name)
       .sort(compareBytes);
@@ -339,24 +331,74 @@ function expand(ctx: Ctx, raw: string, fromWildcard: boolean): void {
     case 'uprobe':
     case 'uretprobe':
     case 'usdt': {
-      // Binaries are named explicitly (or by -p): a wildcard probe type does not scan the disk.
-      if (fromWildcard) return;
       try {
         out.lines.push(...listUserProbes(info.type, parts.slice(1), ctx.verbose));
       } catch (e) {
         if (!(e instanceof UserError)) throw e;
-        out.errors.push({ message: e.message, span: ctx.span });
+        // Under a wildcard probe type, a target that is no binary just lists nothing.
+        if (!fromWildcard) out.errors.push({ message: e.message, span: ctx.span });
       }
       return;
     }
     case 'profile':
-    case 'interval':
+    case 'interval': {
+      if (style === '0.26') {
+        // 0.26 lists the time units (`interval:ms:`), as the target part matches them.
+        const match = globToMatcher(`${parts[1] || '*'}:`);
+        for (const u of TIME_UNITS.filter(match)) out.lines.push(`${name}:${u}`);
+        return;
+      }
+      out.warnings.push(`listing ${name} probes is not supported`);
+      return;
+    }
     case 'watchpoint':
     case 'asyncwatchpoint':
     case 'special':
       out.warnings.push(`listing ${name} probes is not supported`);
       return;
   }
+}
+
+/** bpftrace's time units for profile/interval, in listing (byte) order. */
+const TIME_UNITS = ['hz:', 'ms:', 's:', 'us:'];
+
+/**
+ * `-l` with a program (`-e` or a script file): what each of its attach points expands to, one
+ * search per attach point as bpftrace's get_probes_for_listing(program) does. Probes that
+ * fire on a count or rate list as their event (`interval:ms:100` as `interval:ms:`);
+ * begin/end/self are left out.
+ */
+export function listAttachPoints(rawAttachPoints: readonly string[], opts: ListOptions = {}): ListResult {
+  const out: ListResult = { lines: [], warnings: [], errors: [] };
+  const ctx: Ctx = {
+    verbose: opts.verbose ?? false,
+    style: opts.style ?? '0.26',
+    kfunc: opts.kfuncAvailable ?? existsSync('/sys/kernel/btf/vmlinux'),
+    out,
+    span: null,
+  };
+  for (const raw of rawAttachPoints) {
+    const parts = splitAttachParts(raw);
+    const info = findProbeType(ctx.style, parts[0] as string);
+    if (!info || info.type === 'special') continue;
+    const counted = ['software', 'hardware', 'profile', 'interval'].includes(info.type);
+    expand(ctx, counted ? `${parts[0]}:${parts[1] ?? ''}:` : raw, false);
+  }
+  return out;
+}
+
+/** The user-space types a wildcard probe type takes in (bpftrace's userspace list). */
+const USER_LISTED = new Set(['uprobe', 'usdt']);
+
+/**
+ * Whether a wildcard probe type covers uprobes and USDT probes, as in bpftrace: only when the
+ * search is scoped to a process (-p) or names an existing file (`*:./prog:*`), so a plain
+ * `-l '*'` does not scan the disk.
+ */
+function listsUserProbes(parts: string[]): boolean {
+  if (targetPid() !== null) return true;
+  const target = parts[1];
+  return parts.length > 1 && target !== undefined && target !== '' && !hasWildcard(target) && existsSync(target);
 }
 
 function unique(sortedOrNot: string[]): string[] {

@@ -5,7 +5,7 @@
 import { dwarfParamDecls } from '../../elf/dwarf.ts';
 import { ElfObject, isFunction } from '../../elf/symbols.ts';
 import { UserError } from '../../lang/diagnostics.ts';
-import { resolveUserTarget } from '../uprobe.ts';
+import { userTargetFiles } from '../uprobe.ts';
 import { probesOf, usdtFiles, usdtParts } from '../usdt.ts';
 import { targetPid } from '../user-env.ts';
 import { globToMatcher } from './glob.ts';
@@ -28,21 +28,27 @@ export function listUserProbes(type: 'uprobe' | 'uretprobe' | 'usdt', parts: str
   }
   let bin: string;
   let func: string;
-  if (parts.length === 1 && targetPid() !== null) {
-    bin = `/proc/${targetPid()}/exe`;
-    func = parts[0] as string;
-  } else if (parts.length === 2) [bin, func] = parts as [string, string];
+  const pid = targetPid();
+  // With a process, `uprobe:FUNC` (and `uprobe:*`) lists every object it has mapped (bpftrace).
+  if (parts.length === 1 && pid !== null) [bin, func] = ['*', parts[0] as string];
+  else if (parts.length === 2) [bin, func] = parts as [string, string];
   else throw new UserError(`${type} probe type requires 2 arguments`);
-  const path = resolveUserTarget(type, bin);
-  const obj = ElfObject.get(path);
   const match = globToMatcher(func);
-  const names = new Set<string>();
-  for (const s of obj.symbols()) if (isFunction(s) && match(s.name)) names.add(s.name);
   const out: string[] = [];
-  for (const n of [...names].sort(byteOrder)) {
-    out.push(`${type}:${path}:${n}`);
-    if (verbose && type === 'uprobe') {
-      for (const d of dwarfParamDecls(path, n)) out.push(`    ${d}`);
+  for (const path of userTargetFiles(type, bin, pid)) {
+    let obj: ElfObject;
+    try {
+      obj = ElfObject.get(path);
+    } catch {
+      continue; // a file that went away or is not ELF has no functions to list
+    }
+    const names = new Set<string>();
+    for (const s of obj.symbols()) if (isFunction(s) && match(s.name)) names.add(s.name);
+    for (const n of [...names].sort(byteOrder)) {
+      out.push(`${type}:${path}:${n}`);
+      if (verbose && type === 'uprobe') {
+        for (const d of dwarfParamDecls(path, n)) out.push(`    ${d}`);
+      }
     }
   }
   return out;
