@@ -10,7 +10,7 @@ import { boolFromCond, emitCond, isComparison } from './conditions.ts';
 import type { Emitter, Operand } from './emitter.ts';
 import type { Temp } from './frame.ts';
 import { emitMapLookupScalar } from './maps.ts';
-import { deref, fieldScalar, inMemory, readKernelScalar } from './memory-reads.ts';
+import { deref, fieldScalar, inMemory, readKernelScalar, runtimeHeldIndex } from './memory-reads.ts';
 import { emitDivideByZeroRecord } from './runtime-errors.ts';
 import { emitStmt, emitUpdate } from './statements.ts';
 
@@ -131,7 +131,8 @@ export function emitScalar(em: Emitter, e: Expr): Temp {
     case 'RecordExpr':
     case 'TypeofExpr': {
       const t = em.typeOf(e);
-      if (e.kind === 'IndexExpr' && isScalarType(t) && inMemory(em, e)) return readKernelScalar(em, e, { bitfield: null, type: t });
+      if (e.kind === 'IndexExpr' && isScalarType(t) && (inMemory(em, e) || runtimeHeldIndex(em, e)))
+        return readKernelScalar(em, e, { bitfield: null, type: t });
       if (isScalarType(t) && (e.kind === 'TupleIndex' || e.kind === 'IndexExpr')) {
         const { loc, offset } = memberOf(em, e);
         const out = em.frame.newTemp();

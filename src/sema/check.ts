@@ -895,8 +895,11 @@ export class Checker {
         const t = this.expr(e.base);
         const i = this.expr(e.index);
         if (!isInteger(i)) this.diags.error(e.index.span, `The array index operator [] requires an integer index`);
-        // A constant index is checked against the array's length, as bpftrace does.
-        const at = e.index.kind === 'IntegerLit' ? e.index.value : null;
+        // A constant index (literal arithmetic folded, as bpftrace folds it first) is checked
+        // against the array's length.
+        const cv = this.constValue(e.index);
+        const at = typeof cv === 'bigint' ? cv : null;
+        if (t.kind === 'tuple') return this.tupleByIndex(e, t, at);
         const len = t.kind === 'array' ? t.len : t.kind === 'string' ? t.size : 0;
         if (at !== null && len > 0 && at >= BigInt(len))
           this.diags.error(e.span, `the index ${at} is out of bounds for array of size ${len}`);
@@ -972,6 +975,20 @@ export class Checker {
       default:
         return unreachable(e);
     }
+  }
+
+  /** `$t[1 + 1]`: a tuple indexed like an array, with an index known when compiling. */
+  private tupleByIndex(e: Expr, t: Extract<Type, { kind: 'tuple' }>, at: bigint | null): Type {
+    if (at === null) {
+      this.diags.error(e.span, 'Array-style access for tuples only valid for integer literals');
+      return INT64;
+    }
+    const el = at >= 0n ? t.elems[Number(at)] : undefined;
+    if (!el) {
+      this.diags.error(e.span, `Invalid tuple index: ${at}. Found ${t.elems.length} elements in tuple.`);
+      return INT64;
+    }
+    return el;
   }
 
   private updateTarget(target: Expr): Type {
