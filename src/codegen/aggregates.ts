@@ -130,9 +130,26 @@ export function emitMem(em: Emitter, e: Expr, dst?: MemLoc): MemLoc {
     case 'BlockExpr':
       for (const s of e.stmts) emitStmt(em, s);
       return emitMem(em, e.value, dst);
+    case 'Cast':
+      return t.kind === 'array' ? castToArray(em, e.expr, size, dst) : scalarInto(em, e, t, out);
     default:
       return scalarInto(em, e, t, out);
   }
+}
+
+/**
+ * `(int8[8])x`, `(int8[])"text"`: a string's bytes are the array's; an integer is stored
+ * little end first (a narrower array keeps its low bytes, as bpftrace's store does).
+ */
+function castToArray(em: Emitter, from: Expr, size: number, dst?: MemLoc): MemLoc {
+  if (em.typeOf(from).kind === 'string') return emitMem(em, from, dst);
+  const v = emitScalar(em, from);
+  const word = em.allocMem(8);
+  em.storeReg(8, word, 0, em.reg(v, Reg.R0));
+  em.free(v);
+  if (!dst) return word;
+  em.copy(dst, word, size);
+  return dst;
 }
 
 /** A scalar expression's value stored in memory (8 bytes), for callers that want memory. */

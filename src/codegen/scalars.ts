@@ -99,8 +99,9 @@ export function emitScalar(em: Emitter, e: Expr): Temp {
     case 'FieldAccess':
       return fieldScalar(em, e);
     case 'Cast': {
-      const v = emitScalar(em, e.expr);
       const to = em.typeOf(e);
+      if (em.typeOf(e.expr).kind === 'array') return arrayAsInt(em, e.expr, to);
+      const v = emitScalar(em, e.expr);
       if (to.kind === 'int' && to.size < 8) {
         const r = em.reg(v, Reg.R0);
         emitExtend(em, r, to.size, to.signed);
@@ -147,6 +148,18 @@ export function emitScalar(em: Emitter, e: Expr): Temp {
     default:
       return unreachable(e);
   }
+}
+
+/** An integer array's bytes read as one integer of the same size (`(uint32)pton(...)`). */
+function arrayAsInt(em: Emitter, arr: Expr, to: Type): Temp {
+  if (inMemory(em, arr)) return readKernelScalar(em, arr, { bitfield: null, type: to });
+  const loc = em.mem(arr);
+  const size = Math.min(8, sizeOf(to)) as Size;
+  const out = em.frame.newTemp();
+  em.loadReg(size, Reg.R0, loc, 0);
+  if (to.kind === 'int') emitExtend(em, Reg.R0, to.size, to.signed);
+  em.setTemp(out, Reg.R0);
+  return out;
 }
 
 /** Sets a temp to a small constant without going through a scratch register. */

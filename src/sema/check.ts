@@ -28,7 +28,19 @@ function monotonicNow(): bigint {
 
 import type { AggKind, MapInfo, MapValue } from './maps.ts';
 import { positionalInt } from './positional.ts';
-import { BOOL, INT64, intType, isInteger, parseIntTypeName, type Type, typeEquals, typeKindWord, typeName, UINT64 } from './types.ts';
+import {
+  BOOL,
+  INT64,
+  intType,
+  isInteger,
+  parseIntTypeName,
+  sizeOf,
+  type Type,
+  typeEquals,
+  typeKindWord,
+  typeName,
+  UINT64,
+} from './types.ts';
 
 export interface VarSymbol {
   readonly id: number;
@@ -912,7 +924,13 @@ export class Checker {
       case 'Cast': {
         const from = this.expr(e.expr);
         const to = this.resolveTypeExpr(e.type);
-        if (to.kind === 'int' || to.kind === 'bool') {
+        if (to.kind === 'array') return this.castToArray(e, from, to);
+        if (from.kind === 'array') {
+          // An integer array read as one integer of the same size (`(uint32)pton(...)`).
+          const ints = from.elem.kind === 'int' || from.elem.kind === 'bool';
+          if (to.kind !== 'int' || !ints || sizeOf(from) !== to.size)
+            this.diags.error(e.span, `Cannot cast from "${typeName(from)}" to "${typeName(to)}"`);
+        } else if (to.kind === 'int' || to.kind === 'bool') {
           if (!isInteger(from) && from.kind !== 'bool' && from.kind !== 'pointer') {
             this.diags.error(e.span, `Cannot cast from "${typeName(from)}" to "${typeName(to)}"`);
           }
@@ -975,6 +993,33 @@ export class Checker {
       default:
         return unreachable(e);
     }
+  }
+
+  /**
+   * `(int8[8])12345`, `(int8[])"hello"`, `(bool[2])(uint16)1`: an integer, bool or string seen as
+   * an array of integers or bools; `[]` takes the length from the value's size.
+   */
+  private castToArray(e: Extract<Expr, { kind: 'Cast' }>, from: Type, to: Extract<Type, { kind: 'array' }>): Type {
+    const bad = (): Type => {
+      this.diags.error(e.span, `Cannot cast from "${typeName(from)}" to "${typeName(to)}"`);
+      return to;
+    };
+    if (to.elem.kind !== 'int' && to.elem.kind !== 'bool') return bad();
+    const es = sizeOf(to.elem);
+    let out = to;
+    if (to.len === 0) {
+      if (sizeOf(from) % es !== 0) {
+        this.diags.error(e.span, 'Cannot determine array size: the element size is incompatible with the cast integer size');
+        return to;
+      }
+      out = { kind: 'array', elem: to.elem, len: sizeOf(from) / es };
+      this.result.types.set(e.type.id, out);
+    }
+    const size = sizeOf(out);
+    // A narrower integer widens into a small array, as bpftrace allows.
+    if (from.kind === 'int') return size === from.size || (size <= 8 && size > from.size) ? out : bad();
+    if ((from.kind === 'string' || from.kind === 'bool') && size === sizeOf(from)) return out;
+    return bad();
   }
 
   /** `$t[1 + 1]`: a tuple indexed like an array, with an index known when compiling. */
