@@ -64,7 +64,7 @@ export function emitScalar(em: Emitter, e: Expr): Temp {
     case 'Unary': {
       if (e.op === '!') return boolFromCond(em, e);
       if (e.op === '*') return deref(em, e.operand, em.typeOf(e), e.span);
-      if (e.op === '&') throw new UserError('the address-of operator is not supported yet');
+      if (e.op === '&') return variableAddress(em, e.operand);
       const folded = literalArith(em, e);
       if (folded !== null) return em.tempConst(folded);
       const v = emitScalar(em, e.operand);
@@ -158,6 +158,16 @@ function arrayAsInt(em: Emitter, arr: Expr, to: Type): Temp {
   const out = em.frame.newTemp();
   em.loadReg(size, Reg.R0, loc, 0);
   if (to.kind === 'int') emitExtend(em, Reg.R0, to.size, to.signed);
+  em.setTemp(out, Reg.R0);
+  return out;
+}
+
+/** `&$x`: where the variable lives (the stack, or the scratch map for large values). */
+function variableAddress(em: Emitter, v: Expr): Temp {
+  const sym = v.kind === 'Variable' ? em.sema.vars.get(v.id) : undefined;
+  if (!sym) throw new UserError('address-of operator (&) can only be used on a map or variable');
+  const out = em.frame.newTemp();
+  em.addr(em.varLoc(sym), Reg.R0);
   em.setTemp(out, Reg.R0);
   return out;
 }

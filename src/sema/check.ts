@@ -807,7 +807,7 @@ export class Checker {
               this.diags.error(e.span, `Type mismatch for '${e.op}': comparing '${typeName(l)}' with '${typeName(r)}'`);
             return BOOL;
           }
-          if (l.kind === 'string' || r.kind === 'string') {
+          if (l.kind === 'string' || r.kind === 'string' || l.kind === 'buffer' || r.kind === 'buffer') {
             if (l.kind !== r.kind)
               this.diags.error(e.span, `Type mismatch for '${e.op}': comparing '${typeName(l)}' with '${typeName(r)}'`);
             return BOOL;
@@ -855,6 +855,14 @@ export class Checker {
             this.diags.error(e.span, `Can not dereference type ${typeName(t)}`);
             return INT64;
           case '&':
+            // `&$x`: the variable's own storage, in the program's memory (read as kernel memory).
+            if (e.operand.kind === 'Variable') return { kind: 'pointer', to: t, user: false };
+            this.diags.error(
+              e.span,
+              e.operand.kind === 'MapRef' || e.operand.kind === 'MapAccess'
+                ? 'the address of a map (&@m) is not supported yet'
+                : 'address-of operator (&) can only be used on a map or variable',
+            );
             return { kind: 'pointer', to: t, user: false };
         }
         return INT64;
