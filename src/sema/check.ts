@@ -923,8 +923,8 @@ export class Checker {
         const len = t.kind === 'array' ? t.len : t.kind === 'string' ? t.size : 0;
         if (at !== null && len > 0 && at >= BigInt(len))
           this.diags.error(e.span, `the index ${at} is out of bounds for array of size ${len}`);
-        if (t.kind === 'array') return t.elem;
-        if (t.kind === 'pointer') return t.to.kind === 'void' ? UINT64 : t.to;
+        if (t.kind === 'array') return this.inAddressSpace(t.elem, e.base);
+        if (t.kind === 'pointer') return t.to.kind === 'void' ? UINT64 : this.inAddressSpace(t.to, e.base);
         if (t.kind === 'string') return intType(1, true);
         this.diags.error(e.base.span, `The array index operator [] can not be used on expressions of type ${typeName(t)}`);
         return INT64;
@@ -1030,6 +1030,23 @@ export class Checker {
     return bad();
   }
 
+  /**
+   * A pointer found in a traced process's memory points into that process too (bpftrace keeps
+   * the address space on the type): so `$n = $p->next; $n->x` reads user memory as
+   * `$p->next->x` does. `base` is what the member or element was read from.
+   */
+  private inAddressSpace(t: Type, base: Expr): Type {
+    return t.kind === 'pointer' && !t.user && this.inUserMemory(base) ? { ...t, user: true } : t;
+  }
+
+  private inUserMemory(e: Expr): boolean {
+    const t = this.result.types.get(e.id);
+    if (t?.kind === 'pointer') return t.user;
+    if (e.kind === 'FieldAccess' || e.kind === 'IndexExpr') return this.inUserMemory(e.base);
+    if (e.kind === 'Unary' && e.op === '*') return this.inUserMemory(e.operand);
+    return false;
+  }
+
   /** `$t[1 + 1]`: a tuple indexed like an array, with an index known when compiling. */
   private tupleByIndex(e: Expr, t: Extract<Type, { kind: 'tuple' }>, at: bigint | null): Type {
     if (at === null) {
@@ -1102,7 +1119,7 @@ export class Checker {
         return INT64;
       }
       this.result.fields.set(e.id, f);
-      return f.type;
+      return this.inAddressSpace(f.type, e.base);
     }
     this.diags.error(e.span, `Can not access field '${e.field}' on expression of type '${typeName(t)}'`);
     return INT64;
