@@ -1,8 +1,9 @@
-// `==` and `!=` on tuples, records and integer arrays: equal when every member is, compared by
-// its type (integers by value, whatever their width; strings up to their NUL; nested ones
-// member by member), never by raw bytes, which would see padding and bytes past a NUL.
+// `==` and `!=` on tuples, records, integer arrays and buf() values: equal when every member is,
+// compared by its type (integers by value, whatever their width; strings up to their NUL;
+// buffers by length, then their bytes up to it; nested ones member by member), never by raw
+// bytes, which would see padding and bytes past a NUL or a buffer's end.
 
-import { JmpOp, jmpReg, load, Reg, type Size } from '../bpf/insn.ts';
+import { JmpOp, jmpImm, jmpReg, load, Reg, type Size } from '../bpf/insn.ts';
 import type { Expr } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import { sizeOf, type Type, tupleLayout } from '../sema/types.ts';
@@ -14,7 +15,7 @@ import { branchOnEquality, compareStringsAt } from './strings.ts';
 
 /** Whether `==` compares values of this type member by member. */
 export function isAggregate(t: Type): boolean {
-  return t.kind === 'tuple' || t.kind === 'record' || t.kind === 'array';
+  return t.kind === 'tuple' || t.kind === 'record' || t.kind === 'array' || t.kind === 'buffer';
 }
 
 const at = (loc: MemLoc, off: number): MemLoc => ({ base: loc.base, off: loc.off + off });
@@ -71,10 +72,31 @@ function compareValues(em: Emitter, a: MemLoc, aType: Type, b: MemLoc, bType: Ty
       for (let i = 0; i < aType.len; i++) compareValues(em, at(a, i * sa), aType.elem, at(b, i * sb), bType.elem, differ);
       return;
     }
+    case 'buffer':
+      if (bType.kind !== 'buffer') break;
+      compareBuffers(em, a, b, Math.min(aType.size, bType.size), differ);
+      return;
     default:
       break;
   }
   throw new UserError(`values of type ${aType.kind} can not be compared here`);
+}
+
+/** Two buf() values ({u64 length, bytes}): the same length, then the same bytes up to it. */
+function compareBuffers(em: Emitter, a: MemLoc, b: MemLoc, capacity: number, differ: string): void {
+  em.addr(a, Reg.R1);
+  em.addr(b, Reg.R2);
+  em.emit(load(8, Reg.R3, Reg.R1, 0), load(8, Reg.R4, Reg.R2, 0), jmpReg(JmpOp.JNE, Reg.R3, Reg.R4, differ));
+  const same = em.label();
+  for (let i = 0; i < capacity; i++) {
+    em.emit(
+      jmpImm(JmpOp.JLE, Reg.R3, i, same),
+      load(1, Reg.R4, Reg.R1, 8 + i),
+      load(1, Reg.R5, Reg.R2, 8 + i),
+      jmpReg(JmpOp.JNE, Reg.R4, Reg.R5, differ),
+    );
+  }
+  em.place(same);
 }
 
 /** Jumps to `falseLabel` unless the two aggregates are equal (`==`) or differ (`!=`). */

@@ -8,8 +8,8 @@ import { argField, argIntoMem, argsRecord } from './context-args.ts';
 import type { Emitter } from './emitter.ts';
 import type { MemLoc } from './frame.ts';
 import { emitMapLookupInto } from './maps.ts';
-import { elemSize, inMemory, readKernelMem } from './memory-reads.ts';
-import { emitScalar } from './scalars.ts';
+import { elemSize, inMemory, readKernelMem, runtimeHeldIndex } from './memory-reads.ts';
+import { emitScalar, literalArith } from './scalars.ts';
 import { emitStmt, emitStoreInto } from './statements.ts';
 import { storeStringLiteral } from './strings.ts';
 
@@ -112,7 +112,16 @@ export function emitMem(em: Emitter, e: Expr, dst?: MemLoc): MemLoc {
     case 'Unary':
     case 'IndexExpr': {
       // A struct, array or char array in kernel/user memory (`*args.p`, `args.n->rows[1]`).
-      if (isScalarType(t) || !inMemory(em, e)) return scalarInto(em, e, t, out);
+      if (isScalarType(t)) return scalarInto(em, e, t, out);
+      if (e.kind === 'IndexExpr' && !inMemory(em, e) && !runtimeHeldIndex(em, e)) {
+        // An element at a constant index of an array held by the program (`$m[1]` of an int[2][2]).
+        const { loc, offset } = memberOf(em, e);
+        const src: MemLoc = { base: loc.base, off: loc.off + offset };
+        if (!dst) return src;
+        em.copy(dst, src, size);
+        return dst;
+      }
+      if (e.kind === 'Unary' && !inMemory(em, e)) return scalarInto(em, e, t, out);
       const loc = out();
       if (t.kind === 'string') em.zero(loc, size);
       readKernelMem(em, e, loc, size);
@@ -121,9 +130,26 @@ export function emitMem(em: Emitter, e: Expr, dst?: MemLoc): MemLoc {
     case 'BlockExpr':
       for (const s of e.stmts) emitStmt(em, s);
       return emitMem(em, e.value, dst);
+    case 'Cast':
+      return t.kind === 'array' ? castToArray(em, e.expr, size, dst) : scalarInto(em, e, t, out);
     default:
       return scalarInto(em, e, t, out);
   }
+}
+
+/**
+ * `(int8[8])x`, `(int8[])"text"`: a string's bytes are the array's; an integer is stored
+ * little end first (a narrower array keeps its low bytes, as bpftrace's store does).
+ */
+function castToArray(em: Emitter, from: Expr, size: number, dst?: MemLoc): MemLoc {
+  if (em.typeOf(from).kind === 'string') return emitMem(em, from, dst);
+  const v = emitScalar(em, from);
+  const word = em.allocMem(8);
+  em.storeReg(8, word, 0, em.reg(v, Reg.R0));
+  em.free(v);
+  if (!dst) return word;
+  em.copy(dst, word, size);
+  return dst;
 }
 
 /** A scalar expression's value stored in memory (8 bytes), for callers that want memory. */
@@ -151,13 +177,15 @@ export function memberOf(em: Emitter, e: Expr): { loc: MemLoc; offset: number } 
     const i = bt.fields.findIndex((f) => f.name === e.field);
     return { loc, offset: tupleLayout(bt.fields.map((f) => f.type)).offsets[i] ?? 0 };
   }
-  if (e.kind === 'IndexExpr' && e.index.kind === 'IntegerLit') {
-    // An element at a constant index of a string or array held by the program (`$path[0]`,
-    // `"/"[0]`); sema has checked the index against the length.
+  const at = e.kind === 'IndexExpr' ? literalArith(em, e.index) : null;
+  if (e.kind === 'IndexExpr' && at !== null) {
+    // An element at a constant index of a string, array or tuple held by the program
+    // (`$path[0]`, `"/"[0]`, `$t[1 + 1]`); sema has checked the index against the length.
     const bt = em.typeOf(e.base);
     const loc = emitMem(em, e.base);
-    return { loc, offset: Number(e.index.value) * elemSize(em, bt) };
+    if (bt.kind === 'tuple') return { loc, offset: tupleLayout(bt.elems).offsets[Number(at)] ?? 0 };
+    return { loc, offset: Number(at) * elemSize(em, bt) };
   }
-  if (e.kind === 'IndexExpr') throw new UserError('indexing a string or array held by the program needs a constant index');
+  if (e.kind === 'IndexExpr') throw new UserError('indexing a tuple needs a constant index');
   throw new UserError(`${e.kind} is not supported yet`);
 }

@@ -41,9 +41,14 @@ export function zeroMem(em: Emitter, loc: MemLoc, size: number): void {
  * whole words, then the tail. Past COPY_UNROLL_MAX bytes whole blocks are copied by a bounded
  * loop on r4/r5, leaving both address registers as they were.
  */
-export function copyMem(em: Emitter, dstReg: Reg, srcReg: Reg, size: number): void {
+export function copyMem(em: Emitter, dstReg: Reg, srcReg: Reg, size: number, align: 1 | 2 | 4 | 8 = 8): void {
   let i = 0;
-  if (size > COPY_UNROLL_MAX) {
+  if (align < 8) {
+    // An element inside an array (`$rows[1]` of an int[2][3]) may sit off the 8-byte grid, where
+    // the verifier refuses wider stack accesses: move it in units of its alignment.
+    for (; i + align <= size; i += align) em.emit(load(align, Reg.R3, srcReg, i), store(align, dstReg, i, Reg.R3));
+  }
+  if (size > COPY_UNROLL_MAX && align === 8) {
     const blocks = Math.floor(size / BLOCK);
     const top = em.label();
     em.emit(movReg(Reg.R4, srcReg), movReg(Reg.R5, dstReg), movImm(Reg.R0, blocks));

@@ -218,7 +218,8 @@ export class Emitter {
   copy(dst: MemLoc, src: MemLoc, size: number): void {
     this.addr(src, Reg.R1);
     this.addr(dst, Reg.R2);
-    this.copyPtr(Reg.R2, Reg.R1, size);
+    const low = (src.off | dst.off | 8) & -(src.off | dst.off | 8);
+    copyMem(this, Reg.R2, Reg.R1, size, Math.min(8, low) as 1 | 2 | 4 | 8);
   }
 
   /** Copies from an address in `srcReg` to one in `dstReg` (verifier-visible memory on both sides). */

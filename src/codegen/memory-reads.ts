@@ -1,7 +1,7 @@
 // Reads from kernel or user memory: struct members, dereferences, array elements and
 // stack-passed arguments, addressed first and read with one probe_read at the end.
 
-import { AluOp, alu64Imm, alu64Reg, Reg, type Size } from '../bpf/insn.ts';
+import { AluOp, alu64Imm, alu64Reg, JmpOp, ja, jmpImm, movImm, Reg, type Size } from '../bpf/insn.ts';
 import type { Expr, Span } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import { isScalarType, sizeOf, type Type } from '../sema/types.ts';
@@ -9,14 +9,16 @@ import { memberOf } from './aggregates.ts';
 import { argField, argScalar, stackArgAddr } from './context-args.ts';
 import type { Emitter } from './emitter.ts';
 import type { MemLoc, Temp } from './frame.ts';
-import { emitExtend, emitScalar, literalValue } from './scalars.ts';
+import { emitArrayBoundsCheck, emitArrayBoundsRecord } from './runtime-errors.ts';
+import { emitExtend, emitScalar, literalArith } from './scalars.ts';
 
 export function deref(em: Emitter, ptrExpr: Expr, t: Type, site: Span): Temp {
   const p = emitScalar(em, ptrExpr);
   const slot = em.allocMem(8);
   const size = (t.kind === 'int' ? t.size : 8) as Size;
   const pt = em.typeOf(ptrExpr);
-  probeRead(em, slot, size, p, pt.kind === 'pointer' && pt.user, site);
+  // A pointer read from user memory (an element of a user struct's array) points there too.
+  probeRead(em, slot, size, p, (pt.kind === 'pointer' && pt.user) || userChain(em, ptrExpr), site);
   const out = em.frame.newTemp();
   em.loadReg(size, Reg.R0, slot, 0);
   if (t.kind === 'int') emitExtend(em, Reg.R0, t.size, t.signed);
@@ -66,31 +68,7 @@ export function kernelAddr(em: Emitter, e: Expr): Temp {
     }
   }
   if (e.kind === 'Unary' && e.op === '*') return emitScalar(em, e.operand);
-  if (e.kind === 'IndexExpr' && inMemory(em, e)) {
-    const bt = em.typeOf(e.base);
-    const base = bt.kind === 'pointer' ? emitScalar(em, e.base) : kernelAddr(em, e.base);
-    const es = elemSize(em, bt);
-    const lit = literalValue(em, e.index);
-    if (lit !== null) {
-      const off = Number(lit) * es;
-      if (off !== 0) {
-        const r = em.reg(base, Reg.R0);
-        em.emit(alu64Imm(AluOp.ADD, r, off));
-        em.setTemp(base, r);
-      }
-      return base;
-    }
-    const i = emitScalar(em, e.index);
-    const ri = em.reg(i, Reg.R1);
-    if (es !== 1) em.emit(alu64Imm(AluOp.MUL, ri, es));
-    em.setTemp(i, ri);
-    const rb = em.reg(base, Reg.R0);
-    const ri2 = em.reg(i, Reg.R1);
-    em.emit(alu64Reg(AluOp.ADD, rb, ri2));
-    em.setTemp(base, rb);
-    em.free(i);
-    return base;
-  }
+  if (e.kind === 'IndexExpr' && (inMemory(em, e) || heldIndexable(em, e.base))) return elementAddr(em, e);
   if (inBpfMemory(em, e)) {
     // A struct held by a variable or map (`$s = *p; $s.m`): its members are read from our own
     // copy, whose address is on the BPF stack or in a map value.
@@ -102,10 +80,100 @@ export function kernelAddr(em: Emitter, e: Expr): Temp {
   return emitScalar(em, e);
 }
 
-/** A struct value that lives in the program's memory (a variable, a map value), not behind a pointer. */
+/**
+ * An aggregate that lives in the program's memory (a variable, a map value, a member or element
+ * of one), not behind a pointer: a struct read whole (`$s = *p; $s.m`), an array or string
+ * indexed at run time (`$w[$i]`).
+ */
 function inBpfMemory(em: Emitter, e: Expr): boolean {
-  if (em.typeOf(e).kind !== 'struct') return false;
-  return e.kind === 'Variable' || e.kind === 'MapRef' || e.kind === 'MapAccess' || e.kind === 'TupleIndex';
+  const k = em.typeOf(e).kind;
+  return (k === 'struct' || k === 'array' || k === 'string') && heldChain(em, e);
+}
+
+/**
+ * Whether the object `e` names is in the program's memory: a value, or a member or element of
+ * one (`$w[1].t.b`), rather than something reached through a pointer or the probe's context.
+ */
+function heldChain(em: Emitter, e: Expr): boolean {
+  if (em.typeOf(e).kind === 'pointer') return false;
+  switch (e.kind) {
+    case 'FieldAccess':
+      if (em.sema.fields.has(e.id)) return em.typeOf(e.base).kind !== 'pointer' && heldChain(em, e.base);
+      return argField(em, e) === null && heldChain(em, e.base);
+    case 'IndexExpr':
+      return em.typeOf(e.base).kind !== 'pointer' && heldChain(em, e.base);
+    case 'Identifier':
+      return e.name !== 'args';
+    default:
+      return !inMemory(em, e);
+  }
+}
+
+/** An array or string held by the program (not in kernel or user memory) that `[]` indexes. */
+export function heldIndexable(em: Emitter, base: Expr): boolean {
+  const k = em.typeOf(base).kind;
+  return (k === 'array' || k === 'string') && inBpfMemory(em, base);
+}
+
+/** `$a[$i]`: an element of a held array or string at an index known only at run time. */
+export function runtimeHeldIndex(em: Emitter, e: Extract<Expr, { kind: 'IndexExpr' }>): boolean {
+  return literalArith(em, e.index) === null && heldIndexable(em, e.base);
+}
+
+/**
+ * Address of an array element or of what a pointer indexes. A run-time index into an array is
+ * checked as bpftrace does (a warning, then the element is read anyway). Into the program's own
+ * memory the verifier wants the index bounded: past the end the address is 0 instead, so the
+ * read that follows fails and yields zeros.
+ */
+function elementAddr(em: Emitter, e: Extract<Expr, { kind: 'IndexExpr' }>): Temp {
+  const bt = em.typeOf(e.base);
+  const held = heldChain(em, e);
+  const base = bt.kind === 'pointer' ? emitScalar(em, e.base) : kernelAddr(em, e.base);
+  const es = elemSize(em, bt);
+  const lit = literalArith(em, e.index);
+  if (lit !== null) {
+    const off = Number(lit) * es;
+    if (off !== 0) {
+      const r = em.reg(base, Reg.R0);
+      em.emit(alu64Imm(AluOp.ADD, r, off));
+      em.setTemp(base, r);
+    }
+    return base;
+  }
+  const i = emitScalar(em, e.index);
+  const len = bt.kind === 'array' ? bt.len : bt.kind === 'string' ? bt.size : 0;
+  if (held) {
+    const inside = em.label();
+    const done = em.label();
+    em.emit(jmpImm(JmpOp.JLE, em.reg(i, Reg.R1), len - 1, inside));
+    if (bt.kind === 'array') emitArrayBoundsRecord(em, e.span);
+    em.setTemp(base, zeroReg(em));
+    em.emit(ja(done));
+    em.place(inside);
+    addScaled(em, base, i, es);
+    em.place(done);
+  } else {
+    if (bt.kind === 'array') emitArrayBoundsCheck(em, em.reg(i, Reg.R1), len, e.span);
+    addScaled(em, base, i, es);
+  }
+  em.free(i);
+  return base;
+}
+
+function zeroReg(em: Emitter): Reg {
+  em.emit(movImm(Reg.R0, 0));
+  return Reg.R0;
+}
+
+/** base += index * stride. */
+function addScaled(em: Emitter, base: Temp, i: Temp, stride: number): void {
+  const ri = em.reg(i, Reg.R1);
+  if (stride !== 1) em.emit(alu64Imm(AluOp.MUL, ri, stride));
+  em.setTemp(i, ri);
+  const rb = em.reg(base, Reg.R0);
+  em.emit(alu64Reg(AluOp.ADD, rb, em.reg(i, Reg.R1)));
+  em.setTemp(base, rb);
 }
 
 /**

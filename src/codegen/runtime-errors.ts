@@ -1,7 +1,8 @@
 // Errors found while a probe runs, reported as bpftrace 0.26 reports them: the program sends a
 // small record (header + a value) and user space prints bpftrace's warning with the script
-// location. Two sources: a helper that can fail returns an error (its return code is the
-// value), and a division or modulo by zero (the result is 1, as in 0.26).
+// location. Three sources: a helper that can fail returns an error (its return code is the
+// value), a division or modulo by zero (the result is 1, as in 0.26), and an array index past
+// the end at run time (the element is read anyway, as in 0.26).
 //
 // Which helpers are checked depends on the warning level, as in 0.26:
 //   0 (--no-warnings)  none;
@@ -25,7 +26,10 @@ interface SiteBase {
   span: Span;
 }
 
-export type RuntimeErrorSite = (SiteBase & { kind: 'helper'; helper: HelperName }) | (SiteBase & { kind: 'divide-by-zero' });
+export type RuntimeErrorSite =
+  | (SiteBase & { kind: 'helper'; helper: HelperName })
+  | (SiteBase & { kind: 'divide-by-zero' })
+  | (SiteBase & { kind: 'array-oob' });
 
 /** Record layout: u64 header, then the helper's return code (or 0) as an i64. */
 export const RUNTIME_ERROR_RECORD_SIZE = HEADER_SIZE + 8;
@@ -83,10 +87,31 @@ function emitHelperErrorRecord(em: Emitter, helper: HelperName, span: Span): voi
  * (callers keep live values in callee-saved registers or on the stack).
  */
 export function emitDivideByZeroRecord(em: Emitter, span: Span): void {
+  emitPlainRecord(em, 'divide-by-zero', span);
+}
+
+/**
+ * An array index past the end at run time, reported at the index expression's `span` when
+ * the unsigned index in `index` is more than `len - 1`. Clobbers r0-r5 on that path only.
+ */
+export function emitArrayBoundsCheck(em: Emitter, index: Reg, len: number, span: Span): void {
+  if (em.resources.warningLevel === 0) return;
+  const ok = em.label();
+  em.emit(jmpImm(JmpOp.JLE, index, len - 1, ok));
+  emitPlainRecord(em, 'array-oob', span);
+  em.place(ok);
+}
+
+/** The array-index record alone, for callers that test the index themselves. */
+export function emitArrayBoundsRecord(em: Emitter, span: Span): void {
+  emitPlainRecord(em, 'array-oob', span);
+}
+
+function emitPlainRecord(em: Emitter, kind: 'divide-by-zero' | 'array-oob', span: Span): void {
   // --no-warnings silences bpftrace's runtime warnings too.
   if (em.resources.warningLevel === 0) return;
   em.emit(movImm(Reg.R0, 0));
-  emitRuntimeErrorRecord(em, { id: em.resources.runtimeErrors.length, kind: 'divide-by-zero', span });
+  emitRuntimeErrorRecord(em, { id: em.resources.runtimeErrors.length, kind, span });
 }
 
 function emitRuntimeErrorRecord(em: Emitter, site: RuntimeErrorSite): void {

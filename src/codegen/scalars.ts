@@ -10,7 +10,7 @@ import { boolFromCond, emitCond, isComparison } from './conditions.ts';
 import type { Emitter, Operand } from './emitter.ts';
 import type { Temp } from './frame.ts';
 import { emitMapLookupScalar } from './maps.ts';
-import { deref, fieldScalar, inMemory, readKernelScalar } from './memory-reads.ts';
+import { deref, fieldScalar, inMemory, readKernelScalar, runtimeHeldIndex } from './memory-reads.ts';
 import { emitDivideByZeroRecord } from './runtime-errors.ts';
 import { emitStmt, emitUpdate } from './statements.ts';
 
@@ -64,7 +64,7 @@ export function emitScalar(em: Emitter, e: Expr): Temp {
     case 'Unary': {
       if (e.op === '!') return boolFromCond(em, e);
       if (e.op === '*') return deref(em, e.operand, em.typeOf(e), e.span);
-      if (e.op === '&') throw new UserError('the address-of operator is not supported yet');
+      if (e.op === '&') return variableAddress(em, e.operand);
       const folded = literalArith(em, e);
       if (folded !== null) return em.tempConst(folded);
       const v = emitScalar(em, e.operand);
@@ -99,8 +99,9 @@ export function emitScalar(em: Emitter, e: Expr): Temp {
     case 'FieldAccess':
       return fieldScalar(em, e);
     case 'Cast': {
-      const v = emitScalar(em, e.expr);
       const to = em.typeOf(e);
+      if (em.typeOf(e.expr).kind === 'array') return arrayAsInt(em, e.expr, to);
+      const v = emitScalar(em, e.expr);
       if (to.kind === 'int' && to.size < 8) {
         const r = em.reg(v, Reg.R0);
         emitExtend(em, r, to.size, to.signed);
@@ -131,7 +132,8 @@ export function emitScalar(em: Emitter, e: Expr): Temp {
     case 'RecordExpr':
     case 'TypeofExpr': {
       const t = em.typeOf(e);
-      if (e.kind === 'IndexExpr' && isScalarType(t) && inMemory(em, e)) return readKernelScalar(em, e, { bitfield: null, type: t });
+      if (e.kind === 'IndexExpr' && isScalarType(t) && (inMemory(em, e) || runtimeHeldIndex(em, e)))
+        return readKernelScalar(em, e, { bitfield: null, type: t });
       if (isScalarType(t) && (e.kind === 'TupleIndex' || e.kind === 'IndexExpr')) {
         const { loc, offset } = memberOf(em, e);
         const out = em.frame.newTemp();
@@ -146,6 +148,28 @@ export function emitScalar(em: Emitter, e: Expr): Temp {
     default:
       return unreachable(e);
   }
+}
+
+/** An integer array's bytes read as one integer of the same size (`(uint32)pton(...)`). */
+function arrayAsInt(em: Emitter, arr: Expr, to: Type): Temp {
+  if (inMemory(em, arr)) return readKernelScalar(em, arr, { bitfield: null, type: to });
+  const loc = em.mem(arr);
+  const size = Math.min(8, sizeOf(to)) as Size;
+  const out = em.frame.newTemp();
+  em.loadReg(size, Reg.R0, loc, 0);
+  if (to.kind === 'int') emitExtend(em, Reg.R0, to.size, to.signed);
+  em.setTemp(out, Reg.R0);
+  return out;
+}
+
+/** `&$x`: where the variable lives (the stack, or the scratch map for large values). */
+function variableAddress(em: Emitter, v: Expr): Temp {
+  const sym = v.kind === 'Variable' ? em.sema.vars.get(v.id) : undefined;
+  if (!sym) throw new UserError('address-of operator (&) can only be used on a map or variable');
+  const out = em.frame.newTemp();
+  em.addr(em.varLoc(sym), Reg.R0);
+  em.setTemp(out, Reg.R0);
+  return out;
 }
 
 /** Sets a temp to a small constant without going through a scratch register. */

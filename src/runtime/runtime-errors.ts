@@ -16,11 +16,15 @@ export function strerror(retcode: number): string {
 
 export const DIVIDE_BY_ZERO_MESSAGE = 'Divide or modulo by 0 detected. This can lead to unexpected results. 1 is being used as the result.';
 
+export const ARRAY_OOB_MESSAGE = 'Array access out of bounds. This can lead to unexpected results.';
+
 /** The text-mode message: for a helper, the reason, then bpftrace's "Additional Info" line. */
 export function runtimeErrorText(site: RuntimeErrorSite, retcode: number): string {
   switch (site.kind) {
     case 'divide-by-zero':
       return DIVIDE_BY_ZERO_MESSAGE;
+    case 'array-oob':
+      return ARRAY_OOB_MESSAGE;
     case 'helper':
       return helperErrorText(site.helper, retcode);
   }

@@ -20,7 +20,7 @@ import {
 } from './output/json.ts';
 import { attachedProbesText, endText, exitMapsText, lostEventsText, mapText, valueLine } from './output/text.ts';
 import { formatRecord } from './printf/format.ts';
-import { DIVIDE_BY_ZERO_MESSAGE, runtimeErrorText, strerror } from './runtime-errors.ts';
+import { runtimeErrorText, strerror } from './runtime-errors.ts';
 import { monotonicToEpochNs } from './strftime.ts';
 import type { MapSnapshot, Value } from './value.ts';
 
@@ -324,7 +324,7 @@ export class JsonSink implements OutputSink {
     this.out.write(
       site.kind === 'helper'
         ? helperErrorJson(strerror(retcode), site.helper, retcode, loc)
-        : runtimeErrorJson(DIVIDE_BY_ZERO_MESSAGE, loc),
+        : runtimeErrorJson(runtimeErrorText(site, retcode), loc),
     );
   }
 }

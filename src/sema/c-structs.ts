@@ -176,8 +176,10 @@ export class ScriptTypes {
           dims.push(n);
           i += 3;
         }
+        // Only `char` arrays are text, as clang tells bpftrace: `uint8_t y[4]` stays bytes.
+        const text = words.join(' ') === 'char';
         for (const n of dims.reverse()) {
-          t = t.kind === 'int' && t.size === 1 ? { kind: 'string', size: n } : { kind: 'array', elem: t, len: n };
+          t = text && t.kind === 'int' && t.size === 1 ? { kind: 'string', size: n } : { kind: 'array', elem: t, len: n };
         }
         let bits: number | null = null;
         if (toks[i] === ':') {

@@ -28,7 +28,19 @@ function monotonicNow(): bigint {
 
 import type { AggKind, MapInfo, MapValue } from './maps.ts';
 import { positionalInt } from './positional.ts';
-import { BOOL, INT64, intType, isInteger, parseIntTypeName, type Type, typeEquals, typeKindWord, typeName, UINT64 } from './types.ts';
+import {
+  BOOL,
+  INT64,
+  intType,
+  isInteger,
+  parseIntTypeName,
+  sizeOf,
+  type Type,
+  typeEquals,
+  typeKindWord,
+  typeName,
+  UINT64,
+} from './types.ts';
 import { UnstableGate } from './unstable.ts';
 
 export interface VarSymbol {
@@ -787,7 +799,7 @@ export class Checker {
               this.diags.error(e.span, `Type mismatch for '${e.op}': comparing '${typeName(l)}' with '${typeName(r)}'`);
             return BOOL;
           }
-          if (l.kind === 'string' || r.kind === 'string') {
+          if (l.kind === 'string' || r.kind === 'string' || l.kind === 'buffer' || r.kind === 'buffer') {
             if (l.kind !== r.kind)
               this.diags.error(e.span, `Type mismatch for '${e.op}': comparing '${typeName(l)}' with '${typeName(r)}'`);
             return BOOL;
@@ -835,6 +847,14 @@ export class Checker {
             this.diags.error(e.span, `Can not dereference type ${typeName(t)}`);
             return INT64;
           case '&':
+            // `&$x`: the variable's own storage, in the program's memory (read as kernel memory).
+            if (e.operand.kind === 'Variable') return { kind: 'pointer', to: t, user: false };
+            this.diags.error(
+              e.span,
+              e.operand.kind === 'MapRef' || e.operand.kind === 'MapAccess'
+                ? 'the address of a map (&@m) is not supported yet'
+                : 'address-of operator (&) can only be used on a map or variable',
+            );
             return { kind: 'pointer', to: t, user: false };
         }
         return INT64;
@@ -887,13 +907,16 @@ export class Checker {
         const t = this.expr(e.base);
         const i = this.expr(e.index);
         if (!isInteger(i)) this.diags.error(e.index.span, `The array index operator [] requires an integer index`);
-        // A constant index is checked against the array's length, as bpftrace does.
-        const at = e.index.kind === 'IntegerLit' ? e.index.value : null;
+        // A constant index (literal arithmetic folded, as bpftrace folds it first) is checked
+        // against the array's length.
+        const cv = this.constValue(e.index);
+        const at = typeof cv === 'bigint' ? cv : null;
+        if (t.kind === 'tuple') return this.tupleByIndex(e, t, at);
         const len = t.kind === 'array' ? t.len : t.kind === 'string' ? t.size : 0;
         if (at !== null && len > 0 && at >= BigInt(len))
           this.diags.error(e.span, `the index ${at} is out of bounds for array of size ${len}`);
-        if (t.kind === 'array') return t.elem;
-        if (t.kind === 'pointer') return t.to.kind === 'void' ? UINT64 : t.to;
+        if (t.kind === 'array') return this.inAddressSpace(t.elem, e.base);
+        if (t.kind === 'pointer') return t.to.kind === 'void' ? UINT64 : this.inAddressSpace(t.to, e.base);
         if (t.kind === 'string') return intType(1, true);
         this.diags.error(e.base.span, `The array index operator [] can not be used on expressions of type ${typeName(t)}`);
         return INT64;
@@ -901,7 +924,13 @@ export class Checker {
       case 'Cast': {
         const from = this.expr(e.expr);
         const to = this.resolveTypeExpr(e.type);
-        if (to.kind === 'int' || to.kind === 'bool') {
+        if (to.kind === 'array') return this.castToArray(e, from, to);
+        if (from.kind === 'array') {
+          // An integer array read as one integer of the same size (`(uint32)pton(...)`).
+          const ints = from.elem.kind === 'int' || from.elem.kind === 'bool';
+          if (to.kind !== 'int' || !ints || sizeOf(from) !== to.size)
+            this.diags.error(e.span, `Cannot cast from "${typeName(from)}" to "${typeName(to)}"`);
+        } else if (to.kind === 'int' || to.kind === 'bool') {
           if (!isInteger(from) && from.kind !== 'bool' && from.kind !== 'pointer') {
             this.diags.error(e.span, `Cannot cast from "${typeName(from)}" to "${typeName(to)}"`);
           }
@@ -966,6 +995,64 @@ export class Checker {
     }
   }
 
+  /**
+   * `(int8[8])12345`, `(int8[])"hello"`, `(bool[2])(uint16)1`: an integer, bool or string seen as
+   * an array of integers or bools; `[]` takes the length from the value's size.
+   */
+  private castToArray(e: Extract<Expr, { kind: 'Cast' }>, from: Type, to: Extract<Type, { kind: 'array' }>): Type {
+    const bad = (): Type => {
+      this.diags.error(e.span, `Cannot cast from "${typeName(from)}" to "${typeName(to)}"`);
+      return to;
+    };
+    if (to.elem.kind !== 'int' && to.elem.kind !== 'bool') return bad();
+    const es = sizeOf(to.elem);
+    let out = to;
+    if (to.len === 0) {
+      if (sizeOf(from) % es !== 0) {
+        this.diags.error(e.span, 'Cannot determine array size: the element size is incompatible with the cast integer size');
+        return to;
+      }
+      out = { kind: 'array', elem: to.elem, len: sizeOf(from) / es };
+      this.result.types.set(e.type.id, out);
+    }
+    const size = sizeOf(out);
+    // A narrower integer widens into a small array, as bpftrace allows.
+    if (from.kind === 'int') return size === from.size || (size <= 8 && size > from.size) ? out : bad();
+    if ((from.kind === 'string' || from.kind === 'bool') && size === sizeOf(from)) return out;
+    return bad();
+  }
+
+  /**
+   * A pointer found in a traced process's memory points into that process too (bpftrace keeps
+   * the address space on the type): so `$n = $p->next; $n->x` reads user memory as
+   * `$p->next->x` does. `base` is what the member or element was read from.
+   */
+  private inAddressSpace(t: Type, base: Expr): Type {
+    return t.kind === 'pointer' && !t.user && this.inUserMemory(base) ? { ...t, user: true } : t;
+  }
+
+  private inUserMemory(e: Expr): boolean {
+    const t = this.result.types.get(e.id);
+    if (t?.kind === 'pointer') return t.user;
+    if (e.kind === 'FieldAccess' || e.kind === 'IndexExpr') return this.inUserMemory(e.base);
+    if (e.kind === 'Unary' && e.op === '*') return this.inUserMemory(e.operand);
+    return false;
+  }
+
+  /** `$t[1 + 1]`: a tuple indexed like an array, with an index known when compiling. */
+  private tupleByIndex(e: Expr, t: Extract<Type, { kind: 'tuple' }>, at: bigint | null): Type {
+    if (at === null) {
+      this.diags.error(e.span, 'Array-style access for tuples only valid for integer literals');
+      return INT64;
+    }
+    const el = at >= 0n ? t.elems[Number(at)] : undefined;
+    if (!el) {
+      this.diags.error(e.span, `Invalid tuple index: ${at}. Found ${t.elems.length} elements in tuple.`);
+      return INT64;
+    }
+    return el;
+  }
+
   private updateTarget(target: Expr): Type {
     if (target.kind === 'Variable') {
       const sym = this.scope.find(target.name);
@@ -1024,7 +1111,7 @@ export class Checker {
         return INT64;
       }
       this.result.fields.set(e.id, f);
-      return f.type;
+      return this.inAddressSpace(f.type, e.base);
     }
     this.diags.error(e.span, `Can not access field '${e.field}' on expression of type '${typeName(t)}'`);
     return INT64;
