@@ -305,9 +305,9 @@ export class RingBufReader {
    * returns to the event loop, so a Ctrl-C is seen even while records keep arriving faster than
    * they are handled (system() on every context switch), as bpftrace checks its flag per record.
    */
-  private drainSlice(): boolean {
+  drainSlice(ms = DRAIN_SLICE_MS): boolean {
     const CHUNK = 256;
-    const deadline = Date.now() + DRAIN_SLICE_MS;
+    const deadline = Date.now() + ms;
     let more = false;
     this.round(() => {
       for (const r of this.rings) {

@@ -51,6 +51,9 @@ function createMap(spec: MapSpec, sys: Sys): BpfMap {
   }
 }
 
+/** How long Ctrl-C lets records already in the ring print before the rest are dropped. */
+const SIGNAL_DRAIN_MS = 100;
+
 /** XDP test runs need at least an Ethernet header's worth of packet data. */
 const ETH_HLEN = 14;
 
@@ -221,7 +224,12 @@ export class Tracer {
         this.wake = resolve;
       });
       const onSignal = (): void => {
-        if (!this.stopping) this.dropInFlight = true;
+        if (!this.stopping) {
+          // What the kernel committed before the signal is shown (bpftrace would have read it
+          // by then), for a bounded time; the rest is dropped, as bpftrace ignores it.
+          this.reader?.drainSlice(SIGNAL_DRAIN_MS);
+          this.dropInFlight = true;
+        }
         this.stop(0);
       };
       if (selfProgs.length) {
