@@ -194,6 +194,12 @@ export function emitEffect(em: Emitter, e: Expr): void {
     emitUpdate(em, e.target, e.op, false, false, e.span);
     return;
   }
+  // `{ printf("hi") }` passed to a macro's expression parameter and used as a statement there.
+  if (e.kind === 'BlockExpr') {
+    for (const s of e.stmts) emitStmt(em, s);
+    emitEffect(em, e.value);
+    return;
+  }
   const t = em.typeOf(e);
   if (t.kind === 'void') {
     if (e.kind === 'Call') em.callBuiltin(e);

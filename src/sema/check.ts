@@ -1157,6 +1157,8 @@ export class Checker {
   literalString(e: Expr): string | null {
     if (e.kind === 'StringLit') return e.value;
     if (e.kind === 'PositionalParam') return this.opts.positional[e.index - 1] ?? '';
+    // A macro whose body is a literal (`macro fmt() { "hi" }`) expands to `{ "hi" }`.
+    if (e.kind === 'BlockExpr' && e.stmts.length === 0) return this.literalString(e.value);
     return null;
   }
 
