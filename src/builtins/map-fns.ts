@@ -48,6 +48,11 @@ export const hasKey: Builtin = {
       cx.check(k);
       return BOOL;
     }
+    if (cx.scalarMap(m.name)) {
+      cx.diags.error(call.span, 'call to has_key() expects a map with explicit keys (non-scalar map)');
+      cx.check(k);
+      return BOOL;
+    }
     // Checked as the access @m[k] would be: the key unifies with the map's key type, and a key
     // of the wrong type is reported the way a wrong access is. (The synthetic node borrows the
     // call's id; the call's own type is recorded after this returns.)

@@ -20,6 +20,8 @@ export interface CheckCx {
   /** Literal integer value of an expression (positional params resolved), or null. */
   literalInt(e: Expr): bigint | null;
   literalString(e: Expr): string | null;
+  /** Whether the map has been used so far without keys (`@m = 1`). */
+  scalarMap(name: string): boolean;
   /** Value of a checked expression known while compiling (literals, predicates, getopt...). */
   constant(e: Expr): bigint | boolean | string | null;
   /** Whether this call is the value of a map assignment `@m[k] = f()` (aggregations). */

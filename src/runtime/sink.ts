@@ -21,7 +21,10 @@ import { attachedProbesText, endText, exitMapsText, lostEventsText, mapText, val
 import { formatRecord } from './printf/format.ts';
 import { DIVIDE_BY_ZERO_MESSAGE, runtimeErrorText, strerror } from './runtime-errors.ts';
 import { monotonicToEpochNs } from './strftime.ts';
-import type { MapSnapshot, Value } from './value.ts';
+import type { AggValue, MapSnapshot, Value } from './value.ts';
+
+/** print(@m, top, div) and, for a scalar map never written, the zero to print instead. */
+type MapPrintOptions = { top: number; div: number; zeroScalar?: AggValue | undefined };
 
 export interface OutputSink {
   attached(n: number): void;
@@ -29,7 +32,7 @@ export interface OutputSink {
   value(v: Value): void;
   /** Text produced by time(), cat(), join() and system(), already formatted. */
   message(kind: 'time' | 'cat' | 'join' | 'system', text: string): void;
-  map(snap: MapSnapshot, opts: { top: number; div: number }): void;
+  map(snap: MapSnapshot, opts: MapPrintOptions): void;
   /** The run is over (before END's output is flushed and the maps are printed). */
   end(): void;
   /** Runs `fn` with all output collected instead of printed; returns it (test probes). */
@@ -162,7 +165,7 @@ export class TextSink implements OutputSink {
   message(_kind: 'time' | 'cat' | 'join' | 'system', text: string): void {
     this.out.write(text);
   }
-  map(snap: MapSnapshot, opts: { top: number; div: number }): void {
+  map(snap: MapSnapshot, opts: MapPrintOptions): void {
     this.out.write(mapText(snap, { ...opts, clock: monotonicToEpochNs }));
   }
   end(): void {
@@ -237,7 +240,7 @@ export class JsonSink implements OutputSink {
   message(kind: 'time' | 'cat' | 'join' | 'system', text: string): void {
     this.out.write(messageJson(kind === 'system' ? 'syscall' : kind, text));
   }
-  map(snap: MapSnapshot, opts: { top: number; div: number }): void {
+  map(snap: MapSnapshot, opts: MapPrintOptions): void {
     this.out.write(mapJson(snap, { ...opts, clock: monotonicToEpochNs }));
   }
   end(): void {}

@@ -1113,6 +1113,10 @@ export class Checker {
       },
       literalInt: (x) => this.literalInt(x),
       literalString: (x) => this.literalString(x),
+      scalarMap: (name) => {
+        const m = this.result.maps.get(name);
+        return m !== undefined && m.keySpan !== null && m.key === null;
+      },
       constant: (x) => this.constValue(x),
       assignedTo: this.assigning,
       unsafe: this.opts.unsafe,
