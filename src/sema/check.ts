@@ -110,6 +110,8 @@ export class Checker {
   private loopDepth = 0;
   /** Declarations typed by a variable not typed yet, checked at the end of the probe. */
   private typeofLinks: { target: VarSymbol; source: VarSymbol; span: Span }[] = [];
+  /** Reads of a declared (`let $x;`) variable before anything assigned it: typed once the probe is checked. */
+  private earlyReads: { id: NodeId; sym: VarSymbol }[] = [];
   /** struct/union definitions written in the script. */
   private readonly scriptTypes = new ScriptTypes();
   /** Ids for nodes that builtins add (continuing the program's). */
@@ -151,6 +153,7 @@ export class Checker {
       if (p.probe.predicate) this.checkCondition(p.probe.predicate);
       this.block(p.probe.body, false);
       this.resolveTypeofLinks();
+      this.resolveEarlyReads();
       this.result.probes.push(p);
     }
     this.current = null;
@@ -760,7 +763,10 @@ export class Checker {
         }
         this.result.vars.set(e.id, sym);
         if (!sym.type) {
-          this.diags.error(e.span, `Variable used before it was assigned: $${e.name}`);
+          // `let $x;` holds zero until assigned: a warning, as in 0.26; the read takes the type
+          // a later assignment gives the variable (resolveEarlyReads).
+          this.diags.warning(e.span, `Variable used before it was assigned: $${e.name}`);
+          this.earlyReads.push({ id: e.id, sym });
           return INT64;
         }
         return sym.type;
@@ -1187,6 +1193,14 @@ export class Checker {
         this.typeLinked(l.target);
       }
     }
+  }
+
+  private resolveEarlyReads(): void {
+    for (const { id, sym } of this.earlyReads) {
+      if (!sym.type) sym.type = INT64;
+      this.result.types.set(id, sym.type);
+    }
+    this.earlyReads = [];
   }
 
   private resolveTypeofLinks(): void {
