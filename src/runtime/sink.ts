@@ -6,6 +6,7 @@ import type { FormatResource } from '../codegen/resources.ts';
 import type { RuntimeErrorSite } from '../codegen/runtime-errors.ts';
 import type { SourceFile, Span } from '../lang/ast.ts';
 import { lineCol, locate, renderDiagnostic } from '../lang/diagnostics.ts';
+import { dummyTimeMap } from '../util/dummy-time.ts';
 import { writeAllSync } from '../util/write-all.ts';
 import {
   attachedProbesJson,
@@ -22,6 +23,11 @@ import { formatRecord } from './printf/format.ts';
 import { DIVIDE_BY_ZERO_MESSAGE, runtimeErrorText, strerror } from './runtime-errors.ts';
 import { monotonicToEpochNs } from './strftime.ts';
 import type { AggValue, MapSnapshot, Value } from './value.ts';
+
+/** tseries times are boot-relative, or the script's own with BPFTRACE_DUMMY_TS_MAP. */
+function tseriesClock(): (ns: bigint) => bigint {
+  return dummyTimeMap() === null ? monotonicToEpochNs : (ns) => ns;
+}
 
 /** print(@m, top, div) and, for a scalar map never written, the zero to print instead. */
 type MapPrintOptions = { top: number; div: number; zeroScalar?: AggValue | undefined };
@@ -166,13 +172,13 @@ export class TextSink implements OutputSink {
     this.out.write(text);
   }
   map(snap: MapSnapshot, opts: MapPrintOptions): void {
-    this.out.write(mapText(snap, { ...opts, clock: monotonicToEpochNs }));
+    this.out.write(mapText(snap, { ...opts, clock: tseriesClock() }));
   }
   end(): void {
     this.out.write(endText());
   }
   exitMaps(snaps: MapSnapshot[]): void {
-    this.out.write(exitMapsText(snaps, { clock: monotonicToEpochNs }));
+    this.out.write(exitMapsText(snaps, { clock: tseriesClock() }));
     this.out.flush();
   }
   lost(n: bigint): void {
@@ -241,11 +247,11 @@ export class JsonSink implements OutputSink {
     this.out.write(messageJson(kind === 'system' ? 'syscall' : kind, text));
   }
   map(snap: MapSnapshot, opts: MapPrintOptions): void {
-    this.out.write(mapJson(snap, { ...opts, clock: monotonicToEpochNs }));
+    this.out.write(mapJson(snap, { ...opts, clock: tseriesClock() }));
   }
   end(): void {}
   exitMaps(snaps: MapSnapshot[]): void {
-    this.out.write(exitMapsJson(snaps, { clock: monotonicToEpochNs }));
+    this.out.write(exitMapsJson(snaps, { clock: tseriesClock() }));
     this.out.flush();
   }
   lost(n: bigint): void {
