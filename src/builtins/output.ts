@@ -105,6 +105,7 @@ export const exit: Builtin = {
       return NONE;
     }
     emitRecord(em, EventKind.Exit, 0, [code], [INT64]);
+    em.markExited();
     em.returnNow();
     return NONE;
   },
@@ -116,6 +117,7 @@ export function exitWith(em: Emitter, code: number): void {
   writeHeader(em, loc, EventKind.Exit, 0);
   storeImmAt(em, loc, HEADER_SIZE, 8, code);
   em.output(loc, HEADER_SIZE + 8);
+  em.markExited();
   em.returnNow();
 }
 
