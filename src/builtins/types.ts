@@ -31,6 +31,8 @@ export interface CheckCx {
   readonly cpid: number | null;
   /** Named script options (`-- --name=value`), and where getopt() records what it resolved. */
   readonly named: Map<string, string | null>;
+  /** getopt("name", default, "description"): the options the script takes, for --help and typos. */
+  declareOption(name: string, description: string): void;
   readonly callConstants: Map<number, bigint | boolean | string>;
   /** An id for a node a builtin makes (from the compilation's counter: unique in the program). */
   newId(): NodeId;

@@ -112,6 +112,8 @@ export class Checker {
   private typeofLinks: { target: VarSymbol; source: VarSymbol; span: Span }[] = [];
   /** Reads of a declared (`let $x;`) variable before anything assigned it: typed once the probe is checked. */
   private earlyReads: { id: NodeId; sym: VarSymbol }[] = [];
+  /** Named options getopt() declares, with their descriptions. */
+  private readonly options = new Map<string, string>();
   /** struct/union definitions written in the script. */
   private readonly scriptTypes = new ScriptTypes();
   /** Ids for nodes that builtins add (continuing the program's). */
@@ -157,6 +159,7 @@ export class Checker {
       this.result.probes.push(p);
     }
     this.current = null;
+    this.checkNamedOptions();
     for (const item of program.items) {
       if (item.kind !== 'MapDecl') continue;
       const m = this.result.maps.get(item.name);
@@ -1128,6 +1131,9 @@ export class Checker {
       unsafe: this.opts.unsafe,
       cpid: this.opts.cpid,
       named: this.opts.named,
+      declareOption: (name, description) => {
+        if (!this.options.get(name)) this.options.set(name, description);
+      },
       callConstants: this.result.callConstants,
       newId: () => this.ids.take(),
       expand: (call, expansion) => {
@@ -1193,6 +1199,23 @@ export class Checker {
         this.typeLinked(l.target);
       }
     }
+  }
+
+  /** `-- --name` options no getopt() takes are refused, as bpftrace does; `-- --help` lists them. */
+  private checkNamedOptions(): void {
+    const unexpected = [...this.opts.named.keys()].filter((n) => !this.options.has(n));
+    if (unexpected.length === 0) return;
+    const help = unexpected.includes('help');
+    const wrong = unexpected.filter((n) => n !== 'help');
+    const names = [...this.options.keys()].sort();
+    const hint =
+      names.length === 0
+        ? 'no custom program options defined.'
+        : help
+          ? `expected program options:\n${names.map((n) => `--${n}${this.options.get(n) ? `: ${this.options.get(n)}` : ''}`).join('\n')}`
+          : `expected program options: ${names.map((n) => `--${n}`).join(': ')}`;
+    const message = wrong.length > 0 ? `unexpected program command line options: ${wrong.map((n) => `--${n}`).join(', ')}` : 'program options listed (--help)';
+    this.diags.error(null, message, hint);
   }
 
   private resolveEarlyReads(): void {
