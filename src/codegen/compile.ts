@@ -98,6 +98,7 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
     let providerName = '';
     for (const ap of item.attachPoints) {
       try {
+        ap.raw = withPositionals(ap.raw, opts.positional);
         const { provider, parts } = providerFor(ap.raw);
         providerName ||= provider.name;
         targets.push(...provider.expand(ap.raw, parts, ap.span));
@@ -222,6 +223,11 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
     });
   }
   return { programs, resources, config, sema };
+}
+
+/** `$N` in an attach point is the N-th positional parameter's text (empty when not given), as in bpftrace. */
+function withPositionals(raw: string, positional: readonly string[]): string {
+  return raw.includes('$') ? raw.replace(/\$(\d+)/g, (_m, n: string) => positional[Number(n) - 1] ?? '') : raw;
 }
 
 /** Whether the script calls exit() anywhere. */
