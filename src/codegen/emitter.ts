@@ -372,6 +372,12 @@ export class Emitter {
   }
 
   /** Whether this emits a callback subprogram rather than the probe program. */
+  /**
+   * In a for-loop callback: the probe-frame slot that tells the caller `return` ran, and the
+   * label that stops the walk. The caller leaves the probe when it finds the slot set.
+   */
+  callbackReturn: { flagOff: number; stop: string } | null = null;
+
   get inCallback(): boolean {
     return this.parent !== null;
   }

@@ -1,7 +1,7 @@
 // Statements: blocks, assignments, variable declarations, if/while/for/unroll, break/continue/return.
 
 import { Helper } from '../bpf/helpers.ts';
-import { AluOp, alu64Imm, call, exit, JmpOp, ja, jmpReg, ldFunc, ldMapFd, movImm, movReg, Reg, type Size } from '../bpf/insn.ts';
+import { AluOp, alu64Imm, call, exit, JmpOp, ja, jmpImm, jmpReg, ldFunc, ldMapFd, movImm, movReg, Reg, type Size } from '../bpf/insn.ts';
 import type { Block, Expr, Span, Stmt } from '../lang/ast.ts';
 import { unreachable } from '../lang/ast.ts';
 import { visitAll } from '../lang/walk.ts';
@@ -136,6 +136,13 @@ export function emitStmt(em: Emitter, s: Stmt): void {
         em.emit(ja(em.returnLabel));
         return;
       }
+      if (em.callbackReturn) {
+        // A callback cannot leave the probe itself: it flags the return and stops the walk.
+        em.emit(movImm(Reg.R1, 1));
+        em.storeReg(8, { base: 'outer', off: em.callbackReturn.flagOff }, 0, Reg.R1, Reg.R2);
+        em.emit(ja(em.callbackReturn.stop));
+        return;
+      }
       em.returnNow();
       return;
     case 'Block':
@@ -159,6 +166,11 @@ export function emitForMap(em: Emitter, s: Extract<Stmt, { kind: 'ForMapStmt' }>
   if (!res || !sym) return;
   const root = em.root;
   const entry = root.label('Ffor_body');
+  // Set by `return` in the body; a slot of the probe's own frame, which every callback reaches.
+  const flagOff = root.frame.allocStack(8);
+  const flag: MemLoc = em.inCallback ? { base: 'outer', off: flagOff } : { base: 'stack', off: flagOff };
+  em.emit(movImm(Reg.R1, 0));
+  em.storeReg(8, flag, 0, Reg.R1, Reg.R2);
   root.subprogram(entry, () => {
     const sub = root.callbackEmitter();
     const done = sub.label('Lfor_next');
@@ -174,6 +186,7 @@ export function emitForMap(em: Emitter, s: Extract<Stmt, { kind: 'ForMapStmt' }>
     sub.copyPtr(Reg.R2, Reg.R7, Math.min(res.spec.valueSize, sizeOf(elems[1] ?? INT64)));
     // Temps must not start in r6/r7 here: they hold key/value only until copied above.
     sub.loops.push({ brk: stop, cont: done });
+    sub.callbackReturn = { flagOff, stop };
     emitBlock(sub, s.body);
     sub.loops.pop();
     sub.place(done);
@@ -186,6 +199,11 @@ export function emitForMap(em: Emitter, s: Extract<Stmt, { kind: 'ForMapStmt' }>
   em.emit(ldMapFd(Reg.R1, res.spec.name), ldFunc(Reg.R2, entry));
   em.probeFramePointer(Reg.R3);
   em.emit(movImm(Reg.R4, 0), call(Helper.for_each_map_elem));
+  const goOn = em.label();
+  em.loadReg(8, Reg.R1, flag, 0);
+  em.emit(jmpImm(JmpOp.JEQ, Reg.R1, 0, goOn));
+  emitStmt(em, { kind: 'ReturnStmt', id: -1, span: s.span, value: null });
+  em.place(goOn);
 }
 
 /** Evaluates an expression for its side effects only. */
