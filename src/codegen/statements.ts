@@ -387,7 +387,38 @@ export function emitStoreInto(em: Emitter, loc: MemLoc, t: Type, e: Expr): void 
     storeTupleAs(em, loc, t, e, et);
     return;
   }
+  if (t.kind === 'record' && et.kind === 'record' && !typeEquals(t, et)) {
+    storeRecordAs(em, loc, t, e, et);
+    return;
+  }
   emitMem(em, e, loc);
+}
+
+/**
+ * A record into a slot whose record type lists the same fields in another order (or wider
+ * strings): each field goes to the slot's field of that name; a literal's fields are still
+ * evaluated in the order written.
+ */
+function storeRecordAs(em: Emitter, loc: MemLoc, t: Extract<Type, { kind: 'record' }>, e: Expr, et: Extract<Type, { kind: 'record' }>): void {
+  const to = tupleLayout(t.fields.map((f) => f.type)).offsets;
+  const at = (name: string): { off: number; type: Type } | null => {
+    const i = t.fields.findIndex((f) => f.name === name);
+    return i < 0 ? null : { off: loc.off + (to[i] ?? 0), type: (t.fields[i] as (typeof t.fields)[number]).type };
+  };
+  em.zero(loc, sizeOf(t));
+  if (e.kind === 'RecordExpr') {
+    for (const f of e.fields) {
+      const slot = at(f.name);
+      if (slot) emitStoreInto(em, { base: loc.base, off: slot.off }, slot.type, f.value);
+    }
+    return;
+  }
+  const src = em.mem(e);
+  const from = tupleLayout(et.fields.map((f) => f.type)).offsets;
+  et.fields.forEach((f, i) => {
+    const slot = at(f.name);
+    if (slot) em.copy({ base: loc.base, off: slot.off }, { base: src.base, off: src.off + (from[i] ?? 0) }, Math.min(sizeOf(slot.type), sizeOf(f.type)));
+  });
 }
 
 function storeTupleAs(em: Emitter, loc: MemLoc, t: Extract<Type, { kind: 'tuple' }>, e: Expr, et: Extract<Type, { kind: 'tuple' }>): void {

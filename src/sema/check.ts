@@ -1340,6 +1340,17 @@ function mergeTypes(a: Type | null, b: Type | null): Type | null | undefined {
     }
     return { kind: 'tuple', elems };
   }
+  if (a.kind === 'record' && b.kind === 'record' && a.fields.length === b.fields.length) {
+    // The same fields in another order are the same record type (assignment goes by name).
+    const fields: typeof a.fields = [];
+    for (const f of a.fields) {
+      const g = b.fields.find((x) => x.name === f.name);
+      const merged = g ? mergeTypes(f.type, g.type) : undefined;
+      if (!merged) return typeEquals(a, b) ? a : undefined;
+      fields.push({ ...f, type: merged });
+    }
+    return { ...a, fields };
+  }
   return typeEquals(a, b) ? a : undefined;
 }
 
