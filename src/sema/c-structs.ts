@@ -165,8 +165,10 @@ export class ScriptTypes {
           dims.push(n);
           i += 3;
         }
+        // Only `char` arrays are strings: `uint8_t c[4]` is an array of bytes, as in bpftrace.
+        const chars = words.includes('char');
         for (const n of dims.reverse()) {
-          t = t.kind === 'int' && t.size === 1 ? { kind: 'string', size: n } : { kind: 'array', elem: t, len: n };
+          t = chars && t.kind === 'int' && t.size === 1 ? { kind: 'string', size: n } : { kind: 'array', elem: t, len: n };
         }
         if (toks[i] === ':') return 'bitfields are not supported in script definitions';
         members.push({ name: mname, type: t });
