@@ -72,6 +72,7 @@ function formatBuiltin(name: 'printf' | 'errorf' | 'warnf' | 'system', kind: Eve
         args: types.map((type, i) => ({ type, offset: lay.offsets[i] ?? 0 })),
         size: lay.size,
         span: call.span,
+        ...(call.expandedFrom ? { expandedFrom: call.expandedFrom } : {}),
       });
       emitRecord(em, kind, res.id, rest, types);
       return NONE;

@@ -22,6 +22,8 @@ export interface FormatResource {
   /** Total record size including the header. */
   size: number;
   span: Span;
+  /** errorf/warnf in a macro: the uses of macros it came through (Call.expandedFrom). */
+  expandedFrom?: Span[];
   /** For join: the delimiter; for print(value): unused. */
   extra?: string;
 }

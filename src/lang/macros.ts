@@ -232,6 +232,13 @@ class Expander {
     } finally {
       this.stack.pop();
     }
+    // errorf/warnf report where they are written and, like bpftrace, the macro uses that led there.
+    const noteSite = (n: AnyNode): void =>
+      visitAll(n, (x) => {
+        if (x.kind === 'Call' && (x.callee === 'errorf' || x.callee === 'warnf')) x.expandedFrom = [...(x.expandedFrom ?? []), site.span];
+      });
+    noteSite(body);
+    if (value) noteSite(value);
     return { stmts: body.stmts, value };
   }
 

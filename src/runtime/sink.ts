@@ -143,6 +143,12 @@ export class TextSink implements OutputSink {
     if (!this.quiet) this.err.write(attachedProbesText(n));
     this.err.flush();
   }
+  /** `file:l:c-c: ERROR: expanded from` and the line, for each macro use an errorf/warnf came through. */
+  private expansionText(f: FormatResource, severity: 'error' | 'warning'): string {
+    const source = this.source;
+    if (!source || !f.expandedFrom) return '';
+    return f.expandedFrom.map((span) => renderDiagnostic(source, { severity, message: 'expanded from', span, hints: [] })).join('');
+  }
   formatted(f: FormatResource, args: Value[]): void {
     const text = formatRecord(f, args);
     switch (f.kind) {
@@ -153,12 +159,12 @@ export class TextSink implements OutputSink {
       case 'errorf':
         this.errorCount++;
         this.out.flush();
-        this.err.write(`${where(this.source, f.span)}ERROR: ${text}\n`);
+        this.err.write(`${where(this.source, f.span)}ERROR: ${text}\n${this.expansionText(f, 'error')}`);
         this.err.flush();
         return;
       case 'warnf':
         this.out.flush();
-        this.err.write(`${where(this.source, f.span)}WARNING: ${text}\n`);
+        this.err.write(`${where(this.source, f.span)}WARNING: ${text}\n${this.expansionText(f, 'warning')}`);
         this.err.flush();
         return;
       default:
