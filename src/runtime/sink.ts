@@ -229,9 +229,11 @@ export class JsonSink implements OutputSink {
     private readonly out: Writer,
     private readonly err: Writer,
     private readonly source: SourceFile | null = null,
+    private readonly quiet = false,
   ) {}
   attached(n: number): void {
-    this.out.write(attachedProbesJson(n));
+    // -q leaves the attached_probes record out in JSON too, as bpftrace 0.26.
+    if (!this.quiet) this.out.write(attachedProbesJson(n));
   }
   formatted(f: FormatResource, args: Value[]): void {
     const text = formatRecord(f, args);
@@ -250,7 +252,8 @@ export class JsonSink implements OutputSink {
     this.out.write(valueJson(v));
   }
   message(kind: 'time' | 'cat' | 'join' | 'system', text: string): void {
-    this.out.write(messageJson(kind === 'system' ? 'syscall' : kind, text));
+    // join()'s text ends its line in text output; in JSON the data is the joined words alone.
+    this.out.write(messageJson(kind === 'system' ? 'syscall' : kind, kind === 'join' ? text.replace(/\n$/, '') : text));
   }
   map(snap: MapSnapshot, opts: MapPrintOptions): void {
     this.out.write(mapJson(snap, { ...opts, clock: tseriesClock() }));
