@@ -144,7 +144,8 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
     diags.check();
     return r;
   };
-  const exitGuarded = callsExit(program);
+  // Only probes the kernel fires on its own need the guard; BEGIN/END alone do not.
+  const exitGuarded = callsExit(program) && sema.probes.some((p) => p.targets.some((t) => !RUN_BY_US.has(t.provider.name)));
   if (exitGuarded) resources.internalMaps.push({ name: EXIT_MAP, type: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 });
   sema.probes.forEach((p, probeIndex) => {
     const targets = filterTargets(p.targets, opts.probeFilter);
