@@ -23,10 +23,10 @@ import type { Call, Expr, Span } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import type { TseriesParams } from '../sema/maps.ts';
 import { sizeOf, type Type, tupleLayout } from '../sema/types.ts';
+import { dummyTimeMap } from '../util/dummy-time.ts';
 import type { Emitter, Operand } from './emitter.ts';
 import type { MemLoc, Temp } from './frame.ts';
 import type { MapResource } from './resources.ts';
-import { dummyTimeMap } from '../util/dummy-time.ts';
 import { emitHelperCheck, emitLookupMissCheck } from './runtime-errors.ts';
 
 type MapExpr = Extract<Expr, { kind: 'MapRef' | 'MapAccess' }>;

@@ -1,7 +1,23 @@
 // Statements: blocks, assignments, variable declarations, if/while/for/unroll, break/continue/return.
 
 import { Helper } from '../bpf/helpers.ts';
-import { AluOp, alu64Imm, alu64Reg, call, exit, JmpOp, ja, jmpImm, jmpReg, ldFunc, ldMapFd, movImm, movReg, Reg, type Size } from '../bpf/insn.ts';
+import {
+  AluOp,
+  alu64Imm,
+  alu64Reg,
+  call,
+  exit,
+  JmpOp,
+  ja,
+  jmpImm,
+  jmpReg,
+  ldFunc,
+  ldMapFd,
+  movImm,
+  movReg,
+  Reg,
+  type Size,
+} from '../bpf/insn.ts';
 import type { Block, Expr, Span, Stmt } from '../lang/ast.ts';
 import { unreachable } from '../lang/ast.ts';
 import { visitAll } from '../lang/walk.ts';
@@ -399,7 +415,13 @@ export function emitStoreInto(em: Emitter, loc: MemLoc, t: Type, e: Expr): void 
  * strings): each field goes to the slot's field of that name; a literal's fields are still
  * evaluated in the order written.
  */
-function storeRecordAs(em: Emitter, loc: MemLoc, t: Extract<Type, { kind: 'record' }>, e: Expr, et: Extract<Type, { kind: 'record' }>): void {
+function storeRecordAs(
+  em: Emitter,
+  loc: MemLoc,
+  t: Extract<Type, { kind: 'record' }>,
+  e: Expr,
+  et: Extract<Type, { kind: 'record' }>,
+): void {
   const to = tupleLayout(t.fields.map((f) => f.type)).offsets;
   const at = (name: string): { off: number; type: Type } | null => {
     const i = t.fields.findIndex((f) => f.name === name);
@@ -417,7 +439,12 @@ function storeRecordAs(em: Emitter, loc: MemLoc, t: Extract<Type, { kind: 'recor
   const from = tupleLayout(et.fields.map((f) => f.type)).offsets;
   et.fields.forEach((f, i) => {
     const slot = at(f.name);
-    if (slot) em.copy({ base: loc.base, off: slot.off }, { base: src.base, off: src.off + (from[i] ?? 0) }, Math.min(sizeOf(slot.type), sizeOf(f.type)));
+    if (slot)
+      em.copy(
+        { base: loc.base, off: slot.off },
+        { base: src.base, off: src.off + (from[i] ?? 0) },
+        Math.min(sizeOf(slot.type), sizeOf(f.type)),
+      );
   });
 }
 

@@ -1214,7 +1214,10 @@ export class Checker {
         : help
           ? `expected program options:\n${names.map((n) => `--${n}${this.options.get(n) ? `: ${this.options.get(n)}` : ''}`).join('\n')}`
           : `expected program options: ${names.map((n) => `--${n}`).join(': ')}`;
-    const message = wrong.length > 0 ? `unexpected program command line options: ${wrong.map((n) => `--${n}`).join(', ')}` : 'program options listed (--help)';
+    const message =
+      wrong.length > 0
+        ? `unexpected program command line options: ${wrong.map((n) => `--${n}`).join(', ')}`
+        : 'program options listed (--help)';
     this.diags.error(null, message, hint);
   }
 
