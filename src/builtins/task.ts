@@ -118,8 +118,8 @@ export const cgroup = scalarBuiltin('cgroup', UINT64, helperValue('get_current_c
 export const curtask: Builtin = {
   ...scalarBuiltin('curtask', UINT64, helperValue('get_current_task')),
   // Typed as struct task_struct * when the kernel has BTF, so curtask->field works.
-  check: () => {
-    const task = btfTypeByName('struct task_struct');
+  check: (_call, cx) => {
+    const task = cx.scriptStruct('struct task_struct') ?? btfTypeByName('struct task_struct');
     return task ? { kind: 'pointer', to: task, user: false } : UINT64;
   },
 };

@@ -20,6 +20,8 @@ export interface CheckCx {
   /** Literal integer value of an expression (positional params resolved), or null. */
   literalInt(e: Expr): bigint | null;
   literalString(e: Expr): string | null;
+  /** A struct the script defines (`struct task_struct { int x; }` overrides the kernel's), or undefined. */
+  scriptStruct(tag: string): Type | undefined;
   /** Whether the map has been used so far without keys (`@m = 1`). */
   scalarMap(name: string): boolean;
   /** Value of a checked expression known while compiling (literals, predicates, getopt...). */

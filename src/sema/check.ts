@@ -1122,6 +1122,10 @@ export class Checker {
       },
       literalInt: (x) => this.literalInt(x),
       literalString: (x) => this.literalString(x),
+      scriptStruct: (tag) => {
+        const own = this.scriptTypes.get(tag);
+        return own ? { kind: 'struct', name: own.name, size: own.size, origin: { kind: 'script' }, union: own.union } : undefined;
+      },
       scalarMap: (name) => {
         const m = this.result.maps.get(name);
         return m !== undefined && m.keySpan !== null && m.key === null;

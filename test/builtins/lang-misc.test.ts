@@ -159,3 +159,9 @@ test('script struct definitions: only char arrays are strings', () => {
   const r = runCli(['-e', 'struct S { uint8_t c[4]; } BEGIN { $p = (struct S *)0; $b = buf($p.c); exit(); }']);
   assert.equal(r.code, 0, r.stderr);
 });
+
+test('a script struct task_struct types curtask', () => {
+  const r = runCli(['-e', 'struct task_struct { int x; } i:ms:1 { printf("SUCCESS %d\\n", curtask.x); exit(); }']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^SUCCESS -?\d+\n/);
+});
