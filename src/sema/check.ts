@@ -7,9 +7,10 @@ import { lookupBuiltin } from '../builtins/registry.ts';
 import type { CheckCx } from '../builtins/types.ts';
 import type { AssignStmt, Block, Call, Expr, IfStmt, NodeId, Probe, Program, Span, Stmt, TypeExpr, Variable } from '../lang/ast.ts';
 import { unreachable } from '../lang/ast.ts';
-import type { Diagnostics } from '../lang/diagnostics.ts';
+import { Diagnostics } from '../lang/diagnostics.ts';
 import { binary } from '../lang/headers.ts';
 import { IdGen } from '../lang/ids.ts';
+import { visitAll } from '../lang/walk.ts';
 import { isUserProbe } from '../probes/names.ts';
 import type { ArgField, ProbeContext, ProbeTarget } from '../probes/provider.ts';
 import { btfEnumConstant, btfTypeByName, type FieldInfo, kernelBtf } from './btf-types.ts';
@@ -82,6 +83,11 @@ export interface CheckOptions {
   cpid: number | null;
   /** Named script options (`-- --name=value`), for getopt(). */
   named: Map<string, string | null>;
+  /**
+   * Map types a first, silent pass learned from the whole script, so `for ($kv : @m)` can come
+   * before @m's first assignment in the source (bpftrace types maps over the whole program).
+   */
+  mapsAhead?: ReadonlyMap<string, MapInfo>;
 }
 
 /** The map kinds `let @m = KIND(n)` declares (bpftrace 0.26's BPF_MAP_TYPES). */
@@ -112,6 +118,8 @@ export class Checker {
   private typeofLinks: { target: VarSymbol; source: VarSymbol; span: Span }[] = [];
   /** Reads of a declared (`let $x;`) variable before anything assigned it: typed once the probe is checked. */
   private earlyReads: { id: NodeId; sym: VarSymbol }[] = [];
+  /** What the silent first pass learned about maps (CheckOptions.mapsAhead). */
+  private mapsAhead: ReadonlyMap<string, MapInfo> = new Map();
   /** Named options getopt() declares, with their descriptions. */
   private readonly options = new Map<string, string>();
   /** struct/union definitions written in the script. */
@@ -144,6 +152,10 @@ export class Checker {
   }
 
   run(program: Program, probes: CheckedProbe[]): SemaResult {
+    if (!this.opts.mapsAhead && iteratesMaps(program)) {
+      const ahead = new Checker(new Diagnostics(this.diags.source), { ...this.opts, mapsAhead: new Map() }).run(program, probes);
+      this.mapsAhead = ahead.maps;
+    }
     this.ids = IdGen.after(program);
     for (const item of program.items) {
       if (item.kind === 'MapDecl') this.declareMap(item.name, item.mapKind, item.args, item.span);
@@ -356,7 +368,8 @@ export class Checker {
         this.loopBody(s.body);
         return;
       case 'ForMapStmt': {
-        const m = this.result.maps.get(s.map.name);
+        const seen = this.result.maps.get(s.map.name);
+        const m = seen?.value ? seen : this.mapsAhead.get(s.map.name);
         this.mapInfo(s.map.name).iterated = true;
         this.loopScope(s.variable, s.body, () => {
           if (m?.value) return { kind: 'tuple', elems: [m.key ?? INT64, m.value.kind === 'value' ? m.value.type : INT64] };
@@ -1307,6 +1320,18 @@ export class Checker {
     this.result.types.set(t.id, out);
     return out;
   }
+}
+
+/** Whether the script walks a map with `for`, which may come before the map's assignment. */
+function iteratesMaps(program: Program): boolean {
+  let found = false;
+  for (const item of program.items) {
+    if (item.kind === 'Probe')
+      visitAll(item, (n) => {
+        if (n.kind === 'ForMapStmt') found = true;
+      });
+  }
+  return found;
 }
 
 function argCountText(lo: number, hi: number): string {

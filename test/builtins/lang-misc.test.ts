@@ -165,3 +165,12 @@ test('a script struct task_struct types curtask', () => {
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^SUCCESS -?\d+\n/);
 });
+
+test('a map walked before its first assignment in the source takes the type assigned later', () => {
+  const r = runCli([
+    '-e',
+    'interval:ms:50 { $x = 1; for ($kv : @a) { print(($x, $kv.0, $kv.1)); break; } if (@a[1]) { clear(@a); exit(); } @a[1] = 1; }',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, '(1, 1, 1)\n\n\n');
+});
