@@ -174,3 +174,11 @@ test('a map walked before its first assignment in the source takes the type assi
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, '(1, 1, 1)\n\n\n');
 });
+
+test('len() of a stack is its depth, up to the stack limit', () => {
+  const out = output('t:syscalls:sys_enter_execve { $s = ustack(3); printf("%d %d\\n", len($s), len(kstack(2))); exit(); }', {
+    command: '/bin/true',
+  });
+  assert.match(out, /^[1-3] [1-2]\n/);
+  assert.match(compileError('BEGIN { print(len(1)); }'), /ERROR: call to len\(\) expects a map, ustack, or kstack/);
+});
