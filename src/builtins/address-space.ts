@@ -38,6 +38,9 @@ function markPointer(name: 'uptr' | 'kptr', user: boolean): Builtin {
 export const uptr = markPointer('uptr', true);
 export const kptr = markPointer('kptr', false);
 
+/** Providers whose programs our process runs with BPF_PROG_TEST_RUN, from user space. */
+const USER_RUN: readonly string[] = ['BEGIN', 'END', 'self'];
+
 export const usermode: Builtin = {
   name: 'usermode',
   ident: true,
@@ -47,7 +50,9 @@ export const usermode: Builtin = {
   check(call, cx) {
     // Only contexts that carry the registers (kprobe/uprobe: pt_regs; profile/software: perf data).
     const ok =
-      cx.probe.context.argN === 'pt_regs' || ['profile', 'interval', 'software', 'hardware', 'watchpoint'].includes(cx.probe.providerName);
+      cx.probe.context.argN === 'pt_regs' ||
+      USER_RUN.includes(cx.probe.providerName) ||
+      ['profile', 'interval', 'software', 'hardware', 'watchpoint'].includes(cx.probe.providerName);
     if (!ok)
       cx.diags.error(
         call.span,
@@ -57,6 +62,8 @@ export const usermode: Builtin = {
     return intType(1, false);
   },
   emit(_call, em) {
+    // Run by our own process from user space (BEGIN/END are uprobes on bpftrace itself in 0.26).
+    if (em.probeName === 'begin' || em.probeName === 'end' || em.probeName.startsWith('self:')) return { kind: 'imm', value: 1n };
     // pt_regs.cs: its low two bits are the privilege level the context ran at.
     const t = tempWith(em, (r) =>
       em.emit(load(8, r, Reg.R6, PT_REGS_CS), alu64Imm(AluOp.AND, r, 3), alu64Imm(AluOp.RSH, r, 1), alu64Imm(AluOp.AND, r, 1)),

@@ -51,6 +51,8 @@ export class Asm {
 export function literalText(em: Emitter, e: Expr): string | null {
   if (e.kind === 'StringLit') return e.value;
   if (e.kind === 'PositionalParam') return em.sema.positional[e.index - 1] ?? '';
+  // A macro whose body is a literal (`macro fmt() { "hi" }`) still gives printf its format.
+  if (e.kind === 'BlockExpr' && e.stmts.length === 0) return literalText(em, e.value);
   return null;
 }
 

@@ -1,12 +1,13 @@
 // Functions of whole maps: has_key(@m, k) and len(@m).
 
-import { exit, JmpOp, jmpImm, ldFunc, ldMapFd, movImm, movReg, Reg } from '../bpf/insn.ts';
-import type { Emitter } from '../codegen/emitter.ts';
+import { AluOp, alu64Imm, exit, JmpOp, jmpImm, ldFunc, ldMapFd, movImm, movReg, Reg } from '../bpf/insn.ts';
+import type { Emitter, Operand } from '../codegen/emitter.ts';
+import type { Temp } from '../codegen/frame.ts';
 import { buildKey, mapResource } from '../codegen/maps.ts';
 import type { MapResource } from '../codegen/resources.ts';
 import type { Call, Expr, MapAccess } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
-import { BOOL, INT64, typeKindWord } from '../sema/types.ts';
+import { BOOL, INT64, type Type, typeKindWord } from '../sema/types.ts';
 import type { Builtin } from './types.ts';
 
 /** The key expressions of `has_key(@m, k)`: a tuple key is the same as several keys. */
@@ -48,6 +49,11 @@ export const hasKey: Builtin = {
       cx.check(k);
       return BOOL;
     }
+    if (cx.scalarMap(m.name)) {
+      cx.diags.error(call.span, 'call to has_key() expects a map with explicit keys (non-scalar map)');
+      cx.check(k);
+      return BOOL;
+    }
     // Checked as the access @m[k] would be: the key unifies with the map's key type, and a key
     // of the wrong type is reported the way a wrong access is. (The synthetic node borrows the
     // call's id; the call's own type is recorded after this returns.)
@@ -66,6 +72,33 @@ export const hasKey: Builtin = {
 };
 
 /**
+ * len(stack): a stack value here is an id in a stack-trace map, which a program cannot read
+ * back; the depth is that of the stack taken again where len() runs (bpf_get_stack's byte count
+ * over 8), up to the stack's own depth limit — the same stack when len() is in the probe that
+ * took it, as `$s = ustack(3); len($s)` is.
+ */
+function stackDepth(em: Emitter, t: Extract<Type, { kind: 'stack' }>): Operand {
+  const bytes = t.limit * 8;
+  const frames = em.allocMem(bytes);
+  const got = em.callHelper('get_stack', [
+    { kind: 'ctx' },
+    { kind: 'addr', loc: frames },
+    { kind: 'imm', value: BigInt(bytes) },
+    { kind: 'imm', value: t.user ? BPF_F_USER_STACK : 0n },
+  ]) as Temp;
+  const r = em.reg(got, Reg.R0);
+  const ok = em.label();
+  em.emit(jmpImm(JmpOp.JSGE, r, 0, ok), movImm(r, 0));
+  em.place(ok);
+  em.emit(alu64Imm(AluOp.RSH, r, 3));
+  em.setTemp(got, r);
+  return { kind: 'temp', temp: got };
+}
+
+/** bpf_get_stack's flag for the user-space stack. */
+const BPF_F_USER_STACK = 1n << 8n;
+
+/**
  * len(@m) counts entries with bpf_for_each_map_elem, whose result is the number of elements
  * visited; the callback does nothing but continue. (Counting inserts and deletes ourselves
  * would miss clear() and entries evicted from LRU maps.)
@@ -79,14 +112,16 @@ export const len: Builtin = {
   check(call, cx) {
     const m = call.args[0] as Expr;
     if (m.kind !== 'MapRef') {
-      cx.check(m);
-      cx.diags.error(call.span, 'call to len() expects a map, ustack, or kstack');
+      if (cx.check(m).kind !== 'stack') cx.diags.error(call.span, 'call to len() expects a map, ustack, or kstack');
       return INT64;
     }
     cx.checkMapArg(m, 'len');
     return INT64;
   },
   emit(call, em) {
+    const arg = call.args[0] as Expr;
+    const argType = em.typeOf(arg);
+    if (arg.kind !== 'MapRef' && argType.kind === 'stack') return stackDepth(em, argType);
     const res = keyedMap(em, call.args[0] as Expr, 'len');
     const cb = em.subprogram('Fcount_elem', () => [movImm(Reg.R0, 0), exit()]);
     em.emit(ldMapFd(Reg.R1, res.spec.name), ldFunc(Reg.R2, cb), movImm(Reg.R3, 0), movImm(Reg.R4, 0));

@@ -72,6 +72,7 @@ function formatBuiltin(name: 'printf' | 'errorf' | 'warnf' | 'system', kind: Eve
         args: types.map((type, i) => ({ type, offset: lay.offsets[i] ?? 0 })),
         size: lay.size,
         span: call.span,
+        ...(call.expandedFrom ? { expandedFrom: call.expandedFrom } : {}),
       });
       emitRecord(em, kind, res.id, rest, types);
       return NONE;
@@ -105,6 +106,7 @@ export const exit: Builtin = {
       return NONE;
     }
     emitRecord(em, EventKind.Exit, 0, [code], [INT64]);
+    em.markExited();
     em.returnNow();
     return NONE;
   },
@@ -116,6 +118,7 @@ export function exitWith(em: Emitter, code: number): void {
   writeHeader(em, loc, EventKind.Exit, 0);
   storeImmAt(em, loc, HEADER_SIZE, 8, code);
   em.output(loc, HEADER_SIZE + 8);
+  em.markExited();
   em.returnNow();
 }
 

@@ -102,8 +102,16 @@ for (const b of [pointers.leaderComm, pointers.leaderTid, pointers.containerOf, 
 for (const b of [cgroups.cgroupid, cgroups.cgroupPath, kfuncs.kfuncExist, kfuncs.kfuncAllowed]) add(b);
 for (const b of [mapFind.find, socketCookie, writeUser]) add(b);
 
+/**
+ * 0.26's stdlib wraps its builtin values in macros (`macro comm() { __builtin_comm }`), and
+ * scripts may name the wrapped value directly; that spelling is never shadowed by a macro.
+ */
+const BUILTIN_PREFIX = '__builtin_';
+
 export function lookupBuiltin(name: string): Builtin | undefined {
-  return table.get(name);
+  if (!name.startsWith(BUILTIN_PREFIX)) return table.get(name);
+  const b = table.get(name.slice(BUILTIN_PREFIX.length));
+  return b?.ident ? b : undefined;
 }
 
 export function builtinNames(): string[] {

@@ -190,6 +190,20 @@ export const join: Builtin = {
   },
 };
 
+const TRUTHY = ['1', 'true', 'on', 'yes'];
+const FALSY = ['0', 'false', 'off', 'no'];
+
+/** A named option's integer (decimal or 0x hex), or why it is not one (bpftrace's words). */
+function parseOptionInt(text: string, signed: boolean): bigint | string {
+  if (!/^[+-]?(0x[0-9a-f]+|\d+)$/i.test(text.trim())) return 'invalid integer';
+  const t = text.trim();
+  const neg = t.startsWith('-');
+  const v = BigInt(t.replace(/^[+-]/, ''));
+  const n = neg ? -v : v;
+  if (signed ? n < -(1n << 63n) || n >= 1n << 63n : n < 0n || n >= 1n << 64n) return 'value is out of range';
+  return n;
+}
+
 /**
  * getopt("name"[, default[, description]]): a named option given after `--` on the command
  * line (`-- --name=value`), typed by its default (bool without one). Resolved when compiling.
@@ -207,40 +221,48 @@ export const getopt: Builtin = {
       cx.diags.error(nameE.span, 'getopt() expects the option name as a string literal');
       return VOID;
     }
-    if (descE && cx.literalString(descE) === null) cx.diags.error(descE.span, 'getopt() description must be a string literal');
-    const given = cx.named.get(name);
+    const desc = descE ? cx.literalString(descE) : '';
+    if (desc === null && descE) cx.diags.error(descE.span, 'getopt() description must be a string literal');
+    cx.declareOption(name, desc ?? '');
     const present = cx.named.has(name);
-    const boolOf = (v: string | null | undefined, dflt: boolean): boolean | null => {
-      if (v === undefined) return dflt;
-      if (v === null || v === 'true' || v === '1') return true;
-      if (v === 'false' || v === '0') return false;
-      return null;
+    // `--name` alone is `true`; bpftrace words a bad value without a script location.
+    const given = present ? (cx.named.get(name) ?? null) : undefined;
+    const bad = (what: string, value: string): void => {
+      cx.diags.error(null, `program command line option --${name} ${what} (value: ${value})`);
     };
     if (!defE || defE.kind === 'BoolLit') {
-      const b = boolOf(present ? given : undefined, defE?.kind === 'BoolLit' ? defE.value : false);
-      if (b === null) cx.diags.error(call.span, `Invalid value for boolean option --${name}: ${given}`, 'use true, false, 1 or 0');
-      cx.callConstants.set(call.id, b ?? false);
+      let b = defE?.kind === 'BoolLit' ? defE.value : false;
+      if (given === null) b = true;
+      else if (given !== undefined) {
+        const v = given.toLowerCase();
+        if (TRUTHY.includes(v)) b = true;
+        else if (FALSY.includes(v)) b = false;
+        else bad("expects a boolean (e.g. 'true')", given);
+      }
+      cx.callConstants.set(call.id, b);
       return { kind: 'bool' };
     }
     const dInt = cx.literalInt(defE);
     if (dInt !== null && defE.kind !== 'StringLit') {
+      // A default below zero makes a signed option, any other an unsigned one (as bpftrace).
+      const signed = dInt < 0n;
       let v = dInt;
-      if (present) {
-        try {
-          v = BigInt(given ?? '');
-        } catch {
-          cx.diags.error(call.span, `Invalid value for integer option --${name}: ${given ?? ''}`);
-        }
+      if (given === null) bad('expects an integer', 'true');
+      else if (given !== undefined) {
+        const parsed = parseOptionInt(given, signed);
+        if (typeof parsed === 'string') bad(parsed, given);
+        else v = parsed;
       }
       cx.callConstants.set(call.id, v);
-      return INT64;
+      return signed ? INT64 : UINT64;
     }
     const dStr = cx.literalString(defE);
     if (dStr === null) {
       cx.diags.error(defE.span, 'getopt() default must be a literal bool, integer or string');
       return VOID;
     }
-    const v = present ? (given ?? '') : dStr;
+    if (given === null) bad('expects a string', 'true');
+    const v = given ?? dStr;
     cx.callConstants.set(call.id, v);
     return { kind: 'string', size: Buffer.byteLength(v, 'latin1') + 1 };
   },

@@ -1,6 +1,7 @@
 // Builtins that read the current task and clock: pid, tid, uid, gid, cpu, comm, nsecs,
 // elapsed, rand, jiffies, numaid, cgroup, curtask, ncpus.
 
+import { statSync } from 'node:fs';
 import type { Helper } from '../bpf/helpers.ts';
 import { AluOp, alu64Imm, load, movReg, Reg } from '../bpf/insn.ts';
 import { onlineCpus } from '../bpf/map.ts';
@@ -12,6 +13,7 @@ import type { ProbeContext } from '../probes/provider.ts';
 import { btfField, btfTypeByName } from '../sema/btf-types.ts';
 import { intType, type Type, UINT32, UINT64 } from '../sema/types.ts';
 import { tempWith } from './gen-util.ts';
+import { checkExpansion, emitExpansion, field } from './lowered.ts';
 import { PT_REGS_ARGS, PT_REGS_RAX } from './pt-regs.ts';
 import type { Builtin, CheckCx } from './types.ts';
 import { emitUsdtArg } from './usdt-args.ts';
@@ -47,11 +49,65 @@ function helperValue(name: keyof typeof Helper, fix?: (em: Emitter, r: Reg) => v
   };
 }
 
+/** The pid namespace's inode number in the initial namespace (include/linux/proc_ns.h). */
+const PROC_PID_INIT_INO = 0xeffffffcn;
+
+/** Our own pid namespace (device and inode of /proc/self/ns/pid), or null for the initial one. */
+function ownPidNamespace(): { dev: bigint; ino: bigint } | null {
+  try {
+    const st = statSync('/proc/self/ns/pid', { bigint: true });
+    return st.ino === PROC_PID_INIT_INO ? null : { dev: st.dev, ino: st.ino };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * pid / tid, optionally `pid(curr_ns)` (the default: ids as seen from our own pid namespace, as
+ * 0.26 does) or `pid(init)` (ids of the initial namespace).
+ */
+function nsIdBuiltin(name: 'pid' | 'tid'): Builtin {
+  return {
+    name,
+    ident: true,
+    func: true,
+    minArgs: 0,
+    maxArgs: 1,
+    check(call, cx) {
+      const arg = call.args[0];
+      if (!arg) return UINT32;
+      if (arg.kind !== 'Identifier') cx.diags.error(call.span, `${name}() only supports curr_ns and init as the argument`);
+      else if (arg.name !== 'curr_ns' && arg.name !== 'init')
+        cx.diags.error(arg.span, `Invalid PID namespace mode: ${arg.name} (expects: curr_ns or init)`);
+      return UINT32;
+    },
+    emit(call, em) {
+      const arg = call.args[0];
+      const ns = arg?.kind === 'Identifier' && arg.name === 'init' ? null : ownPidNamespace();
+      if (!ns) return helperValue('get_current_pid_tgid', name === 'pid' ? high32 : low32)(em);
+      // struct bpf_pidns_info { u32 pid; u32 tgid; }: the thread id first, then the process id.
+      const info = em.allocMem(8);
+      em.zero(info, 8);
+      em.callHelper(
+        'get_ns_current_pid_tgid',
+        [
+          { kind: 'imm', value: ns.dev },
+          { kind: 'imm', value: ns.ino },
+          { kind: 'addr', loc: info },
+          { kind: 'imm', value: 8n },
+        ],
+        true,
+      );
+      return { kind: 'temp', temp: tempWith(em, (r) => em.loadReg(4, r, info, name === 'pid' ? 4 : 0)) };
+    },
+  };
+}
+
 const high32 = (em: Emitter, r: Reg) => em.emit(alu64Imm(AluOp.RSH, r, 32));
 const low32 = (em: Emitter, r: Reg) => em.emit(alu64Imm(AluOp.LSH, r, 32), alu64Imm(AluOp.RSH, r, 32));
 
-export const pid = scalarBuiltin('pid', UINT32, helperValue('get_current_pid_tgid', high32));
-export const tid = scalarBuiltin('tid', UINT32, helperValue('get_current_pid_tgid', low32));
+export const pid = nsIdBuiltin('pid');
+export const tid = nsIdBuiltin('tid');
 export const uid = scalarBuiltin('uid', UINT32, helperValue('get_current_uid_gid', low32));
 export const gid = scalarBuiltin('gid', UINT32, helperValue('get_current_uid_gid', high32));
 export const cpu = scalarBuiltin('cpu', UINT32, helperValue('get_smp_processor_id'));
@@ -62,8 +118,8 @@ export const cgroup = scalarBuiltin('cgroup', UINT64, helperValue('get_current_c
 export const curtask: Builtin = {
   ...scalarBuiltin('curtask', UINT64, helperValue('get_current_task')),
   // Typed as struct task_struct * when the kernel has BTF, so curtask->field works.
-  check: () => {
-    const task = btfTypeByName('struct task_struct');
+  check: (_call, cx) => {
+    const task = cx.scriptStruct('struct task_struct') ?? btfTypeByName('struct task_struct');
     return task ? { kind: 'pointer', to: task, user: false } : UINT64;
   },
 };
@@ -280,9 +336,13 @@ export const ppid: Builtin = {
   ident: true,
   func: true,
   minArgs: 0,
-  maxArgs: 0,
-  check: () => UINT32,
-  emit: (_c, em) => parentField(em, 'tgid', null),
+  maxArgs: 1,
+  // ppid(task) is 0.26's stdlib macro `task.real_parent.pid`, compiled as that expression.
+  check: (call, cx) => {
+    const task = call.args[0];
+    return task ? checkExpansion(call, field(field(task, 'real_parent', call.span, cx), 'pid', call.span, cx), cx) : UINT32;
+  },
+  emit: (c, em) => (c.args.length > 0 ? emitExpansion(c, em) : parentField(em, 'tgid', null)),
 };
 
 export const pcomm: Builtin = {

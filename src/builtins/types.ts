@@ -20,6 +20,10 @@ export interface CheckCx {
   /** Literal integer value of an expression (positional params resolved), or null. */
   literalInt(e: Expr): bigint | null;
   literalString(e: Expr): string | null;
+  /** A struct the script defines (`struct task_struct { int x; }` overrides the kernel's), or undefined. */
+  scriptStruct(tag: string): Type | undefined;
+  /** Whether the map has been used so far without keys (`@m = 1`). */
+  scalarMap(name: string): boolean;
   /** Value of a checked expression known while compiling (literals, predicates, getopt...). */
   constant(e: Expr): bigint | boolean | string | null;
   /** Whether this call is the value of a map assignment `@m[k] = f()` (aggregations). */
@@ -29,6 +33,8 @@ export interface CheckCx {
   readonly cpid: number | null;
   /** Named script options (`-- --name=value`), and where getopt() records what it resolved. */
   readonly named: Map<string, string | null>;
+  /** getopt("name", default, "description"): the options the script takes, for --help and typos. */
+  declareOption(name: string, description: string): void;
   readonly callConstants: Map<number, bigint | boolean | string>;
   /** An id for a node a builtin makes (from the compilation's counter: unique in the program). */
   newId(): NodeId;

@@ -217,7 +217,7 @@ async function main(argv: string[]): Promise<number> {
     // buffers everything.
     const out = new Writer(outFd, opts.buffering !== 'full');
     const err = new Writer(2, true);
-    const sink = opts.format === 'json' ? new JsonSink(out, err, source) : new TextSink(out, err, opts.quiet, source);
+    const sink = opts.format === 'json' ? new JsonSink(out, err, source, opts.quiet) : new TextSink(out, err, opts.quiet, source);
     const tracer = new Tracer(script, sink, source);
     const running = child;
     const code = await tracer.run({

@@ -34,10 +34,12 @@ import { sizeOf } from '../sema/types.ts';
 import { outputBufferPages } from '../util/buffer-pages.ts';
 import { Emitter } from './emitter.ts';
 import { FrameOverflow } from './frame.ts';
-import { ERRORS_MAP, HEAP_MAP, kernelMapName, type MapResource, newResources, type Resources, RINGBUF_MAP } from './resources.ts';
+import { ERRORS_MAP, EXIT_MAP, HEAP_MAP, kernelMapName, type MapResource, newResources, type Resources, RINGBUF_MAP } from './resources.ts';
 import type { WarningLevel } from './runtime-errors.ts';
 
 /** Providers that see every process and take -p as a filter in the program, as bpftrace does. */
+/** Providers whose programs we run ourselves (END after exit(), --test/--bench one by one): never guarded by exit(). */
+const RUN_BY_US: ReadonlySet<string> = new Set(['BEGIN', 'END', 'self', 'test', 'bench']);
 const PID_FILTERED: ReadonlySet<string> = new Set(['kprobe', 'kretprobe', 'fentry', 'fexit', 'tracepoint', 'rawtracepoint']);
 
 export interface CompiledProgram {
@@ -107,6 +109,7 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
     let providerName = '';
     for (const ap of item.attachPoints) {
       try {
+        ap.raw = withPositionals(ap.raw, opts.positional);
         const { provider, parts } = providerFor(ap.raw);
         providerName ||= provider.name;
         targets.push(...provider.expand(ap.raw, parts, ap.span));
@@ -155,6 +158,9 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
     diags.check();
     return r;
   };
+  // Only probes the kernel fires on its own need the guard; BEGIN/END alone do not.
+  const exitGuarded = callsExit(program) && sema.probes.some((p) => p.targets.some((t) => !RUN_BY_US.has(t.provider.name)));
+  if (exitGuarded) resources.internalMaps.push({ name: EXIT_MAP, type: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 });
   sema.probes.forEach((p, probeIndex) => {
     const targets = filterTargets(p.targets, opts.probeFilter);
     if (targets.length === 0) return;
@@ -175,6 +181,7 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
       const em = new Emitter(own, resources, context, config, target.name);
       // -p PID: kernel probes that cannot filter when attaching keep only that process's events.
       if (opts.pid != null && PID_FILTERED.has(target.provider.name)) em.pidFilter = opts.pid;
+      em.exitGuard = exitGuarded && !RUN_BY_US.has(target.provider.name);
       let insns: Insn[];
       try {
         insns = em.program(p.probe.predicate, p.probe.body);
@@ -231,6 +238,20 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
     });
   }
   return { programs, resources, config, sema };
+}
+
+/** `$N` in an attach point is the N-th positional parameter's text (empty when not given), as in bpftrace. */
+function withPositionals(raw: string, positional: readonly string[]): string {
+  return raw.includes('$') ? raw.replace(/\$(\d+)/g, (_m, n: string) => positional[Number(n) - 1] ?? '') : raw;
+}
+
+/** Whether the script calls exit() anywhere. */
+function callsExit(program: Program): boolean {
+  let found = false;
+  visitAll(program, (n) => {
+    if (n.kind === 'Call' && n.callee === 'exit') found = true;
+  });
+  return found;
 }
 
 /** Whether a probe reads `args`, `probe` or `uaddr()` (per-object load bias), whose values depend on the attach point. */

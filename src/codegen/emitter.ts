@@ -19,6 +19,7 @@ import {
   ja,
   jmpImm,
   ldMapFd,
+  ldMapValue,
   load,
   loadConst,
   movImm,
@@ -43,7 +44,7 @@ import { argField } from './context-args.ts';
 import { Frame, type MemLoc, type Temp } from './frame.ts';
 import { emitMapDelete } from './maps.ts';
 import { optimize } from './optimize.ts';
-import { ERRORS_MAP, HEAP_MAP, type Resources, RINGBUF_MAP } from './resources.ts';
+import { ERRORS_MAP, EXIT_MAP, HEAP_MAP, type Resources, RINGBUF_MAP } from './resources.ts';
 import { emitHelperCheck } from './runtime-errors.ts';
 import { emitExtend, emitScalar, operandToTemp } from './scalars.ts';
 import { allocateVariables, emitBlock, emitEffect, emitStmt, emitStoreInto } from './statements.ts';
@@ -73,6 +74,8 @@ export class Emitter {
 
   /** -p PID for probes that see every process: the program leaves early for other pids. */
   pidFilter: number | null = null;
+  /** Leave at once once exit() has run (resources.ts EXIT_MAP). */
+  exitGuard = false;
   /** For a loop-body callback: the program that calls it, and where its frame pointer is kept. */
   private parent: Emitter | null = null;
   private outerSlot = 0;
@@ -273,6 +276,9 @@ export class Emitter {
     this.heapPointerSlot();
     this.zeroKey();
     allocateVariables(this, body);
+    if (this.exitGuard) {
+      this.emit(ldMapValue(Reg.R1, EXIT_MAP, 0), load(8, Reg.R1, Reg.R1, 0), jmpImm(JmpOp.JNE, Reg.R1, 0, this.exitLabel));
+    }
     if (this.pidFilter !== null) {
       this.emit(
         call(Helper.get_current_pid_tgid),
@@ -367,6 +373,12 @@ export class Emitter {
   }
 
   /** Whether this emits a callback subprogram rather than the probe program. */
+  /**
+   * In a for-loop callback: the probe-frame slot that tells the caller `return` ran, and the
+   * label that stops the walk. The caller leaves the probe when it finds the slot set.
+   */
+  callbackReturn: { flagOff: number; stop: string } | null = null;
+
   get inCallback(): boolean {
     return this.parent !== null;
   }
@@ -393,6 +405,12 @@ export class Emitter {
   }
 
   /** Ends the probe now (exit(), return). */
+  /** Marks the run as exited (EXIT_MAP), when the script has that flag. */
+  markExited(): void {
+    if (!this.resources.internalMaps.some((m) => m.name === EXIT_MAP)) return;
+    this.emit(ldMapValue(Reg.R1, EXIT_MAP, 0), storeImm(8, Reg.R1, 0, 1));
+  }
+
   returnNow(): void {
     this.emit(ja(this.exitLabel));
   }

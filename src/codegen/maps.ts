@@ -23,6 +23,7 @@ import type { Call, Expr, Span } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import type { TseriesParams } from '../sema/maps.ts';
 import { sizeOf, type Type, tupleLayout } from '../sema/types.ts';
+import { dummyTimeMap } from '../util/dummy-time.ts';
 import type { Emitter, Operand } from './emitter.ts';
 import type { MemLoc, Temp } from './frame.ts';
 import type { MapResource } from './resources.ts';
@@ -355,6 +356,19 @@ function lhistIndex(em: Emitter, v: Temp, p: { min: bigint; max: bigint; step: b
 }
 
 /**
+ * The time tseries files a sample under. BPFTRACE_DUMMY_TS_MAP=@name makes it the value of that
+ * scalar map instead of the clock, as in bpftrace, so tests can script time.
+ */
+function tseriesNow(em: Emitter, span: Span): Temp {
+  const name = dummyTimeMap();
+  const res = name === null ? undefined : em.resources.mapsByName.get(name);
+  if (res && res.info.key === null && res.info.value?.kind === 'value' && res.info.value.type.kind === 'int') {
+    return emitMapLookupScalar(em, { kind: 'MapRef', id: -1, span, name: res.info.name }, span);
+  }
+  return em.callHelper('ktime_get_ns', []) as Temp;
+}
+
+/**
  * tseries: the slot of the current interval (epoch = now / interval, slot = epoch % N) holds
  * {epoch, value, count}; a slot still holding an older epoch starts over.
  */
@@ -368,7 +382,7 @@ function emitTseries(
   signed: boolean,
   span: Span,
 ): void {
-  const now = em.callHelper('ktime_get_ns', []) as Temp;
+  const now = tseriesNow(em, span);
   const r = em.reg(now, Reg.R0);
   em.emit(ldImm64(Reg.R2, t.intervalNs), alu64Reg(AluOp.DIV, r, Reg.R2));
   em.setTemp(now, r);

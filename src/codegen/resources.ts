@@ -22,6 +22,8 @@ export interface FormatResource {
   /** Total record size including the header. */
   size: number;
   span: Span;
+  /** errorf/warnf in a macro: the uses of macros it came through (Call.expandedFrom). */
+  expandedFrom?: Span[];
   /** For join: the delimiter; for print(value): unused. */
   extra?: string;
 }
@@ -90,6 +92,11 @@ export function newResources(warningLevel: WarningLevel = 1): Resources {
 
 export const RINGBUF_MAP = 'ringbuf';
 export const HEAP_MAP = 'heap';
+/**
+ * One u64 exit() sets: probes still firing while user space detaches (an interval:ms:1 fires
+ * several times before then) leave at once, as if detached, so nothing runs after exit().
+ */
+export const EXIT_MAP = 'exited';
 export const ERRORS_MAP = 'errors';
 export const STACK_MAP_KERNEL = 'kstacks';
 export const STACK_MAP_USER = 'ustacks';

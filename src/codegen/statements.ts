@@ -1,11 +1,27 @@
 // Statements: blocks, assignments, variable declarations, if/while/for/unroll, break/continue/return.
 
 import { Helper } from '../bpf/helpers.ts';
-import { AluOp, alu64Imm, call, exit, JmpOp, ja, jmpReg, ldFunc, ldMapFd, movImm, movReg, Reg, type Size } from '../bpf/insn.ts';
+import {
+  AluOp,
+  alu64Imm,
+  alu64Reg,
+  call,
+  exit,
+  JmpOp,
+  ja,
+  jmpImm,
+  jmpReg,
+  ldFunc,
+  ldMapFd,
+  movImm,
+  movReg,
+  Reg,
+  type Size,
+} from '../bpf/insn.ts';
 import type { Block, Expr, Span, Stmt } from '../lang/ast.ts';
 import { unreachable } from '../lang/ast.ts';
 import { visitAll } from '../lang/walk.ts';
-import { storageType } from '../sema/check.ts';
+import { storageType, type VarSymbol } from '../sema/check.ts';
 import { INT64, isScalarType, sizeOf, type Type, tupleLayout, typeEquals } from '../sema/types.ts';
 import { emitMem } from './aggregates.ts';
 import { emitCond } from './conditions.ts';
@@ -88,6 +104,10 @@ export function emitStmt(em: Emitter, s: Stmt): void {
     case 'ForRangeStmt': {
       const sym = em.sema.vars.get(s.variable.id);
       if (!sym) return;
+      if (literalValue(em, s.start) === null || literalValue(em, s.end) === null) {
+        emitForRangeLoop(em, s, sym);
+        return;
+      }
       const loc = em.varLoc(sym);
       const endT = emitScalar(em, s.end);
       const endLoc = em.allocMem(8);
@@ -136,6 +156,13 @@ export function emitStmt(em: Emitter, s: Stmt): void {
         em.emit(ja(em.returnLabel));
         return;
       }
+      if (em.callbackReturn) {
+        // A callback cannot leave the probe itself: it flags the return and stops the walk.
+        em.emit(movImm(Reg.R1, 1));
+        em.storeReg(8, { base: 'outer', off: em.callbackReturn.flagOff }, 0, Reg.R1, Reg.R2);
+        em.emit(ja(em.callbackReturn.stop));
+        return;
+      }
       em.returnNow();
       return;
     case 'Block':
@@ -157,24 +184,59 @@ export function emitForMap(em: Emitter, s: Extract<Stmt, { kind: 'ForMapStmt' }>
   const res = em.resources.mapsByName.get(s.map.name);
   const sym = em.sema.vars.get(s.variable.id);
   if (!res || !sym) return;
+  emitCallbackLoop(em, s.body, s.span, {
+    name: 'Ffor_body',
+    // r1 = map, r2 = key, r3 = value (r4, the probe's frame pointer, is kept by callbackEmitter).
+    enter(sub) {
+      sub.emit(movReg(Reg.R6, Reg.R2), movReg(Reg.R7, Reg.R3));
+      const kv = sub.varLoc(sym);
+      const elems = sym.type?.kind === 'tuple' ? sym.type.elems : [];
+      const lay = tupleLayout(elems);
+      sub.addr(kv, Reg.R2, lay.offsets[0] ?? 0);
+      sub.copyPtr(Reg.R2, Reg.R6, Math.min(res.keySize, sizeOf(elems[0] ?? INT64)));
+      sub.addr(kv, Reg.R2, lay.offsets[1] ?? 0);
+      sub.copyPtr(Reg.R2, Reg.R7, Math.min(res.spec.valueSize, sizeOf(elems[1] ?? INT64)));
+      // Temps must not start in r6/r7 here: they hold key/value only until copied above.
+    },
+    run(entry) {
+      em.emit(ldMapFd(Reg.R1, res.spec.name), ldFunc(Reg.R2, entry));
+      em.probeFramePointer(Reg.R3);
+      em.emit(movImm(Reg.R4, 0), call(Helper.for_each_map_elem));
+    },
+  });
+}
+
+/** A slot of the probe's own frame, as `em` reaches it (its stack, or through the frame pointer in a callback). */
+function probeSlot(em: Emitter): { off: number; loc: MemLoc } {
+  const off = em.root.frame.allocStack(8);
+  return { off, loc: em.inCallback ? { base: 'outer', off } : { base: 'stack', off } };
+}
+
+/**
+ * A loop whose body is a callback subprogram (bpf_for_each_map_elem, bpf_loop): `enter` sets the
+ * loop variable from the callback's arguments, `run` calls the helper. break stops the walk
+ * (return 1), continue goes on (return 0); `return` sets a flag in the probe's frame, stops the
+ * walk, and the caller leaves the probe when it finds the flag set.
+ */
+function emitCallbackLoop(
+  em: Emitter,
+  body: Block,
+  span: Span,
+  how: { name: string; enter(sub: Emitter): void; run(entry: string): void },
+): void {
   const root = em.root;
-  const entry = root.label('Ffor_body');
+  const entry = root.label(how.name);
+  const flag = probeSlot(em);
+  em.emit(movImm(Reg.R1, 0));
+  em.storeReg(8, flag.loc, 0, Reg.R1, Reg.R2);
   root.subprogram(entry, () => {
     const sub = root.callbackEmitter();
     const done = sub.label('Lfor_next');
     const stop = sub.label('Lfor_break');
-    // r1 = map, r2 = key, r3 = value (r4, the probe's frame pointer, is kept by callbackEmitter).
-    sub.emit(movReg(Reg.R6, Reg.R2), movReg(Reg.R7, Reg.R3));
-    const kv = sub.varLoc(sym);
-    const elems = sym.type?.kind === 'tuple' ? sym.type.elems : [];
-    const lay = tupleLayout(elems);
-    sub.addr(kv, Reg.R2, lay.offsets[0] ?? 0);
-    sub.copyPtr(Reg.R2, Reg.R6, Math.min(res.keySize, sizeOf(elems[0] ?? INT64)));
-    sub.addr(kv, Reg.R2, lay.offsets[1] ?? 0);
-    sub.copyPtr(Reg.R2, Reg.R7, Math.min(res.spec.valueSize, sizeOf(elems[1] ?? INT64)));
-    // Temps must not start in r6/r7 here: they hold key/value only until copied above.
+    how.enter(sub);
     sub.loops.push({ brk: stop, cont: done });
-    emitBlock(sub, s.body);
+    sub.callbackReturn = { flagOff: flag.off, stop };
+    emitBlock(sub, body);
     sub.loops.pop();
     sub.place(done);
     sub.emit(movImm(Reg.R0, 0), exit());
@@ -183,15 +245,64 @@ export function emitForMap(em: Emitter, s: Extract<Stmt, { kind: 'ForMapStmt' }>
     root.frame.heapHigh = Math.max(root.frame.heapHigh, sub.frame.heapHigh);
     return optimize(sub.insns);
   });
-  em.emit(ldMapFd(Reg.R1, res.spec.name), ldFunc(Reg.R2, entry));
-  em.probeFramePointer(Reg.R3);
-  em.emit(movImm(Reg.R4, 0), call(Helper.for_each_map_elem));
+  how.run(entry);
+  const goOn = em.label();
+  em.loadReg(8, Reg.R1, flag.loc, 0);
+  em.emit(jmpImm(JmpOp.JEQ, Reg.R1, 0, goOn));
+  emitStmt(em, { kind: 'ReturnStmt', id: -1, span, value: null });
+  em.place(goOn);
+}
+
+/**
+ * `for ($i : a..b)` with a bound known only at run time: the verifier cannot bound a plain
+ * loop then, so the body runs under bpf_loop (as bpftrace does), `$i` = a + the loop index.
+ */
+function emitForRangeLoop(em: Emitter, s: Extract<Stmt, { kind: 'ForRangeStmt' }>, sym: VarSymbol): void {
+  const start = probeSlot(em);
+  const first = emitScalar(em, s.start);
+  em.storeReg(8, start.loc, 0, em.reg(first, Reg.R0));
+  em.free(first);
+  const last = emitScalar(em, s.end);
+  const r = em.reg(last, Reg.R0);
+  // Iterations: end - start, none when end <= start (signed, as the plain loop compares).
+  const none = em.label();
+  const counted = em.label();
+  em.loadReg(8, Reg.R2, start.loc, 0);
+  em.emit(jmpReg(JmpOp.JSLE, r, Reg.R2, none), movReg(Reg.R1, r), alu64Reg(AluOp.SUB, Reg.R1, Reg.R2), ja(counted));
+  em.place(none);
+  em.emit(movImm(Reg.R1, 0));
+  em.place(counted);
+  em.free(last);
+  const count = probeSlot(em);
+  em.storeReg(8, count.loc, 0, Reg.R1, Reg.R2);
+  emitCallbackLoop(em, s.body, s.span, {
+    name: 'Ffor_range',
+    // bpf_loop calls back with (index, ctx): the probe's frame pointer comes in r2, not r4.
+    enter(sub) {
+      sub.insns.unshift(movReg(Reg.R4, Reg.R2));
+      sub.loadReg(8, Reg.R2, { base: 'outer', off: start.off }, 0);
+      sub.emit(alu64Reg(AluOp.ADD, Reg.R2, Reg.R1));
+      sub.storeReg(8, sub.varLoc(sym), 0, Reg.R2, Reg.R3);
+    },
+    run(entry) {
+      em.loadReg(8, Reg.R1, count.loc, 0);
+      em.emit(ldFunc(Reg.R2, entry));
+      em.probeFramePointer(Reg.R3);
+      em.emit(movImm(Reg.R4, 0), call(Helper.loop));
+    },
+  });
 }
 
 /** Evaluates an expression for its side effects only. */
 export function emitEffect(em: Emitter, e: Expr): void {
   if (e.kind === 'Update') {
     emitUpdate(em, e.target, e.op, false, false, e.span);
+    return;
+  }
+  // `{ printf("hi") }` passed to a macro's expression parameter and used as a statement there.
+  if (e.kind === 'BlockExpr') {
+    for (const s of e.stmts) emitStmt(em, s);
+    emitEffect(em, e.value);
     return;
   }
   const t = em.typeOf(e);
@@ -292,7 +403,49 @@ export function emitStoreInto(em: Emitter, loc: MemLoc, t: Type, e: Expr): void 
     storeTupleAs(em, loc, t, e, et);
     return;
   }
+  if (t.kind === 'record' && et.kind === 'record' && !typeEquals(t, et)) {
+    storeRecordAs(em, loc, t, e, et);
+    return;
+  }
   emitMem(em, e, loc);
+}
+
+/**
+ * A record into a slot whose record type lists the same fields in another order (or wider
+ * strings): each field goes to the slot's field of that name; a literal's fields are still
+ * evaluated in the order written.
+ */
+function storeRecordAs(
+  em: Emitter,
+  loc: MemLoc,
+  t: Extract<Type, { kind: 'record' }>,
+  e: Expr,
+  et: Extract<Type, { kind: 'record' }>,
+): void {
+  const to = tupleLayout(t.fields.map((f) => f.type)).offsets;
+  const at = (name: string): { off: number; type: Type } | null => {
+    const i = t.fields.findIndex((f) => f.name === name);
+    return i < 0 ? null : { off: loc.off + (to[i] ?? 0), type: (t.fields[i] as (typeof t.fields)[number]).type };
+  };
+  em.zero(loc, sizeOf(t));
+  if (e.kind === 'RecordExpr') {
+    for (const f of e.fields) {
+      const slot = at(f.name);
+      if (slot) emitStoreInto(em, { base: loc.base, off: slot.off }, slot.type, f.value);
+    }
+    return;
+  }
+  const src = em.mem(e);
+  const from = tupleLayout(et.fields.map((f) => f.type)).offsets;
+  et.fields.forEach((f, i) => {
+    const slot = at(f.name);
+    if (slot)
+      em.copy(
+        { base: loc.base, off: slot.off },
+        { base: src.base, off: src.off + (from[i] ?? 0) },
+        Math.min(sizeOf(slot.type), sizeOf(f.type)),
+      );
+  });
 }
 
 function storeTupleAs(em: Emitter, loc: MemLoc, t: Extract<Type, { kind: 'tuple' }>, e: Expr, et: Extract<Type, { kind: 'tuple' }>): void {

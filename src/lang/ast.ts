@@ -288,6 +288,8 @@ export interface Call extends NodeBase {
   callee: string;
   calleeSpan: Span;
   args: Expr[];
+  /** For errorf/warnf written in a macro: the macro uses it came through, innermost first. */
+  expandedFrom?: Span[];
 }
 
 export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '&' | '|' | '^' | '<<' | '>>' | '==' | '!=' | '<' | '<=' | '>' | '>=' | '&&' | '||';

@@ -7,6 +7,7 @@ import { desugar } from './desugar.ts';
 import type { Diagnostics } from './diagnostics.ts';
 import { type HeaderOptions, headerConstants } from './headers.ts';
 import { resolveImports } from './imports.ts';
+import { liftBlockAggregations } from './lift-aggregations.ts';
 import { expandMacros } from './macros.ts';
 import { parseDetailed } from './parser.ts';
 import { printProgram, rememberSource } from './printer.ts';
@@ -43,6 +44,7 @@ export function parseScript(source: SourceFile, diags: Diagnostics, opts: Fronte
       if (oldSyntax || imported?.oldSyntax) desugar(program, diags, ids);
       if (opts.expandMacros !== false) {
         expandMacros(program, diags, ids, { keepDefinitions: opts.keepMacroDefinitions === true, macroCalls });
+        liftBlockAggregations(program, ids);
       }
     } catch (e) {
       // The parser bounds tree depth, so this is a last line of defence, not a code path.

@@ -14,6 +14,7 @@ import { levenshtein } from './attach-scan.ts';
 import { cloneNode } from './clone.ts';
 import { type Diagnostics, lineCol, locate } from './diagnostics.ts';
 import type { IdGen } from './ids.ts';
+import { isBuiltinValue } from './names.ts';
 import { type ChildMapper, mapChildren, visitAll } from './walk.ts';
 
 /** Expansions allowed per script; only a runaway (exponential) macro nest reaches this. */
@@ -178,6 +179,9 @@ class Expander {
     const defs = this.registry.get(name) ?? [];
     const exact = defs.find((d) => d.params.length === args.length && d.params.every((p, i) => argMatches(p, args[i] as Expr)));
     if (exact) return exact;
+    // A user macro shadows a builtin only where its signature matches (0.26's stdlib macros take
+    // the other calls): `macro cpu(x)` leaves `cpu` and `cpu()` to the builtin.
+    if (args.length === 0 && isBuiltinValue(name)) return null;
     const closest = defs.find((d) => d.params.length === args.length) ?? defs[0];
     if (!closest) return null;
     if (closest.params.length !== args.length) {
@@ -228,6 +232,13 @@ class Expander {
     } finally {
       this.stack.pop();
     }
+    // errorf/warnf report where they are written and, like bpftrace, the macro uses that led there.
+    const noteSite = (n: AnyNode): void =>
+      visitAll(n, (x) => {
+        if (x.kind === 'Call' && (x.callee === 'errorf' || x.callee === 'warnf')) x.expandedFrom = [...(x.expandedFrom ?? []), site.span];
+      });
+    noteSite(body);
+    if (value) noteSite(value);
     return { stmts: body.stmts, value };
   }
 

@@ -177,6 +177,8 @@ export class Parser extends ExprParser {
       }
       return this.parseProbe();
     }
+    // `$1 { ... }`: a whole attach point from the command line (replaced when probes expand).
+    if (t.kind === 'param' && this.peek(1).kind === '{') return this.parseProbe();
     if (t.kind === '{') {
       this.report(
         this.tokSpan(t),
@@ -452,12 +454,13 @@ export class Parser extends ExprParser {
 
   private parseAttachPoint(): AttachPoint {
     const t = this.peek();
-    if (t.kind !== 'ident') this.unexpected(t, 'attach point');
+    if (t.kind !== 'ident' && t.kind !== 'param') this.unexpected(t, 'attach point');
     const scan = scanAttachPoint(this.text, t.start);
     this.rescan(scan.end);
     for (const e of scan.errors) this.report(e.span, e.message);
     const raw = this.text.slice(t.start, scan.end);
-    this.checkAttachPoint(raw, t.start);
+    // `interval:ms:$1`, `BEG$1`: positional parameters are pasted in when probes expand.
+    if (!raw.includes('$')) this.checkAttachPoint(raw, t.start);
     return this.node({ id: 0, span: NO_SPAN, kind: 'AttachPoint', raw }, t.start, scan.end);
   }
 

@@ -88,6 +88,22 @@ export function readMap(res: MapResource, map: BpfMap): MapSnapshot {
   return { name, entries };
 }
 
+/**
+ * What print() shows for a scalar map nothing has written yet: the zero of its value type
+ * (`@: 0`, a zeroed record, an empty stats()); undefined for keyed maps and for histograms and
+ * time series, which print nothing then.
+ */
+export function zeroScalar(res: MapResource): AggValue | undefined {
+  const v = res.info.value;
+  if (!v || res.info.key !== null) return undefined;
+  if (v.kind === 'value') {
+    const bytes = new Uint8Array(Math.max(8, sizeOf(v.type)));
+    return { kind: 'scalar', value: decoderFor(v.type)(view(bytes), 0) };
+  }
+  if (v.agg === 'hist' || v.agg === 'lhist' || v.agg === 'tseries') return undefined;
+  return mergeAgg(v.agg, v.signed, []);
+}
+
 function mergeAgg(agg: 'count' | 'sum' | 'min' | 'max' | 'avg' | 'stats', signed: boolean, values: Uint8Array[]): AggValue {
   let a = 0n;
   let b = 0n;

@@ -6,6 +6,7 @@ import type { FormatResource } from '../codegen/resources.ts';
 import type { RuntimeErrorSite } from '../codegen/runtime-errors.ts';
 import type { SourceFile, Span } from '../lang/ast.ts';
 import { lineCol, locate, renderDiagnostic } from '../lang/diagnostics.ts';
+import { dummyTimeMap } from '../util/dummy-time.ts';
 import { writeAllSync } from '../util/write-all.ts';
 import {
   attachedProbesJson,
@@ -22,7 +23,15 @@ import { attachedProbesText, endText, exitMapsText, lostEventsText, mapText, val
 import { formatRecord } from './printf/format.ts';
 import { runtimeErrorText, strerror } from './runtime-errors.ts';
 import { monotonicToEpochNs } from './strftime.ts';
-import type { MapSnapshot, Value } from './value.ts';
+import type { AggValue, MapSnapshot, Value } from './value.ts';
+
+/** tseries times are boot-relative, or the script's own with BPFTRACE_DUMMY_TS_MAP. */
+function tseriesClock(): (ns: bigint) => bigint {
+  return dummyTimeMap() === null ? monotonicToEpochNs : (ns) => ns;
+}
+
+/** print(@m, top, div) and, for a scalar map never written, the zero to print instead. */
+type MapPrintOptions = { top: number; div: number; zeroScalar?: AggValue | undefined };
 
 export interface OutputSink {
   attached(n: number): void;
@@ -30,7 +39,7 @@ export interface OutputSink {
   value(v: Value): void;
   /** Text produced by time(), cat(), join() and system(), already formatted. */
   message(kind: 'time' | 'cat' | 'join' | 'system', text: string): void;
-  map(snap: MapSnapshot, opts: { top: number; div: number }): void;
+  map(snap: MapSnapshot, opts: MapPrintOptions): void;
   /** The run is over (before END's output is flushed and the maps are printed). */
   end(): void;
   /** Plain text to stdout. */
@@ -190,6 +199,12 @@ export class TextSink implements OutputSink {
     if (!this.quiet) this.err.write(attachedProbesText(n));
     this.err.flush();
   }
+  /** `file:l:c-c: ERROR: expanded from` and the line, for each macro use an errorf/warnf came through. */
+  private expansionText(f: FormatResource, severity: 'error' | 'warning'): string {
+    const source = this.source;
+    if (!source || !f.expandedFrom) return '';
+    return f.expandedFrom.map((span) => renderDiagnostic(source, { severity, message: 'expanded from', span, hints: [] })).join('');
+  }
   formatted(f: FormatResource, args: Value[]): void {
     const text = formatRecord(f, args);
     switch (f.kind) {
@@ -200,12 +215,12 @@ export class TextSink implements OutputSink {
       case 'errorf':
         this.errorCount++;
         this.out.flush();
-        this.err.write(`${where(this.source, f.span)}ERROR: ${text}\n`);
+        this.err.write(`${where(this.source, f.span)}ERROR: ${text}\n${this.expansionText(f, 'error')}`);
         this.err.flush();
         return;
       case 'warnf':
         this.out.flush();
-        this.err.write(`${where(this.source, f.span)}WARNING: ${text}\n`);
+        this.err.write(`${where(this.source, f.span)}WARNING: ${text}\n${this.expansionText(f, 'warning')}`);
         this.err.flush();
         return;
       default:
@@ -218,14 +233,14 @@ export class TextSink implements OutputSink {
   message(_kind: 'time' | 'cat' | 'join' | 'system', text: string): void {
     this.out.write(text);
   }
-  map(snap: MapSnapshot, opts: { top: number; div: number }): void {
-    this.out.write(mapText(snap, { ...opts, clock: monotonicToEpochNs }));
+  map(snap: MapSnapshot, opts: MapPrintOptions): void {
+    this.out.write(mapText(snap, { ...opts, clock: tseriesClock() }));
   }
   end(): void {
     this.out.write(endText());
   }
   exitMaps(snaps: MapSnapshot[]): void {
-    this.out.write(exitMapsText(snaps, { clock: monotonicToEpochNs }));
+    this.out.write(exitMapsText(snaps, { clock: tseriesClock() }));
     this.out.flush();
   }
   lost(n: bigint): void {
@@ -276,9 +291,11 @@ export class JsonSink implements OutputSink {
     private readonly out: Writer,
     private readonly err: Writer,
     private readonly source: SourceFile | null = null,
+    private readonly quiet = false,
   ) {}
   attached(n: number): void {
-    this.out.write(attachedProbesJson(n));
+    // -q leaves the attached_probes record out in JSON too, as bpftrace 0.26.
+    if (!this.quiet) this.out.write(attachedProbesJson(n));
   }
   formatted(f: FormatResource, args: Value[]): void {
     const text = formatRecord(f, args);
@@ -297,14 +314,15 @@ export class JsonSink implements OutputSink {
     this.out.write(valueJson(v));
   }
   message(kind: 'time' | 'cat' | 'join' | 'system', text: string): void {
-    this.out.write(messageJson(kind === 'system' ? 'syscall' : kind, text));
+    // join()'s text ends its line in text output; in JSON the data is the joined words alone.
+    this.out.write(messageJson(kind === 'system' ? 'syscall' : kind, kind === 'join' ? text.replace(/\n$/, '') : text));
   }
-  map(snap: MapSnapshot, opts: { top: number; div: number }): void {
-    this.out.write(mapJson(snap, { ...opts, clock: monotonicToEpochNs }));
+  map(snap: MapSnapshot, opts: MapPrintOptions): void {
+    this.out.write(mapJson(snap, { ...opts, clock: tseriesClock() }));
   }
   end(): void {}
   exitMaps(snaps: MapSnapshot[]): void {
-    this.out.write(exitMapsJson(snaps, { clock: monotonicToEpochNs }));
+    this.out.write(exitMapsJson(snaps, { clock: tseriesClock() }));
     this.out.flush();
   }
   lost(n: bigint): void {

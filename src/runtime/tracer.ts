@@ -27,7 +27,7 @@ import { outputBufferPages } from '../util/buffer-pages.ts';
 import { releaseTracefs } from '../util/tracefs.ts';
 import { type Decoder, decoderFor, readInt, setTruncationTrailer } from './decode.ts';
 import { ERR_RINGBUF_LOST, EventKind, HEADER_SIZE } from './events.ts';
-import { readMap } from './map-reader.ts';
+import { readMap, zeroScalar } from './map-reader.ts';
 import { formatRecord } from './printf/format.ts';
 import { READY, STOPPING, sdNotify } from './sd-notify.ts';
 import { memoryTextSink, type OutputSink } from './sink.ts';
@@ -443,7 +443,7 @@ export class Tracer {
         const top = Number(view.getBigUint64(off + 8, true));
         const div = Number(view.getBigUint64(off + 16, true));
         const map = this.maps.get(res.spec.name);
-        if (map) this.out.map(readMap(res, map), { top, div });
+        if (map) this.out.map(readMap(res, map), { top, div, zeroScalar: zeroScalar(res) });
         return;
       }
       case EventKind.WatchpointArm: {

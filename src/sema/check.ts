@@ -7,9 +7,10 @@ import { lookupBuiltin } from '../builtins/registry.ts';
 import type { CheckCx } from '../builtins/types.ts';
 import type { AssignStmt, Block, Call, Expr, IfStmt, NodeId, Probe, Program, Span, Stmt, TypeExpr, Variable } from '../lang/ast.ts';
 import { unreachable } from '../lang/ast.ts';
-import type { Diagnostics } from '../lang/diagnostics.ts';
+import { Diagnostics } from '../lang/diagnostics.ts';
 import { binary } from '../lang/headers.ts';
 import { IdGen } from '../lang/ids.ts';
+import { visitAll } from '../lang/walk.ts';
 import { isUserProbe } from '../probes/names.ts';
 import type { ArgField, ProbeContext, ProbeTarget } from '../probes/provider.ts';
 import { btfEnumConstant, btfTypeByName, type FieldInfo, kernelBtf } from './btf-types.ts';
@@ -95,6 +96,11 @@ export interface CheckOptions {
   cpid: number | null;
   /** Named script options (`-- --name=value`), for getopt(). */
   named: Map<string, string | null>;
+  /**
+   * Map types a first, silent pass learned from the whole script, so `for ($kv : @m)` can come
+   * before @m's first assignment in the source (bpftrace types maps over the whole program).
+   */
+  mapsAhead?: ReadonlyMap<string, MapInfo>;
 }
 
 /** The map kinds `let @m = KIND(n)` declares (bpftrace 0.26's BPF_MAP_TYPES). */
@@ -123,6 +129,12 @@ export class Checker {
   private loopDepth = 0;
   /** Declarations typed by a variable not typed yet, checked at the end of the probe. */
   private typeofLinks: { target: VarSymbol; source: VarSymbol; span: Span }[] = [];
+  /** Reads of a declared (`let $x;`) variable before anything assigned it: typed once the probe is checked. */
+  private earlyReads: { id: NodeId; sym: VarSymbol }[] = [];
+  /** What the silent first pass learned about maps (CheckOptions.mapsAhead). */
+  private mapsAhead: ReadonlyMap<string, MapInfo> = new Map();
+  /** Named options getopt() declares, with their descriptions. */
+  private readonly options = new Map<string, string>();
   /** struct/union definitions written in the script. */
   private readonly scriptTypes = new ScriptTypes();
   /** Ids for nodes that builtins add (continuing the program's). */
@@ -155,6 +167,10 @@ export class Checker {
   }
 
   run(program: Program, probes: CheckedProbe[]): SemaResult {
+    if (!this.opts.mapsAhead && iteratesMaps(program)) {
+      const ahead = new Checker(new Diagnostics(this.diags.source), { ...this.opts, mapsAhead: new Map() }).run(program, probes);
+      this.mapsAhead = ahead.maps;
+    }
     this.ids = IdGen.after(program);
     for (const item of program.items) {
       if (item.kind === 'MapDecl') this.declareMap(item.name, item.mapKind, item.args, item.span);
@@ -166,9 +182,11 @@ export class Checker {
       if (p.probe.predicate) this.checkCondition(p.probe.predicate);
       this.block(p.probe.body, false);
       this.resolveTypeofLinks();
+      this.resolveEarlyReads();
       this.result.probes.push(p);
     }
     this.current = null;
+    this.checkNamedOptions();
     for (const item of program.items) {
       if (item.kind !== 'MapDecl') continue;
       const m = this.result.maps.get(item.name);
@@ -365,7 +383,8 @@ export class Checker {
         this.loopBody(s.body);
         return;
       case 'ForMapStmt': {
-        const m = this.result.maps.get(s.map.name);
+        const seen = this.result.maps.get(s.map.name);
+        const m = seen?.value ? seen : this.mapsAhead.get(s.map.name);
         this.mapInfo(s.map.name).iterated = true;
         this.loopScope(s.variable, s.body, () => {
           if (m?.value) return { kind: 'tuple', elems: [m.key ?? INT64, m.value.kind === 'value' ? m.value.type : INT64] };
@@ -764,7 +783,10 @@ export class Checker {
         }
         this.result.vars.set(e.id, sym);
         if (!sym.type) {
-          this.diags.error(e.span, `Variable used before it was assigned: $${e.name}`);
+          // `let $x;` holds zero until assigned: a warning, as in 0.26; the read takes the type
+          // a later assignment gives the variable (resolveEarlyReads).
+          this.diags.warning(e.span, `Variable used before it was assigned: $${e.name}`);
+          this.earlyReads.push({ id: e.id, sym });
           return INT64;
         }
         return sym.type;
@@ -1192,11 +1214,22 @@ export class Checker {
       },
       literalInt: (x) => this.literalInt(x),
       literalString: (x) => this.literalString(x),
+      scriptStruct: (tag) => {
+        const own = this.scriptTypes.get(tag);
+        return own ? { kind: 'struct', name: own.name, size: own.size, origin: { kind: 'script' }, union: own.union } : undefined;
+      },
+      scalarMap: (name) => {
+        const m = this.result.maps.get(name);
+        return m !== undefined && m.keySpan !== null && m.key === null;
+      },
       constant: (x) => this.constValue(x),
       assignedTo: this.assigning,
       unsafe: this.opts.unsafe,
       cpid: this.opts.cpid,
       named: this.opts.named,
+      declareOption: (name, description) => {
+        if (!this.options.get(name)) this.options.set(name, description);
+      },
       callConstants: this.result.callConstants,
       newId: () => this.ids.take(),
       expand: (call, expansion) => {
@@ -1237,6 +1270,8 @@ export class Checker {
   literalString(e: Expr): string | null {
     if (e.kind === 'StringLit') return e.value;
     if (e.kind === 'PositionalParam') return this.opts.positional[e.index - 1] ?? '';
+    // A macro whose body is a literal (`macro fmt() { "hi" }`) expands to `{ "hi" }`.
+    if (e.kind === 'BlockExpr' && e.stmts.length === 0) return this.literalString(e.value);
     return null;
   }
 
@@ -1261,6 +1296,34 @@ export class Checker {
         this.typeLinked(l.target);
       }
     }
+  }
+
+  /** `-- --name` options no getopt() takes are refused, as bpftrace does; `-- --help` lists them. */
+  private checkNamedOptions(): void {
+    const unexpected = [...this.opts.named.keys()].filter((n) => !this.options.has(n));
+    if (unexpected.length === 0) return;
+    const help = unexpected.includes('help');
+    const wrong = unexpected.filter((n) => n !== 'help');
+    const names = [...this.options.keys()].sort();
+    const hint =
+      names.length === 0
+        ? 'no custom program options defined.'
+        : help
+          ? `expected program options:\n${names.map((n) => `--${n}${this.options.get(n) ? `: ${this.options.get(n)}` : ''}`).join('\n')}`
+          : `expected program options: ${names.map((n) => `--${n}`).join(': ')}`;
+    const message =
+      wrong.length > 0
+        ? `unexpected program command line options: ${wrong.map((n) => `--${n}`).join(', ')}`
+        : 'program options listed (--help)';
+    this.diags.error(null, message, hint);
+  }
+
+  private resolveEarlyReads(): void {
+    for (const { id, sym } of this.earlyReads) {
+      if (!sym.type) sym.type = INT64;
+      this.result.types.set(id, sym.type);
+    }
+    this.earlyReads = [];
   }
 
   private resolveTypeofLinks(): void {
@@ -1339,6 +1402,18 @@ export class Checker {
   }
 }
 
+/** Whether the script walks a map with `for`, which may come before the map's assignment. */
+function iteratesMaps(program: Program): boolean {
+  let found = false;
+  for (const item of program.items) {
+    if (item.kind === 'Probe')
+      visitAll(item, (n) => {
+        if (n.kind === 'ForMapStmt') found = true;
+      });
+  }
+  return found;
+}
+
 function argCountText(lo: number, hi: number): string {
   if (lo === hi) return `requires ${lo} argument${lo === 1 ? '' : 's'}`;
   if (hi === Number.POSITIVE_INFINITY) return `requires at least ${lo} argument${lo === 1 ? '' : 's'}`;
@@ -1376,6 +1451,17 @@ function mergeTypes(a: Type | null, b: Type | null): Type | null | undefined {
       elems.push(m);
     }
     return { kind: 'tuple', elems };
+  }
+  if (a.kind === 'record' && b.kind === 'record' && a.fields.length === b.fields.length) {
+    // The same fields in another order are the same record type (assignment goes by name).
+    const fields: typeof a.fields = [];
+    for (const f of a.fields) {
+      const g = b.fields.find((x) => x.name === f.name);
+      const merged = g ? mergeTypes(f.type, g.type) : undefined;
+      if (!merged) return typeEquals(a, b) ? a : undefined;
+      fields.push({ ...f, type: merged });
+    }
+    return { ...a, fields };
   }
   return typeEquals(a, b) ? a : undefined;
 }

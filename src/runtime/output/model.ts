@@ -48,7 +48,7 @@ export interface PrintOptions {
    * empty scalar map that way on print() (`@x: 0`), except histograms and tseries; at exit an
    * empty map prints nothing, so leave this out there.
    */
-  zeroScalar?: AggValue;
+  zeroScalar?: AggValue | undefined;
 }
 
 function u64(v: bigint): Value {
