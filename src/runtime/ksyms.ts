@@ -281,7 +281,7 @@ export class Kallsyms {
       entries[i] = i;
       hashes[i] = hashBytes(this.buf, this.nameStart[i], this.nameEnd[i]);
     }
-    this.names = new HashChains(entries, hashes, n);
+    this.names = HashChains.build(entries, hashes, n);
     return this.names;
   }
 
