@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { mapOrRead } from '../bpf/mapped-file.ts';
 import { BOOT_CACHE_DIR, bootCacheEntry } from '../util/boot-cache.ts';
+import { clockStart, elapsedMs } from '../util/elapsed.ts';
 import { declToString } from './c-decl.ts';
 import {
   INT_BOOL,
@@ -97,7 +98,7 @@ export class Btf {
 
   /** Opens a blob; with `index` (computed from this very blob before) the indexing pass is skipped. */
   constructor(blob: Uint8Array, opts: BtfOptions = {}, index?: BtfIndex) {
-    const t0 = performance.now();
+    const t0 = clockStart();
     // A Uint32Array view needs 4-byte alignment; buffers from readFileSync are aligned, copies fix the rest.
     const bytes = blob.byteOffset % 4 === 0 ? blob : new Uint8Array(blob);
     this.bytes = bytes;
@@ -119,7 +120,7 @@ export class Btf {
       this.offsets = index.offsets;
       this.names = index.names;
       this.funcNames = index.funcs;
-      this.indexMs = performance.now() - t0;
+      this.indexMs = elapsedMs(t0);
       return;
     }
 
@@ -153,7 +154,7 @@ export class Btf {
     this.count = n;
     this.offsets = offsets.subarray(0, n);
     this.names = HashChains.build(named, hashes, nNamed);
-    this.indexMs = performance.now() - t0;
+    this.indexMs = elapsedMs(t0);
   }
 
   /** The blob and its complete index (FUNC names included), for btf/snapshot.ts to store. */
