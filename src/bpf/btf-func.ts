@@ -41,7 +41,8 @@ export function funcInfoBtf(names: readonly string[]): Uint8Array {
   const strings: number[] = [0];
   const str = (s: string): number => {
     const at = strings.length;
-    for (const b of new TextEncoder().encode(s)) strings.push(b);
+    // btfFuncName leaves only ASCII identifier characters (and 'int' is one).
+    for (let i = 0; i < s.length; i++) strings.push(s.charCodeAt(i));
     strings.push(0);
     return at;
   };

@@ -13,6 +13,11 @@ export function defaultSys(): Sys {
   return current;
 }
 
+/** The process-wide Sys when something has asked for it already (nothing is loaded to answer). */
+export function loadedSys(): Sys | undefined {
+  return current;
+}
+
 /** Replaces the process-wide Sys (tests install a fake); returns the previous one. */
 export function setDefaultSys(sys: Sys | undefined): Sys | undefined {
   const prev = current;

@@ -144,10 +144,9 @@ let btfRefused = false;
  * The BTF function info for a program: its start and every subprogram's, with their FUNC names;
  * null when it goes without (the kernel refused such BTF before, and no callback needs it).
  */
-function loadFuncInfo(sys: Sys, spec: ProgramSpec): { btfFd: number; starts: number[] } | null {
-  const callbacks = spec.insns.some((i) => i.ref?.kind === 'func');
+function loadFuncInfo(sys: Sys, spec: ProgramSpec, linked: Linked): { btfFd: number; starts: number[] } | null {
+  const { callbacks, starts } = linked;
   if (btfRefused && !callbacks) return null;
-  const starts = subprogramStarts(spec.insns);
   const main = spec.funcName ?? spec.name;
   try {
     return { btfFd: loadBtf(sys, funcInfoBtf(starts.map((_, n) => (n === 0 ? main : `${main}_sub${n}`)))), starts };
@@ -157,6 +156,33 @@ function loadFuncInfo(sys: Sys, spec: ProgramSpec): { btfFd: number; starts: num
     return null;
   }
 }
+/** Bytecode linked against maps, with what loading it needs to know about its subprograms. */
+interface Linked {
+  maps: MapResolver | null;
+  code: Uint8Array;
+  starts: number[];
+  callbacks: boolean;
+}
+
+/**
+ * The last linking of each instruction list: programs that share bytecode (fentry on many
+ * functions, see Provider.codeKey) are linked once against the same maps.
+ */
+const linkedCode = new WeakMap<readonly Insn[], Linked>();
+
+function linkOnce(insns: readonly Insn[], maps: MapResolver | null): Linked {
+  const hit = linkedCode.get(insns);
+  if (hit && hit.maps === maps) return hit;
+  const linked = {
+    maps,
+    code: link(insns, maps),
+    starts: subprogramStarts(insns),
+    callbacks: insns.some((i) => i.ref?.kind === 'func'),
+  };
+  linkedCode.set(insns, linked);
+  return linked;
+}
+
 let runAttr: Attr<keyof typeof PROG_TEST_RUN.offsets> | undefined;
 let infoAttr: Attr<keyof typeof OBJ_GET_INFO_BY_FD.offsets> | undefined;
 
@@ -192,10 +218,11 @@ export class BpfProgram {
    * verifier log) when the kernel refuses the program.
    */
   static load(spec: ProgramSpec, maps: MapResolver | null, sys: Sys = defaultSys()): BpfProgram {
-    const code = link(spec.insns, maps);
+    const linked = linkOnce(spec.insns, maps);
+    const { code } = linked;
     const license = new TextEncoder().encode(`${spec.license}\0`);
     // BTF function info (one record per subprogram): needed by callbacks, and names the program; see btf-func.ts.
-    const funcInfo = loadFuncInfo(sys, spec);
+    const funcInfo = loadFuncInfo(sys, spec, linked);
     const subprogs = funcInfo?.starts ?? [];
     const btfFd = funcInfo?.btfFd ?? -1;
     const funcInfoAt = Math.ceil((code.length + license.length) / 8) * 8;

@@ -4,6 +4,9 @@
 // below its own.
 
 import { readdirSync, readFileSync } from 'node:fs';
+import { mapOrRead } from '../bpf/mapped-file.ts';
+import { BOOT_CACHE_DIR, bootCacheEntry } from '../util/boot-cache.ts';
+import { clockStart, elapsedMs } from '../util/elapsed.ts';
 import { declToString } from './c-decl.ts';
 import {
   INT_BOOL,
@@ -35,6 +38,7 @@ import {
   RECORD_PER_VLEN,
 } from './format.ts';
 import { bytesEqual, encodeName, HashChains, hashBytes } from './name-hash.ts';
+import { decodeBtfSnapshot, encodeBtfSnapshot, type IndexedBlob, SNAPSHOT_VERSION } from './snapshot.ts';
 import type { BitfieldAccess, BtfKindName, BtfLinkage, BtfMember, BtfType, FuncSignature, MemberLocation } from './types.ts';
 
 /** The variant(s) of BtfType that can have kind K (some variants cover several kinds). */
@@ -56,6 +60,16 @@ export interface BtfOptions {
   name?: string;
   /** Base BTF for split (module) BTF. */
   base?: Btf;
+}
+
+/** What opening a blob computes: kept by btf/snapshot.ts so a later run can skip the work. */
+export interface BtfIndex {
+  /** Byte offset in the blob of each type's record, by id - startId. */
+  offsets: Uint32Array;
+  /** Names of all named types except FUNCs. */
+  names: HashChains;
+  /** Names of FUNCs. */
+  funcs: HashChains;
 }
 
 export class Btf {
@@ -82,8 +96,9 @@ export class Btf {
   private funcNames: HashChains | null = null;
   private readonly cache: (BtfType | undefined)[] = [];
 
-  constructor(blob: Uint8Array, opts: BtfOptions = {}) {
-    const t0 = performance.now();
+  /** Opens a blob; with `index` (computed from this very blob before) the indexing pass is skipped. */
+  constructor(blob: Uint8Array, opts: BtfOptions = {}, index?: BtfIndex) {
+    const t0 = clockStart();
     // A Uint32Array view needs 4-byte alignment; buffers from readFileSync are aligned, copies fix the rest.
     const bytes = blob.byteOffset % 4 === 0 ? blob : new Uint8Array(blob);
     this.bytes = bytes;
@@ -99,6 +114,15 @@ export class Btf {
     this.strEnd = h.strEnd;
     // A NUL-terminated string section lets the hashing loop below stop without bounds checks.
     if (h.strEnd > h.strStart && bytes[h.strEnd - 1] !== 0) throw new Error('BTF: string section is not NUL-terminated');
+
+    if (index) {
+      this.count = index.offsets.length;
+      this.offsets = index.offsets;
+      this.names = index.names;
+      this.funcNames = index.funcs;
+      this.indexMs = elapsedMs(t0);
+      return;
+    }
 
     // Every record is at least 12 bytes, which bounds the count before we know it.
     const maxTypes = Math.floor((h.typeEnd - h.typeStart) / 12);
@@ -129,8 +153,13 @@ export class Btf {
     if (off !== h.typeEnd) throw new Error('BTF: type section ends mid-record');
     this.count = n;
     this.offsets = offsets.subarray(0, n);
-    this.names = new HashChains(named, hashes, nNamed);
-    this.indexMs = performance.now() - t0;
+    this.names = HashChains.build(named, hashes, nNamed);
+    this.indexMs = elapsedMs(t0);
+  }
+
+  /** The blob and its complete index (FUNC names included), for btf/snapshot.ts to store. */
+  snapshotParts(): IndexedBlob {
+    return { blob: this.bytes, index: { offsets: this.offsets, names: this.names, funcs: this.funcTable() } };
   }
 
   /**
@@ -166,7 +195,7 @@ export class Btf {
         hashes[n++] = this.hashName(nameOff);
       }
     }
-    this.funcNames = new HashChains(funcs, hashes, n);
+    this.funcNames = HashChains.build(funcs, hashes, n);
     return this.funcNames;
   }
 
@@ -589,13 +618,36 @@ export function parseBtf(blob: Uint8Array, opts: BtfOptions = {}): Btf {
 }
 
 /**
- * The running kernel's BTF (cached). BPFTRACE_BTF names another file, as in bpftrace.
+ * The running kernel's BTF (cached). BPFTRACE_BTF names another file, as in bpftrace. The
+ * kernel's own is opened from a snapshot kept for the boot (btf/snapshot.ts) when there is one.
  */
 export function loadKernelBtf(): Btf {
   if (kernelBtf) return kernelBtf;
-  const path = process.env.BPFTRACE_BTF || `${SYSFS_BTF_DIR}/vmlinux`;
-  kernelBtf = new Btf(readFileSync(path), { name: 'vmlinux' });
+  const opts = { name: 'vmlinux' };
+  const other = process.env.BPFTRACE_BTF;
+  if (other) {
+    kernelBtf = new Btf(readFileSync(other), opts);
+    return kernelBtf;
+  }
+  const path = `${SYSFS_BTF_DIR}/vmlinux`;
+  const entry = bootCacheEntry(`vmlinux.btf.${SNAPSHOT_VERSION}`, BOOT_CACHE_DIR, mapOrRead);
+  kernelBtf = entry?.cached ? openSnapshot(entry.cached, opts) : null;
+  if (!kernelBtf) {
+    kernelBtf = new Btf(readFileSync(path), opts);
+    entry?.store(encodeBtfSnapshot(kernelBtf.snapshotParts()));
+  }
   return kernelBtf;
+}
+
+/** A Btf from a snapshot's bytes; null when they are not a usable one. */
+function openSnapshot(bytes: Uint8Array, opts: BtfOptions): Btf | null {
+  const parts = decodeBtfSnapshot(bytes);
+  if (!parts) return null;
+  try {
+    return new Btf(parts.blob, opts, parts.index);
+  } catch {
+    return null;
+  }
 }
 
 /** Split BTF of a loaded kernel module, on top of vmlinux (cached). */

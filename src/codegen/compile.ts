@@ -172,8 +172,7 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
       : targets[0]?.provider.shareable && !(usesArgs && targets.length > 1)
         ? [targets]
         : targets.map((t) => [t]);
-    for (const group of groups) {
-      const target = group[0] as ProbeTarget;
+    const emitFor = (group: ProbeTarget[], target: ProbeTarget): Insn[] => {
       const context = group === targets || group.length > 1 ? p.context : target.provider.context(target);
       // A target whose `args` differ from the first one's is type-checked again with its own
       // context, so field offsets, types and printed records are its own.
@@ -182,9 +181,17 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
       // -p PID: kernel probes that cannot filter when attaching keep only that process's events.
       if (opts.pid != null && PID_FILTERED.has(target.provider.name)) em.pidFilter = opts.pid;
       em.exitGuard = exitGuarded && !RUN_BY_US.has(target.provider.name);
+      return em.program(p.probe.predicate, p.probe.body);
+    };
+    // Bytecode already made for this probe, by the provider's code key (see Provider.codeKey).
+    const made = new Map<string, Insn[]>();
+    for (const group of groups) {
+      const target = group[0] as ProbeTarget;
+      const key = usesArgs || group.length > 1 ? undefined : target.provider.codeKey?.(target);
+      const known = key === undefined ? undefined : made.get(`${target.provider.name}\0${key}`);
       let insns: Insn[];
       try {
-        insns = em.program(p.probe.predicate, p.probe.body);
+        insns = known ?? emitFor(group, target);
       } catch (e) {
         if (e instanceof FrameOverflow) {
           diags.error(p.probe.span, 'the probe needs more than the 512 bytes of BPF stack', 'lower max_strlen or split the probe');
@@ -196,6 +203,7 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
         }
         throw e;
       }
+      if (key !== undefined && !known) made.set(`${target.provider.name}\0${key}`, insns);
       const spec: ProgramSpec = {
         name: progName(target),
         funcName: funcName(group.length > 1 ? (p.probe.attachPoints[0]?.raw ?? target.name) : target.name, programs.length + 1),

@@ -14,7 +14,7 @@ import { type Btf, loadModuleBtf } from '../btf/btf.ts';
 import type { Span } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import { kernelBtf } from '../sema/btf-types.ts';
-import { INT64, type IntSize, type Type, UINT64 } from '../sema/types.ts';
+import { INT64, type IntSize, type Type, typeName, UINT64 } from '../sema/types.ts';
 import { hasWildcard } from './info/glob.ts';
 import { attachTracing } from './kernel/attach.ts';
 import { requireTracing } from './kernel/availability.ts';
@@ -176,12 +176,30 @@ function context(target: ProbeTarget, exit: boolean): ProbeContext {
     return c;
   }
   const { sig } = site;
-  const c: ProbeContext = { args: sig.args, argN: 'u64array', retval: exit };
+  const c: ProbeContext = {
+    // Read when the script uses `args` (see kernelFuncSignature).
+    get args() {
+      return sig.args;
+    },
+    argN: 'u64array',
+    retval: exit,
+  };
   if (exit) {
     c.retvalOffset = sig.slots * 8;
     if (sig.returnType) c.retvalType = sig.returnType;
   }
   return c;
+}
+
+/**
+ * Only argN's kind (which differs between kernel functions and BPF programs) and fexit's retval
+ * (where it is, how wide) shape the code; `args` is left to compile.ts.
+ */
+function codeKey(target: ProbeTarget, exit: boolean): string {
+  const c = context(target, exit);
+  const ret = exit ? ` retval@${c.retvalOffset} ${c.retvalType ? typeName(c.retvalType) : '-'}` : '';
+  // argN's kind, not `c.args` (reading that would type every argument).
+  return `${c.argN ?? '-'}${ret}`;
 }
 
 /** A refused BPF trampoline, whatever the errno the kernel chose to say it with. */
@@ -199,6 +217,7 @@ function makeProvider(type: 'fentry' | 'fexit', exit: boolean): Provider {
     shareable: false,
     expand: (raw, parts, span) => expandFentry(p, exit, raw, parts, span),
     context: (t) => context(t, exit),
+    codeKey: (t) => codeKey(t, exit),
     expectedAttachType: () => (exit ? BPF_TRACE_FEXIT : BPF_TRACE_FENTRY),
     programSpec(targets, spec) {
       const t = targets[0];

@@ -112,6 +112,12 @@ export interface Provider {
   context(target: ProbeTarget): ProbeContext;
   /** Whether targets of one probe can share a program (no per-target context like args offsets). */
   readonly shareable: boolean;
+  /**
+   * Optional, for providers that are not shareable: what of a target's context, `args` aside,
+   * the generated code depends on. Targets of one probe with equal keys get the same bytecode
+   * (compiled once, loaded once per target) when the probe reads no per-target builtin.
+   */
+  codeKey?(target: ProbeTarget): string;
   /** Optional: what the kernel's errnos mean when this provider's attach fails (attachError). */
   readonly attachHints?: AttachHints;
   /** Attaches a loaded program; returns what must be closed to detach. */

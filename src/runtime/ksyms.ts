@@ -7,6 +7,7 @@
 
 import { closeSync, openSync, readSync } from 'node:fs';
 import { bytesEqual, encodeName, HashChains, hashBytes } from '../btf/name-hash.ts';
+import { clockStart, elapsedMs } from '../util/elapsed.ts';
 
 export interface KsymHit {
   name: string;
@@ -65,7 +66,7 @@ export class Kallsyms {
   private lookups = 0;
 
   constructor(text: Buffer) {
-    const t0 = performance.now();
+    const t0 = clockStart();
     this.buf = text;
     // Lines are at least ~20 bytes; this bounds the symbol count before parsing.
     const max = Math.ceil(text.length / 18) + 1;
@@ -161,7 +162,7 @@ export class Kallsyms {
       idx.sort((a, b) => this.hi[a] - this.hi[b] || this.lo[a] - this.lo[b] || a - b);
       this.order = Uint32Array.from(idx);
     }
-    this.parseMs = performance.now() - t0;
+    this.parseMs = elapsedMs(t0);
   }
 
   private nameOf(i: number): string {
@@ -281,7 +282,7 @@ export class Kallsyms {
       entries[i] = i;
       hashes[i] = hashBytes(this.buf, this.nameStart[i], this.nameEnd[i]);
     }
-    this.names = new HashChains(entries, hashes, n);
+    this.names = HashChains.build(entries, hashes, n);
     return this.names;
   }
 

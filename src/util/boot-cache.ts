@@ -1,8 +1,10 @@
-// Copies of large kernel lists (available_filter_functions, the kprobe blacklist) kept in /run
-// for as long as they can't change: the same boot and the same loaded modules. The kernel
-// generates these files slowly — ftrace restarts its walk of ~60k functions for every page a
-// read() returns, so reading the whole list costs O(n²) and ~0.5 s on a slow CPU — while a
-// kprobe wildcard needs only a few names of it. /run is a tmpfs, emptied at every boot.
+// Copies of large kernel files kept in /run for as long as they can't change: the same boot and
+// the same loaded modules. The kernel generates some slowly — ftrace restarts its walk of ~60k
+// functions for every page a read() of available_filter_functions returns, so reading the
+// whole list costs O(n²) and ~0.5 s on a slow CPU, while a kprobe wildcard needs only a few
+// names of it; sysfs hands out /sys/kernel/btf/vmlinux a page per read() (~1300 system calls),
+// and what we derive from it (btf/snapshot.ts) is worth keeping too. /run is a tmpfs, emptied
+// at every boot.
 
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
 
@@ -37,6 +39,11 @@ function currentKey(): string {
   }
 }
 
+/** Writes all of `bytes` (a regular file may take them in parts). */
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
+}
+
 /** The cache directory when it is ours alone (root-owned, closed to others), else null. */
 function cacheDir(dir: string): string | null {
   try {
@@ -56,36 +63,78 @@ function cacheDir(dir: string): string | null {
 let key: string | undefined;
 
 /**
- * `read()`'s text, from the cache when it was stored under the current key, else read and
- * stored. `read` throws when the kernel's file is unreadable: nothing is cached then.
+ * The header a cached file starts with: the key, a blank line, padding to a multiple of 8 bytes
+ * so binary contents after it can be viewed as 32- and 64-bit arrays in place.
  */
-export function readBootCached(name: string, read: () => string, dir: string = BOOT_CACHE_DIR): string {
+function headerFor(k: string): Buffer {
+  const text = Buffer.from(`${k}\n\n`, 'latin1');
+  return Buffer.concat([text, Buffer.alloc((8 - (text.length % 8)) % 8, 0x0a)]);
+}
+
+/** One file of the cache: what it holds for the current key, and a way to replace that. */
+export interface BootCacheEntry {
+  /** The stored bytes (8-byte aligned), or null when nothing is stored under the current key. */
+  cached: Uint8Array | null;
+  /** Stores `data` under the current key; a failure only costs the next run time. */
+  store(data: Uint8Array): void;
+}
+
+/**
+ * The cache file `name`; null when there is no usable cache (no key, not root, a foreign
+ * directory). `open` gets the file's bytes (a caller may map it instead of reading it).
+ */
+export function bootCacheEntry(
+  name: string,
+  dir: string = BOOT_CACHE_DIR,
+  open: (file: string) => Uint8Array = readFileSync,
+): BootCacheEntry | null {
   key ??= currentKey();
   const where = key === '' ? null : cacheDir(dir);
-  if (where === null) return read();
+  if (where === null) return null;
   const file = `${where}/${name}`;
-  const header = `${key}\n\n`;
+  const header = headerFor(key);
+  let cached: Uint8Array | null = null;
   try {
-    const cached = readFileSync(file, 'latin1');
-    if (cached.startsWith(header)) return cached.slice(header.length);
+    const bytes = open(file);
+    if (bytes.length >= header.length && header.equals(bytes.subarray(0, header.length))) cached = bytes.subarray(header.length);
   } catch {
     // not cached yet
   }
-  const text = read();
-  try {
-    // Written aside and renamed: a concurrent run sees the old copy or the new one, whole.
-    const tmp = `${file}.${process.pid}`;
-    const fd = openSync(tmp, 'w', 0o600);
+  const store = (data: Uint8Array): void => {
     try {
-      writeSync(fd, header + text, null, 'latin1');
-    } finally {
-      closeSync(fd);
+      // Written aside and renamed: a concurrent run sees the old copy or the new one, whole.
+      const tmp = `${file}.${process.pid}`;
+      const fd = openSync(tmp, 'w', 0o600);
+      try {
+        writeAll(fd, header);
+        writeAll(fd, data);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, file);
+    } catch {
+      // A cache that can't be written costs the next run time, nothing else.
     }
-    renameSync(tmp, file);
-  } catch {
-    // A cache that can't be written costs the next run time, nothing else.
-  }
-  return text;
+  };
+  return { cached, store };
+}
+
+/**
+ * `read()`'s bytes, from the cache when they were stored under the current key, else read and
+ * stored. `read` throws when the kernel's file is unreadable: nothing is cached then.
+ */
+export function readBootCachedBytes(name: string, read: () => Uint8Array, dir: string = BOOT_CACHE_DIR): Uint8Array {
+  const entry = bootCacheEntry(name, dir);
+  if (entry?.cached) return entry.cached;
+  const data = read();
+  entry?.store(data);
+  return data;
+}
+
+/** `readBootCachedBytes` for a text file (latin1: byte for byte). */
+export function readBootCached(name: string, read: () => string, dir: string = BOOT_CACHE_DIR): string {
+  const bytes = readBootCachedBytes(name, () => Buffer.from(read(), 'latin1'), dir);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
 /** Test hook: forget the key computed for this process. */

@@ -397,6 +397,27 @@ describe('compiling kernel probes (feature checks answered as on a capable kerne
     assert.match(compileText('fentry:a:b:c { }').errors, /Only the 'bpf' variant of fentry takes 3 arguments/);
   });
 
+  test('fentry/fexit: functions whose programs would be the same share one compiled body', { skip: !hasBtf || !hasTracefsList }, () => {
+    const bodies = (text: string): (readonly Insn[])[] => compiled(text).programs.map((p) => p.spec.insns);
+    const same = bodies('fentry:vfs_read, fentry:vfs_write, fentry:vfs_fsync { @ = count(); }');
+    assert.equal(same.length, 3);
+    assert.ok(same[0] === same[1] && same[1] === same[2], 'one body, loaded on three BTF ids');
+    const s = compiled('fentry:vfs_read, fentry:vfs_write { @ = count(); }');
+    assert.notEqual(s.programs[0]?.spec.attachBtfId, s.programs[1]?.spec.attachBtfId);
+    assert.notEqual(s.programs[0]?.spec.funcName, s.programs[1]?.spec.funcName);
+    // `probe` and `args` differ per function: a body each.
+    const named = bodies('fentry:vfs_read, fentry:vfs_write { @[probe] = count(); }');
+    assert.notEqual(named[0], named[1]);
+    const args = bodies('fentry:vfs_read, fentry:vfs_write { @ = args.count; }');
+    assert.notEqual(args[0], args[1]);
+    // fexit's retval: vfs_read and vfs_write return ssize_t after four arguments; vfs_fsync an
+    // int after two, so its body reads another slot and is its own.
+    const ret = compiled('fexit:vfs_read, fexit:vfs_write, fexit:vfs_fsync { @ = retval; }').programs.map((p) => p.spec.insns);
+    assert.equal(ret[0], ret[1]);
+    assert.notEqual(ret[1], ret[2]);
+    assert.ok(readsCtx(ret[0] ?? [], 32) && readsCtx(ret[2] ?? [], 16));
+  });
+
   test('kprobe:ADDRESS: named by the address in decimal, a perf kprobe each (never kprobe_multi)', () => {
     // With --unsafe nothing is checked (without it, see the next test).
     setKprobeMultiSupport(true);

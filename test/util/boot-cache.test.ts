@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describe, it } from 'node:test';
-import { bootCacheKey, readBootCached, resetBootCacheKey } from '../../src/util/boot-cache.ts';
+import { bootCacheEntry, bootCacheKey, readBootCached, readBootCachedBytes, resetBootCacheKey } from '../../src/util/boot-cache.ts';
 
 const MODULES = ['9p 90112 0 - Live 0xffffffffc0a1e000', 'netfs 540672 1 9p, Live 0xffffffffc0990000', ''].join('\n');
 
@@ -52,6 +52,47 @@ describe('readBootCached', () => {
     readBootCached('list', () => `x${++reads}`, dir);
     readBootCached('list', () => `x${++reads}`, dir);
     assert.equal(reads, 2);
+    rmSync(root, { recursive: true, force: true });
+  });
+});
+
+describe('readBootCachedBytes and bootCacheEntry', () => {
+  const root = mkdtempSync(`${tmpdir()}/boot-cache-bytes-`);
+  const dir = `${root}/cache`;
+
+  it('gives stored bytes back whole and 8-byte aligned, whatever the key length', () => {
+    resetBootCacheKey();
+    const data = Uint8Array.from({ length: 37 }, (_, i) => i * 7);
+    let reads = 0;
+    const read = (): Uint8Array => {
+      reads++;
+      return data;
+    };
+    assert.deepEqual([...readBootCachedBytes('blob', read, dir)], [...data]);
+    const again = readBootCachedBytes('blob', read, dir);
+    assert.equal(reads, 1);
+    assert.deepEqual([...again], [...data]);
+    assert.equal(again.byteOffset % 8, 0);
+  });
+
+  it("opens the file with the caller's reader, and stores what the caller made on a miss", () => {
+    const opened: string[] = [];
+    const open = (f: string): Uint8Array => {
+      opened.push(f);
+      return readFileSync(f);
+    };
+    const miss = bootCacheEntry('made', dir, open);
+    assert.ok(miss);
+    assert.equal(miss.cached, null);
+    miss.store(Uint8Array.from([1, 2, 3]));
+    const hit = bootCacheEntry('made', dir, open);
+    assert.deepEqual([...(hit?.cached ?? [])], [1, 2, 3]);
+    assert.deepEqual(opened, [`${dir}/made`, `${dir}/made`]);
+  });
+
+  it('has no entry where the cache can not be trusted', () => {
+    chmodSync(dir, 0o777);
+    assert.equal(bootCacheEntry('made', dir), null);
     rmSync(root, { recursive: true, force: true });
   });
 });

@@ -13,7 +13,8 @@ export const MAX_TRAMPOLINE_ARGS = 6;
 export interface KernelFuncSignature {
   /** BTF id of the FUNC record: the attach_btf_id of programs on this function. */
   btfId: number;
-  args: ArgField[];
+  /** Typed when first read: only scripts that use `args` need the types. */
+  readonly args: ArgField[];
   /** u64 slots the arguments take; fexit's return value is in the next one. */
   slots: number;
   /** null for void functions. */
@@ -46,17 +47,27 @@ function trampolineProblem(btf: Btf, params: readonly { name: string; type: numb
 export function kernelFuncSignature(btf: Btf, name: string): KernelFuncSignature | null {
   const sig = btf.funcProto(name);
   if (!sig) return null;
-  const args: ArgField[] = [];
+  const offsets: number[] = [];
   let slot = 0;
-  sig.params.forEach((p, i) => {
-    const size = btf.sizeof(p.type);
-    args.push({ name: p.name || `arg${i}`, type: btfToType(btf, p.type), offset: slot * 8, dataLoc: false });
-    slot += Math.max(1, Math.ceil(size / 8));
-  });
+  for (const p of sig.params) {
+    offsets.push(slot * 8);
+    slot += Math.max(1, Math.ceil(btf.sizeof(p.type) / 8));
+  }
   const ret = btf.get(btf.resolve(sig.returnType));
+  // Typing every parameter of every function a wildcard names is most of the work here, and
+  // most scripts never read `args`.
+  let args: ArgField[] | undefined;
   return {
     btfId: sig.funcId,
-    args,
+    get args(): ArgField[] {
+      args ??= sig.params.map((p, i) => ({
+        name: p.name || `arg${i}`,
+        type: btfToType(btf, p.type),
+        offset: offsets[i] ?? 0,
+        dataLoc: false,
+      }));
+      return args;
+    },
     slots: slot,
     returnType: ret.kind === 'void' ? null : btfToType(btf, sig.returnType),
     variadic: sig.variadic,
