@@ -25,8 +25,8 @@ const LAYOUT = {
   ss: 160,
 } as const;
 
-/** The registers reg("name") reads. */
-export const PT_REGS: Readonly<Record<string, number>> = LAYOUT;
+/** The registers reg("name") reads; `pc` is bpftrace's alias of `ip` on x86-64. */
+export const PT_REGS: Readonly<Record<string, number>> = { ...LAYOUT, pc: LAYOUT.ip };
 /** pt_regs offsets of the integer argument registers (System V order). */
 export const PT_REGS_ARGS = [LAYOUT.di, LAYOUT.si, LAYOUT.dx, LAYOUT.cx, LAYOUT.r8, LAYOUT.r9] as const;
 export const PT_REGS_RAX = LAYOUT.ax;

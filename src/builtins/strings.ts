@@ -24,7 +24,8 @@ export const str: Builtin = {
       cx.check(n);
       if (lit !== null) size = Math.min(size, Number(lit) + 1);
     }
-    return { kind: 'string', size };
+    // Without a length, a string filling max_strlen was cut (read one byte further, see emit).
+    return !n && size < 1024 ? { kind: 'string', size, truncatable: true } : { kind: 'string', size };
   },
   emit(call, em) {
     const [p, n] = call.args as [Expr, Expr | undefined];

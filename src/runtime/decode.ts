@@ -93,7 +93,8 @@ function buildDecoder(t: Type): Decoder {
       return (view, off) => ({ kind: 'bool', value: view.getUint8(off) !== 0 });
     case 'string': {
       const size = t.size;
-      return (view, off) => ({ kind: 'str', value: readTruncatable(view, off, size) });
+      if (t.truncatable) return (view, off) => ({ kind: 'str', value: readTruncatable(view, off, size) });
+      return (view, off) => ({ kind: 'str', value: readCString(view, off, size) });
     }
     case 'buffer': {
       const size = t.size;

@@ -898,7 +898,7 @@ export class Checker {
         }
         const a = this.expr(e.then);
         const b = this.expr(e.else);
-        if (a.kind === 'string' && b.kind === 'string') return { kind: 'string', size: Math.max(a.size, b.size) };
+        if (a.kind === 'string' && b.kind === 'string') return widerString(a, b);
         if (isInteger(a) && isInteger(b)) return arithResult(a, b);
         if (a.kind === 'void' && b.kind === 'void') return a;
         // Like strings, buffers and tuples of different widths take the wider layout.
@@ -1441,7 +1441,7 @@ function mergeTypes(a: Type | null, b: Type | null): Type | null | undefined {
     return merged;
   }
   if (a.kind === 'bool' && b.kind === 'bool') return a;
-  if (a.kind === 'string' && b.kind === 'string') return { kind: 'string', size: Math.max(a.size, b.size) };
+  if (a.kind === 'string' && b.kind === 'string') return widerString(a, b);
   if (a.kind === 'tuple' && b.kind === 'tuple') {
     if (a.elems.length !== b.elems.length) return undefined;
     const elems: Type[] = [];
@@ -1471,6 +1471,12 @@ function assignable(to: Type, from: Type): boolean {
   if (to.kind === 'bool' && (from.kind === 'bool' || from.kind === 'int')) return true;
   if (to.kind === 'string' && from.kind === 'string') return true;
   return mergeTypes(storageType(to), storageType(from)) !== undefined;
+}
+
+/** Two strings' common type: the wider size, a str() result's trailer kept. */
+function widerString(a: Extract<Type, { kind: 'string' }>, b: Extract<Type, { kind: 'string' }>): Type {
+  const size = Math.max(a.size, b.size);
+  return a.truncatable || b.truncatable ? { kind: 'string', size, truncatable: true } : { kind: 'string', size };
 }
 
 /** Whether control never goes past `s`: a jump, exit(), or an if whose branches both end so. */

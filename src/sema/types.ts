@@ -9,7 +9,11 @@ export type Type =
   | { kind: 'int'; size: IntSize; signed: boolean; enumName?: string }
   | { kind: 'bool' }
   /** NUL-terminated text in a fixed-capacity buffer (capacity includes the NUL). */
-  | { kind: 'string'; size: number }
+  /**
+   * `truncatable`: a str() result, read one byte past its size below 1024 bytes; a value that
+   * fills the buffer was cut and prints with str_trunc_trailer (0.26). Char arrays never do.
+   */
+  | { kind: 'string'; size: number; truncatable?: true }
   /** buf(): length-prefixed bytes. */
   | { kind: 'buffer'; size: number }
   | { kind: 'tuple'; elems: Type[] }

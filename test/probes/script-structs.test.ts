@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { ROOT, runCli } from '../helpers/run.ts';
@@ -66,4 +66,23 @@ test('bitfields in script structs are laid out as gcc does (units, `: 0`, mixed 
     r.stdout,
     `${flagsSize} ${mixedSize}\n5 300 1 400000 77 1099511627000 99 ${flagsSize}\n17 1000 1048000 4000 ${mixedSize}\n{ .s1 = 17, .s2 = 1000, .i1 = 1048000, .i2 = 4000 }\n\n\n`,
   );
+});
+
+test('a char array filled to its last byte prints whole, without the str() truncation trailer; reg("pc") is ip', () => {
+  const src = join(ROOT, 'test', 'progs', 'build', 'fullchars.c');
+  const prog = join(ROOT, 'test', 'progs', 'build', 'fullchars');
+  writeFileSync(
+    src,
+    'struct F { char s[5]; };\nvoid __attribute__((noinline)) take(struct F *f) { (void)f; }\n' +
+      "int main(void) { struct F f = { { 'h', 'e', 'l', 'l', 'o' } }; take(&f); return 0; }\n",
+  );
+  execFileSync('gcc', ['-O0', '-o', prog, src]);
+  const r = runCli([
+    '-e',
+    `struct F { char s[5]; } uprobe:${prog}:take { $a = ((struct F *)arg0)->s; printf("%s %s\\n", $a, $a); print(reg("pc") == reg("ip")); }`,
+    '-c',
+    prog,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'hello hello\ntrue\n\n\n');
 });
