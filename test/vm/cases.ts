@@ -513,18 +513,23 @@ export const CASES: VmCase[] = [
   },
   {
     name: 'write_user_openat',
-    // bpftrace's documented use: the child asks for a file that does not exist and opens the
-    // one the probe wrote over its path (Debian's kernel allows bpf_probe_write_user).
+    // bpftrace's documented use: a process asks for a file that does not exist and opens the
+    // one the probe wrote over its path (Debian's kernel allows bpf_probe_write_user). In the
+    // full VM suite (never alone) the first cat's openat was twice not seen; the child tries up
+    // to five times and -k reports a failed read of the path, so a rerun shows why.
     ours: [
       '--unsafe',
+      '-k',
       '-e',
-      'tracepoint:syscalls:sys_enter_openat /pid == cpid && str(args.filename) == "/etc/hostnamX"/ { printf("ok=%d\\n", write_user(args.filename, "/etc/hostname", 13)); }',
+      'tracepoint:syscalls:sys_enter_openat /comm == "cat" && str(args.filename) == "/etc/hostnamX"/ { printf("ok=%d\\n", write_user(args.filename, "/etc/hostname", 13)); }',
       '-c',
-      '/bin/cat /etc/hostnamX',
+      "sh -c 'for i in 1 2 3 4 5; do /bin/cat /etc/hostnamX && break; sleep 0.5; done'",
     ],
     check: (r) => {
       assert.ok(lines(r.stdout).includes('ok=1'), r.stdout);
-      assert.doesNotMatch(r.stderr, /No such file/);
+      // The write landed: cat printed the hostname file instead of failing.
+      const host = readFileSync('/etc/hostname', 'latin1').trim();
+      assert.ok(lines(r.stdout).includes(host), r.stdout);
     },
   },
 ];
