@@ -34,6 +34,7 @@ import { memoryTextSink, type OutputSink } from './sink.ts';
 import { bootEpochNs, SkbCapture } from './skb-capture.ts';
 import { registerStackMaps } from './stacks.ts';
 import { strftime } from './strftime.ts';
+import { type ProbeRun, type RunOnce, runBenchmarks, runTests } from './test-modes.ts';
 import { STACK_MAP_USER_BUILDID } from './usyms.ts';
 import type { Value } from './value.ts';
 
@@ -191,8 +192,12 @@ export class Tracer {
       this.reader.add(this.ring, (view, off, len) => this.onRecord(view, off, len));
       this.openSkbOutput(sys, this.reader);
 
-      if (mode === 'test') return this.runTests(runOnly.test);
-      if (mode === 'bench') return this.runBenchmarks(runOnly.bench);
+      if (mode === 'test' || mode === 'bench') {
+        const runOnce: RunOnce = (prog, repeat) => this.runProbeOnce(prog, repeat);
+        const code = mode === 'test' ? runTests(runOnly.test, runOnce, this.out) : runBenchmarks(runOnly.bench, runOnce, this.out);
+        this.exitCode = 0;
+        return code;
+      }
       if (this.script.programs.length > 0 && this.programs.length === 0) {
         const kinds = new Set(this.script.programs.map((p) => p.targets[0]?.provider.name));
         throw new UserError(
@@ -295,10 +300,7 @@ export class Tracer {
    * it returned, the kernel's time per run, the exit(code) it asked for and whether it reported
    * errors (errorf, failed helpers).
    */
-  private runProbeOnce(
-    prog: BpfProgram,
-    repeat: number,
-  ): { retval: number; durationNs: number; output: string; exitCode: number; errored: boolean } {
+  private runProbeOnce(prog: BpfProgram, repeat: number): ProbeRun {
     this.exitCode = 0;
     const capture = memoryTextSink(this.source);
     const out = this.out;
@@ -331,51 +333,6 @@ export class Tracer {
     for (const b of openPerfBuffers(map, cpus, pagesPerCpu(outputBufferPages(this.script.config.perfRbPages), cpus.length))) {
       reader.addSource({ fd: b.fd, drain: () => b.consume(handlers), close: () => b.close() });
     }
-  }
-
-  /** --test: each test probe runs once; it passes with return 0, no exit(code), no errorf. */
-  private runTests(tests: { prog: BpfProgram; name: string }[]): number {
-    const names = tests.map((t) => t.name);
-    const passed: boolean[] = [];
-    tests.forEach((t, i) => {
-      const result = this.runProbeOnce(t.prog, 1);
-      passed.push(result.retval === 0 && result.exitCode === 0 && !result.errored);
-      this.out.testResult(names, i, result.durationNs, passed, result.output);
-    });
-    this.exitCode = 0;
-    return passed.every(Boolean) ? 0 : 1;
-  }
-
-  /**
-   * --bench: each bench probe is repeated (x1000, x100, x10, x2...) until a run takes at least
-   * a millisecond; the kernel's average time per run is reported. Returning 1 skips a bench.
-   */
-  private runBenchmarks(benches: { prog: BpfProgram; name: string }[]): number {
-    const names = benches.map((b) => b.name);
-    let failed = 0;
-    for (const [index, b] of benches.entries()) {
-      let iters = 1;
-      for (;;) {
-        const r = this.runProbeOnce(b.prog, iters);
-        if (r.exitCode === 0 && r.retval !== 0) break;
-        const total = r.durationNs * iters;
-        if (total < 1_000) iters *= 1000;
-        else if (total < 10_000) iters *= 100;
-        else if (total < 100_000) iters *= 10;
-        else if (total < 1_000_000) iters *= 2;
-        else {
-          if (r.exitCode !== 0 || r.errored) {
-            this.out.warning(`Benchmark '${b.name}' failed.`);
-            failed++;
-            break;
-          }
-          this.out.benchmarkResult(names, index, r.durationNs, iters);
-          break;
-        }
-      }
-    }
-    this.exitCode = 0;
-    return failed ? 1 : 0;
   }
 
   stop(code: number): void {
