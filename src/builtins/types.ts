@@ -8,6 +8,7 @@ import type { Diagnostics } from '../lang/diagnostics.ts';
 import type { ProbeContext, ProbeTarget } from '../probes/provider.ts';
 import type { Config } from '../sema/config.ts';
 import type { Type } from '../sema/types.ts';
+import type { UnstableFeature } from '../sema/unstable.ts';
 
 export interface CheckCx {
   readonly diags: Diagnostics;
@@ -40,8 +41,8 @@ export interface CheckCx {
   newId(): NodeId;
   /** Records the script expression `call` stands for (lowered.ts) and checks it: its type. */
   expand(call: Call, expansion: Expr): Type;
-  /** typeinfo's unstable_typeinfo gate (sema/unstable.ts): false when the config refuses it. */
-  allowUnstable(feature: 'typeinfo', span: Span): boolean;
+  /** An unstable feature's config gate (sema/unstable.ts): false when the config refuses it. */
+  allowUnstable(feature: UnstableFeature, span: Span): boolean;
   /** The type `typeof(...)` names (a type, or an expression's static type; nothing is evaluated). */
   typeofType(e: Extract<Expr, { kind: 'TypeofExpr' }>): Type;
 }

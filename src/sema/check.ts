@@ -145,7 +145,7 @@ export class Checker {
     private readonly diags: Diagnostics,
     private readonly opts: CheckOptions,
   ) {
-    this.unstable = new UnstableGate(diags);
+    this.unstable = new UnstableGate(diags, opts.config);
     this.result = {
       types: new Map(),
       vars: new Map(),
@@ -730,7 +730,7 @@ export class Checker {
       fn = f;
     }
     if (interval === null || num === null || interval <= 0n || num <= 0n) return null;
-    if (!this.unstable.allow('tseries', this.opts.config.unstableTseries, call.span)) return null;
+    if (!this.unstable.allow('tseries', call.span)) return null;
     return { kind: 'agg', agg: 'tseries', signed, tseries: { intervalNs: interval, numIntervals: Number(num), fn } };
   }
 
@@ -1236,7 +1236,7 @@ export class Checker {
         this.result.expansions.set(call.id, expansion);
         return this.expr(expansion);
       },
-      allowUnstable: (feature, span) => this.unstable.allow(feature, this.opts.config.unstableTypeinfo, span),
+      allowUnstable: (feature, span) => this.unstable.allow(feature, span),
       typeofType: (x) => {
         const t = this.typeofType(x);
         this.result.types.set(x.id, t);

@@ -44,7 +44,16 @@ export function defaultConfig(): Config {
   };
 }
 
-type Setter = (c: Config, v: string | bigint) => string | null;
+/**
+ * Sets a value; on refusal, what is wrong with the value (said after the key), or a `whole`
+ * message bpftrace words on its own (the license check).
+ */
+type Setter = (c: Config, v: string | bigint) => string | { whole: string } | null;
+
+/** A setter's refusal as the user reads it, for the key or variable named `what`. */
+function refusal(err: string | { whole: string }, what: string): string {
+  return typeof err === 'string' ? `Invalid value for ${what}: ${err}` : err.whole;
+}
 
 function intSetter(key: 'maxStrlen' | 'maxMapKeys' | 'onStackLimit' | 'maxCatBytes' | 'logSize' | 'perfRbPages'): Setter {
   return (c, v) => {
@@ -110,7 +119,9 @@ const SETTERS: Record<string, Setter> = {
   license: (c, v) => {
     const s = String(v);
     if (!LICENSES.includes(s)) {
-      return `Invalid value for license. Found: ${s}. Valid values: ${LICENSES.join(', ')}. Read more about BPF programs and licensing: https://docs.kernel.org/bpf/bpf_licensing.html#using-bpf-programs-in-the-linux-kernel`;
+      return {
+        whole: `Invalid value for license. Found: ${s}. Valid values: ${LICENSES.join(', ')}. Read more about BPF programs and licensing: https://docs.kernel.org/bpf/bpf_licensing.html#using-bpf-programs-in-the-linux-kernel`,
+      };
     }
     c.license = s;
     return null;
@@ -158,19 +169,14 @@ export function buildConfig(block: ConfigBlock | null, env: NodeJS.ProcessEnv, d
       continue;
     }
     const err = setter(c, raw);
-    // The license check words its whole message; the others say which key they refused.
-    if (err)
-      diags.error(
-        err.startsWith('Invalid value for') ? e.span : v.span,
-        err.startsWith('Invalid value for') ? err : `Invalid value for ${e.key}: ${err}`,
-      );
+    if (err) diags.error(typeof err === 'string' ? v.span : e.span, refusal(err, e.key));
   }
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith('BPFTRACE_') || value === undefined) continue;
     const found = lookupSetter(name);
     if (typeof found === 'string') continue;
     const err = found.setter(c, value);
-    if (err) diags.error(null, `Invalid value for environment variable ${name}: ${err}`);
+    if (err) diags.error(null, refusal(err, `environment variable ${name}`));
   }
   return c;
 }

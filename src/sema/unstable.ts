@@ -4,25 +4,30 @@
 
 import type { Span } from '../lang/ast.ts';
 import type { Diagnostics } from '../lang/diagnostics.ts';
+import type { Config } from './config.ts';
 
 export type UnstableMode = 'error' | 'warn' | 'enable';
 
 export type UnstableFeature = 'tseries' | 'typeinfo';
 
-const CONFIG_KEY: Readonly<Record<UnstableFeature, string>> = {
-  tseries: 'unstable_tseries',
-  typeinfo: 'unstable_typeinfo',
+/** Each feature's config key and where the run's config holds its mode. */
+const FEATURES: Readonly<Record<UnstableFeature, { key: string; mode: (c: Config) => UnstableMode }>> = {
+  tseries: { key: 'unstable_tseries', mode: (c) => c.unstableTseries },
+  typeinfo: { key: 'unstable_typeinfo', mode: (c) => c.unstableTypeinfo },
 };
 
 export class UnstableGate {
   private readonly warned = new Set<UnstableFeature>();
 
-  constructor(private readonly diags: Diagnostics) {}
+  constructor(
+    private readonly diags: Diagnostics,
+    private readonly config: Config,
+  ) {}
 
-  /** Whether `feature` may be used at `span` under `mode` (false: refused, an error was reported). */
-  allow(feature: UnstableFeature, mode: UnstableMode, span: Span): boolean {
-    const key = CONFIG_KEY[feature];
-    switch (mode) {
+  /** Whether `feature` may be used at `span` (false: the config refuses it, an error was reported). */
+  allow(feature: UnstableFeature, span: Span): boolean {
+    const { key, mode } = FEATURES[feature];
+    switch (mode(this.config)) {
       case 'error':
         this.diags.error(
           span,
