@@ -7,7 +7,14 @@
 
 import { readFileSync } from 'node:fs';
 import { Attr, PERF_ATTR_FLAG, PERF_EVENT_ATTR } from './attr.ts';
-import { PERF_FLAG_FD_CLOEXEC, PERF_TYPE_BREAKPOINT, PERF_TYPE_HARDWARE, PERF_TYPE_SOFTWARE, PERF_TYPE_TRACEPOINT } from './constants.ts';
+import {
+  HW_BREAKPOINT_X,
+  PERF_FLAG_FD_CLOEXEC,
+  PERF_TYPE_BREAKPOINT,
+  PERF_TYPE_HARDWARE,
+  PERF_TYPE_SOFTWARE,
+  PERF_TYPE_TRACEPOINT,
+} from './constants.ts';
 import { defaultSys } from './default-sys.ts';
 import { check, type Sys } from './sys.ts';
 
@@ -26,6 +33,8 @@ export interface PerfEventOptions {
   wakeupEvents?: number;
   /** PERF_SAMPLE_* bits a sample record carries (BPF output events: PERF_SAMPLE_RAW). */
   sampleType?: bigint;
+  /** A task-bound event follows the threads the task creates after it is opened. */
+  inherit?: boolean;
 }
 
 /** Encodes a perf_event_attr. */
@@ -34,6 +43,7 @@ export function perfEventAttr(o: PerfEventOptions): Uint8Array {
   let flags = 0n;
   if (o.disabled !== false) flags |= PERF_ATTR_FLAG.disabled;
   if (o.sampleFreq !== undefined) flags |= PERF_ATTR_FLAG.freq;
+  if (o.inherit) flags |= PERF_ATTR_FLAG.inherit;
   a.u32('type', o.type)
     .u32('size', PERF_EVENT_ATTR.size)
     .u64('config', o.config)
@@ -104,17 +114,22 @@ export function openHardware(config: number, s: SamplingOptions, cpu: number, sy
   );
 }
 
-/** A hardware breakpoint (watchpoint) on `addr`. */
+/**
+ * A hardware breakpoint (watchpoint) on `addr`. Bound to a thread (`pid` ≥ 0), it also covers
+ * the threads that thread creates later, as bpftrace's do.
+ */
 export function openBreakpoint(addr: bigint, len: number, bpType: number, pid: number, cpu: number, sys: Sys = defaultSys()): number {
   return openPerfEvent(
     {
       type: PERF_TYPE_BREAKPOINT,
       config: 0,
       config1: addr,
-      config2: BigInt(len),
+      // The kernel takes execution breakpoints only as long as an instruction pointer.
+      config2: BigInt(bpType === HW_BREAKPOINT_X ? 8 : len),
       bpType,
       samplePeriod: 1,
       wakeupEvents: 1,
+      inherit: pid >= 0,
     },
     pid,
     cpu,

@@ -7,6 +7,7 @@
 // argN, and the watchpoint is set on it then (once per distinct address). The synchronous form
 // stops the process at FUNC until the watchpoint is set; asyncwatchpoint lets it run on.
 
+import { readdirSync } from 'node:fs';
 import { BPF_PROG_TYPE_KPROBE, BPF_PROG_TYPE_PERF_EVENT, HW_BREAKPOINT_R, HW_BREAKPOINT_W, HW_BREAKPOINT_X } from '../bpf/constants.ts';
 import { attachPerfEvent, type Link } from '../bpf/link.ts';
 import { possibleCpus } from '../bpf/map.ts';
@@ -105,6 +106,18 @@ export function unwatch(links: Link[], addr: bigint): void {
   }
 }
 
+/** The threads of process `pid` (just `pid` when /proc cannot say, e.g. it has exited). */
+function processThreads(pid: number): number[] {
+  try {
+    const tids = readdirSync(`/proc/${pid}/task`)
+      .map(Number)
+      .filter((t) => Number.isInteger(t));
+    return tids.length > 0 ? tids : [pid];
+  } catch {
+    return [pid];
+  }
+}
+
 /** The binary bpftrace names these probes after: the -c command as written, or /proc/PID/exe. */
 function watchedBinary(): string {
   if (userProbeEnv.pid !== null) return `/proc/${userProbeEnv.pid}/exe`;
@@ -173,8 +186,14 @@ function watchpoint(name: WatchName): Provider {
       if (spec.form !== 'address') throw new Error('internal: unarmed function watchpoint');
       const { addr, len, type } = spec;
       const pid = env.pid ?? userProbeEnv.cpid;
-      if (pid !== null)
-        return [watchpointLink(attachPerfEvent(prog, openBreakpoint(addr, len, type, pid, -1), { target: target.name }), addr)];
+      if (pid !== null) {
+        // A breakpoint follows one thread (and those it creates later): each thread the
+        // process has now gets its own, as in bpftrace.
+        const links: Link[] = [];
+        for (const tid of processThreads(pid))
+          links.push(watchpointLink(attachPerfEvent(prog, openBreakpoint(addr, len, type, tid, -1), { target: target.name }), addr));
+        return links;
+      }
       const links: Link[] = [];
       for (const cpu of possibleCpus()) {
         const link = attachPerfEvent(prog, openBreakpoint(addr, len, type, -1, cpu), { target: `${target.name} cpu ${cpu}` });
