@@ -42,6 +42,14 @@ export interface ProgramSpec {
   kernVersion?: number;
 }
 
+export interface LoadOptions {
+  /**
+   * Ask for the verifier's log (level 1) from the first load, in a buffer of this many bytes
+   * (bpftrace's -v with log_size); otherwise a log is only asked for to explain a failure.
+   */
+  verifierLog?: number;
+}
+
 export interface TestRunResult {
   retval: number;
   /** Average run time reported by the kernel; 0 for program types that do not time runs. */
@@ -74,14 +82,17 @@ export class VerifierError extends SyscallError {
   readonly program: string;
   /** The log did not fit even the largest buffer. */
   readonly truncated: boolean;
+  /** The size of the buffer the log was read into. */
+  readonly logSize: number;
 
-  constructor(program: string, errno: number, log: string, truncated: boolean) {
+  constructor(program: string, errno: number, log: string, truncated: boolean, logSize: number) {
     const reason = reasonLine(log);
     super('bpf', 'BPF_PROG_LOAD', errno, `program ${program}${reason ? `: ${reason}` : ''}`);
     this.name = 'VerifierError';
     this.program = program;
     this.log = log;
     this.truncated = truncated;
+    this.logSize = logSize;
     this.hints = hintsFor(errno, log);
   }
 
@@ -217,7 +228,7 @@ export class BpfProgram {
    * Links `spec.insns` against `maps` and loads the result. Throws VerifierError (with the
    * verifier log) when the kernel refuses the program.
    */
-  static load(spec: ProgramSpec, maps: MapResolver | null, sys: Sys = defaultSys()): BpfProgram {
+  static load(spec: ProgramSpec, maps: MapResolver | null, sys: Sys = defaultSys(), opts: LoadOptions = {}): BpfProgram {
     const linked = linkOnce(spec.insns, maps);
     const { code } = linked;
     const license = new TextEncoder().encode(`${spec.license}\0`);
@@ -275,6 +286,18 @@ export class BpfProgram {
         for (let i = 0; r === -EAGAIN && i < LOAD_RETRIES; i++) r = sys.bpf(BPF_PROG_LOAD, attr());
         return r;
       };
+      if (opts.verifierLog !== undefined) {
+        // As bpftrace -v: one load with the log in a buffer of the configured size; a log that
+        // does not fit fails the load (ENOSPC), however good the program.
+        const log = sys.alloc(Math.min(LOG_MAX, Math.max(1, opts.verifierLog)));
+        try {
+          const fd = load(() => fill(LOG_LEVEL_BRANCH, log));
+          if (fd >= 0) return new BpfProgram(fd, spec, sys);
+          throw new VerifierError(spec.funcName ?? spec.name, -fd, cString(log.bytes), fd === -ENOSPC, log.bytes.length);
+        } finally {
+          sys.free(log);
+        }
+      }
       const fd = load(() => fill(0, null));
       if (fd >= 0) return new BpfProgram(fd, spec, sys);
 
@@ -291,7 +314,7 @@ export class BpfProgram {
             continue;
           }
           const errno = fd2 === -ENOSPC ? -fd : -fd2;
-          throw new VerifierError(spec.name, errno, cString(log.bytes), fd2 === -ENOSPC);
+          throw new VerifierError(spec.funcName ?? spec.name, errno, cString(log.bytes), fd2 === -ENOSPC, size);
         } finally {
           sys.free(log);
         }

@@ -5,7 +5,7 @@ import { openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { setDisabledFeatures } from '../bpf/disabled-features.ts';
 import { VerifierError } from '../bpf/program.ts';
-import { SyscallError } from '../bpf/sys.ts';
+import { errnoMessage, SyscallError } from '../bpf/sys.ts';
 import { compile } from '../codegen/compile.ts';
 import { setDebuginfoPaths } from '../elf/debug-paths.ts';
 import type { SourceFile } from '../lang/ast.ts';
@@ -225,12 +225,14 @@ async function main(argv: string[]): Promise<number> {
       stopSignal: running ? running.exited.then(() => undefined) : undefined,
       pid: opts.pid,
       mode: opts.mode,
+      verifierLog: opts.verbose,
     });
     out.flush();
     return code;
   } catch (e) {
     flushDiags();
     if (e instanceof CompileAbort) return 1;
+    if (e instanceof VerifierError && opts.verbose) return failVerbose(e);
     if (e instanceof VerifierError) {
       return fail(`the kernel's verifier rejected ${e.program}: ${e.message}\n${e.log.trim().split('\n').slice(-8).join('\n')}`, [
         ...e.hints,
@@ -247,6 +249,17 @@ async function main(argv: string[]): Promise<number> {
     child?.kill();
     releaseTracefs();
   }
+}
+
+/** -v: bpftrace's report of a refused program, with the whole verifier log. */
+function failVerbose(e: VerifierError): number {
+  let text = `ERROR: Error loading BPF program for ${e.program}. Error code: -${e.errno} (${errnoMessage(e.errno)}).\nKernel error log: \n${e.log}\n`;
+  // The verifier ends a complete log with its "processed N insns" summary.
+  if (e.truncated || !/processed \d+ insns/.test(e.log))
+    text += `WARNING: Kernel log seems to be trimmed. This may be due to buffer not being big enough, try increasing the BPFTRACE_LOG_SIZE environment variable beyond the current value of ${e.logSize} bytes. Or, add the configuration \`config = { log_size = N; }\` to the script.\n`;
+  for (const h of e.hints) text += `HINT: ${h}\n`;
+  process.stderr.write(text);
+  return 1;
 }
 
 function readCapEff(): bigint {

@@ -97,6 +97,8 @@ export interface RunOptions {
   pid?: number | null;
   /** --test / --bench: run those probes instead of tracing. */
   mode?: 'trace' | 'test' | 'bench';
+  /** -v: load programs with the verifier's log, in a buffer of the log_size config. */
+  verifierLog?: boolean;
 }
 
 /**
@@ -175,7 +177,7 @@ export class Tracer {
         const kind = p.targets[0]?.provider.name;
         // test/bench probes exist only in their mode; other probes don't run in those modes.
         if ((kind === 'test' || kind === 'bench') !== (mode !== 'trace') || (mode !== 'trace' && kind !== mode)) return;
-        const prog = BpfProgram.load(p.spec, resolver, sys);
+        const prog = BpfProgram.load(p.spec, resolver, sys, opts.verifierLog ? { verifierLog: this.script.config.logSize } : {});
         this.programs.push(prog);
         if (kind === 'test' || kind === 'bench') runOnly[kind].push({ prog, name: p.targets[0]?.parts[0] ?? kind });
         else if (kind === 'BEGIN') begin.push(prog);
