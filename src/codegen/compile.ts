@@ -13,7 +13,7 @@ import {
   BPF_MAP_TYPE_STACK_TRACE,
 } from '../bpf/constants.ts';
 import type { Insn } from '../bpf/insn.ts';
-import type { MapSpec } from '../bpf/map.ts';
+import { type MapSpec, possibleCpus } from '../bpf/map.ts';
 import type { ProgramSpec } from '../bpf/program.ts';
 import type { ConfigBlock, Probe, Program } from '../lang/ast.ts';
 import { type Diagnostics, NoAttachPointsError, NoMatchesError, UnlocatedError, UserError } from '../lang/diagnostics.ts';
@@ -34,7 +34,17 @@ import { sizeOf } from '../sema/types.ts';
 import { outputBufferPages } from '../util/buffer-pages.ts';
 import { Emitter } from './emitter.ts';
 import { FrameOverflow } from './frame.ts';
-import { ERRORS_MAP, EXIT_MAP, HEAP_MAP, kernelMapName, type MapResource, newResources, type Resources, RINGBUF_MAP } from './resources.ts';
+import {
+  BIG_HEAP_MAP,
+  ERRORS_MAP,
+  EXIT_MAP,
+  HEAP_MAP,
+  kernelMapName,
+  type MapResource,
+  newResources,
+  type Resources,
+  RINGBUF_MAP,
+} from './resources.ts';
 import type { WarningLevel } from './runtime-errors.ts';
 
 /** Providers that see every process and take -p as a filter in the program, as bpftrace does. */
@@ -243,6 +253,16 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
       keySize: 4,
       valueSize: Math.ceil(resources.heapSize / 8) * 8,
       maxEntries: 1,
+    });
+  }
+  if (resources.bigHeapSize > 0) {
+    resources.internalMaps.push({
+      name: BIG_HEAP_MAP,
+      type: BPF_MAP_TYPE_ARRAY,
+      keySize: 4,
+      valueSize: Math.ceil(resources.bigHeapSize / 8) * 8,
+      // A slot for every CPU id the kernel may hand out.
+      maxEntries: Math.max(...possibleCpus()) + 1,
     });
   }
   return { programs, resources, config, sema };

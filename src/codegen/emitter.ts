@@ -44,7 +44,7 @@ import { argField } from './context-args.ts';
 import { Frame, type MemLoc, type Temp } from './frame.ts';
 import { emitMapDelete } from './maps.ts';
 import { optimize } from './optimize.ts';
-import { ERRORS_MAP, EXIT_MAP, HEAP_MAP, type Resources, RINGBUF_MAP } from './resources.ts';
+import { BIG_HEAP_MAP, ERRORS_MAP, EXIT_MAP, HEAP_MAP, PERCPU_VALUE_MAX, type Resources, RINGBUF_MAP } from './resources.ts';
 import { emitHelperCheck } from './runtime-errors.ts';
 import { emitExtend, emitScalar, operandToTemp } from './scalars.ts';
 import { allocateVariables, emitBlock, emitEffect, emitStmt, emitStoreInto } from './statements.ts';
@@ -296,10 +296,17 @@ export class Emitter {
     if (this.frame.heapHigh > 0) {
       const slot = this.heapPointerSlot();
       const key = this.zeroKey();
-      this.resources.heapSize = Math.max(this.resources.heapSize, this.frame.heapHigh);
+      const big = Math.ceil(this.frame.heapHigh / 8) * 8 > PERCPU_VALUE_MAX;
+      if (big) {
+        // Programs run with migration disabled: the CPU's slot is theirs until they return.
+        this.resources.bigHeapSize = Math.max(this.resources.bigHeapSize, this.frame.heapHigh);
+        prologue.push(call(Helper.get_smp_processor_id), store(4, Reg.FP, key, Reg.R0));
+      } else {
+        this.resources.heapSize = Math.max(this.resources.heapSize, this.frame.heapHigh);
+        prologue.push(storeImm(4, Reg.FP, key, 0));
+      }
       prologue.push(
-        storeImm(4, Reg.FP, key, 0),
-        ldMapFd(Reg.R1, HEAP_MAP),
+        ldMapFd(Reg.R1, big ? BIG_HEAP_MAP : HEAP_MAP),
         movReg(Reg.R2, Reg.FP),
         alu64Imm(AluOp.ADD, Reg.R2, key),
         call(Helper.map_lookup_elem),
@@ -412,6 +419,14 @@ export class Emitter {
   }
 
   returnNow(): void {
+    if (this.callbackReturn) {
+      // A loop body (a callback) cannot leave the probe itself: it flags the return and stops
+      // the walk; the probe returns when it finds the flag set.
+      this.emit(movImm(Reg.R1, 1));
+      this.storeReg(8, { base: 'outer', off: this.callbackReturn.flagOff }, 0, Reg.R1, Reg.R2);
+      this.emit(ja(this.callbackReturn.stop));
+      return;
+    }
     this.emit(ja(this.exitLabel));
   }
 

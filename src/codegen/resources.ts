@@ -47,6 +47,8 @@ export interface Resources {
   /** Internal maps (ring buffer, scratch heap, error counters). */
   internalMaps: MapSpec[];
   heapSize: number;
+  /** Scratch memory of programs whose heap does not fit a per-CPU map value (BIG_HEAP_MAP). */
+  bigHeapSize: number;
   /** Kernel/user stack-trace maps, when stacks are used. */
   stackMaps: string[];
   /** Entries written into internal maps before anything is attached. */
@@ -81,6 +83,7 @@ export function newResources(warningLevel: WarningLevel = 1): Resources {
     mapsByName: new Map(),
     internalMaps: [],
     heapSize: 0,
+    bigHeapSize: 0,
     stackMaps: [],
     mapInit: new Map(),
     warningLevel,
@@ -92,6 +95,12 @@ export function newResources(warningLevel: WarningLevel = 1): Resources {
 
 export const RINGBUF_MAP = 'ringbuf';
 export const HEAP_MAP = 'heap';
+/**
+ * The kernel caps a per-CPU map value at 32 KiB (PCPU_MIN_UNIT_SIZE); a program needing more
+ * scratch memory (strings of a large max_strlen) takes a plain array with a slot per CPU.
+ */
+export const BIG_HEAP_MAP = 'heap_big';
+export const PERCPU_VALUE_MAX = 32 * 1024;
 /**
  * One u64 exit() sets: probes still firing while user space detaches (an interval:ms:1 fires
  * several times before then) leave at once, as if detached, so nothing runs after exit().

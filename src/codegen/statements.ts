@@ -156,13 +156,6 @@ export function emitStmt(em: Emitter, s: Stmt): void {
         em.emit(ja(em.returnLabel));
         return;
       }
-      if (em.callbackReturn) {
-        // A callback cannot leave the probe itself: it flags the return and stops the walk.
-        em.emit(movImm(Reg.R1, 1));
-        em.storeReg(8, { base: 'outer', off: em.callbackReturn.flagOff }, 0, Reg.R1, Reg.R2);
-        em.emit(ja(em.callbackReturn.stop));
-        return;
-      }
       em.returnNow();
       return;
     case 'Block':

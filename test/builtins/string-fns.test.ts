@@ -154,3 +154,20 @@ test('str() below 1024 bytes keeps a last character in place of the NUL: a strin
   assert.equal(custom.stdout, 'P: /tmp/bpf~\n/tmp\n\n\n@[/tmp/bpf~]: 1\n');
   assert.equal(output('BEGIN { printf("%s\\n", str(comm)); exit(); }', { maxStrlen: 64 }).includes('..'), false);
 });
+
+test('strings of a large max_strlen: scratch memory beyond a per-CPU value (32 KiB) comes from a per-CPU slot of a plain array', () => {
+  // A map of 9999-byte keys and values walked with for: the loop body's copy of (key, value)
+  // and the strings around it need more than 32 KiB, which a per-CPU array refuses (E2BIG).
+  const long = `/${'X'.repeat(5555)}`;
+  const r = runCli(
+    [
+      '-e',
+      't:syscalls:sys_enter_execve /strncmp(str(args.filename), "/XXX", 4) == 0/ { @m[str(args.filename)] = str(args.filename); for ($kv : @m) { if ($kv.0 == $kv.1) { printf("%d\\n", strlen($kv.0)); exit(); } } }',
+      '-c',
+      `/bin/sh -c 'exec ${long} 2>/dev/null; true'`,
+    ],
+    { env: { BPFTRACE_MAX_STRLEN: '9999' } },
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^5556\n/);
+});

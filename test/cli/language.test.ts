@@ -63,6 +63,13 @@ test('for ($kv : @map) walks every entry; the body updates probe variables', () 
   assert.equal(out, 'sum=60\n\n\n');
 });
 
+test('exit() inside a loop body (a callback) ends the probe: nothing after the loop runs', () => {
+  const map = run('BEGIN { @m[1] = 10; for ($kv : @m) { printf("key %d\\n", $kv.0); exit(); } printf("after the loop\\n"); }');
+  assert.equal(map, 'key 1\n\n\n@m[1]: 10\n');
+  const range = run('BEGIN { $n = 5; for ($i : 0..$n) { printf("i %d\\n", $i); if ($i == 1) { exit(); } } printf("after the loop\\n"); }');
+  assert.equal(range, 'i 0\ni 1\n\n\n');
+});
+
 test('casts truncate and sign-extend; bool casts', () => {
   const out = run('BEGIN { printf("%d %d %d %d\\n", (int8)300, (uint8)-1, (int16)65535, (bool)5); exit(); }');
   assert.equal(out, '44 255 -1 1\n\n\n');
