@@ -68,11 +68,11 @@ function ours(c: CodeInfo): Frame[] {
 
 describe('address to source line and inlined calls, against addr2line', () => {
   for (const flavour of ['o0', 'o2', 'o2dw4'] as const) {
-    test(`every instruction of leaf, outer and main (${flavour})`, () => {
+    test(`every instruction of leaf, outer, split and main (${flavour})`, () => {
       const bin = P[flavour];
       const di = debugInfo(bin);
       assert.ok(di, `${bin} has DWARF`);
-      const addrs = instructionAddresses(bin, ['leaf', 'outer', 'main']);
+      const addrs = instructionAddresses(bin, ['leaf', 'outer', 'split', 'split.cold', 'main']);
       assert.ok(addrs.length > 10);
       const want = addr2line(bin, addrs);
       let inlinedSeen = 0;
@@ -109,6 +109,24 @@ describe('address to source line and inlined calls, against addr2line', () => {
     );
     assert.equal(c.place?.line, markerLine('outer-call', INLINED_SRC));
     assert.equal(c.place?.path, INLINED_SRC);
+  });
+
+  test('offsets count from low_pc; a split function (ranges only) counts from 0, as blazesym', () => {
+    const sym = (bin: string, name: string): number => {
+      const l = execFileSync('nm', [bin], { encoding: 'latin1' })
+        .split('\n')
+        .find((x) => x.endsWith(` ${name}`));
+      assert.ok(l, `${name} in ${bin}`);
+      return Number.parseInt(l, 16);
+    };
+    const o0 = debugInfo(P.o0)?.codeLocator().at(sym(P.o0, 'split'));
+    assert.deepEqual(o0?.fn, { name: 'split', start: sym(P.o0, 'split') });
+    // At -O2 gcc moves the cold path to split.cold: the DWARF function has DW_AT_ranges only.
+    const hot = sym(P.o2, 'split');
+    const cold = sym(P.o2, 'split.cold');
+    const di = debugInfo(P.o2);
+    assert.deepEqual(di?.codeLocator().at(hot)?.fn, { name: 'split', start: 0 });
+    assert.deepEqual(di?.codeLocator().at(cold)?.fn, { name: 'split', start: 0 });
   });
 
   test('no DWARF: nothing to locate', () => {

@@ -5,6 +5,7 @@
 // without DWARF.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { before, describe, test } from 'node:test';
 import { buildInlinedProgs, INLINED_SRC, type InlinedProgs } from '../dwarf/inlined-progs.ts';
@@ -69,6 +70,16 @@ describe('ustack with show_debug_info', { skip }, () => {
     assert.match(run(`config = { show_debug_info = 0 } uprobe:${P.o2}:leaf { print(ustack(3)); exit(); }`, P.o2), plain);
     assert.match(run(`uprobe:${P.o2}:leaf { print(ustack(3)); exit(); }`, P.o2, { BPFTRACE_SHOW_DEBUG_INFO: '0' }), plain);
     assert.match(run(`uprobe:${P.nodebug}:leaf { print(ustack(3)); exit(); }`, P.nodebug), plain);
+  });
+
+  test('a split function (gcc hot/cold, DWARF ranges only) is offset from 0, as 0.26 (blazesym) prints it', () => {
+    const nm = execFileSync('nm', [P.o2], { encoding: 'latin1' });
+    const vaddr = Number.parseInt(/^([0-9a-f]+) T split$/m.exec(nm)?.[1] ?? 'x', 16);
+    assert.ok(vaddr > 0);
+    const out = run(`uprobe:${P.o2}:split { print(ustack(1)); exit(); }`, P.o2);
+    assert.match(out, frames([`split\\+${vaddr}@${esc(INLINED_SRC)}:\\d+`]));
+    const plain = run(`config = { show_debug_info = 0 } uprobe:${P.o2}:split { print(ustack(1)); exit(); }`, P.o2);
+    assert.match(plain, frames(['split\\+0']));
   });
 
   test('stacks printed after the process exited keep their lines (map keys at exit)', () => {

@@ -25,7 +25,7 @@ export interface InlinedCall {
 }
 
 export interface CodeInfo {
-  /** The DWARF function holding the address (linkage name first) and where its code starts. */
+  /** The DWARF function holding the address (linkage name first) and where its offsets count from. */
   fn: { name: string; start: number } | null;
   /** Where in the function the address is: the call site of the outermost inlined function, else the address's line. */
   place: SourcePlace | null;
@@ -44,7 +44,7 @@ interface FnRange {
   start: number;
   end: number;
   off: number;
-  /** The function's lowest address (of all its ranges): offsets are from there. */
+  /** Where frames count the function's offsets from (see functionAt). */
   fnStart: number;
 }
 
@@ -175,7 +175,7 @@ export class CodeLocator {
     return path === undefined ? null : { path, line: row.line };
   }
 
-  /** The function of `u` whose ranges hold `addr`, and where its code starts (its lowest address). */
+  /** The function of `u` whose ranges hold `addr`, and where its offsets count from. */
   private functionAt(u: Unit, addr: number): { off: number; start: number } | null {
     const c = this.unitCode(u);
     if (!c.functions) {
@@ -185,7 +185,10 @@ export class CodeLocator {
         CONTAINERS,
         (d) => {
           const rs = dieRanges(d);
-          const fnStart = Math.min(...rs.map((r) => r.start));
+          // blazesym takes a function's start from low_pc/high_pc only: one whose code is split
+          // (DW_AT_ranges, gcc's foo + foo.cold) starts at 0, and 0.26 prints the address as its offset.
+          const a = d.attrs;
+          const fnStart = !a.rangesAt && a.lowPc !== undefined && a.highPc !== undefined ? a.lowPc : 0;
           for (const r of rs) fns.push({ ...r, off: d.off, fnStart });
           return false;
         },
