@@ -6,9 +6,12 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { closeSync, copyFileSync, openSync, writeSync } from 'node:fs';
 import { before, describe, test } from 'node:test';
 import type { CodeInfo } from '../../src/elf/dwarf/code-info.ts';
 import { debugInfo } from '../../src/elf/dwarf/debuginfo.ts';
+import { ElfFile } from '../../src/elf/elf.ts';
+import { codeAtFileOffset } from '../../src/runtime/frame-debuginfo.ts';
 import { buildInlinedProgs, INLINED_SRC, type InlinedProgs } from './inlined-progs.ts';
 import { markerLine } from './srclines-progs.ts';
 
@@ -32,6 +35,28 @@ function instructionAddresses(bin: string, fns: string[]): number[] {
     }
   }
   return out;
+}
+
+/** The address of symbol `name`, from nm. */
+function symAddr(bin: string, name: string): number {
+  const l = execFileSync('nm', [bin], { encoding: 'latin1' })
+    .split('\n')
+    .find((x) => x.endsWith(` ${name}`));
+  assert.ok(l, `${name} in ${bin}`);
+  return Number.parseInt(l, 16);
+}
+
+/** The file offset of symbol `name`: what a frame's mapping gives. */
+function fileOffsetOf(bin: string, name: string): number {
+  const elf = ElfFile.open(bin);
+  try {
+    const vaddr = symAddr(bin, name);
+    const seg = elf.segments.find((p) => p.type === 1 && vaddr >= p.vaddr && vaddr < p.vaddr + p.filesz);
+    assert.ok(seg);
+    return vaddr - seg.vaddr + seg.offset;
+  } finally {
+    elf.close();
+  }
 }
 
 interface Frame {
@@ -112,13 +137,7 @@ describe('address to source line and inlined calls, against addr2line', () => {
   });
 
   test('offsets count from low_pc; a split function (ranges only) counts from 0, as blazesym', () => {
-    const sym = (bin: string, name: string): number => {
-      const l = execFileSync('nm', [bin], { encoding: 'latin1' })
-        .split('\n')
-        .find((x) => x.endsWith(` ${name}`));
-      assert.ok(l, `${name} in ${bin}`);
-      return Number.parseInt(l, 16);
-    };
+    const sym = symAddr;
     const o0 = debugInfo(P.o0)?.codeLocator().at(sym(P.o0, 'split'));
     assert.deepEqual(o0?.fn, { name: 'split', start: sym(P.o0, 'split') });
     // At -O2 gcc moves the cold path to split.cold: the DWARF function has DW_AT_ranges only.
@@ -131,5 +150,21 @@ describe('address to source line and inlined calls, against addr2line', () => {
 
   test('no DWARF: nothing to locate', () => {
     assert.equal(debugInfo(P.nodebug), null);
+    assert.equal(codeAtFileOffset(P.nodebug, 0x1000), null);
+  });
+
+  test('frames of an object with unreadable DWARF print without it (no error)', () => {
+    const good = codeAtFileOffset(P.o2, fileOffsetOf(P.o2, 'leaf'));
+    assert.equal(good?.code.fn?.name, 'leaf');
+    const bad = `${P.o2}-corrupt`;
+    copyFileSync(P.o2, bad);
+    const elf = ElfFile.open(bad);
+    const abbrev = elf.section('.debug_abbrev');
+    elf.close();
+    assert.ok(abbrev);
+    const fd = openSync(bad, 'r+');
+    writeSync(fd, Buffer.alloc(abbrev.size, 0x7f), 0, abbrev.size, abbrev.offset);
+    closeSync(fd);
+    assert.equal(codeAtFileOffset(bad, fileOffsetOf(bad, 'leaf')), null);
   });
 });
