@@ -3,7 +3,8 @@
 // JIT code. Mappings are cached per pid and objects per path, so a process that has exited
 // is still resolved from what was read while it ran (processes the tracer targets are read
 // at attach time and on every lookup); objects are found again by build id for stacks
-// recorded with one.
+// recorded with one. Stack frames may add what the object's DWARF says (show_debug_info:
+// frame-debuginfo.ts).
 //
 // Also the table behind `func` in uprobes: each attached function gets an index, passed to the
 // program as its attach cookie, so the name is known without looking at the process at all.
