@@ -66,7 +66,7 @@ function configFields(c: Config): [string, ConfigValue][] {
     ['lazy_symbolication', true],
     ['print_maps_on_exit', c.printMapsOnExit],
     ['use_blazesym', false],
-    ['show_debug_info', false],
+    ['show_debug_info', c.showDebugInfo],
     ['log_size', BigInt(c.logSize)],
     ['max_bpf_progs', 1024n],
     ['max_cat_bytes', BigInt(c.maxCatBytes)],

@@ -4,7 +4,7 @@
 import type { BpfMap } from '../bpf/map.ts';
 import type { StackMode } from '../sema/types.ts';
 import { ksym } from './ksyms.ts';
-import { type BuildIdFrame, buildIdFrames, notePid, userFrameText } from './usyms.ts';
+import { type BuildIdFrame, buildIdFrames, notePid, userFrameLines } from './usyms.ts';
 import type { Value } from './value.ts';
 
 const maps: { kernel: BpfMap | null; user: BpfMap | null; userBuildId: BpfMap | null } = { kernel: null, user: null, userBuildId: null };
@@ -16,18 +16,20 @@ export function registerStackMaps(kernel: BpfMap | null, user: BpfMap | null, us
   maps.userBuildId = userBuildId;
 }
 
+let showDebugInfo = true;
+
+/** show_debug_info: user frames with source lines and inlined calls from DWARF (0.26's default). */
+export function setShowDebugInfo(on: boolean): void {
+  showDebugInfo = on;
+}
+
 /** Kernel stack-trace map value: up to this many u64 instruction pointers. */
 export const MAX_STACK_DEPTH = 127;
 
-function frameText(ip: bigint, user: boolean, mode: 'bpftrace' | 'perf' | 'raw'): string {
+function kernelFrameText(ip: bigint, mode: 'bpftrace' | 'perf'): string {
   const hex = ip.toString(16);
-  if (mode === 'raw') return hex;
-  let sym: string;
-  if (user) sym = `0x${hex}`;
-  else {
-    const hit = ksym(ip);
-    sym = hit ? `${hit.name}+${hit.offset}` : `0x${hex}`;
-  }
+  const hit = ksym(ip);
+  const sym = hit ? `${hit.name}+${hit.offset}` : `0x${hex}`;
   return mode === 'perf' ? `${hex} ${sym}` : sym;
 }
 
@@ -66,12 +68,15 @@ export function stackValue(packed: bigint, user: boolean, mode: StackMode, limit
   const pid = Number(packed >> 32n);
   const bids = user && maps.userBuildId ? buildIdFrames(maps.userBuildId.lookup(key) ?? new Uint8Array(0)) : [];
   if (user) notePid(pid);
-  for (let i = 0; i + 8 <= raw.byteLength && frames.length < limit; i += 8) {
+  // The limit counts addresses: one may print as several frames (inlined calls).
+  for (let i = 0; i + 8 <= raw.byteLength && i / 8 < limit; i += 8) {
     const ip = dv.getBigUint64(i, true);
     if (ip === 0n) break;
     const bid = bids[i / 8];
     if (mode === 'build_id') frames.push(buildIdFrameText(ip, bid));
-    else frames.push(user ? userFrameText(ip, pid, mode, bid ?? null) : frameText(ip, user, mode));
+    else if (mode === 'raw') frames.push(ip.toString(16));
+    else if (user) frames.push(...userFrameLines(ip, pid, mode, bid ?? null, showDebugInfo));
+    else frames.push(kernelFrameText(ip, mode));
   }
   return { kind: 'stack', frames, indent };
 }

@@ -32,7 +32,7 @@ import { formatRecord } from './printf/format.ts';
 import { READY, STOPPING, sdNotify } from './sd-notify.ts';
 import { memoryTextSink, type OutputSink } from './sink.ts';
 import { bootEpochNs, SkbCapture } from './skb-capture.ts';
-import { registerStackMaps } from './stacks.ts';
+import { registerStackMaps, setShowDebugInfo } from './stacks.ts';
 import { strftime } from './strftime.ts';
 import { type ProbeRun, type RunOnce, runBenchmarks, runTests } from './test-modes.ts';
 import { STACK_MAP_USER_BUILDID } from './usyms.ts';
@@ -146,6 +146,7 @@ export class Tracer {
     this.formats = script.resources.formats;
     this.mapsByIndex = script.resources.maps;
     setTruncationTrailer(script.config.strTruncTrailer);
+    setShowDebugInfo(script.config.showDebugInfo);
   }
 
   /** Everything runs here; returns the process exit code. */

@@ -3,15 +3,18 @@
 // JIT code. Mappings are cached per pid and objects per path, so a process that has exited
 // is still resolved from what was read while it ran (processes the tracer targets are read
 // at attach time and on every lookup); objects are found again by build id for stacks
-// recorded with one.
+// recorded with one. Stack frames may add what the object's DWARF says (show_debug_info:
+// frame-debuginfo.ts).
 //
 // Also the table behind `func` in uprobes: each attached function gets an index, passed to the
 // program as its attach cookie, so the name is known without looking at the process at all.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { demangle } from '../elf/demangle.ts';
+import type { SourcePlace } from '../elf/dwarf/code-info.ts';
 import { dependencies, type Mapping, readMaps } from '../elf/resolve.ts';
 import { ElfObject } from '../elf/symbols.ts';
+import { codeAtFileOffset } from './frame-debuginfo.ts';
 
 // ------------------------------------------------------------------ `func` of uprobes
 
@@ -135,15 +138,19 @@ export function symbolAtFileOffset(path: string, fileOffset: number): UserSymbol
   return hit ? { name: hit.sym.name, offset: hit.offset, module: path } : null;
 }
 
+/** The object file holding a user address of `pid` and the offset in it, for file-backed mappings. */
+function objectAt(addr: number, pid: number): { path: string; fileOffset: number } | null {
+  const m = mappingFor(pid, addr);
+  if (!m?.path.startsWith('/') || m.path.startsWith('/memfd:')) return null;
+  const path = m.path.endsWith(' (deleted)') ? m.path.slice(0, -10) : m.path;
+  return { path, fileOffset: addr - m.start + m.offset };
+}
+
 /** The symbol at a user address of `pid`, or null. */
 export function resolveUser(addr: number, pid: number): UserSymbol | null {
-  const m = mappingFor(pid, addr);
-  if (m?.path.startsWith('/') && !m.path.startsWith('/memfd:')) {
-    const path = m.path.endsWith(' (deleted)') ? m.path.slice(0, -10) : m.path;
-    const hit = symbolAtFileOffset(path, addr - m.start + m.offset);
-    if (hit) return hit;
-  }
-  return perfMapSymbol(pid, addr);
+  const o = objectAt(addr, pid);
+  const hit = o ? symbolAtFileOffset(o.path, o.fileOffset) : null;
+  return hit ?? perfMapSymbol(pid, addr);
 }
 
 /** The module (file) holding an address, for perf-style stacks. */
@@ -219,33 +226,51 @@ export interface BuildIdFrame {
 }
 
 /**
- * One user stack frame as bpftrace prints it: `sym+off` (bpftrace mode), `hex sym+off (module)`
- * (perf), or `hex` (raw). The process's mappings are tried first; when it has exited and they
- * were never read, the build-id frame the kernel recorded names the object.
+ * The lines of one user stack frame as bpftrace 0.26 prints them: `sym+off` (bpftrace mode) or
+ * `hex sym+off (module)` (perf). The process's mappings are tried first; when it has exited
+ * and they were never read, the build-id frame the kernel recorded names the object. With
+ * `debug` (show_debug_info), an object's DWARF names the function, adds `@FILE:LINE` in
+ * bpftrace mode and puts a line for each function inlined at the address before it, innermost
+ * first: `[inlined] name@FILE:LINE`, or `hex name (inlined)` in perf mode.
  */
-export function userFrameText(
+export function userFrameLines(
   ip: bigint,
   pid: number,
-  mode: 'bpftrace' | 'perf' | 'raw',
+  mode: 'bpftrace' | 'perf',
   bid: BuildIdFrame | null,
+  debug: boolean,
   demangleCpp = true,
-): string {
+): string[] {
   const hex = ip.toString(16);
-  if (mode === 'raw') return hex;
-  let hit = resolveUser(Number(ip), pid);
+  const addr = Number(ip);
+  let obj = objectAt(addr, pid);
+  let hit = obj ? symbolAtFileOffset(obj.path, obj.fileOffset) : null;
+  hit ??= perfMapSymbol(pid, addr);
   if (!hit && bid) {
     const path = objectByBuildId(bid.buildId);
-    if (path) hit = symbolAtFileOffset(path, bid.fileOffset);
+    if (path) {
+      obj = { path, fileOffset: bid.fileOffset };
+      hit = symbolAtFileOffset(path, bid.fileOffset);
+    }
   }
+  const found = debug && obj ? codeAtFileOffset(obj.path, obj.fileOffset) : null;
+  const code = found?.code ?? null;
+  const name = (n: string): string => (demangleCpp ? demangle(n) : n);
   let sym: string;
-  if (hit) {
-    sym = `${demangleCpp ? demangle(hit.name) : hit.name}+${hit.offset}`;
-    if (mode === 'perf') sym += ` (${hit.module})`;
-  } else {
-    sym = `0x${hex}`;
-    if (mode === 'perf') sym += ' ([unknown])';
+  let module = hit?.module ?? obj?.path ?? null;
+  if (found && code?.fn?.name && obj) {
+    // The DWARF function, as blazesym names it (a clone such as foo.constprop.0 is foo).
+    sym = `${name(code.fn.name)}+${found.vaddr - code.fn.start}`;
+    module = obj.path;
+  } else if (hit) sym = `${name(hit.name)}+${hit.offset}`;
+  else return [mode === 'perf' ? `${hex} 0x${hex} ([unknown])` : `0x${hex}`];
+  const where = (p: SourcePlace | null): string => (p ? `@${p.path}:${p.line}` : '');
+  const lines: string[] = [];
+  for (const f of [...(code?.inlined ?? [])].reverse()) {
+    lines.push(mode === 'perf' ? `${hex} ${name(f.name)} (inlined)` : `[inlined] ${name(f.name)}${where(f.place)}`);
   }
-  return mode === 'perf' ? `${hex} ${sym}` : sym;
+  lines.push(mode === 'perf' ? `${hex} ${sym} (${module})` : `${sym}${where(code?.place ?? null)}`);
+  return lines;
 }
 
 /** Parses the 32-byte entries of a BPF_F_STACK_BUILD_ID stack map value. */

@@ -20,6 +20,8 @@ export interface Config {
   /** Output ring size in pages; 0 picks it from the memory available, as bpftrace 0.26 does. */
   perfRbPages: number;
   cppDemangle: boolean;
+  /** show_debug_info: file:line and inlined calls in user stacks, from DWARF (0.26 built with blazesym). */
+  showDebugInfo: boolean;
   /** unstable_tseries / unstable_typeinfo: whether tseries() and typeinfo() may be used. */
   unstableTseries: UnstableMode;
   unstableTypeinfo: UnstableMode;
@@ -39,6 +41,7 @@ export function defaultConfig(): Config {
     logSize: 1000000,
     perfRbPages: 0,
     cppDemangle: true,
+    showDebugInfo: true,
     unstableTseries: 'warn',
     unstableTypeinfo: 'error',
   };
@@ -64,7 +67,7 @@ function intSetter(key: 'maxStrlen' | 'maxMapKeys' | 'onStackLimit' | 'maxCatByt
   };
 }
 
-function boolSetter(key: 'printMapsOnExit' | 'cppDemangle'): Setter {
+function boolSetter(key: 'printMapsOnExit' | 'cppDemangle' | 'showDebugInfo'): Setter {
   return (c, v) => {
     const s = String(v).toLowerCase();
     if (s === 'true' || s === '1') c[key] = true;
@@ -108,6 +111,7 @@ const SETTERS: Record<string, Setter> = {
   perf_rb_pages: intSetter('perfRbPages'),
   print_maps_on_exit: boolSetter('printMapsOnExit'),
   cpp_demangle: boolSetter('cppDemangle'),
+  show_debug_info: boolSetter('showDebugInfo'),
   missing_probes: enumSetter('missingProbes', ['error', 'warn', 'ignore']),
   stack_mode: enumSetter('stackMode', ['bpftrace', 'perf', 'raw', 'build_id']),
   unstable_tseries: enumSetter('unstableTseries', ['error', 'warn', 'enable']),

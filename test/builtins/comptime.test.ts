@@ -84,6 +84,10 @@ test('config is a record of the config values; config blocks still parse', () =>
   assert.equal(output('BEGIN { printf("%d\\n", config.max_strlen); exit(); }', { maxStrlen: 100 }), '100\n\n\n');
   const all = output('BEGIN { print(config); exit(); }');
   assert.match(all, /^\{ \.cpp_demangle = true, .*\.max_strlen = 1024, .*\.license = GPL \}$/m);
+  // 0.26 built with blazesym (the reference) shows debug info by default.
+  assert.match(all, /\.show_debug_info = true,/);
+  const off = 'config = { show_debug_info = 0 } BEGIN { printf("%d\\n", config.show_debug_info); exit(); }';
+  assert.equal(output(off), '0\n\n\n');
 });
 
 test('strcap: capacity of strings and char arrays, length behind a char pointer', () => {

@@ -134,5 +134,7 @@ export function sections(parts: Partial<Record<keyof DwarfSections, Buffer>>): D
     aranges: parts.aranges ?? e,
     line: parts.line ?? e,
     types: parts.types ?? e,
+    ranges: parts.ranges ?? e,
+    rnglists: parts.rnglists ?? e,
   };
 }

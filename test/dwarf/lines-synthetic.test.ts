@@ -71,6 +71,8 @@ describe('hand-assembled line programs', () => {
     });
     assert.equal(t.version, 5);
     assert.deepEqual(t.files, ['/src/main.c', '/src/sub/x.h']);
+    // As stack frames print them (blazesym): directory 0 is DW_AT_comp_dir, others are pushed onto it.
+    assert.deepEqual(t.framePaths, ['/ignored/main.c', '/ignored/sub/x.h']);
     assert.deepEqual(t.rows, [
       row(0x1000, 1, 1, 5, true),
       row(0x1008, 1, 3, 5, true),
@@ -114,6 +116,8 @@ describe('hand-assembled line programs', () => {
     const t = readLineTable(b.finish(), 0, { addrSize: 8, compDir: '/build', strings: { str: Buffer.alloc(0), lineStr: Buffer.alloc(0) } });
     assert.equal(t.version, 3);
     assert.deepEqual(t.files, [null, '/build/a.c', '/abs/b.h', '/build/inc/c.c']);
+    // Nothing normalised: the directory, a slash, and the name as written (even an absolute one).
+    assert.deepEqual(t.framePaths, ['/', '/build/a.c', '/build/inc//abs/b.h', '/build/inc/c.c']);
     assert.deepEqual(t.rows, [row(0x400, 1, 6, 0, false), row(0x401, 3, 9, 0, false), row(0x403, 3, 9, 0, false, true)]);
   });
 
@@ -136,6 +140,8 @@ describe('hand-assembled line programs', () => {
     const cx = { addrSize: 8, compDir: null, strings: { str: Buffer.alloc(0), lineStr: Buffer.alloc(0) } };
     const t = readLineTable(buf, 0, cx);
     assert.deepEqual(t.files, ['/d/f.c']);
+    // No DW_AT_comp_dir: directory 0 is empty.
+    assert.deepEqual(t.framePaths, ['/f.c']);
     assert.deepEqual(t.rows, [row(0, 1, 1, 0, true)]);
     assert.throws(() => readLineTable(buf.subarray(0, buf.length - 4), 0, cx), /runs past the end of \.debug_line/);
   });

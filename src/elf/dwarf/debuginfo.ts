@@ -1,6 +1,7 @@
 // The DWARF of one binary, opened on first use and kept while the file is unchanged: typed
 // `args` fields for uprobes (pt_regs offsets of the integer argument registers, stack offsets
-// of stack-passed arguments) and the parameter lines of -lv.
+// of stack-passed arguments), the parameter lines of -lv, source lines to addresses and
+// addresses to source lines and inlined calls (stack frames).
 
 import { statSync } from 'node:fs';
 import { PT_REGS_ARGS } from '../../builtins/task.ts';
@@ -8,6 +9,7 @@ import type { ArgField } from '../../probes/provider.ts';
 import type { Type } from '../../sema/types.ts';
 import { debuginfoSearchKey } from '../debug-paths.ts';
 import { assignArgs } from './abi.ts';
+import { CodeLocator } from './code-info.ts';
 import { DW_TAG_class_type, DW_TAG_enumeration_type, DW_TAG_structure_type, DW_TAG_typedef, DW_TAG_union_type } from './constants.ts';
 import { FunctionIndex, type FunctionInfo, functionInfo } from './functions.ts';
 import { DwarfFile } from './info.ts';
@@ -24,6 +26,7 @@ export interface SkippedArg {
 export class DebugInfo {
   private index: FunctionIndex | null = null;
   private lines: SourceLines | null = null;
+  private code: CodeLocator | null = null;
 
   constructor(
     readonly file: DwarfFile,
@@ -40,6 +43,12 @@ export class DebugInfo {
   sourceLines(): SourceLines {
     this.lines ??= new SourceLines(this.file);
     return this.lines;
+  }
+
+  /** Addresses to functions, source lines and inlined calls, for stack frames. */
+  codeLocator(): CodeLocator {
+    this.code ??= new CodeLocator(this.file, this.sourceLines());
+    return this.code;
   }
 
   function(name: string, vaddr?: number, linkage = true): FunctionInfo | null {

@@ -12,6 +12,8 @@ import {
   DW_AT_bit_offset,
   DW_AT_bit_size,
   DW_AT_byte_size,
+  DW_AT_call_file,
+  DW_AT_call_line,
   DW_AT_calling_convention,
   DW_AT_comp_dir,
   DW_AT_count,
@@ -26,6 +28,7 @@ import {
   DW_AT_MIPS_linkage_name,
   DW_AT_name,
   DW_AT_ranges,
+  DW_AT_rnglists_base,
   DW_AT_sibling,
   DW_AT_signature,
   DW_AT_specification,
@@ -110,6 +113,11 @@ export interface DieAttrs {
   highPc?: number;
   highPcIsOffset?: boolean;
   ranges?: boolean;
+  /** Where DW_AT_ranges points: an offset in the range list section, or (rnglistx) an index into the unit's offsets table. */
+  rangesAt?: { indexed: boolean; value: number };
+  /** DW_TAG_inlined_subroutine: the caller's file (an index into the unit's line table files) and line. */
+  callFile?: number;
+  callLine?: number;
   abstractOrigin?: DieRef;
   specification?: DieRef;
   /** A type declared here and defined in a type unit (-fdebug-types-section). */
@@ -172,6 +180,8 @@ const WANTED = new Set([
   DW_AT_calling_convention,
   DW_AT_stmt_list,
   DW_AT_comp_dir,
+  DW_AT_call_file,
+  DW_AT_call_line,
 ]);
 
 export class Unit {
@@ -179,6 +189,8 @@ export class Unit {
   private basesRead = false;
   private strBase = 0;
   private addrBaseOff = 0;
+  private rnglistsBase = 0;
+  private base: number | undefined;
 
   constructor(
     readonly file: DwarfFile,
@@ -268,6 +280,7 @@ export class Unit {
       const form = ab.forms[i] as number;
       if (at === DW_AT_str_offsets_base) this.strBase = this.file.readNumber(c, form, ab.implicits[i] as number, this);
       else if (at === DW_AT_addr_base || at === DW_AT_GNU_addr_base) this.addrBaseOff = this.file.readNumber(c, form, 0, this);
+      else if (at === DW_AT_rnglists_base) this.rnglistsBase = this.file.readNumber(c, form, 0, this);
       else this.file.skipForm(c, form, this);
     }
   }
@@ -289,6 +302,26 @@ export class Unit {
     const at = this.addrBaseOff + i * this.addrSize;
     if (at + this.addrSize > b.length) return 0;
     return new Cursor(b, at).uN(this.addrSize);
+  }
+
+  /**
+   * The offset in .debug_rnglists of entry `i` of this unit's offsets table (DW_FORM_rnglistx),
+   * relative to DW_AT_rnglists_base, or -1 when it is outside the section.
+   */
+  rnglistOffset(i: number): number {
+    this.bases();
+    const b = this.file.sections.rnglists;
+    // Without DW_AT_rnglists_base, the table of the only contribution, after its 12/20-byte header.
+    const base = this.rnglistsBase || (this.offsetSize === 8 ? 20 : 12);
+    const at = base + i * this.offsetSize;
+    if (at + this.offsetSize > b.length) return -1;
+    return base + (this.offsetSize === 4 ? b.readUInt32LE(at) : Number(b.readBigUInt64LE(at)));
+  }
+
+  /** The unit's base address (the root DIE's DW_AT_low_pc): what range list offsets are relative to. */
+  baseAddress(): number {
+    this.base ??= this.file.die(this.dieOff, this)?.attrs.lowPc ?? 0;
+    return this.base;
   }
 
   /** Whether the unit holds a program's code and types (not a split or type-only unit). */
@@ -651,8 +684,14 @@ export class DwarfFile {
           out.highPc = this.readNum(c, f, imp, u);
           break;
         case DW_AT_ranges:
-          this.skipForm(c, f, u);
+          out.rangesAt = { indexed: f === DW_FORM_rnglistx, value: this.readNum(c, f, imp, u) };
           out.ranges = true;
+          break;
+        case DW_AT_call_file:
+          out.callFile = this.constant(c, f, imp, u);
+          break;
+        case DW_AT_call_line:
+          out.callLine = this.constant(c, f, imp, u);
           break;
         case DW_AT_declaration:
           out.declaration = this.readNum(c, f, imp, u) !== 0;

@@ -26,6 +26,12 @@ export interface LineTable {
    * directory); null where the number names no file (index 0 before DWARF 5).
    */
   files: (string | null)[];
+  /**
+   * The same files as stack frames print them (blazesym's rendering, which bpftrace 0.26 shows):
+   * the compilation directory, the entry's directory pushed onto it unless it is directory 0
+   * (an absolute one replaces it), then `/` and the name as written, nothing normalised.
+   */
+  framePaths: string[];
   rows: LineRow[];
 }
 
@@ -100,6 +106,9 @@ interface Header {
   opLengths: number[];
   dirs: string[];
   files: (string | null)[];
+  /** Directories and file entries as written, for framePaths. */
+  rawDirs: string[];
+  entries: ({ dir: number; name: string } | null)[];
   programStart: number;
   end: number;
 }
@@ -107,7 +116,8 @@ interface Header {
 /** The line table of the program at `off` in .debug_line. */
 export function readLineTable(line: Buffer, off: number, cx: LineUnitContext): LineTable {
   const h = readHeader(line, off, cx);
-  return { version: h.version, files: h.files, rows: runProgram(line, h) };
+  const rows = runProgram(line, h);
+  return { version: h.version, files: h.files, framePaths: framePaths(h, cx.compDir), rows };
 }
 
 /** Only the file table of the program at `off` (the rows are not decoded). */
@@ -158,6 +168,8 @@ function readHeader(b: Buffer, off: number, cx: LineUnitContext): Header {
     opLengths,
     dirs: [],
     files: [],
+    rawDirs: [],
+    entries: [],
     programStart,
     end,
   };
@@ -177,22 +189,46 @@ function fullPath(dir: string | undefined, name: string): string {
   return posix.join(dir, name);
 }
 
+/** `p` appended to `base` as Rust's PathBuf::push does it: an absolute `p` replaces `base`. */
+function pathPush(base: string, p: string): string {
+  if (p.startsWith('/') || base === '') return p;
+  return base.endsWith('/') ? base + p : `${base}/${p}`;
+}
+
+function framePaths(h: Header, compDir: string | null): string[] {
+  return h.entries.map((e) => {
+    if (!e) return '/';
+    let dir = compDir ?? '';
+    const d = e.dir !== 0 ? h.rawDirs[e.dir] : undefined;
+    if (d !== undefined) dir = pathPush(dir, d);
+    return `${dir}/${e.name}`;
+  });
+}
+
+function addFile(h: Header, dir: number, name: string): void {
+  h.files.push(fullPath(h.dirs[dir], name));
+  h.entries.push({ dir, name });
+}
+
 /** DWARF 2-4: include_directories then file_names, each list ended by an empty entry. */
 function readOldTables(c: Cursor, h: Header, cx: LineUnitContext): void {
   h.dirs.push(cx.compDir ?? '');
+  h.rawDirs.push(cx.compDir ?? '');
   for (;;) {
     const d = c.cstr();
     if (d === '') break;
     h.dirs.push(fullDir(d, cx.compDir));
+    h.rawDirs.push(d);
   }
   h.files.push(null);
+  h.entries.push(null);
   while (c.pos < h.programStart) {
     const name = c.cstr();
     if (name === '') break;
     const dir = c.uleb();
     c.skipLeb(); // modification time
     c.skipLeb(); // length
-    h.files.push(fullPath(h.dirs[dir], name));
+    addFile(h, dir, name);
   }
 }
 
@@ -208,8 +244,9 @@ function readV5Tables(c: Cursor, h: Header, cx: LineUnitContext): void {
     // Entry 0 is the compilation directory; the others are relative to it.
     const base = i === 0 ? cx.compDir : (h.dirs[0] ?? cx.compDir);
     h.dirs.push(fullDir(e.path, base));
+    h.rawDirs.push(e.path);
   }
-  for (const e of readEntries(c, h, cx)) h.files.push(fullPath(h.dirs[e.dir], e.path));
+  for (const e of readEntries(c, h, cx)) addFile(h, e.dir, e.path);
 }
 
 function readEntries(c: Cursor, h: Header, cx: LineUnitContext): { path: string; dir: number }[] {
@@ -330,7 +367,7 @@ function runProgram(b: Buffer, h: Header): LineRow[] {
         // DWARF 2-4 only: a file added to the table from inside the program.
         const name = c.cstr();
         const dir = c.uleb();
-        h.files.push(fullPath(h.dirs[dir], name));
+        addFile(h, dir, name);
       }
       // Everything else (set_discriminator, vendor opcodes) only moves past its operands.
       c.pos = start + len;

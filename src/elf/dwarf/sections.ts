@@ -39,6 +39,9 @@ export interface DwarfSections {
   line: Buffer;
   /** DWARF 4 type units. */
   types: Buffer;
+  /** Address range lists: DWARF 2-4 .debug_ranges, DWARF 5 .debug_rnglists. */
+  ranges: Buffer;
+  rnglists: Buffer;
 }
 
 export interface DebugSource {
@@ -98,6 +101,8 @@ export function readSections(elf: ElfFile): DwarfSections {
     aranges: sectionBytes(elf, '.debug_aranges'),
     line: sectionBytes(elf, '.debug_line'),
     types: sectionBytes(elf, '.debug_types'),
+    ranges: sectionBytes(elf, '.debug_ranges'),
+    rnglists: sectionBytes(elf, '.debug_rnglists'),
   };
 }
 

@@ -84,6 +84,12 @@ export class SourceLines {
     return t;
   }
 
+  /** The line table of `unit`, or null when it has none. */
+  tableOf(unit: Unit): LineTable | null {
+    const u = this.units().find((x) => x.unit === unit);
+    return u ? this.table(u) : null;
+  }
+
   /** The address of the first statement of `sourceFile` at `line` (and `column`, when not 0). */
   lookup(sourceFile: string, line: number, column: number): LineLookup {
     let matched: { u: LineUnit; path: string } | null = null;
