@@ -1,13 +1,13 @@
 // Where a binary's separate debug file may be: the debug info search path (--debuginfo entries
 // first, then bpftrace's defaults: the binary's directory, its .debug/ subdirectory and
 // /usr/lib/debug), searched as libdw's standard find_debuginfo does. An absolute directory is
-// looked in by build id (DIR/.build-id/xx/rest.debug) and by the .gnu_debuglink name under the
-// binary's own directory path (then under ever shorter tails of it, down to DIR itself); a
+// looked in by build id (DIR/.build-id/xx/rest.debug) and by the .gnu_debuglink name (without
+// one, the binary's name + ".debug") under the binary's own directory path (then under ever shorter tails of it, down to DIR itself); a
 // relative one is taken from the binary's directory. A file whose build id differs from the
 // binary's is never taken; `+DIR` also wants the debuglink's CRC32 to match the file's.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import { cstr, ElfFile, NotElfError } from './elf.ts';
 import { buildId } from './notes.ts';
 
@@ -48,14 +48,7 @@ interface Candidate {
 function candidates(path: string, elf: ElfFile, id: string | null): Candidate[] {
   const out: Candidate[] = [];
   if (id && id.length > 2) for (const root of buildIdRoots()) out.push({ path: buildIdDebugPath(root, id), crc: null });
-  const link = elf.section('.gnu_debuglink');
-  if (!link) return out;
-  const data = elf.sectionData(link);
-  const name = cstr(data, 0);
-  if (!name) return out;
-  // The CRC follows the name's NUL, 4-byte aligned.
-  const crcOff = (name.length + 4) & ~3;
-  const crc = crcOff + 4 <= data.length ? data.readUInt32LE(crcOff) : null;
+  const { name, crc } = debuglink(path, elf);
   const binDir = dirname(path);
   for (const entry of entries) {
     const check = entry.startsWith('+');
@@ -70,6 +63,20 @@ function candidates(path: string, elf: ElfFile, id: string | null): Candidate[] 
     }
   }
   return out;
+}
+
+/**
+ * The name a separate debug file goes by: the .gnu_debuglink's, with its CRC32; without one,
+ * the binary's own name + `.debug` and no CRC to check (libdw's fallback).
+ */
+function debuglink(path: string, elf: ElfFile): { name: string; crc: number | null } {
+  const link = elf.section('.gnu_debuglink');
+  const data = link ? elf.sectionData(link) : null;
+  const name = data ? cstr(data, 0) : '';
+  if (!data || !name) return { name: `${basename(path)}.debug`, crc: null };
+  // The CRC follows the name's NUL, 4-byte aligned.
+  const crcOff = (name.length + 4) & ~3;
+  return { name, crc: crcOff + 4 <= data.length ? data.readUInt32LE(crcOff) : null };
 }
 
 let crcTable: Uint32Array | null = null;

@@ -191,7 +191,7 @@ async function fdsWhileAttached(args: string[]): Promise<string[]> {
 }
 
 /** A small C program built with -g, its DWARF split off into `dbg/` and stripped from `bin/`. */
-function splitDebugProgram(name: string, buildId: boolean): { bin: string; debug: string } {
+function splitDebugProgram(name: string, buildId: boolean, debuglink = true): { bin: string; debug: string } {
   const root = join(dir, name);
   mkdirSync(join(root, 'bin'), { recursive: true });
   mkdirSync(join(root, 'dbg'), { recursive: true });
@@ -208,7 +208,7 @@ function splitDebugProgram(name: string, buildId: boolean): { bin: string; debug
   execFileSync('gcc', ['-g', '-O0', `-Wl,--build-id=${buildId ? 'sha1' : 'none'}`, '-o', bin, src]);
   execFileSync('objcopy', ['--only-keep-debug', bin, debug]);
   execFileSync('strip', ['-g', bin]);
-  execFileSync('objcopy', [`--add-gnu-debuglink=${debug}`, bin]);
+  if (debuglink) execFileSync('objcopy', [`--add-gnu-debuglink=${debug}`, bin]);
   return { bin, debug };
 }
 
@@ -260,6 +260,13 @@ describe('--debuginfo', { skip: needsUprobes }, () => {
     assert.equal(r.code, 0, r.stderr);
     // The program's own line and the probe's may come in either order.
     assert.deepEqual(lines(r).sort(), ['15', '3 3']);
+  });
+
+  test('without a debuglink, the binary name + ".debug" is looked for (libdw fallback, as bpftrace corpus binaries need)', () => {
+    const { bin } = splitDebugProgram('dbg-nolink', false, false);
+    const probe = `uprobe:${bin}:shift`;
+    assert.deepEqual(lines(runCli(['-lv', probe])), [probe]);
+    assert.deepEqual(lines(runCli(['--debuginfo', '../dbg', '-lv', probe])), [probe, '    int value']);
   });
 
   test('+DIR checks the debuglink CRC32: a changed debug file is skipped there only', () => {
