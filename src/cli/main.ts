@@ -19,7 +19,11 @@ import { Tracer } from '../runtime/tracer.ts';
 import { releaseTracefs } from '../util/tracefs.ts';
 import { type CliOptions, parseArgs, USAGE, UsageError } from './args.ts';
 
-const VERSION = 'bpftrace-ts v0.1.0';
+/**
+ * bpftrace's `bpftrace vX.Y.Z` first, naming the release whose language and output we follow,
+ * so scripts that check the version see a bpftrace; then who we are.
+ */
+const VERSION = 'bpftrace v0.26.1 (bpftrace-ts 0.1.0)';
 
 /** argv arrives decoded as UTF-8; the pipeline works on byte strings. */
 function bytes(s: string): string {

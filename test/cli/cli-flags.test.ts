@@ -363,3 +363,11 @@ test('an unknown option: getopt-style message, then the usage text, exit 1 (as b
   assert.equal(short.code, 1);
   assert.match(short.stderr, /^bpftrace-ts: invalid option -- 'i'\nUSAGE:\n/);
 });
+
+test('-V/--version: bpftrace\'s "bpftrace vX.Y.Z" (the release followed), then bpftrace-ts\'s own version', () => {
+  for (const flag of ['-V', '--version']) {
+    const r = runCli([flag]);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /^bpftrace v0\.26\.\d+ \(bpftrace-ts \d+\.\d+\.\d+\)\n$/);
+  }
+});
