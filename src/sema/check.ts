@@ -839,6 +839,13 @@ export class Checker {
         if (l.kind === 'pointer' && (e.op === '+' || e.op === '-') && r.kind !== 'pointer') return l;
         if (r.kind === 'pointer' && e.op === '+' && l.kind !== 'pointer') return r;
         if (e.op === '/' || e.op === '%') this.warnSignedDivision(e.op, e.span, [l, e.left], [r, e.right]);
+        // 0.26's integer literals are "sign flexible": they take the other operand's sign, so
+        // `$u % 10` stays unsigned (tseries graphs and map values see it). 0.26 also makes every
+        // `-` signed, which is not followed here.
+        if (e.op !== '-' && (e.left.kind === 'IntegerLit') !== (e.right.kind === 'IntegerLit')) {
+          const other = e.left.kind === 'IntegerLit' ? r : l;
+          if (isInteger(other) && !other.signed) return UINT64;
+        }
         return arithResult(l, r);
       }
       case 'Unary': {
