@@ -32,6 +32,9 @@ export function baseTypeName(t: Type): string {
       return 'array';
     case 'void':
       return 'void';
+    case 'float':
+      // clang's float types are bpftrace's "none".
+      return 'none';
     case 'stack':
       return t.user ? 'ustack' : 'kstack';
     case 'strftime':

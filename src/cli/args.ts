@@ -370,6 +370,10 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     }
   }
   if (o.warnings && o.noWarnings) throw new UserError('USAGE: -k, --warnings conflicts with --no-warnings');
+  // -c's child and -p's process would both be "the traced process" (cpid, uprobe:FUNC, watchpoints).
+  if (o.command && o.pid !== null) {
+    throw new UserError('USAGE: Cannot use both -c and -p.', ['trace a running process with -p, or start one with -c']);
+  }
   if (listing) {
     if (o.list === null) o.list = rest.shift() ?? '*';
     return o;

@@ -13,7 +13,7 @@ import { CompileAbort, Diagnostics, UserError } from '../lang/diagnostics.ts';
 import { formatScript, parseScript } from '../lang/frontend.ts';
 import { setAvailableFilterText } from '../probes/info/symbol-sources.ts';
 import { userProbeEnv } from '../probes/user-env.ts';
-import { TracedChild } from '../runtime/child.ts';
+import { type ChildCommand, planCommand, TracedChild } from '../runtime/child.ts';
 import { JsonSink, TextSink, Writer } from '../runtime/sink.ts';
 import { Tracer } from '../runtime/tracer.ts';
 import { releaseTracefs } from '../util/tracefs.ts';
@@ -120,6 +120,17 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(infoReport(VERSION));
     return 0;
   }
+  // bpftrace checks the -c command before anything else (`Failed to fork child: ...`).
+  let command: ChildCommand | null = null;
+  if (opts.command) {
+    try {
+      // Arguments arrive as bytes in latin1 strings; the file system and spawn() take UTF-8.
+      command = planCommand(Buffer.from(opts.command, 'latin1').toString());
+    } catch (e) {
+      if (e instanceof UserError) return fail(e.message, e.hints);
+      throw e;
+    }
+  }
   if (opts.list !== null) {
     // -l 'usdt:*' -p PID lists the probes of that process's objects.
     userProbeEnv.pid = opts.pid;
@@ -179,12 +190,13 @@ async function main(argv: string[]): Promise<number> {
       const { dumpAst } = await import('../lang/ast-dump.ts');
       process.stdout.write(Buffer.from(dumpAst(program), 'latin1'));
     }
-    if (opts.command && !opts.dryRun && opts.debug.length === 0) child = await TracedChild.start(opts.command);
+    if (command && !opts.dryRun && opts.debug.length === 0) child = await TracedChild.start(command);
     const script = compile(program, diags, {
       positional: opts.positional,
       unsafe: opts.unsafe,
       env: process.env,
       cpid: child?.pid ?? null,
+      childBinary: command?.binary ?? null,
       pid: opts.pid,
       named: opts.named,
       // 0.26: failed map updates are reported by default, probe reads and lookups with -k.

@@ -73,6 +73,8 @@ export interface CompileOptions {
   ringbufPages?: number;
   /** Pid of the -c child (the `cpid` builtin), or null. */
   cpid?: number | null;
+  /** The executable the -c command runs (uprobe:FUNC and watchpoints without a binary). */
+  childBinary?: string | null;
   /** -p PID, or null. */
   pid?: number | null;
   /** Named script options (`-- --name=value`) for getopt(). */
@@ -110,7 +112,12 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
   const config = buildConfig(configBlock, opts.env, diags);
   diags.check();
   tracepointOptions.maxStrlen = config.maxStrlen;
-  Object.assign(userProbeEnv, { pid: opts.pid ?? null, cpid: opts.cpid ?? null, unsafe: opts.unsafe });
+  Object.assign(userProbeEnv, {
+    pid: opts.pid ?? null,
+    cpid: opts.cpid ?? null,
+    childBinary: opts.childBinary ?? null,
+    unsafe: opts.unsafe,
+  });
 
   const probes: CheckedProbe[] = [];
   for (const item of program.items) {

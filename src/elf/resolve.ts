@@ -149,13 +149,21 @@ export function findLibrary(name: string, pid: number | null): string | null {
  * are the same file (/bin → /usr/bin) are dropped.
  */
 export function resolveBinary(target: string, env: NodeJS.ProcessEnv = process.env, place: (c: string) => string = (c) => c): string[] {
+  return uniqueFiles(binaryCandidates(target, env, place));
+}
+
+/** Every candidate of resolveBinary that is an ELF executable or shared object, the same file possibly more than once. */
+export function binaryCandidates(target: string, env: NodeJS.ProcessEnv = process.env, place: (c: string) => string = (c) => c): string[] {
   const cands = [target];
   if (!target.includes('/')) for (const d of (env.PATH ?? '').split(':')) if (d) cands.push(`${d}/${target}`);
-  for (let i = 0; i < cands.length; i++) cands[i] = place(cands[i] as string);
+  return cands.map(place).filter((c) => ElfFile.isElf(c));
+}
+
+/** Paths less those naming a file an earlier one names (through symlinks), order kept. */
+export function uniqueFiles(paths: string[]): string[] {
   const out: string[] = [];
   const real = new Set<string>();
-  for (const c of cands) {
-    if (!ElfFile.isElf(c)) continue;
+  for (const c of paths) {
     let r = c;
     try {
       r = realpathSync(c);

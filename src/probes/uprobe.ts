@@ -38,7 +38,7 @@ import {
   type Provider,
   TargetSites,
 } from './provider.ts';
-import { childCommand, processExeOf, userProbeEnv } from './user-env.ts';
+import { processExeOf, userProbeEnv } from './user-env.ts';
 
 /** What a uprobe target resolved to. */
 export interface UprobeSite {
@@ -68,11 +68,7 @@ function implicitBinary(): string | null {
     const exe = processExeOf(userProbeEnv.pid);
     return exe === null ? null : pathForProcess(userProbeEnv.pid, exe);
   }
-  if (userProbeEnv.cpid !== null) {
-    const cmd = childCommand(userProbeEnv.cpid);
-    return cmd ? (resolveBinary(cmd)[0] ?? null) : null;
-  }
-  return null;
+  return userProbeEnv.cpid !== null ? userProbeEnv.childBinary : null;
 }
 
 function missingTarget(provider: string, target: string): UserError {

@@ -15,13 +15,12 @@ import { openBreakpoint } from '../bpf/perf-event.ts';
 import type { BpfProgram } from '../bpf/program.ts';
 import { PT_REGS_ARGS } from '../builtins/task.ts';
 import { watchpointArmProgram } from '../codegen/watchpoint-arm.ts';
-import { resolveBinary } from '../elf/resolve.ts';
 import type { Span } from '../lang/ast.ts';
 import { NoMatchesError, UserError } from '../lang/diagnostics.ts';
 import { providerNames } from './names.ts';
 import type { ProbeTarget, Provider } from './provider.ts';
 import { uprobe } from './uprobe.ts';
-import { childCommand, targetPid, userProbeEnv } from './user-env.ts';
+import { targetPid, userProbeEnv } from './user-env.ts';
 
 type Spec =
   | { form: 'address'; addr: bigint; len: number; type: number; mode: string }
@@ -121,8 +120,7 @@ function processThreads(pid: number): number[] {
 /** The binary bpftrace names these probes after: the -c command as written, or /proc/PID/exe. */
 function watchedBinary(): string {
   if (userProbeEnv.pid !== null) return `/proc/${userProbeEnv.pid}/exe`;
-  const cmd = userProbeEnv.cpid !== null ? childCommand(userProbeEnv.cpid) : null;
-  return cmd ? (resolveBinary(cmd)[0] ?? cmd) : '';
+  return (userProbeEnv.cpid !== null ? userProbeEnv.childBinary : null) ?? '';
 }
 
 /** The uprobe on FUNC that arms the watchpoint; attached to the traced process only. */

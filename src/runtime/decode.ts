@@ -122,6 +122,8 @@ function buildDecoder(t: Type): Decoder {
         return { kind: 'sym', text: `0x${value.toString(16)}`, value };
       };
     case 'void':
+    case 'float':
+      // bpftrace prints what it has no value for (a float member) as null.
       return () => ({ kind: 'none' });
     case 'array': {
       const es = sizeOf(t.elem);

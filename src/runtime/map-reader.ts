@@ -45,6 +45,12 @@ export function readMap(res: MapResource, map: BpfMap): MapSnapshot {
       }
       const dv = view(e.values[0] as Uint8Array);
       const epoch = dv.getBigUint64(0, true);
+      // bpftrace takes epoch 0 for a slot never written and reads it as 0 at time 0; a sample
+      // filed at time 0 (BPFTRACE_DUMMY_TS_MAP starts there) shows as 0 the same way.
+      if (epoch === 0n) {
+        g.points.set(0n, 0n);
+        continue;
+      }
       const value = readInt(dv, 8, 8, v.signed);
       const count = dv.getBigUint64(16, true);
       g.points.set(epoch * t.intervalNs, t.fn === 'avg' && count > 0n ? value / count : value);

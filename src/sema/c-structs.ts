@@ -35,7 +35,7 @@ function tokenize(text: string): string[] {
   );
 }
 
-const QUALIFIERS = new Set(['const', 'volatile', 'restrict', 'signed', 'unsigned', 'short', 'long', 'int', 'char']);
+const QUALIFIERS = new Set(['const', 'volatile', 'restrict', 'signed', 'unsigned', 'short', 'long', 'int', 'char', 'double']);
 
 export class ScriptTypes {
   readonly structs = new Map<string, ScriptStruct>();
@@ -88,7 +88,7 @@ export class ScriptTypes {
       diags.error(
         span,
         `cannot parse C definition: ${msg}`,
-        'struct and union definitions with integer, pointer, array and struct members are supported',
+        'struct and union definitions with integer, floating-point, pointer, array and struct members are supported',
       );
       i = toks.length;
     };
@@ -311,12 +311,23 @@ function layout(
   return { name, union, size, align, members: out };
 }
 
-/** A member's base type: C integer spellings and the fixed-width typedefs (`uint8_t`, `__u32`, `u64`), bool, void. */
+/**
+ * A member's base type: C integer spellings and the fixed-width typedefs (`uint8_t`, `__u32`,
+ * `u64`), bool, void, and the floating-point types, which only take their room.
+ */
 function scriptBaseType(words: string): Type | null {
   const c = cIntType(words) ?? SIZE_TYPES.get(words);
   if (c) return intType(c.size, c.signed);
+  const fsize = FLOAT_SIZES.get(words);
+  if (fsize !== undefined) return { kind: 'float', size: fsize, name: words };
   return parseIntTypeName(words) ?? (words === 'void' ? { kind: 'void' } : null);
 }
+
+const FLOAT_SIZES: ReadonlyMap<string, number> = new Map([
+  ['float', 4],
+  ['double', 8],
+  ['long double', 16],
+]);
 
 const SIZE_TYPES: ReadonlyMap<string, { size: IntSize; signed: boolean }> = new Map([
   ['size_t', { size: 8, signed: false }],

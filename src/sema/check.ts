@@ -839,6 +839,13 @@ export class Checker {
         if (l.kind === 'pointer' && (e.op === '+' || e.op === '-') && r.kind !== 'pointer') return l;
         if (r.kind === 'pointer' && e.op === '+' && l.kind !== 'pointer') return r;
         if (e.op === '/' || e.op === '%') this.warnSignedDivision(e.op, e.span, [l, e.left], [r, e.right]);
+        // 0.26's integer literals are "sign flexible": they take the other operand's sign, so
+        // `$u % 10` stays unsigned (tseries graphs and map values see it). 0.26 also makes every
+        // `-` signed, which is not followed here.
+        if (e.op !== '-' && (e.left.kind === 'IntegerLit') !== (e.right.kind === 'IntegerLit')) {
+          const other = e.left.kind === 'IntegerLit' ? r : l;
+          if (isInteger(other) && !other.signed) return UINT64;
+        }
         return arithResult(l, r);
       }
       case 'Unary': {
@@ -864,7 +871,7 @@ export class Checker {
               );
               return INT64;
             }
-            if (t.kind === 'pointer') return t.to.kind === 'void' ? UINT64 : t.to;
+            if (t.kind === 'pointer') return t.to.kind === 'void' ? UINT64 : this.readable(t.to, e.span);
             if (isInteger(t)) return UINT64;
             this.diags.error(e.span, `Can not dereference type ${typeName(t)}`);
             return INT64;
@@ -937,8 +944,8 @@ export class Checker {
         const len = t.kind === 'array' ? t.len : t.kind === 'string' ? t.size : 0;
         if (at !== null && len > 0 && at >= BigInt(len))
           this.diags.error(e.span, `the index ${at} is out of bounds for array of size ${len}`);
-        if (t.kind === 'array') return this.inAddressSpace(t.elem, e.base);
-        if (t.kind === 'pointer') return t.to.kind === 'void' ? UINT64 : this.inAddressSpace(t.to, e.base);
+        if (t.kind === 'array') return this.readable(this.inAddressSpace(t.elem, e.base), e.span);
+        if (t.kind === 'pointer') return t.to.kind === 'void' ? UINT64 : this.readable(this.inAddressSpace(t.to, e.base), e.span);
         if (t.kind === 'string') return intType(1, true);
         this.diags.error(e.base.span, `The array index operator [] can not be used on expressions of type ${typeName(t)}`);
         return INT64;
@@ -1133,13 +1140,27 @@ export class Checker {
         return INT64;
       }
       this.result.fields.set(e.id, f);
-      return this.inAddressSpace(f.type, e.base);
+      return this.readable(this.inAddressSpace(f.type, e.base), e.span);
     }
     this.diags.error(e.span, `Can not access field '${e.field}' on expression of type '${typeName(t)}'`);
     return INT64;
   }
 
   private readonly scriptLookup: ScriptLookup = (name) => this.scriptTypes.get(name);
+
+  /**
+   * A value an expression reads: a floating-point one has no bpftrace type (clang's float is
+   * bpftrace's "none"), so reading it is refused; the struct holding it prints it as null.
+   */
+  private readable(t: Type, span: Span): Type {
+    if (t.kind !== 'float') return t;
+    this.diags.error(
+      span,
+      `Cannot read a value of type ${t.name}: bpftrace has no floating-point values`,
+      'print the struct that holds it (its floating-point members print as null)',
+    );
+    return INT64;
+  }
 
   /** `args` in a probe that has none: says why. */
   private noArgs(span: Span): Type {

@@ -24,6 +24,12 @@ export type Type =
   | { kind: 'struct'; name: string; size: number; origin: StructOrigin; union: boolean }
   | { kind: 'array'; elem: Type; len: number }
   | { kind: 'void' }
+  /**
+   * A floating-point struct member (`float`, `double`, `long double` in a script's definition
+   * or a binary's DWARF): bpftrace has no such values ("none"), so it only takes its room in
+   * the struct and prints as `null`; reading it is an error.
+   */
+  | { kind: 'float'; size: number; name: string }
   /** Values that are integers in the kernel and text in user space. */
   | { kind: 'symbolic'; what: SymbolicKind }
   /** A stack id from a stack-trace map. */
@@ -90,6 +96,8 @@ export function sizeOf(t: Type): number {
       return sizeOf(t.elem) * t.len;
     case 'void':
       return 0;
+    case 'float':
+      return t.size;
     case 'symbolic':
       return symbolicSize(t.what);
     case 'stack':
@@ -140,6 +148,9 @@ export function alignOf(t: Type): number {
       return 8;
     case 'void':
       return 1;
+    case 'float':
+      // x86-64: float 4, double 8, long double 16 (its 10 bytes padded).
+      return t.size;
     case 'symbolic':
       return t.what === 'mac' ? 1 : 8;
     case 'pointer':
@@ -200,6 +211,8 @@ export function typeName(t: Type): string {
       return `${typeName(t.elem)}[${t.len}]`;
     case 'void':
       return 'void';
+    case 'float':
+      return t.name;
     case 'symbolic':
       return t.what;
     case 'stack':
@@ -232,6 +245,8 @@ export function typeKindWord(t: Type): string {
       return 'array';
     case 'void':
       return 'none';
+    case 'float':
+      return 'floating-point';
     case 'symbolic':
       return t.what;
     case 'stack':

@@ -135,6 +135,58 @@ test('tseries reads its clock from BPFTRACE_DUMMY_TS_MAP; exit() stops probes st
   assert.doesNotMatch(r.stdout, /@ts/);
 });
 
+/** bpftrace's tseries runtime tests' clock: @ts advanced by the script itself (BPFTRACE_DUMMY_TS_MAP). */
+function dummyClockRun(body: string, args: string[] = []): { stdout: string; stderr: string; code: number | null } {
+  const script = `BEGIN { @ts = (uint64)0; } i:ms:1 { $ms = (uint64)1000000; $i = (uint64)0; ${body} clear(@ts); exit(); }`;
+  return runCli([...args, '-e', script], { env: { BPFTRACE_DUMMY_TS_MAP: '@ts', TZ: 'UTC' } });
+}
+
+test('tseries: a slot filed at time 0 reads 0 there (bpftrace takes epoch 0 for a slot never written)', () => {
+  const body =
+    'while ($i < 5) { @a["one"] = tseries(5, 100ms, 10); @ts += 100 * $ms; $i++; } ' +
+    '$i = 0; while ($i < 5) { @a["two"] = tseries(4, 100ms, 10); @ts += 100 * $ms; $i++; }';
+  const r = dummyClockRun(body);
+  assert.equal(r.code, 0, r.stderr);
+  const one = r.stdout.slice(r.stdout.indexOf('@a[one]:'), r.stdout.indexOf('@a[two]:')).split('\n');
+  assert.equal(one[1], '             0                                                   5');
+  assert.equal(one[3], '00:00:00.000 *                                                   | 0');
+  assert.equal(one[4], '00:00:00.100 |                                                   * 5');
+  assert.equal(one[8], '00:00:00.500 |                                                   | -');
+  const json = dummyClockRun(body, ['-q', '-f', 'json']);
+  assert.equal(json.code, 0, json.stderr);
+  assert.match(
+    json.stdout,
+    /"one": \[\{"interval_start":"1970-01-01 00:00:00.000000000","value":0\},\{"interval_start":"1970-01-01 00:00:00.100000000","value":5\}/,
+  );
+});
+
+test('tseries: a flat series is drawn from one below to one above, within its type (unsigned 0 gives 0..1)', () => {
+  const flat = (value: string): string[] => {
+    const r = dummyClockRun(`while ($i < 20) { @a = tseries(${value}, 100ms, 5, "min"); @ts += 50 * $ms; $i++; }`);
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdout.split('\n').filter((l) => l.length > 0);
+  };
+  // `$i % 1` is unsigned (0.26: a literal takes the other operand's sign), so 0 cannot go lower.
+  const unsigned = flat('$i % 1');
+  assert.equal(unsigned[1], '             0                                                   1');
+  assert.equal(unsigned[3], '00:00:00.500 *                                                   | 0');
+  const signed = flat('(int64)$i % 1');
+  assert.equal(signed[1], '             -1                                                  1');
+  assert.equal(signed[3], '00:00:00.500 |                         *                         | 0');
+  const four = flat('$i * 0 + 4');
+  assert.equal(four[1], '             3                                                   5');
+  assert.equal(four[3], '00:00:00.500 |                         *                         | 4');
+});
+
+test('an integer literal takes the sign of the other operand (0.26 sign-flexible literals), except in `-`', () => {
+  const out = output(
+    'config = { unstable_typeinfo = enable } BEGIN { $u = (uint64)7; $s = (int32)7; $w = (uint32)7; ' +
+      'printf("%s %s %s %s %s\\n", typeinfo($u % 10).full_type, typeinfo(10 * $u).full_type, typeinfo($s + 1).full_type, ' +
+      'typeinfo($w + 1).full_type, typeinfo($u - 1).full_type); exit(); }',
+  );
+  assert.equal(out, 'uint64 uint64 int64 uint64 int64\n\n\n');
+});
+
 test('JSON: -q leaves out attached_probes; join data has no newline', () => {
   const r = runCli(['-q', '-f', 'json', '-e', 'BEGIN { $t = (1, strftime("%m/%d/%y", nsecs)); print($t); exit(); }']);
   assert.match(r.stdout, /^\{"type": "value", "data": \[1,"\d\d\/\d\d\/\d\d"\]\}\n/);

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { runCli } from '../helpers/run.ts';
+import { runCli, shellCommand } from '../helpers/run.ts';
 
 function run(script: string, ...args: string[]): string {
   const r = runCli(['--no-warnings', '-e', script, ...args]);
@@ -91,7 +91,7 @@ test('max_strlen=1024 strings live in the scratch map and still work as keys and
     '-e',
     `config = { max_strlen = 1024 } tracepoint:syscalls:sys_enter_openat /pid == cpid/ { $p = str(args.filename); if ($p == "${file}") { @[$p] = count(); printf("%s\\n", $p); } }`,
     '-c',
-    `cat ${file} >/dev/null`,
+    shellCommand(`exec cat ${file} >/dev/null`),
   ]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, `${file}\n\n\n@[${file}]: 1\n`);

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { runCli } from '../helpers/run.ts';
+import { runCli, shellCommand } from '../helpers/run.ts';
 
 test('strftime of nsecs and time() print the current local date', () => {
   const r = runCli(['-e', 'BEGIN { printf("%s\\n", strftime("%Y-%m-%d", nsecs)); time("%Y|\\n"); exit(); }']);
@@ -42,7 +42,7 @@ test('join(args.argv) prints the argv of an exec', () => {
     '-e',
     'tracepoint:syscalls:sys_enter_execve /ppid == cpid || pid == cpid/ { join(args.argv); }',
     '-c',
-    '/bin/sh -c "/bin/echo one two >/dev/null"',
+    shellCommand('/bin/echo one two >/dev/null'),
   ]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^\/bin\/echo one two$/m);

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compileError, output } from '../builtins/run-script.ts';
+import { shellCommand } from '../helpers/run.ts';
 
 test('tuples: nested, with strings and integers of different widths', () => {
   const out = output(
@@ -23,7 +24,7 @@ test('records compare by field name; map values compare with literals', () => {
 test('tracepoint integer arrays', () => {
   const out = output(
     'tracepoint:sock:inet_sock_set_state /args.newstate == 2 && args.dport == 9/ { print(args.saddr == args.daddr); print(args.saddr_v6 != args.daddr_v6); exit(); }',
-    { command: "/bin/bash -c 'exec 3<>/dev/tcp/127.0.0.1/9 || true'" },
+    { command: shellCommand('exec 3<>/dev/tcp/127.0.0.1/9 || true', '/bin/bash') },
   );
   assert.equal(out, 'true\nfalse\n\n\n');
 });

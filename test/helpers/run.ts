@@ -1,7 +1,8 @@
 // Runs the built CLI as a child process, with a bound on how long it may take.
 
 import { type ChildProcess, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -83,4 +84,14 @@ export async function runUntil(
     });
   });
   return { stdout, code };
+}
+
+/**
+ * A -c command that runs `script` in a shell: -c itself has none (bpftrace splits the command at
+ * spaces), so the script goes to a file the shell is given.
+ */
+export function shellCommand(script: string, shell = '/bin/sh'): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'bpftrace-ts-cmd-')), 'cmd.sh');
+  writeFileSync(file, `${script}\n`);
+  return `${shell} ${file}`;
 }

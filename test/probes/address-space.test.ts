@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { ROOT, runCli } from '../helpers/run.ts';
+import { ROOT, runCli, shellCommand } from '../helpers/run.ts';
 
 const dir = join(ROOT, 'test', 'progs', 'build');
 const bin = join(dir, 'watched-nopie');
@@ -87,7 +87,7 @@ test("a tracepoint struct pointer is typed through BTF: args.rqtp->tv_sec reads 
 });
 
 test('tracepoint array fields (__u8 saddr[4]) as values: print, ntop, map keys, print(args)', () => {
-  const connect = "/bin/bash -c 'exec 3<>/dev/tcp/127.0.0.1/9 || true'";
+  const connect = shellCommand('exec 3<>/dev/tcp/127.0.0.1/9 || true', '/bin/bash');
   const r = runCli([
     '-e',
     'tracepoint:sock:inet_sock_set_state /args.newstate == 2 && args.dport == 9/ { print(args.saddr); printf("%s %s\\n", ntop(args.saddr), ntop(args.daddr_v6)); @[args.daddr] = count(); print(args); exit(); }',

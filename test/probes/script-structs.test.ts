@@ -86,3 +86,55 @@ test('a char array filled to its last byte prints whole, without the str() trunc
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, 'hello hello\ntrue\n\n\n');
 });
+
+test('float, double and long double members: laid out as gcc does, printed as null (text and JSON), never read', () => {
+  const prog = join(ROOT, 'test', 'progs', 'build', 'floats');
+  execFileSync('gcc', ['-O0', '-g', '-o', prog, join(ROOT, 'test', 'progs', 'floats.c')]);
+  // The program prints gcc's sizeof(struct measure) and offsetof(struct measure, tail).
+  const gccLayout = execFileSync(prog, { encoding: 'latin1' }).trim();
+  const def = 'struct measure { char id; float f; double d; long double ld; int tail; union { int i; float g; } u; float v[2]; }';
+  const script = `${def} uprobe:${prog}:take { $m = (struct measure *)arg0; printf("%d %d %d\\n", sizeof(struct measure), offsetof(struct measure, tail), $m->tail); print(*$m); }`;
+  const r = runCli(['-e', script, '-c', prog]);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.split('\n');
+  assert.ok(lines.includes(`${gccLayout} 9`), r.stdout);
+  assert.ok(
+    lines.includes('{ .id = 7, .f = null, .d = null, .ld = null, .tail = 9, .u = { .i = 5, .g = null }, .v = [null,null] }'),
+    r.stdout,
+  );
+
+  const json = runCli(['-f', 'json', '-e', `${def} uprobe:${prog}:take { print(*((struct measure *)arg0)); }`, '-c', prog]);
+  assert.equal(json.code, 0, json.stderr);
+  assert.ok(
+    json.stdout
+      .split('\n')
+      .includes(
+        '{"type": "value", "data": {"id": 7, "f": null, "d": null, "ld": null, "tail": 9, "u": {"i": 5, "g": null}, "v": [null,null]}}',
+      ),
+    json.stdout,
+  );
+
+  // The same struct through the binary's DWARF (args.m) prints the same way.
+  const dwarf = runCli(['-e', `uprobe:${prog}:take { print(*args.m); }`, '-c', prog]);
+  assert.equal(dwarf.code, 0, dwarf.stderr);
+  assert.ok(
+    dwarf.stdout
+      .split('\n')
+      .includes('{ .id = 7, .f = null, .d = null, .ld = null, .tail = 9, .u = { .i = 5, .g = null }, .v = [null,null] }'),
+    dwarf.stdout,
+  );
+});
+
+test('reading a floating-point member, element or pointee is an error with a hint', () => {
+  const def = 'struct measure { int id; float f; double v[2]; float *p; }';
+  for (const [expr, type] of [
+    ['$m->f', 'float'],
+    ['$m->v[1]', 'double'],
+    ['*$m->p', 'float'],
+  ]) {
+    const r = runCli(['--dry-run', '-e', `${def} BEGIN { $m = (struct measure *)0; $x = ${expr}; }`]);
+    assert.equal(r.code, 1, expr);
+    assert.match(r.stderr, new RegExp(`ERROR: Cannot read a value of type ${type}: bpftrace has no floating-point values\\n`));
+    assert.match(r.stderr, /HINT: print the struct that holds it \(its floating-point members print as null\)/);
+  }
+});

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import type { RunResult } from '../helpers/run.ts';
+import { type RunResult, shellCommand } from '../helpers/run.ts';
 
 export interface VmCase {
   name: string;
@@ -72,7 +72,7 @@ const READ_COUNTER = [
 const READ_COUNTER_FUNC = 'tracepoint_syscalls_sys_enter_read_1';
 
 /** One UDP datagram to 127.0.0.1:9999 (nothing listens: the kernel answers with an ICMP error). */
-const UDP = "bash -c 'echo -n bpftrace-ts-skb > /dev/udp/127.0.0.1/9999'";
+const UDP = shellCommand('echo -n bpftrace-ts-skb > /dev/udp/127.0.0.1/9999', '/bin/bash');
 const PCAP_ALL = '/tmp/bpftrace-ts-skb-all.pcap';
 const PCAP_PAYLOAD = '/tmp/bpftrace-ts-skb-payload.pcap';
 
@@ -117,7 +117,7 @@ export const CASES: VmCase[] = [
       '-e',
       'tracepoint:syscalls:sys_enter_openat /comm == "cat"/ { @opens = count(); } tracepoint:syscalls:sys_enter_openat /comm == "cat" && str(args.filename) == "/etc/hostnamX"/ { printf("ok=%d\\n", write_user(args.filename, "/etc/hostname", 13)); }',
       '-c',
-      "sh -c 'for i in 1 2 3 4 5; do /bin/cat /etc/hostnamX && break; sleep 0.5; done'",
+      shellCommand('for i in 1 2 3 4 5; do /bin/cat /etc/hostnamX && break; sleep 0.5; done'),
     ],
     check: (r) => {
       assert.ok(lines(r.stdout).includes('ok=1'), r.stdout);
@@ -416,7 +416,7 @@ export const CASES: VmCase[] = [
       '-e',
       'fentry:9p:v9fs_file_open { @[probe, args.file->f_inode == args.inode] = count(); } fexit:9p:v9fs_file_open { @r[retval] = count(); }',
       '-c',
-      `sh -c 'cat ${process.env.BPFTRACE_TS_ROOT ?? '.'}/package.json > /dev/null'`,
+      shellCommand(`cat ${process.env.BPFTRACE_TS_ROOT ?? '.'}/package.json > /dev/null`),
     ],
     check: (r) => {
       assert.match(r.stdout, /^@\[fentry:9p:v9fs_file_open, true\]: [1-9]\d*$/m);

@@ -28,8 +28,9 @@ function structDie(file: number, off: number): Die | null {
 
 /**
  * The members of the struct at `off` in DWARF file `file`, in declaration order, with those of
- * anonymous struct/union members flattened in (C lets `s.x` name them). Members whose type
- * bpftrace-ts has no value for (floats, 128-bit integers) are left out.
+ * anonymous struct/union members flattened in (C lets `s.x` name them). Floating-point members
+ * are there (bpftrace prints them as null); others bpftrace-ts has no value for (128-bit
+ * integers) are left out.
  */
 export function dwarfMembers(file: number, off: number): DwarfMember[] {
   const d = structDie(file, off);

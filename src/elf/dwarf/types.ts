@@ -219,7 +219,8 @@ function isIntSize(n: number): n is IntSize {
 
 /**
  * The bpftrace-ts Type of a value of DWARF type `t`, or null when bpftrace-ts has no such
- * value (floats, 128-bit integers, functions). Pointers point into user memory.
+ * value (128-bit integers, functions). Floats are bpftrace's "none": room in a struct that
+ * prints as null, never read. Pointers point into user memory.
  */
 export function valueType(t: Die | null, depth = 0): Type | null {
   const c = ctype(t);
@@ -248,7 +249,10 @@ export function valueType(t: Die | null, depth = 0): Type | null {
     }
     case 'void':
       return { kind: 'void' };
-    case 'float':
+    case 'float': {
+      const name = peel(t)?.attrs.name;
+      return { kind: 'float', size: c.size, name: typeof name === 'string' ? name : 'float' };
+    }
     case 'other':
       return null;
   }
