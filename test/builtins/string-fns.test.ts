@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { runCli } from '../helpers/run.ts';
+import { runCli, shellCommand } from '../helpers/run.ts';
 import { compileError, instructionCounts, output, probeFile, run, tempDir } from './run-script.ts';
 
 test('strlen of literals, variables and comm', () => {
@@ -164,7 +164,7 @@ test('strings of a large max_strlen: scratch memory beyond a per-CPU value (32 K
       '-e',
       't:syscalls:sys_enter_execve /strncmp(str(args.filename), "/XXX", 4) == 0/ { @m[str(args.filename)] = str(args.filename); for ($kv : @m) { if ($kv.0 == $kv.1) { printf("%d\\n", strlen($kv.0)); exit(); } } }',
       '-c',
-      `/bin/sh -c 'exec ${long} 2>/dev/null; true'`,
+      shellCommand(`exec ${long} 2>/dev/null; true`),
     ],
     { env: { BPFTRACE_MAX_STRLEN: '9999' } },
   );
