@@ -40,12 +40,14 @@ function formatBuiltin(name: 'printf' | 'errorf' | 'warnf' | 'system', kind: Eve
       const [fmtE, ...rest] = call.args as [Expr, ...Expr[]];
       const fmt = cx.literalString(fmtE);
       const types = rest.map((a) => cx.check(a));
+      if (name === 'system' && !cx.unsafe) {
+        // 0.26 refuses it before looking at the format (a check ahead of type checking).
+        cx.diags.error(call.span, 'system() is an unsafe function being used in safe mode', 'use --unsafe to allow it');
+        return VOID;
+      }
       if (fmt === null) {
         cx.diags.error(fmtE.span, `${name}() expects a string literal as its first argument`);
         return VOID;
-      }
-      if (name === 'system' && !cx.unsafe) {
-        cx.diags.error(call.span, 'system() is an unsafe function', 'use --unsafe to allow it');
       }
       const err = checkFormatArgs(name, fmt, types);
       if (err) cx.diags.error(err.argIndex === null ? call.span : (rest[err.argIndex]?.span ?? call.span), err.message);

@@ -26,7 +26,7 @@ const cases: [string, string, RegExp | string][] = [
   ['printf not enough args', 'BEGIN { printf("%d %d\\n", 1); }', /not enough arguments for format string \(1 supplied, 2 expected\)/],
   ['printf too many args', 'BEGIN { printf("%d\\n", 1, 2); }', /too many arguments for format string \(2 supplied, 1 expected\)/],
   ['printf wrong type', 'BEGIN { printf("%d\\n", "s"); }', /unsupported format specifier for type 'string\[2\]': d/],
-  ['system without --unsafe', 'BEGIN { system("ls"); }', /system\(\) is an unsafe function/],
+  ['system without --unsafe', 'BEGIN { system("ls"); }', /system\(\) is an unsafe function being used in safe mode/],
   [
     'args outside typed probes',
     'BEGIN { printf("%d\\n", args.x); }',
