@@ -112,7 +112,11 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
         ap.raw = withPositionals(ap.raw, opts.positional);
         const { provider, parts } = providerFor(ap.raw);
         providerName ||= provider.name;
-        targets.push(...provider.expand(ap.raw, parts, ap.span));
+        const expanded = provider.expand(ap.raw, parts, ap.span);
+        // Only what --probe-filter keeps needs this kernel to support its probe type.
+        const kept = filterTargets(expanded, opts.probeFilter)[0];
+        if (kept) provider.requireSupport?.(kept);
+        targets.push(...expanded);
       } catch (e) {
         if (!(e instanceof UserError)) throw e;
         // missing_probes: a probe that does not exist is an error, a warning, or nothing.
