@@ -160,8 +160,15 @@ export const print: Builtin = {
   check(call, cx) {
     const [first, ...rest] = call.args as [Expr, ...Expr[]];
     if (first.kind === 'MapRef') {
-      cx.checkMapArg(first, 'print');
+      const name = cx.checkMapArg(first, 'print');
       for (const r of rest) if (cx.literalInt(r) === null) cx.diags.error(r.span, 'print() top and div arguments must be integer literals');
+      if (name !== null && rest.length > 0) {
+        cx.afterMaps((maps) => {
+          const v = maps.get(name)?.value;
+          if (v?.kind === 'agg' && v.agg === 'stats')
+            cx.diags.warning(call.span, "print()'s top and div arguments are ignored when used on stats() maps.");
+        });
+      }
       return VOID;
     }
     if (rest.length) cx.diags.error(call.span, 'Non-map print() only takes 1 argument');

@@ -95,6 +95,20 @@ test('warnings as bpftrace 0.26 gives them: unreachable statements (once per blo
   assert.equal(compileText('let @a = hash(2); BEGIN { @a[1] = 1; exit(); }').errors, '');
 });
 
+test("print()'s top/div on a stats() map: 0.26's warning, also when the map is typed after the print", () => {
+  const warning = "WARNING: print()'s top and div arguments are ignored when used on stats() maps.";
+  const text = 'BEGIN { @x = stats(10); print(@x, 2); }';
+  assert.equal(compileText(text).errors, `stdin:1:25-37: ${warning}\n${text}\n${' '.repeat(24)}~~~~~~~~~~~~\n`);
+  assert.match(compileText('BEGIN { print(@x, 2, 3); } END { @x = stats(1); }').errors, /^stdin:1:9-24: WARNING: print\(\)'s top/);
+  for (const quiet of [
+    'BEGIN { @x = stats(10); print(@x); }',
+    'BEGIN { @x = count(); print(@x, 2); }',
+    'BEGIN { @x[1] = hist(1); print(@x, 1, 2); }',
+  ]) {
+    assert.equal(compileText(quiet).errors, '', quiet);
+  }
+});
+
 test('config block keys and values as bpftrace 0.26 words their errors', () => {
   const at = (text: string, what: string): string => {
     const i = text.indexOf(what);
