@@ -123,34 +123,37 @@ function expandBpf(p: Provider, exit: boolean, word: string, parts: string[], sp
   const name = parts[parts.length - 1] as string;
   if (id !== '*' && !/^\d+$/.test(id)) throw new UserError(`bpf program id must be a number or '*'`);
   if (!name) throw new UserError(`${p.name}:bpf requires a BPF program name`);
-  const found = expandOrExplain(
+  return expandOrExplain(
     () => requireTracing('fentry'),
-    () => matchBpfTargets(id === '*' ? '*' : String(Number(id)), name),
+    () => {
+      const found = matchBpfTargets(id === '*' ? '*' : String(Number(id)), name);
+      const wildcard = hasWildcard(name) || id === '*';
+      const out: ProbeTarget[] = [];
+      for (const f of found) {
+        const fn = f.func;
+        if (!fn) {
+          // Listed (it has BTF) but without function info: nothing for a trampoline to attach to.
+          if (!wildcard)
+            throw new UserError(`BPF program ${f.progId} (${f.name}) has no BTF function info: ${p.name} can not attach to it`);
+          continue;
+        }
+        const t: ProbeTarget = {
+          provider: p,
+          name: probeName(word, exit, 'bpf', `${f.progId}:${f.name}`),
+          parts: ['bpf', String(f.progId), f.name],
+          span,
+        };
+        sites.set(t, { kind: 'bpf', progId: f.progId, target: { ...f, func: fn } });
+        out.push(t);
+      }
+      if (!out.length) {
+        const hint = [`list them with: bpftrace-ts -l '${p.name}:bpf:*'`];
+        if (!hasWildcard(name) && id !== '*') throw new UserError(`No valid BPF program found with name: ${name} and id: ${id}.`, hint);
+        throw new UserError(`No ${p.name} probes match bpf:${id}:${name}`, hint);
+      }
+      return out;
+    },
   );
-  const wildcard = hasWildcard(name) || id === '*';
-  const out: ProbeTarget[] = [];
-  for (const f of found) {
-    const fn = f.func;
-    if (!fn) {
-      // Listed (it has BTF) but without function info: nothing for a trampoline to attach to.
-      if (!wildcard) throw new UserError(`BPF program ${f.progId} (${f.name}) has no BTF function info: ${p.name} can not attach to it`);
-      continue;
-    }
-    const t: ProbeTarget = {
-      provider: p,
-      name: probeName(word, exit, 'bpf', `${f.progId}:${f.name}`),
-      parts: ['bpf', String(f.progId), f.name],
-      span,
-    };
-    sites.set(t, { kind: 'bpf', progId: f.progId, target: { ...f, func: fn } });
-    out.push(t);
-  }
-  if (!out.length) {
-    const hint = [`list them with: bpftrace-ts -l '${p.name}:bpf:*'`];
-    if (!hasWildcard(name) && id !== '*') throw new UserError(`No valid BPF program found with name: ${name} and id: ${id}.`, hint);
-    throw new UserError(`No ${p.name} probes match bpf:${id}:${name}`, hint);
-  }
-  return out;
 }
 
 /** fexit:bpf's retval: the target function's integer return type (pointers as u64). */

@@ -201,6 +201,9 @@ describe('a kernel without kprobes or tracing programs says so', () => {
     );
     // A lookup that fails still names missing support as the likelier reason.
     assert.match(compileText('kprobe:no_such_function_xyz { }').errors, /ERROR: kprobes are not available in this kernel/);
+    assert.match(compileText('fentry:bpf:no_such_program_xyz* { }').errors, /ERROR: fentry\/fexit probes need BPF_PROG_TYPE_TRACING/);
+    // Malformed attach points are still named as such first.
+    assert.match(compileText('kprobe:f+x { }').errors, /ERROR: Invalid offset: f\+x/);
   });
 
   test('through the CLI on this machine: exit 1, one message, no verifier dump', { skip: !existsSync('/sys/kernel/btf/vmlinux') }, () => {
