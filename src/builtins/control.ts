@@ -9,6 +9,7 @@ import { storageType } from '../sema/check.ts';
 import { INT64, sizeOf, type Type, typeKindWord, UINT64, VOID } from '../sema/types.ts';
 import { addFormat, emitValueRecord, literalBytes, literalInt, NONE, writeBytes } from './gen-util.ts';
 import { emitRecord, exitWith } from './output.ts';
+import { probeTypeName } from './script-info.ts';
 import type { Builtin } from './types.ts';
 
 // ------------------------------------------------------------------ assert
@@ -97,7 +98,8 @@ export function signalNumber(name: string): number {
   return table[s] ?? (s === 'SIGPOLL' ? (table.SIGIO ?? 0) : 0);
 }
 
-const SIGNAL_PROVIDERS = [
+// The probe types whose programs may call bpf_send_signal, by bpftrace's probe type names.
+const SIGNAL_PROBE_TYPES: ReadonlySet<string> = new Set([
   'kprobe',
   'kretprobe',
   'uprobe',
@@ -108,7 +110,7 @@ const SIGNAL_PROVIDERS = [
   'fentry',
   'fexit',
   'rawtracepoint',
-];
+]);
 
 /**
  * signal(sig) sends to the traced process (bpf_send_signal), signal_thread(sig) to the traced
@@ -121,9 +123,15 @@ function signalBuiltin(name: 'signal' | 'signal_thread', helper: 'send_signal' |
     func: true,
     minArgs: 1,
     maxArgs: 1,
-    providers: SIGNAL_PROVIDERS,
     check(call, cx) {
-      if (!cx.unsafe) cx.diags.error(call.span, `${name}() is an unsafe function`, 'use --unsafe to allow it');
+      // 0.26's macro checks the probe type, then safe mode; the argument checks follow only with --unsafe.
+      const probeType = probeTypeName(cx.probe.providerName);
+      if (!SIGNAL_PROBE_TYPES.has(probeType)) cx.diags.error(call.span, `${name}() can not be used for this probetype ${probeType}`);
+      if (!cx.unsafe) {
+        cx.diags.error(call.span, `${name}() is unsafe. To use you need the --unsafe flag`);
+        cx.check(call.args[0] as Expr);
+        return VOID;
+      }
       const a = call.args[0] as Expr;
       const t = cx.check(a);
       if (t.kind === 'string') {

@@ -40,12 +40,14 @@ function formatBuiltin(name: 'printf' | 'errorf' | 'warnf' | 'system', kind: Eve
       const [fmtE, ...rest] = call.args as [Expr, ...Expr[]];
       const fmt = cx.literalString(fmtE);
       const types = rest.map((a) => cx.check(a));
+      if (name === 'system' && !cx.unsafe) {
+        // 0.26 refuses it before looking at the format (a check ahead of type checking).
+        cx.diags.error(call.span, 'system() is an unsafe function being used in safe mode', 'use --unsafe to allow it');
+        return VOID;
+      }
       if (fmt === null) {
         cx.diags.error(fmtE.span, `${name}() expects a string literal as its first argument`);
         return VOID;
-      }
-      if (name === 'system' && !cx.unsafe) {
-        cx.diags.error(call.span, 'system() is an unsafe function', 'use --unsafe to allow it');
       }
       const err = checkFormatArgs(name, fmt, types);
       if (err) cx.diags.error(err.argIndex === null ? call.span : (rest[err.argIndex]?.span ?? call.span), err.message);
@@ -158,8 +160,15 @@ export const print: Builtin = {
   check(call, cx) {
     const [first, ...rest] = call.args as [Expr, ...Expr[]];
     if (first.kind === 'MapRef') {
-      cx.checkMapArg(first, 'print');
+      const name = cx.checkMapArg(first, 'print');
       for (const r of rest) if (cx.literalInt(r) === null) cx.diags.error(r.span, 'print() top and div arguments must be integer literals');
+      if (name !== null && rest.length > 0) {
+        cx.afterMaps((maps) => {
+          const v = maps.get(name)?.value;
+          if (v?.kind === 'agg' && v.agg === 'stats')
+            cx.diags.warning(call.span, "print()'s top and div arguments are ignored when used on stats() maps.");
+        });
+      }
       return VOID;
     }
     if (rest.length) cx.diags.error(call.span, 'Non-map print() only takes 1 argument');

@@ -7,6 +7,7 @@ import type { Call, Expr, NodeId, Span } from '../lang/ast.ts';
 import type { Diagnostics } from '../lang/diagnostics.ts';
 import type { ProbeContext, ProbeTarget } from '../probes/provider.ts';
 import type { Config } from '../sema/config.ts';
+import type { MapInfo } from '../sema/maps.ts';
 import type { Type } from '../sema/types.ts';
 import type { UnstableFeature } from '../sema/unstable.ts';
 
@@ -25,6 +26,8 @@ export interface CheckCx {
   scriptStruct(tag: string): Type | undefined;
   /** Whether the map has been used so far without keys (`@m = 1`). */
   scalarMap(name: string): boolean;
+  /** Runs `fn` once every probe is checked, when each map's value type is known. */
+  afterMaps(fn: (maps: ReadonlyMap<string, MapInfo>) => void): void;
   /** Value of a checked expression known while compiling (literals, predicates, getopt...). */
   constant(e: Expr): bigint | boolean | string | null;
   /** Whether this call is the value of a map assignment `@m[k] = f()` (aggregations). */

@@ -18,7 +18,7 @@ import type { ProgramSpec } from '../bpf/program.ts';
 import type { ConfigBlock, Probe, Program } from '../lang/ast.ts';
 import { type Diagnostics, NoAttachPointsError, NoMatchesError, UnlocatedError, UserError } from '../lang/diagnostics.ts';
 import { visitAll } from '../lang/walk.ts';
-import type { ProbeContext, ProbeTarget } from '../probes/provider.ts';
+import type { ProbeContext, ProbeTarget, Provider } from '../probes/provider.ts';
 import { providerFor } from '../probes/registry.ts';
 import { coalesceSyscalls } from '../probes/syscalls/coalesce.ts';
 import { tracepointOptions } from '../probes/tracepoint.ts';
@@ -129,7 +129,11 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
         ap.raw = withPositionals(ap.raw, opts.positional);
         const { provider, parts } = providerFor(ap.raw);
         providerName ||= provider.name;
-        targets.push(...provider.expand(ap.raw, parts, ap.span));
+        const expanded = provider.expand(ap.raw, parts, ap.span);
+        // Only what --probe-filter keeps needs this kernel to support its probe type.
+        const kept = filterTargets(expanded, opts.probeFilter)[0];
+        if (kept) provider.requireSupport?.(kept);
+        targets.push(...expanded);
       } catch (e) {
         if (!(e instanceof UserError)) throw e;
         // missing_probes: a probe that does not exist is an error, a warning, or nothing.
@@ -183,12 +187,13 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
     if (targets.length === 0) return;
     // `args` layouts, the `probe` name and uaddr()'s bias differ per target: such probes get a program each.
     const usesArgs = usesPerTargetBuiltins(p.probe);
-    const coalesced = usesArgs ? null : coalesceSyscalls(targets);
-    const groups: ProbeTarget[][] = coalesced
-      ? [[coalesced]]
-      : targets[0]?.provider.shareable && !(usesArgs && targets.length > 1)
-        ? [targets]
-        : targets.map((t) => [t]);
+    // A program has one program type and runs one way (attached, or run by us like BEGIN/END),
+    // so targets of different probe types never share one.
+    const groups: ProbeTarget[][] = byProvider(targets).flatMap((same) => {
+      const coalesced = usesArgs ? null : coalesceSyscalls(same);
+      if (coalesced) return [[coalesced]];
+      return same[0]?.provider.shareable && !(usesArgs && same.length > 1) ? [same] : same.map((t) => [t]);
+    });
     const emitFor = (group: ProbeTarget[], target: ProbeTarget): Insn[] => {
       const context = group === targets || group.length > 1 ? p.context : target.provider.context(target);
       // A target whose `args` differ from the first one's is type-checked again with its own
@@ -278,6 +283,18 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
 /** `$N` in an attach point is the N-th positional parameter's text (empty when not given), as in bpftrace. */
 function withPositionals(raw: string, positional: readonly string[]): string {
   return raw.includes('$') ? raw.replace(/\$(\d+)/g, (_m, n: string) => positional[Number(n) - 1] ?? '') : raw;
+}
+
+/** The targets split by provider, in the order each provider first appears. */
+function byProvider(targets: ProbeTarget[]): ProbeTarget[][] {
+  const groups = new Map<Provider, ProbeTarget[]>();
+  for (const t of targets) {
+    const g = groups.get(t.provider);
+    if (g) g.push(t);
+    else groups.set(t.provider, [t]);
+  }
+  // One provider: the same array, so `group === targets` below keeps meaning "the whole probe".
+  return groups.size === 1 ? [targets] : [...groups.values()];
 }
 
 /** Whether the script calls exit() anywhere. */

@@ -111,7 +111,7 @@ export function emitMapLookupScalar(em: Emitter, e: MapExpr, span: Span = e.span
   }
   em.emit(ja(done));
   em.place(miss);
-  emitLookupMissCheck(em, span);
+  emitLookupMissCheck(em, span, v?.kind === 'agg' && res.perCpu ? 'map_lookup_percpu_elem' : 'map_lookup_elem');
   em.emit(movImm(r, 0));
   em.place(done);
   em.setTemp(out, r);

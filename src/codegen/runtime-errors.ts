@@ -69,12 +69,18 @@ export function emitHelperCheck(em: Emitter, helper: HelperName, span: Span): vo
 }
 
 /**
- * A map lookup found nothing (r0 = 0 on this path): with -k, bpftrace reports it as a helper
- * error with return code 0. Callers place this on their miss branch only.
+ * A map lookup found nothing (r0 = 0 on this path): bpftrace reports it as a helper error with
+ * return code 0. Callers place this on their miss branch only. A plain value is looked up with
+ * map_lookup_elem, checked with -k only; 0.26 reads a per-CPU aggregation (count, sum, min, max,
+ * avg) with map_lookup_percpu_elem, which it checks by default, and words it strerror(0).
  */
-export function emitLookupMissCheck(em: Emitter, span: Span): void {
-  if (!helperChecked(em.resources.warningLevel, 'map_lookup_elem')) return;
-  emitHelperErrorRecord(em, 'map_lookup_elem', span);
+export function emitLookupMissCheck(
+  em: Emitter,
+  span: Span,
+  helper: 'map_lookup_elem' | 'map_lookup_percpu_elem' = 'map_lookup_elem',
+): void {
+  if (!helperChecked(em.resources.warningLevel, helper)) return;
+  emitHelperErrorRecord(em, helper, span);
 }
 
 /** Sends {header, r0} as one record; r0 is restored afterwards (output() clobbers r0-r5). */

@@ -17,7 +17,7 @@ import { kernelBtf } from '../sema/btf-types.ts';
 import { INT64, type IntSize, type Type, typeName, UINT64 } from '../sema/types.ts';
 import { hasWildcard } from './info/glob.ts';
 import { attachTracing } from './kernel/attach.ts';
-import { requireTracing } from './kernel/availability.ts';
+import { expandOrExplain, requireTracing } from './kernel/availability.ts';
 import { type BpfTargetFunc, matchBpfTargets } from './kernel/bpf-programs.ts';
 import { type KernelFuncSignature, kernelFuncSignature } from './kernel/btf-func.ts';
 import { matchFunctions, traceableModules } from './kernel/functions.ts';
@@ -74,36 +74,42 @@ function expandFentry(p: Provider, exit: boolean, raw: string, parts: string[], 
   if (parts.length !== 1 && parts.length !== 2) throw new UserError(`${p.name} probe type requires 1 or 2 arguments`);
   const [modPart, func] = parts.length === 2 ? (parts as [string, string]) : [null, parts[0] as string];
   if (!func) throw new UserError(`${p.name} probe type requires a function name`);
-  requireTracing('fentry');
-  const btf = requireBtf();
-  const make = (module: string, name: string, sig: KernelFuncSignature): ProbeTarget => {
-    const t: ProbeTarget = { provider: p, name: probeName(word, exit, module, name), parts: [module, name], span };
-    sites.set(t, { kind: 'kernel', module, func: name, sig });
-    return t;
-  };
+  // Kernel support is checked for the probes --probe-filter keeps (requireSupport), or here
+  // when resolving the function fails, as the likelier reason.
+  return expandOrExplain(
+    () => requireTracing('fentry'),
+    () => {
+      const btf = requireBtf();
+      const make = (module: string, name: string, sig: KernelFuncSignature): ProbeTarget => {
+        const t: ProbeTarget = { provider: p, name: probeName(word, exit, module, name), parts: [module, name], span };
+        sites.set(t, { kind: 'kernel', module, func: name, sig });
+        return t;
+      };
 
-  if (hasWildcard(func) || (modPart !== null && hasWildcard(modPart))) {
-    const out: ProbeTarget[] = [];
-    // The traceable functions the glob names, from the scan kprobes use (not the whole
-    // `-l` table of every module's BTF): module BTF attach is not supported yet, so only
-    // vmlinux's functions count.
-    for (const f of matchFunctions(modPart ?? '*', func)) {
-      if (f.module !== 'vmlinux') continue;
-      // A wildcard leaves out what the kernel would refuse (bpftrace 0.17 fails on those).
-      const sig = kernelFuncSignature(btf, f.name);
-      if (sig && !sig.unsupported) out.push(make(f.module, f.name, sig));
-    }
-    if (!out.length) throw new UserError(`No ${p.name} probes match ${parts.join(':')}`);
-    return out;
-  }
+      if (hasWildcard(func) || (modPart !== null && hasWildcard(modPart))) {
+        const out: ProbeTarget[] = [];
+        // The traceable functions the glob names, from the scan kprobes use (not the whole
+        // `-l` table of every module's BTF): module BTF attach is not supported yet, so only
+        // vmlinux's functions count.
+        for (const f of matchFunctions(modPart ?? '*', func)) {
+          if (f.module !== 'vmlinux') continue;
+          // A wildcard leaves out what the kernel would refuse (bpftrace 0.17 fails on those).
+          const sig = kernelFuncSignature(btf, f.name);
+          if (sig && !sig.unsupported) out.push(make(f.module, f.name, sig));
+        }
+        if (!out.length) throw new UserError(`No ${p.name} probes match ${parts.join(':')}`);
+        return out;
+      }
 
-  const mods = traceableModules(func);
-  const module = modPart ?? mods[0] ?? 'vmlinux';
-  const sig = resolve(btf, module, func, raw);
-  if (!mods.includes(module)) {
-    throw new UserError(`${raw}: ${func} can not be traced (not in available_filter_functions: inlined, or marked notrace)`);
-  }
-  return [make(module, func, sig)];
+      const mods = traceableModules(func);
+      const module = modPart ?? mods[0] ?? 'vmlinux';
+      const sig = resolve(btf, module, func, raw);
+      if (!mods.includes(module)) {
+        throw new UserError(`${raw}: ${func} can not be traced (not in available_filter_functions: inlined, or marked notrace)`);
+      }
+      return [make(module, func, sig)];
+    },
+  );
 }
 
 /** fentry:bpf[:ID]:NAME → the running programs' functions it names. */
@@ -117,32 +123,37 @@ function expandBpf(p: Provider, exit: boolean, word: string, parts: string[], sp
   const name = parts[parts.length - 1] as string;
   if (id !== '*' && !/^\d+$/.test(id)) throw new UserError(`bpf program id must be a number or '*'`);
   if (!name) throw new UserError(`${p.name}:bpf requires a BPF program name`);
-  requireTracing('fentry');
-  const found = matchBpfTargets(id === '*' ? '*' : String(Number(id)), name);
-  const wildcard = hasWildcard(name) || id === '*';
-  const out: ProbeTarget[] = [];
-  for (const f of found) {
-    const fn = f.func;
-    if (!fn) {
-      // Listed (it has BTF) but without function info: nothing for a trampoline to attach to.
-      if (!wildcard) throw new UserError(`BPF program ${f.progId} (${f.name}) has no BTF function info: ${p.name} can not attach to it`);
-      continue;
-    }
-    const t: ProbeTarget = {
-      provider: p,
-      name: probeName(word, exit, 'bpf', `${f.progId}:${f.name}`),
-      parts: ['bpf', String(f.progId), f.name],
-      span,
-    };
-    sites.set(t, { kind: 'bpf', progId: f.progId, target: { ...f, func: fn } });
-    out.push(t);
-  }
-  if (!out.length) {
-    const hint = [`list them with: bpftrace-ts -l '${p.name}:bpf:*'`];
-    if (!hasWildcard(name) && id !== '*') throw new UserError(`No valid BPF program found with name: ${name} and id: ${id}.`, hint);
-    throw new UserError(`No ${p.name} probes match bpf:${id}:${name}`, hint);
-  }
-  return out;
+  return expandOrExplain(
+    () => requireTracing('fentry'),
+    () => {
+      const found = matchBpfTargets(id === '*' ? '*' : String(Number(id)), name);
+      const wildcard = hasWildcard(name) || id === '*';
+      const out: ProbeTarget[] = [];
+      for (const f of found) {
+        const fn = f.func;
+        if (!fn) {
+          // Listed (it has BTF) but without function info: nothing for a trampoline to attach to.
+          if (!wildcard)
+            throw new UserError(`BPF program ${f.progId} (${f.name}) has no BTF function info: ${p.name} can not attach to it`);
+          continue;
+        }
+        const t: ProbeTarget = {
+          provider: p,
+          name: probeName(word, exit, 'bpf', `${f.progId}:${f.name}`),
+          parts: ['bpf', String(f.progId), f.name],
+          span,
+        };
+        sites.set(t, { kind: 'bpf', progId: f.progId, target: { ...f, func: fn } });
+        out.push(t);
+      }
+      if (!out.length) {
+        const hint = [`list them with: bpftrace-ts -l '${p.name}:bpf:*'`];
+        if (!hasWildcard(name) && id !== '*') throw new UserError(`No valid BPF program found with name: ${name} and id: ${id}.`, hint);
+        throw new UserError(`No ${p.name} probes match bpf:${id}:${name}`, hint);
+      }
+      return out;
+    },
+  );
 }
 
 /** fexit:bpf's retval: the target function's integer return type (pointers as u64). */
@@ -216,6 +227,7 @@ function makeProvider(type: 'fentry' | 'fexit', exit: boolean): Provider {
     // The BTF id the kernel verifies a program against is per function.
     shareable: false,
     expand: (raw, parts, span) => expandFentry(p, exit, raw, parts, span),
+    requireSupport: () => requireTracing('fentry'),
     context: (t) => context(t, exit),
     codeKey: (t) => codeKey(t, exit),
     expectedAttachType: () => (exit ? BPF_TRACE_FEXIT : BPF_TRACE_FENTRY),

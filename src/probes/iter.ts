@@ -17,7 +17,7 @@ import type { Type } from '../sema/types.ts';
 import { hasWildcard } from './info/glob.ts';
 import { btfIterNames } from './info/symbol-sources.ts';
 import { attachIter, isIterLink } from './kernel/attach.ts';
-import { requireTracing } from './kernel/availability.ts';
+import { expandOrExplain, requireTracing } from './kernel/availability.ts';
 import { iterContextType } from './kernel/btf-func.ts';
 import { providerNames } from './names.ts';
 import { type ProbeTarget, type Provider, TargetSites } from './provider.ts';
@@ -53,19 +53,27 @@ export const iter: Provider = {
     if (!name) throw new UserError('iter probe type requires an iterator name', ['list them with: bpftrace-ts -l "iter:*"']);
     if (hasWildcard(name)) throw new UserError('iter probe type does not support wildcards');
     if (pin === '') throw new UserError(`${raw}: empty pin path`);
-    requireTracing('iter');
-    const btf = kernelBtf();
-    const fn = btf?.findId(`bpf_iter_${name}`, 'func') ?? null;
-    const ctxType = btf ? iterContextType(btf, name) : null;
-    if (!btf || fn === null || !ctxType) {
-      const known = btf ? btfIterNames() : [];
-      throw new UserError(`${raw}: this kernel has no ${name} iterator`, known.length ? [`iterators here: ${known.join(', ')}`] : []);
-    }
+    // Kernel support is checked for the probes --probe-filter keeps (requireSupport), or below
+    // when the iterator is not found, as the likelier reason.
+    const { fn, ctxType } = expandOrExplain(
+      () => requireTracing('iter'),
+      () => {
+        const btf = kernelBtf();
+        const fn = btf?.findId(`bpf_iter_${name}`, 'func') ?? null;
+        const ctxType = btf ? iterContextType(btf, name) : null;
+        if (!btf || fn === null || !ctxType) {
+          const known = btf ? btfIterNames() : [];
+          throw new UserError(`${raw}: this kernel has no ${name} iterator`, known.length ? [`iterators here: ${known.join(', ')}`] : []);
+        }
+        return { fn, ctxType };
+      },
+    );
     if (NEEDS_TARGET.has(name)) throw new UserError(`${raw}: the ${name} iterator needs a map to iterate over, which is not supported yet`);
     const t: ProbeTarget = { provider: iter, name: `iter:${name}`, parts: pin === undefined ? [name] : [name, pin], span };
     sites.set(t, { iter: name, pin: pin === undefined ? null : pinPath(pin), btfId: fn, ctxType });
     return [t];
   },
+  requireSupport: () => requireTracing('iter'),
   context: (t) => ({ args: null, argN: null, retval: false, ctxType: () => sites.of(t).ctxType, seqPrintf: true }),
   expectedAttachType: () => BPF_TRACE_ITER,
   programSpec(targets, spec) {

@@ -23,7 +23,7 @@ import { btfTypeByName } from '../sema/btf-types.ts';
 import { INT64 } from '../sema/types.ts';
 import { hasWildcard } from './info/glob.ts';
 import { createKprobeMulti } from './kernel/attach.ts';
-import { requireKprobes } from './kernel/availability.ts';
+import { expandOrExplain, requireKprobes } from './kernel/availability.ts';
 import { kprobeBlacklist, lookupFunction, matchFunctions } from './kernel/functions.ts';
 import { providerNames } from './names.ts';
 import {
@@ -104,10 +104,30 @@ function expandKprobe(p: Provider, retprobe: boolean, raw: string, parts: string
   const module = parts.length === 2 ? (parts[0] as string) : null;
   if (!spec) throw new UserError(`${p.name} probe type requires a function name`);
   const address = parseKprobeAddress(spec);
-  if (address !== null) return [expandAddress(p, retprobe, raw, module, address, span)];
-  const { func, offset } = parseKprobeFunc(spec, retprobe);
-  requireKprobes(retprobe ? 'kretprobe' : 'kprobe');
+  const { func, offset } = address === null ? parseKprobeFunc(spec, retprobe) : { func: '', offset: 0 };
+  // Kernel support is checked for the probes --probe-filter keeps (requireSupport), or here
+  // when looking the function up fails, as the likelier reason.
+  return expandOrExplain(
+    () => requireKprobes(retprobe ? 'kretprobe' : 'kprobe'),
+    () =>
+      address !== null
+        ? [expandAddress(p, retprobe, raw, module, address, span)]
+        : expandFunction(p, { retprobe, raw, parts, module, func, offset, span }),
+  );
+}
 
+/** A kprobe on a function (or functions, by wildcard), parsed. */
+interface FunctionSpec {
+  retprobe: boolean;
+  raw: string;
+  parts: string[];
+  module: string | null;
+  func: string;
+  offset: number;
+  span: Span;
+}
+
+function expandFunction(p: Provider, { retprobe, raw, parts, module, func, offset, span }: FunctionSpec): ProbeTarget[] {
   const make = (mod: string | null, name: string, off: number): ProbeTarget => {
     const t: ProbeTarget = { provider: p, name: probeName(p.name, mod, name, off), parts: [mod ?? '', name, String(off)], span };
     sites.set(t, { module: mod, func: name, offset: off, retprobe, address: null });
@@ -143,7 +163,6 @@ function expandKprobe(p: Provider, retprobe: boolean, raw: string, parts: string
  * refuses addresses without --unsafe and checks nothing with it.
  */
 function expandAddress(p: Provider, retprobe: boolean, raw: string, module: string | null, address: bigint, span: Span): ProbeTarget {
-  requireKprobes(retprobe ? 'kretprobe' : 'kprobe');
   if (!userProbeEnv.unsafe) {
     let ks: Kallsyms;
     try {
@@ -294,6 +313,7 @@ function makeProvider(type: 'kprobe' | 'kretprobe', retprobe: boolean): Provider
     progType: BPF_PROG_TYPE_KPROBE,
     shareable: true,
     expand: (raw, parts, span) => expandKprobe(p, retprobe, raw, parts, span),
+    requireSupport: () => requireKprobes(type),
     context: () => context(retprobe),
     expectedAttachType: (targets, insns) => (useMulti(targets, insns) ? BPF_TRACE_KPROBE_MULTI : undefined),
     attach: (prog, target) => attachOne(prog, target),

@@ -108,6 +108,11 @@ export interface Provider {
    * clear message for a malformed or unknown attach point.
    */
   expand(raw: string, parts: string[], span: Span): ProbeTarget[];
+  /**
+   * Optional: throws a UserError when this kernel cannot run the target's probe type. Asked
+   * only for the targets --probe-filter keeps, so a filtered-out probe needs no kernel support.
+   */
+  requireSupport?(target: ProbeTarget): void;
   /** What a program for this target sees. */
   context(target: ProbeTarget): ProbeContext;
   /** Whether targets of one probe can share a program (no per-target context like args offsets). */

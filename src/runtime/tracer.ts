@@ -265,7 +265,9 @@ export class Tracer {
       ) {
         this.stop(this.exitCode);
       }
-      // Even with only BEGIN probes, bpftrace keeps running until Ctrl-C; so do we.
+      // Nothing but BEGIN/END (no probe attached, no self:signal): as bpftrace 0.26, the run ends
+      // once BEGIN's output is read, then END runs (0.17 kept running until Ctrl-C).
+      if (attached === 0 && selfProgs.length === 0 && begin.length + end.length > 0) this.stop(this.exitCode);
       // The handlers stay: a second Ctrl-C while END runs and maps print must not kill us midway.
       await done;
       this.notifySystemd(sys, STOPPING, 'shutdown');

@@ -131,6 +131,8 @@ export class Checker {
   private typeofLinks: { target: VarSymbol; source: VarSymbol; span: Span }[] = [];
   /** Reads of a declared (`let $x;`) variable before anything assigned it: typed once the probe is checked. */
   private earlyReads: { id: NodeId; sym: VarSymbol }[] = [];
+  /** Checks that need every map's value type (CheckCx.afterMaps). */
+  private readonly afterMapsChecks: ((maps: ReadonlyMap<string, MapInfo>) => void)[] = [];
   /** What the silent first pass learned about maps (CheckOptions.mapsAhead). */
   private mapsAhead: ReadonlyMap<string, MapInfo> = new Map();
   /** Named options getopt() declares, with their descriptions. */
@@ -186,6 +188,7 @@ export class Checker {
       this.result.probes.push(p);
     }
     this.current = null;
+    for (const fn of this.afterMapsChecks) fn(this.result.maps);
     this.checkNamedOptions();
     for (const item of program.items) {
       if (item.kind !== 'MapDecl') continue;
@@ -1243,6 +1246,7 @@ export class Checker {
         const m = this.result.maps.get(name);
         return m !== undefined && m.keySpan !== null && m.key === null;
       },
+      afterMaps: (fn) => this.afterMapsChecks.push(fn),
       constant: (x) => this.constValue(x),
       assignedTo: this.assigning,
       unsafe: this.opts.unsafe,

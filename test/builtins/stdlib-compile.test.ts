@@ -96,15 +96,18 @@ test('socket_cookie, signal_thread and write_user are refused where they cannot 
     errors('tracepoint:syscalls:sys_enter_openat { print(socket_cookie(curtask)); }'),
     /ERROR: socket_cookie can not be used with "tracepoint" probes[\s\S]*ERROR: socket_cookie\(\) only supports 'struct sock \*' as the argument \('struct task_struct \*' provided\)/,
   );
-  assert.match(errors('BEGIN { signal_thread(1); }'), /^stdin:1:9-25: ERROR: signal_thread can not be used with "BEGIN" probes/);
+  assert.match(
+    errors('BEGIN { signal_thread(1); }'),
+    /^stdin:1:9-25: ERROR: signal_thread\(\) can not be used for this probetype special\n/,
+  );
   assert.match(
     errors('tracepoint:syscalls:sys_enter_openat { signal_thread("SIGUSR1"); }', false),
-    /ERROR: signal_thread\(\) is an unsafe function\n[\s\S]*HINT: use --unsafe to allow it/,
+    /^stdin:1:40-64: ERROR: signal_thread\(\) is unsafe. To use you need the --unsafe flag\n[^\n]*\n *~+\n$/,
   );
   assert.match(errors('tracepoint:syscalls:sys_enter_openat { signal_thread("SIGFOO"); }'), /ERROR: Invalid string for signal: SIGFOO/);
   assert.match(
     errors('tracepoint:syscalls:sys_enter_openat { write_user(args.filename, "x", 2); }', false),
-    /ERROR: write_user\(\) is an unsafe function\n[\s\S]*HINT: use --unsafe to allow it/,
+    /^stdin:1:40-73: ERROR: write_user\(\) is unsafe. To use you need the --unsafe flag\n[^\n]*\n *~+\n$/,
   );
   assert.match(
     errors('tracepoint:syscalls:sys_enter_openat { write_user(args.filename, "abc", 5); }'),

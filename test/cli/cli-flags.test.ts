@@ -116,6 +116,16 @@ describe('--probe-filter', { skip: needsRoot }, () => {
     assert.equal(q.stdout, '');
   });
 
+  test('a filtered-out probe is neither checked for kernel support nor attached (bpftrace runtime test)', () => {
+    // Also on a host whose kernel has no kprobes or tracing programs.
+    for (const probe of ['kprobe:vfs_read', 'fentry:vfs_read', 'iter:task']) {
+      const r = runCli(['--probe-filter', 'nonexistent_probe_xyz_42', '-e', `${probe} { exit(); }`]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.stdout, 'No probes to attach\n', probe);
+      assert.equal(r.stderr, '', probe);
+    }
+  });
+
   test('test probes are filtered too', () => {
     const file = join(dir, 'tests.bt');
     writeFileSync(file, 'test:first { return 0; }\ntest:second { return 0; }\ntest:third { return 0; }\n');

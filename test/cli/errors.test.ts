@@ -41,7 +41,10 @@ test('unknown identifier', () => {
 });
 
 test('system() without --unsafe', () => {
-  expectError(['-e', 'BEGIN { system("true"); }'], /ERROR: system\(\) is an unsafe function[\s\S]*--unsafe/);
+  expectError(
+    ['-e', 'BEGIN { system("true"); }'],
+    /^stdin:1:9-23: ERROR: system\(\) is an unsafe function being used in safe mode\n[\s\S]*HINT: use --unsafe to allow it\n$/,
+  );
 });
 
 test('not root: says what is needed', { skip: process.getuid?.() !== 0 ? 'needs root to drop privileges' : false }, async () => {

@@ -40,9 +40,22 @@ test('printf formatting: widths, flags, length modifiers, %%', () => {
 });
 
 test('SIGINT ends the run like exit(): END runs, maps print, exit code 0', async () => {
-  const r = await runUntil(['-e', 'BEGIN { @x = 7; printf("go\\n"); } END { printf("end\\n"); }'], 'go\n', 'SIGINT');
+  // The hour-long interval keeps the run going until the signal (BEGIN/END alone end by themselves).
+  const r = await runUntil(['-e', 'BEGIN { @x = 7; printf("go\\n"); } interval:s:3600 { } END { printf("end\\n"); }'], 'go\n', 'SIGINT');
   assert.equal(r.code, 0);
   assert.equal(r.stdout, 'go\nend\n\n\n@x: 7\n');
+});
+
+test('only BEGIN/END probes: the run ends by itself after BEGIN, END runs, maps print (bpftrace 0.26)', () => {
+  const r = runCli(['-e', 'BEGIN { @x = 7; printf("go\\n"); } END { printf("end\\n"); }']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'go\nend\n\n\n@x: 7\n');
+  assert.equal(r.stderr, 'Attached 2 probes\n');
+  // END alone runs too; so does begin with --no-warnings piped (bpftrace runtime test basic.disable warnings).
+  assert.equal(runCli(['-e', 'end { printf("e\\n"); }']).stdout, 'e\n\n\n');
+  const quiet = runCli(['--no-warnings', '-e', 'begin { @x = stats(10); print(@x, 2); clear(@x); }']);
+  assert.equal(quiet.code, 0, quiet.stderr);
+  assert.equal(quiet.stderr, 'Attached 1 probe\n');
 });
 
 test('SIGINT under a flood of events that are slow to handle still ends the run promptly, END printing', async () => {

@@ -98,6 +98,38 @@ test('-k: a lookup of a missing key is reported with return code 0 (bpftrace run
   );
 });
 
+test('-k: has_key() and a present key are not failures; a missing string value is', () => {
+  const quiet = runCli(['-k', '-e', 'BEGIN { @[1] = 1; if (!has_key(@, 2)) { printf("%d\\n", @[1]); } exit(); }']);
+  assert.equal(quiet.code, 0, quiet.stderr);
+  assert.equal(quiet.stderr, 'Attached 1 probe\n');
+  const script = 'BEGIN { @s[1] = "a"; printf("[%s]\\n", @s[2]); exit(); }';
+  const r = runCli(['-k', '-e', script]);
+  assert.equal(r.stdout, '[]\n\n\n@s[1]: a\n');
+  assert.match(r.stderr, /^Attached 1 probe\nstdin:1:39-44: WARNING: Can't lookup map element because it does not exist\.\n/);
+});
+
+test('a missing key of a per-CPU aggregation: reported by default, in 0.26 words (map_lookup_percpu_elem, strerror(0))', () => {
+  const script = 'BEGIN { @c[1] = count(); printf("%d\\n", @c[2]); exit(); }';
+  const warning = `stdin:1:41-46: WARNING: Success\nAdditional Info - helper: map_lookup_percpu_elem, retcode: 0\n${script}\n${' '.repeat(40)}~~~~~\n`;
+  for (const flags of [[], ['-k']]) {
+    const r = runCli([...flags, '-e', script]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '0\n\n\n@c[1]: 1\n');
+    assert.equal(r.stderr, `Attached 1 probe\n${warning}`, flags.join(' '));
+  }
+  const quiet = runCli(['--no-warnings', '-e', script]);
+  assert.equal(quiet.stderr, 'Attached 1 probe\n');
+  const json = runCli(['-f', 'json', '-e', script]);
+  assert.ok(
+    json.stdout.includes(
+      '{"type": "helper_error", "msg": "Success", "helper": "map_lookup_percpu_elem", "retcode": 0, "filename": "stdin", "line": 1, "col": 41}\n',
+    ),
+    json.stdout,
+  );
+  // A key that exists reads without a word.
+  assert.equal(runCli(['-e', 'BEGIN { @c = sum(5); printf("%d\\n", @c); exit(); }']).stderr, 'Attached 1 probe\n');
+});
+
 test('-k -f json: helper errors are JSON records on stdout', () => {
   const r = runCli(['-k', '-f', 'json', '-e', 'struct foo {int a;}; BEGIN { $tmp = ((struct foo*) 0).a; exit(); }']);
   assert.equal(r.code, 0, r.stderr);

@@ -10,11 +10,19 @@ export interface CompileResult {
   errors: string;
 }
 
-export function compileText(text: string, opts: { positional?: string[]; unsafe?: boolean; env?: NodeJS.ProcessEnv } = {}): CompileResult {
+export function compileText(
+  text: string,
+  opts: { positional?: string[]; unsafe?: boolean; env?: NodeJS.ProcessEnv; probeFilter?: RegExp } = {},
+): CompileResult {
   const diags = new Diagnostics({ name: 'stdin', text });
   try {
     const program = parseScript({ name: 'stdin', text }, diags);
-    const script = compile(program, diags, { positional: opts.positional ?? [], unsafe: opts.unsafe ?? false, env: opts.env ?? {} });
+    const script = compile(program, diags, {
+      positional: opts.positional ?? [],
+      unsafe: opts.unsafe ?? false,
+      env: opts.env ?? {},
+      probeFilter: opts.probeFilter ?? null,
+    });
     return { script, errors: diags.render() };
   } catch (e) {
     if (e instanceof CompileAbort) return { script: null, errors: diags.render() };

@@ -179,6 +179,33 @@ describe('a kernel without kprobes or tracing programs says so', () => {
     assert.throws(() => requireTracing('fentry'), /need kernel BTF/);
   });
 
+  test('--probe-filter: only the probes it keeps need kernel support (bpftrace runtime test probe_filter no match)', () => {
+    availabilityOptions.lookup = table({
+      kprobe_pmu: { status: 'missing' },
+      prog_tracing: { status: 'missing', detail: 'EPERM: refused by this kernel' },
+    });
+    availabilityOptions.kernelHasKprobeCode = () => false;
+    const script = 'kprobe:vfs_read { exit(); } fentry:vfs_write { exit(); } iter:task { exit(); }';
+    const none = compileText(script, { probeFilter: /nonexistent_probe_xyz_42/ });
+    assert.equal(none.errors, '');
+    assert.deepEqual(none.script?.programs, []);
+    // BEGIN is never filtered; the kprobe the filter keeps is checked, the others are not.
+    const kept = compileText(`BEGIN { exit(); } ${script}`, { probeFilter: /^kprobe:/ });
+    assert.equal(kept.script, null);
+    assert.match(kept.errors, /^stdin:1:19-34: ERROR: kprobes are not available in this kernel \(CONFIG_KPROBES is off\)\n/);
+    assert.doesNotMatch(kept.errors, /TRACING/);
+    const fentryKept = compileText(script, { probeFilter: /fentry/ });
+    assert.match(
+      fentryKept.errors,
+      /^stdin:1:29-45: ERROR: fentry\/fexit probes need BPF_PROG_TYPE_TRACING, which this kernel refuses \(EPERM\)\n/,
+    );
+    // A lookup that fails still names missing support as the likelier reason.
+    assert.match(compileText('kprobe:no_such_function_xyz { }').errors, /ERROR: kprobes are not available in this kernel/);
+    assert.match(compileText('fentry:bpf:no_such_program_xyz* { }').errors, /ERROR: fentry\/fexit probes need BPF_PROG_TYPE_TRACING/);
+    // Malformed attach points are still named as such first.
+    assert.match(compileText('kprobe:f+x { }').errors, /ERROR: Invalid offset: f\+x/);
+  });
+
   test('through the CLI on this machine: exit 1, one message, no verifier dump', { skip: !existsSync('/sys/kernel/btf/vmlinux') }, () => {
     const kprobes = existsSync('/sys/bus/event_source/devices/kprobe');
     if (!kprobes) {

@@ -26,7 +26,7 @@ const cases: [string, string, RegExp | string][] = [
   ['printf not enough args', 'BEGIN { printf("%d %d\\n", 1); }', /not enough arguments for format string \(1 supplied, 2 expected\)/],
   ['printf too many args', 'BEGIN { printf("%d\\n", 1, 2); }', /too many arguments for format string \(2 supplied, 1 expected\)/],
   ['printf wrong type', 'BEGIN { printf("%d\\n", "s"); }', /unsupported format specifier for type 'string\[2\]': d/],
-  ['system without --unsafe', 'BEGIN { system("ls"); }', /system\(\) is an unsafe function/],
+  ['system without --unsafe', 'BEGIN { system("ls"); }', /system\(\) is an unsafe function being used in safe mode/],
   [
     'args outside typed probes',
     'BEGIN { printf("%d\\n", args.x); }',
@@ -93,6 +93,20 @@ test('warnings as bpftrace 0.26 gives them: unreachable statements (once per blo
       `${stmt('let @a = hash(2);')}: WARNING: Unused map: @a\n${text}\n~~~~~~~~~~~~~~~~~\n`,
   );
   assert.equal(compileText('let @a = hash(2); BEGIN { @a[1] = 1; exit(); }').errors, '');
+});
+
+test("print()'s top/div on a stats() map: 0.26's warning, also when the map is typed after the print", () => {
+  const warning = "WARNING: print()'s top and div arguments are ignored when used on stats() maps.";
+  const text = 'BEGIN { @x = stats(10); print(@x, 2); }';
+  assert.equal(compileText(text).errors, `stdin:1:25-37: ${warning}\n${text}\n${' '.repeat(24)}~~~~~~~~~~~~\n`);
+  assert.match(compileText('BEGIN { print(@x, 2, 3); } END { @x = stats(1); }').errors, /^stdin:1:9-24: WARNING: print\(\)'s top/);
+  for (const quiet of [
+    'BEGIN { @x = stats(10); print(@x); }',
+    'BEGIN { @x = count(); print(@x, 2); }',
+    'BEGIN { @x[1] = hist(1); print(@x, 1, 2); }',
+  ]) {
+    assert.equal(compileText(quiet).errors, '', quiet);
+  }
 });
 
 test('config block keys and values as bpftrace 0.26 words their errors', () => {

@@ -61,6 +61,20 @@ export function requireKprobes(kind: 'kprobe' | 'kretprobe'): void {
   checked.add('kprobe');
 }
 
+/**
+ * Runs an expansion whose kernel support is checked later (Provider.requireSupport). When it
+ * fails, missing support is the reason given: without kprobes or BTF the expansion's own
+ * complaint (no such function...) would mislead.
+ */
+export function expandOrExplain<T>(requireSupport: () => void, expand: () => T): T {
+  try {
+    return expand();
+  } catch (e) {
+    if (e instanceof UserError) requireSupport();
+    throw e;
+  }
+}
+
 /** What each tracing-program user is called in messages. */
 const TRACING_WHAT = {
   fentry: 'fentry/fexit probes',
