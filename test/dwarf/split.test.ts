@@ -182,8 +182,23 @@ describe('split DWARF: where the files are looked for', () => {
     execFileSync('touch', ['-d', '2000-01-01', join(cwd, 'a')]);
     const di = debugInfo(join(cwd, 'a'));
     assert.ok(di);
-    assert.deepEqual(di.file.codeUnits(), [], 'the skeleton finds no split unit');
+    assert.ok(
+      di.file.codeUnits().every((u) => u.isSkeleton),
+      'the skeleton finds no split unit',
+    );
+    // Its line table is the skeleton's: a frame still has its file and line, not its function.
+    const at = di.codeLocator().at(vaddrOf(join(cwd, 'a'), 'greet'));
+    assert.equal(at?.fn, null);
+    assert.equal(at?.place?.path, join(PROGS_DIR, 'dwarfargs.c'));
     assert.deepEqual(dwarfParamDecls(join(cwd, 'a'), 'greet'), []);
+    // The listing goes on without parameters, with bpftrace's warning.
+    const r = runCli(['-lv', `uprobe:${join(cwd, 'a')}:greet`], { timeoutMs: 30000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `uprobe:${join(cwd, 'a')}:greet\n`);
+    assert.match(
+      r.stderr,
+      /^WARNING: Unable to find split debug file 'a-dwarfargs\.dwo' or 'a\.dwp' for '.*\/a', debugging information may be incomplete!$/m,
+    );
   });
 });
 
@@ -212,6 +227,21 @@ describe('split DWARF: uprobes', { skip: skipRun }, () => {
     for (const bin of [S.structs4, ...(S.structsDwp ? [S.structsDwp] : [])]) {
       const s = `uprobe:${bin}:walk { printf("%d %s %d %d\\n", args.n->id, args.n->name, args.n->in.a, args.n->next->id); }`;
       assert.equal(run(s, `${bin} 2`), '1 first -3 2\n1 first -3 2\n\n\n', bin);
+    }
+  });
+
+  test('ustack frames with file:line and inlined calls from the .dwo', () => {
+    for (const bin of [S.inlined5, S.inlined4]) {
+      const out = run(`uprobe:${bin}:leaf { print(ustack); exit(); }`, bin);
+      const src = join(PROGS_DIR, 'inlined.c');
+      assert.match(
+        out,
+        new RegExp(
+          `^\\s+leaf\\+0@${src}:\\d+\\n\\s+\\[inlined\\] deep@${src}:\\d+\\n\\s+\\[inlined\\] middle@${src}:\\d+\\n\\s+outer\\+\\d+@${src}:\\d+\\n`,
+          'm',
+        ),
+        bin,
+      );
     }
   });
 

@@ -140,3 +140,9 @@ export const DW_CC_pass_by_reference = 0x04;
 
 /** DW_OP_plus_uconst: the DWARF 2/3 spelling of a member offset as a location expression. */
 export const DW_OP_plus_uconst = 0x23;
+
+// Section columns of a .dwp's .debug_cu_index (DWARF 5 §7.3.5.3; version 2 numbers them the same up to 6).
+export const DW_SECT_INFO = 1;
+export const DW_SECT_ABBREV = 3;
+export const DW_SECT_STR_OFFSETS = 6;
+export const DW_SECT_RNGLISTS = 8;

@@ -419,9 +419,13 @@ export class Unit {
     return this.base;
   }
 
-  /** Whether the unit holds a program's code and types (not a split or type-only unit). */
+  /**
+   * Whether the unit holds a program's code and types (not a type-only unit). A skeleton is
+   * one too: without its split unit it still gives the line table and address ranges.
+   */
   get isCode(): boolean {
-    return this.unitType === DW_UT_compile || this.unitType === DW_UT_partial || this.unitType === DW_UT_split_compile;
+    const t = this.unitType;
+    return t === DW_UT_compile || t === DW_UT_partial || t === DW_UT_split_compile || t === DW_UT_skeleton;
   }
 }
 
@@ -510,14 +514,11 @@ export class DwarfFile {
   /**
    * The units holding code and types, each split DWARF skeleton replaced by its split unit (the
    * .dwo or .dwp is opened here, on the first walk over all units); a skeleton whose split unit
-   * cannot be found is left out.
+   * cannot be found stays, for its line table.
    */
   codeUnits(): Unit[] {
     this.codeUnitList ??= this.units().flatMap((u) => {
-      if (u.isSkeleton) {
-        const s = u.split();
-        return s ? [s] : [];
-      }
+      if (u.isSkeleton) return [u.split() ?? u];
       return u.isCode ? [u] : [];
     });
     return this.codeUnitList;

@@ -5,8 +5,9 @@
 // then BINARY.dwp, then both on the --debuginfo search path. A split unit reads its strings from
 // the .dwo and its addresses, line table and DWARF 4 range lists from the skeleton's file.
 
-import { basename, dirname, isAbsolute, join } from 'node:path';
+import { basename, dirname, extname, isAbsolute, join } from 'node:path';
 import { debuginfoDirs, openElf } from '../debug-paths.ts';
+import { DW_SECT_ABBREV, DW_SECT_INFO, DW_SECT_RNGLISTS, DW_SECT_STR_OFFSETS } from './constants.ts';
 import { Cursor } from './cursor.ts';
 import { DwarfFile, type SkeletonInfo, type SplitFinder, type Unit } from './info.ts';
 import { type DwarfSections, sectionBytes } from './sections.ts';
@@ -30,12 +31,6 @@ interface Package {
   /** 5 (DWARF 5's DW_SECT_* numbering) or 2 (the GNU DWARF 4 extension's). */
   version: number;
 }
-
-// Section columns of .debug_cu_index (DWARF 5 §7.3.5.3; version 2 numbers them the same up to 6).
-const DW_SECT_INFO = 1;
-const DW_SECT_ABBREV = 3;
-const DW_SECT_STR_OFFSETS = 6;
-const DW_SECT_RNGLISTS = 8;
 
 function readDwo(path: string): DwoSections | null {
   const elf = openElf(path);
@@ -155,7 +150,15 @@ export function splitFinder(binary: string, debugPath: string, main: DwarfSectio
       const f = own ? splitFile(skeleton, info, own) : null;
       if (f) return f;
     }
-    if (info.dwoId === null) return null;
+    const missing = (): null => {
+      // As bpftrace warns (the skeleton still gives lines and address ranges), once per unit.
+      const stem = basename(binary, extname(binary));
+      process.stderr.write(
+        `WARNING: Unable to find split debug file '${basename(name)}' or '${stem}.dwp' for '${binary}', debugging information may be incomplete!\n`,
+      );
+      return null;
+    };
+    if (info.dwoId === null) return missing();
     const dwpPaths = [`${debugPath}.dwp`, `${binary}.dwp`, ...dirs.map((d) => join(d, `${basename(binary)}.dwp`))];
     for (const p of new Set(dwpPaths)) {
       if (!dwps.has(p)) dwps.set(p, readDwp(p));
@@ -164,6 +167,6 @@ export function splitFinder(binary: string, debugPath: string, main: DwarfSectio
       const f = own ? splitFile(skeleton, info, own) : null;
       if (f) return f;
     }
-    return null;
+    return missing();
   };
 }
