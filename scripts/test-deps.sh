@@ -1,6 +1,6 @@
 #!/bin/sh
 # System packages the test suite uses: gcc/g++ for uprobe/USDT targets, sys/sdt.h, bpftool,
-# and llvm-dwarfdump. Installed only when missing.
+# llvm-dwarfdump and llvm-dwp. Installed only when missing.
 set -e
 need=""
 command -v gcc >/dev/null 2>&1 || need="$need gcc"
@@ -10,6 +10,8 @@ echo '#include <sys/sdt.h>' | gcc -E -x c - >/dev/null 2>&1 || need="$need syste
 command -v bpftool >/dev/null 2>&1 || need="$need bpftool"
 # llvm-dwarfdump: the reference the .debug_line reader is checked against (objdump comes with gcc).
 command -v llvm-dwarfdump >/dev/null 2>&1 || need="$need llvm"
+# llvm-dwp (same package): packs split DWARF into .dwp files (binutils' dwp fails on DWARF 5).
+command -v llvm-dwp >/dev/null 2>&1 || case "$need" in *llvm*) ;; *) need="$need llvm" ;; esac
 if [ -n "$need" ]; then
   echo "installing:$need" >&2
   apt-get update -qq >/dev/null

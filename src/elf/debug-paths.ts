@@ -35,6 +35,15 @@ export function buildIdRoots(): string[] {
   return out;
 }
 
+/** The search path's directories for the binary at `path` (relative entries are from its directory). */
+export function debuginfoDirs(path: string): string[] {
+  const binDir = dirname(path);
+  return entries.map((e) => {
+    const dir = e.replace(/^[+-]/, '');
+    return isAbsolute(dir) ? dir : join(binDir, dir);
+  });
+}
+
 export function buildIdDebugPath(root: string, id: string): string {
   return join(root, '.build-id', id.slice(0, 2), `${id.slice(2)}.debug`);
 }

@@ -136,8 +136,7 @@ export class CodeLocator {
     if (listed?.length) return listed;
     if (!this.unitRanges) {
       this.unitRanges = new Map();
-      for (const u of this.file.units()) {
-        if (!u.isCode) continue;
+      for (const u of this.file.codeUnits()) {
         const root = this.file.die(u.dieOff, u);
         if (root) this.unitRanges.set(u, dieRanges(root));
       }

@@ -68,7 +68,11 @@ export const DW_AT_linkage_name = 0x6e;
 export const DW_AT_str_offsets_base = 0x72;
 export const DW_AT_addr_base = 0x73;
 export const DW_AT_rnglists_base = 0x74;
+export const DW_AT_dwo_name = 0x76;
 export const DW_AT_MIPS_linkage_name = 0x2007;
+export const DW_AT_GNU_dwo_name = 0x2130;
+export const DW_AT_GNU_dwo_id = 0x2131;
+export const DW_AT_GNU_ranges_base = 0x2132;
 export const DW_AT_GNU_addr_base = 0x2133;
 
 /** Attribute forms (§7.5.6), and the GNU extensions for split and dwz-shared DWARF. */
@@ -136,3 +140,9 @@ export const DW_CC_pass_by_reference = 0x04;
 
 /** DW_OP_plus_uconst: the DWARF 2/3 spelling of a member offset as a location expression. */
 export const DW_OP_plus_uconst = 0x23;
+
+// Section columns of a .dwp's .debug_cu_index (DWARF 5 §7.3.5.3; version 2 numbers them the same up to 6).
+export const DW_SECT_INFO = 1;
+export const DW_SECT_ABBREV = 3;
+export const DW_SECT_STR_OFFSETS = 6;
+export const DW_SECT_RNGLISTS = 8;

@@ -15,6 +15,7 @@ import { FunctionIndex, type FunctionInfo, functionInfo } from './functions.ts';
 import { DwarfFile } from './info.ts';
 import { loadDebugSource } from './sections.ts';
 import { SourceLines } from './source-lines.ts';
+import { splitFinder } from './split.ts';
 import { type CType, ctype, namedType, typeSpelling, valueType } from './types.ts';
 
 /** A parameter `args` cannot offer, and why (for diagnostics). */
@@ -144,7 +145,10 @@ export function debugInfo(path: string): DebugInfo | null {
   const src = loadDebugSource(path);
   if (src) {
     const alt = src.alt ? new DwarfFile(src.alt) : null;
-    info = new DebugInfo(new DwarfFile(src.sections, alt), src.path);
+    const file = new DwarfFile(src.sections, alt);
+    // Skeleton units (split DWARF) are followed into their .dwo or .dwp when first needed.
+    file.splitFinder = splitFinder(path, src.path, src.sections);
+    info = new DebugInfo(file, src.path);
   }
   cache.set(path, { stamp, info });
   return info;

@@ -20,6 +20,8 @@ const CONTAINERS: ReadonlySet<number> = new Set([DW_TAG_compile_unit, DW_TAG_par
 const MAX_LINKS = 8;
 
 interface FuncEntry {
+  /** The unit (its file: the binary's, or a split DWARF .dwo's) and the DIE's offset there. */
+  unit: Unit;
   off: number;
   lowPc: number | null;
   /** End address (exclusive), when known. */
@@ -50,7 +52,7 @@ export class FunctionIndex {
   /** Adds the functions of `units` (all units when omitted) that are not indexed yet. */
   private index(units?: Unit[]): void {
     if (this.complete) return;
-    const todo = (units ?? this.file.units()).filter((u) => !this.indexed.has(u));
+    const todo = (units ?? this.file.codeUnits()).filter((u) => !this.indexed.has(u));
     // Functions are children of units and (C++) namespaces; type bodies hold only declarations,
     // and nested functions or local classes are not probe targets: their subtrees are skipped.
     this.file.walk(
@@ -72,7 +74,7 @@ export class FunctionIndex {
     if (a.declaration) return;
     const lowPc = a.lowPc ?? null;
     const endPc = lowPc === null || a.highPc === undefined ? null : a.highPcIsOffset ? lowPc + a.highPc : a.highPc;
-    const e: FuncEntry = { off: d.off, lowPc, endPc, concrete: lowPc !== null || a.ranges === true };
+    const e: FuncEntry = { unit: d.unit, off: d.off, lowPc, endPc, concrete: lowPc !== null || a.ranges === true };
     const name = a.name ?? integrated(d, 'name');
     const linkage = a.linkageName ?? integrated(d, 'linkageName');
     if (name) push(this.byName, name, e);
@@ -98,12 +100,12 @@ export class FunctionIndex {
       const near = this.file.unitsAt(vaddr);
       if (near?.length) {
         this.index(near);
-        const inNear = (e: FuncEntry): boolean => near.includes(this.file.unitAt(e.off) as Unit);
+        const inNear = (e: FuncEntry): boolean => near.includes(e.unit);
         const hit =
           this.entries(name, linkage).find((e) => holds(e, vaddr)) ??
           this.startingAt(near, vaddr) ??
           this.entries(name, linkage).find((e) => e.lowPc === null && e.concrete && inNear(e));
-        return hit ? this.file.die(hit.off) : null;
+        return hit ? this.file.die(hit.off, hit.unit) : null;
       }
     }
     this.index();
@@ -112,14 +114,14 @@ export class FunctionIndex {
     if (vaddr !== undefined) best = es.find((e) => holds(e, vaddr)) ?? es.find((e) => e.concrete);
     // Without an address, the first definition in the file, as bpftrace (libdw) takes it: a
     // static function defined in several units (header inlines) lists the same parameters.
-    for (const e of es) if (!best || (vaddr === undefined && e.off < best.off)) best = e;
-    return best ? this.file.die(best.off) : null;
+    for (const e of es) if (!best || (vaddr === undefined && e.unit.file === best.unit.file && e.off < best.off)) best = e;
+    return best ? this.file.die(best.off, best.unit) : null;
   }
 
   /** A function of `units` whose code starts at `vaddr`, whatever its name. */
   private startingAt(units: Unit[], vaddr: number): FuncEntry | undefined {
     for (const l of this.byName.values()) {
-      for (const e of l) if (e.lowPc === vaddr && units.includes(this.file.unitAt(e.off) as Unit)) return e;
+      for (const e of l) if (e.lowPc === vaddr && units.includes(e.unit)) return e;
     }
     return undefined;
   }

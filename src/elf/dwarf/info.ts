@@ -20,8 +20,12 @@ import {
   DW_AT_data_bit_offset,
   DW_AT_data_member_location,
   DW_AT_declaration,
+  DW_AT_dwo_name,
   DW_AT_encoding,
   DW_AT_GNU_addr_base,
+  DW_AT_GNU_dwo_id,
+  DW_AT_GNU_dwo_name,
+  DW_AT_GNU_ranges_base,
   DW_AT_high_pc,
   DW_AT_linkage_name,
   DW_AT_low_pc,
@@ -96,6 +100,28 @@ import type { DwarfSections } from './sections.ts';
 
 /** A malformed or unsupported piece of DWARF. */
 export class DwarfError extends Error {}
+
+/** What a skeleton unit (split DWARF) says about the unit holding its DIEs. */
+export interface SkeletonInfo {
+  /** DW_AT_dwo_name (DWARF 5) or DW_AT_GNU_dwo_name: the .dwo file, relative to compDir. */
+  dwoName: string;
+  compDir: string | null;
+  /** Matches the split unit's: from the DWARF 5 unit header or DW_AT_GNU_dwo_id. */
+  dwoId: bigint | null;
+  /** Where the skeleton's contribution to .debug_addr starts: the split unit's addrx forms index it. */
+  addrBase: number;
+  /** DW_AT_GNU_ranges_base (DWARF 4): added to the split unit's .debug_ranges offsets. */
+  rangesBase: number;
+}
+
+/** The file of a split unit: the skeleton it completes, whose .debug_addr, line table and base address it uses. */
+export interface SplitOrigin {
+  skeleton: Unit;
+  info: SkeletonInfo;
+}
+
+/** Opens the split DWARF a skeleton unit names (a .dwo file or a unit of a .dwp package), or null. */
+export type SplitFinder = (skeleton: Unit, info: SkeletonInfo) => DwarfFile | null;
 
 /** A DIE somewhere in a file's DWARF (refs can point into other units or the dwz file). */
 export interface DieRef {
@@ -191,6 +217,10 @@ export class Unit {
   private addrBaseOff = 0;
   private rnglistsBase = 0;
   private base: number | undefined;
+  private skeletonInfo: SkeletonInfo | null = null;
+  private splitUnit: Unit | null | undefined;
+  /** Skeleton and split units of DWARF 5: the dwo id of their header. */
+  dwoId: bigint | null = null;
 
   constructor(
     readonly file: DwarfFile,
@@ -272,17 +302,81 @@ export class Unit {
     // DWARF 5 default when the attribute is absent: right after the 8-byte section header.
     this.strBase = this.offsetSize === 8 ? 16 : 8;
     this.addrBaseOff = 8;
+    const origin = this.file.origin;
+    if (origin) {
+      // A split unit's addresses are the skeleton's; GNU's DWARF 4 .debug_str_offsets.dwo has no header.
+      this.addrBaseOff = origin.info.addrBase;
+      if (this.version < 5) this.strBase = 0;
+    }
     const c = new Cursor(this.file.sections.info, this.dieOff);
     const ab = this.abbrevs().get(c.uleb());
     if (!ab) return;
+    // Strings are read after the loop: a strx form needs DW_AT_str_offsets_base, which may come later.
+    let dwoName: { form: number; at: number } | null = null;
+    let compDir: { form: number; at: number } | null = null;
+    let dwoId = this.dwoId;
+    let rangesBase = 0;
+    let addrBase: number | null = null;
     for (let i = 0; i < ab.ats.length; i++) {
       const at = ab.ats[i];
       const form = ab.forms[i] as number;
       if (at === DW_AT_str_offsets_base) this.strBase = this.file.readNumber(c, form, ab.implicits[i] as number, this);
-      else if (at === DW_AT_addr_base || at === DW_AT_GNU_addr_base) this.addrBaseOff = this.file.readNumber(c, form, 0, this);
+      else if (at === DW_AT_addr_base || at === DW_AT_GNU_addr_base) addrBase = this.file.readNumber(c, form, 0, this);
       else if (at === DW_AT_rnglists_base) this.rnglistsBase = this.file.readNumber(c, form, 0, this);
-      else this.file.skipForm(c, form, this);
+      else if (at === DW_AT_GNU_ranges_base) rangesBase = this.file.readNumber(c, form, 0, this);
+      else if (at === DW_AT_GNU_dwo_id && form === DW_FORM_data8) dwoId = c.big64();
+      else {
+        if (at === DW_AT_dwo_name || at === DW_AT_GNU_dwo_name) dwoName = { form, at: c.pos };
+        else if (at === DW_AT_comp_dir) compDir = { form, at: c.pos };
+        this.file.skipForm(c, form, this);
+      }
     }
+    if (addrBase !== null) this.addrBaseOff = addrBase;
+    this.dwoId = dwoId;
+    if (dwoName && !origin) {
+      const str = (a: { form: number; at: number }): string =>
+        this.file.readStringAt(new Cursor(this.file.sections.info, a.at), a.form, this);
+      this.skeletonInfo = {
+        dwoName: str(dwoName),
+        compDir: compDir ? str(compDir) : null,
+        dwoId,
+        addrBase: this.addrBaseOff,
+        rangesBase,
+      };
+    }
+  }
+
+  /** The dwo id tying a skeleton unit and its split unit together (header or DW_AT_GNU_dwo_id), or null. */
+  splitId(): bigint | null {
+    this.bases();
+    return this.dwoId;
+  }
+
+  /** Whether this unit is a split DWARF skeleton: its DIEs are in a .dwo file or a .dwp package. */
+  get isSkeleton(): boolean {
+    if (this.unitType === DW_UT_skeleton) return true;
+    // DWARF 4 (GNU extension): a plain compile unit whose root names a .dwo.
+    if (this.version >= 5 || this.unitType !== DW_UT_compile || this.file.origin) return false;
+    this.bases();
+    return this.skeletonInfo !== null;
+  }
+
+  /** The split unit this skeleton stands for, opened on first use; null when it cannot be found. */
+  split(): Unit | null {
+    if (this.splitUnit !== undefined) return this.splitUnit;
+    this.splitUnit = null;
+    this.bases();
+    const finder = this.file.splitFinder;
+    if (this.skeletonInfo && finder) {
+      const f = finder(this, this.skeletonInfo);
+      this.splitUnit = f?.units().find((u) => u.isCode) ?? null;
+    }
+    return this.splitUnit;
+  }
+
+  /** Added to DWARF 4 .debug_ranges offsets: a split unit's ranges are relative to its skeleton's base. */
+  get rangesBase(): number {
+    return this.file.origin?.info.rangesBase ?? 0;
   }
 
   /** The string at index `i` of this unit's .debug_str_offsets contribution. */
@@ -320,24 +414,33 @@ export class Unit {
 
   /** The unit's base address (the root DIE's DW_AT_low_pc): what range list offsets are relative to. */
   baseAddress(): number {
-    this.base ??= this.file.die(this.dieOff, this)?.attrs.lowPc ?? 0;
+    const origin = this.file.origin;
+    this.base ??= origin ? origin.skeleton.baseAddress() : (this.file.die(this.dieOff, this)?.attrs.lowPc ?? 0);
     return this.base;
   }
 
-  /** Whether the unit holds a program's code and types (not a split or type-only unit). */
+  /**
+   * Whether the unit holds a program's code and types (not a type-only unit). A skeleton is
+   * one too: without its split unit it still gives the line table and address ranges.
+   */
   get isCode(): boolean {
-    return this.unitType === DW_UT_compile || this.unitType === DW_UT_partial;
+    const t = this.unitType;
+    return t === DW_UT_compile || t === DW_UT_partial || t === DW_UT_split_compile || t === DW_UT_skeleton;
   }
 }
 
 /** The DWARF of one file: .debug_info's units, read lazily. */
 export class DwarfFile {
   private unitList: Unit[] | null = null;
+  private codeUnitList: Unit[] | null = null;
   private readonly abbrevCache = new Map<string, AbbrevTable>();
   private typeUnits: Map<bigint, number> | null = null;
   private aranges: AddressRange[] | null = null;
 
   private typesFile: DwarfFile | null | undefined;
+
+  /** Opens the split units skeleton units name; null when split DWARF is not followed. */
+  splitFinder: SplitFinder | null = null;
 
   constructor(
     readonly sections: DwarfSections,
@@ -345,13 +448,15 @@ export class DwarfFile {
     readonly alt: DwarfFile | null = null,
     /** 'types': this reads DWARF 4's .debug_types (type units only), as its .debug_info. */
     private readonly kind: 'info' | 'types' = 'info',
+    /** A .dwo file (or one unit's part of a .dwp): the skeleton unit it completes. */
+    readonly origin: SplitOrigin | null = null,
   ) {}
 
   /** DWARF 4 type units (GCC -fdebug-types-section) live in .debug_types, read as a file of their own. */
   private types(): DwarfFile | null {
     if (this.typesFile === undefined) {
       const t = this.kind === 'info' ? this.sections.types : undefined;
-      this.typesFile = t?.length ? new DwarfFile({ ...this.sections, info: t }, this.alt, 'types') : null;
+      this.typesFile = t?.length ? new DwarfFile({ ...this.sections, info: t }, this.alt, 'types', this.origin) : null;
     }
     return this.typesFile;
   }
@@ -382,7 +487,7 @@ export class DwarfFile {
         unitType = c.u8();
         addrSize = c.u8();
         abbrevOff = c.offset(offsetSize);
-        if (unitType === DW_UT_skeleton || unitType === DW_UT_split_compile) c.pos += 8;
+        if (unitType === DW_UT_skeleton || unitType === DW_UT_split_compile) sig = c.big64();
         else if (unitType === DW_UT_type || unitType === DW_UT_split_type) {
           sig = c.big64();
           typeOff = off + c.offset(offsetSize);
@@ -396,11 +501,27 @@ export class DwarfFile {
           typeOff = off + c.offset(offsetSize);
         }
       } else throw new DwarfError(`unsupported DWARF version ${version} at 0x${off.toString(16)}`);
-      out.push(new Unit(this, off, end, version, unitType, offsetSize, addrSize, abbrevOff, c.pos, sig, typeOff));
+      const isType = unitType === DW_UT_type || unitType === DW_UT_split_type;
+      const u = new Unit(this, off, end, version, unitType, offsetSize, addrSize, abbrevOff, c.pos, isType ? sig : null, typeOff);
+      if (!isType) u.dwoId = sig;
+      out.push(u);
       c.pos = end;
     }
     this.unitList = out;
     return out;
+  }
+
+  /**
+   * The units holding code and types, each split DWARF skeleton replaced by its split unit (the
+   * .dwo or .dwp is opened here, on the first walk over all units); a skeleton whose split unit
+   * cannot be found stays, for its line table.
+   */
+  codeUnits(): Unit[] {
+    this.codeUnitList ??= this.units().flatMap((u) => {
+      if (u.isSkeleton) return [u.split() ?? u];
+      return u.isCode ? [u] : [];
+    });
+    return this.codeUnitList;
   }
 
   /** The unit containing `off`, by binary search. */
@@ -428,7 +549,8 @@ export class DwarfFile {
     const out: Unit[] = [];
     for (const r of this.aranges) {
       if (addr < r.start || addr >= r.end) continue;
-      const u = this.unitAt(r.unitOff);
+      const at = this.unitAt(r.unitOff);
+      const u = at?.isSkeleton ? at.split() : at;
       if (u && !out.includes(u)) out.push(u);
     }
     return out;
@@ -562,6 +684,11 @@ export class DwarfFile {
         this.skipForm(c, form, u);
         return 0;
     }
+  }
+
+  /** A string-class attribute value at the cursor. */
+  readStringAt(c: Cursor, form: number, u: Unit): string {
+    return this.readString(c, form, u);
   }
 
   /** A string-class attribute value ('' when its string section is missing). */
@@ -759,6 +886,7 @@ export class DwarfFile {
 
   /** The DIE at `off` in unit `u` (or found by offset), or null for a null entry or a bad offset. */
   die(off: number, u: Unit | null = this.unitAt(off)): Die | null {
+    if (u && u.file !== this) return u.file.die(off, u);
     if (!u || off < u.dieOff || off >= u.end) return null;
     const c = new Cursor(this.sections.info, off);
     const code = c.uleb();
@@ -780,6 +908,7 @@ export class DwarfFile {
   /** Where the DIE after `d` and all its descendants starts. */
   afterSubtree(d: Die): number {
     if (!d.hasChildren) return d.end;
+    if (d.unit.file !== this) return d.unit.file.afterSubtree(d);
     if (d.attrs.sibling !== undefined && d.attrs.sibling > d.off) return d.attrs.sibling;
     const u = d.unit;
     const c = new Cursor(this.sections.info, d.end);
@@ -803,6 +932,7 @@ export class DwarfFile {
   children(d: Die): Die[] {
     const out: Die[] = [];
     if (!d.hasChildren) return out;
+    if (d.unit.file !== this) return d.unit.file.children(d);
     const u = d.unit;
     let off = d.end;
     while (off < u.end) {
@@ -818,11 +948,16 @@ export class DwarfFile {
    * Visits the DIEs of every code unit in order. DIEs with a tag in `visitTags` are decoded and
    * passed to `visit`, which returns whether to descend into their children; the children of
    * DIEs tagged `descendTags` are walked without decoding them; all other subtrees are skipped
-   * (through DW_AT_sibling when the producer wrote it). All units, or those given.
+   * (through DW_AT_sibling when the producer wrote it). All units (split units in place of
+   * their skeletons), or those given.
    */
-  walk(visitTags: ReadonlySet<number>, descendTags: ReadonlySet<number>, visit: (d: Die) => boolean, units = this.units()): void {
+  walk(visitTags: ReadonlySet<number>, descendTags: ReadonlySet<number>, visit: (d: Die) => boolean, units = this.codeUnits()): void {
     const info = this.sections.info;
     for (const u of units) {
+      if (u.file !== this) {
+        u.file.walk(visitTags, descendTags, visit, [u]);
+        continue;
+      }
       if (!u.isCode) continue;
       const abbrevs = u.abbrevs();
       const c = new Cursor(info, u.dieOff);

@@ -29,7 +29,7 @@ export function dieRanges(d: Die): PcRange[] {
   const a = d.attrs;
   if (a.rangesAt) {
     const u = d.unit;
-    const off = a.rangesAt.indexed ? u.rnglistOffset(a.rangesAt.value) : a.rangesAt.value;
+    const off = a.rangesAt.indexed ? u.rnglistOffset(a.rangesAt.value) : a.rangesAt.value + u.rangesBase;
     if (off < 0) return [];
     return u.version >= 5 ? rnglist(u, off) : debugRanges(u, off);
   }

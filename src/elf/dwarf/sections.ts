@@ -56,7 +56,7 @@ const SHF_COMPRESSED = 0x800;
 const ELFCOMPRESS_ZLIB = 1;
 const ELFCOMPRESS_ZSTD = 2;
 
-function sectionBytes(elf: ElfFile, name: string): Buffer {
+export function sectionBytes(elf: ElfFile, name: string): Buffer {
   const s = elf.section(name);
   if (s) return decompressed(elf, s);
   // Before SHF_COMPRESSED, compressed sections were renamed .zdebug_*.

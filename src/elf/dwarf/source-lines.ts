@@ -86,7 +86,9 @@ export class SourceLines {
 
   /** The line table of `unit`, or null when it has none. */
   tableOf(unit: Unit): LineTable | null {
-    const u = this.units().find((x) => x.unit === unit);
+    // A split unit's line table is its skeleton's.
+    const owner = unit.file.origin?.skeleton ?? unit;
+    const u = this.units().find((x) => x.unit === owner);
     return u ? this.table(u) : null;
   }
 
