@@ -115,8 +115,14 @@ export class Emitter {
 
   typeOf(e: Expr | { id: NodeId }): Type {
     const t = this.sema.types.get(e.id) ?? INT64;
-    // A tuple variable's strings may widen at a later assignment; its slot has the final layout.
-    if (t.kind === 'tuple' && 'kind' in e && e.kind === 'Variable') return this.sema.vars.get(e.id)?.type ?? t;
+    // A variable's or map's type may widen at a later assignment (integers promoted, strings
+    // longer); its slot has the final layout, which every read and write goes by.
+    if (!('kind' in e)) return t;
+    if (e.kind === 'Variable') return this.sema.vars.get(e.id)?.type ?? t;
+    if ((e.kind === 'MapRef' || e.kind === 'MapAccess') && (t.kind === 'int' || isAggregateSlot(t))) {
+      const v = this.sema.maps.get(e.kind === 'MapRef' ? e.name : e.map.name)?.value;
+      if (v?.kind === 'value' && v.type.kind === t.kind) return v.type;
+    }
     return t;
   }
 
@@ -496,4 +502,9 @@ export class Emitter {
   deleteFromMap(target: Expr, keys: Expr[], site?: Span): void {
     emitMapDelete(this, target, keys, site);
   }
+}
+
+/** Map values whose layout follows the map's final type rather than one use's. */
+function isAggregateSlot(t: Type): boolean {
+  return t.kind === 'tuple' || t.kind === 'record' || t.kind === 'string';
 }

@@ -106,6 +106,12 @@ export function emitMapLookupScalar(em: Emitter, e: MapExpr, span: Span = e.span
         em.emit(alu64Reg(AluOp.DIV, r, Reg.R2));
       }
     }
+  } else if (v?.kind === 'value' && v.type.kind === 'int' && v.type.size < 8) {
+    // Values keep their integer's own size (0.26): read that many bytes, extended by its sign.
+    em.emit(load(v.type.size, r, Reg.R0, 0));
+    em.extend(r, v.type.size, v.type.signed);
+  } else if (v?.kind === 'value' && v.type.kind === 'bool') {
+    em.emit(load(1, r, Reg.R0, 0));
   } else {
     em.emit(load(8, r, Reg.R0, 0));
   }

@@ -478,6 +478,8 @@ function copyTupleAs(
     else if (isScalarType(d) && isScalarType(s)) {
       const sz = (t: Type): Size => Math.min(8, sizeOf(t)) as Size;
       em.loadReg(sz(s), Reg.R0, sl, 0);
+      // A narrower signed integer widens by its sign (int8 -1 into an int16 slot stays -1).
+      if (s.kind === 'int' && s.signed) em.extend(Reg.R0, s.size, true);
       em.storeReg(sz(d), dl, 0, Reg.R0);
     } else em.copy(dl, sl, Math.min(sizeOf(d), sizeOf(s)));
   });
