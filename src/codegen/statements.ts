@@ -29,7 +29,7 @@ import type { Emitter } from './emitter.ts';
 import type { MemLoc, Temp } from './frame.ts';
 import { emitAggregation, emitMapLookupScalar, emitMapStore } from './maps.ts';
 import { optimize } from './optimize.ts';
-import { emitBinary, emitScalar, literalArith, literalValue, pointerStride } from './scalars.ts';
+import { emitBinary, emitExtend, emitScalar, literalArith, literalValue, pointerStride } from './scalars.ts';
 
 export function allocateVariables(em: Emitter, body: Block): void {
   visitAll(body, (n) => {
@@ -61,7 +61,7 @@ export function emitStmt(em: Emitter, s: Stmt): void {
       const sym = em.sema.vars.get(s.variable.id);
       if (!sym) return;
       const loc = em.varLoc(sym);
-      if (s.value) emitStoreInto(em, loc, storageType(sym.type ?? INT64), s.value);
+      if (s.value) storeVariable(em, loc, sym.type ?? INT64, s.value);
       else em.zero(loc, sizeOf(sym.type ?? INT64));
       return;
     }
@@ -381,9 +381,24 @@ export function emitAssign(em: Emitter, target: Expr, op: string, value: Expr, s
       em.free(cur);
       return;
     }
-    // Variable slots hold 8 bytes whatever the integer's width (it keeps its type, e.g. for bswap).
-    emitStoreInto(em, loc, storageType(t), value);
+    storeVariable(em, loc, t, value);
   }
+}
+
+/** Evaluates `value` into a variable's slot of type `t`. */
+function storeVariable(em: Emitter, loc: MemLoc, t: Type, value: Expr): void {
+  const vt = em.typeOf(value);
+  if (t.kind === 'int' && t.size < 8 && vt.kind === 'int' && (vt.size > t.size || vt.signed !== t.signed)) {
+    // Into a declared narrower type: the value as that type holds it, as every read expects.
+    const v = emitScalar(em, value);
+    const r = em.reg(v, Reg.R0);
+    emitExtend(em, r, t.size, t.signed);
+    em.setTemp(v, r);
+    storeTemp(em, loc, INT64, v);
+    return;
+  }
+  // Variable slots hold 8 bytes whatever the integer's width (it keeps its type, e.g. for bswap).
+  emitStoreInto(em, loc, storageType(t), value);
 }
 
 /** Evaluates `e` and stores it at loc with the layout of type `t`. */

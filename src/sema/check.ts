@@ -51,6 +51,8 @@ export interface VarSymbol {
   readonly name: string;
   type: Type | null;
   span: Span;
+  /** Declared with a type (`let $x: int16`): assignments are converted to it, never promote it. */
+  locked?: true;
 }
 
 export interface CheckedProbe {
@@ -355,6 +357,7 @@ export class Checker {
         const later = s.declaredType ? this.typeofUntyped(s.declaredType) : null;
         const declared = s.declaredType && !later ? this.resolveTypeExpr(s.declaredType) : null;
         const sym = this.declareVar(s.variable, declared);
+        if (s.declaredType) sym.locked = true;
         if (later && s.declaredType) this.typeofLinks.push({ target: sym, source: later, span: s.declaredType.span });
         if (s.value) {
           const t = this.expr(s.value);
@@ -611,6 +614,8 @@ export class Checker {
           s.value.span,
           `Type mismatch for $${target.name}: trying to assign value of type '${typeName(t)}' when variable already contains a value of type '${typeName(sym.type)}'`,
         );
+      } else if (sym.locked && isInteger(sym.type)) {
+        // A declared integer type stays as declared; values are converted to it.
       } else if (s.op !== '=' && isInteger(sym.type) && isInteger(t)) {
         // `$x op= v` stores `$x op v`, a 64-bit result.
         const r = arithResult(sym.type, t, s.op.slice(0, -1));
@@ -619,7 +624,7 @@ export class Checker {
         sym.type = promoteInt(sym.type, t);
       } else if (sym.type.kind === 'string' && t.kind === 'string' && t.size > sym.type.size) {
         sym.type = t;
-      } else if (sym.type.kind === 'tuple' && t.kind === 'tuple') {
+      } else if ((sym.type.kind === 'tuple' && t.kind === 'tuple') || (sym.type.kind === 'record' && t.kind === 'record')) {
         // Strings in tuples widen the same way (`$a = ("hi", 1); $a = ("longer", 2)`).
         sym.type = mergeTypes(sym.type, t) ?? sym.type;
       }
@@ -1100,7 +1105,8 @@ export class Checker {
       if (!isInteger(sym.type) && sym.type.kind !== 'pointer')
         this.diags.error(target.span, `The ++ and -- operators require an integer variable`);
       // The variable then holds a 64-bit result, as in 0.26.
-      if (isInteger(sym.type)) sym.type = promoteInt(sym.type, sym.type.signed || op === '--' ? intType(8, true) : intType(8, false));
+      if (isInteger(sym.type) && !sym.locked)
+        sym.type = promoteInt(sym.type, sym.type.signed || op === '--' ? intType(8, true) : intType(8, false));
       this.result.types.set(target.id, sym.type);
       return sym.type;
     }
