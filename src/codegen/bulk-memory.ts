@@ -82,6 +82,11 @@ export function copyMem(em: Emitter, dstReg: Reg, srcReg: Reg, size: number, ali
   }
 }
 
+/** The alignment (up to 8) an offset from an 8-aligned base guarantees. */
+export function offsetAlign(off: number): 1 | 2 | 4 | 8 {
+  return Math.min(8, (off | 8) & -(off | 8)) as 1 | 2 | 4 | 8;
+}
+
 /**
  * Splits `size` bytes starting at offset `start` into [offset from start, width] pieces, each as
  * wide as possible (up to `max`) while aligned to its own width.

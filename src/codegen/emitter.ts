@@ -38,7 +38,7 @@ import type { SemaResult, VarSymbol } from '../sema/check.ts';
 import type { Config } from '../sema/config.ts';
 import { INT64, isInteger, sizeOf, type Type } from '../sema/types.ts';
 import { emitMem } from './aggregates.ts';
-import { copyMem, zeroMem } from './bulk-memory.ts';
+import { copyMem, offsetAlign, zeroMem } from './bulk-memory.ts';
 import { emitCond } from './conditions.ts';
 import { argField } from './context-args.ts';
 import { Frame, type MemLoc, type Temp } from './frame.ts';
@@ -227,13 +227,12 @@ export class Emitter {
   copy(dst: MemLoc, src: MemLoc, size: number): void {
     this.addr(src, Reg.R1);
     this.addr(dst, Reg.R2);
-    const low = (src.off | dst.off | 8) & -(src.off | dst.off | 8);
-    copyMem(this, Reg.R2, Reg.R1, size, Math.min(8, low) as 1 | 2 | 4 | 8);
+    copyMem(this, Reg.R2, Reg.R1, size, offsetAlign(src.off | dst.off));
   }
 
   /** Copies from an address in `srcReg` to one in `dstReg` (verifier-visible memory on both sides). */
-  copyPtr(dstReg: Reg, srcReg: Reg, size: number): void {
-    copyMem(this, dstReg, srcReg, size);
+  copyPtr(dstReg: Reg, srcReg: Reg, size: number, align: 1 | 2 | 4 | 8 = 8): void {
+    copyMem(this, dstReg, srcReg, size, align);
   }
 
   /**

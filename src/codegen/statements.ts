@@ -24,6 +24,7 @@ import { visitAll } from '../lang/walk.ts';
 import { storageType, type VarSymbol } from '../sema/check.ts';
 import { INT64, isScalarType, sizeOf, type Type, tupleLayout, typeEquals } from '../sema/types.ts';
 import { emitMem } from './aggregates.ts';
+import { offsetAlign } from './bulk-memory.ts';
 import { emitCond } from './conditions.ts';
 import type { Emitter } from './emitter.ts';
 import type { MemLoc, Temp } from './frame.ts';
@@ -192,10 +193,13 @@ export function emitForMap(em: Emitter, s: Extract<Stmt, { kind: 'ForMapStmt' }>
       const kv = sub.varLoc(sym);
       const elems = sym.type?.kind === 'tuple' ? sym.type.elems : [];
       const lay = tupleLayout(elems);
-      sub.addr(kv, Reg.R2, lay.offsets[0] ?? 0);
-      sub.copyPtr(Reg.R2, Reg.R6, Math.min(res.keySize, sizeOf(elems[0] ?? INT64)));
-      sub.addr(kv, Reg.R2, lay.offsets[1] ?? 0);
-      sub.copyPtr(Reg.R2, Reg.R7, Math.min(res.spec.valueSize, sizeOf(elems[1] ?? INT64)));
+      // The value may sit off the 8-byte grid (text aligns to 1 in tuples): copied in units its
+      // offset allows.
+      const at = (i: number): number => lay.offsets[i] ?? 0;
+      sub.addr(kv, Reg.R2, at(0));
+      sub.copyPtr(Reg.R2, Reg.R6, Math.min(res.keySize, sizeOf(elems[0] ?? INT64)), offsetAlign(kv.off + at(0)));
+      sub.addr(kv, Reg.R2, at(1));
+      sub.copyPtr(Reg.R2, Reg.R7, Math.min(res.spec.valueSize, sizeOf(elems[1] ?? INT64)), offsetAlign(kv.off + at(1)));
       // Temps must not start in r6/r7 here: they hold key/value only until copied above.
     },
     run(entry) {
