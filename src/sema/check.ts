@@ -519,6 +519,17 @@ export class Checker {
   }
 
   /**
+   * The type of arithmetic on literals alone (`-1`, `1 + 2`, `-(1 << 4)`): bpftrace 0.26 folds
+   * it into one literal before typing, so it is the type of that literal; null otherwise.
+   */
+  private foldedLiteralType(e: Expr): Type | null {
+    if (!literalOnly(e)) return null;
+    const v = this.constValue(e);
+    if (typeof v !== 'bigint') return null;
+    return v >= 0n ? literalIntType(v) : signedIntTypeFor(v);
+  }
+
+  /**
    * Division and modulo run unsigned, as in bpftrace (BPF has no signed division); like
    * bpftrace, say so when an operand is signed. A literal that is not negative is not (0.26's
    * sign-flexible literals), and literal arithmetic is folded with signed rules instead.
@@ -855,7 +866,7 @@ export class Checker {
         if (l.kind === 'pointer' && (e.op === '+' || e.op === '-') && r.kind !== 'pointer') return l;
         if (r.kind === 'pointer' && e.op === '+' && l.kind !== 'pointer') return r;
         if (e.op === '/' || e.op === '%') this.warnSignedDivision(e.op, e.span, [l, e.left], [r, e.right]);
-        return arithResult(l, r, e.op);
+        return this.foldedLiteralType(e) ?? arithResult(l, r, e.op);
       }
       case 'Unary': {
         const t = this.expr(e.operand);
@@ -866,9 +877,7 @@ export class Checker {
             if (!isInteger(t) && t.kind !== 'bool')
               this.diags.error(e.span, `The - operator can not be used on expressions of type ${typeKindWord(t)}`);
             // A negative literal is the smallest signed type holding it (`-1` int8, `-1000` int16).
-            if (e.operand.kind === 'IntegerLit' && !e.operand.suffix && e.operand.value <= 1n << 63n)
-              return signedIntTypeFor(-e.operand.value);
-            return INT64;
+            return this.foldedLiteralType(e) ?? INT64;
           case '+':
           case '~':
             if (!isInteger(t) && t.kind !== 'bool')
@@ -1517,6 +1526,22 @@ function terminates(s: Stmt): boolean {
       return s.expr.kind === 'Call' && s.expr.callee === 'exit';
     case 'IfStmt':
       return s.then.stmts.some(terminates) && (s.else?.kind === 'IfStmt' ? terminates(s.else) : !!s.else?.stmts.some(terminates));
+    default:
+      return false;
+  }
+}
+
+const LITERAL_FOLDED_OPS: ReadonlySet<string> = new Set(['+', '-', '*', '/', '%', '&', '|', '^', '<<', '>>']);
+
+/** Whether `e` is integer literals combined by arithmetic only, which bpftrace folds before typing. */
+function literalOnly(e: Expr): boolean {
+  switch (e.kind) {
+    case 'IntegerLit':
+      return !e.suffix;
+    case 'Unary':
+      return (e.op === '-' || e.op === '~') && literalOnly(e.operand);
+    case 'Binary':
+      return LITERAL_FOLDED_OPS.has(e.op) && literalOnly(e.left) && literalOnly(e.right);
     default:
       return false;
   }

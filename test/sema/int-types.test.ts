@@ -41,6 +41,15 @@ test('literals are the smallest signed type holding them; past int64 they are ui
   assert.equal(typeOf('BEGIN { $a = (uint16)1; }', '$a'), 'uint16');
 });
 
+test('arithmetic on literals alone is folded first, then typed as the literal it makes', () => {
+  assert.equal(typeOf('BEGIN { $a = 1 + 2; }', '$a'), 'int8');
+  assert.equal(typeOf('BEGIN { $a = 100 * 100; }', '$a'), 'int16');
+  assert.equal(typeOf('BEGIN { $a = 5 - 10; }', '$a'), 'int8');
+  assert.equal(typeOf('BEGIN { $a = -(1 << 20); }', '$a'), 'int32');
+  // A folded non-negative literal is sign-flexible like any other.
+  assert.equal(typeOf('BEGIN { $a = (uint32)1; $a = 2 * 3; }', '$a'), 'uint32');
+});
+
 test('variables are promoted to hold every value assigned', () => {
   const cases: [string, string][] = [
     ['$a = 1; $a = (uint32)2;', 'uint32'],
