@@ -19,11 +19,13 @@ const BLOCK = 64;
  * bytes, each store no wider than the offset's alignment, as the verifier requires on the stack.
  */
 export function zeroMem(em: Emitter, loc: MemLoc, size: number): void {
-  if (loc.off % 8 !== 0 && size <= COPY_UNROLL_MAX) {
-    const base = loc.base === 'stack' ? Reg.FP : Reg.R1;
-    const at = loc.base === 'stack' ? loc.off : 0;
-    if (loc.base !== 'stack') em.addr(loc, Reg.R1);
-    for (const [off, w] of alignedPieces(loc.off, size)) em.emit(storeImm(w, base, at + off, 0));
+  if (loc.off % 8 !== 0) {
+    // Narrow stores up to the grid, whole words (maybe a loop) on it, narrow stores after.
+    const head = Math.min(size, (8 - (loc.off % 8)) % 8);
+    const mid = Math.floor((size - head) / 8) * 8;
+    zeroPieces(em, loc, 0, head);
+    if (mid > 0) zeroMem(em, { base: loc.base, off: loc.off + head }, mid);
+    zeroPieces(em, loc, head + mid, size - head - mid);
     return;
   }
   const words = Math.ceil(size / 8);
@@ -80,6 +82,15 @@ export function copyMem(em: Emitter, dstReg: Reg, srcReg: Reg, size: number, ali
       i += s;
     }
   }
+}
+
+/** Zeros `len` bytes at `from` past loc, in stores each aligned to its own width. */
+function zeroPieces(em: Emitter, loc: MemLoc, from: number, len: number): void {
+  if (len <= 0) return;
+  const base = loc.base === 'stack' ? Reg.FP : Reg.R1;
+  const at = loc.base === 'stack' ? loc.off + from : 0;
+  if (loc.base !== 'stack') em.addr(loc, Reg.R1, from);
+  for (const [off, w] of alignedPieces(loc.off + from, len)) em.emit(storeImm(w, base, at + off, 0));
 }
 
 /** The alignment (up to 8) an offset from an 8-aligned base guarantees. */

@@ -250,17 +250,16 @@ export class Checker {
 
   private unifyKey(name: string, keyType: Type | null, span: Span): void {
     const m = this.mapInfo(name);
-    const norm = keyType;
     if (m.keySpan === null) {
-      m.key = norm;
+      m.key = keyType;
       m.keySpan = span;
       return;
     }
-    const merged = mergeTypes(m.key, norm);
+    const merged = mergeTypes(m.key, keyType);
     if (merged === undefined) {
       this.diags.error(
         span,
-        `Argument mismatch for @${name}: trying to access with arguments: '${norm ? typeName(norm) : 'none'}' when map expects arguments: '${m.key ? typeName(m.key) : 'none'}'`,
+        `Argument mismatch for @${name}: trying to access with arguments: '${keyType ? typeName(keyType) : 'none'}' when map expects arguments: '${m.key ? typeName(m.key) : 'none'}'`,
       );
       return;
     }
