@@ -8,13 +8,13 @@ import { emitSeqPrintf } from '../probes/kernel/seq-printf.ts';
 import { EventKind, HEADER_SIZE } from '../runtime/events.ts';
 import { storageType } from '../sema/check.ts';
 import { checkFormatArgs } from '../sema/printf-check.ts';
-import { BOOL, INT64, sizeOf, type Type, tupleLayout, VOID } from '../sema/types.ts';
+import { BOOL, eventLayout, INT64, sizeOf, type Type, VOID } from '../sema/types.ts';
 import { addFormat, literalInt, literalText, NONE, storeImmAt, writeHeader } from './gen-util.ts';
 import type { Builtin } from './types.ts';
 
 /** Lays out a record: u64 header then the arguments as a tuple. */
 export function recordLayout(types: Type[]): { offsets: number[]; size: number } {
-  const lay = tupleLayout(types);
+  const lay = eventLayout(types);
   return { offsets: lay.offsets.map((o) => o + HEADER_SIZE), size: HEADER_SIZE + lay.size };
 }
 

@@ -61,7 +61,9 @@ export function emitMem(em: Emitter, e: Expr, dst?: MemLoc): MemLoc {
       const elems = e.kind === 'TupleExpr' ? e.elems : e.fields.map((f) => f.value);
       const types = t.kind === 'tuple' ? t.elems : t.kind === 'record' ? t.fields.map((f) => f.type) : [];
       const lay = tupleLayout(types);
-      if (lay.size > types.reduce((s, x) => s + sizeOf(x), 0)) em.zero(loc, lay.size);
+      // Padding, and the tail of a size off the 8-byte grid (map updates read whole words), must
+      // read as initialised.
+      if (lay.size > types.reduce((s, x) => s + sizeOf(x), 0) || lay.size % 8 !== 0) em.zero(loc, lay.size);
       elems.forEach((x, i) => {
         const et = types[i] as Type;
         const sub: MemLoc = { base: loc.base, off: loc.off + (lay.offsets[i] ?? 0) };

@@ -13,8 +13,21 @@ export const COPY_UNROLL_MAX = 256;
 /** Bytes a loop round moves (eight words). */
 const BLOCK = 64;
 
-/** Stores `size` bytes of zeros at loc (8 bytes at a time; sizes are multiples of 8 in our layouts). */
+/**
+ * Stores `size` bytes of zeros at loc: on the 8-byte grid whole words (an allocation's padding
+ * included, so all of it reads as initialised); off it (a string inside a tuple), exactly the
+ * bytes, each store no wider than the offset's alignment, as the verifier requires on the stack.
+ */
 export function zeroMem(em: Emitter, loc: MemLoc, size: number): void {
+  if (loc.off % 8 !== 0) {
+    // Narrow stores up to the grid, whole words (maybe a loop) on it, narrow stores after.
+    const head = Math.min(size, (8 - (loc.off % 8)) % 8);
+    const mid = Math.floor((size - head) / 8) * 8;
+    zeroPieces(em, loc, 0, head);
+    if (mid > 0) zeroMem(em, { base: loc.base, off: loc.off + head }, mid);
+    zeroPieces(em, loc, head + mid, size - head - mid);
+    return;
+  }
   const words = Math.ceil(size / 8);
   if (size > COPY_UNROLL_MAX) {
     const blocks = Math.floor((words * 8) / BLOCK);
@@ -69,4 +82,34 @@ export function copyMem(em: Emitter, dstReg: Reg, srcReg: Reg, size: number, ali
       i += s;
     }
   }
+}
+
+/** Zeros `len` bytes at `from` past loc, in stores each aligned to its own width. */
+function zeroPieces(em: Emitter, loc: MemLoc, from: number, len: number): void {
+  if (len <= 0) return;
+  const base = loc.base === 'stack' ? Reg.FP : Reg.R1;
+  const at = loc.base === 'stack' ? loc.off + from : 0;
+  if (loc.base !== 'stack') em.addr(loc, Reg.R1, from);
+  for (const [off, w] of alignedPieces(loc.off + from, len)) em.emit(storeImm(w, base, at + off, 0));
+}
+
+/** The alignment (up to 8) an offset from an 8-aligned base guarantees. */
+export function offsetAlign(off: number): 1 | 2 | 4 | 8 {
+  return Math.min(8, (off | 8) & -(off | 8)) as 1 | 2 | 4 | 8;
+}
+
+/**
+ * Splits `size` bytes starting at offset `start` into [offset from start, width] pieces, each as
+ * wide as possible (up to `max`) while aligned to its own width.
+ */
+export function alignedPieces(start: number, size: number, max: 1 | 2 | 4 | 8 = 8): [number, 1 | 2 | 4 | 8][] {
+  const out: [number, 1 | 2 | 4 | 8][] = [];
+  let i = 0;
+  while (i < size) {
+    let w: 1 | 2 | 4 | 8 = max;
+    while (w > 1 && ((start + i) % w !== 0 || i + w > size)) w = (w / 2) as 1 | 2 | 4;
+    out.push([i, w]);
+    i += w;
+  }
+  return out;
 }

@@ -38,7 +38,7 @@ import type { SemaResult, VarSymbol } from '../sema/check.ts';
 import type { Config } from '../sema/config.ts';
 import { INT64, isInteger, sizeOf, type Type } from '../sema/types.ts';
 import { emitMem } from './aggregates.ts';
-import { copyMem, zeroMem } from './bulk-memory.ts';
+import { copyMem, offsetAlign, zeroMem } from './bulk-memory.ts';
 import { emitCond } from './conditions.ts';
 import { argField } from './context-args.ts';
 import { Frame, type MemLoc, type Temp } from './frame.ts';
@@ -115,8 +115,14 @@ export class Emitter {
 
   typeOf(e: Expr | { id: NodeId }): Type {
     const t = this.sema.types.get(e.id) ?? INT64;
-    // A tuple variable's strings may widen at a later assignment; its slot has the final layout.
-    if (t.kind === 'tuple' && 'kind' in e && e.kind === 'Variable') return this.sema.vars.get(e.id)?.type ?? t;
+    // A variable's or map's type may widen at a later assignment (integers promoted, strings
+    // longer); its slot has the final layout, which every read and write goes by.
+    if (!('kind' in e)) return t;
+    if (e.kind === 'Variable') return this.sema.vars.get(e.id)?.type ?? t;
+    if ((e.kind === 'MapRef' || e.kind === 'MapAccess') && (t.kind === 'int' || isAggregateSlot(t))) {
+      const v = this.sema.maps.get(e.kind === 'MapRef' ? e.name : e.map.name)?.value;
+      if (v?.kind === 'value' && v.type.kind === t.kind) return v.type;
+    }
     return t;
   }
 
@@ -221,13 +227,12 @@ export class Emitter {
   copy(dst: MemLoc, src: MemLoc, size: number): void {
     this.addr(src, Reg.R1);
     this.addr(dst, Reg.R2);
-    const low = (src.off | dst.off | 8) & -(src.off | dst.off | 8);
-    copyMem(this, Reg.R2, Reg.R1, size, Math.min(8, low) as 1 | 2 | 4 | 8);
+    copyMem(this, Reg.R2, Reg.R1, size, offsetAlign(src.off | dst.off));
   }
 
   /** Copies from an address in `srcReg` to one in `dstReg` (verifier-visible memory on both sides). */
-  copyPtr(dstReg: Reg, srcReg: Reg, size: number): void {
-    copyMem(this, dstReg, srcReg, size);
+  copyPtr(dstReg: Reg, srcReg: Reg, size: number, align: 1 | 2 | 4 | 8 = 8): void {
+    copyMem(this, dstReg, srcReg, size, align);
   }
 
   /**
@@ -511,4 +516,9 @@ export class Emitter {
   deleteFromMap(target: Expr, keys: Expr[], site?: Span): void {
     emitMapDelete(this, target, keys, site);
   }
+}
+
+/** Map values whose layout follows the map's final type rather than one use's. */
+function isAggregateSlot(t: Type): boolean {
+  return t.kind === 'tuple' || t.kind === 'record' || t.kind === 'string';
 }

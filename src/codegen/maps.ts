@@ -24,6 +24,7 @@ import { UserError } from '../lang/diagnostics.ts';
 import type { TseriesParams } from '../sema/maps.ts';
 import { sizeOf, type Type, tupleLayout } from '../sema/types.ts';
 import { dummyTimeMap } from '../util/dummy-time.ts';
+import { offsetAlign } from './bulk-memory.ts';
 import type { Emitter, Operand } from './emitter.ts';
 import type { MemLoc, Temp } from './frame.ts';
 import type { MapResource } from './resources.ts';
@@ -106,6 +107,12 @@ export function emitMapLookupScalar(em: Emitter, e: MapExpr, span: Span = e.span
         em.emit(alu64Reg(AluOp.DIV, r, Reg.R2));
       }
     }
+  } else if (v?.kind === 'value' && v.type.kind === 'int' && v.type.size < 8) {
+    // Values keep their integer's own size (0.26): read that many bytes, extended by its sign.
+    em.emit(load(v.type.size, r, Reg.R0, 0));
+    em.extend(r, v.type.size, v.type.signed);
+  } else if (v?.kind === 'value' && v.type.kind === 'bool') {
+    em.emit(load(1, r, Reg.R0, 0));
   } else {
     em.emit(load(8, r, Reg.R0, 0));
   }
@@ -128,7 +135,7 @@ export function emitMapLookupInto(em: Emitter, e: MapExpr, loc: MemLoc, size: nu
   em.emit(jmpImm(JmpOp.JEQ, Reg.R0, 0, miss));
   em.emit(alu64Reg(AluOp.MOV, Reg.R1, Reg.R0));
   em.addr(loc, Reg.R2);
-  em.copyPtr(Reg.R2, Reg.R1, Math.min(size, res.spec.valueSize));
+  em.copyPtr(Reg.R2, Reg.R1, Math.min(size, res.spec.valueSize), offsetAlign(loc.off));
   em.emit(ja(done));
   em.place(miss);
   emitLookupMissCheck(em, e.span);

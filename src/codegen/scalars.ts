@@ -101,11 +101,22 @@ export function emitScalar(em: Emitter, e: Expr): Temp {
     case 'Cast': {
       const to = em.typeOf(e);
       if (em.typeOf(e.expr).kind === 'array') return arrayAsInt(em, e.expr, to);
+      const from = em.typeOf(e.expr);
+      const known = to.kind === 'pointer' && from.kind === 'int' && from.size < 8 ? literalArith(em, e.expr) : null;
+      // An integer narrower than a pointer widens without its sign, as bpftrace's inttoptr
+      // does: `(uint8 *)-1` is 0xff.
+      if (known !== null && from.kind === 'int') return em.tempConst(BigInt.asUintN(from.size * 8, known));
       const v = emitScalar(em, e.expr);
       if (to.kind === 'int' && to.size < 8) {
         const r = em.reg(v, Reg.R0);
         emitExtend(em, r, to.size, to.signed);
         em.setTemp(v, r);
+      } else if (to.kind === 'pointer') {
+        if (from.kind === 'int' && from.size < 8) {
+          const r = em.reg(v, Reg.R0);
+          emitExtend(em, r, from.size, false);
+          em.setTemp(v, r);
+        }
       } else if (to.kind === 'bool') {
         const r = em.reg(v, Reg.R0);
         const l = em.label();

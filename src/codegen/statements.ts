@@ -24,12 +24,13 @@ import { visitAll } from '../lang/walk.ts';
 import { storageType, type VarSymbol } from '../sema/check.ts';
 import { INT64, isScalarType, sizeOf, type Type, tupleLayout, typeEquals } from '../sema/types.ts';
 import { emitMem } from './aggregates.ts';
+import { offsetAlign } from './bulk-memory.ts';
 import { emitCond } from './conditions.ts';
 import type { Emitter } from './emitter.ts';
 import type { MemLoc, Temp } from './frame.ts';
 import { emitAggregation, emitMapLookupScalar, emitMapStore } from './maps.ts';
 import { optimize } from './optimize.ts';
-import { emitBinary, emitScalar, literalArith, literalValue, pointerStride } from './scalars.ts';
+import { emitBinary, emitExtend, emitScalar, literalArith, literalValue, pointerStride } from './scalars.ts';
 
 export function allocateVariables(em: Emitter, body: Block): void {
   visitAll(body, (n) => {
@@ -61,7 +62,7 @@ export function emitStmt(em: Emitter, s: Stmt): void {
       const sym = em.sema.vars.get(s.variable.id);
       if (!sym) return;
       const loc = em.varLoc(sym);
-      if (s.value) emitStoreInto(em, loc, storageType(sym.type ?? INT64), s.value);
+      if (s.value) storeVariable(em, loc, sym.type ?? INT64, s.value);
       else em.zero(loc, sizeOf(sym.type ?? INT64));
       return;
     }
@@ -185,10 +186,13 @@ export function emitForMap(em: Emitter, s: Extract<Stmt, { kind: 'ForMapStmt' }>
       const kv = sub.varLoc(sym);
       const elems = sym.type?.kind === 'tuple' ? sym.type.elems : [];
       const lay = tupleLayout(elems);
-      sub.addr(kv, Reg.R2, lay.offsets[0] ?? 0);
-      sub.copyPtr(Reg.R2, Reg.R6, Math.min(res.keySize, sizeOf(elems[0] ?? INT64)));
-      sub.addr(kv, Reg.R2, lay.offsets[1] ?? 0);
-      sub.copyPtr(Reg.R2, Reg.R7, Math.min(res.spec.valueSize, sizeOf(elems[1] ?? INT64)));
+      // The value may sit off the 8-byte grid (text aligns to 1 in tuples): copied in units its
+      // offset allows.
+      const at = (i: number): number => lay.offsets[i] ?? 0;
+      sub.addr(kv, Reg.R2, at(0));
+      sub.copyPtr(Reg.R2, Reg.R6, Math.min(res.keySize, sizeOf(elems[0] ?? INT64)), offsetAlign(kv.off + at(0)));
+      sub.addr(kv, Reg.R2, at(1));
+      sub.copyPtr(Reg.R2, Reg.R7, Math.min(res.spec.valueSize, sizeOf(elems[1] ?? INT64)), offsetAlign(kv.off + at(1)));
       // Temps must not start in r6/r7 here: they hold key/value only until copied above.
     },
     run(entry) {
@@ -374,9 +378,24 @@ export function emitAssign(em: Emitter, target: Expr, op: string, value: Expr, s
       em.free(cur);
       return;
     }
-    // Variable slots hold 8 bytes whatever the integer's width (it keeps its type, e.g. for bswap).
-    emitStoreInto(em, loc, storageType(t), value);
+    storeVariable(em, loc, t, value);
   }
+}
+
+/** Evaluates `value` into a variable's slot of type `t`. */
+function storeVariable(em: Emitter, loc: MemLoc, t: Type, value: Expr): void {
+  const vt = em.typeOf(value);
+  if (t.kind === 'int' && t.size < 8 && vt.kind === 'int' && (vt.size > t.size || vt.signed !== t.signed)) {
+    // Into a declared narrower type: the value as that type holds it, as every read expects.
+    const v = emitScalar(em, value);
+    const r = em.reg(v, Reg.R0);
+    emitExtend(em, r, t.size, t.signed);
+    em.setTemp(v, r);
+    storeTemp(em, loc, INT64, v);
+    return;
+  }
+  // Variable slots hold 8 bytes whatever the integer's width (it keeps its type, e.g. for bswap).
+  emitStoreInto(em, loc, storageType(t), value);
 }
 
 /** Evaluates `e` and stores it at loc with the layout of type `t`. */
@@ -471,6 +490,8 @@ function copyTupleAs(
     else if (isScalarType(d) && isScalarType(s)) {
       const sz = (t: Type): Size => Math.min(8, sizeOf(t)) as Size;
       em.loadReg(sz(s), Reg.R0, sl, 0);
+      // A narrower signed integer widens by its sign (int8 -1 into an int16 slot stays -1).
+      if (s.kind === 'int' && s.signed) em.extend(Reg.R0, s.size, true);
       em.storeReg(sz(d), dl, 0, Reg.R0);
     } else em.copy(dl, sl, Math.min(sizeOf(d), sizeOf(s)));
   });

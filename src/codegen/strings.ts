@@ -25,6 +25,7 @@ import {
 import type { Expr } from '../lang/ast.ts';
 import { sizeOf } from '../sema/types.ts';
 import { emitMem } from './aggregates.ts';
+import { alignedPieces } from './bulk-memory.ts';
 import type { Emitter } from './emitter.ts';
 import type { MemLoc } from './frame.ts';
 
@@ -87,16 +88,15 @@ export function storeStringLiteral(em: Emitter, loc: MemLoc, value: string, size
   const padded = Math.ceil((bytes.length + 1) / 8) * 8;
   const buf = Buffer.alloc(Math.max(padded, 8));
   bytes.copy(buf);
-  const words = Math.ceil(size / 8);
-  for (let i = 0; i < words && i * 8 < buf.length; i++) {
-    const lo = buf.readInt32LE(i * 8);
-    const hi = buf.readInt32LE(i * 8 + 4);
-    if (loc.base === 'stack') {
-      em.emit(storeImm(4, Reg.FP, loc.off + i * 8, lo), storeImm(4, Reg.FP, loc.off + i * 8 + 4, hi));
-    } else {
-      em.addr(loc, Reg.R1);
-      em.emit(storeImm(4, Reg.R1, i * 8, lo), storeImm(4, Reg.R1, i * 8 + 4, hi));
-    }
+  // On the 8-byte grid the literal goes in whole words (its NUL padding included); off it (in a
+  // tuple, where text aligns to 1) in stores no wider than each offset allows, within `size`.
+  const n = loc.off % 8 === 0 ? Math.min(buf.length, Math.ceil(size / 8) * 8) : Math.min(buf.length, size);
+  if (loc.base !== 'stack') em.addr(loc, Reg.R1);
+  const base = loc.base === 'stack' ? Reg.FP : Reg.R1;
+  const at = loc.base === 'stack' ? loc.off : 0;
+  for (const [off, w] of alignedPieces(loc.off, n, 4)) {
+    const v = w === 4 ? buf.readInt32LE(off) : w === 2 ? buf.readInt16LE(off) : buf.readInt8(off);
+    em.emit(storeImm(w, base, at + off, v));
   }
 }
 

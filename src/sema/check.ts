@@ -32,6 +32,8 @@ import { positionalInt } from './positional.ts';
 import {
   BOOL,
   INT64,
+  type IntSize,
+  type IntType,
   intType,
   isInteger,
   parseIntTypeName,
@@ -49,6 +51,8 @@ export interface VarSymbol {
   readonly name: string;
   type: Type | null;
   span: Span;
+  /** Declared with a type (`let $x: int16`): assignments are converted to it, never promote it. */
+  locked?: true;
 }
 
 export interface CheckedProbe {
@@ -249,17 +253,16 @@ export class Checker {
 
   private unifyKey(name: string, keyType: Type | null, span: Span): void {
     const m = this.mapInfo(name);
-    const norm = keyType === null ? null : storageType(keyType);
     if (m.keySpan === null) {
-      m.key = norm;
+      m.key = keyType;
       m.keySpan = span;
       return;
     }
-    const merged = mergeTypes(m.key, norm);
+    const merged = mergeTypes(m.key, keyType);
     if (merged === undefined) {
       this.diags.error(
         span,
-        `Argument mismatch for @${name}: trying to access with arguments: '${norm ? typeName(norm) : 'none'}' when map expects arguments: '${m.key ? typeName(m.key) : 'none'}'`,
+        `Argument mismatch for @${name}: trying to access with arguments: '${keyType ? typeName(keyType) : 'none'}' when map expects arguments: '${m.key ? typeName(m.key) : 'none'}'`,
       );
       return;
     }
@@ -269,7 +272,7 @@ export class Checker {
   private unifyValue(name: string, value: MapValue, span: Span): void {
     const m = this.mapInfo(name);
     if (m.value === null) {
-      m.value = value.kind === 'value' ? { kind: 'value', type: storageType(value.type) } : value;
+      m.value = value;
       m.valueSpan = span;
       return;
     }
@@ -294,7 +297,7 @@ export class Checker {
       );
       return;
     }
-    const merged = mergeTypes(old.type, storageType(value.type));
+    const merged = mergeTypes(old.type, value.type);
     if (merged === undefined || merged === null) {
       this.diags.error(
         span,
@@ -356,6 +359,7 @@ export class Checker {
         const later = s.declaredType ? this.typeofUntyped(s.declaredType) : null;
         const declared = s.declaredType && !later ? this.resolveTypeExpr(s.declaredType) : null;
         const sym = this.declareVar(s.variable, declared);
+        if (s.declaredType) sym.locked = true;
         if (later && s.declaredType) this.typeofLinks.push({ target: sym, source: later, span: s.declaredType.span });
         if (s.value) {
           const t = this.expr(s.value);
@@ -366,7 +370,7 @@ export class Checker {
             );
           }
           if (!sym.type) {
-            sym.type = t.kind === 'int' ? t : storageType(t);
+            sym.type = t;
             this.typeLinked(sym);
           }
         }
@@ -517,6 +521,17 @@ export class Checker {
   }
 
   /**
+   * The type of arithmetic on literals alone (`-1`, `1 + 2`, `-(1 << 4)`): bpftrace 0.26 folds
+   * it into one literal before typing, so it is the type of that literal; null otherwise.
+   */
+  private foldedLiteralType(e: Expr): Type | null {
+    if (!literalOnly(e)) return null;
+    const v = this.constValue(e);
+    if (typeof v !== 'bigint') return null;
+    return v >= 0n ? literalIntType(v) : signedIntTypeFor(v);
+  }
+
+  /**
    * Division and modulo run unsigned, as in bpftrace (BPF has no signed division); like
    * bpftrace, say so when an operand is signed. A literal that is not negative is not (0.26's
    * sign-flexible literals), and literal arithmetic is folded with signed rules instead.
@@ -579,7 +594,10 @@ export class Checker {
           return;
         }
       }
-      this.unifyValue(name, { kind: 'value', type: t }, s.value.span);
+      // `@m op= v` stores `@m op v`, a 64-bit result (a map first seen here held a zero).
+      const cur = this.mapInfo(name).value;
+      const stored = s.op === '=' ? t : arithResult(cur?.kind === 'value' ? cur.type : intType(1, true), t, s.op.slice(0, -1));
+      this.unifyValue(name, { kind: 'value', type: stored }, s.value.span);
       const m = this.mapInfo(name);
       this.result.types.set(target.id, m.value?.kind === 'value' ? m.value.type : t);
       return;
@@ -602,18 +620,26 @@ export class Checker {
       const pointerStep = sym.type?.kind === 'pointer' && (s.op === '+=' || s.op === '-=') && isInteger(t);
       if (sym.type === null) {
         // Integers keep their width (bswap, printing); the slot stores 8 bytes regardless.
-        sym.type = t.kind === 'int' ? t : storageType(t);
+        sym.type = t;
         this.typeLinked(sym);
       } else if (!pointerStep && !assignable(sym.type, t)) {
         this.diags.error(
           s.value.span,
           `Type mismatch for $${target.name}: trying to assign value of type '${typeName(t)}' when variable already contains a value of type '${typeName(sym.type)}'`,
         );
+      } else if (sym.locked && isInteger(sym.type)) {
+        // A declared integer type stays as declared; values are converted to it.
+      } else if (s.op !== '=' && isInteger(sym.type) && isInteger(t)) {
+        // `$x op= v` stores `$x op v`, a 64-bit result.
+        const r = arithResult(sym.type, t, s.op.slice(0, -1));
+        if (isInteger(r)) sym.type = promoteInt(sym.type, r);
+      } else if (s.op === '=' && isInteger(sym.type) && isInteger(t)) {
+        sym.type = promoteInt(sym.type, t);
       } else if (sym.type.kind === 'string' && t.kind === 'string' && t.size > sym.type.size) {
         sym.type = t;
-      } else if (sym.type.kind === 'tuple' && t.kind === 'tuple') {
+      } else if ((sym.type.kind === 'tuple' && t.kind === 'tuple') || (sym.type.kind === 'record' && t.kind === 'record')) {
         // Strings in tuples widen the same way (`$a = ("hi", 1); $a = ("longer", 2)`).
-        sym.type = mergeTypes(sym.type, storageType(t)) ?? sym.type;
+        sym.type = mergeTypes(sym.type, t) ?? sym.type;
       }
       if (s.op !== '=' && !isInteger(t)) this.diags.error(s.value.span, `Compound assignment requires an integer, got ${typeKindWord(t)}`);
       if (s.op === '/=' || s.op === '%=')
@@ -653,7 +679,7 @@ export class Checker {
     });
     if (types.length === 1) return types[0] as Type;
     void span;
-    return { kind: 'tuple', elems: types.map(storageType) };
+    return { kind: 'tuple', elems: types };
   }
 
   private aggregation(call: Call): MapValue | null {
@@ -761,7 +787,7 @@ export class Checker {
           if (s.startsWith('i') && /\d/.test(s)) return parseIntTypeName(`int${s.slice(1)}`) ?? INT64;
           if (s.includes('u')) return UINT64;
         }
-        return e.value > 0x7fffffffffffffffn ? UINT64 : INT64;
+        return literalIntType(e.value);
       case 'StringLit':
         return { kind: 'string', size: byteLength(e.value) + 1 };
       case 'BoolLit':
@@ -842,14 +868,7 @@ export class Checker {
         if (l.kind === 'pointer' && (e.op === '+' || e.op === '-') && r.kind !== 'pointer') return l;
         if (r.kind === 'pointer' && e.op === '+' && l.kind !== 'pointer') return r;
         if (e.op === '/' || e.op === '%') this.warnSignedDivision(e.op, e.span, [l, e.left], [r, e.right]);
-        // 0.26's integer literals are "sign flexible": they take the other operand's sign, so
-        // `$u % 10` stays unsigned (tseries graphs and map values see it). 0.26 also makes every
-        // `-` signed, which is not followed here.
-        if (e.op !== '-' && (e.left.kind === 'IntegerLit') !== (e.right.kind === 'IntegerLit')) {
-          const other = e.left.kind === 'IntegerLit' ? r : l;
-          if (isInteger(other) && !other.signed) return UINT64;
-        }
-        return arithResult(l, r);
+        return this.foldedLiteralType(e) ?? arithResult(l, r, e.op);
       }
       case 'Unary': {
         const t = this.expr(e.operand);
@@ -859,7 +878,8 @@ export class Checker {
           case '-':
             if (!isInteger(t) && t.kind !== 'bool')
               this.diags.error(e.span, `The - operator can not be used on expressions of type ${typeKindWord(t)}`);
-            return INT64;
+            // A negative literal is the smallest signed type holding it (`-1` int8, `-1000` int16).
+            return this.foldedLiteralType(e) ?? INT64;
           case '+':
           case '~':
             if (!isInteger(t) && t.kind !== 'bool')
@@ -892,7 +912,7 @@ export class Checker {
         return INT64;
       }
       case 'Update': {
-        const t = this.updateTarget(e.target);
+        const t = this.updateTarget(e.target, e.op);
         return t;
       }
       case 'Ternary': {
@@ -909,13 +929,13 @@ export class Checker {
         const a = this.expr(e.then);
         const b = this.expr(e.else);
         if (a.kind === 'string' && b.kind === 'string') return widerString(a, b);
-        if (isInteger(a) && isInteger(b)) return arithResult(a, b);
+        if (isInteger(a) && isInteger(b)) return promoteInt(a, b);
         if (a.kind === 'void' && b.kind === 'void') return a;
         // Like strings, buffers and tuples of different widths take the wider layout.
         if (a.kind === 'buffer' && b.kind === 'buffer') return { kind: 'buffer', size: Math.max(a.size, b.size) };
-        const merged = a.kind === 'tuple' && b.kind === 'tuple' ? mergeTypes(storageType(a), storageType(b)) : null;
+        const merged = a.kind === 'tuple' && b.kind === 'tuple' ? mergeTypes(a, b) : null;
         if (merged) return merged;
-        if (!typeEquals(storageType(a), storageType(b))) {
+        if (!typeEquals(a, b)) {
           this.diags.error(e.span, `Ternary operator must return the same type: have '${typeName(a)}' and '${typeName(b)}'`);
         }
         return a;
@@ -977,9 +997,9 @@ export class Checker {
         return to;
       }
       case 'TupleExpr':
-        return { kind: 'tuple', elems: e.elems.map((x) => storageType(this.expr(x))) };
+        return { kind: 'tuple', elems: e.elems.map((x) => this.expr(x)) };
       case 'RecordExpr':
-        return { kind: 'record', fields: e.fields.map((f) => ({ name: f.name, type: storageType(this.expr(f.value)) })) };
+        return { kind: 'record', fields: e.fields.map((f) => ({ name: f.name, type: this.expr(f.value) })) };
       case 'SizeofExpr': {
         if (e.arg.kind === 'TypeExpr') this.resolveTypeExpr(e.arg);
         else if (e.arg.kind === 'TypeofExpr') this.result.types.set(e.arg.id, this.typeofType(e.arg));
@@ -1085,7 +1105,7 @@ export class Checker {
     return el;
   }
 
-  private updateTarget(target: Expr): Type {
+  private updateTarget(target: Expr, op: '++' | '--'): Type {
     if (target.kind === 'Variable') {
       const sym = this.scope.find(target.name);
       if (!sym?.type) {
@@ -1095,6 +1115,9 @@ export class Checker {
       this.result.vars.set(target.id, sym);
       if (!isInteger(sym.type) && sym.type.kind !== 'pointer')
         this.diags.error(target.span, `The ++ and -- operators require an integer variable`);
+      // The variable then holds a 64-bit result, as in 0.26.
+      if (isInteger(sym.type) && !sym.locked)
+        sym.type = promoteInt(sym.type, sym.type.signed || op === '--' ? intType(8, true) : intType(8, false));
       this.result.types.set(target.id, sym.type);
       return sym.type;
     }
@@ -1107,9 +1130,13 @@ export class Checker {
         this.result.types.set(target.id, existing.type);
         return existing.type;
       }
-      this.unifyValue(name, { kind: 'value', type: INT64 }, target.span);
-      this.result.types.set(target.id, INT64);
-      return INT64;
+      // `@m++` stores a 64-bit result: unsigned only for an unsigned value incremented.
+      const inc = existing?.kind === 'value' && isInteger(existing.type) && !existing.type.signed && op === '++' ? UINT64 : INT64;
+      this.unifyValue(name, { kind: 'value', type: inc }, target.span);
+      const m = this.mapInfo(name).value;
+      const t = m?.kind === 'value' ? m.type : inc;
+      this.result.types.set(target.id, t);
+      return t;
     }
     this.diags.error(target.span, 'The ++ and -- operators can only be used on variables and maps');
     return INT64;
@@ -1449,11 +1476,13 @@ function byteLength(s: string): number {
   return Buffer.byteLength(s, 'latin1');
 }
 
-/** Integers are stored as 64-bit in maps and variables, as bpftrace does. */
+/**
+ * An integer as an event record or helper argument carries it: 64-bit, as a register holds it
+ * (maps, variables and tuples keep an integer's own size).
+ */
 export function storageType(t: Type): Type {
   if (t.kind === 'int')
     return t.enumName ? { kind: 'int', size: 8, signed: t.signed, enumName: t.enumName } : { kind: 'int', size: 8, signed: t.signed };
-  if (t.kind === 'tuple') return { kind: 'tuple', elems: t.elems.map(storageType) };
   return t;
 }
 
@@ -1461,7 +1490,7 @@ export function storageType(t: Type): Type {
 function mergeTypes(a: Type | null, b: Type | null): Type | null | undefined {
   if (a === null || b === null) return a === b ? null : undefined;
   if (a.kind === 'int' && b.kind === 'int') {
-    const merged: Type = { kind: 'int', size: 8, signed: a.signed || b.signed };
+    const merged = promoteInt(a, b);
     if (a.enumName && a.enumName === b.enumName) merged.enumName = a.enumName;
     return merged;
   }
@@ -1495,7 +1524,7 @@ function assignable(to: Type, from: Type): boolean {
   if (to.kind === 'int' && (from.kind === 'int' || from.kind === 'bool')) return true;
   if (to.kind === 'bool' && (from.kind === 'bool' || from.kind === 'int')) return true;
   if (to.kind === 'string' && from.kind === 'string') return true;
-  return mergeTypes(storageType(to), storageType(from)) !== undefined;
+  return mergeTypes(to, from) !== undefined;
 }
 
 /** Two strings' common type: the wider size, a str() result's trailer kept. */
@@ -1519,10 +1548,67 @@ function terminates(s: Stmt): boolean {
   }
 }
 
-function arithResult(a: Type, b: Type): Type {
-  const au = a.kind === 'int' && !a.signed;
-  const bu = b.kind === 'int' && !b.signed;
-  return au && bu ? UINT64 : au && b.kind === 'int' && b.size < 8 ? UINT64 : bu && a.kind === 'int' && a.size < 8 ? UINT64 : INT64;
+const LITERAL_FOLDED_OPS: ReadonlySet<string> = new Set(['+', '-', '*', '/', '%', '&', '|', '^', '<<', '>>']);
+
+/** Whether `e` is integer literals combined by arithmetic only, which bpftrace folds before typing. */
+function literalOnly(e: Expr): boolean {
+  switch (e.kind) {
+    case 'IntegerLit':
+      return !e.suffix;
+    case 'Unary':
+      return (e.op === '-' || e.op === '~') && literalOnly(e.operand);
+    case 'Binary':
+      return LITERAL_FOLDED_OPS.has(e.op) && literalOnly(e.left) && literalOnly(e.right);
+    default:
+      return false;
+  }
+}
+
+/** The type of integer literal `v` (not negated): the smallest signed type, sign-flexible, as 0.26. */
+export function literalIntType(v: bigint): Type {
+  if (v > 0x7fffffffffffffffn) return UINT64;
+  const t = signedIntTypeFor(v);
+  return t.kind === 'int' ? { ...t, flexible: true } : t;
+}
+
+/** The smallest signed integer type holding `v`. */
+export function signedIntTypeFor(v: bigint): Type {
+  for (const size of [1, 2, 4] as const) {
+    const bound = 1n << BigInt(size * 8 - 1);
+    if (v >= -bound && v < bound) return intType(size, true);
+  }
+  return INT64;
+}
+
+/**
+ * Where two integer types meet (a slot assigned both, a ternary's branches): the smaller type
+ * holding both, as bpftrace 0.26's get_promoted_int. A sign-flexible side takes the other's
+ * sign; otherwise a signed side wider than the unsigned one holds it, else the signed type of
+ * twice the width, int64 at most (where a uint64 no longer fits).
+ */
+export function promoteInt(a: IntType, b: IntType): IntType {
+  const flexible = a.flexible && b.flexible;
+  const make = (size: number, signed: boolean, flex?: true): IntType =>
+    flex ? { kind: 'int', size: size as IntSize, signed, flexible: true } : { kind: 'int', size: size as IntSize, signed };
+  if (a.signed === b.signed) return make(Math.max(a.size, b.size), a.signed, flexible);
+  if (a.flexible || b.flexible) return make(Math.max(a.size, b.size), (!a.flexible && a.signed) || (!b.flexible && b.signed), flexible);
+  if (a.signed && a.size > b.size) return make(a.size, true);
+  if (b.signed && b.size > a.size) return make(b.size, true);
+  return make(Math.min(8, Math.max(a.size, b.size) * 2), true);
+}
+
+/**
+ * An arithmetic operation's type, as bpftrace 0.26: 64-bit, unsigned only when both sides are
+ * (a sign-flexible literal takes the other side's sign) and the operation is not `-`.
+ */
+function arithResult(a: Type, b: Type, op: string): Type {
+  const fa = a.kind === 'int' && a.flexible === true;
+  const fb = b.kind === 'int' && b.flexible === true;
+  let as = a.kind === 'int' && a.signed;
+  let bs = b.kind === 'int' && b.signed;
+  if (fa && !fb) as = bs;
+  else if (fb && !fa) bs = as;
+  return as || bs || op === '-' ? INT64 : UINT64;
 }
 
 function aggReadType(v: Extract<MapValue, { kind: 'agg' }>): Type {

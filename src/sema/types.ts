@@ -2,11 +2,17 @@
 // code generation and the runtime decode values by the same description, so layouts
 // (sizes, alignment, padding) are defined here once.
 
+import { structMembers } from './struct-fields.ts';
+
 export type IntSize = 1 | 2 | 4 | 8;
 
 export type Type =
-  /** `enumName` (e.g. "enum Foo") makes %s and print() show the enumerator's name. */
-  | { kind: 'int'; size: IntSize; signed: boolean; enumName?: string }
+  /**
+   * `enumName` (e.g. "enum Foo") makes %s and print() show the enumerator's name. `flexible`:
+   * a non-negative literal (or what only such literals made), whose sign follows the other
+   * side of an assignment or operation (0.26's sign-flexible integers).
+   */
+  | { kind: 'int'; size: IntSize; signed: boolean; enumName?: string; flexible?: true }
   | { kind: 'bool' }
   /** NUL-terminated text in a fixed-capacity buffer (capacity includes the NUL). */
   /**
@@ -58,7 +64,9 @@ export const UINT8: Type = { kind: 'int', size: 1, signed: false };
 export const BOOL: Type = { kind: 'bool' };
 export const VOID: Type = { kind: 'void' };
 
-export function intType(size: IntSize, signed: boolean): Type {
+export type IntType = Extract<Type, { kind: 'int' }>;
+
+export function intType(size: IntSize, signed: boolean): IntType {
   return { kind: 'int', size, signed };
 }
 
@@ -165,19 +173,67 @@ export interface Layout {
   size: number;
 }
 
+/**
+ * A value's alignment inside a tuple or record, as bpftrace 0.26 lays them out: text aligns to 1
+ * (writers into tuples store it in units of its offset's alignment), an integer to its size up
+ * to 2 bytes, else 4 up to 4 bytes and 8 above; arrays as their element, structs as C does.
+ */
+export function inTupleAlign(t: Type): number {
+  switch (t.kind) {
+    case 'string':
+      return 1;
+    case 'tuple':
+      return Math.max(1, ...t.elems.map(inTupleAlign));
+    case 'record':
+      return Math.max(1, ...t.fields.map((f) => inTupleAlign(f.type)));
+    case 'struct':
+      return structAlign(t);
+    case 'int':
+    case 'bool':
+    case 'array': {
+      const size = sizeOf(t);
+      if (size <= 2) return Math.max(1, size);
+      if (t.kind === 'array') return inTupleAlign(t.elem);
+      return size <= 4 ? 4 : 8;
+    }
+    default:
+      return alignOf(t);
+  }
+}
+
+/** A C struct's alignment: its widest member's (struct values are copied, not stored by word). */
+function structAlign(t: Extract<Type, { kind: 'struct' }>): number {
+  const cAlign = (m: Type): number =>
+    m.kind === 'struct' ? structAlign(m) : m.kind === 'array' ? cAlign(m.elem) : m.kind === 'string' ? 1 : alignOf(m);
+  const members = structMembers(t);
+  return members.length === 0 ? 8 : Math.min(8, Math.max(1, ...members.map((m) => cAlign(m.type))));
+}
+
 /** C-like layout of consecutive fields (tuples, records): each aligned, total padded. */
 export function tupleLayout(types: readonly Type[]): Layout {
+  return layoutBy(types, inTupleAlign);
+}
+
+function layoutBy(types: readonly Type[], align: (t: Type) => number): Layout {
   let off = 0;
   let maxAlign = 1;
   const offsets: number[] = [];
   for (const t of types) {
-    const a = alignOf(t);
+    const a = align(t);
     maxAlign = Math.max(maxAlign, a);
     off = alignUp(off, a);
     offsets.push(off);
     off += sizeOf(t);
   }
   return { offsets, size: alignUp(off, maxAlign) };
+}
+
+/**
+ * Layout of an event record's arguments (printf and friends): internal to bpftrace-ts, so text
+ * stays on the 8-byte grid where it is written and copied a word at a time.
+ */
+export function eventLayout(types: readonly Type[]): Layout {
+  return layoutBy(types, alignOf);
 }
 
 export function alignUp(n: number, a: number): number {

@@ -45,7 +45,7 @@ test('map function errors', () => {
   assert.match(compileError('BEGIN { printf("%d\\n", len(@nope)); }'), /ERROR: Undefined map: @nope/);
   assert.match(
     compileError('BEGIN { @a[1] = 5; printf("%d\\n", has_key(@a, "x")); }'),
-    /ERROR: Argument mismatch for @a: trying to access with arguments: 'string\[2\]' when map expects arguments: 'int64'/,
+    /ERROR: Argument mismatch for @a: trying to access with arguments: 'string\[2\]' when map expects arguments: 'int8'/,
   );
   assert.match(
     compileError('BEGIN { @s = 5; printf("%d\\n", has_key(@s, 1)); }'),

@@ -59,7 +59,7 @@ test('find needs a map, a key of its type and a scratch variable of its value ty
   assert.match(errors('BEGIN { @c = 1; find(@c, 1, $v); }'), /ERROR: Argument mismatch for @c/);
   assert.match(
     errors('BEGIN { @c[1] = 1; $v = "s"; find(@c, 1, $v); }'),
-    /ERROR: Type mismatch for \$v: trying to assign value of type 'int64'/,
+    /ERROR: Type mismatch for \$v: trying to assign value of type 'int8'/,
   );
   assert.match(errors('BEGIN { @c[1] = count(); find(@c, 1, $v); }'), /ERROR: find\(\) cannot read @c: it holds an aggregation/);
 });
@@ -83,7 +83,7 @@ test('container_of, is_err and leader_* check their arguments', () => {
   );
   assert.match(
     errors('BEGIN { print(leader_comm(1)); }'),
-    /ERROR: leader_comm\(\) expects a 'struct task_struct \*' argument \(int64 provided\)\n[\s\S]*HINT: call leader_comm\(\) without an argument/,
+    /ERROR: leader_comm\(\) expects a 'struct task_struct \*' argument \(int8 provided\)\n[\s\S]*HINT: call leader_comm\(\) without an argument/,
   );
   // container_of's result is a pointer to the container type.
   const r = compileText('struct Foo { int m; int n; } BEGIN { $p = container_of((int32 *)8, typeof(struct Foo), n); print($p->m); }');

@@ -32,7 +32,7 @@ test('tracepoint integer arrays', () => {
 test('mismatched shapes are type errors', () => {
   assert.match(
     compileError('BEGIN { print((1, 2) == (1, "a")); }'),
-    /Type mismatch for '==': comparing '\(int64,int64\)' with '\(int64,string\[2\]\)'/,
+    /Type mismatch for '==': comparing '\(int8,int8\)' with '\(int8,string\[2\]\)'/,
   );
-  assert.match(compileError('BEGIN { print((1, 2) == 1); }'), /Type mismatch for '==': comparing '\(int64,int64\)' with 'int64'/);
+  assert.match(compileError('BEGIN { print((1, 2) == 1); }'), /Type mismatch for '==': comparing '\(int8,int8\)' with 'int8'/);
 });

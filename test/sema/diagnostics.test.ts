@@ -8,7 +8,7 @@ const cases: [string, string, RegExp | string][] = [
   [
     'map value type mismatch',
     'BEGIN { @x = 1; @x = "a"; }',
-    /Type mismatch for @x: trying to assign value of type 'string\[2\]' when map already contains a value of type 'int64'/,
+    /Type mismatch for @x: trying to assign value of type 'string\[2\]' when map already contains a value of type 'int8'/,
   ],
   ['map key mismatch', 'BEGIN { @x[1] = 1; @x["a"] = 2; }', /Argument mismatch for @x/],
   ['variable type mismatch', 'BEGIN { $x = 1; $x = "s"; }', /Type mismatch for \$x/],
@@ -36,7 +36,7 @@ const cases: [string, string, RegExp | string][] = [
   ['retval in BEGIN', 'BEGIN { printf("%d\\n", retval); }', /The retval builtin can only be used with return probes/],
   ['break outside a loop', 'BEGIN { break; }', /'break' statement is not allowed outside of a loop/],
   ['string arithmetic', 'BEGIN { $s = "a"; $x = $s + 1; }', /The \+ operator can not be used on expressions of type string/],
-  ['comparing string with int', 'BEGIN { if ("a" == 1) { } }', /Type mismatch for '==': comparing 'string\[2\]' with 'int64'/],
+  ['comparing string with int', 'BEGIN { if ("a" == 1) { } }', /Type mismatch for '==': comparing 'string\[2\]' with 'int8'/],
   ['tuple index out of range', 'BEGIN { $t = (1, 2); printf("%d\\n", $t.5); }', /Invalid tuple index: 5. Found 2 elements in tuple./],
   ['unknown struct', 'BEGIN { $x = (struct no_such_struct_xyz *)0; }', /Unknown struct\/union: 'struct no_such_struct_xyz'/],
   ['unknown provider', 'tracpoint:a:b { }', /Invalid probe type: tracpoint|tracepoint/],
