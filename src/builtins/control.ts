@@ -5,7 +5,7 @@ import { JmpOp, ja, jmpImm, Reg } from '../bpf/insn.ts';
 import type { Emitter } from '../codegen/emitter.ts';
 import type { Expr, Span } from '../lang/ast.ts';
 import { EventKind, HEADER_SIZE } from '../runtime/events.ts';
-import { storageType } from '../sema/check.ts';
+import { storageType } from '../sema/promotion.ts';
 import { INT64, sizeOf, type Type, typeKindWord, UINT64, VOID } from '../sema/types.ts';
 import { addFormat, emitValueRecord, literalBytes, literalInt, NONE, writeBytes } from './gen-util.ts';
 import { emitRecord, exitWith } from './output.ts';

@@ -6,7 +6,7 @@
 import { AluOp, alu64Reg, JmpOp, ja, jmpImm, load, movImm, Reg, type Size } from '../bpf/insn.ts';
 import type { Expr } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
-import { storageType } from '../sema/check.ts';
+import { storageType } from '../sema/promotion.ts';
 import { BOOL, isScalarType, sizeOf, typeKindWord } from '../sema/types.ts';
 import { keyedMap, keyList, lookupKey } from './map-fns.ts';
 import type { Builtin } from './types.ts';

@@ -7,7 +7,7 @@ import type { Emitter } from '../codegen/emitter.ts';
 import type { MemLoc } from '../codegen/frame.ts';
 import { compareLoop } from '../codegen/strings.ts';
 import type { Expr } from '../lang/ast.ts';
-import { storageType } from '../sema/check.ts';
+import { storageType } from '../sema/promotion.ts';
 import { alignUp, INT32, INT64, isScalarType, sizeOf, typeName, UINT64 } from '../sema/types.ts';
 import { stringLikeProblem } from './comptime.ts';
 import { strlen } from './string-fns.ts';

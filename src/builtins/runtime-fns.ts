@@ -4,8 +4,8 @@
 import { AluOp, alu64Imm, alu64Reg, JmpOp, jmpImm, ldImm64, Reg } from '../bpf/insn.ts';
 import type { Expr } from '../lang/ast.ts';
 import { EventKind, HEADER_SIZE } from '../runtime/events.ts';
-import { storageType } from '../sema/check.ts';
 import { checkFormatArgs } from '../sema/printf-check.ts';
+import { storageType } from '../sema/promotion.ts';
 import { INT64, typeKindWord, UINT32, UINT64, VOID } from '../sema/types.ts';
 import { addFormat, literalText, NONE, writeHeader } from './gen-util.ts';
 import { emitRecord, recordLayout } from './output.ts';

@@ -6,7 +6,7 @@ import { JmpOp, ja, jmpImm, movImm, Reg } from '../bpf/insn.ts';
 import type { Emitter } from '../codegen/emitter.ts';
 import type { MemLoc } from '../codegen/frame.ts';
 import type { Expr } from '../lang/ast.ts';
-import { storageType } from '../sema/check.ts';
+import { storageType } from '../sema/promotion.ts';
 import { BOOL, isScalarType, sizeOf, type Type, typeKindWord, typeName } from '../sema/types.ts';
 import { literalInt } from './gen-util.ts';
 import type { Builtin } from './types.ts';

@@ -21,7 +21,8 @@ import {
 import type { Block, Expr, Span, Stmt } from '../lang/ast.ts';
 import { unreachable } from '../lang/ast.ts';
 import { visitAll } from '../lang/walk.ts';
-import { storageType, type VarSymbol } from '../sema/check.ts';
+import type { VarSymbol } from '../sema/check.ts';
+import { storageType } from '../sema/promotion.ts';
 import { INT64, isScalarType, sizeOf, type Type, tupleLayout, typeEquals } from '../sema/types.ts';
 import { emitMem } from './aggregates.ts';
 import { offsetAlign } from './bulk-memory.ts';

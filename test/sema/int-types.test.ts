@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { promoteInt } from '../../src/sema/check.ts';
+import { promoteInt } from '../../src/sema/promotion.ts';
 import { intType, sizeOf, type Type, tupleLayout, typeName } from '../../src/sema/types.ts';
 import { compileText } from '../helpers/compile.ts';
 

@@ -16,12 +16,7 @@ export function readAranges(b: Buffer): AddressRange[] {
   const c = new Cursor(b);
   while (c.pos + 16 <= b.length) {
     const setStart = c.pos;
-    let len = c.u32();
-    let offsetSize: 4 | 8 = 4;
-    if (len === 0xffffffff) {
-      len = c.u64();
-      offsetSize = 8;
-    }
+    const { len, offsetSize } = c.initialLength();
     const end = c.pos + len;
     c.u16(); // version 2
     const unitOff = c.offset(offsetSize);

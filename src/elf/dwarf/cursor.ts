@@ -52,6 +52,15 @@ export class Cursor {
     return v;
   }
 
+  /**
+   * A unit's initial length (§7.4): 0xffffffff then 8 bytes in 64-bit DWARF, whose offsets into
+   * other sections are then 8 bytes too.
+   */
+  initialLength(): { len: number; offsetSize: 4 | 8 } {
+    const len = this.u32();
+    return len === 0xffffffff ? { len: this.u64(), offsetSize: 8 } : { len, offsetSize: 4 };
+  }
+
   /** An offset into another section: 4 bytes in 32-bit DWARF, 8 in 64-bit. */
   offset(size: 4 | 8): number {
     return size === 4 ? this.u32() : this.u64();

@@ -469,12 +469,9 @@ export class DwarfFile {
     const c = new Cursor(info);
     while (c.pos + 11 <= info.length) {
       const off = c.pos;
-      let len = c.u32();
-      let offsetSize: 4 | 8 = 4;
-      if (len === 0xffffffff) {
-        len = c.u64();
-        offsetSize = 8;
-      } else if (len >= 0xfffffff0) throw new DwarfError(`reserved unit length 0x${len.toString(16)} at 0x${off.toString(16)}`);
+      const { len, offsetSize } = c.initialLength();
+      if (offsetSize === 4 && len >= 0xfffffff0)
+        throw new DwarfError(`reserved unit length 0x${len.toString(16)} at 0x${off.toString(16)}`);
       const end = c.pos + len;
       if (end > info.length) throw new DwarfError(`unit at 0x${off.toString(16)} runs past the end of .debug_info`);
       const version = c.u16();

@@ -128,12 +128,7 @@ export function readLineFiles(line: Buffer, off: number, cx: LineUnitContext): (
 function readHeader(b: Buffer, off: number, cx: LineUnitContext): Header {
   if (off + 4 > b.length) throw new DwarfError(`line program offset 0x${off.toString(16)} is outside .debug_line`);
   const c = new Cursor(b, off);
-  let len = c.u32();
-  let offsetSize: 4 | 8 = 4;
-  if (len === 0xffffffff) {
-    len = c.u64();
-    offsetSize = 8;
-  }
+  const { len, offsetSize } = c.initialLength();
   const end = c.pos + len;
   if (end > b.length) throw new DwarfError(`line program at 0x${off.toString(16)} runs past the end of .debug_line`);
   const version = c.u16();
