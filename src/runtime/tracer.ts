@@ -35,7 +35,7 @@ import { bootEpochNs, SkbCapture } from './skb-capture.ts';
 import { registerStackMaps, setShowDebugInfo } from './stacks.ts';
 import { strftime } from './strftime.ts';
 import { type ProbeRun, type RunOnce, runBenchmarks, runTests } from './test-modes.ts';
-import { STACK_MAP_USER_BUILDID } from './usyms.ts';
+import { STACK_MAP_USER_BUILDID, setCppDemangle } from './usyms.ts';
 import type { Value } from './value.ts';
 
 /** Creates a map; a kernel without BPF ring buffers gets a message saying so. */
@@ -147,6 +147,7 @@ export class Tracer {
     this.mapsByIndex = script.resources.maps;
     setTruncationTrailer(script.config.strTruncTrailer);
     setShowDebugInfo(script.config.showDebugInfo);
+    setCppDemangle(script.config.cppDemangle);
   }
 
   /** Everything runs here; returns the process exit code. */

@@ -53,8 +53,15 @@ function pidFromLow(low: number): number {
   return low;
 }
 
+let cppDemangle = true;
+
+/** cpp_demangle: C++ names of user symbols (stack frames, usym) demangled, as by default. */
+export function setCppDemangle(on: boolean): void {
+  cppDemangle = on;
+}
+
 /** Text of a usym value: the function name for `func`, else the symbol at the address. */
-export function usymText(packed: bigint, demangleCpp = true): string {
+export function usymText(packed: bigint, demangleCpp = cppDemangle): string {
   const tag = packed >> USYM_ADDR_BITS;
   const addr = packed & ((1n << USYM_ADDR_BITS) - 1n);
   if (tag === USYM_FUNC_TAG && addr < BigInt(probeFunctions.length)) return probeFunctions[Number(addr)] as string;
@@ -239,7 +246,7 @@ export function userFrameLines(
   mode: 'bpftrace' | 'perf',
   bid: BuildIdFrame | null,
   debug: boolean,
-  demangleCpp = true,
+  demangleCpp = cppDemangle,
 ): string[] {
   const hex = ip.toString(16);
   const addr = Number(ip);

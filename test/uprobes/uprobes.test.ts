@@ -122,6 +122,13 @@ describe('user stacks and symbols', { skip }, () => {
     assert.match(out, new RegExp(`^\\n\\t[0-9a-f]+ add\\+0 \\(\\S+/target\\)\\n\\|\\n[0-9a-f]+\\n\\|\\n${buildId} 0x[0-9a-f]+\\n`));
   });
 
+  test('cpp_demangle = false leaves C++ frame names mangled (DWARF-named frames too)', () => {
+    const probe = `uprobe:${P.cpp}:_ZN2ns5twiceEi /pid == cpid/ { printf("%s", ustack(1)); exit(); }`;
+    assert.match(run(probe, `${P.cpp} 1`), /^\n\s+ns::twice\(int\)\+0@\S+cpp\.cc:\d+\n/);
+    assert.match(run(`config = { cpp_demangle = false } ${probe}`, `${P.cpp} 1`), /^\n\s+_ZN2ns5twiceEi\+0@\S+cpp\.cc:\d+\n/);
+    assert.match(run(`config = { cpp_demangle = false; show_debug_info = 0 } ${probe}`, `${P.cpp} 1`), /^\n\s+_ZN2ns5twiceEi\+0\n/);
+  });
+
   test('kstack is not allowed the build_id mode', () => {
     assert.match(
       fails('tracepoint:raw_syscalls:sys_enter { print(kstack(build_id)); }'),
