@@ -2,7 +2,6 @@
 // failure everything made so far is closed in reverse order), runs BEGIN in the kernel, reads
 // the ring buffer until exit()/Ctrl-C/SIGTERM/the -c child ends, runs END, prints the maps.
 
-import { readFileSync } from 'node:fs';
 import { BPF_MAP_TYPE_RINGBUF } from '../bpf/constants.ts';
 import { defaultSys } from '../bpf/default-sys.ts';
 import type { Link } from '../bpf/link.ts';
@@ -12,7 +11,7 @@ import { ensureMemlock } from '../bpf/memlock.ts';
 import { openPerfBuffers, pagesPerCpu } from '../bpf/perfbuf.ts';
 import { BpfProgram, mapResolver } from '../bpf/program.ts';
 import { RingBuf, RingBufReader } from '../bpf/ringbuf.ts';
-import { EINVAL, errnoMessage, type Sys, SyscallError } from '../bpf/sys.ts';
+import { EINVAL, type Sys, SyscallError } from '../bpf/sys.ts';
 import type { CompiledScript } from '../codegen/compile.ts';
 import type { FormatResource, MapResource } from '../codegen/resources.ts';
 import { ERRORS_MAP, RINGBUF_MAP, SKB_PERF_MAP, STACK_MAP_KERNEL, STACK_MAP_USER } from '../codegen/resources.ts';
@@ -22,21 +21,19 @@ import { runIterators } from '../probes/iter.ts';
 import { freezeReadOnlyMaps } from '../probes/kernel/seq-printf.ts';
 import { type AttachEnv, attachProgram, type ProbeTarget } from '../probes/provider.ts';
 import { targetPid } from '../probes/user-env.ts';
-import { armWatchpoint, releaseWatchedProcess, unwatch } from '../probes/watchpoint.ts';
+import { releaseWatchedProcess } from '../probes/watchpoint.ts';
 import { outputBufferPages } from '../util/buffer-pages.ts';
 import { releaseTracefs } from '../util/tracefs.ts';
-import { type Decoder, decoderFor, readInt, setTruncationTrailer } from './decode.ts';
-import { ERR_RINGBUF_LOST, EventKind, HEADER_SIZE } from './events.ts';
-import { readMap, zeroScalar } from './map-reader.ts';
-import { formatRecord } from './printf/format.ts';
+import { setTruncationTrailer } from './decode.ts';
+import { ERR_RINGBUF_LOST } from './events.ts';
+import { readMap } from './map-reader.ts';
+import { dispatchRecord, type RecordContext } from './records.ts';
 import { READY, STOPPING, sdNotify } from './sd-notify.ts';
 import { memoryTextSink, type OutputSink } from './sink.ts';
 import { bootEpochNs, SkbCapture } from './skb-capture.ts';
 import { registerStackMaps, setShowDebugInfo } from './stacks.ts';
-import { strftime } from './strftime.ts';
 import { type ProbeRun, type RunOnce, runBenchmarks, runTests } from './test-modes.ts';
 import { STACK_MAP_USER_BUILDID, setCppDemangle } from './usyms.ts';
-import type { Value } from './value.ts';
 
 /** Creates a map; a kernel without BPF ring buffers gets a message saying so. */
 function createMap(spec: MapSpec, sys: Sys): BpfMap {
@@ -57,36 +54,6 @@ const SIGNAL_DRAIN_MS = 100;
 
 /** XDP test runs need at least an Ethernet header's worth of packet data. */
 const ETH_HLEN = 14;
-
-/** Each format's argument decoders, built on its first record. */
-const argDecoders = new WeakMap<FormatResource, { offset: number; decode: Decoder }[]>();
-
-function formatArgDecoders(f: FormatResource): { offset: number; decode: Decoder }[] {
-  let ds = argDecoders.get(f);
-  if (!ds) {
-    ds = f.args.map((a) => ({ offset: a.offset, decode: decoderFor(a.type) }));
-    argDecoders.set(f, ds);
-  }
-  return ds;
-}
-
-/** The arguments of a printf-like record, by the layout the code generator wrote them with. */
-function decodeArgs(f: FormatResource, view: DataView, off: number): Value[] {
-  return formatArgDecoders(f).map((a) => a.decode(view, off + a.offset));
-}
-
-/** cat(): a file's contents (bounded), or bpftrace's message when it can't be read. */
-function readCat(path: string, max: number): string {
-  try {
-    const buf = readFileSync(Buffer.from(path, 'latin1').toString());
-    return buf.subarray(0, max).toString('latin1');
-  } catch (e) {
-    // bpftrace words it as its SystemError does: the message, then strerror in parentheses.
-    const errno = Math.abs((e as NodeJS.ErrnoException).errno ?? 0);
-    const why = errno ? errnoMessage(errno) : ((e as NodeJS.ErrnoException).code ?? 'error');
-    return `ERROR: failed to open file '${path}' (${why})\n`;
-  }
-}
 
 export interface RunOptions {
   /** Called once probes are attached (e.g. to let a -c child run). */
@@ -193,7 +160,8 @@ export class Tracer {
       if (ringMap.spec.type !== BPF_MAP_TYPE_RINGBUF) throw new Error('internal: ring buffer map missing');
       this.ring = RingBuf.open(ringMap);
       this.reader = new RingBufReader(sys, (consume) => this.out.batch(consume));
-      this.reader.add(this.ring, (view, off, len) => this.onRecord(view, off, len));
+      const records = this.recordContext();
+      this.reader.add(this.ring, (view, off, len) => dispatchRecord(records, view, off, len));
       this.openSkbOutput(sys, this.reader);
 
       if (mode === 'test' || mode === 'bench') {
@@ -348,113 +316,22 @@ export class Tracer {
     this.wake?.();
   }
 
-  private onRecord(view: DataView, off: number, len: number): void {
-    if (len < HEADER_SIZE) return;
-    const kind = view.getUint32(off, true) as EventKind;
-    const id = view.getUint32(off + 4, true);
-    // After exit() nothing more is printed: records already in flight are dropped.
-    // (A watchpoint's arming record still counts: the process it stopped must be let go.)
-    if (this.stopping && kind !== EventKind.Exit && kind !== EventKind.WatchpointArm && this.dropInFlight) return;
-    switch (kind) {
-      case EventKind.Printf:
-      case EventKind.Errorf:
-      case EventKind.Warnf:
-      case EventKind.System: {
-        const f = this.formats[id];
-        if (f) this.out.formatted(f, decodeArgs(f, view, off));
-        return;
-      }
-      case EventKind.Time: {
-        const f = this.formats[id];
-        if (f) this.out.message('time', strftime(f.format, BigInt(Date.now()) * 1000000n));
-        return;
-      }
-      case EventKind.Cat: {
-        const f = this.formats[id];
-        if (f) this.out.message('cat', readCat(formatRecord(f, decodeArgs(f, view, off)), this.script.config.maxCatBytes));
-        return;
-      }
-      case EventKind.Join: {
-        const f = this.formats[id];
-        if (!f) return;
-        const parts: string[] = [];
-        for (const a of formatArgDecoders(f)) {
-          const v = a.decode(view, off + a.offset);
-          if (v.kind !== 'str' || v.value === '') break;
-          parts.push(v.value);
-        }
-        this.out.message('join', `${parts.join(f.extra ?? ' ')}\n`);
-        return;
-      }
-      case EventKind.PrintValue: {
-        const f = this.formats[id];
-        const a = f && formatArgDecoders(f)[0];
-        if (!a) return;
-        this.out.value(a.decode(view, off + a.offset));
-        return;
-      }
-      case EventKind.Exit: {
-        if (this.stopping) return;
-        const code = Number(readInt(view, off + HEADER_SIZE, 8, true));
+  private recordContext(): RecordContext {
+    return {
+      script: this.script,
+      formats: this.formats,
+      mapsByIndex: this.mapsByIndex,
+      maps: this.maps,
+      links: this.links,
+      lateTargets: this.lateTargets,
+      out: () => this.out,
+      state: () => (!this.stopping ? 'running' : this.dropInFlight ? 'dropping' : 'stopping'),
+      exit: (code) => {
         this.stop(code);
         this.dropInFlight = true;
-        return;
-      }
-      case EventKind.PrintMap: {
-        const res = this.mapsByIndex[id];
-        if (!res) return;
-        const top = Number(view.getBigUint64(off + 8, true));
-        const div = Number(view.getBigUint64(off + 16, true));
-        const map = this.maps.get(res.spec.name);
-        if (map) this.out.map(readMap(res, map), { top, div, zeroScalar: zeroScalar(res) });
-        return;
-      }
-      case EventKind.WatchpointArm: {
-        const target = this.script.resources.watchpoints[id];
-        const prog = target && this.lateTargets.get(target);
-        const pid = targetPid();
-        if (!target || !prog || pid === null) return;
-        const addr = view.getBigUint64(off + HEADER_SIZE, true);
-        try {
-          // Once the run is ending nothing new is attached, but a stopped process is let go.
-          const link = armWatchpoint(this.stopping ? null : prog, target, addr, pid);
-          if (link) this.links.push(link);
-        } catch (e) {
-          if (!(e instanceof SyscallError)) throw e;
-          // As bpftrace: a watchpoint that cannot be set ends the run (unless missing_probes says otherwise).
-          const msg = `Unable to attach real watchpoint probe: ${target.name} at 0x${addr.toString(16)}: ${e.message}`;
-          if (this.script.config.missingProbes === 'error') {
-            this.out.error(msg);
-            this.stop(1);
-          } else if (this.script.config.missingProbes === 'warn') this.out.warning(msg);
-        }
-        return;
-      }
-      case EventKind.Unwatch: {
-        unwatch(this.links, view.getBigUint64(off + HEADER_SIZE, true));
-        return;
-      }
-      case EventKind.RuntimeError: {
-        const site = this.script.resources.runtimeErrors[id];
-        if (site) this.out.runtimeError(site, Number(view.getBigInt64(off + HEADER_SIZE, true)));
-        return;
-      }
-      case EventKind.ClearMap:
-      case EventKind.ZeroMap: {
-        const res = this.mapsByIndex[id];
-        const map = res && this.maps.get(res.spec.name);
-        if (!map) return;
-        if (kind === EventKind.ClearMap) map.clear();
-        else {
-          // A value as the kernel takes it from user space: every CPU's slot for per-CPU maps.
-          const zero = new Uint8Array(map.valueBytes);
-          for (const k of map.keys()) map.update(k, zero);
-        }
-        return;
-      }
-      default:
-        return;
-    }
+      },
+      stop: (code) => this.stop(code),
+    };
   }
 
   private printAllMaps(): void {
