@@ -258,24 +258,15 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
       ...(buildIds ? { flags: BPF_F_STACK_BUILD_ID } : {}),
     });
   }
-  if (resources.heapSize > 0) {
-    resources.internalMaps.push({
-      name: HEAP_MAP,
-      type: BPF_MAP_TYPE_PERCPU_ARRAY,
-      keySize: 4,
-      valueSize: Math.ceil(resources.heapSize / 8) * 8,
-      maxEntries: 1,
-    });
-  }
-  if (resources.bigHeapSize > 0) {
-    resources.internalMaps.push({
-      name: BIG_HEAP_MAP,
-      type: BPF_MAP_TYPE_ARRAY,
-      keySize: 4,
-      valueSize: Math.ceil(resources.bigHeapSize / 8) * 8,
-      // A slot for every CPU id the kernel may hand out.
-      maxEntries: Math.max(...possibleCpus()) + 1,
-    });
+  // Scratch memory: one per-CPU value, or (above its 32 KiB) a slot for every CPU id the kernel
+  // may hand out in a plain array.
+  const heaps = [
+    { name: HEAP_MAP, size: resources.heapSize, type: BPF_MAP_TYPE_PERCPU_ARRAY, slots: () => 1 },
+    { name: BIG_HEAP_MAP, size: resources.bigHeapSize, type: BPF_MAP_TYPE_ARRAY, slots: () => Math.max(...possibleCpus()) + 1 },
+  ];
+  for (const h of heaps) {
+    if (h.size > 0)
+      resources.internalMaps.push({ name: h.name, type: h.type, keySize: 4, valueSize: Math.ceil(h.size / 8) * 8, maxEntries: h.slots() });
   }
   return { programs, resources, config, sema };
 }

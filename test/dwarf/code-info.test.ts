@@ -6,13 +6,13 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { closeSync, copyFileSync, openSync, writeSync } from 'node:fs';
 import { before, describe, test } from 'node:test';
 import type { CodeInfo } from '../../src/elf/dwarf/code-info.ts';
 import { debugInfo } from '../../src/elf/dwarf/debuginfo.ts';
 import { ElfFile } from '../../src/elf/elf.ts';
 import { codeAtFileOffset } from '../../src/runtime/frame-debuginfo.ts';
 import { buildInlinedProgs, INLINED_SRC, type InlinedProgs } from './inlined-progs.ts';
+import { corruptAbbrevCopy } from './progs.ts';
 import { markerLine } from './srclines-progs.ts';
 
 let P: InlinedProgs;
@@ -156,15 +156,7 @@ describe('address to source line and inlined calls, against addr2line', () => {
   test('frames of an object with unreadable DWARF print without it (no error)', () => {
     const good = codeAtFileOffset(P.o2, fileOffsetOf(P.o2, 'leaf'));
     assert.equal(good?.code.fn?.name, 'leaf');
-    const bad = `${P.o2}-corrupt`;
-    copyFileSync(P.o2, bad);
-    const elf = ElfFile.open(bad);
-    const abbrev = elf.section('.debug_abbrev');
-    elf.close();
-    assert.ok(abbrev);
-    const fd = openSync(bad, 'r+');
-    writeSync(fd, Buffer.alloc(abbrev.size, 0x7f), 0, abbrev.size, abbrev.offset);
-    closeSync(fd);
+    const bad = corruptAbbrevCopy(P.o2);
     assert.equal(codeAtFileOffset(bad, fileOffsetOf(bad, 'leaf')), null);
   });
 });

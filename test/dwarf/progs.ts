@@ -2,8 +2,9 @@
 // reader's tests need; outputs newer than the source are kept.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { ElfFile } from '../../src/elf/elf.ts';
 import { BUILD_DIR, PROGS_DIR } from '../progs/build.ts';
 
 export interface DwarfProgs {
@@ -100,4 +101,21 @@ export function buildDwarfProgs(): DwarfProgs {
   gccZstd(p.structsZstd);
   built = p;
   return p;
+}
+
+/**
+ * A copy of `path` (as `path-corrupt`) whose .debug_abbrev is overwritten with 0x7f bytes:
+ * every abbreviation code becomes one with no attributes, so no DIE can be read.
+ */
+export function corruptAbbrevCopy(path: string): string {
+  const bad = `${path}-corrupt`;
+  copyFileSync(path, bad);
+  const elf = ElfFile.open(bad);
+  const abbrev = elf.section('.debug_abbrev');
+  elf.close();
+  if (!abbrev) throw new Error(`${path} has no .debug_abbrev`);
+  const fd = openSync(bad, 'r+');
+  writeSync(fd, Buffer.alloc(abbrev.size, 0x7f), 0, abbrev.size, abbrev.offset);
+  closeSync(fd);
+  return bad;
 }
