@@ -143,6 +143,24 @@ export function attachIter(prog: BpfProgram, what: string, pinPath: string | nul
 
 // ---------------------------------------------------------------- multi-kprobe links
 
+/** The errno of a kprobe_multi link request for no functions (0 if the kernel made one). */
+export function emptyKprobeMultiErrno(sys: Sys, progFd: number): number {
+  const mem = sys.alloc(8);
+  try {
+    // `syms` must be set (syms xor addrs) for the kernel to reach its count check.
+    const a = new Attr(LINK_CREATE_KPROBE_MULTI)
+      .u32('prog_fd', progFd)
+      .u32('attach_type', BPF_TRACE_KPROBE_MULTI)
+      .u32('cnt', 0)
+      .u64('syms', mem.addr);
+    const r = sys.bpf(BPF_LINK_CREATE, a.bytes);
+    if (r >= 0) sys.close(r);
+    return r >= 0 ? 0 : -r;
+  } finally {
+    sys.free(mem);
+  }
+}
+
 /**
  * One BPF_TRACE_KPROBE_MULTI link for many functions (Linux 5.18+, CONFIG_FPROBE). The
  * program must have been loaded with expected_attach_type BPF_TRACE_KPROBE_MULTI.
