@@ -5,6 +5,13 @@
 //
 //   sudo node scripts/bpftrace-runtime-tests.mjs [--mirror GIT_DIR] [--rev REV] [--jobs N]
 //        [--filter REGEX] [--json OUT.json] [--keep] [--bin PATH] [--verbose]
+//        [--kernel-probes] [--slow FACTOR]
+//
+// --kernel-probes runs only the cases the host skips for their probe types (kprobe, fentry,
+// iter...), for a kernel that has them: the kernel-lab VM, where the CPU is emulated and
+// --slow multiplies every timeout (e.g. 8):
+//   ../shared/kernel-lab/run-in-vm --accel tcg --timeout 3000 -- \
+//     node scripts/bpftrace-runtime-tests.mjs --kernel-probes --slow 8 --jobs 1
 //
 // Cases that cannot run on this host are skipped with a reason: probe types the kernel refuses
 // (kprobe, fentry/fexit, iter, ...), features the host lacks (REQUIRES_FEATURE), REQUIRES
@@ -75,6 +82,8 @@ function parseArgs(argv) {
     keep: false,
     bin: join(ROOT, 'bpftrace-ts'),
     verbose: false,
+    kernelProbes: false,
+    slow: 1,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -91,6 +100,8 @@ function parseArgs(argv) {
     else if (a === '--keep') opts.keep = true;
     else if (a === '--bin') opts.bin = resolve(next());
     else if (a === '--verbose') opts.verbose = true;
+    else if (a === '--kernel-probes') opts.kernelProbes = true;
+    else if (a === '--slow') opts.slow = Number(next());
     else throw new Error(`unknown option ${a}`);
   }
   return opts;
@@ -278,10 +289,10 @@ function hostFeatures(bin) {
     fentry: has('tracing programs \\(fentry/fexit\\)'),
     dpath: has('bpf_d_path'),
     signal: has('bpf_send_signal'),
-    iter: false,
+    iter: /\biter: yes/.test(out),
     libpath_resolv: false,
     dwarf: true,
-    kprobe_multi: false,
+    kprobe_multi: /\bkprobe_multi: yes/.test(out),
     kprobe_session: false,
     uprobe_multi: has('uprobe_multi links'),
     aot: false,
@@ -306,7 +317,7 @@ function caseSource(t, testsDir) {
   return [t.run, ...scripts.map((f) => (existsSync(join(testsDir, f)) ? readFileSync(join(testsDir, f), 'utf8') : ''))].join('\n');
 }
 
-function skipReason(t, features, kernel, testsDir) {
+function skipReason(t, features, kernel, testsDir, kernelProbes) {
   if (t.error) return `unparsable case: ${t.error}`;
   if (t.arch.length > 0) {
     const ids = new Set([hostArch() === 'x64' ? 'x86_64' : hostArch(), 'le']);
@@ -324,7 +335,9 @@ function skipReason(t, features, kernel, testsDir) {
   }
   for (const f of t.negFeatures) if (features[f]) return `feature ${f} present`;
   const m = UNSUPPORTED_PROBE.exec(stripStrings(caseSource(t, testsDir)));
-  if (m) return `${m[1]} probes unsupported on this host`;
+  if (kernelProbes) {
+    if (!m) return 'no kernel probe type (--kernel-probes)';
+  } else if (m) return `${m[1]} probes unsupported on this host`;
   if (t.newPidns) return 'NEW_PIDNS (needs unshare of the runner)';
   return null;
 }
@@ -534,7 +547,7 @@ async function runCase(t, ctx) {
       p.on('error', () => {});
       befores.push(p);
       const want = basename(argv[argv.length - 1]).slice(0, 15);
-      const deadline = Date.now() + t.timeout * 1000;
+      const deadline = Date.now() + t.timeout * 1000 * ctx.slow;
       while (readComm(p.pid) !== want) {
         if (Date.now() > deadline || p.exitCode !== null)
           return { status: 'fail', command: b, detail: ['BEFORE did not start'], output: '' };
@@ -554,7 +567,7 @@ async function runCase(t, ctx) {
         if (timer) clearTimeout(timer);
         timer = setTimeout(() => res('timeout'), secs * 1000);
       };
-      arm(ATTACH_TIMEOUT);
+      arm(ATTACH_TIMEOUT * ctx.slow);
       child.stdout.setEncoding('utf8');
       child.stdout.on('data', (chunk) => {
         buf += chunk;
@@ -566,7 +579,7 @@ async function runCase(t, ctx) {
           if (!attached && line === `${ATTACHED_LINE}\n`) {
             attached = true;
             if (t.exact) output = '';
-            arm(t.timeout);
+            arm(t.timeout * ctx.slow);
             if (t.after) after = spawn(SHELL, ['-c', t.after], { cwd, detached: true, stdio: 'ignore' });
           }
           nl = buf.indexOf('\n');
@@ -662,14 +675,14 @@ async function main() {
       cases.push(t);
     }
   }
-  const ctx = { bin: opts.bin, testsDir: join(work, 'tests') };
+  const ctx = { bin: opts.bin, testsDir: join(work, 'tests'), slow: opts.slow };
   const results = new Array(cases.length);
   let nextIdx = 0;
   const worker = async () => {
     while (nextIdx < cases.length) {
       const i = nextIdx++;
       const t = cases[i];
-      const reason = skipReason(t, features, kernel, ctx.testsDir);
+      const reason = skipReason(t, features, kernel, ctx.testsDir, opts.kernelProbes);
       const r = reason ? { status: 'skip', reason } : await exclusive(sharedPath(t), () => runCase(t, ctx));
       results[i] = { suite: t.suite, name: t.name, pending: pendingFeature(t), ...r };
       if (opts.verbose)

@@ -2,6 +2,7 @@
 
 import { constants } from 'node:os';
 import { JmpOp, ja, jmpImm, Reg } from '../bpf/insn.ts';
+import { copyMem } from '../codegen/bulk-memory.ts';
 import type { Emitter } from '../codegen/emitter.ts';
 import type { Expr, Span } from '../lang/ast.ts';
 import { EventKind, HEADER_SIZE } from '../runtime/events.ts';
@@ -197,7 +198,8 @@ function failedWarning(em: Emitter, name: string, span: Span, done: string): voi
 
 /**
  * The full name of the probe that fired. Each target of a multi-target probe gets its own
- * program when `probe` is used (codegen/compile.ts), so the name is a constant per program.
+ * program when `probe` is used (codegen/compile.ts), so the name is a constant per program —
+ * except in coalesced syscall tracepoints, whose one program finds it by syscall number.
  */
 export const probe: Builtin = {
   name: 'probe',
@@ -212,6 +214,14 @@ export const probe: Builtin = {
   emit(call, em) {
     const size = (em.typeOf(call) as Extract<Type, { kind: 'string' }>).size;
     const dest = em.memDest ?? em.allocMem(size);
+    const names = em.context.syscallFilter?.names;
+    if (names) {
+      if (names.size < size) throw new Error(`probe names kept in ${names.size} bytes, ${size} needed`);
+      em.loadProbeNameAddress(Reg.R2);
+      em.addr(dest, Reg.R1);
+      copyMem(em, Reg.R1, Reg.R2, size);
+      return { kind: 'mem', loc: dest };
+    }
     // Zero-filled to the capacity: a shorter name than the longest target's must not leave
     // uninitialised bytes in a key or record.
     const bytes = Buffer.alloc(size);

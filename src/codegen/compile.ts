@@ -185,12 +185,16 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
   sema.probes.forEach((p, probeIndex) => {
     const targets = filterTargets(p.targets, opts.probeFilter);
     if (targets.length === 0) return;
-    // `args` layouts, the `probe` name and uaddr()'s bias differ per target: such probes get a program each.
-    const usesArgs = usesPerTargetBuiltins(p.probe);
+    // `args` layouts, the `probe` name and uaddr()'s bias differ per target: such probes get a
+    // program each — but coalesced syscall tracepoints look their names up (syscall-filter.ts).
+    const usesArgs = usesPerTargetBuiltins(p.probe, false);
+    const coalescable = !usesPerTargetBuiltins(p.probe, true);
+    // Coalescable and still per target: the body reads `probe`.
+    const nameSize = usesArgs && coalescable ? Math.max(0, ...p.targets.map((t) => Buffer.byteLength(t.name, 'latin1'))) + 1 : null;
     // A program has one program type and runs one way (attached, or run by us like BEGIN/END),
     // so targets of different probe types never share one.
     const groups: ProbeTarget[][] = byProvider(targets).flatMap((same) => {
-      const coalesced = usesArgs ? null : coalesceSyscalls(same);
+      const coalesced = coalescable ? coalesceSyscalls(same, probeIndex, nameSize) : null;
       if (coalesced) return [[coalesced]];
       return same[0]?.provider.shareable && !(usesArgs && same.length > 1) ? [same] : same.map((t) => [t]);
     });
@@ -298,12 +302,13 @@ function callsExit(program: Program): boolean {
 }
 
 /** Whether a probe reads `args`, `probe` or `uaddr()` (per-object load bias), whose values depend on the attach point. */
-function usesPerTargetBuiltins(probe: Probe): boolean {
+/** Whether the body reads `args`, `uaddr()` or (unless `exceptProbe`) `probe`. */
+function usesPerTargetBuiltins(probe: Probe, exceptProbe: boolean): boolean {
   let found = false;
   visitAll(probe, (n) => {
     if (
-      (n.kind === 'Identifier' && (n.name === 'args' || n.name === 'probe')) ||
-      (n.kind === 'Call' && (n.callee === 'probe' || n.callee === 'uaddr'))
+      (n.kind === 'Identifier' && (n.name === 'args' || (n.name === 'probe' && !exceptProbe))) ||
+      (n.kind === 'Call' && ((n.callee === 'probe' && !exceptProbe) || n.callee === 'uaddr'))
     )
       found = true;
   });

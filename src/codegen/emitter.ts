@@ -188,6 +188,23 @@ export class Emitter {
     return this.heapSlot;
   }
 
+  private nameSlot: number | null = null;
+
+  /** Coalesced syscall tracepoints reading `probe`: where the prologue keeps the name's address. */
+  probeNameSlot(): number {
+    if (this.nameSlot === null) this.nameSlot = this.frame.allocStack(8);
+    return this.nameSlot;
+  }
+
+  /** Puts the address of the fired tracepoint's name (see probeNameSlot) in `reg`. */
+  loadProbeNameAddress(reg: Reg): void {
+    if (this.parent) {
+      this.emit(load(8, reg, Reg.FP, this.outerSlot), load(8, reg, reg, this.parent.probeNameSlot()));
+    } else {
+      this.emit(load(8, reg, Reg.FP, this.probeNameSlot()));
+    }
+  }
+
   allocMem(size: number): MemLoc {
     if (size <= 256) {
       const saved = this.frame.stackUsed;
@@ -280,6 +297,7 @@ export class Emitter {
     // scratch memory above them can be reused safely.
     this.heapPointerSlot();
     this.zeroKey();
+    if (this.context.syscallFilter?.names) this.probeNameSlot();
     allocateVariables(this, body);
     if (this.exitGuard) {
       this.emit(ldMapValue(Reg.R1, EXIT_MAP, 0), load(8, Reg.R1, Reg.R1, 0), jmpImm(JmpOp.JNE, Reg.R1, 0, this.exitLabel));

@@ -45,21 +45,26 @@ export function syscallFilterPrologue(em: Emitter): Insn[] {
     load(1, Reg.R1, Reg.R0, 0),
     jmpImm(JmpOp.JEQ, Reg.R1, 0, em.exitLabel),
   );
+  // Kept for `probe`, which copies the name out of the value.
+  if (f.names) out.push(store(8, Reg.FP, em.probeNameSlot(), Reg.R0));
   if (!em.resources.mapInit.has(f.map)) {
+    const valueSize = f.names ? Math.ceil(f.names.size / 8) * 8 : 4;
     em.resources.internalMaps.push({
       name: f.map,
       type: BPF_MAP_TYPE_ARRAY,
       keySize: 4,
-      valueSize: 4,
+      valueSize,
       maxEntries: SYSCALL_FILTER_ENTRIES,
     });
-    em.resources.mapInit.set(f.map, []);
-  }
-  const init = em.resources.mapInit.get(f.map) as MapInitEntry[];
-  for (const nr of f.numbers) {
-    const k = new Uint8Array(4);
-    new DataView(k.buffer).setUint32(0, nr, true);
-    init.push({ key: k, value: new Uint8Array([1, 0, 0, 0]) });
+    const init: MapInitEntry[] = f.numbers.map((nr, i) => {
+      const k = new Uint8Array(4);
+      new DataView(k.buffer).setUint32(0, nr, true);
+      const value = new Uint8Array(valueSize);
+      if (f.names) value.set(Buffer.from(f.names.of[i] ?? '', 'latin1').subarray(0, f.names.size - 1));
+      else value[0] = 1;
+      return { key: k, value };
+    });
+    em.resources.mapInit.set(f.map, init);
   }
   return out;
 }

@@ -24,11 +24,17 @@ const ALIASES: Record<string, string> = {
 };
 
 export interface SyscallFilter {
-  /** Internal array map: syscall number → 1 when traced. */
+  /** Internal array map: syscall number → nonzero when traced (the probe's name, see below). */
   map: string;
   /** Where the program finds the syscall number. */
   phase: 'enter' | 'exit';
   numbers: number[];
+  /**
+   * When the body reads `probe`: each number's full probe name (parallel to `numbers`), kept as
+   * the map's value in `nameSize` bytes (the `probe` string type's size), so one program still
+   * names the tracepoint that fired.
+   */
+  names: { of: string[]; size: number } | null;
 }
 
 export const SYSCALL_FILTER_ENTRIES = 512;
@@ -52,9 +58,10 @@ const coalescedProvider = (phase: 'enter' | 'exit', filter: SyscallFilter): Prov
 
 /**
  * One target standing for all of `targets`, or null when they are not all syscall entry (or
- * all exit) tracepoints with known numbers on this architecture.
+ * all exit) tracepoints with known numbers on this architecture. `id` tells apart the filter
+ * maps of the script's probes; `nameSize` is the `probe` string's size when the body reads it.
  */
-export function coalesceSyscalls(targets: readonly ProbeTarget[]): ProbeTarget | null {
+export function coalesceSyscalls(targets: readonly ProbeTarget[], id: number, nameSize: number | null): ProbeTarget | null {
   if (process.arch !== 'x64' || targets.length < MIN_COALESCE) return null;
   let phase: 'enter' | 'exit' | null = null;
   const numbers: number[] = [];
@@ -70,7 +77,8 @@ export function coalesceSyscalls(targets: readonly ProbeTarget[]): ProbeTarget |
     numbers.push(nr);
   }
   if (!phase) return null;
-  const filter: SyscallFilter = { map: `sysfilter_${phase}`, phase, numbers };
+  const names = nameSize === null ? null : { of: targets.map((t) => t.name), size: nameSize };
+  const filter: SyscallFilter = { map: `sysf_${phase}_${id}`, phase, numbers, names };
   const first = targets[0] as ProbeTarget;
   return { provider: coalescedProvider(phase, filter), name: first.name, parts: first.parts, span: first.span, weight: targets.length };
 }
