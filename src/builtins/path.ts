@@ -11,7 +11,7 @@ import type { Temp } from '../codegen/frame.ts';
 import type { Expr } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import { fentryFunction } from '../probes/fentry.ts';
-import { requireHelperAllowedAt, requireTracingHelper } from '../probes/kernel/availability.ts';
+import { requireHelper, requireHelperAllowedAt } from '../probes/kernel/availability.ts';
 import { type Type, typeKindWord, typeName } from '../sema/types.ts';
 import { literalInt } from './gen-util.ts';
 import type { Builtin } from './types.ts';
@@ -46,7 +46,7 @@ export const path: Builtin = {
       cx.diags.error(call.span, "The path function can only be used with 'fentry', 'fexit', 'iter' probes");
     } else {
       try {
-        requireTracingHelper('d_path');
+        requireHelper('d_path');
         for (const target of cx.probe.targets) {
           const f = fentryFunction(target);
           // Module functions are left to the verifier (their BTF ids are the module's).

@@ -13,7 +13,7 @@ import type { Temp } from '../codegen/frame.ts';
 import { SKB_PERF_MAP } from '../codegen/resources.ts';
 import type { Expr } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
-import { requireTracingHelper } from '../probes/kernel/availability.ts';
+import { requireHelper } from '../probes/kernel/availability.ts';
 import { EventKind, eventHeader, HEADER_SIZE } from '../runtime/events.ts';
 import { typeKindWord, typeName, UINT32 } from '../sema/types.ts';
 import { literalInt, literalText } from './gen-util.ts';
@@ -52,7 +52,7 @@ export const skboutput: Builtin = {
       cx.diags.error(off.span, `skboutput() expects a non-negative integer literal as its offset (${typeKindWord(to)} provided)`);
     if (PROVIDERS.includes(cx.probe.providerName)) {
       try {
-        requireTracingHelper('skb_output');
+        requireHelper('skb_output');
       } catch (e) {
         if (!(e instanceof UserError)) throw e;
         cx.diags.error(call.span, e.message, ...e.hints);

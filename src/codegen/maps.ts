@@ -2,31 +2,16 @@
 // full map instead of dropping silently, and the aggregations (per-CPU, updated in place
 // without atomics since a per-CPU slot has one writer).
 
-import {
-  AluOp,
-  alu64Imm,
-  alu64Reg,
-  JmpOp,
-  ja,
-  jmpImm,
-  jmpReg,
-  ldImm64,
-  load,
-  movImm,
-  movReg,
-  neg64,
-  Reg,
-  store,
-  storeImm,
-} from '../bpf/insn.ts';
+import { AluOp, alu64Imm, alu64Reg, JmpOp, ja, jmpImm, jmpReg, ldImm64, load, movImm, movReg, Reg, store, storeImm } from '../bpf/insn.ts';
 import type { Call, Expr, Span } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
-import type { TseriesParams } from '../sema/maps.ts';
+import { castableAgg, type TseriesParams } from '../sema/maps.ts';
 import { sizeOf, type Type, tupleLayout } from '../sema/types.ts';
 import { dummyTimeMap } from '../util/dummy-time.ts';
 import { offsetAlign } from './bulk-memory.ts';
 import type { Emitter, Operand } from './emitter.ts';
 import type { MemLoc, Temp } from './frame.ts';
+import { allCpusAgg, emitAllCpusRead, emitAverageDivision } from './percpu-read.ts';
 import type { MapResource } from './resources.ts';
 import { emitHelperCheck, emitLookupMissCheck } from './runtime-errors.ts';
 
@@ -80,6 +65,8 @@ function lookup(em: Emitter, res: MapResource, key: MemLoc): void {
 export function emitMapLookupScalar(em: Emitter, e: MapExpr, span: Span = e.span): Temp {
   const res = mapResource(em, mapName(e));
   const key = buildKey(em, res, keysOf(e));
+  const merged = allCpusAgg(res);
+  if (merged) return emitAllCpusRead(em, res, (r) => em.addr(key, r), merged, span);
   lookup(em, res, key);
   const out = em.frame.newTemp();
   const r = out.reg ?? Reg.R1;
@@ -88,24 +75,15 @@ export function emitMapLookupScalar(em: Emitter, e: MapExpr, span: Span = e.span
   em.emit(jmpImm(JmpOp.JEQ, Reg.R0, 0, miss));
   const v = res.info.value;
   if (v?.kind === 'agg' && res.perCpu) {
-    // Reading an aggregation inside a probe sees this CPU's share, as in bpftrace.
+    // Aggregations 0.26 does not merge across CPUs (stats, hist, any in a percpulruhash map) read
+    // this CPU's share.
     em.emit(load(8, r, Reg.R0, 0));
     if (v.agg === 'avg') {
       em.emit(load(8, Reg.R2, Reg.R0, 8));
       const nz = em.label();
       em.emit(jmpImm(JmpOp.JNE, Reg.R2, 0, nz), movImm(Reg.R2, 1));
       em.place(nz);
-      if (v.signed) {
-        // BPF divides unsigned: a negative total is divided by its magnitude, as bpftrace does.
-        const positive = em.label();
-        const divided = em.label();
-        em.emit(jmpImm(JmpOp.JSGE, r, 0, positive), neg64(r), alu64Reg(AluOp.DIV, r, Reg.R2), neg64(r), ja(divided));
-        em.place(positive);
-        em.emit(alu64Reg(AluOp.DIV, r, Reg.R2));
-        em.place(divided);
-      } else {
-        em.emit(alu64Reg(AluOp.DIV, r, Reg.R2));
-      }
+      emitAverageDivision(em, r, Reg.R2, v.signed);
     }
   } else if (v?.kind === 'value' && v.type.kind === 'int' && v.type.size < 8) {
     // Values keep their integer's own size (0.26): read that many bytes, extended by its sign.
@@ -118,7 +96,9 @@ export function emitMapLookupScalar(em: Emitter, e: MapExpr, span: Span = e.span
   }
   em.emit(ja(done));
   em.place(miss);
-  emitLookupMissCheck(em, span, v?.kind === 'agg' && res.perCpu ? 'map_lookup_percpu_elem' : 'map_lookup_elem');
+  // 0.26 reads a castable aggregation of a percpulruhash map with map_lookup_elem (-k only).
+  // stats or hist values it refuses to read at all; they keep the per-CPU read's report.
+  emitLookupMissCheck(em, span, v?.kind === 'agg' && res.perCpu && castableAgg(v) === null ? 'map_lookup_percpu_elem' : 'map_lookup_elem');
   em.emit(movImm(r, 0));
   em.place(done);
   em.setTemp(out, r);

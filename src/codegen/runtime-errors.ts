@@ -1,8 +1,9 @@
 // Errors found while a probe runs, reported as bpftrace 0.26 reports them: the program sends a
 // small record (header + a value) and user space prints bpftrace's warning with the script
-// location. Three sources: a helper that can fail returns an error (its return code is the
-// value), a division or modulo by zero (the result is 1, as in 0.26), and an array index past
-// the end at run time (the element is read anyway, as in 0.26).
+// location. Four sources: a helper that can fail returns an error (its return code is the
+// value), a division or modulo by zero (the result is 1, as in 0.26), an array index past
+// the end at run time (the element is read anyway, as in 0.26), and a per-CPU value missing on
+// some CPU while being merged (percpu-read.ts).
 //
 // Which helpers are checked depends on the warning level, as in 0.26:
 //   0 (--no-warnings)  none;
@@ -29,7 +30,8 @@ interface SiteBase {
 export type RuntimeErrorSite =
   | (SiteBase & { kind: 'helper'; helper: HelperName })
   | (SiteBase & { kind: 'divide-by-zero' })
-  | (SiteBase & { kind: 'array-oob' });
+  | (SiteBase & { kind: 'array-oob' })
+  | (SiteBase & { kind: 'cpu-count-mismatch' });
 
 /** Record layout: u64 header, then the helper's return code (or 0) as an i64. */
 export const RUNTIME_ERROR_RECORD_SIZE = HEADER_SIZE + 8;
@@ -113,7 +115,15 @@ export function emitArrayBoundsRecord(em: Emitter, span: Span): void {
   emitPlainRecord(em, 'array-oob', span);
 }
 
-function emitPlainRecord(em: Emitter, kind: 'divide-by-zero' | 'array-oob', span: Span): void {
+/**
+ * A per-CPU aggregation read across CPUs found its key on CPU 0 but not on a later one (deleted
+ * meanwhile): 0.26's "CPU count mismatch" warning at the read's `span`. Clobbers r0-r5.
+ */
+export function emitCpuCountMismatchRecord(em: Emitter, span: Span): void {
+  emitPlainRecord(em, 'cpu-count-mismatch', span);
+}
+
+function emitPlainRecord(em: Emitter, kind: 'divide-by-zero' | 'array-oob' | 'cpu-count-mismatch', span: Span): void {
   // --no-warnings silences bpftrace's runtime warnings too.
   if (em.resources.warningLevel === 0) return;
   em.emit(movImm(Reg.R0, 0));

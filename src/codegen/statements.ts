@@ -31,6 +31,7 @@ import type { Emitter } from './emitter.ts';
 import type { MemLoc, Temp } from './frame.ts';
 import { emitAggregation, emitMapLookupScalar, emitMapStore } from './maps.ts';
 import { optimize } from './optimize.ts';
+import { allCpusAgg, emitAllCpusRead } from './percpu-read.ts';
 import { emitBinary, emitExtend, emitScalar, literalArith, literalValue, pointerStride } from './scalars.ts';
 
 export function allocateVariables(em: Emitter, body: Block): void {
@@ -192,6 +193,14 @@ export function emitForMap(em: Emitter, s: Extract<Stmt, { kind: 'ForMapStmt' }>
       const at = (i: number): number => lay.offsets[i] ?? 0;
       sub.addr(kv, Reg.R2, at(0));
       sub.copyPtr(Reg.R2, Reg.R6, Math.min(res.keySize, sizeOf(elems[0] ?? INT64)), offsetAlign(kv.off + at(0)));
+      const merged = allCpusAgg(res);
+      if (merged) {
+        // As 0.26: the value is every CPU's slot merged, looked up by the key the kernel passed (r6).
+        const v = emitAllCpusRead(sub, res, (r) => sub.emit(movReg(r, Reg.R6)), merged, s.span);
+        sub.storeReg(8, kv, at(1), sub.reg(v, Reg.R3), Reg.R2);
+        sub.free(v);
+        return;
+      }
       sub.addr(kv, Reg.R2, at(1));
       sub.copyPtr(Reg.R2, Reg.R7, Math.min(res.spec.valueSize, sizeOf(elems[1] ?? INT64)), offsetAlign(kv.off + at(1)));
       // Temps must not start in r6/r7 here: they hold key/value only until copied above.

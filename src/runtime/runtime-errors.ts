@@ -18,6 +18,8 @@ export const DIVIDE_BY_ZERO_MESSAGE = 'Divide or modulo by 0 detected. This can 
 
 export const ARRAY_OOB_MESSAGE = 'Array access out of bounds. This can lead to unexpected results.';
 
+export const CPU_COUNT_MISMATCH_MESSAGE = 'CPU count mismatch; unable to find per-cpu data.';
+
 /** The text-mode message: for a helper, the reason, then bpftrace's "Additional Info" line. */
 export function runtimeErrorText(site: RuntimeErrorSite, retcode: number): string {
   switch (site.kind) {
@@ -25,6 +27,8 @@ export function runtimeErrorText(site: RuntimeErrorSite, retcode: number): strin
       return DIVIDE_BY_ZERO_MESSAGE;
     case 'array-oob':
       return ARRAY_OOB_MESSAGE;
+    case 'cpu-count-mismatch':
+      return CPU_COUNT_MISMATCH_MESSAGE;
     case 'helper':
       return helperErrorText(site.helper, retcode);
   }

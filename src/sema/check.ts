@@ -7,10 +7,11 @@ import { lookupBuiltin } from '../builtins/registry.ts';
 import type { CheckCx } from '../builtins/types.ts';
 import type { AssignStmt, Block, Call, Expr, IfStmt, NodeId, Probe, Program, Span, Stmt, TypeExpr, Variable } from '../lang/ast.ts';
 import { unreachable } from '../lang/ast.ts';
-import { Diagnostics } from '../lang/diagnostics.ts';
+import { Diagnostics, UserError } from '../lang/diagnostics.ts';
 import { binary } from '../lang/headers.ts';
 import { IdGen } from '../lang/ids.ts';
 import { visitAll } from '../lang/walk.ts';
+import { requireHelper } from '../probes/kernel/availability.ts';
 import { isUserProbe } from '../probes/names.ts';
 import type { ArgField, ProbeContext, ProbeTarget } from '../probes/provider.ts';
 import { btfEnumConstant, btfTypeByName, type FieldInfo, kernelBtf } from './btf-types.ts';
@@ -27,7 +28,7 @@ function monotonicNow(): bigint {
   }
 }
 
-import type { AggKind, MapInfo, MapValue } from './maps.ts';
+import { type AggKind, castableAgg, type MapInfo, type MapValue } from './maps.ts';
 import { positionalInt } from './positional.ts';
 import {
   arithResult,
@@ -217,6 +218,17 @@ export class Checker {
   }
 
   // ------------------------------------------------------------------ maps
+
+  /** Reading count/sum/min/max/avg merges every CPU's slot with a helper older kernels lack (0.26's check). */
+  private requireMergedRead(v: MapValue | null | undefined, span: Span): void {
+    if (castableAgg(v) === null) return;
+    try {
+      requireHelper('map_lookup_percpu_elem');
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      this.diags.error(span, e.message, 'reading an aggregation inside a probe needs Linux 5.19 or later', ...e.hints);
+    }
+  }
 
   private mapInfo(name: string): MapInfo {
     let m = this.result.maps.get(name);
@@ -833,6 +845,7 @@ export class Checker {
         const name = e.kind === 'MapRef' ? e.name : e.map.name;
         const keyType = e.kind === 'MapAccess' ? this.keyType(e.keys, e.span) : null;
         this.unifyKey(name, keyType, e.span);
+        this.afterMapsChecks.push((maps) => this.requireMergedRead(maps.get(name)?.value, e.span));
         const m = this.mapInfo(name);
         if (m.value === null) {
           // Used before any assignment in source order; fixed up once all probes are seen.

@@ -44,6 +44,26 @@ export function isPerCpuAgg(v: MapValue | null): boolean {
   return v !== null && v.kind === 'agg' && v.agg !== 'tseries';
 }
 
+export type CastableAgg = 'count' | 'sum' | 'min' | 'max' | 'avg';
+
+/**
+ * The aggregation when `v` is count, sum, min, max or avg (bpftrace's "castable" map types): the
+ * ones a probe reads as one number, which 0.26 merges across every CPU's slot.
+ */
+export function castableAgg(v: MapValue | null | undefined): CastableAgg | null {
+  if (v?.kind !== 'agg') return null;
+  switch (v.agg) {
+    case 'count':
+    case 'sum':
+    case 'min':
+    case 'max':
+    case 'avg':
+      return v.agg;
+    default:
+      return null;
+  }
+}
+
 /** Bytes of the per-CPU value slot each aggregation keeps. */
 export function aggValueSize(agg: AggKind): number {
   switch (agg) {

@@ -122,21 +122,24 @@ export function requireOverride(): void {
   checked.add('override');
 }
 
-/** The helpers of tracing programs that builtins need, with bpftrace's message when they are missing. */
-const TRACING_HELPER_MESSAGES = {
+/** Helpers the language needs on some kernels only, with bpftrace's message when they are missing. */
+const HELPER_MESSAGES = {
   d_path: 'BPF_FUNC_d_path not available for your kernel version',
   skb_output: 'BPF_FUNC_skb_output is not available for your kernel version',
+  // Reading count/sum/min/max/avg inside a probe merges every CPU's slot (Linux 5.19+).
+  map_lookup_percpu_elem: 'Missing required kernel feature: map_lookup_percpu_elem',
 } as const;
 
 /**
- * Throws a UserError when the kernel said it lacks a tracing-program helper (bpf_d_path for
- * path(), bpf_skb_output for skboutput()); an inconclusive probe lets the verifier decide.
+ * Throws a UserError when the kernel said it lacks `helper` (bpf_d_path for path(),
+ * bpf_skb_output for skboutput(), bpf_map_lookup_percpu_elem for reading an aggregation); an
+ * inconclusive probe (no privilege) lets the verifier decide.
  */
-export function requireTracingHelper(helper: keyof typeof TRACING_HELPER_MESSAGES): void {
+export function requireHelper(helper: keyof typeof HELPER_MESSAGES): void {
   const key = `helper_${helper}`;
   if (checked.has(key) && !availabilityOptions.lookup) return;
   const r = lookup(key);
-  if (r.status === 'missing') throw new UserError(TRACING_HELPER_MESSAGES[helper], r.detail ? [`the kernel's answer: ${r.detail}`] : []);
+  if (r.status === 'missing') throw new UserError(HELPER_MESSAGES[helper], r.detail ? [`the kernel's answer: ${r.detail}`] : []);
   checked.add(key);
 }
 
