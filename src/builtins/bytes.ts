@@ -4,7 +4,7 @@ import { ALU, AluOp, alu64Imm, type Insn, JmpOp, jmpImm, movImm, Reg, X } from '
 import type { Emitter } from '../codegen/emitter.ts';
 import type { MemLoc } from '../codegen/frame.ts';
 import type { Expr } from '../lang/ast.ts';
-import { type IntSize, intType, sizeOf, type Type, typeKindWord } from '../sema/types.ts';
+import { BUF_HEADER, type IntSize, intType, sizeOf, type Type, typeKindWord } from '../sema/types.ts';
 import { arrayMem, isUserPointer, literalInt, storeImmAt } from './gen-util.ts';
 import type { Builtin } from './types.ts';
 
@@ -52,9 +52,6 @@ export const bswap: Builtin = {
   },
 };
 
-/** bpftrace keeps 4 bytes of max_strlen for the buffer's length header. */
-const BUF_HEADROOM = 4;
-
 export const buf: Builtin = {
   name: 'buf',
   ident: false,
@@ -64,7 +61,8 @@ export const buf: Builtin = {
   check(call, cx) {
     const [data, n] = call.args as [Expr, Expr | undefined];
     const t = cx.check(data);
-    const max = Math.max(0, cx.config.maxStrlen - BUF_HEADROOM);
+    // bpftrace keeps the length header's bytes out of max_strlen.
+    const max = Math.max(0, cx.config.maxStrlen - BUF_HEADER);
     if (t.kind !== 'int' && t.kind !== 'string' && t.kind !== 'pointer' && t.kind !== 'array') {
       cx.diags.error(call.span, `buf() expects an integer, string, or array argument but saw ${typeKindWord(t)}`);
     }
@@ -85,12 +83,13 @@ export const buf: Builtin = {
   emit(call, em) {
     const [data, n] = call.args as [Expr, Expr | undefined];
     const cap = (em.typeOf(call) as Extract<Type, { kind: 'buffer' }>).size;
-    const dest = em.memDest ?? em.allocMem(8 + cap);
-    const bytes: MemLoc = { base: dest.base, off: dest.off + 8 };
+    // {u32 length, bytes}, as 0.26 lays a buffer out.
+    const dest = em.memDest ?? em.allocMem(BUF_HEADER + cap);
+    const bytes: MemLoc = { base: dest.base, off: dest.off + BUF_HEADER };
     const src = source(em, data);
     const lit = n ? literalInt(em, n) : BigInt(cap);
     if (lit !== null) {
-      storeImmAt(em, dest, 0, 8, cap);
+      storeImmAt(em, dest, 0, BUF_HEADER, cap);
       if (cap > 0) em.callHelper(src.read, [{ kind: 'addr', loc: bytes }, { kind: 'imm', value: BigInt(cap) }, src.arg], true, call.span);
       if (src.arg.kind === 'temp') em.free(src.arg.temp);
       return { kind: 'mem', loc: dest };
@@ -103,7 +102,7 @@ export const buf: Builtin = {
     em.emit(jmpImm(JmpOp.JLE, r, cap, ok), movImm(r, cap));
     em.place(ok);
     em.setTemp(len, r);
-    em.storeReg(8, dest, 0, r, Reg.R2);
+    em.storeReg(BUF_HEADER, dest, 0, r, Reg.R2);
     em.zero(bytes, cap);
     em.callHelper(src.read, [{ kind: 'addr', loc: bytes }, { kind: 'temp', temp: len }, src.arg], true, call.span);
     em.free(len);

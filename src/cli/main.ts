@@ -1,7 +1,7 @@
 // bpftrace-ts entry point: flags → source → compile → run. Every failure a user can cause ends
 // here as a message (with the script location when there is one) and exit code 1.
 
-import { openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { setDisabledFeatures } from '../bpf/disabled-features.ts';
 import { VerifierError } from '../bpf/program.ts';
@@ -184,6 +184,7 @@ async function main(argv: string[]): Promise<number> {
         includeDirs: opts.includeDirs,
         includes: opts.includes,
         scriptDir: opts.scriptFile && opts.scriptFile !== '-' ? dirname(resolve(opts.scriptFile)) : process.cwd(),
+        haveBtf: existsSync('/sys/kernel/btf/vmlinux'),
       },
     });
     if (opts.debug.includes('ast') || opts.debug.includes('parse') || opts.debug.includes('all')) {

@@ -3,11 +3,12 @@
 // buffers by length, then their bytes up to it; nested ones member by member), never by raw
 // bytes, which would see padding and bytes past a NUL or a buffer's end.
 
-import { JmpOp, jmpImm, jmpReg, load, Reg, type Size } from '../bpf/insn.ts';
+import { AluOp, alu64Imm, alu64Reg, JmpOp, jmpImm, jmpReg, load, Reg, type Size } from '../bpf/insn.ts';
 import type { Expr } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
-import { sizeOf, type Type, tupleLayout } from '../sema/types.ts';
+import { BUF_HEADER, sizeOf, type Type, tupleLayout } from '../sema/types.ts';
 import { emitMem } from './aggregates.ts';
+import { offsetAlign } from './bulk-memory.ts';
 import type { Emitter } from './emitter.ts';
 import type { MemLoc } from './frame.ts';
 import { emitExtend } from './scalars.ts';
@@ -82,21 +83,39 @@ function compareValues(em: Emitter, a: MemLoc, aType: Type, b: MemLoc, bType: Ty
   throw new UserError(`values of type ${aType.kind} can not be compared here`);
 }
 
-/** Two buf() values ({u64 length, bytes}): the same length, then the same bytes up to it. */
+/** Two buf() values ({u32 length, bytes}): the same length, then the same bytes up to it. */
 function compareBuffers(em: Emitter, a: MemLoc, b: MemLoc, capacity: number, differ: string): void {
   em.addr(a, Reg.R1);
   em.addr(b, Reg.R2);
-  em.emit(load(8, Reg.R3, Reg.R1, 0), load(8, Reg.R4, Reg.R2, 0), jmpReg(JmpOp.JNE, Reg.R3, Reg.R4, differ));
+  loadLength(em, Reg.R3, Reg.R1, offsetAlign(a.off));
+  loadLength(em, Reg.R4, Reg.R2, offsetAlign(b.off));
+  em.emit(jmpReg(JmpOp.JNE, Reg.R3, Reg.R4, differ));
   const same = em.label();
   for (let i = 0; i < capacity; i++) {
     em.emit(
       jmpImm(JmpOp.JLE, Reg.R3, i, same),
-      load(1, Reg.R4, Reg.R1, 8 + i),
-      load(1, Reg.R5, Reg.R2, 8 + i),
+      load(1, Reg.R4, Reg.R1, BUF_HEADER + i),
+      load(1, Reg.R5, Reg.R2, BUF_HEADER + i),
       jmpReg(JmpOp.JNE, Reg.R4, Reg.R5, differ),
     );
   }
   em.place(same);
+}
+
+/**
+ * A buffer's u32 length into `dst` (r5 is scratch): a buffer inside a tuple may sit at any
+ * offset (0.26 aligns it to 1), where the stack takes only loads as narrow as the offset allows.
+ */
+function loadLength(em: Emitter, dst: Reg, addr: Reg, align: 1 | 2 | 4 | 8): void {
+  if (align >= BUF_HEADER) {
+    em.emit(load(BUF_HEADER, dst, addr, 0));
+    return;
+  }
+  const w = align as 1 | 2;
+  em.emit(load(w, dst, addr, 0));
+  for (let i = w; i < BUF_HEADER; i += w) {
+    em.emit(load(w, Reg.R5, addr, i), alu64Imm(AluOp.LSH, Reg.R5, i * 8), alu64Reg(AluOp.OR, dst, Reg.R5));
+  }
 }
 
 /** Jumps to `falseLabel` unless the two aggregates are equal (`==`) or differ (`!=`). */

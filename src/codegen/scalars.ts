@@ -149,7 +149,13 @@ export function emitScalar(em: Emitter, e: Expr): Temp {
         const { loc, offset } = memberOf(em, e);
         const out = em.frame.newTemp();
         const size = Math.min(8, sizeOf(t)) as Size;
-        em.loadReg(size, Reg.R0, loc, offset);
+        if ((loc.off + offset) % size !== 0) {
+          // A usym in a tuple may sit at any offset (0.26 aligns it to 1); the stack takes only
+          // aligned loads, so it is copied out first in units its offset allows.
+          const tmp = em.allocMem(8);
+          em.copy(tmp, { base: loc.base, off: loc.off + offset }, size);
+          em.loadReg(size, Reg.R0, tmp, 0);
+        } else em.loadReg(size, Reg.R0, loc, offset);
         if (t.kind === 'int' && t.size < 8) emitExtend(em, Reg.R0, t.size, t.signed);
         em.setTemp(out, Reg.R0);
         return out;

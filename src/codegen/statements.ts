@@ -23,7 +23,7 @@ import { unreachable } from '../lang/ast.ts';
 import { visitAll } from '../lang/walk.ts';
 import type { VarSymbol } from '../sema/check.ts';
 import { storageType } from '../sema/promotion.ts';
-import { INT64, isScalarType, sizeOf, type Type, tupleLayout, typeEquals } from '../sema/types.ts';
+import { alignOf, INT64, isByteArray, isScalarType, sizeOf, type Type, tupleLayout, typeEquals } from '../sema/types.ts';
 import { emitMem } from './aggregates.ts';
 import { offsetAlign } from './bulk-memory.ts';
 import { emitCond } from './conditions.ts';
@@ -410,6 +410,16 @@ function storeVariable(em: Emitter, loc: MemLoc, t: Type, value: Expr): void {
 
 /** Evaluates `e` and stores it at loc with the layout of type `t`. */
 export function emitStoreInto(em: Emitter, loc: MemLoc, t: Type, e: Expr): void {
+  if (t.kind !== 'string' && isByteArray(t) && loc.off % alignOf(t) !== 0) {
+    // A buffer, inet, usym or cgroup_path off its own alignment (0.26 aligns them to 1 in
+    // tuples): its writers store words, which the stack takes only aligned, so it is built
+    // aligned and copied in, in units its offset allows.
+    const size = sizeOf(t);
+    const tmp = em.allocMem(size);
+    emitStoreInto(em, tmp, t, e);
+    em.copy(loc, tmp, size);
+    return;
+  }
   if (isScalarType(t)) {
     storeTemp(em, loc, t, emitScalar(em, e));
     return;
@@ -497,7 +507,7 @@ function copyTupleAs(
     const dl = { base: dst.base, off: dst.off + (to[i] ?? 0) };
     const sl = { base: src.base, off: src.off + (from[i] ?? 0) };
     if (d.kind === 'tuple' && s.kind === 'tuple' && !typeEquals(d, s)) copyTupleAs(em, dl, d, sl, s);
-    else if (isScalarType(d) && isScalarType(s)) {
+    else if (isScalarType(d) && isScalarType(s) && !isByteArray(d)) {
       const sz = (t: Type): Size => Math.min(8, sizeOf(t)) as Size;
       em.loadReg(sz(s), Reg.R0, sl, 0);
       // A narrower signed integer widens by its sign (int8 -1 into an int16 slot stays -1).

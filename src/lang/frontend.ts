@@ -7,6 +7,7 @@ import { desugar } from './desugar.ts';
 import type { Diagnostics } from './diagnostics.ts';
 import { type HeaderOptions, headerConstants } from './headers.ts';
 import { resolveImports } from './imports.ts';
+import { checkIncludes } from './include-check.ts';
 import { liftBlockAggregations } from './lift-aggregations.ts';
 import { expandMacros } from './macros.ts';
 import { parseDetailed } from './parser.ts';
@@ -24,7 +25,7 @@ export interface FrontendOptions {
   imports?: boolean;
   /** Keep MacroDef items after expansion (default false: later passes never see them). */
   keepMacroDefinitions?: boolean;
-  /** Where `#include` and `--include` headers are looked up, for their integer constants. */
+  /** Where `#include` and `--include` headers are looked up (each must exist), for their integer constants. */
   headers?: HeaderOptions;
 }
 
@@ -39,6 +40,7 @@ export function parseScript(source: SourceFile, diags: Diagnostics, opts: Fronte
   if (!diags.hasErrors) {
     const imported = opts.imports === false ? null : resolveImports(program, source, diags, ids);
     for (const c of imported?.macroCalls ?? []) macroCalls.add(c);
+    if (opts.headers) checkIncludes(program, diags, opts.headers);
     try {
       expandDefines(program, source, ids, opts.headers ? headerConstants(program, opts.headers) : null);
       if (oldSyntax || imported?.oldSyntax) desugar(program, diags, ids);

@@ -6,7 +6,8 @@
 // which is what the common `#ifndef NAME / #define NAME` fallbacks in generic headers expect),
 // except tests of the compiler's target macros (`#ifdef __i386__`, `#elif defined(__ILP32__)`),
 // which pick the x86_64 branch as the compiler would (asm/unistd.h chooses the syscall table
-// so). A header that cannot be found is skipped, as `#include` itself always was.
+// so). A header of the script that cannot be found is an error (include-check.ts); one that a
+// header includes is skipped.
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { release } from 'node:os';
@@ -22,6 +23,8 @@ export interface HeaderOptions {
   includes: readonly string[];
   /** Where `#include "x"` of the script itself looks first (the script's directory, or cwd). */
   scriptDir: string;
+  /** The kernel has BTF: BPFTRACE_HAVE_BTF is defined for the script's conditionals, as bpftrace defines it. */
+  haveBtf?: boolean;
 }
 
 /** What the script may use: the value of a header macro, or null when it is not a constant. */
@@ -34,7 +37,7 @@ const MAX_DEPTH = 24;
 const MAX_FILES = 2000;
 
 /** Where the compiler would look for `<...>` headers: libc's, then the kernel's when installed. */
-function systemDirs(): string[] {
+export function systemDirs(): string[] {
   const build = `/lib/modules/${release()}/build`;
   const kernel = [
     'arch/x86/include',
@@ -62,6 +65,29 @@ function logicalLines(text: string): string[] {
   return stripped.replace(/\\\r?\n/g, ' ').split('\n');
 }
 
+/**
+ * The file `#include` names, as the compiler looks for it: an absolute path as is, `"x"` first
+ * beside the including file, then the `-I` dirs, then the system dirs; null when none has it.
+ */
+export function findHeader(
+  path: string,
+  quoted: boolean,
+  from: string,
+  includeDirs: readonly string[],
+  sys: readonly string[],
+): string | null {
+  const dirs = isAbsolute(path) ? [''] : [...(quoted ? [from] : []), ...includeDirs, ...sys];
+  for (const d of dirs) {
+    const p = d === '' ? path : join(d, path);
+    try {
+      if (statSync(p).isFile()) return p;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
 /** The macros of the script's headers, read now; values are worked out when first used. */
 export function headerConstants(program: Program, opts: HeaderOptions): HeaderConstants | null {
   const wanted: { path: string; quoted: boolean; from: string }[] = [
@@ -72,19 +98,7 @@ export function headerConstants(program: Program, opts: HeaderOptions): HeaderCo
   const sys = systemDirs();
   const texts = new Map<string, string>();
   const seen = new Set<string>();
-
-  const locate = (path: string, quoted: boolean, from: string): string | null => {
-    const dirs = isAbsolute(path) ? [''] : [...(quoted ? [from] : []), ...opts.includeDirs, ...sys];
-    for (const d of dirs) {
-      const p = d === '' ? path : join(d, path);
-      try {
-        if (statSync(p).isFile()) return p;
-      } catch {
-        // not here
-      }
-    }
-    return null;
-  };
+  const locate = (path: string, quoted: boolean, from: string): string | null => findHeader(path, quoted, from, opts.includeDirs, sys);
 
   const read = (file: string, depth: number): void => {
     const conds = new TargetConditionals();
@@ -150,10 +164,24 @@ const TARGET_UNDEFINED = new Set([
   '__loongarch__',
 ]);
 
-const CONDITIONAL = /^[ \t]*#[ \t]*(ifdef|ifndef|if|elif|else|endif)\b[ \t]*(.*)$/;
+export const CONDITIONAL = /^[ \t]*#[ \t]*(ifdef|ifndef|if|elif|else|endif)\b[ \t]*(.*)$/;
+
+/** Whether a target macro is defined for x86_64 Linux; null for any other name. */
+export function targetMacro(name: string): boolean | null {
+  return TARGET_DEFINED.has(name) ? true : TARGET_UNDEFINED.has(name) ? false : null;
+}
 
 /** Whether a condition tests a target macro: its truth, or null when it tests anything else. */
 function targetCondition(directive: string, rest: string): boolean | null {
+  return conditionTruth(directive, rest, targetMacro);
+}
+
+/**
+ * The truth of `#ifdef NAME`, `#ifndef NAME` or `#if [!]defined(NAME)` (`directive`, `rest`),
+ * `defined(name)` telling whether a name is defined (null: not known); null for any other
+ * condition.
+ */
+export function conditionTruth(directive: string, rest: string, defined: (name: string) => boolean | null): boolean | null {
   const cond = rest.trim();
   let negate = directive === 'ifndef';
   let name: string | undefined;
@@ -166,7 +194,7 @@ function targetCondition(directive: string, rest: string): boolean | null {
     }
   }
   if (name === undefined) return null;
-  const known = TARGET_DEFINED.has(name) ? true : TARGET_UNDEFINED.has(name) ? false : null;
+  const known = defined(name);
   return known === null ? null : known !== negate;
 }
 

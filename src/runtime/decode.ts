@@ -4,7 +4,7 @@
 import { formatInet, formatMac } from '../builtins/net-format.ts';
 import { enumeratorName } from '../sema/enum-names.ts';
 import { structMembers } from '../sema/struct-fields.ts';
-import { sizeOf, type Type, tupleLayout } from '../sema/types.ts';
+import { BUF_HEADER, sizeOf, type Type, tupleLayout } from '../sema/types.ts';
 import { stackValue } from './stacks.ts';
 import { strftimeValue, symbolicValue } from './symbolic.ts';
 import type { Value } from './value.ts';
@@ -99,8 +99,8 @@ function buildDecoder(t: Type): Decoder {
     case 'buffer': {
       const size = t.size;
       return (view, off) => {
-        const len = Math.min(Number(view.getBigUint64(off, true)), size);
-        return { kind: 'buf', bytes: new Uint8Array(view.buffer, view.byteOffset + off + 8, len).slice() };
+        const len = Math.min(view.getUint32(off, true), size);
+        return { kind: 'buf', bytes: new Uint8Array(view.buffer, view.byteOffset + off + BUF_HEADER, len).slice() };
       };
     }
     case 'tuple': {

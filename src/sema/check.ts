@@ -62,6 +62,11 @@ export interface VarSymbol {
   span: Span;
   /** Declared with a type (`let $x: int16`): assignments are converted to it, never promote it. */
   locked?: true;
+  /**
+   * The type the previous pass ended with (CheckOptions.varsAhead): reads see it, since bpftrace
+   * 0.26 gives every read of a variable the type all its assignments give it, wherever they are.
+   */
+  ahead?: Type;
 }
 
 export interface CheckedProbe {
@@ -114,7 +119,15 @@ export interface CheckOptions {
    * before @m's first assignment in the source (bpftrace types maps over the whole program).
    */
   mapsAhead?: ReadonlyMap<string, MapInfo>;
+  /**
+   * Each variable's final type from the previous pass, by the node that declared it; set on the
+   * passes Checker.run repeats until every read of a variable sees the type it ends with.
+   */
+  varsAhead?: ReadonlyMap<NodeId, Type>;
 }
+
+/** Bounds the passes over the script when variables are read before they get their final type. */
+const MAX_VAR_PASSES = 10;
 
 /** The map kinds `let @m = KIND(n)` declares (bpftrace 0.26's BPF_MAP_TYPES). */
 export const DECLARED_MAP_KINDS: readonly string[] = ['hash', 'lruhash', 'percpuhash', 'percpulruhash'];
@@ -143,7 +156,13 @@ export class Checker {
   /** Declarations typed by a variable not typed yet, checked at the end of the probe. */
   private typeofLinks: { target: VarSymbol; source: VarSymbol; span: Span }[] = [];
   /** Reads of a declared (`let $x;`) variable before anything assigned it: typed once the probe is checked. */
-  private earlyReads: { id: NodeId; sym: VarSymbol }[] = [];
+  private earlyReads: { id: NodeId; sym: VarSymbol; span: Span }[] = [];
+  /** Every variable read and the type it got (null: none yet), to tell whether another pass is needed. */
+  private readonly reads: { sym: VarSymbol; type: Type | null }[] = [];
+  /** Inside sizeof/offsetof/typeof, which only look at a type: reading a variable there reads nothing. */
+  private introspecting = 0;
+  /** Every variable symbol, by the node that declared it. */
+  private readonly symbols = new Map<NodeId, VarSymbol>();
   /** Checks that need every map's value type (CheckCx.afterMaps). */
   private readonly afterMapsChecks: ((maps: ReadonlyMap<string, MapInfo>) => void)[] = [];
   /** What the silent first pass learned about maps (CheckOptions.mapsAhead). */
@@ -181,7 +200,42 @@ export class Checker {
     };
   }
 
+  /**
+   * Checks the script. Statements are checked in order, but a variable's reads take the type
+   * all its assignments give it (`let $v; $a = $v; $v = 10;` makes `$a` an int8, as in bpftrace
+   * 0.26), so when a read saw another type than the variable ended with, the script is checked
+   * again, each read seeing the type of the previous pass, until they agree. Only the last
+   * pass's diagnostics are reported.
+   */
   run(program: Program, probes: CheckedProbe[]): SemaResult {
+    if (this.opts.varsAhead) return this.runPass(program, probes);
+    let ahead: ReadonlyMap<NodeId, Type> = new Map();
+    for (let pass = 1; ; pass++) {
+      const diags = new Diagnostics(this.diags.source);
+      const checker = new Checker(diags, { ...this.opts, varsAhead: ahead });
+      const result = checker.runPass(program, probes);
+      const next = checker.staleVarTypes();
+      if (!next || pass === MAX_VAR_PASSES) {
+        for (const d of diags.list) {
+          if (d.severity === 'error') this.diags.error(d.span, d.message, ...d.hints);
+          else this.diags.warning(d.span, d.message, ...d.hints);
+        }
+        return result;
+      }
+      ahead = next;
+    }
+  }
+
+  /** Each variable's final type when some read saw another one (so another pass is due), else null. */
+  private staleVarTypes(): Map<NodeId, Type> | null {
+    const stale = this.reads.some(({ sym, type }) => sym.type !== null && (type === null || !typeEquals(type, sym.type)));
+    if (!stale) return null;
+    const types = new Map<NodeId, Type>();
+    for (const [id, sym] of this.symbols) if (sym.type) types.set(id, sym.type);
+    return types;
+  }
+
+  private runPass(program: Program, probes: CheckedProbe[]): SemaResult {
     if (!this.opts.mapsAhead && iteratesMaps(program)) {
       const ahead = new Checker(new Diagnostics(this.diags.source), { ...this.opts, mapsAhead: new Map() }).run(program, probes);
       this.mapsAhead = ahead.maps;
@@ -642,6 +696,11 @@ export class Checker {
         // Integers keep their width (bswap, printing); the slot stores 8 bytes regardless.
         sym.type = t;
         this.typeLinked(sym);
+      } else if (!pointerStep && !assignable(sym.type, t) && sym.locked) {
+        this.diags.error(
+          s.span,
+          `Type mismatch for $${target.name}: trying to assign value of type '${typeName(t)}' when variable already has a type '${typeName(sym.type)}'`,
+        );
       } else if (!pointerStep && !assignable(sym.type, t)) {
         this.diags.error(
           s.value.span,
@@ -684,6 +743,9 @@ export class Checker {
 
   private declareVar(v: Variable, type: Type | null, scope: Scope = this.scope): VarSymbol {
     const sym: VarSymbol = { id: this.nextVar++, name: v.name, type, span: v.span };
+    const ahead = this.opts.varsAhead?.get(v.id);
+    if (ahead) sym.ahead = ahead;
+    this.symbols.set(v.id, sym);
     scope.vars.set(v.name, sym);
     this.result.vars.set(v.id, sym);
     if (type) this.result.types.set(v.id, type);
@@ -833,12 +895,16 @@ export class Checker {
         this.result.vars.set(e.id, sym);
         if (!sym.type) {
           // `let $x;` holds zero until assigned: a warning, as in 0.26; the read takes the type
-          // a later assignment gives the variable (resolveEarlyReads).
-          this.diags.warning(e.span, `Variable used before it was assigned: $${e.name}`);
-          this.earlyReads.push({ id: e.id, sym });
+          // later assignments give the variable (the previous pass's, else resolveEarlyReads').
+          if (this.introspecting === 0) this.diags.warning(e.span, `Variable used before it was assigned: $${e.name}`);
+          this.reads.push({ sym, type: sym.ahead ?? null });
+          if (sym.ahead) return sym.ahead;
+          this.earlyReads.push({ id: e.id, sym, span: e.span });
           return INT64;
         }
-        return sym.type;
+        const t = sym.ahead ? (mergeTypes(sym.ahead, sym.type) ?? sym.type) : sym.type;
+        this.reads.push({ sym, type: t });
+        return t;
       }
       case 'MapRef':
       case 'MapAccess': {
@@ -1024,7 +1090,7 @@ export class Checker {
       case 'SizeofExpr': {
         if (e.arg.kind === 'TypeExpr') this.resolveTypeExpr(e.arg);
         else if (e.arg.kind === 'TypeofExpr') this.result.types.set(e.arg.id, this.typeofType(e.arg));
-        else this.expr(e.arg);
+        else this.introspect(e.arg);
         return UINT64;
       }
       case 'OffsetofExpr': {
@@ -1033,7 +1099,7 @@ export class Checker {
             ? this.resolveTypeExpr(e.base)
             : e.base.kind === 'TypeofExpr'
               ? this.typeofType(e.base)
-              : this.expr(e.base);
+              : this.introspect(e.base);
         let offset = 0;
         for (const name of e.fields) {
           const f = bt.kind !== 'struct' ? null : structField(bt, name, this.scriptLookup);
@@ -1356,7 +1422,8 @@ export class Checker {
   private typeofUntyped(t: TypeExpr): VarSymbol | null {
     if (t.of?.kind !== 'Variable' || t.pointerDepth !== 0 || t.arrayLen !== null) return null;
     const sym = this.scope.find(t.of.name);
-    if (!sym || sym.type) return null;
+    if (!sym || sym.type || sym.ahead) return null;
+    this.reads.push({ sym, type: null });
     this.result.vars.set(t.of.id, sym);
     return sym;
   }
@@ -1392,9 +1459,10 @@ export class Checker {
   }
 
   private resolveEarlyReads(): void {
-    for (const { id, sym } of this.earlyReads) {
-      if (!sym.type) sym.type = INT64;
-      this.result.types.set(id, sym.type);
+    for (const { id, sym, span } of this.earlyReads) {
+      // Nothing assigns it: bpftrace 0.26 has no type to give it.
+      if (!sym.type) this.diags.error(span, 'Could not resolve the type of this variable');
+      this.result.types.set(id, sym.type ?? INT64);
     }
     this.earlyReads = [];
   }
@@ -1415,6 +1483,16 @@ export class Checker {
     this.typeofLinks = [];
   }
 
+  /** The type of an expression only looked at (sizeof, offsetof, typeof). */
+  private introspect(e: Expr): Type {
+    this.introspecting++;
+    try {
+      return this.expr(e);
+    } finally {
+      this.introspecting--;
+    }
+  }
+
   /** The type `typeof(x)` stands for. */
   private typeofType(e: Extract<Expr, { kind: 'TypeofExpr' }>): Type {
     return e.arg.kind === 'TypeExpr' ? this.resolveTypeExpr(e.arg) : this.typeofOperand(e.arg);
@@ -1426,7 +1504,7 @@ export class Checker {
    * count as a use of `@m` as a scalar map.
    */
   private typeofOperand(e: Expr): Type {
-    if (e.kind !== 'MapRef') return this.expr(e);
+    if (e.kind !== 'MapRef') return this.introspect(e);
     const m = this.result.maps.get(e.name);
     const t = m?.key ?? (m?.value ? (m.value.kind === 'value' ? m.value.type : aggReadType(m.value)) : null);
     if (!t) {

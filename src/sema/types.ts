@@ -20,7 +20,7 @@ export type Type =
    * fills the buffer was cut and prints with str_trunc_trailer (0.26). Char arrays never do.
    */
   | { kind: 'string'; size: number; truncatable?: true }
-  /** buf(): length-prefixed bytes. */
+  /** buf(): bytes after their u32 length (0.26's AsyncEvent::Buf header). */
   | { kind: 'buffer'; size: number }
   | { kind: 'tuple'; elems: Type[] }
   | { kind: 'record'; fields: { name: string; type: Type }[] }
@@ -55,6 +55,9 @@ export type StructOrigin = { kind: 'btf'; id: number; module?: string } | { kind
 export type SymbolicKind = 'ksym' | 'usym' | 'kaddr' | 'username' | 'cgroup_path' | 'inet' | 'mac' | 'probe' | 'strerror' | 'errno';
 /** build_id: ustack only, each frame as (object build id, file offset), unsymbolized. */
 export type StackMode = 'bpftrace' | 'perf' | 'raw' | 'build_id';
+
+/** A buf() value's length header: a u32, as 0.26's AsyncEvent::Buf. */
+export const BUF_HEADER = 4;
 
 export const INT64: Type = { kind: 'int', size: 8, signed: true };
 export const UINT64: Type = { kind: 'int', size: 8, signed: false };
@@ -91,7 +94,7 @@ export function sizeOf(t: Type): number {
     case 'string':
       return t.size;
     case 'buffer':
-      return t.size + 8;
+      return t.size + BUF_HEADER;
     case 'tuple':
       return tupleLayout(t.elems).size;
     case 'record':
@@ -144,8 +147,8 @@ export function alignOf(t: Type): number {
       // accepts at aligned offsets.
       return 8;
     case 'buffer':
-      // Starts with its u64 length, which the stack only accepts 8-aligned.
-      return 8;
+      // Starts with its u32 length, which the stack only accepts 4-aligned.
+      return 4;
     case 'tuple':
       return Math.max(1, ...t.elems.map(alignOf));
     case 'record':
@@ -174,14 +177,14 @@ export interface Layout {
 }
 
 /**
- * A value's alignment inside a tuple or record, as bpftrace 0.26 lays them out: text aligns to 1
- * (writers into tuples store it in units of its offset's alignment), an integer to its size up
- * to 2 bytes, else 4 up to 4 bytes and 8 above; arrays as their element, structs as C does.
+ * A value's alignment inside a tuple or record, as bpftrace 0.26 lays them out
+ * (SizedType::GetInTupleAlignment): its byte arrays align to 1 (text, buffers, usym, inet,
+ * cgroup_path, mac addresses; see isByteArray), an integer to its size up to 2 bytes, else 4 up
+ * to 4 bytes and 8 above; arrays as their element, structs as C does.
  */
 export function inTupleAlign(t: Type): number {
+  if (isByteArray(t)) return 1;
   switch (t.kind) {
-    case 'string':
-      return 1;
     case 'tuple':
       return Math.max(1, ...t.elems.map(inTupleAlign));
     case 'record':
@@ -199,6 +202,17 @@ export function inTupleAlign(t: Type): number {
     default:
       return alignOf(t);
   }
+}
+
+/**
+ * The values 0.26 counts as byte arrays (IsByteArray), which sit at any offset in a tuple:
+ * writers into a tuple store them in units of their offset's alignment, or build them aligned
+ * and copy them in (emitStoreInto). Its timestamp (16 bytes there) is not one here: ours is an
+ * 8-byte register value, stored whole.
+ */
+export function isByteArray(t: Type): boolean {
+  if (t.kind === 'string' || t.kind === 'buffer') return true;
+  return t.kind === 'symbolic' && (t.what === 'usym' || t.what === 'inet' || t.what === 'cgroup_path' || t.what === 'mac');
 }
 
 /** A C struct's alignment: its widest member's (struct values are copied, not stored by word). */

@@ -75,3 +75,22 @@ test('network and byte function errors (bpftrace 0.17 wording)', () => {
   );
   assert.match(compileError('BEGIN { printf("%r\\n", buf("ab", -1)); }'), /ERROR: buf\(\) cannot use negative length \(-1\)/);
 });
+
+test('buffers and inet values at odd tuple offsets (0.26 aligns them to 1): sizes, print, keys, values, ==', () => {
+  const out = output(
+    'BEGIN { print(sizeof((1, buf("abc", 3)))); print(sizeof(((int8)1, ntop(0x0100007f)))); ' +
+      'print(sizeof(((int16)1, buf("abcd", 4), (int32)7))); ' +
+      '$t = ((int8)1, buf("abc", 3), "x", ntop(0x0100007f), (int16)5); print($t); ' +
+      '@m[(int8)3, buf("hey", 3)] = ((int8)2, ntop(0x0100007f)); ' +
+      '$u = ((int8)9, buf("zz", 2)); print($u.1 == buf("zz", 2)); print($u.1 == buf("zy", 2)); exit(); }',
+  );
+  assert.equal(out, '8\n25\n16\n(1, abc, x, 127.0.0.1, 5)\ntrue\nfalse\n\n\n@m[3, hey]: (2, 127.0.0.1)\n');
+});
+
+test('usym and cgroup_path values at odd tuple offsets: sizes as 0.26, read back and printed', () => {
+  const out = output(
+    'BEGIN { $t = ((int8)1, usym(0), (int8)2); print(sizeof($t)); print($t); print($t.1); ' +
+      'print(sizeof(((int8)1, cgroup_path(cgroup), (int8)2))); $w = ((int8)1, usym(0)); $w = ((int16)2, usym(0)); print($w); exit(); }',
+  );
+  assert.equal(out, '18\n(1, 0x0, 2)\n0x0\n18\n(2, 0x0)\n\n\n');
+});

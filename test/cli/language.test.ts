@@ -109,7 +109,7 @@ test('#include: integer constants of the headers (as bpftrace 0.17 prints them);
   skip: !haveHeaders && 'needs libc and kernel uapi headers (libc6-dev, linux-libc-dev)',
 }, () => {
   const out = run(
-    '#include <linux/fcntl.h>\n#include <sys/socket.h>\n#include "no/such/header.h"\n#define LEN 16\n' +
+    '#include <linux/fcntl.h>\n#include <sys/socket.h>\n#define LEN 16\n' +
       'BEGIN { printf("%d %d %d %d %d\\n", O_CREAT, AT_FDCWD, AF_INET6, LEN, sizeof(struct task_struct) > 0); exit(); }',
     '-I',
     '/no/such/dir',
@@ -128,4 +128,18 @@ test('a ternary of two void calls runs one of them as a statement; avg of negati
     'BEGIN { @a = avg(-1); @a = avg(-1); @a = avg(-10); if (@a == -4) { printf("done\\n"); } @u = avg(10); @u = avg(5); printf("%d\\n", @u); exit(); }',
   );
   assert.equal(out, 'done\n7\n\n\n@a: -4\n@u: 7\n');
+});
+
+test('#include of a header no search dir has fails as bpftrace does (clang: file not found), at the header, exit 1', () => {
+  const r = runCli(['-e', '#include <lol/no.h>\nBEGIN { exit(); }']);
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout, '');
+  assert.match(
+    r.stderr,
+    /^stdin:1:10-20: ERROR: 'lol\/no\.h' file not found\n#include <lol\/no\.h>\n {9}~{10}\nHINT: searched .*\/usr\/include/,
+  );
+  assert.doesNotMatch(r.stderr, /at .*\.js:\d+/);
+  const f = runCli(['--include', 'lol/no.h', '-e', 'BEGIN { exit(); }']);
+  assert.equal(f.code, 1);
+  assert.match(f.stderr, /^ERROR: 'lol\/no\.h' file not found\nHINT: --include lol\/no\.h: searched /);
 });

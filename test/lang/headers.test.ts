@@ -6,7 +6,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { HeaderOptions } from '../../src/lang/headers.ts';
+import { CompileAbort, Diagnostics } from '../../src/lang/diagnostics.ts';
+import { parseScript } from '../../src/lang/frontend.ts';
+import { type HeaderOptions, systemDirs } from '../../src/lang/headers.ts';
 import { frontendBody } from './helpers.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'headers-'));
@@ -97,8 +99,67 @@ describe('headers: integer constants of #include files', () => {
     );
   });
 
-  it('reads nothing without includes, and skips headers that are not found', () => {
+  it('reads nothing without includes, and skips headers that headers include and are not found', () => {
     assert.equal(body('BEGIN { $a = SHIFTED; }'), '  $a = SHIFTED;\n}\n');
-    assert.equal(body('#include <no/such.h>\nBEGIN { $a = SHIFTED; }'), '  $a = SHIFTED;\n}\n');
+    writeFileSync(join(inc, 'lost.h'), '#include <no/such.h>\n#define FOUND 3\n');
+    assert.equal(body('#include <lost.h>\nBEGIN { $a = FOUND; }'), '  $a = 3;\n}\n');
+  });
+});
+
+/** The rendered diagnostics of the front end, and whether it stopped. */
+function diagnostics(text: string, headers: Partial<HeaderOptions> = {}): { text: string; aborted: boolean } {
+  const source = { name: 'stdin', text };
+  const diags = new Diagnostics(source);
+  let aborted = false;
+  try {
+    parseScript(source, diags, { headers: { includeDirs: [inc], includes: [], scriptDir, ...headers } });
+  } catch (e) {
+    if (!(e instanceof CompileAbort)) throw e;
+    aborted = true;
+  }
+  return { text: diags.render(), aborted };
+}
+
+describe("#include of a header that is not found (clang's fatal error in 0.26)", () => {
+  it('is an error at the header name, with where it was looked for', () => {
+    const r = diagnostics('#include <lol/no.h>\nBEGIN { }');
+    assert.ok(r.aborted);
+    assert.match(r.text, /^stdin:1:10-20: ERROR: 'lol\/no\.h' file not found\n#include <lol\/no\.h>\n {9}~{10}\nHINT: searched /);
+    assert.ok(r.text.includes(inc), r.text);
+    const q = diagnostics('#include "none.h"\nBEGIN { }');
+    assert.match(q.text, /^stdin:1:10-18: ERROR: 'none\.h' file not found\n/);
+    assert.ok(q.text.includes(scriptDir), 'a quoted include also looked beside the script');
+  });
+
+  it('--include FILE that is not found is an error without a place', () => {
+    const r = diagnostics('BEGIN { }', { includes: ['gone.h'] });
+    assert.ok(r.aborted);
+    assert.match(r.text, /^ERROR: 'gone\.h' file not found\nHINT: --include gone\.h: searched /);
+  });
+
+  it('headers that exist keep working: -I, the script directory, absolute paths', () => {
+    assert.equal(diagnostics(`#include <my.h>\n#include "local.h"\n#include "${join(root, 'forced.h')}"\nBEGIN { }`).text, '');
+  });
+
+  it('a kernel-internal header without the kernel headers installed is a warning when types come from BTF', () => {
+    const kernelHeaders = systemDirs().some((d) => d.startsWith('/lib/modules/'));
+    const r = diagnostics('#include <net/no_such_sock.h>\nBEGIN { }', { haveBtf: true });
+    if (kernelHeaders) assert.match(r.text, /ERROR: 'net\/no_such_sock\.h' file not found/);
+    else {
+      assert.equal(r.aborted, false);
+      assert.match(r.text, /^stdin:1:10-30: WARNING: 'net\/no_such_sock\.h' file not found; its types come from the kernel's BTF\n/);
+    }
+    // Without BTF nothing stands in for it.
+    assert.ok(diagnostics('#include <net/no_such_sock.h>\nBEGIN { }', { haveBtf: false }).aborted);
+  });
+
+  it("includes in groups the script's conditionals leave out are not looked for", () => {
+    const guarded = '#ifndef BPFTRACE_HAVE_BTF\n#include <lol/no.h>\n#else\n#include <my.h>\n#endif\nBEGIN { }';
+    assert.equal(diagnostics(guarded, { haveBtf: true }).text, '');
+    assert.match(diagnostics(guarded, { haveBtf: false }).text, /^stdin:2:10-20: ERROR: 'lol\/no\.h' file not found/);
+    assert.equal(diagnostics('#define MINE 1\n#ifndef MINE\n#include <lol/no.h>\n#endif\nBEGIN { }').text, '');
+    assert.equal(diagnostics('#ifdef __i386__\n#include <asm/x32.h>\n#endif\nBEGIN { }').text, '');
+    // A condition we cannot evaluate leaves its includes alone.
+    assert.equal(diagnostics('#if VERSION > 2\n#include <lol/no.h>\n#endif\nBEGIN { }').text, '');
   });
 });

@@ -36,11 +36,12 @@ test('typeof in declarations takes the type of a variable, a map, a field or a t
 test('typeof in declarations enforces the type', () => {
   assert.match(
     compileText('BEGIN { $x = (uint8)1; let $y : typeof($x); $y = "foo"; }').errors,
-    /ERROR: Type mismatch for \$y: trying to assign value of type 'string\[4\]' when variable already contains a value of type 'uint8'/,
+    // bpftrace 0.26's words and place (the whole assignment) for a declared type.
+    /^stdin:1:45-55: ERROR: Type mismatch for \$y: trying to assign value of type 'string\[4\]' when variable already has a type 'uint8'\n/,
   );
   assert.match(
     compileText('BEGIN { $x = "foo"; let $y : typeof($x); $y = 2; }').errors,
-    /ERROR: Type mismatch for \$y: trying to assign value of type 'int8' when variable already contains a value of type 'string\[4\]'/,
+    /^stdin:1:42-48: ERROR: Type mismatch for \$y: trying to assign value of type 'int8' when variable already has a type 'string\[4\]'\n/,
   );
 });
 
@@ -54,7 +55,7 @@ test('typeof of a variable declared before it and typed after it', () => {
   assert.deepEqual(t.get('y'), { kind: 'int', size: 2, signed: true });
   assert.match(
     compileText('BEGIN { let $x; let $y : typeof($x); $y = "bar"; $x = 1; }').errors,
-    /^stdin:1:26-36: ERROR: Type mismatch for \$y: trying to assign value of type 'string\[4\]' when variable already has a type 'int8'\n/,
+    /^stdin:1:38-48: ERROR: Type mismatch for \$y: trying to assign value of type 'string\[4\]' when variable already has a type 'int8'\n/,
   );
   assert.match(
     compileText('BEGIN { let $x; let $y : typeof($x); $y = 1; }').errors,

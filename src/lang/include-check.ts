@@ -1,0 +1,180 @@
+// A header the script includes must exist, as bpftrace's clang parse requires: a missing one is
+// clang's fatal "'x.h' file not found", reported at the `#include` (and for `--include FILE`
+// without a place). Only includes the script's own conditionals leave active are checked
+// (`#ifndef BPFTRACE_HAVE_BTF` around kernel headers, as bpftrace's tools write, is skipped when
+// the kernel has BTF); a condition we cannot evaluate leaves its includes unchecked.
+// One deliberate difference: a kernel-internal header (`<net/sock.h>`, `<linux/fs.h>`) on a host
+// without the kernel's headers is only a warning when the kernel has BTF, since types come from
+// BTF here and tutorials include such headers unguarded (0.26 fails on them there).
+
+import type { Program, Span } from './ast.ts';
+import { type Diagnostics, locate } from './diagnostics.ts';
+import { CONDITIONAL, conditionTruth, findHeader, type HeaderOptions, systemDirs, targetMacro } from './headers.ts';
+
+/**
+ * Headers bpftrace 0.26 carries inside itself (its src/stdlib/include), found whatever the host
+ * has installed; `asm/` ones stand for the running architecture's.
+ */
+const EMBEDDED: ReadonlySet<string> = new Set([
+  '__stddef_max_align_t.h',
+  'float.h',
+  'limits.h',
+  'stdarg.h',
+  'stdbool.h',
+  'stddef.h',
+  'stdint.h',
+  ...['bitsperlong', 'errno-base', 'errno', 'fcntl', 'int-ll64', 'ioctl', 'posix_types', 'types'].map((n) => `asm-generic/${n}.h`),
+  ...['bitsperlong', 'byteorder', 'errno', 'fcntl', 'ioctl', 'posix_types', 'rwonce', 'swab', 'types'].map((n) => `asm/${n}.h`),
+  ...[
+    'bpf',
+    'bpf_common',
+    'btf',
+    'byteorder/big_endian',
+    'byteorder/little_endian',
+    'compiler-clang',
+    'compiler',
+    'compiler_attributes',
+    'compiler_types',
+    'const',
+    'errno',
+    'fcntl',
+    'if_link',
+    'if_xdp',
+    'ioctl',
+    'kasan-checks',
+    'kcsan-checks',
+    'kernel',
+    'netdev',
+    'netlink',
+    'openat2',
+    'perf_event',
+    'pkt_cls',
+    'pkt_sched',
+    'posix_types',
+    'socket',
+    'stddef',
+    'swab',
+    'sysinfo',
+    'types',
+  ].map((n) => `linux/${n}.h`),
+]);
+
+/** First path components of the kernel's own headers (include/ of a kernel tree). */
+const KERNEL_DIRS: ReadonlySet<string> = new Set([
+  'linux',
+  'net',
+  'asm',
+  'asm-generic',
+  'uapi',
+  'trace',
+  'scsi',
+  'sound',
+  'video',
+  'xen',
+  'drm',
+  'rdma',
+  'crypto',
+  'keys',
+  'kvm',
+  'media',
+  'soc',
+  'target',
+  'acpi',
+  'clocksource',
+  'ras',
+  'vdso',
+]);
+
+const DEFINE = /^#\s*define\s+([A-Za-z_]\w*)/;
+const UNDEF = /^#\s*undef\s+([A-Za-z_]\w*)/;
+
+/** One open `#if` group: whether its current branch is read (null: not known), and whether an earlier branch was. */
+interface Group {
+  reading: boolean | null;
+  taken: boolean | null;
+}
+
+/** Reports the script's includes (and `--include` files) that no search dir has. */
+export function checkIncludes(program: Program, diags: Diagnostics, opts: HeaderOptions): void {
+  const sys = systemDirs();
+  const where = (quoted: boolean): string => searchedHint([...(quoted ? [opts.scriptDir] : []), ...opts.includeDirs, ...sys], sys);
+  const kernelHeaders = sys.some((d) => d.startsWith('/lib/modules/'));
+  const exists = (path: string, quoted: boolean): boolean =>
+    EMBEDDED.has(path) || findHeader(path, quoted, opts.scriptDir, opts.includeDirs, sys) !== null;
+  for (const path of opts.includes) {
+    if (!exists(path, true)) diags.error(null, `'${path}' file not found`, `--include ${path}: ${where(true)}`);
+  }
+  const defined = new Set<string>(opts.haveBtf ? ['BPFTRACE_HAVE_BTF'] : []);
+  const isDefined = (name: string): boolean | null =>
+    defined.has(name) ? true : (targetMacro(name) ?? (name === 'BPFTRACE_HAVE_BTF' ? false : null));
+  const groups: Group[] = [];
+  for (const item of program.items) {
+    if (item.kind === 'Include') {
+      if (!groups.every((g) => g.reading === true) || exists(item.path, !item.system)) continue;
+      const span = pathSpan(diags, item.span);
+      if (opts.haveBtf && !kernelHeaders && KERNEL_DIRS.has(item.path.split('/')[0] ?? '')) {
+        diags.warning(
+          span,
+          `'${item.path}' file not found; its types come from the kernel's BTF`,
+          `this kernel's headers are not installed (/lib/modules/$(uname -r)/build), so the header's #define constants are unknown; bpftrace 0.26 refuses the include here: guard it with #ifndef BPFTRACE_HAVE_BTF`,
+        );
+      } else diags.error(span, `'${item.path}' file not found`, where(!item.system));
+      continue;
+    }
+    if (item.kind !== 'CDefinition' || !item.text.startsWith('#')) continue;
+    const active = groups.every((g) => g.reading === true);
+    const def = DEFINE.exec(item.text);
+    if (def && active) defined.add(def[1] as string);
+    const undef = UNDEF.exec(item.text);
+    if (undef && active) defined.delete(undef[1] as string);
+    const m = CONDITIONAL.exec(item.text);
+    if (m) follow(groups, m[1] as string, m[2] as string, isDefined);
+  }
+}
+
+/** Moves the open groups past one conditional directive. */
+function follow(groups: Group[], directive: string, rest: string, isDefined: (name: string) => boolean | null): void {
+  const top = groups[groups.length - 1];
+  switch (directive) {
+    case 'ifdef':
+    case 'ifndef':
+    case 'if': {
+      const c = conditionTruth(directive, rest, isDefined);
+      groups.push({ reading: c, taken: c });
+      return;
+    }
+    case 'elif':
+      if (!top) return;
+      if (top.taken === true) top.reading = false;
+      else if (top.taken === false) {
+        const c = conditionTruth('if', rest, isDefined);
+        top.reading = c;
+        top.taken = c;
+      } else top.reading = null;
+      return;
+    case 'else':
+      if (top) top.reading = top.taken === null ? null : !top.taken;
+      return;
+    case 'endif':
+      groups.pop();
+      return;
+  }
+}
+
+/** The `<x.h>` or `"x.h"` part of an `#include` line, where clang points. */
+function pathSpan(diags: Diagnostics, line: Span): Span {
+  const at = locate(diags.source, line.start);
+  const text = at.file.text.slice(at.offset, at.offset + (line.end - line.start));
+  const open = text.search(/[<"]/);
+  if (open < 0) return line;
+  const close = text.indexOf(text[open] === '<' ? '>' : '"', open + 1);
+  return { start: line.start + open, end: close < 0 ? line.end : line.start + close + 1 };
+}
+
+/** Where the header was looked for, as a hint. */
+function searchedHint(dirs: readonly string[], sys: readonly string[]): string {
+  const kernel = sys.some((d) => d.startsWith('/lib/modules/'))
+    ? ''
+    : ' (the kernel headers under /lib/modules/$(uname -r)/build are not installed)';
+  return `searched ${dirs.join(', ')}${kernel}; add a directory with -I`;
+}
