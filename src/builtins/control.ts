@@ -199,7 +199,8 @@ function failedWarning(em: Emitter, name: string, span: Span, done: string): voi
 /**
  * The full name of the probe that fired. Each target of a multi-target probe gets its own
  * program when `probe` is used (codegen/compile.ts), so the name is a constant per program —
- * except in coalesced syscall tracepoints, whose one program finds it by syscall number.
+ * except in coalesced syscall tracepoints, whose one program finds it by syscall number, and in
+ * programs shared by targets whose links carry the name's index (probes/probe-names.ts).
  */
 export const probe: Builtin = {
   name: 'probe',
@@ -214,7 +215,7 @@ export const probe: Builtin = {
   emit(call, em) {
     const size = (em.typeOf(call) as Extract<Type, { kind: 'string' }>).size;
     const dest = em.memDest ?? em.allocMem(size);
-    const names = em.context.syscallFilter?.names;
+    const names = em.context.syscallFilter?.names ?? em.context.cookieNames;
     if (names) {
       if (names.size < size) throw new Error(`probe names kept in ${names.size} bytes, ${size} needed`);
       em.loadProbeNameAddress(Reg.R2);

@@ -1,7 +1,7 @@
 // Builtins of user-space probes: `func` (the probed function, from the attach cookie),
 // usym(addr), sarg0..N (stack arguments at function entry) and reg("name") (a pt_regs register).
 
-import { AluOp, alu64Imm, alu64Reg, load, Reg } from '../bpf/insn.ts';
+import { AluOp, alu32Reg, alu64Imm, alu64Reg, load, Reg } from '../bpf/insn.ts';
 import type { Call, Expr } from '../lang/ast.ts';
 import { USYM_ADDR_BITS, USYM_FUNC_TAG } from '../runtime/usyms.ts';
 import { type Type, typeKindWord, UINT64 } from '../sema/types.ts';
@@ -42,12 +42,13 @@ export const func: Builtin = {
       const ip = em.callHelper('get_func_ip', [{ kind: 'ctx' }]);
       return ip ? { kind: 'temp', temp: ip } : { kind: 'imm', value: 0n };
     }
-    // The attach cookie is the function's index in the runtime's table (see probes/uprobe.ts).
+    // The attach cookie's lower half is the function's index in the runtime's table (see
+    // probes/uprobe.ts); the upper half may be the probe name's (probes/probe-names.ts).
     const t = em.callHelper('get_attach_cookie', [{ kind: 'ctx' }]);
     if (!t) return { kind: 'imm', value: 0n };
     const tag = em.tempConst(USYM_FUNC_TAG << USYM_ADDR_BITS);
     const r = em.reg(t, Reg.R0);
-    em.emit(alu64Reg(AluOp.OR, r, em.reg(tag, Reg.R1)));
+    em.emit(alu32Reg(AluOp.MOV, r, r), alu64Reg(AluOp.OR, r, em.reg(tag, Reg.R1)));
     em.setTemp(t, r);
     em.free(tag);
     return { kind: 'temp', temp: t };

@@ -12,12 +12,14 @@ import {
   BPF_MAP_TYPE_RINGBUF,
   BPF_MAP_TYPE_STACK_TRACE,
 } from '../bpf/constants.ts';
+import { features } from '../bpf/features.ts';
 import type { Insn } from '../bpf/insn.ts';
 import { type MapSpec, possibleCpus } from '../bpf/map.ts';
 import type { ProgramSpec } from '../bpf/program.ts';
 import type { ConfigBlock, Probe, Program } from '../lang/ast.ts';
 import { type Diagnostics, NoAttachPointsError, NoMatchesError, UnlocatedError, UserError } from '../lang/diagnostics.ts';
 import { visitAll } from '../lang/walk.ts';
+import { setProbeNameIndex } from '../probes/probe-names.ts';
 import type { ProbeContext, ProbeTarget, Provider } from '../probes/provider.ts';
 import { providerFor } from '../probes/registry.ts';
 import { coalesceSyscalls } from '../probes/syscalls/coalesce.ts';
@@ -193,13 +195,25 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
     const nameSize = usesArgs && coalescable ? Math.max(0, ...p.targets.map((t) => Buffer.byteLength(t.name, 'latin1'))) + 1 : null;
     // A program has one program type and runs one way (attached, or run by us like BEGIN/END),
     // so targets of different probe types never share one.
+    // Groups whose targets' links tell the program their names (probes/probe-names.ts).
+    const named = new Map<ProbeTarget[], NonNullable<ProbeContext['cookieNames']>>();
     const groups: ProbeTarget[][] = byProvider(targets).flatMap((same) => {
       const coalesced = coalescable ? coalesceSyscalls(same, probeIndex, nameSize) : null;
       if (coalesced) return [[coalesced]];
-      return same[0]?.provider.shareable && !(usesArgs && same.length > 1) ? [same] : same.map((t) => [t]);
+      const provider = same[0]?.provider;
+      if (nameSize !== null && same.length > 1 && provider?.shareable && provider.namesByCookie && cookieNamesWork()) {
+        named.set(same, { map: `pnames_${probeIndex}_${named.size}`, names: same.map((t) => t.name), size: nameSize });
+        same.forEach((t, i) => {
+          setProbeNameIndex(t, i);
+        });
+        return [same];
+      }
+      return provider?.shareable && !(usesArgs && same.length > 1) ? [same] : same.map((t) => [t]);
     });
     const emitFor = (group: ProbeTarget[], target: ProbeTarget): Insn[] => {
-      const context = group === targets || group.length > 1 ? p.context : target.provider.context(target);
+      const shared = group === targets || group.length > 1 ? p.context : target.provider.context(target);
+      const cookieNames = named.get(group);
+      const context = cookieNames ? { ...shared, cookieNames } : shared;
       // A target whose `args` differ from the first one's is type-checked again with its own
       // context, so field offsets, types and printed records are its own.
       const own = group.length === 1 && target !== p.targets[0] && usesArgs ? recheck(target, context) : sema;
@@ -302,6 +316,11 @@ function callsExit(program: Program): boolean {
 }
 
 /** Whether a probe reads `args`, `probe` or `uaddr()` (per-object load bias), whose values depend on the attach point. */
+/** Whether links can carry the cookies and programs read them (perf-event links, Linux 5.15). */
+function cookieNamesWork(): boolean {
+  return features().has('perf_link') && features().has('helper_get_attach_cookie');
+}
+
 /** Whether the body reads `args`, `uaddr()` or (unless `exceptProbe`) `probe`. */
 function usesPerTargetBuiltins(probe: Probe, exceptProbe: boolean): boolean {
   let found = false;

@@ -44,6 +44,7 @@ import { argField } from './context-args.ts';
 import { Frame, type MemLoc, type Temp } from './frame.ts';
 import { emitMapDelete } from './maps.ts';
 import { optimize } from './optimize.ts';
+import { cookieNamePrologue } from './probe-names.ts';
 import { BIG_HEAP_MAP, ERRORS_MAP, EXIT_MAP, HEAP_MAP, PERCPU_VALUE_MAX, type Resources, RINGBUF_MAP } from './resources.ts';
 import { emitHelperCheck } from './runtime-errors.ts';
 import { emitExtend, emitScalar, operandToTemp } from './scalars.ts';
@@ -190,7 +191,7 @@ export class Emitter {
 
   private nameSlot: number | null = null;
 
-  /** Coalesced syscall tracepoints reading `probe`: where the prologue keeps the name's address. */
+  /** Programs that look `probe` up (coalesced syscalls, cookie names): where the prologue keeps the name's address. */
   probeNameSlot(): number {
     if (this.nameSlot === null) this.nameSlot = this.frame.allocStack(8);
     return this.nameSlot;
@@ -297,7 +298,7 @@ export class Emitter {
     // scratch memory above them can be reused safely.
     this.heapPointerSlot();
     this.zeroKey();
-    if (this.context.syscallFilter?.names) this.probeNameSlot();
+    if (this.context.syscallFilter?.names || this.context.cookieNames) this.probeNameSlot();
     allocateVariables(this, body);
     if (this.exitGuard) {
       this.emit(ldMapValue(Reg.R1, EXIT_MAP, 0), load(8, Reg.R1, Reg.R1, 0), jmpImm(JmpOp.JNE, Reg.R1, 0, this.exitLabel));
@@ -315,7 +316,7 @@ export class Emitter {
     this.emit(movImm(Reg.R0, 0));
     this.place(this.returnLabel);
     this.emit(exit());
-    const prologue: Insn[] = [movReg(Reg.R6, Reg.R1), ...syscallFilterPrologue(this)];
+    const prologue: Insn[] = [movReg(Reg.R6, Reg.R1), ...syscallFilterPrologue(this), ...cookieNamePrologue(this)];
     if (this.frame.heapHigh > 0) {
       const slot = this.heapPointerSlot();
       const key = this.zeroKey();

@@ -26,6 +26,7 @@ import { createKprobeMulti, emptyKprobeMultiErrno } from './kernel/attach.ts';
 import { expandOrExplain, requireKprobes } from './kernel/availability.ts';
 import { kprobeBlacklist, lookupFunction, matchFunctions } from './kernel/functions.ts';
 import { providerNames } from './names.ts';
+import { probeNameCookie } from './probe-names.ts';
 import {
   type AttachEnv,
   type Attached,
@@ -204,7 +205,7 @@ function attachOne(prog: BpfProgram, target: ProbeTarget): Link[] {
   const s = sites.of(target);
   const fd =
     s.address !== null ? openKprobeAt(s.address, s.retprobe, prog.sys) : openKprobe(kernelSymbol(s), s.offset, s.retprobe, prog.sys);
-  return [attachPerfEvent(prog, fd, { target: target.name })];
+  return [attachPerfEvent(prog, fd, { target: target.name, cookie: probeNameCookie(target) })];
 }
 
 // ---------------------------------------------------------------- kprobe_multi
@@ -287,6 +288,7 @@ function attachAll(prog: BpfProgram, targets: ProbeTarget[], env: AttachEnv): At
       targets.map((t) => kernelSymbol(sites.of(t))),
       first.retprobe,
       what,
+      targets.map(probeNameCookie),
     );
     return { links: [link], count: targets.length };
   } catch (e) {
@@ -312,6 +314,7 @@ function makeProvider(type: 'kprobe' | 'kretprobe', retprobe: boolean): Provider
     ...providerNames(type),
     progType: BPF_PROG_TYPE_KPROBE,
     shareable: true,
+    namesByCookie: true,
     expand: (raw, parts, span) => expandKprobe(p, retprobe, raw, parts, span),
     requireSupport: () => requireKprobes(type),
     context: () => context(retprobe),

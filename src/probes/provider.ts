@@ -77,6 +77,11 @@ export interface ProbeContext {
   userType?: (name: string) => Type | null;
   /** Coalesced syscall tracepoints: keep only these syscall numbers (see syscalls/coalesce.ts). */
   syscallFilter?: SyscallFilter;
+  /**
+   * A program shared by targets whose links carry their name's index in the attach cookie
+   * (probes/probe-names.ts): `map` holds the names, `size` bytes each (the `probe` string's size).
+   */
+  cookieNames?: { map: string; names: string[]; size: number };
 }
 
 /** config missing_probes: what a probe that cannot be attached does to the run. */
@@ -117,6 +122,11 @@ export interface Provider {
   context(target: ProbeTarget): ProbeContext;
   /** Whether targets of one probe can share a program (no per-target context like args offsets). */
   readonly shareable: boolean;
+  /**
+   * Whether its links give each target the cookie `probeNameCookie` (probes/probe-names.ts)
+   * asks for, so that targets reading `probe` can still share a program.
+   */
+  readonly namesByCookie?: boolean;
   /**
    * Optional, for providers that are not shareable: what of a target's context, `args` aside,
    * the generated code depends on. Targets of one probe with equal keys get the same bytecode

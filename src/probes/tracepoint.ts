@@ -10,6 +10,7 @@ import { type IntSize, intType, parseIntTypeName, type Type, UINT64 } from '../s
 import { globToMatcher, hasWildcard } from './info/glob.ts';
 import { listTracepoints, readTracepointFormat, type TracepointFieldType, tracepointId } from './info/tracepoint-format.ts';
 import { providerNames } from './names.ts';
+import { probeNameCookie } from './probe-names.ts';
 import type { ArgField, ProbeTarget, Provider } from './provider.ts';
 
 /**
@@ -105,6 +106,7 @@ export const tracepoint: Provider = {
   ...providerNames('tracepoint'),
   progType: BPF_PROG_TYPE_TRACEPOINT,
   shareable: true,
+  namesByCookie: true,
   expand(raw, parts, span): ProbeTarget[] {
     if (parts.length !== 2 || !parts[0] || !parts[1]) {
       throw new UserError(`Invalid tracepoint: ${raw}`, ['tracepoints are written tracepoint:category:name']);
@@ -133,6 +135,6 @@ export const tracepoint: Provider = {
     const id = tracepointId(cat, ev);
     if (id === null) throw new UserError(`tracepoint not found: ${cat}:${ev}`);
     const fd = openTracepoint(id);
-    return [attachPerfEvent(prog, fd, { target: target.name })];
+    return [attachPerfEvent(prog, fd, { target: target.name, cookie: probeNameCookie(target) })];
   },
 };

@@ -26,6 +26,7 @@ import { NoMatchesError, UnlocatedError, UserError } from '../lang/diagnostics.t
 import { registerObject, registerProbeFunction } from '../runtime/usyms.ts';
 import { globToMatcher, hasWildcard } from './info/glob.ts';
 import { providerNames } from './names.ts';
+import { probeNameCookie } from './probe-names.ts';
 import {
   type AttachEnv,
   type Attached,
@@ -360,7 +361,7 @@ const MULTI_MIN_TARGETS = 2;
 function attachOne(prog: BpfProgram, target: ProbeTarget, env: AttachEnv): Link[] {
   const site = sites.of(target);
   const fd = openUprobe(site.path, site.fileOffset, { retprobe: site.retprobe, pid: env.pid ?? undefined }, prog.sys);
-  return [attachPerfEvent(prog, fd, { target: target.name, cookie: BigInt(site.funcIndex) })];
+  return [attachPerfEvent(prog, fd, { target: target.name, cookie: BigInt(site.funcIndex) | probeNameCookie(target) })];
 }
 
 /** One BPF_TRACE_UPROBE_MULTI link for all of `targets` in one file. */
@@ -430,7 +431,7 @@ function attachAll(prog: BpfProgram, targets: ProbeTarget[], env: AttachEnv): At
           prog,
           path,
           ss.map((s) => s.fileOffset),
-          ss.map((s) => BigInt(s.funcIndex)),
+          ss.map((s, i) => BigInt(s.funcIndex) | probeNameCookie(ts[i] as ProbeTarget)),
           { retprobe: ss[0]?.retprobe ?? false, pid: env.pid },
           `${ss[0]?.retprobe ? 'uretprobe' : 'uprobe'} ${path} (${ss.length} functions)`,
         ),
@@ -463,6 +464,7 @@ function makeProvider(type: 'uprobe' | 'uretprobe', retprobe: boolean): Provider
     ...providerNames(type),
     progType: BPF_PROG_TYPE_KPROBE,
     shareable: true,
+    namesByCookie: true,
     expand: (raw, parts, span) => expandUprobe(p, retprobe, raw, parts, span),
     context: (t) => context(t, retprobe),
     attachHints: UPROBE_HINTS,

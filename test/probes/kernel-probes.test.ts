@@ -123,6 +123,26 @@ test('two syscall wildcards in one script keep their own syscalls', () => {
   assert.doesNotMatch(r.stdout, /@b/);
 });
 
+test('probe over several tracepoints: one program, each link names its tracepoint through the attach cookie', () => {
+  const script =
+    'tracepoint:sched:sched_process_exec,tracepoint:sched:sched_process_exit,tracepoint:sched:sched_process_fork /pid == cpid/ { @[probe] = count(); }';
+  // The compiled programs as -d asm lists them: one, which looks the name up by cookie.
+  const asm = runCli(['--dry-run', '-d', 'asm', '-e', script]);
+  assert.equal(asm.code, 0, asm.stderr);
+  const headers = asm.stdout.split('\n').filter((l) => l.startsWith('; '));
+  assert.deepEqual(
+    headers,
+    ['; tracepoint:sched:sched_process_exec, tracepoint:sched:sched_process_exit, tracepoint:sched:sched_process_fork'],
+    asm.stdout,
+  );
+  assert.match(asm.stdout, /call bpf_get_attach_cookie/);
+  const r = traceCommand(script, 'true');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^@\[tracepoint:sched:sched_process_exec\]: 1$/m);
+  assert.match(r.stdout, /^@\[tracepoint:sched:sched_process_exit\]: 1$/m);
+  assert.doesNotMatch(r.stdout, /sched_process_fork/);
+});
+
 /** Ids of the BPF programs process `pid` holds open (its bpf-prog fds). */
 function heldProgramIds(pid: number): number[] {
   const ids: number[] = [];

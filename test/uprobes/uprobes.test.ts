@@ -67,6 +67,26 @@ describe('uprobe and uretprobe', { skip }, () => {
     assert.deepEqual(out.split('\n').sort(), ['', '', '', '@[add]: 3', '@[sum8]: 3']);
   });
 
+  test('probe over a function wildcard: one program for all (the link cookie names the function)', () => {
+    const s = `uprobe:${P.target}:{add,mul*,hid*} /pid == cpid/ { @[probe] = count(); @f[func] = count(); }`;
+    const asm = runCli(['--dry-run', '-d', 'asm', '-e', s]);
+    assert.equal(asm.code, 0, asm.stderr);
+    assert.equal(asm.stdout.split('\n').filter((l) => l.startsWith('; ')).length, 1, asm.stdout);
+    for (const env of [{}, { BPFTRACE_TS_NO_UPROBE_MULTI: '1' }]) {
+      const r = runCli(['-e', s, '-c', `${P.target} 2`], { env, timeoutMs: 30000 });
+      assert.equal(r.code, 0, r.stderr);
+      const lines = r.stdout.split('\n').filter(Boolean).sort();
+      assert.deepEqual(lines, [
+        `@[uprobe:${P.target}:add]: 2`,
+        `@[uprobe:${P.target}:hidden]: 2`,
+        `@[uprobe:${P.target}:mul3]: 2`,
+        '@f[add]: 2',
+        '@f[hidden]: 2',
+        '@f[mul3]: 2',
+      ]);
+    }
+  });
+
   test('a shared library by path, and libc by name', () => {
     const out = run(
       `uprobe:${P.lib}:lib_square /pid == cpid/ { printf("sq %d\\n", arg0); } uretprobe:${P.lib}:lib_square /pid == cpid/ { printf("= %d\\n", retval); }`,

@@ -165,11 +165,20 @@ export function emptyKprobeMultiErrno(sys: Sys, progFd: number): number {
  * One BPF_TRACE_KPROBE_MULTI link for many functions (Linux 5.18+, CONFIG_FPROBE). The
  * program must have been loaded with expected_attach_type BPF_TRACE_KPROBE_MULTI.
  */
-export function createKprobeMulti(sys: Sys, progFd: number, funcs: readonly string[], retprobe: boolean, what: string): Link {
+export function createKprobeMulti(
+  sys: Sys,
+  progFd: number,
+  funcs: readonly string[],
+  retprobe: boolean,
+  what: string,
+  cookies: readonly bigint[] = [],
+): Link {
   const names = funcs.map((f) => Buffer.from(`${f}\0`, 'latin1'));
   const strBytes = names.reduce((n, b) => n + b.length, 0);
   const ptrsAt = Math.ceil(strBytes / 8) * 8;
-  const mem = sys.alloc(ptrsAt + funcs.length * 8);
+  const withCookies = cookies.some((c) => c !== 0n);
+  const cookiesAt = ptrsAt + funcs.length * 8;
+  const mem = sys.alloc(cookiesAt + (withCookies ? funcs.length * 8 : 0));
   try {
     // The names, then the array of pointers to them that `syms` points at.
     const view = new DataView(mem.bytes.buffer, mem.bytes.byteOffset, mem.bytes.byteLength);
@@ -177,6 +186,7 @@ export function createKprobeMulti(sys: Sys, progFd: number, funcs: readonly stri
     names.forEach((b, i) => {
       mem.bytes.set(b, at);
       view.setBigUint64(ptrsAt + i * 8, mem.addr + BigInt(at), true);
+      if (withCookies) view.setBigUint64(cookiesAt + i * 8, cookies[i] ?? 0n, true);
       at += b.length;
     });
     const a = new Attr(LINK_CREATE_KPROBE_MULTI)
@@ -184,7 +194,8 @@ export function createKprobeMulti(sys: Sys, progFd: number, funcs: readonly stri
       .u32('attach_type', BPF_TRACE_KPROBE_MULTI)
       .u32('kprobe_multi_flags', retprobe ? BPF_F_KPROBE_MULTI_RETURN : 0)
       .u32('cnt', funcs.length)
-      .u64('syms', mem.addr + BigInt(ptrsAt));
+      .u64('syms', mem.addr + BigInt(ptrsAt))
+      .u64('cookies', withCookies ? mem.addr + BigInt(cookiesAt) : 0n);
     const fd = checkBpf(sys.bpf(BPF_LINK_CREATE, a.bytes), BPF_LINK_CREATE, what);
     return fdLink(sys, [fd], 'kprobe_multi', what);
   } finally {
