@@ -209,8 +209,16 @@ export const deleteFn: Builtin = {
   maxArgs: 2,
   check(call: Call, cx) {
     const [m, k] = call.args as [Expr, Expr | undefined];
-    cx.checkMapArg(m, 'delete');
+    const name = cx.checkMapArg(m, 'delete');
     if (k) cx.check(k);
+    // A map nothing stores into has no type to build the key from (0.26's macro takes typeof(@m)).
+    if (name !== null) {
+      cx.afterMaps((maps) => {
+        const info = maps.get(name);
+        if (!info || (info.value === null && info.valueSpan === null))
+          cx.diags.error(m.span, `Undefined map: @${name}`, `a map must be assigned before delete(), e.g. @${name}[key] = value`);
+      });
+    }
     return BOOL;
   },
   emit(call, em) {

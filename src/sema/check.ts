@@ -1007,6 +1007,10 @@ export class Checker {
           if (!isInteger(from) && from.kind !== 'bool' && from.kind !== 'pointer') {
             this.diags.error(e.span, `Cannot cast from "${typeName(from)}" to "${typeName(to)}"`);
           }
+        } else if (to.kind === 'string' || to.kind === 'buffer') {
+          // As 0.26: a string may be cast to a string at least as wide, nothing else to either.
+          if (to.kind === 'buffer' || from.kind !== 'string' || from.size > to.size)
+            this.diags.error(e.span, `Cannot cast from "${typeName(from)}" to "${typeName(to)}"`);
         } else if (to.kind === 'struct' && !typeEquals(from, to)) {
           // A struct value cannot be made from another value (typeof(*p) makes this easy to write).
           this.diags.error(
@@ -1442,6 +1446,12 @@ export class Checker {
   }
 
   resolveTypeExpr(t: TypeExpr): Type {
+    // `string[64]`, `buffer[256]`: as 0.26, [N] sizes a parameterised type instead of making an array.
+    if (!t.of && t.pointerDepth === 0 && t.arrayLen !== null && t.arrayLen > 0 && (t.name === 'string' || t.name === 'buffer')) {
+      const sized: Type = t.name === 'string' ? { kind: 'string', size: t.arrayLen } : { kind: 'buffer', size: t.arrayLen };
+      this.result.types.set(t.id, sized);
+      return sized;
+    }
     let base: Type | null = t.of ? this.typeofOperand(t.of) : parseIntTypeName(t.name);
     if (!base) {
       if (t.name === 'void') base = { kind: 'void' };

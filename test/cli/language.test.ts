@@ -129,3 +129,13 @@ test('a ternary of two void calls runs one of them as a statement; avg of negati
   );
   assert.equal(out, 'done\n7\n\n\n@a: -4\n@u: 7\n');
 });
+
+test('(string[N]) widens a string: the text, NUL-padded to N bytes, as value, map key and in sizeof', () => {
+  const out = run(`BEGIN {
+    $s = (string[64])"abc";
+    let $t: string[16] = "hi";
+    @m[(string[8])"ab"] = sizeof($s) + sizeof($t);
+    printf("%s %s %d %d\\n", $s, $t, sizeof($s), $s == "abc");
+    exit(); }`);
+  assert.equal(out, 'abc hi 64 1\n\n\n@m[ab]: 80\n');
+});
