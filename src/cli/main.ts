@@ -202,6 +202,7 @@ async function main(argv: string[]): Promise<number> {
       // 0.26: failed map updates are reported by default, probe reads and lookups with -k.
       warningLevel: opts.noWarnings ? 0 : opts.warnings ? 2 : 1,
       probeFilter: filter,
+      deferKernelSupport: opts.dryRun,
     });
     flushDiags();
     if (script.programs.length === 0 && opts.debug.length === 0) {

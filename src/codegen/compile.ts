@@ -15,7 +15,7 @@ import {
 import type { Insn } from '../bpf/insn.ts';
 import { type MapSpec, possibleCpus } from '../bpf/map.ts';
 import type { ProgramSpec } from '../bpf/program.ts';
-import type { ConfigBlock, Probe, Program } from '../lang/ast.ts';
+import type { ConfigBlock, Probe, Program, Span } from '../lang/ast.ts';
 import { type Diagnostics, NoAttachPointsError, NoMatchesError, UnlocatedError, UserError } from '../lang/diagnostics.ts';
 import { visitAll } from '../lang/walk.ts';
 import type { ProbeContext, ProbeTarget, Provider } from '../probes/provider.ts';
@@ -86,6 +86,12 @@ export interface CompileOptions {
    * script is still checked; BEGIN/END and self:signal probes are never filtered (bpftrace).
    */
   probeFilter?: RegExp | null;
+  /**
+   * --dry-run: a probe type this kernel cannot run (kprobes, fentry, iter) is reported after the
+   * whole script is checked, not before, so a script written for another machine is still
+   * parsed, typed and compiled here. The error is the same; only its moment changes.
+   */
+  deferKernelSupport?: boolean;
 }
 
 /** Providers --probe-filter leaves alone (bpftrace's begin/end/signal probe lists). */
@@ -120,6 +126,12 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
   });
 
   const probes: CheckedProbe[] = [];
+  const unsupported: { span: Span; error: UserError }[] = [];
+  // Reports the deferred kernel-support errors along with any others, then stops on errors.
+  const checkpoint = (last: boolean): void => {
+    if (last || diags.hasErrors) for (const u of unsupported.splice(0)) diags.error(u.span, u.error.message, ...u.error.hints);
+    diags.check();
+  };
   for (const item of program.items) {
     if (item.kind !== 'Probe') continue;
     const targets: ProbeTarget[] = [];
@@ -132,7 +144,14 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
         const expanded = provider.expand(ap.raw, parts, ap.span);
         // Only what --probe-filter keeps needs this kernel to support its probe type.
         const kept = filterTargets(expanded, opts.probeFilter)[0];
-        if (kept) provider.requireSupport?.(kept);
+        if (kept && opts.deferKernelSupport) {
+          try {
+            provider.requireSupport?.(kept);
+          } catch (e) {
+            if (!(e instanceof UserError)) throw e;
+            unsupported.push({ span: ap.span, error: e });
+          }
+        } else if (kept) provider.requireSupport?.(kept);
         targets.push(...expanded);
       } catch (e) {
         if (!(e instanceof UserError)) throw e;
@@ -157,7 +176,7 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
       diags.error(item.attachPoints[0]?.span ?? item.span, `cannot read the context of ${first.name}: ${(e as Error).message}`);
     }
   }
-  diags.check();
+  checkpoint(false);
 
   foldStrings(program, opts.positional, diags);
   const checker = new Checker(diags, {
@@ -168,7 +187,7 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
     named: opts.named ?? new Map(),
   });
   const sema = checker.run(program, probes);
-  diags.check();
+  checkpoint(false);
 
   const resources = analyseResources(sema, config, opts);
   const programs: CompiledProgram[] = [];
@@ -176,7 +195,7 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
   const recheck = (target: ProbeTarget, context: ProbeContext): SemaResult => {
     const swapped = probes.map((q) => (q.targets.includes(target) ? { ...q, context, targets: [target] } : q));
     const r = new Checker(diags, checkOpts).run(program, swapped);
-    diags.check();
+    checkpoint(false);
     return r;
   };
   // Only probes the kernel fires on its own need the guard; BEGIN/END alone do not.
@@ -250,7 +269,7 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
       }
     }
   });
-  diags.check();
+  checkpoint(true);
   for (const name of resources.stackMaps) {
     const buildIds = name === STACK_MAP_USER_BUILDID;
     resources.internalMaps.push({
