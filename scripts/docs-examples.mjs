@@ -28,6 +28,7 @@ const DOCS = ['docs/language.md', 'docs/stdlib.md', 'man/adoc/bpftrace.adoc', 'd
  * What the extractor cannot tell by itself, by `doc:line` of the block's opening fence: a
  * reason to skip, a probe to wrap a fragment in, or output to ignore.
  */
+const PLACEHOLDER = 'a placeholder (`...`) in the code replaced by a statement';
 const SEMICOLON = "the doc's code lacks a `;` between statements (0.26's parser rejects it too): run with it added";
 const OVERRIDES = {
   // language.md
@@ -54,7 +55,7 @@ const OVERRIDES = {
   'docs/language.md:815': { append: 'begin { print(add_one(1)); }', stdout: '2\n' },
   'docs/language.md:949': { skip: 'shows warnings for statements about a map never declared' },
   'docs/language.md:957': { prelude: '@a[1] = 1;' },
-  'docs/language.md:1588': { skip: 'placeholder body (`{ ... }`)' },
+  'docs/language.md:1588': { patch: [['{ ... }', '{ }']], note: PLACEHOLDER },
   'docs/language.md:1603': { skip: 'placeholder body (`{ ... }`)' },
   'docs/language.md:1611': { skip: 'placeholder body (`{ ... }`)' },
   'docs/language.md:1647': { skip: 'needs an Android APK' },
@@ -68,16 +69,16 @@ const OVERRIDES = {
   'docs/language.md:1847': { skip: 'fragment using undefined variables ($z, $pz)' },
   'docs/language.md:1871': { skip: 'fragment using undefined variables ($a) and types (myident)' },
   'docs/language.md:1882': { skip: 'fragment using an undefined variable ($z)' },
-  'docs/language.md:1914': { skip: 'placeholder body (`...`)' },
+  'docs/language.md:1914': { patch: [['\n        ...\n', '\n        { print(1); }\n']], note: PLACEHOLDER },
   'docs/language.md:1928': { patch: [['$b = "hello"\n', '$b = "hello";\n']], note: SEMICOLON },
   'docs/language.md:1937': { patch: [['$b = "hello"\n', '$b = "hello";\n']], note: SEMICOLON },
-  'docs/language.md:1962': { skip: 'placeholder body (`{ ... }`)' },
+  'docs/language.md:1962': { patch: [['begin { ... }', 'begin { @a[1] = 1; @b[1] = count(); }']], note: PLACEHOLDER },
   'docs/language.md:1987': { skip: 'grammar (`@name = expression`)' },
   'docs/language.md:1995': { skip: 'grammar (`@name[key] = expression`)' },
   'docs/language.md:2001': { skip: 'grammar (`@name[(key1,key2)] = expression`)' },
   'docs/language.md:2008': { skip: 'grammar (`@name[key1,key2] = expression`)' },
   'docs/language.md:2017': { patch: [['@[pid, comm]++\n', '@[pid, comm]++;\n']], note: SEMICOLON },
-  'docs/language.md:2047': { skip: 'placeholder printf arguments (`...`)' },
+  'docs/language.md:2047': { patch: [['printf("got usage ...", ...);', 'printf("got usage\\n");']], note: PLACEHOLDER },
   'docs/language.md:2073': { skip: 'a runtime warning shown for kaddr("do_poweroff") read as a user pointer' },
   'docs/language.md:2133': { skip: 'not a bpftrace program (usage text of a BCC tool)' },
   'docs/language.md:2256': { append: 'begin { }' },
@@ -88,10 +89,19 @@ const OVERRIDES = {
   'docs/language.md:665': { stdout: '10\n11\n20\n\n\n@map[10, 11]: 20\n' },
   'docs/language.md:686': { stdout: '0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n' },
   'docs/language.md:2208': { stdout: '1 12\n\n\n@c: 1\n@s: 12\n' },
+  'docs/language.md:1737': {
+    program: 'begin { print((sizeof(int32*), sizeof(int32[4]), sizeof(int32*[4]), sizeof(int32[4]*), sizeof(int32*[4]*))); }',
+    stdout: '(8, 16, 32, 8, 8)\n',
+    note: 'the listed types, measured with sizeof',
+  },
   // stdlib.md
   'docs/stdlib.md:50': { host: 'kaddr("avenrun") needs data symbols in /proc/kallsyms (CONFIG_KALLSYMS_ALL)' },
   'docs/stdlib.md:131': { host: 'needs the cgroup /sys/fs/cgroup/system.slice' },
-  'docs/stdlib.md:214': { skip: 'placeholder body (`...`)' },
+  'docs/stdlib.md:214': {
+    patch: [['  ...\n', '  print(1);\n']],
+    stderr: "WARNING: Can't delete map element because it does not exist.",
+    note: PLACEHOLDER,
+  },
   'docs/stdlib.md:271': { append: 'begin { }' },
   'docs/stdlib.md:332': { rejects: '0.26 fails it whatever $1 is: a plain `if` is not pruned (fold_literals.cpp); `if comptime` is' },
   'docs/stdlib.md:519': { host: 'kaddr("avenrun") needs data symbols in /proc/kallsyms (CONFIG_KALLSYMS_ALL)' },
@@ -112,6 +122,7 @@ const OVERRIDES = {
   'docs/stdlib.md:1829': { stdout: '\n\n@x: 33\n' },
   'docs/stdlib.md:1883': { stdout: '11\n' },
   'docs/stdlib.md:2061': { stdout: `${'@: 10\n'.repeat(10)}\n\n@: 10\n` },
+  'docs/stdlib.md:1051': { statements: true, stdout: '\x1b[31mRed\t\x1b[33mYellow\x1b[0m\n' },
   // migration_guide.md
   'docs/migration_guide.md:30': { append: 'begin { }' },
   'docs/migration_guide.md:123': { prelude: '@b[1] = 1; @b[2] = 1; @b[3] = 1;' },
@@ -310,9 +321,11 @@ function examplesOf(doc, block, next) {
     });
   }
   if (over.skip) return [{ ...base, skip: over.skip }];
-  const program = isProgram(block.text);
-  if (!program && !isStatements(block.text)) return [{ ...base, skip: 'not a bpftrace program (output, C, Go, shell or grammar)' }];
-  let text = program ? block.text : `${over.wrap ?? 'begin'} {\n${over.prelude ? `${over.prelude}\n` : ''}${block.text}\n}\n`;
+  const program = over.program !== undefined || isProgram(block.text);
+  if (!program && !over.statements && !isStatements(block.text))
+    return [{ ...base, skip: 'not a bpftrace program (output, C, Go, shell or grammar)' }];
+  let text =
+    over.program ?? (program ? block.text : `${over.wrap ?? 'begin'} {\n${over.prelude ? `${over.prelude}\n` : ''}${block.text}\n}\n`);
   text = applyOverride(text, over);
   const ex = {
     ...base,
@@ -324,7 +337,7 @@ function examplesOf(doc, block, next) {
   if (over.host) return [{ ...ex, host: over.host }];
   if (over.known) return [{ ...ex, known: over.known }];
   if (over.rejects) return [{ ...ex, note: over.rejects, expect: { rejected: true } }];
-  if (/(^|[^\w.])\.\.\.([^\w.]|$)/.test(block.text.replace(COMMENT_RE, ''))) return [{ ...ex, skip: 'placeholder (`...`) in the code' }];
+  if (/(^|[^\w.])\.\.\.([^\w.]|$)/.test(text.replace(COMMENT_RE, ''))) return [{ ...ex, skip: 'placeholder (`...`) in the code' }];
   // Shown output: a comment in the block, or the next block when it follows at once.
   let shown = commentOutput(block.text);
   if (!shown && next && next.line - block.end <= 4 && !isProgram(next.text) && !/^\s*[#$]/.test(next.text))
@@ -332,6 +345,7 @@ function examplesOf(doc, block, next) {
   const diag = shown ? shownDiagnostic(shown.text) : null;
   if (diag) return [{ ...ex, expect: { stderr: diag } }];
   if (over.stdout !== undefined) return [{ ...ex, expect: { stdout: over.stdout } }];
+  if (over.stderr !== undefined) return [{ ...ex, expect: { stderr: over.stderr } }];
   if (over.random) return [{ ...ex, note: over.random }];
   if (KERNEL_PROBES.test(block.text.replace(COMMENT_RE, ''))) return [{ ...ex, kernel: true }];
   if (shown && !shown.sample && onlySpecialProbes(text)) return [{ ...ex, expect: { stdout: trimEnd(shown.text) } }];

@@ -1448,7 +1448,9 @@ export class Checker {
   resolveTypeExpr(t: TypeExpr): Type {
     // `string[64]`, `buffer[256]`: as 0.26, [N] sizes a parameterised type instead of making an array.
     if (!t.of && t.pointerDepth === 0 && t.arrayLen !== null && t.arrayLen > 0 && (t.name === 'string' || t.name === 'buffer')) {
-      const sized: Type = t.name === 'string' ? { kind: 'string', size: t.arrayLen } : { kind: 'buffer', size: t.arrayLen };
+      let sized: Type = t.name === 'string' ? { kind: 'string', size: t.arrayLen } : { kind: 'buffer', size: t.arrayLen };
+      const user = isUserProbe(this.current?.providerName ?? '');
+      for (let i = 0; i < (t.arrayPointers ?? 0); i++) sized = { kind: 'pointer', to: sized, user };
       this.result.types.set(t.id, sized);
       return sized;
     }
@@ -1480,6 +1482,7 @@ export class Checker {
     const user = isUserProbe(this.current?.providerName ?? '');
     for (let i = 0; i < t.pointerDepth; i++) out = { kind: 'pointer', to: out, user };
     if (t.arrayLen !== null) out = { kind: 'array', elem: out, len: t.arrayLen };
+    for (let i = 0; i < (t.arrayPointers ?? 0); i++) out = { kind: 'pointer', to: out, user };
     this.result.types.set(t.id, out);
     return out;
   }
