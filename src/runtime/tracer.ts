@@ -66,6 +66,8 @@ export interface RunOptions {
   mode?: 'trace' | 'test' | 'bench';
   /** -v: load programs with the verifier's log, in a buffer of the log_size config. */
   verifierLog?: boolean;
+  /** --dry-run: create the maps and load every program (the verifier checks it), then stop: nothing is attached or run. */
+  loadOnly?: boolean;
 }
 
 /**
@@ -155,6 +157,10 @@ export class Tracer {
         else attachable.push({ prog, index });
         for (const t of p.targets) if (this.script.resources.watchpoints.includes(t)) this.lateTargets.set(t, prog);
       });
+      if (opts.loadOnly) {
+        this.exitCode = 0;
+        return 0;
+      }
 
       const ringMap = this.maps.get(RINGBUF_MAP) as BpfMap;
       if (ringMap.spec.type !== BPF_MAP_TYPE_RINGBUF) throw new Error('internal: ring buffer map missing');
