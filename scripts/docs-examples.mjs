@@ -33,7 +33,6 @@ const PLACEHOLDER = 'a placeholder (`...`) in the code replaced by a statement';
 const SEMICOLON = "the doc's code lacks a `;` between statements (0.26's parser rejects it too): run with it added";
 const OVERRIDES = {
   // language.md
-  'docs/language.md:17': { skip: 'overview of top-level items: needs /usr/include/linux/socket.h and kprobes' },
   'docs/language.md:202': { prelude: '$a = 1;', stdout: 'true\n' },
   'docs/language.md:224': { skip: 'placeholder bodies (`{ ... }`)' },
   'docs/language.md:440': { wrap: 'begin' },
