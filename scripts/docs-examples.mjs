@@ -16,7 +16,7 @@
 // --write-fixture FILE stores the examples that pass (program, flags, expected result) for
 // test/cli/docs-examples.test.ts, so the test needs neither the mirror nor this script.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -30,6 +30,7 @@ const DOCS = ['docs/language.md', 'docs/stdlib.md', 'man/adoc/bpftrace.adoc', 'd
  * reason to skip, a probe to wrap a fragment in, or output to ignore.
  */
 const PLACEHOLDER = 'a placeholder (`...`) in the code replaced by a statement';
+const DUMMY = 'a placeholder function (dummy, f) replaced by do_nanosleep';
 const SEMICOLON = "the doc's code lacks a `;` between statements (0.26's parser rejects it too): run with it added";
 const OVERRIDES = {
   // language.md
@@ -89,6 +90,9 @@ const OVERRIDES = {
   'docs/language.md:665': { stdout: '10\n11\n20\n\n\n@map[10, 11]: 20\n' },
   'docs/language.md:686': { stdout: '0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n' },
   'docs/language.md:2208': { stdout: '1 12\n\n\n@c: 1\n@s: 12\n' },
+  'docs/language.md:116': { patch: [['kprobe:dummy', 'kprobe:do_nanosleep']], note: DUMMY },
+  'docs/language.md:1390': { host: 'needs the kvm module loaded' },
+  'docs/language.md:1786': { patch: [['kprobe:dummy', 'kprobe:do_nanosleep']], note: DUMMY },
   'docs/language.md:1737': {
     program: 'begin { print((sizeof(int32*), sizeof(int32[4]), sizeof(int32*[4]), sizeof(int32[4]*), sizeof(int32*[4]*))); }',
     stdout: '(8, 16, 32, 8, 8)\n',
@@ -123,6 +127,18 @@ const OVERRIDES = {
   'docs/stdlib.md:1883': { stdout: '11\n' },
   'docs/stdlib.md:2061': { stdout: `${'@: 10\n'.repeat(10)}\n\n@: 10\n` },
   'docs/stdlib.md:1051': { statements: true, stdout: '\x1b[31mRed\t\x1b[33mYellow\x1b[0m\n' },
+  'docs/stdlib.md:231': {
+    patch: [['kprobe:dummy', 'kprobe:do_nanosleep']],
+    note: `${DUMMY}; the lines marked error must be refused`,
+    rejects: true,
+  },
+  'docs/stdlib.md:346': { patch: [['kprobe:dummy', 'kprobe:do_nanosleep']], note: DUMMY },
+  'docs/stdlib.md:413': {
+    patch: [['kprobe:dummy', 'kprobe:do_nanosleep']],
+    note: `${DUMMY}; the line marked error must be refused`,
+    rejects: true,
+  },
+  'docs/stdlib.md:970': { patch: [['kprobe:f {', 'kprobe:do_nanosleep {']], note: DUMMY },
   // migration_guide.md
   'docs/migration_guide.md:30': { append: 'begin { }' },
   'docs/migration_guide.md:123': { prelude: '@b[1] = 1; @b[2] = 1; @b[3] = 1;' },
@@ -130,9 +146,9 @@ const OVERRIDES = {
   'docs/migration_guide.md:135': { known: 'delete() of several map elements is kept from the 0.17 era (src/lang/desugar.ts)' },
   'docs/migration_guide.md:144': { prelude: '@b[1] = 1;' },
   'docs/migration_guide.md:165': { skip: "outdated: 0.26 widens a variable's integer type on assignment (language.md, Variables)" },
-  'docs/migration_guide.md:183': { skip: 'needs a signal sent from another process' },
-  'docs/migration_guide.md:191': { skip: 'needs a signal sent from another process' },
-  'docs/migration_guide.md:199': { skip: 'needs a signal sent from another process' },
+  'docs/migration_guide.md:183': { skip: 'shows the SIGUSR1 map printing 0.26 removed' },
+  'docs/migration_guide.md:191': { signal: 'SIGUSR1', stdout: 'hello\n' },
+  'docs/migration_guide.md:199': { signal: 'SIGUSR1', stdout: '@b[1]: 2\n' },
   'docs/migration_guide.md:52': { stdout: '\n' },
   'docs/migration_guide.md:97': { stdout: 'bye\n' },
 };
@@ -336,7 +352,7 @@ function examplesOf(doc, block, next) {
   };
   if (over.host) return [{ ...ex, host: over.host }];
   if (over.known) return [{ ...ex, known: over.known }];
-  if (over.rejects) return [{ ...ex, note: over.rejects, expect: { rejected: true } }];
+  if (over.rejects) return [{ ...ex, note: typeof over.rejects === 'string' ? over.rejects : over.note, expect: { rejected: true } }];
   if (/(^|[^\w.])\.\.\.([^\w.]|$)/.test(text.replace(COMMENT_RE, ''))) return [{ ...ex, skip: 'placeholder (`...`) in the code' }];
   // Shown output: a comment in the block, or the next block when it follows at once.
   let shown = commentOutput(block.text);
@@ -369,6 +385,7 @@ function commandExample(ex, cmd, shown, over) {
   const program = applyOverride(args[e + 1], over);
   const out = { ...ex, program, args: [...args.slice(0, e), ...args.slice(e + 2)] };
   if (over.known) return { ...out, known: over.known };
+  if (over.signal) return { ...out, expect: { signal: over.signal, stdout: over.stdout } };
   const diag = shownDiagnostic(shown);
   if (diag) return { ...out, expect: { stderr: diag } };
   if (KERNEL_PROBES.test(program)) return { ...out, kernel: true };
@@ -382,7 +399,7 @@ function commandExample(ex, cmd, shown, over) {
 
 /** The command line for an example: real runs for shown output, --dry-run otherwise. */
 export function argvOf(ex, dir) {
-  const real = ex.expect?.stdout !== undefined || ex.expect?.stderr !== undefined;
+  const real = ex.expect !== undefined && !ex.expect.rejected;
   const mode = real ? [] : ['--dry-run'];
   const dd = ex.args.indexOf('--');
   const before = dd >= 0 ? ex.args.slice(0, dd) : ex.args;
@@ -411,7 +428,10 @@ export function judge(ex, r) {
       return { status: 'skipped', why: `kernel probes cannot run on this host; the script compiles (${errors[0]})`, kernelOnly: true };
     return { status: 'fails', why: first };
   }
-  if (ex.expect?.stdout !== undefined) {
+  if (ex.expect?.signal !== undefined) {
+    if (!stdout.includes(ex.expect.stdout))
+      return { status: 'fails', why: `after ${ex.expect.signal}, no "${ex.expect.stdout.trim()}" in:\n${stdout}` };
+  } else if (ex.expect?.stdout !== undefined) {
     const got = trimEnd(stdout.replace(/^Attached \d+ probes?\n/, ''));
     if (got !== ex.expect.stdout) return { status: 'fails', why: `output differs:\n--- doc\n${ex.expect.stdout}--- ours\n${got}` };
   }
@@ -426,8 +446,37 @@ function normaliseDiag(s) {
     .trim();
 }
 
+/**
+ * Runs the CLI until it has attached, sends `signal`, waits for `want` on stdout, then stops it
+ * with SIGINT; every wait is bounded.
+ */
+export function runWithSignal(cli, argv, signal, want, timeoutMs = 20_000) {
+  return new Promise((done) => {
+    const child = spawn(cli, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let sent = false;
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.stderr.on('data', (d) => {
+      stderr += d.toString('latin1');
+      if (!sent && /Attached \d+ probe/.test(stderr)) {
+        sent = true;
+        child.kill(signal);
+      }
+    });
+    child.stdout.on('data', (d) => {
+      stdout += d.toString('latin1');
+      if (stdout.includes(want)) child.kill('SIGINT');
+    });
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      done({ status, stdout, stderr });
+    });
+  });
+}
+
 /** Runs one example; returns its result. */
-function run(o, ex) {
+async function run(o, ex) {
   if (ex.skip) return { status: 'skipped', why: ex.skip };
   if (ex.host) return { status: 'skipped', why: `this host: ${ex.host}` };
   if (ex.known) return { status: 'known', why: ex.known };
@@ -438,14 +487,21 @@ function run(o, ex) {
       writeFileSync(join(dir, 'main.bt'), ex.program);
     }
     const argv = argvOf(ex, dir);
-    const r = spawnSync(o.cli, argv, { encoding: 'latin1', timeout: 20_000, cwd: dir });
+    const r = ex.expect?.signal
+      ? await runWithSignal(o.cli, argv, ex.expect.signal, ex.expect.stdout)
+      : spawnSync(o.cli, argv, { encoding: 'latin1', timeout: 20_000, cwd: dir });
     return { ...judge(ex, r), argv };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function main() {
+async function main() {
+  // `| head` closing the pipe ends the report, not with a stack trace.
+  process.stdout.on('error', (e) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   const o = parseArgs(process.argv.slice(2));
   const examples = [];
   for (const doc of DOCS) {
@@ -459,7 +515,7 @@ function main() {
   const results = [];
   for (const ex of examples) {
     if (o.only && !ex.id.startsWith(o.only)) continue;
-    const r = run(o, ex);
+    const r = await run(o, ex);
     results.push({ ex, r });
     if (!o.json && (r.status !== 'ok' || o.verbose)) {
       process.stdout.write(`${ex.id}: ${r.status}${r.why ? ` — ${r.why}` : ''}${ex.note ? ` (${ex.note})` : ''}\n`);

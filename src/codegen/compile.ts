@@ -18,6 +18,7 @@ import type { ProgramSpec } from '../bpf/program.ts';
 import type { ConfigBlock, Probe, Program, Span } from '../lang/ast.ts';
 import { type Diagnostics, NoAttachPointsError, NoMatchesError, UnlocatedError, UserError } from '../lang/diagnostics.ts';
 import { visitAll } from '../lang/walk.ts';
+import { availabilityOptions } from '../probes/kernel/availability.ts';
 import type { ProbeContext, ProbeTarget, Provider } from '../probes/provider.ts';
 import { providerFor } from '../probes/registry.ts';
 import { coalesceSyscalls } from '../probes/syscalls/coalesce.ts';
@@ -132,6 +133,23 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
     if (last || diags.hasErrors) for (const u of unsupported.splice(0)) diags.error(u.span, u.error.message, ...u.error.hints);
     diags.check();
   };
+  // A failed expansion is reported as it is under --dry-run, not blamed on the kernel.
+  availabilityOptions.explainFailedExpansion = !opts.deferKernelSupport;
+  const deferSupport = (raw: string, span: Span, target?: ProbeTarget): void => {
+    let provider: Provider;
+    try {
+      provider = providerFor(raw).provider;
+    } catch {
+      return; // not a probe type at all: said already
+    }
+    try {
+      // Without an expanded target (the lookup failed), the attach point stands for it.
+      provider.requireSupport?.(target ?? { provider, name: raw, parts: [], span });
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      if (!unsupported.some((u) => u.span === span)) unsupported.push({ span, error: e });
+    }
+  };
   for (const item of program.items) {
     if (item.kind !== 'Probe') continue;
     const targets: ProbeTarget[] = [];
@@ -144,17 +162,13 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
         const expanded = provider.expand(ap.raw, parts, ap.span);
         // Only what --probe-filter keeps needs this kernel to support its probe type.
         const kept = filterTargets(expanded, opts.probeFilter)[0];
-        if (kept && opts.deferKernelSupport) {
-          try {
-            provider.requireSupport?.(kept);
-          } catch (e) {
-            if (!(e instanceof UserError)) throw e;
-            unsupported.push({ span: ap.span, error: e });
-          }
-        } else if (kept) provider.requireSupport?.(kept);
+        if (kept && opts.deferKernelSupport) deferSupport(ap.raw, ap.span, kept);
+        else if (kept) provider.requireSupport?.(kept);
         targets.push(...expanded);
       } catch (e) {
         if (!(e instanceof UserError)) throw e;
+        // --dry-run: a probe type this kernel lacks is said too, after the script's own errors.
+        if (opts.deferKernelSupport) deferSupport(ap.raw, ap.span);
         // missing_probes: a probe that does not exist is an error, a warning, or nothing.
         const missing =
           e instanceof NoMatchesError ||

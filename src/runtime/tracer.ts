@@ -197,12 +197,8 @@ export class Tracer {
         this.links.push(...r.links);
         attached += r.count;
       }
-      this.out.attached(attached + begin.length + end.length + selfProgs.length);
-      // bpftrace's runtime-test harness waits for this line to start its AFTER commands.
-      if (process.env.__BPFTRACE_NOTIFY_PROBES_ATTACHED) this.out.text('__BPFTRACE_NOTIFY_PROBES_ATTACHED\n');
-      this.notifySystemd(sys, READY, 'readiness');
-      opts.onAttached?.();
-
+      // Signal handlers are in place before the "Attached" line: whoever waits for it to send
+      // SIGUSR1 (self:signal probes) or SIGINT must not find the default action still there.
       const done = new Promise<void>((resolve) => {
         this.wake = resolve;
       });
@@ -225,6 +221,12 @@ export class Tracer {
       }
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      this.out.attached(attached + begin.length + end.length + selfProgs.length);
+      // bpftrace's runtime-test harness waits for this line to start its AFTER commands.
+      if (process.env.__BPFTRACE_NOTIFY_PROBES_ATTACHED) this.out.text('__BPFTRACE_NOTIFY_PROBES_ATTACHED\n');
+      this.notifySystemd(sys, READY, 'readiness');
+      opts.onAttached?.();
+
       opts.stopSignal?.then(() => this.stop(this.exitCode));
       // The reader drains what is waiting (BEGIN's output first) before it waits.
       void this.reader.start();

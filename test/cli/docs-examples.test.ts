@@ -7,13 +7,14 @@
 // the only errors allowed are the ones saying so.
 
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { isRoot, ROOT, runCli } from '../helpers/run.ts';
+import { isRoot, LAUNCHER, ROOT, runCli } from '../helpers/run.ts';
 
-type Expect = { compiles: true } | { stdout: string } | { stderr: string } | { rejected: true };
+type Expect = { compiles: true } | { stdout: string; signal?: NodeJS.Signals } | { stderr: string } | { rejected: true };
 
 interface Example {
   id: string;
@@ -56,6 +57,37 @@ function argv(ex: Example, real: boolean): string[] {
   return [...(real ? [] : ['--dry-run']), ...script, ...before, ...rest];
 }
 
+/** Runs until attached, sends `signal`, waits for `want` on stdout, then SIGINT; bounded by `timeoutMs`. */
+function runWithSignal(
+  args: string[],
+  signal: NodeJS.Signals,
+  want: string,
+  timeoutMs = 30_000,
+): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(LAUNCHER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let sent = false;
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString('latin1');
+      if (!sent && /Attached \d+ probe/.test(stderr)) {
+        sent = true;
+        child.kill(signal);
+      }
+    });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString('latin1');
+      if (stdout.includes(want)) child.kill('SIGINT');
+    });
+    child.on('close', () => {
+      clearTimeout(timer);
+      done({ stdout, stderr });
+    });
+  });
+}
+
 test('the fixture holds examples of every reference document', () => {
   assert.equal(fixture.rev, 'v0.26.1');
   for (const doc of ['docs/language.md', 'docs/stdlib.md', 'man/adoc/bpftrace.adoc', 'docs/migration_guide.md'])
@@ -68,7 +100,13 @@ test('the fixture holds examples of every reference document', () => {
 for (const ex of fixture.examples) {
   const e = ex.expect;
   const needsRoot = 'stdout' in e || 'stderr' in e;
-  test(`${ex.id}`, { skip: needsRoot && !isRoot ? 'runs BPF programs: needs root' : false }, () => {
+  test(`${ex.id}`, { skip: needsRoot && !isRoot ? 'runs BPF programs: needs root' : false }, async () => {
+    if ('signal' in e && e.signal) {
+      // self:signal probes: the output comes once the running tracer gets the signal.
+      const r = await runWithSignal(argv(ex, true), e.signal, e.stdout);
+      assert.ok(r.stdout.includes(e.stdout), `no "${e.stdout.trim()}" after ${e.signal}:\n${r.stdout}\n${r.stderr}`);
+      return;
+    }
     const r = runCli(argv(ex, needsRoot), { timeoutMs: 30_000 });
     const errors = r.stderr.split('\n').filter((l) => l.includes('ERROR:'));
     if ('stdout' in e) {

@@ -226,6 +226,15 @@ describe('a kernel without kprobes or tracing programs says so', () => {
       'stdin:1:1-16: ERROR: kprobes are not available in this kernel (CONFIG_KPROBES is off)',
       'stdin:1:45-61: ERROR: fentry/fexit probes need BPF_PROG_TYPE_TRACING, which this kernel refuses (EPERM)',
     ]);
+    // A function that does not exist is said as such (a run blames the missing kprobes instead).
+    const missing = compileText('kprobe:no_such_function_xyz { }', { deferKernelSupport: true });
+    assert.deepEqual(
+      lines(missing.errors).filter((l) => l.includes('ERROR:')),
+      [
+        'stdin:1:1-28: ERROR: kprobe:no_such_function_xyz: no kernel function no_such_function_xyz',
+        'stdin:1:1-28: ERROR: kprobes are not available in this kernel (CONFIG_KPROBES is off)',
+      ],
+    );
     // A correct script compiles through codegen; only the kernel's lack is left to say.
     const ok = compileText('kprobe:vfs_read { @[comm] = count(); } fentry:vfs_write { @w = sum(args.count); }', {
       deferKernelSupport: true,
