@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compileText } from '../helpers/compile.ts';
 
+const lines = (s: string): string[] => s.split('\n').filter((l) => l !== '');
+
 const cases: [string, string, RegExp | string][] = [
   [
     'map value type mismatch',
@@ -173,6 +175,34 @@ test('delete() on a map nothing stores into: Undefined map, not an internal erro
   }
   // Stored into anywhere in the script (even after the delete) is enough.
   assert.equal(compileText('begin { delete(@b, 1); @b[1] = 2; }').errors, '');
+});
+
+test("delete()'s map and key checked as 0.26's macros check them (stdlib.md's delete example)", () => {
+  const err = (text: string): string => lines(compileText(text).errors).find((l) => l.includes('ERROR:')) ?? '';
+  assert.equal(
+    err('begin { @associative[1,2] = 1; delete(@associative); }'),
+    'stdin:1:32-52: ERROR: call to delete() with a single argument expects a map without explicit keys (scalar map)',
+  );
+  assert.equal(
+    err('begin { @associative[1,2] = 1; delete(@associative, 1); }'),
+    "stdin:1:32-55: ERROR: Argument mismatch for @associative: trying to access with arguments: 'int8' when map expects arguments: '(int8,int8)'",
+  );
+  assert.equal(
+    err('begin { @s = 1; delete(@s, 1); }'),
+    'stdin:1:17-30: ERROR: call to delete() with two arguments expects a map with explicit keys (non-scalar map)',
+  );
+  assert.match(
+    err('begin { @x[1, "hi"] = 1; delete(@x["hi", 1]); }'),
+    /ERROR: Argument mismatch for @x: trying to access with arguments: '\(string\[3\],int8\)' when map expects arguments: '\(int8,string\[3\]\)'/,
+  );
+  for (const ok of [
+    'begin { @associative[1,2] = 1; delete(@associative, (1,2)); }',
+    'begin { @s = 1; delete(@s); }',
+    'begin { @single["hello"] = 1; delete(@single, "hello"); delete(@single["hello"]); }',
+    'begin { @y[1, "hi"] = 5; delete(@y[1, "longerstr"]); }',
+    'begin { @c = count(); delete(@c); @m[1] = count(); delete(@m, 1); }',
+  ])
+    assert.equal(compileText(ok).errors.replace(/^.*WARNING.*\n.*\n.*\n(HINT.*\n)?/gm, ''), '', ok);
 });
 
 test('string[N] and buffer[N] are sized types, not arrays (docs/language.md, Types)', () => {
