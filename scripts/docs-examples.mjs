@@ -54,7 +54,10 @@ const OVERRIDES = {
   },
   'docs/language.md:796': { rejects: 'the example is marked BAD: it must be refused' },
   'docs/language.md:815': { append: 'begin { print(add_one(1)); }', stdout: '2\n' },
-  'docs/language.md:949': { known: "0.26's 'Return value discarded.' warning for an unused value is not given (its exemptions, e.g. delete(), are not clear from the source)" },
+  'docs/language.md:949': {
+    known:
+      "0.26's 'Return value discarded.' warning for an unused value is not given (its exemptions, e.g. delete(), are not clear from the source)",
+  },
   'docs/language.md:957': { prelude: '@a[1] = 1;' },
   'docs/language.md:1588': { patch: [['{ ... }', '{ }']], note: PLACEHOLDER },
   'docs/language.md:1603': { skip: 'placeholder body (`{ ... }`)' },
