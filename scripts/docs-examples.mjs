@@ -9,9 +9,10 @@
 // script: a `# bpftrace -e '...' ARGS` line gives the program and its flags, a block holding
 // probes is the program, a block of bare statements runs inside `begin { }`. Examples whose
 // shown output needs only begin/end (or an interval that exits) run for real and their output
-// is compared; the rest go through --dry-run (compiled, and loaded through the verifier when run
-// as root). Examples that cannot run on this host, or
-// are not programs, are skipped with the reason.
+// is compared, as is the diagnostic a doc shows; the rest go through --dry-run (compiled, and
+// loaded through the verifier when run as root). Kernel-probe examples (kprobe, fentry, iter) on
+// a kernel without them pass when the only errors are the kernel's. Each example is reported as
+// ok, fails (with our message), known (a difference we keep or have not closed) or skipped (why).
 //
 // --write-fixture FILE stores the examples that pass (program, flags, expected result) for
 // test/cli/docs-examples.test.ts, so the test needs neither the mirror nor this script.
@@ -25,13 +26,17 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DOCS = ['docs/language.md', 'docs/stdlib.md', 'man/adoc/bpftrace.adoc', 'docs/migration_guide.md'];
 
-/**
- * What the extractor cannot tell by itself, by `doc:line` of the block's opening fence: a
- * reason to skip, a probe to wrap a fragment in, or output to ignore.
- */
 const PLACEHOLDER = 'a placeholder (`...`) in the code replaced by a statement';
 const DUMMY = 'a placeholder function (dummy, f) replaced by do_nanosleep';
 const SEMICOLON = "the doc's code lacks a `;` between statements (0.26's parser rejects it too): run with it added";
+/**
+ * What the extractor cannot tell by itself, by `doc:line` of the block's opening fence (`#N` for
+ * the Nth command of a block): `skip`/`host`/`known` with the reason; `wrap`, `prelude`, `append`,
+ * `patch` (text replaced everywhere), `program` or `statements` to make it a script; `args`;
+ * `files` written beside it; the output it must print (`stdout`, `stderr`, after a `signal`) when
+ * the doc states it in prose or comments; `rejects` when the doc marks it as wrong; `random` when
+ * its shown output is one sample; `notInFixture` when it needs what this machine happens to have.
+ */
 const OVERRIDES = {
   // language.md
   'docs/language.md:202': { prelude: '$a = 1;', stdout: 'true\n' },
