@@ -10,6 +10,7 @@ import { checkFormatArgs } from '../sema/printf-check.ts';
 import { storageType } from '../sema/promotion.ts';
 import { BOOL, eventLayout, INT64, sizeOf, type Type, VOID } from '../sema/types.ts';
 import { addFormat, literalInt, literalText, NONE, storeImmAt, writeHeader } from './gen-util.ts';
+import { keyList } from './map-fns.ts';
 import type { Builtin } from './types.ts';
 
 /** Lays out a record: u64 header then the arguments as a tuple. */
@@ -209,8 +210,29 @@ export const deleteFn: Builtin = {
   maxArgs: 2,
   check(call: Call, cx) {
     const [m, k] = call.args as [Expr, Expr | undefined];
-    cx.checkMapArg(m, 'delete');
-    if (k) cx.check(k);
+    const name = cx.checkMapArg(m, 'delete');
+    if (name === null) {
+      if (k) cx.check(k);
+      return BOOL;
+    }
+    if (k && cx.scalarMap(name)) {
+      cx.diags.error(call.span, 'call to delete() with two arguments expects a map with explicit keys (non-scalar map)');
+      cx.check(k);
+    } else if (k && m.kind === 'MapRef') {
+      // Checked as the access @m[k] would be (0.26's check_key): a key of the wrong type is an
+      // argument mismatch, and a map nothing stores into is undefined. (The synthetic node
+      // borrows the call's id; the call's own type is recorded after this returns.)
+      cx.check({ kind: 'MapAccess', id: call.id, span: call.span, map: m, keys: keyList(k) });
+    }
+    cx.afterMaps((maps) => {
+      const info = maps.get(name);
+      if (k) return; // the access above has said what is wrong
+      // A map nothing stores into has no type to build the key from (0.26's macro takes typeof(@m)).
+      if (!info || (info.value === null && info.valueSpan === null))
+        cx.diags.error(m.span, `Undefined map: @${name}`, `a map must be assigned before delete(), e.g. @${name} = value`);
+      else if (info.key !== null)
+        cx.diags.error(call.span, 'call to delete() with a single argument expects a map without explicit keys (scalar map)');
+    });
     return BOOL;
   },
   emit(call, em) {

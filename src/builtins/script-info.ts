@@ -59,27 +59,27 @@ export const hasCpid: Builtin = {
 
 type ConfigValue = boolean | bigint | string;
 
-/** The record's fields in bpftrace 0.26's order; settings bpftrace-ts has no use for read as bpftrace's defaults. */
+/** The record's fields in bpftrace 0.26's order; what bpftrace-ts has no use for reads as set (or as 0.26's default). */
 function configFields(c: Config): [string, ConfigValue][] {
   return [
     ['cpp_demangle', c.cppDemangle],
-    ['lazy_symbolication', true],
+    ['lazy_symbolication', c.lazySymbolication],
     ['print_maps_on_exit', c.printMapsOnExit],
-    ['use_blazesym', false],
+    ['use_blazesym', c.useBlazesym],
     ['show_debug_info', c.showDebugInfo],
     ['log_size', BigInt(c.logSize)],
-    ['max_bpf_progs', 1024n],
+    ['max_bpf_progs', BigInt(c.maxBpfProgs)],
     ['max_cat_bytes', BigInt(c.maxCatBytes)],
     ['max_map_keys', BigInt(c.maxMapKeys)],
-    ['max_probes', 1024n],
+    ['max_probes', BigInt(c.maxProbes)],
     ['max_strlen', BigInt(c.maxStrlen)],
     ['on_stack_limit', BigInt(c.onStackLimit)],
     ['perf_rb_pages', BigInt(c.perfRbPages)],
     ['str_trunc_trailer', c.strTruncTrailer],
-    ['unstable_import_statement', 'error'],
+    ['unstable_import_statement', c.unstableImportStatement],
     ['unstable_tseries', c.unstableTseries],
     ['unstable_typeinfo', c.unstableTypeinfo],
-    ['unstable_dw_ustack', 'warn'],
+    ['unstable_dw_ustack', c.unstableDwUstack],
     ['missing_probes', c.missingProbes],
     ['stack_mode', c.stackMode],
     ['license', c.license],

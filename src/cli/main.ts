@@ -203,6 +203,7 @@ async function main(argv: string[]): Promise<number> {
       // 0.26: failed map updates are reported by default, probe reads and lookups with -k.
       warningLevel: opts.noWarnings ? 0 : opts.warnings ? 2 : 1,
       probeFilter: filter,
+      deferKernelSupport: opts.dryRun,
     });
     flushDiags();
     if (script.programs.length === 0 && opts.debug.length === 0) {
@@ -216,17 +217,13 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(`; ${p.targets.map((t) => t.name).join(', ')}\n${disasm(p.spec.insns)}\n`);
       }
     }
-    if (opts.debug.length > 0 || opts.dryRun) return 0;
-    if (process.getuid?.() !== 0) {
+    if (opts.debug.length > 0) return 0;
+    const privileged = mayLoadPrograms();
+    // --dry-run without the privilege to load stops once compiled: what can be checked, is.
+    if (opts.dryRun && !privileged) return 0;
+    if (!privileged) {
       // Without root (or CAP_BPF + CAP_PERFMON) the kernel refuses before we learn much; say so first.
-      const caps = readCapEff();
-      const CAP_SYS_ADMIN = 21n;
-      const CAP_PERFMON = 38n;
-      const CAP_BPF = 39n;
-      const has = (c: bigint): boolean => ((caps >> c) & 1n) === 1n;
-      if (!has(CAP_SYS_ADMIN) && !(has(CAP_BPF) && has(CAP_PERFMON))) {
-        return fail('bpftrace-ts requires root, or the CAP_BPF and CAP_PERFMON capabilities, to load BPF programs', ['run it with sudo']);
-      }
+      return fail('bpftrace-ts requires root, or the CAP_BPF and CAP_PERFMON capabilities, to load BPF programs', ['run it with sudo']);
     }
     const outFd = opts.outputFile ? openSync(opts.outputFile, 'w') : 1;
     // Output is line-buffered as bpftrace's (readers of a pipe see events as they happen): the
@@ -243,6 +240,7 @@ async function main(argv: string[]): Promise<number> {
       pid: opts.pid,
       mode: opts.mode,
       verifierLog: opts.verbose,
+      loadOnly: opts.dryRun,
     });
     out.flush();
     return code;
@@ -277,6 +275,17 @@ function failVerbose(e: VerifierError): number {
   for (const h of e.hints) text += `HINT: ${h}\n`;
   process.stderr.write(text);
   return 1;
+}
+
+/** Root, or CAP_SYS_ADMIN, or CAP_BPF with CAP_PERFMON: what loading tracing programs takes. */
+function mayLoadPrograms(): boolean {
+  if (process.getuid?.() === 0) return true;
+  const caps = readCapEff();
+  const has = (c: bigint): boolean => ((caps >> c) & 1n) === 1n;
+  const CAP_SYS_ADMIN = 21n;
+  const CAP_PERFMON = 38n;
+  const CAP_BPF = 39n;
+  return has(CAP_SYS_ADMIN) || (has(CAP_BPF) && has(CAP_PERFMON));
 }
 
 function readCapEff(): bigint {

@@ -132,8 +132,14 @@ export function emitMem(em: Emitter, e: Expr, dst?: MemLoc): MemLoc {
     case 'BlockExpr':
       for (const s of e.stmts) emitStmt(em, s);
       return emitMem(em, e.value, dst);
-    case 'Cast':
-      return t.kind === 'array' ? castToArray(em, e.expr, size, dst) : scalarInto(em, e, t, out);
+    case 'Cast': {
+      if (t.kind === 'array') return castToArray(em, e.expr, size, dst);
+      if (t.kind !== 'string') return scalarInto(em, e, t, out);
+      // `(string[64])$s`: the same text in a wider string (sema refuses narrowing).
+      const loc = out();
+      emitStoreInto(em, loc, t, e.expr);
+      return loc;
+    }
     default:
       return scalarInto(em, e, t, out);
   }

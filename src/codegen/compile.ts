@@ -16,9 +16,10 @@ import { features } from '../bpf/features.ts';
 import type { Insn } from '../bpf/insn.ts';
 import { type MapSpec, possibleCpus } from '../bpf/map.ts';
 import type { ProgramSpec } from '../bpf/program.ts';
-import type { ConfigBlock, Probe, Program } from '../lang/ast.ts';
+import type { ConfigBlock, Probe, Program, Span } from '../lang/ast.ts';
 import { type Diagnostics, NoAttachPointsError, NoMatchesError, UnlocatedError, UserError } from '../lang/diagnostics.ts';
 import { visitAll } from '../lang/walk.ts';
+import { availabilityOptions } from '../probes/kernel/availability.ts';
 import { setProbeNameIndex } from '../probes/probe-names.ts';
 import type { ProbeContext, ProbeTarget, Provider } from '../probes/provider.ts';
 import { providerFor } from '../probes/registry.ts';
@@ -88,6 +89,12 @@ export interface CompileOptions {
    * script is still checked; BEGIN/END and self:signal probes are never filtered (bpftrace).
    */
   probeFilter?: RegExp | null;
+  /**
+   * --dry-run: a probe type this kernel cannot run (kprobes, fentry, iter) is reported after the
+   * whole script is checked, not before, so a script written for another machine is still
+   * parsed, typed and compiled here. The error is the same; only its moment changes.
+   */
+  deferKernelSupport?: boolean;
 }
 
 /** Providers --probe-filter leaves alone (bpftrace's begin/end/signal probe lists). */
@@ -122,6 +129,29 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
   });
 
   const probes: CheckedProbe[] = [];
+  const unsupported: { span: Span; error: UserError }[] = [];
+  // Reports the deferred kernel-support errors along with any others, then stops on errors.
+  const checkpoint = (last: boolean): void => {
+    if (last || diags.hasErrors) for (const u of unsupported.splice(0)) diags.error(u.span, u.error.message, ...u.error.hints);
+    diags.check();
+  };
+  // A failed expansion is reported as it is under --dry-run, not blamed on the kernel.
+  availabilityOptions.explainFailedExpansion = !opts.deferKernelSupport;
+  const deferSupport = (raw: string, span: Span, target?: ProbeTarget): void => {
+    let provider: Provider;
+    try {
+      provider = providerFor(raw).provider;
+    } catch {
+      return; // not a probe type at all: said already
+    }
+    try {
+      // Without an expanded target (the lookup failed), the attach point stands for it.
+      provider.requireSupport?.(target ?? { provider, name: raw, parts: [], span });
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      if (!unsupported.some((u) => u.span === span)) unsupported.push({ span, error: e });
+    }
+  };
   for (const item of program.items) {
     if (item.kind !== 'Probe') continue;
     const targets: ProbeTarget[] = [];
@@ -134,10 +164,13 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
         const expanded = provider.expand(ap.raw, parts, ap.span);
         // Only what --probe-filter keeps needs this kernel to support its probe type.
         const kept = filterTargets(expanded, opts.probeFilter)[0];
-        if (kept) provider.requireSupport?.(kept);
+        if (kept && opts.deferKernelSupport) deferSupport(ap.raw, ap.span, kept);
+        else if (kept) provider.requireSupport?.(kept);
         targets.push(...expanded);
       } catch (e) {
         if (!(e instanceof UserError)) throw e;
+        // --dry-run: a probe type this kernel lacks is said too, after the script's own errors.
+        if (opts.deferKernelSupport) deferSupport(ap.raw, ap.span);
         // missing_probes: a probe that does not exist is an error, a warning, or nothing.
         const missing =
           e instanceof NoMatchesError ||
@@ -159,7 +192,7 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
       diags.error(item.attachPoints[0]?.span ?? item.span, `cannot read the context of ${first.name}: ${(e as Error).message}`);
     }
   }
-  diags.check();
+  checkpoint(false);
 
   foldStrings(program, opts.positional, diags);
   const checker = new Checker(diags, {
@@ -170,7 +203,7 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
     named: opts.named ?? new Map(),
   });
   const sema = checker.run(program, probes);
-  diags.check();
+  checkpoint(false);
 
   const resources = analyseResources(sema, config, opts);
   const programs: CompiledProgram[] = [];
@@ -178,7 +211,7 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
   const recheck = (target: ProbeTarget, context: ProbeContext): SemaResult => {
     const swapped = probes.map((q) => (q.targets.includes(target) ? { ...q, context, targets: [target] } : q));
     const r = new Checker(diags, checkOpts).run(program, swapped);
-    diags.check();
+    checkpoint(false);
     return r;
   };
   // Only probes the kernel fires on its own need the guard; BEGIN/END alone do not.
@@ -264,7 +297,7 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
       }
     }
   });
-  diags.check();
+  checkpoint(true);
   for (const name of resources.stackMaps) {
     const buildIds = name === STACK_MAP_USER_BUILDID;
     resources.internalMaps.push({

@@ -403,6 +403,8 @@ export interface TypeExpr extends NodeBase {
   pointerDepth: number;
   /** Array length for `int8[4]`, else null. */
   arrayLen: number | null;
+  /** Pointers to the array (`int32[4]*`, `int32*[4]*`: 1), as 0.26 writes them after it. */
+  arrayPointers?: number;
   /**
    * `typeof(expr)` written as a type (`let $y: typeof($x)`, `(typeof(@m))1`): the base type is
    * the expression's static type (name is then "typeof"). The expression is never evaluated.

@@ -407,6 +407,7 @@ class Hygiene {
         name: base.name,
         pointerDepth: base.pointerDepth + t.pointerDepth,
         arrayLen: t.arrayLen ?? base.arrayLen,
+        ...(t.arrayPointers ? { arrayPointers: t.arrayPointers } : {}),
         of: base.of,
       };
     }

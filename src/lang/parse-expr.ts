@@ -525,11 +525,19 @@ export abstract class ExprParser extends ParserBase {
       }
       this.expect(']');
       certain = true;
-      if (this.at('*')) {
-        this.fail(this.tokSpan(this.peek()), 'pointers to arrays are not supported in type names');
-      }
     }
-    const type = this.node({ id: 0, span: NO_SPAN, kind: 'TypeExpr', name, pointerDepth, arrayLen, of }, start, this.lastEnd);
+    // `int32[4]*`: a pointer to the array (0.26 reads type suffixes left to right).
+    let arrayPointers = 0;
+    while (arrayLen !== null && this.at('*')) {
+      this.advance();
+      arrayPointers++;
+    }
+    if (arrayLen !== null && this.at('[')) this.fail(this.tokSpan(this.peek()), 'arrays of arrays are not supported in type names');
+    const type = this.node(
+      { id: 0, span: NO_SPAN, kind: 'TypeExpr', name, pointerDepth, arrayLen, ...(arrayPointers ? { arrayPointers } : {}), of },
+      start,
+      this.lastEnd,
+    );
     return { type, certain };
   }
 }

@@ -160,6 +160,7 @@ export function printType(t: TypeExpr, operand: (e: Expr) => string = () => '...
   let s = t.of ? `typeof(${operand(t.of)})` : t.name;
   if (t.pointerDepth > 0) s += ` ${'*'.repeat(t.pointerDepth)}`;
   if (t.arrayLen !== null) s += `[${t.arrayLen === 0 ? '' : t.arrayLen}]`;
+  if (t.arrayPointers) s += '*'.repeat(t.arrayPointers);
   return s;
 }
 

@@ -66,6 +66,8 @@ export interface RunOptions {
   mode?: 'trace' | 'test' | 'bench';
   /** -v: load programs with the verifier's log, in a buffer of the log_size config. */
   verifierLog?: boolean;
+  /** --dry-run: create the maps and load every program (the verifier checks it), then stop: nothing is attached or run. */
+  loadOnly?: boolean;
 }
 
 /**
@@ -155,6 +157,10 @@ export class Tracer {
         else attachable.push({ prog, index });
         for (const t of p.targets) if (this.script.resources.watchpoints.includes(t)) this.lateTargets.set(t, prog);
       });
+      if (opts.loadOnly) {
+        this.exitCode = 0;
+        return 0;
+      }
 
       const ringMap = this.maps.get(RINGBUF_MAP) as BpfMap;
       if (ringMap.spec.type !== BPF_MAP_TYPE_RINGBUF) throw new Error('internal: ring buffer map missing');
@@ -191,12 +197,8 @@ export class Tracer {
         this.links.push(...r.links);
         attached += r.count;
       }
-      this.out.attached(attached + begin.length + end.length + selfProgs.length);
-      // bpftrace's runtime-test harness waits for this line to start its AFTER commands.
-      if (process.env.__BPFTRACE_NOTIFY_PROBES_ATTACHED) this.out.text('__BPFTRACE_NOTIFY_PROBES_ATTACHED\n');
-      this.notifySystemd(sys, READY, 'readiness');
-      opts.onAttached?.();
-
+      // Signal handlers are in place before the "Attached" line: whoever waits for it to send
+      // SIGUSR1 (self:signal probes) or SIGINT must not find the default action still there.
       const done = new Promise<void>((resolve) => {
         this.wake = resolve;
       });
@@ -219,6 +221,12 @@ export class Tracer {
       }
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      this.out.attached(attached + begin.length + end.length + selfProgs.length);
+      // bpftrace's runtime-test harness waits for this line to start its AFTER commands.
+      if (process.env.__BPFTRACE_NOTIFY_PROBES_ATTACHED) this.out.text('__BPFTRACE_NOTIFY_PROBES_ATTACHED\n');
+      this.notifySystemd(sys, READY, 'readiness');
+      opts.onAttached?.();
+
       opts.stopSignal?.then(() => this.stop(this.exitCode));
       // The reader drains what is waiting (BEGIN's output first) before it waits.
       void this.reader.start();

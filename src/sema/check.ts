@@ -1073,6 +1073,10 @@ export class Checker {
           if (!isInteger(from) && from.kind !== 'bool' && from.kind !== 'pointer') {
             this.diags.error(e.span, `Cannot cast from "${typeName(from)}" to "${typeName(to)}"`);
           }
+        } else if (to.kind === 'string' || to.kind === 'buffer') {
+          // As 0.26: a string may be cast to a string at least as wide, nothing else to either.
+          if (to.kind === 'buffer' || from.kind !== 'string' || from.size > to.size)
+            this.diags.error(e.span, `Cannot cast from "${typeName(from)}" to "${typeName(to)}"`);
         } else if (to.kind === 'struct' && !typeEquals(from, to)) {
           // A struct value cannot be made from another value (typeof(*p) makes this easy to write).
           this.diags.error(
@@ -1520,6 +1524,14 @@ export class Checker {
   }
 
   resolveTypeExpr(t: TypeExpr): Type {
+    // `string[64]`, `buffer[256]`: as 0.26, [N] sizes a parameterised type instead of making an array.
+    if (!t.of && t.pointerDepth === 0 && t.arrayLen !== null && t.arrayLen > 0 && (t.name === 'string' || t.name === 'buffer')) {
+      let sized: Type = t.name === 'string' ? { kind: 'string', size: t.arrayLen } : { kind: 'buffer', size: t.arrayLen };
+      const user = isUserProbe(this.current?.providerName ?? '');
+      for (let i = 0; i < (t.arrayPointers ?? 0); i++) sized = { kind: 'pointer', to: sized, user };
+      this.result.types.set(t.id, sized);
+      return sized;
+    }
     let base: Type | null = t.of ? this.typeofOperand(t.of) : parseIntTypeName(t.name);
     if (!base) {
       if (t.name === 'void') base = { kind: 'void' };
@@ -1548,6 +1560,7 @@ export class Checker {
     const user = isUserProbe(this.current?.providerName ?? '');
     for (let i = 0; i < t.pointerDepth; i++) out = { kind: 'pointer', to: out, user };
     if (t.arrayLen !== null) out = { kind: 'array', elem: out, len: t.arrayLen };
+    for (let i = 0; i < (t.arrayPointers ?? 0); i++) out = { kind: 'pointer', to: out, user };
     this.result.types.set(t.id, out);
     return out;
   }

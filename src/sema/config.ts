@@ -25,6 +25,14 @@ export interface Config {
   /** unstable_tseries / unstable_typeinfo: whether tseries() and typeinfo() may be used. */
   unstableTseries: UnstableMode;
   unstableTypeinfo: UnstableMode;
+  /** Settings 0.26 takes that change nothing here (kept so `config.NAME` reads what was set). */
+  unstableImportStatement: UnstableMode;
+  unstableDwUstack: UnstableMode;
+  lazySymbolication: boolean;
+  useBlazesym: boolean;
+  maxBpfProgs: number;
+  maxProbes: number;
+  cacheUserSymbols: 'per_pid' | 'per_program' | 'none';
 }
 
 export function defaultConfig(): Config {
@@ -44,6 +52,13 @@ export function defaultConfig(): Config {
     showDebugInfo: true,
     unstableTseries: 'warn',
     unstableTypeinfo: 'error',
+    unstableImportStatement: 'error',
+    unstableDwUstack: 'warn',
+    lazySymbolication: true,
+    useBlazesym: false,
+    maxBpfProgs: 1024,
+    maxProbes: 1024,
+    cacheUserSymbols: 'per_program',
   };
 }
 
@@ -58,7 +73,9 @@ function refusal(err: string | { whole: string }, what: string): string {
   return typeof err === 'string' ? `Invalid value for ${what}: ${err}` : err.whole;
 }
 
-function intSetter(key: 'maxStrlen' | 'maxMapKeys' | 'onStackLimit' | 'maxCatBytes' | 'logSize' | 'perfRbPages'): Setter {
+function intSetter(
+  key: 'maxStrlen' | 'maxMapKeys' | 'onStackLimit' | 'maxCatBytes' | 'logSize' | 'perfRbPages' | 'maxBpfProgs' | 'maxProbes',
+): Setter {
   return (c, v) => {
     const n = typeof v === 'bigint' ? v : /^\d+$/.test(v) ? BigInt(v) : null;
     if (n === null) return 'expects an integer';
@@ -67,7 +84,7 @@ function intSetter(key: 'maxStrlen' | 'maxMapKeys' | 'onStackLimit' | 'maxCatByt
   };
 }
 
-function boolSetter(key: 'printMapsOnExit' | 'cppDemangle' | 'showDebugInfo'): Setter {
+function boolSetter(key: 'printMapsOnExit' | 'cppDemangle' | 'showDebugInfo' | 'lazySymbolication' | 'useBlazesym'): Setter {
   return (c, v) => {
     const s = String(v).toLowerCase();
     if (s === 'true' || s === '1') c[key] = true;
@@ -77,10 +94,9 @@ function boolSetter(key: 'printMapsOnExit' | 'cppDemangle' | 'showDebugInfo'): S
   };
 }
 
-function enumSetter<K extends 'missingProbes' | 'stackMode' | 'unstableTseries' | 'unstableTypeinfo'>(
-  key: K,
-  values: readonly Config[K][],
-): Setter {
+function enumSetter<
+  K extends 'missingProbes' | 'stackMode' | 'unstableTseries' | 'unstableTypeinfo' | 'unstableImportStatement' | 'unstableDwUstack',
+>(key: K, values: readonly Config[K][]): Setter {
   return (c, v) => {
     const s = String(v).toLowerCase() as Config[K];
     if (!values.includes(s)) return `expects one of: ${values.join(', ')}`;
@@ -97,7 +113,18 @@ const RENAMED: Readonly<Record<string, string>> = {
   strlen: 'max_strlen',
   cat_bytes_max: 'max_cat_bytes',
   map_keys_max: 'max_map_keys',
+  no_cpp_demangle: 'cpp_demangle',
 };
+
+/** Settings 0.26 no longer has: a warning, and the value is ignored. */
+const DEPRECATED: ReadonlySet<string> = new Set([
+  'symbol_source',
+  'max_type_res_iterations',
+  'unstable_addr',
+  'unstable_import',
+  'unstable_macro',
+  'unstable_map_decl',
+]);
 
 /** Settings read from the environment only (bpftrace says so when a config block sets them). */
 const ENV_ONLY: ReadonlySet<string> = new Set(['btf', 'kernel_build', 'kernel_source', 'vmlinux']);
@@ -116,6 +143,19 @@ const SETTERS: Record<string, Setter> = {
   stack_mode: enumSetter('stackMode', ['bpftrace', 'perf', 'raw', 'build_id']),
   unstable_tseries: enumSetter('unstableTseries', ['error', 'warn', 'enable']),
   unstable_typeinfo: enumSetter('unstableTypeinfo', ['error', 'warn', 'enable']),
+  unstable_import_statement: enumSetter('unstableImportStatement', ['error', 'warn', 'enable']),
+  unstable_dw_ustack: enumSetter('unstableDwUstack', ['error', 'warn', 'enable']),
+  lazy_symbolication: boolSetter('lazySymbolication'),
+  use_blazesym: boolSetter('useBlazesym'),
+  max_bpf_progs: intSetter('maxBpfProgs'),
+  max_probes: intSetter('maxProbes'),
+  cache_user_symbols: (c, v) => {
+    const s = String(v).toLowerCase();
+    if (s === 'none' || s === '0') c.cacheUserSymbols = 'none';
+    else if (s === 'per_pid' || s === 'per_program') c.cacheUserSymbols = s;
+    else if (s !== '1') return { whole: 'Invalid value for cache_user_symbols: valid values are PER_PID, PER_PROGRAM, and NONE.' };
+    return null;
+  },
   str_trunc_trailer: (c, v) => {
     c.strTruncTrailer = String(v);
     return null;
@@ -150,6 +190,10 @@ function normaliseKey(key: string): string {
 export function buildConfig(block: ConfigBlock | null, env: NodeJS.ProcessEnv, diags: Diagnostics): Config {
   const c = defaultConfig();
   for (const e of block?.entries ?? []) {
+    if (DEPRECATED.has(e.key)) {
+      diags.warning(e.span, `${e.key} is deprecated and has no effect`);
+      continue;
+    }
     const found = lookupSetter(e.key);
     if (typeof found === 'string') {
       diags.error(e.span, found);

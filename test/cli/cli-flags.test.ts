@@ -381,3 +381,17 @@ test('-V/--version: bpftrace\'s "bpftrace vX.Y.Z" (the release followed), then b
     assert.match(r.stdout, /^bpftrace v0\.26\.\d+ \(bpftrace-ts \d+\.\d+\.\d+\)\n$/);
   }
 });
+
+test('--dry-run compiles and, with the privilege, loads every program through the verifier; nothing is attached or run', {
+  skip: !isRoot,
+}, () => {
+  const ok = runCli(['--dry-run', '-e', 'BEGIN { printf("hi\\n"); } tracepoint:syscalls:sys_enter_openat { @ = count(); }']);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(ok.stdout, '');
+  assert.equal(ok.stderr, '');
+  // A verifier log too small for the program fails its load: the load did happen.
+  const small = runCli(['--dry-run', '-v', '-e', 'config = { log_size = 10 } BEGIN { printf("hi\\n"); }']);
+  assert.equal(small.code, 1);
+  assert.match(small.stderr, /^ERROR: Error loading BPF program for begin_1\. Error code: -28/m);
+  assert.equal(small.stdout, '');
+});

@@ -143,3 +143,23 @@ test('#include of a header no search dir has fails as bpftrace does (clang: file
   assert.equal(f.code, 1);
   assert.match(f.stderr, /^ERROR: 'lol\/no\.h' file not found\nHINT: --include lol\/no\.h: searched /);
 });
+
+test('(string[N]) widens a string: the text, NUL-padded to N bytes, as value, map key and in sizeof', () => {
+  const out = run(`BEGIN {
+    $s = (string[64])"abc";
+    let $t: string[16] = "hi";
+    @m[(string[8])"ab"] = sizeof($s) + sizeof($t);
+    printf("%s %s %d %d\\n", $s, $t, sizeof($s), $s == "abc");
+    exit(); }`);
+  assert.equal(out, 'abc hi 64 1\n\n\n@m[ab]: 80\n');
+});
+
+test('type suffixes read left to right, as 0.26: int32*[4] is an array of pointers, int32[4]* a pointer to an array', () => {
+  const out = run(`struct S { int a; }
+    BEGIN {
+      print((sizeof(int32*), sizeof(int32[4]), sizeof(int32*[4]), sizeof(int32[4]*), sizeof(int32*[4]*), sizeof(struct S[2]*)));
+      $p = (int32[4]*)0;
+      print(sizeof(*$p));
+      exit(); }`);
+  assert.equal(out, '(8, 16, 32, 8, 8, 8)\n16\n\n\n');
+});

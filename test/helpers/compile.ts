@@ -12,7 +12,7 @@ export interface CompileResult {
 
 export function compileText(
   text: string,
-  opts: { positional?: string[]; unsafe?: boolean; env?: NodeJS.ProcessEnv; probeFilter?: RegExp } = {},
+  opts: { positional?: string[]; unsafe?: boolean; env?: NodeJS.ProcessEnv; probeFilter?: RegExp; deferKernelSupport?: boolean } = {},
 ): CompileResult {
   const diags = new Diagnostics({ name: 'stdin', text });
   try {
@@ -22,6 +22,7 @@ export function compileText(
       unsafe: opts.unsafe ?? false,
       env: opts.env ?? {},
       probeFilter: opts.probeFilter ?? null,
+      deferKernelSupport: opts.deferKernelSupport ?? false,
     });
     return { script, errors: diags.render() };
   } catch (e) {

@@ -206,6 +206,48 @@ describe('a kernel without kprobes or tracing programs says so', () => {
     assert.match(compileText('kprobe:f+x { }').errors, /ERROR: Invalid offset: f\+x/);
   });
 
+  test('--dry-run: the whole script is checked, then what the kernel lacks is reported with its other errors', () => {
+    availabilityOptions.lookup = table({
+      kprobe_pmu: { status: 'missing' },
+      prog_tracing: { status: 'missing', detail: 'EPERM: refused by this kernel' },
+    });
+    availabilityOptions.kernelHasKprobeCode = () => false;
+    const script = 'kprobe:vfs_read { printf("%d\\n", nosuch); } fentry:vfs_write { @ = count(); }';
+    // A run stops at the first probe type the kernel lacks, before looking at the bodies.
+    const run = compileText(script);
+    assert.match(run.errors, /^stdin:1:1-16: ERROR: kprobes are not available in this kernel/);
+    assert.doesNotMatch(run.errors, /Unknown identifier/);
+    // --dry-run reports the script's own errors too, then the same kernel messages.
+    const dry = compileText(script, { deferKernelSupport: true });
+    assert.equal(dry.script, null);
+    const errors = lines(dry.errors).filter((l) => l.includes('ERROR:'));
+    assert.deepEqual(errors, [
+      "stdin:1:34-40: ERROR: Unknown identifier: 'nosuch'",
+      'stdin:1:1-16: ERROR: kprobes are not available in this kernel (CONFIG_KPROBES is off)',
+      'stdin:1:45-61: ERROR: fentry/fexit probes need BPF_PROG_TYPE_TRACING, which this kernel refuses (EPERM)',
+    ]);
+    // A function that does not exist is said as such (a run blames the missing kprobes instead).
+    const missing = compileText('kprobe:no_such_function_xyz { }', { deferKernelSupport: true });
+    assert.deepEqual(
+      lines(missing.errors).filter((l) => l.includes('ERROR:')),
+      [
+        'stdin:1:1-28: ERROR: kprobe:no_such_function_xyz: no kernel function no_such_function_xyz',
+        'stdin:1:1-28: ERROR: kprobes are not available in this kernel (CONFIG_KPROBES is off)',
+      ],
+    );
+    // A correct script compiles through codegen; only the kernel's lack is left to say.
+    const ok = compileText('kprobe:vfs_read { @[comm] = count(); } fentry:vfs_write { @w = sum(args.count); }', {
+      deferKernelSupport: true,
+    });
+    assert.deepEqual(
+      lines(ok.errors).filter((l) => l.includes('ERROR:')),
+      [
+        'stdin:1:1-16: ERROR: kprobes are not available in this kernel (CONFIG_KPROBES is off)',
+        'stdin:1:40-56: ERROR: fentry/fexit probes need BPF_PROG_TYPE_TRACING, which this kernel refuses (EPERM)',
+      ],
+    );
+  });
+
   test('through the CLI on this machine: exit 1, one message, no verifier dump', { skip: !existsSync('/sys/kernel/btf/vmlinux') }, () => {
     const kprobes = existsSync('/sys/bus/event_source/devices/kprobe');
     if (!kprobes) {

@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compileText } from '../helpers/compile.ts';
 
+const lines = (s: string): string[] => s.split('\n').filter((l) => l !== '');
+
 const cases: [string, string, RegExp | string][] = [
   [
     'map value type mismatch',
@@ -131,4 +133,91 @@ test('config block keys and values as bpftrace 0.26 words their errors', () => {
   assert.match(renamed.errors, /WARNING: strlen has been renamed, please use max_strlen/);
   assert.equal(renamed.script?.resources.maps[0]?.spec.valueSize, 32);
   assert.equal(compileText('config = { license = "Dual BSD/GPL" } BEGIN { exit(); }').errors, '');
+});
+
+test('config keys 0.26 has beyond the ones we act on are taken; its removed keys only warn (docs/language.md examples)', () => {
+  // 0.26's DEPRECATED_CONFIGS: a warning, and the value is ignored (docs: `unstable_map_decl=enable`).
+  const text = 'config = { unstable_map_decl=enable; unstable_macro=1 } begin { }';
+  const dep = compileText(text);
+  assert.notEqual(dep.script, null, dep.errors);
+  const i = text.indexOf('unstable_map_decl=enable');
+  assert.match(dep.errors, new RegExp(`^stdin:1:${i + 1}-${i + 25}: WARNING: unstable_map_decl is deprecated and has no effect\n`));
+  assert.match(dep.errors, /WARNING: unstable_macro is deprecated and has no effect/);
+  // Keys of 0.26's config table: accepted, and `config` reads back what was set.
+  const keys = compileText(
+    'config = { unstable_dw_ustack=enable; unstable_import_statement=warn; lazy_symbolication=0; use_blazesym=1; max_probes=7; max_bpf_progs=9; cache_user_symbols=PER_PID } begin { $c = config; }',
+  );
+  assert.equal(keys.errors, '');
+  const cfg = keys.script?.config;
+  assert.equal(cfg?.unstableDwUstack, 'enable');
+  assert.equal(cfg?.unstableImportStatement, 'warn');
+  assert.equal(cfg?.lazySymbolication, false);
+  assert.equal(cfg?.useBlazesym, true);
+  assert.equal(cfg?.maxProbes, 7);
+  assert.equal(cfg?.maxBpfProgs, 9);
+  assert.equal(cfg?.cacheUserSymbols, 'per_pid');
+  assert.match(
+    compileText('config = { cache_user_symbols=always } begin { }').errors,
+    /ERROR: Invalid value for cache_user_symbols: valid values are PER_PID, PER_PROGRAM, and NONE\./,
+  );
+  assert.match(
+    compileText('config = { no_cpp_demangle=1 } begin { }').errors,
+    /WARNING: no_cpp_demangle has been renamed, please use cpp_demangle/,
+  );
+});
+
+test('delete() on a map nothing stores into: Undefined map, not an internal error (migration guide example)', () => {
+  for (const text of ['begin { delete(@b, 1); }', 'begin { delete(@b[1]); }', 'begin { $x = delete(@b, 1); }']) {
+    const r = compileText(text);
+    assert.equal(r.script, null);
+    assert.match(r.errors, /^stdin:1:\d+-\d+: ERROR: Undefined map: @b\n/m, text);
+    assert.doesNotMatch(r.errors, /internal/);
+  }
+  // Stored into anywhere in the script (even after the delete) is enough.
+  assert.equal(compileText('begin { delete(@b, 1); @b[1] = 2; }').errors, '');
+});
+
+test("delete()'s map and key checked as 0.26's macros check them (stdlib.md's delete example)", () => {
+  const err = (text: string): string => lines(compileText(text).errors).find((l) => l.includes('ERROR:')) ?? '';
+  assert.equal(
+    err('begin { @associative[1,2] = 1; delete(@associative); }'),
+    'stdin:1:32-52: ERROR: call to delete() with a single argument expects a map without explicit keys (scalar map)',
+  );
+  assert.equal(
+    err('begin { @associative[1,2] = 1; delete(@associative, 1); }'),
+    "stdin:1:32-55: ERROR: Argument mismatch for @associative: trying to access with arguments: 'int8' when map expects arguments: '(int8,int8)'",
+  );
+  assert.equal(
+    err('begin { @s = 1; delete(@s, 1); }'),
+    'stdin:1:17-30: ERROR: call to delete() with two arguments expects a map with explicit keys (non-scalar map)',
+  );
+  assert.match(
+    err('begin { @x[1, "hi"] = 1; delete(@x["hi", 1]); }'),
+    /ERROR: Argument mismatch for @x: trying to access with arguments: '\(string\[3\],int8\)' when map expects arguments: '\(int8,string\[3\]\)'/,
+  );
+  for (const ok of [
+    'begin { @associative[1,2] = 1; delete(@associative, (1,2)); }',
+    'begin { @s = 1; delete(@s); }',
+    'begin { @single["hello"] = 1; delete(@single, "hello"); delete(@single["hello"]); }',
+    'begin { @y[1, "hi"] = 5; delete(@y[1, "longerstr"]); }',
+    'begin { @c = count(); delete(@c); @m[1] = count(); delete(@m, 1); }',
+  ])
+    assert.equal(compileText(ok).errors.replace(/^.*WARNING.*\n.*\n.*\n(HINT.*\n)?/gm, ''), '', ok);
+});
+
+test('string[N] and buffer[N] are sized types, not arrays (docs/language.md, Types)', () => {
+  const ok = compileText(
+    'begin { $s = (string[64])"abc"; let $t: string[16] = "hi"; @m[(string[8])"ab"] = sizeof($s) + sizeof($t) + sizeof(string[4]); let $b: buffer[8] = buf("abcdefgh", 8); }',
+  );
+  assert.equal(ok.errors, '');
+  const types = [...(ok.script?.sema.vars.values() ?? [])].map((v) => v.type);
+  assert.ok(types.some((t) => t?.kind === 'string' && t?.size === 64));
+  assert.ok(types.some((t) => t?.kind === 'string' && t?.size === 16));
+  assert.ok(types.some((t) => t?.kind === 'buffer' && t?.size === 8));
+  // As 0.26: only a string at most as wide casts to string[N]; nothing casts to buffer[N].
+  assert.match(compileText('begin { $s = (string[2])"abc"; }').errors, /ERROR: Cannot cast from "string\[4\]" to "string\[2\]"/);
+  assert.match(compileText('begin { $s = (string[64])1; }').errors, /ERROR: Cannot cast from "int8" to "string\[64\]"/);
+  assert.match(compileText('begin { $b = (buffer[8])"abc"; }').errors, /ERROR: Cannot cast from "string\[4\]" to "buffer\[8\]"/);
+  // Other element types still make arrays.
+  assert.equal(compileText('begin { $a = (uint8[8])12345; }').errors, '');
 });

@@ -18,10 +18,16 @@ export const availabilityOptions: {
   kernelHasKprobeCode: (() => boolean) | null;
   /** Whether fentry on a function (by BTF id) may call a helper; null: the kernel, or "yes" when `lookup` is set. */
   helperAllowedAt: ((helper: HelperName, btfId: number) => FeatureResult) | null;
+  /**
+   * Whether a failed expansion is blamed on missing kernel support (a run), or reported as it
+   * is (--dry-run, which reports the missing support itself afterwards).
+   */
+  explainFailedExpansion: boolean;
 } = {
   lookup: null,
   kernelHasKprobeCode: null,
   helperAllowedAt: null,
+  explainFailedExpansion: true,
 };
 
 function lookup(name: string): FeatureResult {
@@ -70,7 +76,7 @@ export function expandOrExplain<T>(requireSupport: () => void, expand: () => T):
   try {
     return expand();
   } catch (e) {
-    if (e instanceof UserError) requireSupport();
+    if (e instanceof UserError && availabilityOptions.explainFailedExpansion) requireSupport();
     throw e;
   }
 }
