@@ -590,6 +590,11 @@ async function runCase(t, ctx) {
     let exit = null;
     if (first === 'timeout') {
       timedOut = true;
+      // The AFTER/BEFORE programs go first: a tool detaching a trampoline waits (uninterruptibly)
+      // for an RCU-tasks grace period, which a program looping through the traced function holds
+      // off (fexit:__sys_bpf with fentry_args, under an emulated CPU).
+      if (after) killGroup(after, 'SIGKILL');
+      for (const b of befores) killGroup(b, 'SIGKILL');
       killGroup(child, 'SIGTERM');
       const late = await Promise.race([finished, sleep(1000).then(() => null)]);
       if (late === null) {
