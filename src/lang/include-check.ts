@@ -101,8 +101,14 @@ export function checkIncludes(program: Program, diags: Diagnostics, opts: Header
   const kernelHeaders = sys.some((d) => d.startsWith('/lib/modules/'));
   const exists = (path: string, quoted: boolean): boolean =>
     EMBEDDED.has(path) || findHeader(path, quoted, opts.scriptDir, opts.includeDirs, sys) !== null;
+  // Without the kernel's headers, a kernel-internal header's types still come from BTF.
+  const btfCovers = (path: string): boolean => opts.haveBtf === true && !kernelHeaders && KERNEL_DIRS.has(path.split('/')[0] ?? '');
+  const btfHint =
+    "this kernel's headers are not installed (/lib/modules/$(uname -r)/build), so the header's #define constants are unknown; bpftrace 0.26 refuses the include here";
   for (const path of opts.includes) {
-    if (!exists(path, true)) diags.error(null, `'${path}' file not found`, `--include ${path}: ${where(true)}`);
+    if (exists(path, true)) continue;
+    if (btfCovers(path)) diags.warning(null, `'${path}' file not found; its types come from the kernel's BTF`, `--include ${path}: ${btfHint}`);
+    else diags.error(null, `'${path}' file not found`, `--include ${path}: ${where(true)}`);
   }
   const defined = new Set<string>(opts.haveBtf ? ['BPFTRACE_HAVE_BTF'] : []);
   const isDefined = (name: string): boolean | null =>
@@ -112,12 +118,8 @@ export function checkIncludes(program: Program, diags: Diagnostics, opts: Header
     if (item.kind === 'Include') {
       if (!groups.every((g) => g.reading === true) || exists(item.path, !item.system)) continue;
       const span = pathSpan(diags, item.span);
-      if (opts.haveBtf && !kernelHeaders && KERNEL_DIRS.has(item.path.split('/')[0] ?? '')) {
-        diags.warning(
-          span,
-          `'${item.path}' file not found; its types come from the kernel's BTF`,
-          `this kernel's headers are not installed (/lib/modules/$(uname -r)/build), so the header's #define constants are unknown; bpftrace 0.26 refuses the include here: guard it with #ifndef BPFTRACE_HAVE_BTF`,
-        );
+      if (btfCovers(item.path)) {
+        diags.warning(span, `'${item.path}' file not found; its types come from the kernel's BTF`, `${btfHint}: guard it with #ifndef BPFTRACE_HAVE_BTF`);
       } else diags.error(span, `'${item.path}' file not found`, where(!item.system));
       continue;
     }
