@@ -107,7 +107,8 @@ export function checkIncludes(program: Program, diags: Diagnostics, opts: Header
     "this kernel's headers are not installed (/lib/modules/$(uname -r)/build), so the header's #define constants are unknown; bpftrace 0.26 refuses the include here";
   for (const path of opts.includes) {
     if (exists(path, true)) continue;
-    if (btfCovers(path)) diags.warning(null, `'${path}' file not found; its types come from the kernel's BTF`, `--include ${path}: ${btfHint}`);
+    if (btfCovers(path))
+      diags.warning(null, `'${path}' file not found; its types come from the kernel's BTF`, `--include ${path}: ${btfHint}`);
     else diags.error(null, `'${path}' file not found`, `--include ${path}: ${where(true)}`);
   }
   const defined = new Set<string>(opts.haveBtf ? ['BPFTRACE_HAVE_BTF'] : []);
@@ -119,7 +120,11 @@ export function checkIncludes(program: Program, diags: Diagnostics, opts: Header
       if (!groups.every((g) => g.reading === true) || exists(item.path, !item.system)) continue;
       const span = pathSpan(diags, item.span);
       if (btfCovers(item.path)) {
-        diags.warning(span, `'${item.path}' file not found; its types come from the kernel's BTF`, `${btfHint}: guard it with #ifndef BPFTRACE_HAVE_BTF`);
+        diags.warning(
+          span,
+          `'${item.path}' file not found; its types come from the kernel's BTF`,
+          `${btfHint}: guard it with #ifndef BPFTRACE_HAVE_BTF`,
+        );
       } else diags.error(span, `'${item.path}' file not found`, where(!item.system));
       continue;
     }
