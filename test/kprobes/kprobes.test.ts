@@ -17,7 +17,8 @@ import {
   BPF_TRACE_KPROBE_MULTI,
 } from '../../src/bpf/constants.ts';
 import { setDisabledFeatures } from '../../src/bpf/disabled-features.ts';
-import type { FeatureResult } from '../../src/bpf/features.ts';
+import { type FeatureResult, features } from '../../src/bpf/features.ts';
+import { Helper } from '../../src/bpf/helpers.ts';
 import type { Insn } from '../../src/bpf/insn.ts';
 import type { CompiledScript } from '../../src/codegen/compile.ts';
 import { UserError } from '../../src/lang/diagnostics.ts';
@@ -316,9 +317,14 @@ describe('compiling kernel probes (feature checks answered as on a capable kerne
       const names = s.programs[0]?.targets.map((t) => t.name) ?? [];
       assert.equal(names.length, all.length - 1);
       assert.ok(!names.includes('kprobe:vfs_write'));
-      // `probe` differs per function: a program each.
+      // `probe` differs per function: one program that looks the name up by attach cookie where
+      // links carry cookies (probes/probe-names.ts), else a program each.
       const per = compiled('kprobe:vfs_* { @[probe] = count(); }');
-      assert.equal(per.programs.length, all.length - 1);
+      if (features().has('perf_link') && features().has('helper_get_attach_cookie')) {
+        assert.equal(per.programs.length, 1);
+        assert.equal(per.programs[0]?.targets.length, all.length - 1);
+        assert.ok(per.programs[0]?.spec.insns.some((i) => i.op === 0x85 && i.imm === Helper.get_attach_cookie));
+      } else assert.equal(per.programs.length, all.length - 1);
       const r = compileText('kprobe:vfs_write { }');
       assert.match(r.errors, /the kernel does not allow kprobes on vfs_write/);
     } finally {
