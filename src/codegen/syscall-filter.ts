@@ -1,14 +1,13 @@
 // The prologue of coalesced syscall tracepoints (raw sys_enter/sys_exit): the program leaves
 // unless the syscall number is one the script named.
 
-import { BPF_MAP_TYPE_ARRAY } from '../bpf/constants.ts';
 import { Helper } from '../bpf/helpers.ts';
 import type { Insn } from '../bpf/insn.ts';
-import { AluOp, alu64Imm, call, JmpOp, jmpImm, ldMapFd, load, movImm, movReg, Reg, store } from '../bpf/insn.ts';
+import { AluOp, alu64Imm, call, JmpOp, jmpImm, load, movImm, movReg, Reg, store } from '../bpf/insn.ts';
 import { PT_REGS_ORIG_AX } from '../builtins/task.ts';
 import { SYSCALL_FILTER_ENTRIES } from '../probes/syscalls/coalesce.ts';
+import { declareConstArray, lookupOrLeave, nameValue } from './const-array.ts';
 import type { Emitter } from './emitter.ts';
-import type { MapInitEntry } from './resources.ts';
 
 /**
  * Coalesced syscall tracepoints run on raw sys_enter/sys_exit: leave unless the syscall
@@ -36,35 +35,21 @@ export function syscallFilterPrologue(em: Emitter): Insn[] {
   }
   out.push(
     jmpImm(JmpOp.JGE, Reg.R3, SYSCALL_FILTER_ENTRIES, em.exitLabel),
-    store(4, Reg.FP, key, Reg.R3),
-    ldMapFd(Reg.R1, f.map),
-    movReg(Reg.R2, Reg.FP),
-    alu64Imm(AluOp.ADD, Reg.R2, key),
-    call(Helper.map_lookup_elem),
-    jmpImm(JmpOp.JEQ, Reg.R0, 0, em.exitLabel),
+    ...lookupOrLeave(em, f.map, Reg.R3),
     load(1, Reg.R1, Reg.R0, 0),
     jmpImm(JmpOp.JEQ, Reg.R1, 0, em.exitLabel),
   );
   // Kept for `probe`, which copies the name out of the value.
   if (f.names) out.push(store(8, Reg.FP, em.probeNameSlot(), Reg.R0));
-  if (!em.resources.mapInit.has(f.map)) {
-    const valueSize = f.names ? Math.ceil(f.names.size / 8) * 8 : 4;
-    em.resources.internalMaps.push({
-      name: f.map,
-      type: BPF_MAP_TYPE_ARRAY,
-      keySize: 4,
-      valueSize,
-      maxEntries: SYSCALL_FILTER_ENTRIES,
-    });
-    const init: MapInitEntry[] = f.numbers.map((nr, i) => {
-      const k = new Uint8Array(4);
-      new DataView(k.buffer).setUint32(0, nr, true);
-      const value = new Uint8Array(valueSize);
-      if (f.names) value.set(Buffer.from(f.names.of[i] ?? '', 'latin1').subarray(0, f.names.size - 1));
-      else value[0] = 1;
-      return { key: k, value };
-    });
-    em.resources.mapInit.set(f.map, init);
-  }
+  const names = f.names;
+  const valueSize = names ? Math.ceil(names.size / 8) * 8 : 4;
+  const marked = new Uint8Array(valueSize).fill(1, 0, 1);
+  declareConstArray(
+    em,
+    f.map,
+    valueSize,
+    SYSCALL_FILTER_ENTRIES,
+    f.numbers.map((index, i) => ({ index, value: names ? nameValue(names.of[i] ?? '', names.size, valueSize) : marked })),
+  );
   return out;
 }
