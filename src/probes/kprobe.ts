@@ -24,7 +24,7 @@ import { INT64 } from '../sema/types.ts';
 import { hasWildcard } from './info/glob.ts';
 import { createKprobeMulti, emptyKprobeMultiErrno } from './kernel/attach.ts';
 import { expandOrExplain, requireKprobes } from './kernel/availability.ts';
-import { kprobeBlacklist, lookupFunction, matchFunctions } from './kernel/functions.ts';
+import { kprobeBlacklist, lookupFunction, matchFunctions, unsafeToTrace } from './kernel/functions.ts';
 import { providerNames } from './names.ts';
 import { probeNameCookie } from './probe-names.ts';
 import {
@@ -148,6 +148,11 @@ function expandFunction(p: Provider, { retprobe, raw, parts, module, func, offse
   if (!found.found) {
     throw new UserError(`${raw}: no kernel function ${func}${module ? ` in module ${module}` : ''}`, [
       `list them with: bpftrace-ts -l '${p.name}:${func}*'`,
+    ]);
+  }
+  if (unsafeToTrace(func)) {
+    throw new UserError(`${raw}: ${func} can not be probed safely`, [
+      'probing the idle loop or RCU functions can crash the kernel; bpftrace refuses them too',
     ]);
   }
   if (blacklist.has(func)) {

@@ -332,6 +332,15 @@ describe('compiling kernel probes (feature checks answered as on a capable kerne
     }
   });
 
+  test('functions that crash the kernel when probed (rcu_*, the idle loop) are never matched nor attached', {
+    skip: !hasTracefsList,
+  }, () => {
+    assert.ok(matchFunctions(null, 'rcu_*').length === 0 && matchFunctions(null, '*idle*').every((f) => f.name !== 'default_idle'));
+    assert.match(compileText('kprobe:rcu_* { }').errors, /No kprobe probes match rcu_\*/);
+    assert.match(compileText('kprobe:default_idle { }').errors, /default_idle can not be probed safely/);
+    assert.match(compileText('fentry:rcu_note_context_switch { }').errors, /rcu_note_context_switch/);
+  });
+
   test('kprobe errors: unknown function, wildcard with offset, by address', { skip: !hasTracefsList }, () => {
     assert.match(compileText('kprobe:no_such_function_xyz { }').errors, /no kernel function no_such_function_xyz/);
     assert.match(compileText('kprobe:vfs_*+4 { }').errors, /Offsets can not be used with wildcards/);

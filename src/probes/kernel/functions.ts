@@ -50,6 +50,21 @@ export function setKprobeBlacklist(names: Iterable<string> | null): void {
 }
 
 /**
+ * Functions that are not in the kprobe blacklist but take the kernel down when probed (the idle
+ * loop, RCU itself: a kprobe on rcu_* functions crashed the 6.1 VM). bpftrace leaves the same
+ * ones out of its function list, after the kernel's BPF selftests (kprobe_multi_test.c).
+ */
+export function unsafeToTrace(name: string): boolean {
+  return (
+    name === 'arch_cpu_idle' ||
+    name === 'default_idle' ||
+    name === 'bpf_dispatcher_xdp_func' ||
+    name.startsWith('rcu_') ||
+    name.startsWith('__ftrace_invalid_address__')
+  );
+}
+
+/**
  * Traceable functions whose name matches `funcPattern`, in name order. Without `modPattern` a
  * name defined by several modules appears once (with the first module); with it, once per
  * matching module.
@@ -59,7 +74,7 @@ export function matchFunctions(modPattern: string | null, funcPattern: string): 
   const matchMod = modPattern === null ? null : globToMatcher(modPattern);
   const out: KernelFunction[] = [];
   // bpftrace leaves out the `.part.N` pieces of split functions.
-  const names = [...modules.keys()].filter((n) => !n.includes('.part.')).sort(compareBytes);
+  const names = [...modules.keys()].filter((n) => !n.includes('.part.') && !unsafeToTrace(n)).sort(compareBytes);
   for (const name of names) {
     const mods = modules.get(name) ?? [];
     if (!matchMod) {
@@ -73,6 +88,7 @@ export function matchFunctions(modPattern: string | null, funcPattern: string): 
 
 /** The modules that define a traceable function (empty when ftrace can't hook it). */
 export function traceableModules(name: string): string[] {
+  if (unsafeToTrace(name)) return [];
   // As a glob a name matches itself (and, were it to hold wildcards, others: get() keeps it alone).
   return traceableMatching(name).get(name) ?? [];
 }
