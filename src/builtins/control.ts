@@ -5,6 +5,7 @@ import { JmpOp, ja, jmpImm, Reg } from '../bpf/insn.ts';
 import { copyMem } from '../codegen/bulk-memory.ts';
 import type { Emitter } from '../codegen/emitter.ts';
 import type { Expr, Span } from '../lang/ast.ts';
+import { probeNameSize } from '../probes/probe-names.ts';
 import { EventKind, HEADER_SIZE } from '../runtime/events.ts';
 import { storageType } from '../sema/promotion.ts';
 import { INT64, sizeOf, type Type, typeKindWord, UINT64, VOID } from '../sema/types.ts';
@@ -209,8 +210,7 @@ export const probe: Builtin = {
   minArgs: 0,
   maxArgs: 0,
   check(_call, cx): Type {
-    const longest = Math.max(0, ...cx.probe.targets.map((t) => Buffer.byteLength(t.name, 'latin1')));
-    return { kind: 'string', size: longest + 1 };
+    return { kind: 'string', size: probeNameSize(cx.probe.targets) };
   },
   emit(call, em) {
     const size = (em.typeOf(call) as Extract<Type, { kind: 'string' }>).size;

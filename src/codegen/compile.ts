@@ -20,7 +20,7 @@ import type { ConfigBlock, Probe, Program, Span } from '../lang/ast.ts';
 import { type Diagnostics, NoAttachPointsError, NoMatchesError, UnlocatedError, UserError } from '../lang/diagnostics.ts';
 import { visitAll } from '../lang/walk.ts';
 import { availabilityOptions } from '../probes/kernel/availability.ts';
-import { setProbeNameIndex } from '../probes/probe-names.ts';
+import { probeNameSize, setProbeNameIndex } from '../probes/probe-names.ts';
 import type { ProbeContext, ProbeTarget, Provider } from '../probes/provider.ts';
 import { providerFor } from '../probes/registry.ts';
 import { coalesceSyscalls } from '../probes/syscalls/coalesce.ts';
@@ -225,7 +225,7 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
     const usesArgs = usesPerTargetBuiltins(p.probe, false);
     const coalescable = !usesPerTargetBuiltins(p.probe, true);
     // Coalescable and still per target: the body reads `probe`.
-    const nameSize = usesArgs && coalescable ? Math.max(0, ...p.targets.map((t) => Buffer.byteLength(t.name, 'latin1'))) + 1 : null;
+    const nameSize = usesArgs && coalescable ? probeNameSize(p.targets) : null;
     // A program has one program type and runs one way (attached, or run by us like BEGIN/END),
     // so targets of different probe types never share one.
     // Groups whose targets' links tell the program their names (probes/probe-names.ts).

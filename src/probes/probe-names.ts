@@ -9,6 +9,11 @@
 
 import type { ProbeTarget } from './provider.ts';
 
+/** The size of the `probe` string for a probe over `targets`: the longest name and its NUL. */
+export function probeNameSize(targets: readonly ProbeTarget[]): number {
+  return Math.max(0, ...targets.map((t) => Buffer.byteLength(t.name, 'latin1'))) + 1;
+}
+
 /** Where a target's name index sits in its attach cookie. */
 export const NAME_COOKIE_SHIFT = 32n;
 
