@@ -5,7 +5,7 @@
 //
 //   sudo node scripts/bpftrace-runtime-tests.mjs [--mirror GIT_DIR] [--rev REV] [--jobs N]
 //        [--filter REGEX] [--json OUT.json] [--keep] [--bin PATH] [--verbose]
-//        [--kernel-probes] [--slow FACTOR]
+//        [--kernel-probes] [--slow FACTOR] [--list]
 //
 // --kernel-probes runs only the cases the host skips for their probe types (kprobe, fentry,
 // iter...), for a kernel that has them: the kernel-lab VM, where the CPU is emulated and
@@ -102,6 +102,7 @@ function parseArgs(argv) {
     else if (a === '--verbose') opts.verbose = true;
     else if (a === '--kernel-probes') opts.kernelProbes = true;
     else if (a === '--slow') opts.slow = Number(next());
+    else if (a === '--list') opts.list = true;
     else throw new Error(`unknown option ${a}`);
   }
   return opts;
@@ -663,11 +664,13 @@ async function main() {
   const testsSrc = join(srcDir, 'tests');
   mkdirSync(join(work, 'tests'));
   renameSync(join(testsSrc, 'runtime'), join(work, 'tests', 'runtime'));
-  process.stdout.write(`work dir ${work}\nbuilding test programs... `);
-  const progs = buildTestprogs(work, testsSrc);
-  process.stdout.write(
-    `${progs.built.length} built, ${progs.failed.length} failed (${progs.failed.filter((n) => !n.endsWith('-pie')).join(' ')})\n`,
-  );
+  if (!opts.list) {
+    process.stdout.write(`work dir ${work}\nbuilding test programs... `);
+    const progs = buildTestprogs(work, testsSrc);
+    process.stdout.write(
+      `${progs.built.length} built, ${progs.failed.length} failed (${progs.failed.filter((n) => !n.endsWith('-pie')).join(' ')})\n`,
+    );
+  }
 
   const features = hostFeatures(opts.bin);
   const kernel = release();
@@ -688,10 +691,20 @@ async function main() {
       const i = nextIdx++;
       const t = cases[i];
       const reason = skipReason(t, features, kernel, ctx.testsDir, opts.kernelProbes);
+      if (opts.list) {
+        if (!reason) process.stdout.write(`${t.suite}.${t.name}\n`);
+        results[i] = { suite: t.suite, name: t.name, status: 'skip', reason: 'listed' };
+        continue;
+      }
       const r = reason ? { status: 'skip', reason } : await exclusive(sharedPath(t), () => runCase(t, ctx));
       results[i] = { suite: t.suite, name: t.name, pending: pendingFeature(t), ...r };
       if (opts.verbose)
         process.stdout.write(`[${r.status.toUpperCase().padEnd(4)}] ${t.suite}.${t.name}${r.reason ? ` (${r.reason})` : ''}\n`);
+      // Printed at once as well: a guest that dies mid-run never reaches the summary.
+      if (opts.verbose && r.status === 'fail') {
+        for (const d of r.detail) process.stdout.write(`  expected ${d}\n`);
+        process.stdout.write(`${r.output.slice(0, 1500).replace(/^/gm, '    | ')}\n`);
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, opts.jobs) }, worker));

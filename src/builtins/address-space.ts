@@ -48,22 +48,18 @@ export const usermode: Builtin = {
   minArgs: 0,
   maxArgs: 0,
   check(call, cx) {
-    // Only contexts that carry the registers (kprobe/uprobe: pt_regs; profile/software: perf data).
-    const ok =
-      cx.probe.context.argN === 'pt_regs' ||
-      USER_RUN.includes(cx.probe.providerName) ||
-      ['profile', 'interval', 'software', 'hardware', 'watchpoint'].includes(cx.probe.providerName);
-    if (!ok)
-      cx.diags.error(
-        call.span,
-        `usermode can not be used with "${cx.probe.providerName}" probes`,
-        'it needs the probed registers: kprobe, uprobe, profile, software probes',
-      );
+    // Contexts that carry the registers (kprobe/uprobe: pt_regs; profile/software: perf data)
+    // read them; elsewhere the answer is fixed, as 0.26 folds it: 1 where our own process runs
+    // the program (BEGIN/END/self), 0 in the kernel's contexts without registers (tracepoints,
+    // fentry, iterators).
+    const regs =
+      cx.probe.context.argN === 'pt_regs' || ['profile', 'interval', 'software', 'hardware', 'watchpoint'].includes(cx.probe.providerName);
+    if (!regs) cx.callConstants.set(call.id, USER_RUN.includes(cx.probe.providerName) ? 1n : 0n);
     return intType(1, false);
   },
-  emit(_call, em) {
-    // Run by our own process from user space (BEGIN/END are uprobes on bpftrace itself in 0.26).
-    if (em.probeName === 'begin' || em.probeName === 'end' || em.probeName.startsWith('self:')) return { kind: 'imm', value: 1n };
+  emit(call, em) {
+    const fixed = em.sema.callConstants.get(call.id);
+    if (typeof fixed === 'bigint') return { kind: 'imm', value: fixed };
     // pt_regs.cs: its low two bits are the privilege level the context ran at.
     const t = tempWith(em, (r) =>
       em.emit(load(8, r, Reg.R6, PT_REGS_CS), alu64Imm(AluOp.AND, r, 3), alu64Imm(AluOp.RSH, r, 1), alu64Imm(AluOp.AND, r, 1)),

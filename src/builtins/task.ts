@@ -238,7 +238,7 @@ export function argN(n: number): Builtin {
 export const retval: Builtin = {
   name: 'retval',
   ident: true,
-  func: false,
+  func: true,
   minArgs: 0,
   maxArgs: 0,
   check(call, cx) {

@@ -6,7 +6,7 @@
 import { AluOp, alu64Imm, alu64Reg, JmpOp, jmpImm, jmpReg, load, Reg, type Size } from '../bpf/insn.ts';
 import type { Expr } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
-import { BUF_HEADER, sizeOf, type Type, tupleLayout } from '../sema/types.ts';
+import { BUF_HEADER, isScalarType, sizeOf, type Type, tupleLayout } from '../sema/types.ts';
 import { emitMem } from './aggregates.ts';
 import { offsetAlign } from './bulk-memory.ts';
 import type { Emitter } from './emitter.ts';
@@ -16,7 +16,9 @@ import { branchOnEquality, compareStringsAt } from './strings.ts';
 
 /** Whether `==` compares values of this type member by member. */
 export function isAggregate(t: Type): boolean {
-  return t.kind === 'tuple' || t.kind === 'record' || t.kind === 'array' || t.kind === 'buffer';
+  return (
+    t.kind === 'tuple' || t.kind === 'record' || t.kind === 'array' || t.kind === 'buffer' || (t.kind === 'symbolic' && !isScalarType(t))
+  );
 }
 
 const at = (loc: MemLoc, off: number): MemLoc => ({ base: loc.base, off: loc.off + off });
@@ -76,6 +78,21 @@ function compareValues(em: Emitter, a: MemLoc, aType: Type, b: MemLoc, bType: Ty
     case 'buffer':
       if (bType.kind !== 'buffer') break;
       compareBuffers(em, a, b, Math.min(aType.size, bType.size), differ);
+      return;
+    case 'symbolic':
+      if (bType.kind !== 'symbolic' || bType.what !== aType.what) break;
+      if (isScalarType(aType)) {
+        loadInt(em, Reg.R3, a, aType);
+        loadInt(em, Reg.R4, b, bType);
+        em.emit(jmpReg(JmpOp.JNE, Reg.R3, Reg.R4, differ));
+        return;
+      }
+      // In memory (usym, inet, mac, cgroup_path), at any alignment inside a tuple: byte by byte.
+      em.addr(a, Reg.R1);
+      em.addr(b, Reg.R2);
+      for (let i = 0; i < sizeOf(aType); i++) {
+        em.emit(load(1, Reg.R4, Reg.R1, i), load(1, Reg.R5, Reg.R2, i), jmpReg(JmpOp.JNE, Reg.R4, Reg.R5, differ));
+      }
       return;
     default:
       break;

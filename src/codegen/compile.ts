@@ -19,6 +19,7 @@ import type { ProgramSpec } from '../bpf/program.ts';
 import type { ConfigBlock, Probe, Program, Span } from '../lang/ast.ts';
 import { type Diagnostics, NoAttachPointsError, NoMatchesError, UnlocatedError, UserError } from '../lang/diagnostics.ts';
 import { visitAll } from '../lang/walk.ts';
+import { withExpansionWarnings } from '../probes/expansion-warnings.ts';
 import { availabilityOptions } from '../probes/kernel/availability.ts';
 import { probeNameSize, setProbeNameIndex } from '../probes/probe-names.ts';
 import type { ProbeContext, ProbeTarget, Provider } from '../probes/provider.ts';
@@ -156,12 +157,18 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
     if (item.kind !== 'Probe') continue;
     const targets: ProbeTarget[] = [];
     let providerName = '';
+    let prunedWhy: 'missing' | 'said' | null = null;
     for (const ap of item.attachPoints) {
       try {
         ap.raw = withPositionals(ap.raw, opts.positional);
         const { provider, parts } = providerFor(ap.raw);
         providerName ||= provider.name;
-        const expanded = provider.expand(ap.raw, parts, ap.span);
+        const expanded = withExpansionWarnings(
+          (message) => {
+            if (config.missingProbes !== 'ignore') diags.warning(ap.span, message);
+          },
+          () => provider.expand(ap.raw, parts, ap.span),
+        );
         // Only what --probe-filter keeps needs this kernel to support its probe type.
         const kept = filterTargets(expanded, opts.probeFilter)[0];
         if (kept && opts.deferKernelSupport) deferSupport(ap.raw, ap.span, kept);
@@ -181,9 +188,13 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
         const span = e instanceof UnlocatedError ? null : ap.span;
         if (warn) diags.warning(span, missingText(e, true), ...e.hints);
         else diags.error(span, missingText(e, false), ...e.hints);
+        if (warn) prunedWhy = e instanceof NoAttachPointsError ? 'said' : 'missing';
       }
     }
     const first = targets[0];
+    // As 0.26's probe-prune pass: a probe left with no attach point is dropped, with a warning.
+    if (!first && prunedWhy === 'missing')
+      diags.warning(item.attachPoints[0]?.span ?? item.span, missingText(new NoAttachPointsError(), true));
     if (!first) continue;
     try {
       probes.push({ probe: item, targets, context: first.provider.context(first), providerName });

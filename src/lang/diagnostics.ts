@@ -32,6 +32,8 @@ export class Diagnostics {
   readonly list: Diagnostic[] = [];
   private readonly seen = new Set<string>();
   suppressWarnings = false;
+  /** Errors reported so far: a pass compares counts to tell whether a sub-tree failed. */
+  errorCount = 0;
 
   constructor(readonly source: SourceFile) {}
 
@@ -49,6 +51,7 @@ export class Diagnostics {
     if (!this.seen.has(key)) {
       this.seen.add(key);
       this.list.push(d);
+      if (d.severity === 'error') this.errorCount++;
     }
     return d;
   }

@@ -12,7 +12,7 @@ import { BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, BPF_TRACE_FEXIT } from '../bpf
 import { EINVAL, ENOTSUPP, EOPNOTSUPP, SyscallError } from '../bpf/sys.ts';
 import { type Btf, loadModuleBtf } from '../btf/btf.ts';
 import type { Span } from '../lang/ast.ts';
-import { UserError } from '../lang/diagnostics.ts';
+import { NoMatchesError, UserError } from '../lang/diagnostics.ts';
 import { kernelBtf } from '../sema/btf-types.ts';
 import { INT64, type IntSize, type Type, typeName, UINT64 } from '../sema/types.ts';
 import { hasWildcard } from './info/glob.ts';
@@ -59,14 +59,6 @@ function moduleBtf(vmlinux: Btf, module: string, raw: string): Btf {
   }
 }
 
-function resolve(vmlinux: Btf, module: string, func: string, raw: string): KernelFuncSignature {
-  const btf = moduleBtf(vmlinux, module, raw);
-  const sig = kernelFuncSignature(btf, func);
-  if (!sig) throw new UserError(`${raw}: no kernel function ${func} in BTF`, [`list them with: bpftrace-ts -l 'fentry:${func}*'`]);
-  if (sig.unsupported) throw new UserError(`${raw}: BPF trampolines can not attach to ${func}: ${sig.unsupported}`);
-  return sig;
-}
-
 function expandFentry(p: Provider, exit: boolean, raw: string, parts: string[], span: Span): ProbeTarget[] {
   const word = raw.slice(0, raw.indexOf(':'));
   if (parts[0] === 'bpf') return expandBpf(p, exit, word, parts, span);
@@ -97,16 +89,17 @@ function expandFentry(p: Provider, exit: boolean, raw: string, parts: string[], 
           const sig = kernelFuncSignature(btf, f.name);
           if (sig && !sig.unsupported) out.push(make(f.module, f.name, sig));
         }
-        if (!out.length) throw new UserError(`No ${p.name} probes match ${parts.join(':')}`);
+        if (!out.length) throw new NoMatchesError(p.name, parts.join(':'));
         return out;
       }
 
       const mods = traceableModules(func);
       const module = modPart ?? mods[0] ?? 'vmlinux';
-      const sig = resolve(btf, module, func, raw);
-      if (!mods.includes(module)) {
-        throw new UserError(`${raw}: ${func} can not be traced (not in available_filter_functions: inlined, or marked notrace)`);
-      }
+      // Not in ftrace's list (inlined, notrace, no such function) or not in the BTF: 0.26's
+      // "No matches", which missing_probes may turn into a warning.
+      const sig = mods.includes(module) ? kernelFuncSignature(moduleBtf(btf, module, raw), func) : null;
+      if (!sig) throw new NoMatchesError(p.name, parts.join(':'), [`list them with: bpftrace-ts -l '${p.name}:${func}*'`]);
+      if (sig.unsupported) throw new UserError(`${raw}: BPF trampolines can not attach to ${func}: ${sig.unsupported}`);
       return [make(module, func, sig)];
     },
   );

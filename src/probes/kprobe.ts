@@ -17,14 +17,16 @@ import { openKprobe, openKprobeAt } from '../bpf/perf-event.ts';
 import { BpfProgram } from '../bpf/program.ts';
 import { EBUSY, EEXIST, EILSEQ, EINVAL, ENOENT, ESRCH } from '../bpf/sys.ts';
 import type { Span } from '../lang/ast.ts';
-import { UserError } from '../lang/diagnostics.ts';
+import { NoAttachPointsError, NoMatchesError, UserError } from '../lang/diagnostics.ts';
 import { type Kallsyms, loadKallsyms } from '../runtime/ksyms.ts';
 import { btfTypeByName } from '../sema/btf-types.ts';
 import { INT64 } from '../sema/types.ts';
+import { expansionWarning } from './expansion-warnings.ts';
 import { hasWildcard } from './info/glob.ts';
+import { traceableMatching } from './info/symbol-sources.ts';
 import { createKprobeMulti, emptyKprobeMultiErrno } from './kernel/attach.ts';
 import { expandOrExplain, requireKprobes } from './kernel/availability.ts';
-import { kprobeBlacklist, lookupFunction, matchFunctions, unsafeToTrace } from './kernel/functions.ts';
+import { kprobeBlacklist, lookupFunction, matchFunctions, moduleLoaded, unsafeToTrace } from './kernel/functions.ts';
 import { providerNames } from './names.ts';
 import { probeNameCookie } from './probe-names.ts';
 import {
@@ -136,19 +138,22 @@ function expandFunction(p: Provider, { retprobe, raw, parts, module, func, offse
   };
 
   const blacklist = kprobeBlacklist();
+  const written = `${module === null ? '' : `${module}:`}${func}`;
   if (hasWildcard(func) || (module !== null && hasWildcard(module))) {
     if (offset) throw new UserError('Offsets can not be used with wildcards');
     // The kernel refuses blacklisted functions; a wildcard simply does not match them.
     const matches = matchFunctions(module, func).filter((f) => !blacklist.has(f.name));
-    if (!matches.length) throw new UserError(`No ${p.name} probes match ${parts.join(':')}`, [`list them with: bpftrace-ts -l '${raw}'`]);
+    if (!matches.length) {
+      // Matches that are all left out as unsafe (`kprobe:rcu_*`) leave the probe empty, as 0.26 words it.
+      if (traceableMatching(func).size > 0)
+        throw new NoAttachPointsError(['functions that crash the kernel when probed (rcu_*, the idle loop) are left out']);
+      throw new NoMatchesError(p.name, written, [`list them with: bpftrace-ts -l '${raw}'`]);
+    }
     return matches.map((f) => make(module === null ? null : f.module, f.name, 0));
   }
 
-  const found = lookupFunction(module, func);
-  if (!found.found) {
-    throw new UserError(`${raw}: no kernel function ${func}${module ? ` in module ${module}` : ''}`, [
-      `list them with: bpftrace-ts -l '${p.name}:${func}*'`,
-    ]);
+  if (module !== null && module !== 'vmlinux' && !moduleLoaded(module)) {
+    throw new UserError(`specified module ${module} in probe ${p.name}:${module}:${func} is not loaded.`);
   }
   if (unsafeToTrace(func)) {
     throw new UserError(`${raw}: ${func} can not be probed safely`, [
@@ -159,6 +164,19 @@ function expandFunction(p: Provider, { retprobe, raw, parts, module, func, offse
     throw new UserError(`${raw}: the kernel does not allow kprobes on ${func}`, [
       'it is in the kprobe blacklist (/sys/kernel/debug/kprobes/blacklist): probing it could crash the kernel',
     ]);
+  }
+  // As 0.26: a function ftrace does not list is only tried with --unsafe (a kprobe can often
+  // still attach to a notrace function's code; to an inlined or missing one it cannot).
+  const found = lookupFunction(module, func);
+  if (!found.found || !found.traceable) {
+    expansionWarning(`${func} is not traceable (either non-existing, inlined, or marked as "notrace"); attaching to it will likely fail`);
+    if (!userProbeEnv.unsafe) {
+      throw new NoMatchesError(p.name, written, [
+        found.found
+          ? `${func} is in kallsyms: --unsafe attaches a kprobe to it anyway`
+          : `list them with: bpftrace-ts -l '${p.name}:${func}*'`,
+      ]);
+    }
   }
   return [make(module, func, offset)];
 }

@@ -66,7 +66,7 @@ export interface RunOptions {
   mode?: 'trace' | 'test' | 'bench';
   /** -v: load programs with the verifier's log, in a buffer of the log_size config. */
   verifierLog?: boolean;
-  /** --dry-run: create the maps and load every program (the verifier checks it), then stop: nothing is attached or run. */
+  /** --dry-run: create the maps, load every program (the verifier checks it) and attach it, then detach and stop: nothing runs. */
   loadOnly?: boolean;
 }
 
@@ -157,10 +157,6 @@ export class Tracer {
         else attachable.push({ prog, index });
         for (const t of p.targets) if (this.script.resources.watchpoints.includes(t)) this.lateTargets.set(t, prog);
       });
-      if (opts.loadOnly) {
-        this.exitCode = 0;
-        return 0;
-      }
 
       const ringMap = this.maps.get(RINGBUF_MAP) as BpfMap;
       if (ringMap.spec.type !== BPF_MAP_TYPE_RINGBUF) throw new Error('internal: ring buffer map missing');
@@ -176,7 +172,7 @@ export class Tracer {
         this.exitCode = 0;
         return code;
       }
-      if (this.script.programs.length > 0 && this.programs.length === 0) {
+      if (this.script.programs.length > 0 && this.programs.length === 0 && !opts.loadOnly) {
         const kinds = new Set(this.script.programs.map((p) => p.targets[0]?.provider.name));
         throw new UserError(
           `No probes attached; use --${kinds.has('test') ? 'test' : 'bench'} to run ${kinds.has('test') ? 'test' : 'benchmark'} probes.`,
@@ -191,11 +187,18 @@ export class Tracer {
       // BEGIN runs before the other probes are attached, as bpftrace documents: state it sets
       // (`@start = nsecs`) is in place before the first event. Its output waits in the ring
       // buffer and is printed after the "Attached" line.
-      for (const p of begin) p.testRun(new Uint8Array(64));
+      if (!opts.loadOnly) for (const p of begin) p.testRun(new Uint8Array(64));
       for (const { prog, index } of attachOrder(attachable, (i) => this.script.programs[i]?.targets[0]?.provider.name)) {
         const r = attachProgram(prog, this.script.programs[index]?.targets ?? [], env);
         this.links.push(...r.links);
         attached += r.count;
+      }
+      if (opts.loadOnly) {
+        // --dry-run stops once everything is attached, as 0.26: no output, no END, no maps.
+        await detachAll(sys, this.links);
+        this.links.length = 0;
+        this.exitCode = 0;
+        return 0;
       }
       // Signal handlers are in place before the "Attached" line: whoever waits for it to send
       // SIGUSR1 (self:signal probes) or SIGINT must not find the default action still there.

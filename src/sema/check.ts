@@ -67,6 +67,10 @@ export interface VarSymbol {
    * 0.26 gives every read of a variable the type all its assignments give it, wherever they are.
    */
   ahead?: Type;
+  /** Typed by something other than another variable (a value, a declaration, a loop). */
+  grounded?: true;
+  /** The variables assigned to it as they are (`$x = $y`): it has a type when one of them has. */
+  aliases?: VarSymbol[];
 }
 
 export interface CheckedProbe {
@@ -158,7 +162,7 @@ export class Checker {
   /** Reads of a declared (`let $x;`) variable before anything assigned it: typed once the probe is checked. */
   private earlyReads: { id: NodeId; sym: VarSymbol; span: Span }[] = [];
   /** Every variable read and the type it got (null: none yet), to tell whether another pass is needed. */
-  private readonly reads: { sym: VarSymbol; type: Type | null }[] = [];
+  private readonly reads: { sym: VarSymbol; type: Type | null; span?: Span }[] = [];
   /** Inside sizeof/offsetof/typeof, which only look at a type: reading a variable there reads nothing. */
   private introspecting = 0;
   /** Every variable symbol, by the node that declared it. */
@@ -216,6 +220,7 @@ export class Checker {
       const result = checker.runPass(program, probes);
       const next = checker.staleVarTypes();
       if (!next || pass === MAX_VAR_PASSES) {
+        checker.reportUngroundedReads(diags);
         for (const d of diags.list) {
           if (d.severity === 'error') this.diags.error(d.span, d.message, ...d.hints);
           else this.diags.warning(d.span, d.message, ...d.hints);
@@ -417,6 +422,7 @@ export class Checker {
     this.scope = new Scope(saved);
     const sym = this.declareVar(variable, null);
     sym.type = type();
+    sym.grounded = true;
     this.loopBody(body, false);
     this.scope = saved;
   }
@@ -434,6 +440,9 @@ export class Checker {
         const declared = s.declaredType && !later ? this.resolveTypeExpr(s.declaredType) : null;
         const sym = this.declareVar(s.variable, declared);
         if (s.declaredType) sym.locked = true;
+        if (declared) sym.grounded = true;
+        else if (later) (sym.aliases ??= []).push(later);
+        if (s.value && !declared) this.typedBy(sym, s.value);
         if (later && s.declaredType) this.typeofLinks.push({ target: sym, source: later, span: s.declaredType.span });
         if (s.value) {
           const t = this.expr(s.value);
@@ -515,7 +524,13 @@ export class Checker {
       return;
     }
     if (e.kind === 'Call') this.result.discarded.add(e.id);
-    this.expr(e);
+    const errors = this.diags.errorCount;
+    const t = this.expr(e);
+    // 0.26 flags a value nobody uses; `_ = e` says it is meant. delete() is left out: a discarded
+    // delete reports a missing key at run time instead (stdlib.md's contract).
+    const deleteCall = e.kind === 'Call' && e.callee === 'delete';
+    if (t.kind !== 'void' && e.kind !== 'Update' && !deleteCall && this.diags.errorCount === errors)
+      this.diags.warning(e.span, 'Return value discarded.');
   }
 
   /**
@@ -687,6 +702,7 @@ export class Checker {
         sym = this.declareVar(target, null, this.probeScope());
       }
       this.result.vars.set(target.id, sym);
+      this.typedBy(sym, s.op === '=' ? s.value : null);
       if (t.kind === 'void') {
         this.diags.error(s.value.span, `Value of type none cannot be assigned to a variable`);
         return;
@@ -897,13 +913,13 @@ export class Checker {
           // `let $x;` holds zero until assigned: a warning, as in 0.26; the read takes the type
           // later assignments give the variable (the previous pass's, else resolveEarlyReads').
           if (this.introspecting === 0) this.diags.warning(e.span, `Variable used before it was assigned: $${e.name}`);
-          this.reads.push({ sym, type: sym.ahead ?? null });
+          this.reads.push({ sym, type: sym.ahead ?? null, span: e.span });
           if (sym.ahead) return sym.ahead;
           this.earlyReads.push({ id: e.id, sym, span: e.span });
           return INT64;
         }
         const t = sym.ahead ? (mergeTypes(sym.ahead, sym.type) ?? sym.type) : sym.type;
-        this.reads.push({ sym, type: t });
+        this.reads.push({ sym, type: t, span: e.span });
         return t;
       }
       case 'MapRef':
@@ -933,6 +949,12 @@ export class Checker {
         const r = this.expr(e.right);
         if (e.op === '==' || e.op === '!=') {
           if (isAggregateType(l) || isAggregateType(r)) {
+            if (!comparable(l, r))
+              this.diags.error(e.span, `Type mismatch for '${e.op}': comparing '${typeName(l)}' with '${typeName(r)}'`);
+            return BOOL;
+          }
+          // ksym/usym/inet... values compare as wholes, as 0.26 compares any two values of one type.
+          if (l.kind === 'symbolic' || r.kind === 'symbolic') {
             if (!comparable(l, r))
               this.diags.error(e.span, `Type mismatch for '${e.op}': comparing '${typeName(l)}' with '${typeName(r)}'`);
             return BOOL;
@@ -1462,6 +1484,43 @@ export class Checker {
     this.diags.error(null, message, hint);
   }
 
+  /** Records where `sym`'s type comes from: `value` as it is, or (null) an operation on it. */
+  private typedBy(sym: VarSymbol, value: Expr | null): void {
+    const from = value?.kind === 'Variable' ? this.result.vars.get(value.id) : undefined;
+    if (from) (sym.aliases ??= []).push(from);
+    else sym.grounded = true;
+  }
+
+  /**
+   * Variables typed only by each other (`let $a; let $b; $b = $a; $a = $b;`) have no type of
+   * their own: 0.26's error, at each one's first read.
+   */
+  reportUngroundedReads(diags: Diagnostics): void {
+    const all = new Set<VarSymbol>();
+    const visit = (sym: VarSymbol): void => {
+      if (all.has(sym)) return;
+      all.add(sym);
+      for (const a of sym.aliases ?? []) visit(a);
+    };
+    for (const { sym } of this.reads) visit(sym);
+    const grounded = new Set([...all].filter((sym) => sym.grounded || sym.locked));
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const sym of all) {
+        if (!grounded.has(sym) && (sym.aliases ?? []).some((a) => grounded.has(a))) {
+          grounded.add(sym);
+          grew = true;
+        }
+      }
+    }
+    const said = new Set<VarSymbol>();
+    for (const { sym, span } of this.reads) {
+      if (!span || said.has(sym) || sym.type === null) continue;
+      said.add(sym);
+      if (!grounded.has(sym)) diags.error(span, 'Could not resolve the type of this variable');
+    }
+  }
+
   private resolveEarlyReads(): void {
     for (const { id, sym, span } of this.earlyReads) {
       // Nothing assigns it: bpftrace 0.26 has no type to give it.
@@ -1636,6 +1695,7 @@ function comparable(a: Type, b: Type): boolean {
   const scalar = (t: Type): boolean => isInteger(t) || t.kind === 'bool' || t.kind === 'pointer';
   if (scalar(a) || scalar(b)) return scalar(a) && scalar(b);
   if (a.kind === 'string' || b.kind === 'string') return a.kind === b.kind;
+  if (a.kind === 'symbolic' || b.kind === 'symbolic') return a.kind === 'symbolic' && b.kind === 'symbolic' && a.what === b.what;
   if (a.kind === 'tuple' && b.kind === 'tuple') {
     return a.elems.length === b.elems.length && a.elems.every((t, i) => comparable(t, b.elems[i] as Type));
   }

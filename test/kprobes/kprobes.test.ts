@@ -232,7 +232,7 @@ describe('a kernel without kprobes or tracing programs says so', () => {
     assert.deepEqual(
       lines(missing.errors).filter((l) => l.includes('ERROR:')),
       [
-        'stdin:1:1-28: ERROR: kprobe:no_such_function_xyz: no kernel function no_such_function_xyz',
+        'stdin:1:1-28: ERROR: No matches for kprobe no_such_function_xyz.',
         'stdin:1:1-28: ERROR: kprobes are not available in this kernel (CONFIG_KPROBES is off)',
       ],
     );
@@ -336,13 +336,36 @@ describe('compiling kernel probes (feature checks answered as on a capable kerne
     skip: !hasTracefsList,
   }, () => {
     assert.ok(matchFunctions(null, 'rcu_*').length === 0 && matchFunctions(null, '*idle*').every((f) => f.name !== 'default_idle'));
-    assert.match(compileText('kprobe:rcu_* { }').errors, /No kprobe probes match rcu_\*/);
+    assert.match(compileText('kprobe:rcu_* { }').errors, /ERROR: Probe has no valid attach points\./);
     assert.match(compileText('kprobe:default_idle { }').errors, /default_idle can not be probed safely/);
     assert.match(compileText('fentry:rcu_note_context_switch { }').errors, /rcu_note_context_switch/);
   });
 
   test('kprobe errors: unknown function, wildcard with offset, by address', { skip: !hasTracefsList }, () => {
-    assert.match(compileText('kprobe:no_such_function_xyz { }').errors, /no kernel function no_such_function_xyz/);
+    // 0.26's words: a warning that the function is not traceable, then no match (an error, or a
+    // warning with missing_probes = warn, or nothing with ignore).
+    const text = 'kprobe:no_such_function_xyz { }';
+    assert.equal(
+      lines(compileText(text).errors)
+        .filter((l) => /WARNING|ERROR/.test(l))
+        .join('\n'),
+      'stdin:1:1-28: WARNING: no_such_function_xyz is not traceable (either non-existing, inlined, or marked as "notrace"); attaching to it will likely fail\n' +
+        'stdin:1:1-28: ERROR: No matches for kprobe no_such_function_xyz.',
+    );
+    assert.match(
+      compileText(`config = { missing_probes = "warn" } ${text}`).errors,
+      /WARNING: No matches for kprobe no_such_function_xyz\. Skipping\./,
+    );
+    assert.doesNotMatch(compileText(`config = { missing_probes = "ignore" } kprobe:vfs_read {} ${text}`).errors, /WARNING|ERROR/);
+    assert.match(
+      compileText('kprobe:vmlinux:no_such_function_xyz { }').errors,
+      /ERROR: No matches for kprobe vmlinux:no_such_function_xyz\./,
+    );
+    assert.match(compileText('kretprobe:no_such_* { }').errors, /ERROR: No matches for kretprobe no_such_\*\./);
+    assert.match(
+      compileText('kprobe:no_such_module:vfs_read { }').errors,
+      /ERROR: specified module no_such_module in probe kprobe:no_such_module:vfs_read is not loaded\./,
+    );
     assert.match(compileText('kprobe:vfs_*+4 { }').errors, /Offsets can not be used with wildcards/);
     assert.match(compileText('kprobe:a:b:c { }').errors, /requires 1 or 2 arguments/);
   });
@@ -473,11 +496,12 @@ describe('compiling kernel probes (feature checks answered as on a capable kerne
     );
     const ids = new Set(s.programs.map((p) => p.spec.attachBtfId));
     assert.equal(ids.size, s.programs.length);
-    assert.match(compileText('fentry:no_such_function_xyz { }').errors, /no kernel function no_such_function_xyz in BTF/);
+    assert.match(compileText('fentry:no_such_function_xyz { }').errors, /ERROR: No matches for fentry no_such_function_xyz\./);
     assert.match(
-      compileText('fentry:somemod:somefn { }').errors,
-      /fentry:somemod:somefn: module somemod has no BTF \(not loaded, or built without it\)/,
+      compileText('config = { missing_probes = "warn" } fentry:vfs_read, fexit:no_such_function_xyz { }').errors,
+      /WARNING: No matches for fexit no_such_function_xyz\. Skipping\./,
     );
+    assert.match(compileText('fentry:somemod:somefn { }').errors, /ERROR: No matches for fentry somemod:somefn\./);
     assert.match(compileText('fentry:a:b:c { }').errors, /Only the 'bpf' variant of fentry takes 3 arguments/);
   });
 

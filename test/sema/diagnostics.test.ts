@@ -221,3 +221,36 @@ test('string[N] and buffer[N] are sized types, not arrays (docs/language.md, Typ
   // Other element types still make arrays.
   assert.equal(compileText('begin { $a = (uint8[8])12345; }').errors, '');
 });
+
+test("0.26's 'Return value discarded.' for an expression statement whose value nobody uses", () => {
+  const warned = (body: string): boolean => compileText(`BEGIN { ${body} }`).errors.includes('WARNING: Return value discarded.');
+  for (const body of ['bswap(1);', 'cgroup_path(1);', 'ustack(raw);', '@a[1] = 1; has_key(@a, 1);', '1 + 2;', 'strftime("%H", nsecs);'])
+    assert.ok(warned(body), body);
+  // Void calls, updates, assignments, `_ =` and delete() (which warns at run time instead) are quiet.
+  for (const body of [
+    'print(1);',
+    '$a = 1; ++$a;',
+    '$a = 1; $a--;',
+    '@x++;',
+    '@c = count();',
+    '_ = bswap(1);',
+    '@a[1] = 1; delete(@a, 1);',
+    'printf("x");',
+    'exit();',
+  ])
+    assert.ok(!warned(body), body);
+  const text = 'BEGIN { bswap(1); }';
+  assert.equal(compileText(text).errors, `stdin:1:9-17: WARNING: Return value discarded.\n${text}\n        ~~~~~~~~\n`);
+});
+
+test("missing_probes = warn: a probe left with no attach point is dropped with 0.26's prune warning", () => {
+  const text = 'config = { missing_probes = "warn" } BEGIN { exit(); } uprobe:/bin/sh:no_such_fn_xyz { }';
+  const warnings = lines(compileText(text).errors).filter((l) => l.includes('WARNING'));
+  assert.deepEqual(warnings, [
+    'stdin:1:56-85: WARNING: No matches for uprobe /bin/sh:no_such_fn_xyz. Skipping.',
+    'stdin:1:56-85: WARNING: Probe has no valid attach points. It is being removed which may cause issues with program behavior.',
+  ]);
+  // One attach point left: the probe stays, no prune warning.
+  const kept = compileText(`${text.replace('no_such_fn_xyz', 'no_such_fn_xyz, uprobe:/bin/bash:readline')}`).errors;
+  assert.doesNotMatch(kept, /no valid attach points/);
+});

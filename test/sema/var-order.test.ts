@@ -80,6 +80,14 @@ test('a declared variable nothing assigns has no type', () => {
   );
 });
 
+test('variables typed only by each other have no type (0.26 refuses the cycle); one typed elsewhere types them all', () => {
+  const cycle = compileText('begin { let $a; let $b; $b = $a; $a = $b; }');
+  assert.equal(cycle.script, null);
+  assert.match(cycle.errors, /stdin:1:30-32: ERROR: Could not resolve the type of this variable/);
+  assert.doesNotMatch(compileText('begin { let $a; let $b; $b = $a; $a = $b; $a = 3; print($b); }').errors, /ERROR/);
+  assert.doesNotMatch(compileText('begin { $x = 1; $y = $x; $x = $y; print($y); }').errors, /ERROR/);
+});
+
 test('sizeof and print see the final type', { skip: !isRoot && 'needs root' }, () => {
   const r = runCli([
     '-e',

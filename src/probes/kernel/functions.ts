@@ -93,6 +93,18 @@ export function traceableModules(name: string): string[] {
   return traceableMatching(name).get(name) ?? [];
 }
 
+/** Whether a kernel module of that name is loaded (/proc/modules), as bpftrace asks before a module's kprobe. */
+export function moduleLoaded(name: string): boolean {
+  try {
+    return readFileSync('/proc/modules', 'latin1')
+      .split('\n')
+      .some((l) => l.slice(0, l.indexOf(' ')) === name);
+  } catch (e) {
+    // No /proc/modules: a kernel without loadable modules. Otherwise the lookup that follows says what is missing.
+    return (e as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
+}
+
 export type Lookup = { found: true; fn: KernelFunction; traceable: boolean } | { found: false };
 
 /**
