@@ -115,7 +115,7 @@ function expandKprobe(p: Provider, retprobe: boolean, raw: string, parts: string
     () =>
       address !== null
         ? [expandAddress(p, retprobe, raw, module, address, span)]
-        : expandFunction(p, { retprobe, raw, parts, module, func, offset, span }),
+        : expandFunction(p, { retprobe, raw, module, func, offset, span }),
   );
 }
 
@@ -123,14 +123,13 @@ function expandKprobe(p: Provider, retprobe: boolean, raw: string, parts: string
 interface FunctionSpec {
   retprobe: boolean;
   raw: string;
-  parts: string[];
   module: string | null;
   func: string;
   offset: number;
   span: Span;
 }
 
-function expandFunction(p: Provider, { retprobe, raw, parts, module, func, offset, span }: FunctionSpec): ProbeTarget[] {
+function expandFunction(p: Provider, { retprobe, raw, module, func, offset, span }: FunctionSpec): ProbeTarget[] {
   const make = (mod: string | null, name: string, off: number): ProbeTarget => {
     const t: ProbeTarget = { provider: p, name: probeName(p.name, mod, name, off), parts: [mod ?? '', name, String(off)], span };
     sites.set(t, { module: mod, func: name, offset: off, retprobe, address: null });
