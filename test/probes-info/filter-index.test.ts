@@ -46,6 +46,14 @@ describe('available_filter_functions by name', () => {
     for (const name of NAMES) assert.deepEqual(traceableMatching(name).get(name) ?? [], scanned(name), name);
   });
 
+  test("`*` matches every name and never the empty one after the file's last newline", () => {
+    setAvailableFilterText(`${FILE}\n`);
+    const all = traceableMatching('*');
+    assert.ok(!all.has(''));
+    assert.deepEqual(all.get('vfs_fsync'), ['ext4', 'vmlinux', 'xfs']);
+    assert.equal(all.size, 7); // the two malformed module lines are not names
+  });
+
   test('what is not an index of this layout is refused', () => {
     const good = buildFilterIndex(Buffer.from(FILE, 'latin1'));
     assert.equal(FilterIndex.open(good.subarray(0, good.length - 4)), null);

@@ -139,7 +139,8 @@ export function traceableMatching(glob: string): Map<string, string[]> {
   // (Every `[^` of the source is a wildcard's or a negated class's: literal brackets are escaped.)
   const inName = source.replaceAll('[^', '[^ \\n');
   const re = new RegExp(`^(${inName})(?: \\[([^\\]\n]+)\\])?$`, 'gm');
-  for (const m of text.matchAll(re)) addModule(out, m[1] as string, m[2] ?? 'vmlinux');
+  // A glob that matches the empty string (`*`) also matches the end of the text after the last line.
+  for (const m of text.matchAll(re)) if (m[1]) addModule(out, m[1], m[2] ?? 'vmlinux');
   return out;
 }
 
