@@ -14,6 +14,7 @@ import { formatScript, parseScript } from '../lang/frontend.ts';
 import { setAvailableFilterText } from '../probes/info/symbol-sources.ts';
 import { userProbeEnv } from '../probes/user-env.ts';
 import { type ChildCommand, planCommand, TracedChild } from '../runtime/child.ts';
+import { checkProbeLimit } from '../runtime/probe-limit.ts';
 import { JsonSink, TextSink, Writer } from '../runtime/sink.ts';
 import { Tracer } from '../runtime/tracer.ts';
 import { releaseTracefs } from '../util/tracefs.ts';
@@ -218,6 +219,7 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     if (opts.debug.length > 0) return 0;
+    checkProbeLimit(script);
     const privileged = mayLoadPrograms();
     // --dry-run without the privilege to load stops once compiled: what can be checked, is.
     if (opts.dryRun && !privileged) return 0;

@@ -401,3 +401,16 @@ test('--dry-run compiles and, with the privilege, loads every program through th
     assert.match(hw.stderr, /Unable to attach probe: hardware:cycles:1000000/);
   }
 });
+
+test("max_probes: more probes attached one by one than the limit is bpftrace's error, before anything loads", { skip: !isRoot }, () => {
+  const script = 'tracepoint:sched:sched_switch, tracepoint:sched:sched_wakeup, tracepoint:sched:sched_waking { @ = count(); }';
+  const over = runCli(['-e', `config = { max_probes = 2 } ${script}`]);
+  assert.equal(over.code, 1);
+  assert.equal(
+    over.stderr,
+    "ERROR: Can't attach to 3 probes because it exceeds the current limit of 2 probes.\nYou can increase the limit through the BPFTRACE_MAX_PROBES environment variable, but BE CAREFUL since a high number of probes attached can cause your system to crash.\n",
+  );
+  assert.equal(runCli(['--dry-run', '-e', script], { env: { BPFTRACE_MAX_PROBES: '3' } }).code, 0);
+  // One coalesced program for the syscall wildcard counts once, not per tracepoint.
+  assert.equal(runCli(['--dry-run', '-e', 'config = { max_probes = 2 } tracepoint:syscalls:sys_enter_* { @[probe] = count(); }']).code, 0);
+});
