@@ -403,6 +403,32 @@ export const CASES: VmCase[] = [
     check: (r) => assert.match(r.stderr, /No matches for kprobe no_such_function_xyz\./),
   },
   {
+    // 0.26's missing_probes handling for kernel functions: the kprobe one not traceable is
+    // skipped with warnings, the fentry one likewise, and the probe left runs.
+    name: 'missing_kernel_functions_warn',
+    ours: [
+      '-e',
+      'config = { missing_probes = "warn" } kprobe:no_such_function_xyz, fentry:no_such_function_xyz, kprobe:vfs_read { printf("%s\\n", probe); exit(); }',
+      '-c',
+      READ,
+    ],
+    check: (r) => {
+      assert.match(
+        r.stderr,
+        /WARNING: no_such_function_xyz is not traceable \(either non-existing, inlined, or marked as "notrace"\); attaching to it will likely fail/,
+      );
+      assert.match(r.stderr, /WARNING: No matches for kprobe no_such_function_xyz\. Skipping\./);
+      assert.match(r.stderr, /WARNING: No matches for fentry no_such_function_xyz\. Skipping\./);
+      assert.equal(lines(r.stdout)[0], 'kprobe:vfs_read');
+    },
+  },
+  {
+    name: 'kprobe_module_not_loaded',
+    ours: ['-e', 'kprobe:no_such_module:vfs_read { }'],
+    fails: true,
+    check: (r) => assert.match(r.stderr, /ERROR: specified module no_such_module in probe kprobe:no_such_module:vfs_read is not loaded\./),
+  },
+  {
     name: 'blacklisted_function',
     ours: ['-e', 'kprobe:kprobe_dispatcher { }'],
     fails: true,
