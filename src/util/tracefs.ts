@@ -1,8 +1,11 @@
-// Where tracefs lives, mounting it when it is not mounted yet (and unmounting only what we
-// mounted, so the system is left as found).
+// Where tracefs lives, mounting it when it is not mounted yet (and unmounting only what our
+// runs mounted, once none of them uses it, so the system is left as found).
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { BOOT_CACHE_DIR } from './boot-cache.ts';
+import { MountUsers } from './mount-users.ts';
 
 export const TRACEFS_DIR = '/sys/kernel/tracing';
 export const DEBUGFS_TRACEFS_DIR = '/sys/kernel/debug/tracing';
@@ -47,43 +50,65 @@ export function findTracefs(mountsText?: string): string | null {
   return null;
 }
 
+/** Where concurrent runs record that they use the tracefs one of them mounted. */
+const users = new MountUsers(join(BOOT_CACHE_DIR, 'tracefs'));
+/** Whether this process is registered in `users` (and must unregister). */
+let registered = false;
+
 /**
- * The tracefs directory. Mounts tracefs at /sys/kernel/tracing if it is not mounted anywhere;
- * such a mount is undone by `releaseTracefs()` or, failing that, when the process exits.
+ * The tracefs directory. Mounts tracefs at /sys/kernel/tracing if it is not mounted anywhere.
+ * Runs of bpftrace-ts share such a mount: the last one to release it (`releaseTracefs()`, or
+ * failing that, process exit) unmounts it, so none pulls it from under another.
  * Throws if tracefs is absent and cannot be mounted.
  */
 export function tracefsPath(): string {
   if (cached) return cached;
-  const found = findTracefs();
-  if (found) {
-    cached = found;
-    return found;
+  // Checked under the registry's lock: a mount another run is making counts as its own.
+  const ok = users.acquire(() => {
+    if (findTracefs()) return false;
+    mountTracefsAt(TRACEFS_DIR);
+    return true;
+  });
+  if (ok) {
+    registered = true;
+  } else if (!findTracefs()) {
+    // No registry (no /run): mount for this process alone, as before registries.
+    mountTracefsAt(TRACEFS_DIR);
+    mountedByUs = TRACEFS_DIR;
   }
-  mountTracefsAt(TRACEFS_DIR);
-  mountedByUs = TRACEFS_DIR;
-  cached = TRACEFS_DIR;
+  cached = findTracefs() ?? TRACEFS_DIR;
   if (!exitHookInstalled) {
     exitHookInstalled = true;
-    // 'exit' handlers must be synchronous; execFileSync is.
+    // 'exit' handlers must be synchronous; the registry and execFileSync are.
     process.once('exit', () => releaseTracefs());
   }
-  return TRACEFS_DIR;
+  return cached;
 }
 
-/** Whether tracefsPath() mounted tracefs itself (and has not released it yet). */
+/** Whether the mounted tracefs was mounted by a run of bpftrace-ts (which will unmount it). */
+function mountedByOurTool(): boolean {
+  return existsSync(join(users.dir, 'mounted'));
+}
+
+/** Whether this process holds a tracefs mount of ours (its own, or one shared with other runs). */
 export function tracefsMountedByUs(): boolean {
-  return mountedByUs !== null;
+  return mountedByUs !== null || (registered && mountedByOurTool());
 }
 
 /**
- * Unmounts tracefs if (and only if) tracefsPath() mounted it. Returns whether it unmounted.
- * A busy mount (files still open) is left in place and reported as not unmounted.
+ * Lets go of tracefs: unmounts it if one of our runs mounted it and no other run still uses it
+ * (or, without the registry, if this process mounted it). Returns whether it unmounted. A busy
+ * mount (files still open) is left in place and reported as not unmounted.
  */
 export function releaseTracefs(): boolean {
+  cached = null;
+  if (registered) {
+    registered = false;
+    return users.release(() => unmountAt(TRACEFS_DIR));
+  }
   if (!mountedByUs) return false;
   if (!unmountAt(mountedByUs)) return false;
   mountedByUs = null;
-  cached = null;
   return true;
 }
 
