@@ -16,6 +16,9 @@ import type { Builtin } from './types.ts';
 
 // ------------------------------------------------------------------ assert
 
+/** Where 0.26's stdlib has the errorf of its assert macro. */
+const ASSERT_ERRORF_AT = 'stdlib/base.bt:6:5-37';
+
 /** assert(cond, msg): bpftrace's macro `if (!cond) { errorf("assert failed: %s", msg); exit(1); }`. */
 export const assert: Builtin = {
   name: 'assert',
@@ -41,12 +44,16 @@ export const assert: Builtin = {
     em.emit(ja(ok));
     em.place(failed);
     const mt = storageType(em.typeOf(m));
+    // 0.26's assert is a macro of its stdlib: the failure is said at its errorf there, then
+    // "expanded from" the call.
     const res = addFormat(em, {
       kind: 'errorf',
       format: 'assert failed: %s',
       args: [{ type: mt, offset: HEADER_SIZE }],
       size: HEADER_SIZE + sizeOf(mt),
       span: call.span,
+      at: ASSERT_ERRORF_AT,
+      expandedFrom: [call.span, ...(call.expandedFrom ?? [])],
     });
     emitRecord(em, EventKind.Errorf, res.id, [m], [mt]);
     exitWith(em, 1);

@@ -24,6 +24,8 @@ export interface FormatResource {
   span: Span;
   /** errorf/warnf in a macro: the uses of macros it came through (Call.expandedFrom). */
   expandedFrom?: Span[];
+  /** errorf/warnf said at a place outside the script (`FILE:L:C-C`), instead of `span`. */
+  at?: string;
   /** For join: the delimiter; for print(value): unused. */
   extra?: string;
 }

@@ -235,7 +235,8 @@ class Expander {
     // errorf/warnf report where they are written and, like bpftrace, the macro uses that led there.
     const noteSite = (n: AnyNode): void =>
       visitAll(n, (x) => {
-        if (x.kind === 'Call' && (x.callee === 'errorf' || x.callee === 'warnf')) x.expandedFrom = [...(x.expandedFrom ?? []), site.span];
+        if (x.kind === 'Call' && (x.callee === 'errorf' || x.callee === 'warnf' || x.callee === 'assert'))
+          x.expandedFrom = [...(x.expandedFrom ?? []), site.span];
       });
     noteSite(body);
     if (value) noteSite(value);

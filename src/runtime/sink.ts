@@ -215,7 +215,7 @@ export class TextSink implements OutputSink {
       case 'errorf':
         this.errorCount++;
         this.out.flush();
-        this.err.write(`${where(this.source, f.span)}ERROR: ${text}\n${this.expansionText(f, 'error')}`);
+        this.err.write(`${f.at ? `${f.at}: ` : where(this.source, f.span)}ERROR: ${text}\n${this.expansionText(f, 'error')}`);
         this.err.flush();
         return;
       case 'warnf':
