@@ -15,6 +15,7 @@ import { intType, type Type, UINT32, UINT64 } from '../sema/types.ts';
 import { tempWith } from './gen-util.ts';
 import { checkExpansion, emitExpansion, field } from './lowered.ts';
 import { PT_REGS_ARGS, PT_REGS_RAX } from './pt-regs.ts';
+import { probeTypeName } from './script-info.ts';
 import type { Builtin, CheckCx } from './types.ts';
 import { emitUsdtArg } from './usdt-args.ts';
 
@@ -177,8 +178,23 @@ export const comm: Builtin = {
   ident: true,
   func: true,
   minArgs: 0,
-  maxArgs: 0,
-  check: () => ({ kind: 'string', size: 16 }),
+  maxArgs: 1,
+  check(call, cx) {
+    const pid = call.args[0];
+    if (!pid) return { kind: 'string', size: 16 };
+    // comm(PID): 0.26 finds the task with the bpf_task_from_pid kfunc, which only tracing
+    // programs (fentry/fexit/iter) of Linux 6.2+ may call; its macro's errors elsewhere.
+    if (cx.check(pid).kind !== 'int') cx.diags.error(pid.span, "Only integer supported for comm()'s pid");
+    else if (!['fentry', 'fexit', 'iter'].includes(cx.probe.providerName))
+      cx.diags.error(call.span, `Syntax comm(PID) is not supported in this probe type yet. Type: ${probeTypeName(cx.probe.providerName)}`);
+    else
+      cx.diags.error(
+        call.span,
+        'comm(PID) is not implemented in bpftrace-ts yet',
+        'read the comm of the task in hand instead: curtask->comm',
+      );
+    return { kind: 'string', size: 64 };
+  },
   emit(_call, em) {
     const loc = em.memDest ?? em.allocMem(16);
     em.callHelper(

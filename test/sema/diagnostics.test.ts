@@ -254,3 +254,12 @@ test("missing_probes = warn: a probe left with no attach point is dropped with 0
   const kept = compileText(`${text.replace('no_such_fn_xyz', 'no_such_fn_xyz, uprobe:/bin/bash:readline')}`).errors;
   assert.doesNotMatch(kept, /no valid attach points/);
 });
+
+test("comm(PID): 0.26's errors where its kfunc cannot be called, and for a pid that is not an integer", () => {
+  assert.match(
+    compileText('BEGIN { @ = comm(1); }').errors,
+    /^stdin:1:13-20: ERROR: Syntax comm\(PID\) is not supported in this probe type yet\. Type: special$/m,
+  );
+  assert.match(compileText('BEGIN { @ = comm("x"); }').errors, /ERROR: Only integer supported for comm\(\)'s pid/);
+  assert.equal(compileText('BEGIN { @ = comm(); @c = comm; }').errors, '');
+});

@@ -2,14 +2,25 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { MountUsers } from '../../src/util/mount-users.ts';
 
+const roots: string[] = [];
+/** A registry directory under a fresh temporary root, removed after the tests. */
+function registryDir(): string {
+  const root = mkdtempSync(join(tmpdir(), 'mount-users-'));
+  roots.push(root);
+  return join(root, 'tracefs');
+}
+after(() => {
+  for (const r of roots) rmSync(r, { recursive: true, force: true });
+});
+
 test('two runs share a mount: the first to finish leaves it, the last one unmounts it', async () => {
-  const dir = join(mkdtempSync(join(tmpdir(), 'mount-users-')), 'tracefs');
+  const dir = registryDir();
   const other = spawn('sleep', ['30'], { stdio: 'ignore' });
   try {
     const a = new MountUsers(dir, process.pid);
@@ -41,7 +52,7 @@ test('two runs share a mount: the first to finish leaves it, the last one unmoun
 });
 
 test('users that died without releasing, and a mount that is not ours, are handled', () => {
-  const dir = join(mkdtempSync(join(tmpdir(), 'mount-users-')), 'tracefs');
+  const dir = registryDir();
   const a = new MountUsers(dir, process.pid);
   // Mounted by someone else (no marker): never unmounted by us.
   assert.equal(
