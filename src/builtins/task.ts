@@ -12,10 +12,10 @@ import { UserError } from '../lang/diagnostics.ts';
 import type { ProbeContext } from '../probes/provider.ts';
 import { btfField, btfTypeByName } from '../sema/btf-types.ts';
 import { intType, type Type, UINT32, UINT64 } from '../sema/types.ts';
+import { COMM_OF_PID_SIZE, checkCommOfPid, emitCommOfPid } from './comm-of-pid.ts';
 import { tempWith } from './gen-util.ts';
 import { checkExpansion, emitExpansion, field } from './lowered.ts';
 import { PT_REGS_ARGS, PT_REGS_RAX } from './pt-regs.ts';
-import { probeTypeName } from './script-info.ts';
 import type { Builtin, CheckCx } from './types.ts';
 import { emitUsdtArg } from './usdt-args.ts';
 
@@ -182,20 +182,11 @@ export const comm: Builtin = {
   check(call, cx) {
     const pid = call.args[0];
     if (!pid) return { kind: 'string', size: 16 };
-    // comm(PID): 0.26 finds the task with the bpf_task_from_pid kfunc, which only tracing
-    // programs (fentry/fexit/iter) of Linux 6.2+ may call; its macro's errors elsewhere.
-    if (cx.check(pid).kind !== 'int') cx.diags.error(pid.span, "Only integer supported for comm()'s pid");
-    else if (!['fentry', 'fexit', 'iter'].includes(cx.probe.providerName))
-      cx.diags.error(call.span, `Syntax comm(PID) is not supported in this probe type yet. Type: ${probeTypeName(cx.probe.providerName)}`);
-    else
-      cx.diags.error(
-        call.span,
-        'comm(PID) is not implemented in bpftrace-ts yet',
-        'read the comm of the task in hand instead: curtask->comm',
-      );
-    return { kind: 'string', size: 64 };
+    checkCommOfPid(call, pid, cx);
+    return { kind: 'string', size: COMM_OF_PID_SIZE };
   },
-  emit(_call, em) {
+  emit(call, em) {
+    if (call.args[0]) return emitCommOfPid(call, call.args[0], em);
     const loc = em.memDest ?? em.allocMem(16);
     em.callHelper(
       'get_current_comm',

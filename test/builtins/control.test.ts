@@ -93,3 +93,19 @@ test('probe names the probe that fired, also in multi-target probes', () => {
   const keys = [...out.matchAll(/^@\[(.*)\]: \d+$/gm)].map((m) => m[1]);
   assert.deepEqual(keys.sort(), ['tracepoint:syscalls:sys_enter_close', 'tracepoint:syscalls:sys_enter_openat']);
 });
+
+test("comm(PID) reads another task's name (bpf_task_from_pid, where the kernel lets the probe's programs call it); an unknown pid is 0.26's warning and N/A", () => {
+  const r = run(
+    'tracepoint:sched:sched_process_exec /pid == cpid/ { print(comm(pid)); print(comm(0x7ffffff0)); @[comm(pid)] = count(); exit(); }',
+    { command: '/bin/true' },
+  );
+  if (/not supported in this probe type/.test(r.stderr)) {
+    // A kernel before 6.2, or one that keeps the kfunc from tracepoints: 0.26's refusal.
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /ERROR: Syntax comm\(PID\) is not supported in this probe type yet\. Type: tracepoint/);
+    return;
+  }
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'true\nN/A\n\n\n@[true]: 1\n');
+  assert.match(r.stderr, /stdin:1:77-93: WARNING: No such process \(pid=2147483632\)/);
+});
