@@ -20,6 +20,7 @@ import type { ConfigBlock, Probe, Program, Span } from '../lang/ast.ts';
 import { type Diagnostics, NoAttachPointsError, NoMatchesError, UnlocatedError, UserError } from '../lang/diagnostics.ts';
 import { visitAll } from '../lang/walk.ts';
 import { withExpansionWarnings } from '../probes/expansion-warnings.ts';
+import { hasWildcard } from '../probes/info/glob.ts';
 import { availabilityOptions } from '../probes/kernel/availability.ts';
 import { probeNameSize, setProbeNameIndex } from '../probes/probe-names.ts';
 import type { ProbeContext, ProbeTarget, Provider } from '../probes/provider.ts';
@@ -158,6 +159,7 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
     const targets: ProbeTarget[] = [];
     let providerName = '';
     let prunedWhy: 'missing' | 'said' | null = null;
+    let emptyWildcard: NoMatchesError | null = null;
     for (const ap of item.attachPoints) {
       try {
         ap.raw = withPositionals(ap.raw, opts.positional);
@@ -184,17 +186,27 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
           e instanceof NoAttachPointsError ||
           /not found|No .* match|does not exist|Could not/.test(e.message);
         if (missing && config.missingProbes === 'ignore') continue;
+        // A wildcard that matches nothing just adds no target, as in 0.26 (`kprobe:f,kprobe:x*`
+        // runs on f); a probe left with none is reported below.
+        if (e instanceof NoMatchesError && hasWildcard(ap.raw)) {
+          emptyWildcard ??= e;
+          continue;
+        }
         const warn = missing && config.missingProbes === 'warn';
         const span = e instanceof UnlocatedError ? null : ap.span;
         if (warn) diags.warning(span, missingText(e, true), ...e.hints);
         else diags.error(span, missingText(e, false), ...e.hints);
-        if (warn) prunedWhy = e instanceof NoAttachPointsError ? 'said' : 'missing';
+        prunedWhy = warn && !(e instanceof NoAttachPointsError) ? 'missing' : 'said';
       }
     }
     const first = targets[0];
-    // As 0.26's probe-prune pass: a probe left with no attach point is dropped, with a warning.
-    if (!first && prunedWhy === 'missing')
-      diags.warning(item.attachPoints[0]?.span ?? item.span, missingText(new NoAttachPointsError(), true));
+    // As 0.26's probe-prune pass: a probe left with no attach point is dropped, with a warning
+    // (an error when only empty wildcards left it so and missing_probes is `error`).
+    const probeSpan = item.attachPoints[0]?.span ?? item.span;
+    if (!first && emptyWildcard && prunedWhy === null && config.missingProbes === 'error')
+      diags.error(probeSpan, missingText(new NoAttachPointsError(), false), ...emptyWildcard.hints);
+    else if (!first && (prunedWhy === 'missing' || (emptyWildcard && prunedWhy === null)) && config.missingProbes === 'warn')
+      diags.warning(probeSpan, missingText(new NoAttachPointsError(), true));
     if (!first) continue;
     try {
       probes.push({ probe: item, targets, context: first.provider.context(first), providerName });

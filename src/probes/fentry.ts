@@ -142,7 +142,7 @@ function expandBpf(p: Provider, exit: boolean, word: string, parts: string[], sp
       if (!out.length) {
         const hint = [`list them with: bpftrace-ts -l '${p.name}:bpf:*'`];
         if (!hasWildcard(name) && id !== '*') throw new UserError(`No valid BPF program found with name: ${name} and id: ${id}.`, hint);
-        throw new UserError(`No ${p.name} probes match bpf:${id}:${name}`, hint);
+        throw new NoMatchesError(p.name, `bpf:${id}:${name}`, hint);
       }
       return out;
     },

@@ -285,7 +285,7 @@ function expandUprobe(provider: Provider, retprobe: boolean, raw: string, parts:
       out.push(makeTarget(provider, span, { path, symbol: sym.name, vaddr, fileOffset, retprobe, typedArgs: true }, name, display));
     }
   }
-  if (!out.length) throw new UserError(`No ${pname} probes match ${raw.slice(raw.indexOf(':') + 1)}`);
+  if (!out.length) throw new NoMatchesError(pname, raw.slice(raw.indexOf(':') + 1));
   return out;
 }
 

@@ -263,3 +263,15 @@ test("comm(PID): 0.26's errors where its kfunc cannot be called, and for a pid t
   assert.match(compileText('BEGIN { @ = comm("x"); }').errors, /ERROR: Only integer supported for comm\(\)'s pid/);
   assert.equal(compileText('BEGIN { @ = comm(); @c = comm; }').errors, '');
 });
+
+test('a wildcard attach point that matches nothing adds no target, as 0.26; a probe left empty is pruned by missing_probes', () => {
+  assert.equal(compileText('uprobe:/bin/bash:readline, uprobe:/bin/bash:no_such_fn_xyz* { }').errors, '');
+  assert.match(
+    compileText('uprobe:/bin/bash:no_such_fn_xyz* { }').errors,
+    /^stdin:1:1-33: ERROR: Probe has no valid attach points\. If this is expected, set the 'missing_probes' config variable to 'warn'\.$/m,
+  );
+  const warned = compileText('config = { missing_probes = "warn" } BEGIN { exit(); } uprobe:/bin/bash:no_such_fn_xyz* { }').errors;
+  assert.match(warned, /WARNING: Probe has no valid attach points\. It is being removed which may cause issues with program behavior\./);
+  assert.doesNotMatch(warned, /No matches/);
+  assert.equal(compileText('config = { missing_probes = "ignore" } BEGIN { exit(); } uprobe:/bin/bash:no_such_fn_xyz* { }').errors, '');
+});
