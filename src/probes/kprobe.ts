@@ -17,7 +17,7 @@ import { openKprobe, openKprobeAt } from '../bpf/perf-event.ts';
 import { BpfProgram } from '../bpf/program.ts';
 import { EBUSY, EEXIST, EILSEQ, EINVAL, ENOENT, ESRCH } from '../bpf/sys.ts';
 import type { Span } from '../lang/ast.ts';
-import { NoAttachPointsError, NoMatchesError, UserError } from '../lang/diagnostics.ts';
+import { NoMatchesError, UserError } from '../lang/diagnostics.ts';
 import { type Kallsyms, loadKallsyms } from '../runtime/ksyms.ts';
 import { btfTypeByName } from '../sema/btf-types.ts';
 import { INT64 } from '../sema/types.ts';
@@ -143,10 +143,12 @@ function expandFunction(p: Provider, { retprobe, raw, module, func, offset, span
     // The kernel refuses blacklisted functions; a wildcard simply does not match them.
     const matches = matchFunctions(module, func).filter((f) => !blacklist.has(f.name));
     if (!matches.length) {
-      // Matches that are all left out as unsafe (`kprobe:rcu_*`) leave the probe empty, as 0.26 words it.
-      if (traceableMatching(func).size > 0)
-        throw new NoAttachPointsError(['functions that crash the kernel when probed (rcu_*, the idle loop) are left out']);
-      throw new NoMatchesError(p.name, written, [`list them with: bpftrace-ts -l '${raw}'`]);
+      // Said only if the probe is left empty; then why (`kprobe:rcu_*`: every match is unsafe).
+      const why =
+        traceableMatching(func).size > 0
+          ? 'functions that crash the kernel when probed (rcu_*, the idle loop) are left out'
+          : `list them with: bpftrace-ts -l '${raw}'`;
+      throw new NoMatchesError(p.name, written, [why]);
     }
     return matches.map((f) => make(module === null ? null : f.module, f.name, 0));
   }

@@ -442,10 +442,10 @@ export class Checker {
         if (s.declaredType) sym.locked = true;
         if (declared) sym.grounded = true;
         else if (later) (sym.aliases ??= []).push(later);
-        if (s.value && !declared) this.typedBy(sym, s.value);
         if (later && s.declaredType) this.typeofLinks.push({ target: sym, source: later, span: s.declaredType.span });
         if (s.value) {
           const t = this.expr(s.value);
+          if (!declared) this.typedBy(sym, s.value);
           if (declared && !assignable(declared, t)) {
             this.diags.error(
               s.value.span,

@@ -85,6 +85,7 @@ test('variables typed only by each other have no type (0.26 refuses the cycle); 
   assert.equal(cycle.script, null);
   assert.match(cycle.errors, /stdin:1:30-32: ERROR: Could not resolve the type of this variable/);
   assert.doesNotMatch(compileText('begin { let $a; let $b; $b = $a; $a = $b; $a = 3; print($b); }').errors, /ERROR/);
+  assert.match(compileText('begin { let $a; let $b = $a; $a = $b; }').errors, /ERROR: Could not resolve the type of this variable/);
   assert.doesNotMatch(compileText('begin { $x = 1; $y = $x; $x = $y; print($y); }').errors, /ERROR/);
 });
 
