@@ -30,6 +30,11 @@ interface NodeBase {
 export interface Program extends NodeBase {
   kind: 'Program';
   items: TopLevel[];
+  /**
+   * The C text of the script's own headers (not the system's), preprocessor lines left out:
+   * their struct, union and enum definitions type the script as its own would, where they parse.
+   */
+  headerTypes?: string[];
 }
 
 export type TopLevel = Probe | ConfigBlock | MacroDef | MapDecl | CDefinition | Include | Import;

@@ -42,7 +42,9 @@ export function parseScript(source: SourceFile, diags: Diagnostics, opts: Fronte
     for (const c of imported?.macroCalls ?? []) macroCalls.add(c);
     if (opts.headers) checkIncludes(program, diags, opts.headers);
     try {
-      expandDefines(program, source, ids, opts.headers ? headerConstants(program, opts.headers) : null);
+      const headers = opts.headers ? headerConstants(program, opts.headers) : null;
+      if (headers?.userTypes.length) program.headerTypes = headers.userTypes;
+      expandDefines(program, source, ids, headers);
       if (oldSyntax || imported?.oldSyntax) desugar(program, diags, ids);
       if (opts.expandMacros !== false) {
         expandMacros(program, diags, ids, { keepDefinitions: opts.keepMacroDefinitions === true, macroCalls });

@@ -1,7 +1,8 @@
 // Integer constants from the C headers a script includes (`#include <linux/fcntl.h>` then
-// `O_CREAT`), as bpftrace's C preprocessor would give them. Types come from BTF, so headers are
-// read only for object-like `#define NAME value` lines whose value is an integer constant
-// expression (literals, operators, other such macros); everything else in them is skipped.
+// `O_CREAT`), as bpftrace's C preprocessor would give them: object-like `#define NAME value`
+// lines whose value is an integer constant expression (literals, operators, other such macros).
+// Types come from BTF, and from the struct/union/enum definitions of the script's own headers
+// (those outside the system dirs), handed to the script's C definition parser.
 // Deliberately small: `#if`/`#ifdef` are not evaluated (the first definition of a name wins,
 // which is what the common `#ifndef NAME / #define NAME` fallbacks in generic headers expect),
 // except tests of the compiler's target macros (`#ifdef __i386__`, `#elif defined(__ILP32__)`),
@@ -30,6 +31,8 @@ export interface HeaderOptions {
 /** What the script may use: the value of a header macro, or null when it is not a constant. */
 export interface HeaderConstants {
   get(name: string): bigint | null;
+  /** The C text of the headers outside the system dirs (the script's own), one string each. */
+  readonly userTypes: string[];
 }
 
 /** Bounds on the work one script's includes can cause. */
@@ -98,6 +101,8 @@ export function headerConstants(program: Program, opts: HeaderOptions): HeaderCo
   const sys = systemDirs();
   const texts = new Map<string, string>();
   const seen = new Set<string>();
+  const userTypes: string[] = [];
+  const isSystem = (file: string): boolean => sys.some((d) => file.startsWith(`${d}/`));
   const locate = (path: string, quoted: boolean, from: string): string | null => findHeader(path, quoted, from, opts.includeDirs, sys);
 
   const read = (file: string, depth: number): void => {
@@ -110,8 +115,10 @@ export function headerConstants(program: Program, opts: HeaderOptions): HeaderCo
     } catch {
       return;
     }
+    const code: string[] = [];
     for (const line of logicalLines(text)) {
       if (!conds.feed(line)) continue;
+      if (!/^[ \t]*#/.test(line)) code.push(line);
       const inc = INCLUDE.exec(line);
       if (inc) {
         const found = locate(inc[2] as string, inc[1] === '"', dirname(file));
@@ -121,6 +128,7 @@ export function headerConstants(program: Program, opts: HeaderOptions): HeaderCo
       const def = DEFINE.exec(line);
       if (def && !texts.has(def[1] as string)) texts.set(def[1] as string, (def[2] as string).trim());
     }
+    if (!isSystem(file) && /\b(struct|union|enum)\b/.test(code.join('\n'))) userTypes.push(code.join('\n'));
   };
   for (const w of wanted) {
     const found = locate(w.path, w.quoted, w.from);
@@ -141,7 +149,7 @@ export function headerConstants(program: Program, opts: HeaderOptions): HeaderCo
     values.set(name, v);
     return v;
   };
-  return { get };
+  return { get, userTypes };
 }
 
 /** Target macros the compiler defines for x86_64 Linux, and ones it leaves undefined. */

@@ -81,7 +81,8 @@ export class ScriptTypes {
   }
 
   /** Parses every struct/union definition in `text`; problems are reported at `span`. */
-  define(text: string, span: Span, diags: Diagnostics): void {
+  /** Defines what `text` declares; `lenient` (a header's text) skips what does not parse, silently. */
+  define(text: string, span: Span, diags: Diagnostics, lenient = false): void {
     const toks = tokenize(text);
     let i = 0;
     const fail = (msg: string): void => {
@@ -110,6 +111,10 @@ export class ScriptTypes {
       }
       const parsed = this.composite(toks, i + 2, kw, name);
       if (typeof parsed === 'string') {
+        if (lenient) {
+          i = closingBrace(toks, i + 2) + 1;
+          continue;
+        }
         fail(parsed);
         return;
       }
@@ -338,4 +343,14 @@ const SIZE_TYPES: ReadonlyMap<string, { size: IntSize; signed: boolean }> = new 
 
 export function intOf(size: number, signed: boolean): Type {
   return intType(size as IntSize, signed);
+}
+
+/** The index of the `}` that closes the `{` at `open` (the end when unbalanced). */
+function closingBrace(toks: readonly string[], open: number): number {
+  let depth = 0;
+  for (let i = open; i < toks.length; i++) {
+    if (toks[i] === '{') depth++;
+    else if (toks[i] === '}' && --depth === 0) return i;
+  }
+  return toks.length;
 }

@@ -250,6 +250,8 @@ export class Checker {
       if (item.kind === 'MapDecl') this.declareMap(item.name, item.mapKind, item.args, item.span);
       if (item.kind === 'CDefinition') this.scriptTypes.define(item.text, item.span, this.diags);
     }
+    // The script's own headers: what parses types the script, the rest is left to BTF.
+    for (const text of program.headerTypes ?? []) this.scriptTypes.define(text, program.span, this.diags, true);
     for (const p of probes) {
       this.current = p;
       this.scope = new Scope(null);
