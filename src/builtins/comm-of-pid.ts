@@ -66,13 +66,18 @@ export function emitCommOfPid(call: Call, pid: Expr, em: Emitter): Operand {
   const task = em.tempFromReg(Reg.R0);
   const missing = em.label();
   const end = em.label();
-  em.emit(jmpImm(JmpOp.JEQ, Reg.R0, 0, missing));
-  em.addr(loc, Reg.R1);
-  em.emit(alu64Imm(AluOp.MOV, Reg.R2, COMM_LEN));
-  const tr = em.reg(task, Reg.R3);
-  if (tr !== Reg.R3) em.emit(movReg(Reg.R3, tr));
-  em.emit(alu64Imm(AluOp.ADD, Reg.R3, k.commOffset));
-  em.callHelper('probe_read_kernel', [], true);
+  em.emit(jmpImm(JmpOp.JEQ, Reg.R0, 0, missing), alu64Imm(AluOp.ADD, Reg.R0, k.commOffset));
+  const comm = em.tempFromReg(Reg.R0);
+  em.callHelper(
+    'probe_read_kernel',
+    [
+      { kind: 'addr', loc },
+      { kind: 'imm', value: BigInt(COMM_LEN) },
+      { kind: 'temp', temp: comm },
+    ],
+    true,
+  );
+  em.free(comm);
   const tr2 = em.reg(task, Reg.R1);
   if (tr2 !== Reg.R1) em.emit(movReg(Reg.R1, tr2));
   em.emit({ op: 0x85, dst: 0, src: PSEUDO_KFUNC_CALL, off: 0, imm: k.release }, ja(end));

@@ -38,11 +38,10 @@ export class MountUsers {
     this.locked(() => {
       rmSync(join(this.dir, String(this.pid)), { force: true });
       const names = readdirSync(this.dir);
-      if (!names.includes('mounted')) return;
       const live = names.filter((n) => /^\d+$/.test(n) && this.alive(Number(n)));
       // Files of processes that died without releasing are dropped on the way.
       for (const n of names) if (/^\d+$/.test(n) && !live.includes(n)) rmSync(join(this.dir, n), { force: true });
-      if (live.length > 0) return;
+      if (!names.includes('mounted') || live.length > 0) return;
       if (unmount()) {
         rmSync(join(this.dir, 'mounted'), { force: true });
         unmounted = true;
