@@ -31,6 +31,9 @@ const SHELL = existsSync('/bin/bash') ? '/bin/bash' : 'sh';
 // Probe types whose programs this kernel refuses (kprobes, BPF trampolines, iterators): cases
 // using them would only measure the host, not bpftrace-ts.
 const UNSUPPORTED_PROBE = /(?:^|[};,]|\s)\s*(kprobe|kretprobe|k|kr|fentry|fexit|f|fr|kfunc|kretfunc|iter|it|kprobe_session)\s*:/m;
+// Also a program in a RUN line's quotes (`-e 'kprobe:f { }'`): cases --kernel-probes adds, while
+// the host's count stays as it was triaged.
+const KERNEL_PROBE_IN_RUN = /(?:^|[};,']|\s)\s*(kprobe|kretprobe|k|kr|fentry|fexit|f|fr|kfunc|kretfunc|iter|it|kprobe_session)\s*:/m;
 
 // Features other people are adding while this corpus was triaged: failures that only involve
 // them are reported apart so they are not mistaken for new incompatibilities.
@@ -294,7 +297,7 @@ function hostFeatures(bin) {
     libpath_resolv: false,
     dwarf: true,
     kprobe_multi: /\bkprobe_multi: yes/.test(out),
-    kprobe_session: false,
+    kprobe_session: /\bkprobe_session: yes/.test(out),
     uprobe_multi: has('uprobe_multi links'),
     aot: false,
     skboutput: false,
@@ -337,7 +340,7 @@ function skipReason(t, features, kernel, testsDir, kernelProbes) {
   for (const f of t.negFeatures) if (features[f]) return `feature ${f} present`;
   const m = UNSUPPORTED_PROBE.exec(stripStrings(caseSource(t, testsDir)));
   if (kernelProbes) {
-    if (!m) return 'no kernel probe type (--kernel-probes)';
+    if (!m && !KERNEL_PROBE_IN_RUN.test(stripStrings(caseSource(t, testsDir)))) return 'no kernel probe type (--kernel-probes)';
   } else if (m) return `${m[1]} probes unsupported on this host`;
   if (t.newPidns) return 'NEW_PIDNS (needs unshare of the runner)';
   return null;

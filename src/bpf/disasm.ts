@@ -21,6 +21,7 @@ import {
   MEMSX,
   PSEUDO_CALL,
   PSEUDO_FUNC,
+  PSEUDO_KFUNC_CALL,
   PSEUDO_MAP_FD,
   PSEUDO_MAP_VALUE,
   ST,
@@ -79,7 +80,6 @@ const STORE_REL = 0x110;
 const PSEUDO_BTF_ID = 3;
 const PSEUDO_MAP_IDX = 5;
 const PSEUDO_MAP_IDX_VALUE = 6;
-const PSEUDO_KFUNC_CALL = 2;
 const JCOND = 0xe0;
 
 function sizeName(op: number, signed = false): string {

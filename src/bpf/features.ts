@@ -10,7 +10,7 @@ import * as C from './constants.ts';
 import { defaultSys } from './default-sys.ts';
 import { featureDisabled } from './disabled-features.ts';
 import { Helper, type HelperName } from './helpers.ts';
-import { AluOp, alu64Reg, call, exit, type Insn, link, movImm, movReg, Reg, sdivReg } from './insn.ts';
+import { AluOp, alu64Reg, call, exit, type Insn, kfuncCall, link, movImm, movReg, Reg, sdivReg } from './insn.ts';
 import { ensureMemlock } from './memlock.ts';
 import { pmuInfo } from './perf-event.ts';
 import { cString, E2BIG, EACCES, EBADF, EINVAL, ENOENT, ENOTSUPP, EOPNOTSUPP, EPERM, errnoName, type Sys } from './sys.ts';
@@ -567,9 +567,6 @@ export function featureReport(): string {
   return features().report();
 }
 
-/** BPF_PSEUDO_KFUNC_CALL: a call instruction whose imm is a kernel function's BTF id. */
-const PSEUDO_KFUNC_CALL = 2;
-
 /**
  * Whether a program of `progType` may call the kfunc with vmlinux BTF id `btfId`, as bpftrace
  * tells: a program that only calls it is loaded, and only the verifier's "calling kernel
@@ -578,8 +575,7 @@ const PSEUDO_KFUNC_CALL = 2;
  */
 export function kfuncCallAllowed(progType: number, btfId: number, name: string, sys: Sys = defaultSys()): boolean {
   ensureMemlock(sys);
-  const kfuncCall: Insn = { op: 0x85, dst: 0, src: PSEUDO_KFUNC_CALL, off: 0, imm: btfId };
-  const r = tryLoad(sys, progType, [kfuncCall, exit()], true);
+  const r = tryLoad(sys, progType, [kfuncCall(btfId), exit()], true);
   if (r.errno === 0) return true;
   if (r.errno === EPERM) return false;
   return !r.log.includes(`calling kernel function ${name} is not allowed`);

@@ -77,6 +77,8 @@ export const enum JmpOp {
 export const PSEUDO_MAP_FD = 1;
 export const PSEUDO_MAP_VALUE = 2;
 export const PSEUDO_CALL = 1;
+/** A call whose imm is a kernel function's BTF id (a kfunc; off 0: of vmlinux). */
+export const PSEUDO_KFUNC_CALL = 2;
 export const PSEUDO_FUNC = 4;
 
 export type Size = 1 | 2 | 4 | 8;
@@ -199,6 +201,8 @@ export function ja(label: string): Insn {
   return { ...insn(JMP | JmpOp.JA, 0, 0, -1, 0), ref: { kind: 'label', name: label } };
 }
 export const call = (helper: number): Insn => insn(JMP | JmpOp.CALL, 0, 0, 0, helper);
+/** A call of the vmlinux kfunc with this BTF id. */
+export const kfuncCall = (btfId: number): Insn => insn(JMP | JmpOp.CALL, 0, PSEUDO_KFUNC_CALL, 0, btfId);
 export function callSub(label: string): Insn {
   return { ...insn(JMP | JmpOp.CALL, 0, PSEUDO_CALL, 0, -1), ref: { kind: 'call', name: label } };
 }

@@ -3,7 +3,7 @@
 // reference is released. No such task: 0.26's warning and "N/A".
 
 import { kfuncCallAllowed } from '../bpf/features.ts';
-import { AluOp, alu64Imm, JmpOp, ja, jmpImm, movReg, Reg } from '../bpf/insn.ts';
+import { AluOp, alu64Imm, JmpOp, ja, jmpImm, kfuncCall, movReg, Reg } from '../bpf/insn.ts';
 import type { Emitter, Operand } from '../codegen/emitter.ts';
 import type { Call, Expr } from '../lang/ast.ts';
 import { EventKind } from '../runtime/events.ts';
@@ -16,8 +16,6 @@ import type { CheckCx } from './types.ts';
 /** The result: a string[64], as 0.26's macro declares it. */
 export const COMM_OF_PID_SIZE = 64;
 const COMM_LEN = 16;
-/** BPF_PSEUDO_KFUNC_CALL: a call whose imm is a kernel function's BTF id. */
-const PSEUDO_KFUNC_CALL = 2;
 
 interface Kfuncs {
   fromPid: number;
@@ -61,7 +59,7 @@ export function emitCommOfPid(call: Call, pid: Expr, em: Emitter): Operand {
   const p = em.scalar(pid);
   const pr = em.reg(p, Reg.R1);
   if (pr !== Reg.R1) em.emit(movReg(Reg.R1, pr));
-  em.emit({ op: 0x85, dst: 0, src: PSEUDO_KFUNC_CALL, off: 0, imm: k.fromPid });
+  em.emit(kfuncCall(k.fromPid));
   // The task holds a reference until released; a spilled copy is tracked by the verifier.
   const task = em.tempFromReg(Reg.R0);
   const missing = em.label();
@@ -80,7 +78,7 @@ export function emitCommOfPid(call: Call, pid: Expr, em: Emitter): Operand {
   em.free(comm);
   const tr2 = em.reg(task, Reg.R1);
   if (tr2 !== Reg.R1) em.emit(movReg(Reg.R1, tr2));
-  em.emit({ op: 0x85, dst: 0, src: PSEUDO_KFUNC_CALL, off: 0, imm: k.release }, ja(end));
+  em.emit(kfuncCall(k.release), ja(end));
   em.place(missing);
   const pv = em.reg(p, Reg.R2);
   if (pv !== Reg.R2) em.emit(movReg(Reg.R2, pv));

@@ -3,7 +3,7 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { features } from '../bpf/features.ts';
-import { kprobeMultiAvailable } from '../probes/kprobe.ts';
+import { kprobeMultiAvailable, kprobeSessionAvailable } from '../probes/kprobe.ts';
 
 function procText(path: string): string {
   try {
@@ -63,8 +63,7 @@ export function infoReport(version: string): string {
     tabulate([
       ['kprobe_multi', yes(f.has('kprobe_pmu') && kprobeMultiAvailable())],
       ['uprobe_multi', yes(f.has('uprobe_multi'))],
-      // kprobe/kretprobe pairs are never merged into kprobe sessions here.
-      ['kprobe_session', 'no'],
+      ['kprobe_session', yes(f.has('kprobe_pmu') && kprobeSessionAvailable())],
       ['iter', yes(f.has('prog_tracing'))],
     ]),
     '\nDetails\n',

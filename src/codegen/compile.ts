@@ -11,6 +11,7 @@ import {
   BPF_MAP_TYPE_PERCPU_HASH,
   BPF_MAP_TYPE_RINGBUF,
   BPF_MAP_TYPE_STACK_TRACE,
+  BPF_TRACE_KPROBE_SESSION,
 } from '../bpf/constants.ts';
 import { features } from '../bpf/features.ts';
 import type { Insn } from '../bpf/insn.ts';
@@ -39,6 +40,7 @@ import { sizeOf } from '../sema/types.ts';
 import { outputBufferPages } from '../util/buffer-pages.ts';
 import { Emitter } from './emitter.ts';
 import { FrameOverflow } from './frame.ts';
+import { sessionPairs } from './kprobe-session.ts';
 import {
   BIG_HEAP_MAP,
   ERRORS_MAP,
@@ -240,7 +242,39 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
   // Only probes the kernel fires on its own need the guard; BEGIN/END alone do not.
   const exitGuarded = callsExit(program) && sema.probes.some((p) => p.targets.some((t) => !RUN_BY_US.has(t.provider.name)));
   if (exitGuarded) resources.internalMaps.push({ name: EXIT_MAP, type: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 });
+  // kprobe + kretprobe on the same functions: one session program (kprobe-session.ts).
+  const pairs = opts.probeFilter ? [] : sessionPairs(sema.probes);
+  const sessionRets = new Set(pairs.map((q) => q.ret));
   sema.probes.forEach((p, probeIndex) => {
+    if (sessionRets.has(p)) return;
+    const pair = pairs.find((q) => q.entry === p);
+    if (pair) {
+      const target = p.targets[0] as ProbeTarget;
+      const em = new Emitter(sema, resources, pair.ret.context, config, target.name);
+      if (opts.pid != null && PID_FILTERED.has(target.provider.name)) em.pidFilter = opts.pid;
+      em.exitGuard = exitGuarded;
+      let insns: Insn[];
+      try {
+        insns = em.sessionProgram(p.probe, pair.ret.probe, pair.isReturn);
+      } catch (e) {
+        if (!(e instanceof FrameOverflow) && !(e instanceof UserError)) throw e;
+        diags.error(p.probe.span, e instanceof UserError ? e.message : 'the probe needs more than the 512 bytes of BPF stack');
+        return;
+      }
+      programs.push({
+        spec: {
+          name: progName(target),
+          funcName: funcName(p.probe.attachPoints[0]?.raw ?? target.name, programs.length + 1),
+          type: target.provider.progType,
+          insns,
+          license: config.license,
+          expectedAttachType: BPF_TRACE_KPROBE_SESSION,
+        },
+        targets: p.targets,
+        probeIndex,
+      });
+      return;
+    }
     const targets = filterTargets(p.targets, opts.probeFilter);
     if (targets.length === 0) return;
     // `args` layouts, the `probe` name and uaddr()'s bias differ per target: such probes get a

@@ -18,6 +18,7 @@ import {
   JmpOp,
   ja,
   jmpImm,
+  kfuncCall,
   ldMapFd,
   ldMapValue,
   load,
@@ -294,12 +295,39 @@ export class Emitter {
 
   /** Emits a whole probe body; returns the final instruction list with prologue. */
   program(predicate: Expr | null, body: Block): Insn[] {
+    this.begin([body]);
+    if (predicate) emitCond(this, predicate, this.exitLabel);
+    emitBlock(this, body);
+    return this.finish();
+  }
+
+  /**
+   * A kprobe session program (one program run at a function's entry and at its return): the
+   * entry probe's body, or the return probe's when the kfunc `isReturn` (bpf_session_is_return,
+   * by BTF id) says so. The entry part returns 0, which is what keeps the return part coming.
+   */
+  sessionProgram(entry: { predicate: Expr | null; body: Block }, ret: { predicate: Expr | null; body: Block }, isReturn: number): Insn[] {
+    this.begin([entry.body, ret.body]);
+    const atReturn = this.label();
+    // Newer kernels give the kfunc the context as its argument; older ones take none.
+    this.emit(movReg(Reg.R1, Reg.R6), kfuncCall(isReturn), jmpImm(JmpOp.JNE, Reg.R0, 0, atReturn));
+    if (entry.predicate) emitCond(this, entry.predicate, this.exitLabel);
+    emitBlock(this, entry.body);
+    this.emit(ja(this.exitLabel));
+    this.place(atReturn);
+    if (ret.predicate) emitCond(this, ret.predicate, this.exitLabel);
+    emitBlock(this, ret.body);
+    return this.finish();
+  }
+
+  /** Before the body: long-lived slots, then the exit guard and the -p filter. */
+  private begin(bodies: Block[]): void {
     // Long-lived slots first (heap pointer, map-key scratch, variables), so per-statement
     // scratch memory above them can be reused safely.
     this.heapPointerSlot();
     this.zeroKey();
     if (this.context.syscallFilter?.names || this.context.cookieNames) this.probeNameSlot();
-    allocateVariables(this, body);
+    for (const body of bodies) allocateVariables(this, body);
     if (this.exitGuard) {
       this.emit(ldMapValue(Reg.R1, EXIT_MAP, 0), load(8, Reg.R1, Reg.R1, 0), jmpImm(JmpOp.JNE, Reg.R1, 0, this.exitLabel));
     }
@@ -310,8 +338,10 @@ export class Emitter {
         jmpImm(JmpOp.JNE, Reg.R0, this.pidFilter, this.exitLabel),
       );
     }
-    if (predicate) emitCond(this, predicate, this.exitLabel);
-    emitBlock(this, body);
+  }
+
+  /** After the body: the return, the prologue, the clean-up; the program's instructions. */
+  private finish(): Insn[] {
     this.place(this.exitLabel);
     this.emit(movImm(Reg.R0, 0));
     this.place(this.returnLabel);

@@ -7,7 +7,7 @@
 // functions (a wildcard whose body does not use `probe`) attaches with one kprobe_multi link
 // instead where the kernel has them (Linux 5.18+ built with CONFIG_FPROBE).
 
-import { BPF_PROG_TYPE_KPROBE, BPF_TRACE_KPROBE_MULTI } from '../bpf/constants.ts';
+import { BPF_PROG_TYPE_KPROBE, BPF_TRACE_KPROBE_MULTI, BPF_TRACE_KPROBE_SESSION } from '../bpf/constants.ts';
 import { defaultSys } from '../bpf/default-sys.ts';
 import { featureDisabled } from '../bpf/disabled-features.ts';
 import { helperId } from '../bpf/helpers.ts';
@@ -272,6 +272,59 @@ function probeKprobeMulti(): boolean {
   }
 }
 
+/** Whether kprobe_session links work here (null: not asked yet). */
+let sessionWorks: boolean | null = null;
+
+/** Test hook: decide (or forget) whether kprobe_session links are used. */
+export function setKprobeSessionSupport(value: boolean | null): void {
+  sessionWorks = value;
+}
+
+/** As probeKprobeMulti, for the session attach type (Linux 6.10+). */
+function probeKprobeSession(): boolean {
+  let prog: BpfProgram | null = null;
+  try {
+    prog = BpfProgram.load(
+      {
+        name: 'kprobe_session',
+        type: BPF_PROG_TYPE_KPROBE,
+        insns: [movImm(Reg.R0, 0), exitInsn()],
+        license: 'GPL',
+        expectedAttachType: BPF_TRACE_KPROBE_SESSION,
+      },
+      null,
+      defaultSys(),
+    );
+    return emptyKprobeMultiErrno(prog.sys, prog.fd, BPF_TRACE_KPROBE_SESSION) === EINVAL;
+  } catch {
+    return false;
+  } finally {
+    prog?.close();
+  }
+}
+
+/**
+ * Whether a kprobe and a kretprobe on the same functions can run as one session program (one
+ * program, one link, called at entry and at return), as bpftrace 0.26 merges them.
+ */
+export function kprobeSessionAvailable(): boolean {
+  if (featureDisabled('kprobe_session') || !kprobeMultiAvailable()) return false;
+  if (sessionWorks === null) sessionWorks = probeKprobeSession();
+  return sessionWorks;
+}
+
+/** Whether a kprobe/kretprobe target can be in a session link: a plain function entry. */
+export function sessionTarget(t: ProbeTarget): boolean {
+  if (t.provider.name !== 'kprobe' && t.provider.name !== 'kretprobe') return false;
+  const s = sites.of(t);
+  return s.address === null && s.offset === 0 && s.module === null;
+}
+
+/** The function a kprobe/kretprobe target names (for pairing a probe with its return probe). */
+export function sessionFunction(t: ProbeTarget): string {
+  return kernelSymbol(sites.of(t));
+}
+
 /** Programs for at least this many functions use one kprobe_multi link. */
 const MULTI_MIN_TARGETS = 2;
 
@@ -300,11 +353,12 @@ function useMulti(targets: ProbeTarget[], insns: readonly Insn[]): boolean {
 }
 
 function attachAll(prog: BpfProgram, targets: ProbeTarget[], env: AttachEnv): Attached {
-  if (prog.spec.expectedAttachType !== BPF_TRACE_KPROBE_MULTI) {
+  const session = prog.spec.expectedAttachType === BPF_TRACE_KPROBE_SESSION;
+  if (prog.spec.expectedAttachType !== BPF_TRACE_KPROBE_MULTI && !session) {
     return attachEach(targets, env, (t) => attachOne(prog, t));
   }
   const first = sites.of(targets[0] as ProbeTarget);
-  const what = `${first.retprobe ? 'kretprobe' : 'kprobe'} on ${targets.length} functions`;
+  const what = `${session ? 'kprobe session' : first.retprobe ? 'kretprobe' : 'kprobe'} on ${targets.length} function${targets.length === 1 ? '' : 's'}`;
   try {
     const link = createKprobeMulti(
       prog.sys,
@@ -313,6 +367,7 @@ function attachAll(prog: BpfProgram, targets: ProbeTarget[], env: AttachEnv): At
       first.retprobe,
       what,
       targets.map(probeNameCookie),
+      session,
     );
     return { links: [link], count: targets.length };
   } catch (e) {

@@ -15,8 +15,10 @@ import {
   BPF_TRACE_FEXIT,
   BPF_TRACE_ITER,
   BPF_TRACE_KPROBE_MULTI,
+  BPF_TRACE_KPROBE_SESSION,
 } from '../../src/bpf/constants.ts';
 import { setDisabledFeatures } from '../../src/bpf/disabled-features.ts';
+import { disasm } from '../../src/bpf/disasm.ts';
 import { type FeatureResult, features } from '../../src/bpf/features.ts';
 import { Helper } from '../../src/bpf/helpers.ts';
 import type { Insn } from '../../src/bpf/insn.ts';
@@ -32,7 +34,13 @@ import { bpfProgramsSource } from '../../src/probes/kernel/bpf-programs.ts';
 import { kernelFuncSignature } from '../../src/probes/kernel/btf-func.ts';
 import { matchFunctions, parseKprobeBlacklist, setKprobeBlacklist, traceableModules } from '../../src/probes/kernel/functions.ts';
 import { ITER_FMT_MAP, seqFormatProblem } from '../../src/probes/kernel/seq-printf.ts';
-import { kprobeAddressProblem, parseKprobeAddress, parseKprobeFunc, setKprobeMultiSupport } from '../../src/probes/kprobe.ts';
+import {
+  kprobeAddressProblem,
+  parseKprobeAddress,
+  parseKprobeFunc,
+  setKprobeMultiSupport,
+  setKprobeSessionSupport,
+} from '../../src/probes/kprobe.ts';
 import { Kallsyms, loadKallsyms } from '../../src/runtime/ksyms.ts';
 import { kernelBtf } from '../../src/sema/btf-types.ts';
 import { FakeSys } from '../bpf/fake-sys.ts';
@@ -386,6 +394,42 @@ describe('compiling kernel probes (feature checks answered as on a capable kerne
       assert.equal(perf.programs[0]?.spec.expectedAttachType, undefined);
     } finally {
       setDisabledFeatures([]);
+      setKprobeMultiSupport(false);
+    }
+  });
+
+  test('kprobe sessions: a kprobe and a kretprobe on the same functions are one program, entry or return chosen by bpf_session_is_return', {
+    skip: !hasTracefsList,
+  }, () => {
+    setKprobeMultiSupport(true);
+    setKprobeSessionSupport(true);
+    try {
+      const script = 'kprobe:vfs_read /pid > 1/ { @s[tid] = nsecs; } kretprobe:vfs_read { @d = hist(nsecs - @s[tid]); delete(@s, tid); }';
+      const s = compiled(script);
+      assert.equal(s.programs.length, 1);
+      const p = s.programs[0];
+      assert.equal(p?.spec.expectedAttachType, BPF_TRACE_KPROBE_SESSION);
+      assert.deepEqual(
+        p?.targets.map((t) => t.name),
+        ['kprobe:vfs_read'],
+      );
+      const asm = disasm(p?.spec.insns ?? []);
+      const id = kernelBtf()?.findId('bpf_session_is_return', 'func');
+      // The kfunc decides first; the entry part (its predicate, then its body) ends in `return 0`.
+      assert.match(asm, new RegExp(`call kfunc#${id}\\n.*if r0 != 0x0 goto (L\\d+)`));
+      // Wildcards pair too; a probe reading `probe`, or two return probes for one entry, do not.
+      assert.equal(compiled('kprobe:vfs_read* { @a = count(); } kretprobe:vfs_read* { @b = count(); }').programs.length, 1);
+      assert.equal(compiled('kprobe:vfs_read { @[probe] = count(); } kretprobe:vfs_read { @b = count(); }').programs.length, 2);
+      assert.equal(
+        compiled('kprobe:vfs_read { @a = 1; } kretprobe:vfs_read { @b = 1; } kretprobe:vfs_read { @c = 1; }').programs.length,
+        3,
+      );
+      // --no-feature kprobe_session: two programs.
+      setDisabledFeatures(['kprobe_session']);
+      assert.equal(compiled(script).programs.length, 2);
+    } finally {
+      setDisabledFeatures([]);
+      setKprobeSessionSupport(null);
       setKprobeMultiSupport(false);
     }
   });

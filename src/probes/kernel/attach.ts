@@ -11,6 +11,7 @@ import {
   BPF_RAW_TRACEPOINT_OPEN,
   BPF_TRACE_ITER,
   BPF_TRACE_KPROBE_MULTI,
+  BPF_TRACE_KPROBE_SESSION,
 } from '../../bpf/constants.ts';
 import { fdLink, type Link } from '../../bpf/link.ts';
 import type { BpfProgram } from '../../bpf/program.ts';
@@ -144,15 +145,11 @@ export function attachIter(prog: BpfProgram, what: string, pinPath: string | nul
 // ---------------------------------------------------------------- multi-kprobe links
 
 /** The errno of a kprobe_multi link request for no functions (0 if the kernel made one). */
-export function emptyKprobeMultiErrno(sys: Sys, progFd: number): number {
+export function emptyKprobeMultiErrno(sys: Sys, progFd: number, attachType: number = BPF_TRACE_KPROBE_MULTI): number {
   const mem = sys.alloc(8);
   try {
     // `syms` must be set (syms xor addrs) for the kernel to reach its count check.
-    const a = new Attr(LINK_CREATE_KPROBE_MULTI)
-      .u32('prog_fd', progFd)
-      .u32('attach_type', BPF_TRACE_KPROBE_MULTI)
-      .u32('cnt', 0)
-      .u64('syms', mem.addr);
+    const a = new Attr(LINK_CREATE_KPROBE_MULTI).u32('prog_fd', progFd).u32('attach_type', attachType).u32('cnt', 0).u64('syms', mem.addr);
     const r = sys.bpf(BPF_LINK_CREATE, a.bytes);
     if (r >= 0) sys.close(r);
     return r >= 0 ? 0 : -r;
@@ -162,8 +159,9 @@ export function emptyKprobeMultiErrno(sys: Sys, progFd: number): number {
 }
 
 /**
- * One BPF_TRACE_KPROBE_MULTI link for many functions (Linux 5.18+, CONFIG_FPROBE). The
- * program must have been loaded with expected_attach_type BPF_TRACE_KPROBE_MULTI.
+ * One BPF_TRACE_KPROBE_MULTI link for many functions (Linux 5.18+, CONFIG_FPROBE), or with
+ * `session` a BPF_TRACE_KPROBE_SESSION link (6.10+): the program runs at entry and at return.
+ * The program must have been loaded with the same expected_attach_type.
  */
 export function createKprobeMulti(
   sys: Sys,
@@ -172,6 +170,7 @@ export function createKprobeMulti(
   retprobe: boolean,
   what: string,
   cookies: readonly bigint[] = [],
+  session = false,
 ): Link {
   const names = funcs.map((f) => Buffer.from(`${f}\0`, 'latin1'));
   const strBytes = names.reduce((n, b) => n + b.length, 0);
@@ -191,7 +190,7 @@ export function createKprobeMulti(
     });
     const a = new Attr(LINK_CREATE_KPROBE_MULTI)
       .u32('prog_fd', progFd)
-      .u32('attach_type', BPF_TRACE_KPROBE_MULTI)
+      .u32('attach_type', session ? BPF_TRACE_KPROBE_SESSION : BPF_TRACE_KPROBE_MULTI)
       .u32('kprobe_multi_flags', retprobe ? BPF_F_KPROBE_MULTI_RETURN : 0)
       .u32('cnt', funcs.length)
       .u64('syms', mem.addr + BigInt(ptrsAt))
