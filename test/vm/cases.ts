@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { release } from 'node:os';
 import { type RunResult, shellCommand } from '../helpers/run.ts';
 
 export interface VmCase {
@@ -420,6 +421,19 @@ export const CASES: VmCase[] = [
       assert.match(r.stderr, /WARNING: No matches for kprobe no_such_function_xyz\. Skipping\./);
       assert.match(r.stderr, /WARNING: No matches for fentry no_such_function_xyz\. Skipping\./);
       assert.equal(lines(r.stdout)[0], 'kprobe:vfs_read');
+    },
+  },
+  {
+    // One session program where the kernel has kprobe_session links (6.10+ with FPROBE, e.g.
+    // `--kernel linux-image-6.12...`), two programs on Debian's 6.1: both parts run either way.
+    name: 'kprobe_kretprobe_session',
+    ours: ['-e', 'kprobe:ksys_read /pid == cpid/ { @e = count(); } kretprobe:ksys_read /pid == cpid/ { @r = count(); }', '-c', READ],
+    check: (r) => {
+      const [major, minor] = release().split('.').map(Number) as [number, number];
+      const session = major > 6 || (major === 6 && minor >= 10);
+      assert.match(r.stderr, session ? /Attached 1 probe\n/ : /Attached 2 probes\n/);
+      assert.match(r.stdout, /@e: [1-9]\d*\n/);
+      assert.match(r.stdout, /@r: [1-9]\d*\n/);
     },
   },
   {
