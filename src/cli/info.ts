@@ -64,7 +64,9 @@ export function infoReport(version: string): string {
       ['kprobe_multi', yes(f.has('kprobe_pmu') && kprobeMultiAvailable())],
       ['uprobe_multi', yes(f.has('uprobe_multi'))],
       ['kprobe_session', yes(f.has('kprobe_pmu') && kprobeSessionAvailable())],
-      ['iter', yes(f.has('prog_tracing'))],
+      // The tracing type cannot be told apart from a missing one without a target (unknown):
+      // only a refusal says no.
+      ['iter', yes(f.has('btf_vmlinux') && f.result('prog_tracing').status !== 'missing')],
     ]),
     '\nDetails\n',
     `${f.report()}\n`,
