@@ -171,7 +171,53 @@ function longOption(word: string): { option: string; inline: string | null } {
   return { option: word, inline: null };
 }
 
-export function parseArgs(argv: readonly string[]): CliOptions {
+/** Short options that take a value (getopt's `x:`), and those that do not. */
+const SHORT_WITH_VALUE = new Set(['B', 'I', 'c', 'd', 'e', 'f', 'o', 'p']);
+const SHORT_FLAGS = new Set(['V', 'h', 'k', 'l', 'q', 'v']);
+
+/**
+ * getopt's clusters of short options: `-ve 'prog'` is `-v -e 'prog'`, `-p123` is `-p 123`
+ * (spellings the switch knows whole, such as `-lv` or `-kk`, stay whole). Only words before `--`.
+ */
+function expandShortClusters(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  // The word after `-e`, `-c`... is that option's value, taken as it is.
+  let valueNext = false;
+  for (let i = 0; i < argv.length; i++) {
+    const w = argv[i] as string;
+    if (valueNext || w === '--' || !/^-[A-Za-z]./.test(w) || CLI_OPTIONS.has(w)) {
+      if (w === '--' && !valueNext) {
+        out.push(...argv.slice(i));
+        break;
+      }
+      out.push(w);
+      valueNext = !valueNext && /^-[A-Za-z]$/.test(w) && SHORT_WITH_VALUE.has(w[1] as string);
+      continue;
+    }
+    const parts: string[] = [];
+    let ok = true;
+    for (let j = 1; j < w.length; j++) {
+      const c = w[j] as string;
+      if (SHORT_WITH_VALUE.has(c)) {
+        parts.push(`-${c}`);
+        if (j + 1 < w.length) parts.push(w.slice(j + 1));
+        else valueNext = true;
+        break;
+      }
+      if (!SHORT_FLAGS.has(c)) {
+        ok = false;
+        break;
+      }
+      parts.push(`-${c}`);
+    }
+    if (!ok) valueNext = false;
+    out.push(...(ok ? parts : [w]));
+  }
+  return out;
+}
+
+export function parseArgs(rawArgv: readonly string[]): CliOptions {
+  const argv = expandShortClusters(rawArgv);
   const o: CliOptions = {
     program: null,
     scriptFile: null,

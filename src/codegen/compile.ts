@@ -310,7 +310,9 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
       const em = new Emitter(own, resources, context, config, target.name);
       // -p PID: kernel probes that cannot filter when attaching keep only that process's events.
       if (opts.pid != null && PID_FILTERED.has(target.provider.name)) em.pidFilter = opts.pid;
-      em.exitGuard = exitGuarded && !RUN_BY_US.has(target.provider.name);
+      // An iterator runs all its elements within one read(): as in bpftrace, exit() there ends
+      // the run once the iteration is done, not the iteration.
+      em.exitGuard = exitGuarded && !RUN_BY_US.has(target.provider.name) && target.provider.name !== 'iter';
       return em.program(p.probe.predicate, p.probe.body);
     };
     // Bytecode already made for this probe, by the provider's code key (see Provider.codeKey).

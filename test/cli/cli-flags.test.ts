@@ -28,6 +28,20 @@ function refused(argv: string[]): string {
 }
 
 describe('parsing', () => {
+  test("short options cluster as getopt's do: `-ve PROG`, `-qp123`; an option's value is never split", () => {
+    const o = parseArgs(['-ve', 'BEGIN { }', `-qp${process.pid}`]);
+    assert.equal(o.verbose, true);
+    assert.equal(o.quiet, true);
+    assert.equal(o.program, 'BEGIN { }');
+    assert.equal(o.pid, process.pid);
+    assert.equal(parseArgs(['-e', '-vq']).program, '-vq');
+    const c = parseArgs(['-c', '-lq', '-e', 'BEGIN {}']);
+    assert.equal(c.command, '-lq');
+    assert.equal(c.program, 'BEGIN {}');
+    // Spellings the switch knows whole stay whole.
+    assert.equal(parseArgs(['-lv', 'kprobe:*']).listVerbose, true);
+  });
+
   test('long options take their value after `=` or as the next word', () => {
     const o = parseArgs([
       '--include=a.h',

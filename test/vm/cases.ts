@@ -351,6 +351,16 @@ export const CASES: VmCase[] = [
     check: (r) => assert.match(r.stdout, /^init [0-9a-f]+-[0-9a-f]+$/m),
   },
   {
+    // exit() in an iterator ends the run after the iteration, which the kernel makes in one
+    // read(): every task is printed (bpftrace's call.iter:task expects its own comm there).
+    name: 'iter_exit_after_iteration',
+    ours: ['-e', 'iter:task { printf("comm: %s\\n", ctx.task.comm); exit(); }'],
+    check: (r) => {
+      assert.match(r.stdout, /^comm: bpftrace$/m);
+      assert.ok(lines(r.stdout).length > 20, r.stdout);
+    },
+  },
+  {
     name: 'iter_count_and_end',
     ours: ['-e', 'iter:task { @tasks = count(); } END { printf("end\\n"); }'],
     check: (r) => {
