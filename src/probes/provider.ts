@@ -220,10 +220,11 @@ export function missingProbe(env: AttachEnv, name: string, e: unknown): void {
   const hints = e instanceof UserError ? e.hints : [];
   switch (env.missingProbes) {
     case 'error':
-      throw new UserError(e.message, [
-        ...hints,
-        `Unable to attach probe: ${name}. If this is expected, set the 'missing_probes' config variable to 'warn'.`,
-      ]);
+      // 0.26 says why, then this as an error line of its own.
+      throw new UserError(
+        `${e.message}\nERROR: Unable to attach probe: ${name}. If this is expected, set the 'missing_probes' config variable to 'warn'.`,
+        hints,
+      );
     case 'warn':
       env.warn(e.message);
       env.warn(`Unable to attach probe: ${name}. Skipping.`);

@@ -39,7 +39,7 @@ for (const [how, env] of [
     assert.match(
       err.stderr,
       new RegExp(
-        `^ERROR: cannot attach uprobe:${bin}:unprobeable: uprobes cannot handle the instruction there \\(ENOTSUPP: .*\\)\\n(HINT: .*\\n)*HINT: Unable to attach probe: uprobe:${bin}:unprobeable\\. If this is expected, set the 'missing_probes' config variable to 'warn'\\.\\n$`,
+        `^ERROR: cannot attach uprobe:${bin}:unprobeable: uprobes cannot handle the instruction there \\(ENOTSUPP: .*\\)\\nERROR: Unable to attach probe: uprobe:${bin}:unprobeable\\. If this is expected, set the 'missing_probes' config variable to 'warn'\\.\\n(HINT: .*\\n)*$`,
       ),
     );
     assert.equal(err.stdout, '');
