@@ -243,33 +243,31 @@ export function setKprobeMultiSupport(value: boolean | null): void {
 }
 
 /**
- * Asks for a kprobe_multi link of no functions: kernels without the link type (before 5.18)
- * refuse the attach type at load, kernels built without CONFIG_FPROBE answer EOPNOTSUPP, and
- * kernels that have it reject the empty list (EINVAL) before looking anything up. (Asking for a
- * function that does not exist answers too, but only after the kernel walks all of kallsyms:
- * ~0.1 s on an emulated CPU.)
+ * Asks for a link of this kprobe_multi attach type (multi, or session) naming no functions:
+ * kernels without the type refuse it at load, kernels built without CONFIG_FPROBE answer
+ * EOPNOTSUPP, and kernels that have it reject the empty list (EINVAL) before looking anything
+ * up. (Asking for a function that does not exist answers too, but only after the kernel walks
+ * all of kallsyms: ~0.1 s on an emulated CPU.)
  */
-function probeKprobeMulti(): boolean {
-  if (process.env.BPFTRACE_TS_NO_KPROBE_MULTI !== undefined) return false;
+function emptyLinkAccepted(name: string, attachType: number): boolean {
   let prog: BpfProgram | null = null;
   try {
     prog = BpfProgram.load(
-      {
-        name: 'kprobe_multi',
-        type: BPF_PROG_TYPE_KPROBE,
-        insns: [movImm(Reg.R0, 0), exitInsn()],
-        license: 'GPL',
-        expectedAttachType: BPF_TRACE_KPROBE_MULTI,
-      },
+      { name, type: BPF_PROG_TYPE_KPROBE, insns: [movImm(Reg.R0, 0), exitInsn()], license: 'GPL', expectedAttachType: attachType },
       null,
       defaultSys(),
     );
-    return emptyKprobeMultiErrno(prog.sys, prog.fd) === EINVAL;
+    return emptyKprobeMultiErrno(prog.sys, prog.fd, attachType) === EINVAL;
   } catch {
     return false;
   } finally {
     prog?.close();
   }
+}
+
+function probeKprobeMulti(): boolean {
+  if (process.env.BPFTRACE_TS_NO_KPROBE_MULTI !== undefined) return false;
+  return emptyLinkAccepted('kprobe_multi', BPF_TRACE_KPROBE_MULTI);
 }
 
 /** Whether kprobe_session links work here (null: not asked yet). */
@@ -280,36 +278,13 @@ export function setKprobeSessionSupport(value: boolean | null): void {
   sessionWorks = value;
 }
 
-/** As probeKprobeMulti, for the session attach type (Linux 6.10+). */
-function probeKprobeSession(): boolean {
-  let prog: BpfProgram | null = null;
-  try {
-    prog = BpfProgram.load(
-      {
-        name: 'kprobe_session',
-        type: BPF_PROG_TYPE_KPROBE,
-        insns: [movImm(Reg.R0, 0), exitInsn()],
-        license: 'GPL',
-        expectedAttachType: BPF_TRACE_KPROBE_SESSION,
-      },
-      null,
-      defaultSys(),
-    );
-    return emptyKprobeMultiErrno(prog.sys, prog.fd, BPF_TRACE_KPROBE_SESSION) === EINVAL;
-  } catch {
-    return false;
-  } finally {
-    prog?.close();
-  }
-}
-
 /**
  * Whether a kprobe and a kretprobe on the same functions can run as one session program (one
  * program, one link, called at entry and at return), as bpftrace 0.26 merges them.
  */
 export function kprobeSessionAvailable(): boolean {
   if (featureDisabled('kprobe_session') || !kprobeMultiAvailable()) return false;
-  if (sessionWorks === null) sessionWorks = probeKprobeSession();
+  if (sessionWorks === null) sessionWorks = emptyLinkAccepted('kprobe_session', BPF_TRACE_KPROBE_SESSION); // Linux 6.10+
   return sessionWorks;
 }
 
