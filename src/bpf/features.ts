@@ -574,9 +574,15 @@ export function featureReport(): string {
  * for that reason, not for the kfunc).
  */
 export function kfuncCallAllowed(progType: number, btfId: number, name: string, sys: Sys = defaultSys()): boolean {
+  // Asked again by every type-checking pass of every probe using it: one load per question.
+  const key = `${progType}:${btfId}`;
+  const known = kfuncAnswers.get(key);
+  if (known !== undefined) return known;
   ensureMemlock(sys);
   const r = tryLoad(sys, progType, [kfuncCall(btfId), exit()], true);
-  if (r.errno === 0) return true;
-  if (r.errno === EPERM) return false;
-  return !r.log.includes(`calling kernel function ${name} is not allowed`);
+  const allowed = r.errno === 0 || (r.errno !== EPERM && !r.log.includes(`calling kernel function ${name} is not allowed`));
+  kfuncAnswers.set(key, allowed);
+  return allowed;
 }
+
+const kfuncAnswers = new Map<string, boolean>();

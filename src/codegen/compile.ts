@@ -17,7 +17,7 @@ import { features } from '../bpf/features.ts';
 import type { Insn } from '../bpf/insn.ts';
 import { type MapSpec, possibleCpus } from '../bpf/map.ts';
 import type { ProgramSpec } from '../bpf/program.ts';
-import type { ConfigBlock, Probe, Program, Span } from '../lang/ast.ts';
+import type { ConfigBlock, Program, Span } from '../lang/ast.ts';
 import { type Diagnostics, NoAttachPointsError, NoMatchesError, UnlocatedError, UserError } from '../lang/diagnostics.ts';
 import { visitAll } from '../lang/walk.ts';
 import { withExpansionWarnings } from '../probes/expansion-warnings.ts';
@@ -41,6 +41,7 @@ import { outputBufferPages } from '../util/buffer-pages.ts';
 import { Emitter } from './emitter.ts';
 import { FrameOverflow } from './frame.ts';
 import { sessionPairs } from './kprobe-session.ts';
+import { usesPerTargetBuiltins } from './per-target-builtins.ts';
 import {
   BIG_HEAP_MAP,
   ERRORS_MAP,
@@ -242,6 +243,32 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
   // Only probes the kernel fires on its own need the guard; BEGIN/END alone do not.
   const exitGuarded = callsExit(program) && sema.probes.some((p) => p.targets.some((t) => !RUN_BY_US.has(t.provider.name)));
   if (exitGuarded) resources.internalMaps.push({ name: EXIT_MAP, type: BPF_MAP_TYPE_ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 });
+  /** An emitter for a program of `target`'s provider, with the -p filter and exit() guard it needs. */
+  const emitterFor = (semaOf: SemaResult, context: ProbeContext, target: ProbeTarget): Emitter => {
+    const em = new Emitter(semaOf, resources, context, config, target.name);
+    // -p PID: kernel probes that cannot filter when attaching keep only that process's events.
+    if (opts.pid != null && PID_FILTERED.has(target.provider.name)) em.pidFilter = opts.pid;
+    // An iterator runs all its elements within one read(): as in bpftrace, exit() there ends
+    // the run once the iteration is done, not the iteration.
+    em.exitGuard = exitGuarded && !RUN_BY_US.has(target.provider.name) && target.provider.name !== 'iter';
+    return em;
+  };
+  /** A probe's program, or null with the reason reported at the probe (stack or user errors). */
+  const emitted = (p: CheckedProbe, build: () => Insn[]): Insn[] | null => {
+    try {
+      return build();
+    } catch (e) {
+      if (e instanceof FrameOverflow) {
+        diags.error(p.probe.span, 'the probe needs more than the 512 bytes of BPF stack', 'lower max_strlen or split the probe');
+        return null;
+      }
+      if (e instanceof UserError) {
+        diags.error(p.probe.span, e.message, ...e.hints);
+        return null;
+      }
+      throw e;
+    }
+  };
   // kprobe + kretprobe on the same functions: one session program (kprobe-session.ts).
   const pairs = opts.probeFilter ? [] : sessionPairs(sema.probes);
   const sessionRets = new Set(pairs.map((q) => q.ret));
@@ -250,17 +277,8 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
     const pair = pairs.find((q) => q.entry === p);
     if (pair) {
       const target = p.targets[0] as ProbeTarget;
-      const em = new Emitter(sema, resources, pair.ret.context, config, target.name);
-      if (opts.pid != null && PID_FILTERED.has(target.provider.name)) em.pidFilter = opts.pid;
-      em.exitGuard = exitGuarded;
-      let insns: Insn[];
-      try {
-        insns = em.sessionProgram(p.probe, pair.ret.probe, pair.isReturn);
-      } catch (e) {
-        if (!(e instanceof FrameOverflow) && !(e instanceof UserError)) throw e;
-        diags.error(p.probe.span, e instanceof UserError ? e.message : 'the probe needs more than the 512 bytes of BPF stack');
-        return;
-      }
+      const insns = emitted(p, () => emitterFor(sema, pair.ret.context, target).sessionProgram(p.probe, pair.ret.probe, pair.isReturn));
+      if (!insns) return;
       programs.push({
         spec: {
           name: progName(target),
@@ -307,13 +325,7 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
       // A target whose `args` differ from the first one's is type-checked again with its own
       // context, so field offsets, types and printed records are its own.
       const own = group.length === 1 && target !== p.targets[0] && usesArgs ? recheck(target, context) : sema;
-      const em = new Emitter(own, resources, context, config, target.name);
-      // -p PID: kernel probes that cannot filter when attaching keep only that process's events.
-      if (opts.pid != null && PID_FILTERED.has(target.provider.name)) em.pidFilter = opts.pid;
-      // An iterator runs all its elements within one read(): as in bpftrace, exit() there ends
-      // the run once the iteration is done, not the iteration.
-      em.exitGuard = exitGuarded && !RUN_BY_US.has(target.provider.name) && target.provider.name !== 'iter';
-      return em.program(p.probe.predicate, p.probe.body);
+      return emitterFor(own, context, target).program(p.probe.predicate, p.probe.body);
     };
     // Bytecode already made for this probe, by the provider's code key (see Provider.codeKey).
     const made = new Map<string, Insn[]>();
@@ -321,20 +333,8 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
       const target = group[0] as ProbeTarget;
       const key = usesArgs || group.length > 1 ? undefined : target.provider.codeKey?.(target);
       const known = key === undefined ? undefined : made.get(`${target.provider.name}\0${key}`);
-      let insns: Insn[];
-      try {
-        insns = known ?? emitFor(group, target);
-      } catch (e) {
-        if (e instanceof FrameOverflow) {
-          diags.error(p.probe.span, 'the probe needs more than the 512 bytes of BPF stack', 'lower max_strlen or split the probe');
-          continue;
-        }
-        if (e instanceof UserError) {
-          diags.error(p.probe.span, e.message, ...e.hints);
-          continue;
-        }
-        throw e;
-      }
+      const insns = known ?? emitted(p, () => emitFor(group, target));
+      if (!insns) continue;
       if (key !== undefined && !known) made.set(`${target.provider.name}\0${key}`, insns);
       const spec: ProgramSpec = {
         name: progName(target),
@@ -411,19 +411,6 @@ function callsExit(program: Program): boolean {
 /** Whether links can carry the cookies and programs read them (perf-event links, Linux 5.15). */
 function cookieNamesWork(): boolean {
   return features().has('perf_link') && features().has('helper_get_attach_cookie');
-}
-
-/** Whether the body reads `args`, `uaddr()` or (unless `exceptProbe`) `probe`. */
-function usesPerTargetBuiltins(probe: Probe, exceptProbe: boolean): boolean {
-  let found = false;
-  visitAll(probe, (n) => {
-    if (
-      (n.kind === 'Identifier' && (n.name === 'args' || (n.name === 'probe' && !exceptProbe))) ||
-      (n.kind === 'Call' && ((n.callee === 'probe' && !exceptProbe) || n.callee === 'uaddr'))
-    )
-      found = true;
-  });
-  return found;
 }
 
 /** The program's full name, as bpftrace names its programs: the probe's, then its 1-based index. */

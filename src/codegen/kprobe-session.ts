@@ -7,6 +7,7 @@ import { visitAll } from '../lang/walk.ts';
 import { kprobeSessionAvailable, sessionFunction, sessionTarget } from '../probes/kprobe.ts';
 import { kernelBtf } from '../sema/btf-types.ts';
 import type { CheckedProbe } from '../sema/check.ts';
+import { usesPerTargetBuiltins } from './per-target-builtins.ts';
 
 export interface SessionPair {
   entry: CheckedProbe;
@@ -22,14 +23,14 @@ function eligible(p: CheckedProbe, provider: 'kprobe' | 'kretprobe'): boolean {
   return !readsPerSideBuiltins(p.probe);
 }
 
-/** `probe` names the side that fired, `override()` needs a perf kprobe: such probes stay apart. */
+/** `probe` and `args` differ per side, `override()` needs a perf kprobe: such probes stay apart. */
 function readsPerSideBuiltins(probe: Probe): boolean {
-  let found = false;
+  if (usesPerTargetBuiltins(probe, false)) return true;
+  let overrides = false;
   visitAll(probe, (n) => {
-    if ((n.kind === 'Identifier' || n.kind === 'Call') && ['probe', 'override', 'args'].includes(n.kind === 'Call' ? n.callee : n.name))
-      found = true;
+    if (n.kind === 'Call' && n.callee === 'override') overrides = true;
   });
-  return found;
+  return overrides;
 }
 
 const functions = (p: CheckedProbe): string => p.targets.map(sessionFunction).join('\n');

@@ -128,7 +128,8 @@ export function headerConstants(program: Program, opts: HeaderOptions): HeaderCo
       const def = DEFINE.exec(line);
       if (def && !texts.has(def[1] as string)) texts.set(def[1] as string, (def[2] as string).trim());
     }
-    if (!isSystem(file) && /\b(struct|union|enum)\b/.test(code.join('\n'))) userTypes.push(code.join('\n'));
+    const c = isSystem(file) ? '' : code.join('\n');
+    if (/\b(struct|union|enum)\b/.test(c)) userTypes.push(c);
   };
   for (const w of wanted) {
     const found = locate(w.path, w.quoted, w.from);
