@@ -511,6 +511,51 @@ export class Btf {
   }
 
   /**
+   * Alignment in bytes of a value of the type, as the x86-64 C compiler laid it out: a struct
+   * aligns as its widest member, or at 1 when a member sits off its own alignment (packed).
+   */
+  alignof(id: number, depth = 0): number {
+    const t = this.get(this.resolve(id));
+    switch (t.kind) {
+      case 'int':
+      case 'float':
+      case 'enum':
+      case 'enum64':
+        return Math.max(1, Math.min(t.size, 16));
+      case 'ptr':
+        return POINTER_SIZE;
+      case 'array':
+      case 'var':
+        return this.alignof(t.type, depth);
+      case 'struct':
+      case 'union': {
+        // Self-reference only happens through pointers; the bound guards a malformed blob.
+        if (depth > 64) return 1;
+        let align = 1;
+        for (const m of t.members) {
+          const a = this.alignof(m.type, depth + 1);
+          if (m.bitfieldSize === 0 && (m.bitOffset / 8) % a !== 0) return 1;
+          align = Math.max(align, a);
+        }
+        return align;
+      }
+      case 'datasec':
+      case 'void':
+      case 'fwd':
+      case 'func':
+      case 'func_proto':
+      case 'decl_tag':
+        return 1;
+      case 'typedef':
+      case 'const':
+      case 'volatile':
+      case 'restrict':
+      case 'type_tag':
+        throw new Error('unreachable');
+    }
+  }
+
+  /**
    * Locates a member by a path of names (`['se', 'vruntime']`), descending through nested
    * structs and looking inside anonymous struct/union members the way C does.
    * Returns null if some name is not found or a step is not a struct/union.

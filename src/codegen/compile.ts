@@ -407,7 +407,6 @@ function callsExit(program: Program): boolean {
   return found;
 }
 
-/** Whether a probe reads `args`, `probe` or `uaddr()` (per-object load bias), whose values depend on the attach point. */
 /** Whether links can carry the cookies and programs read them (perf-event links, Linux 5.15). */
 function cookieNamesWork(): boolean {
   return features().has('perf_link') && features().has('helper_get_attach_cookie');

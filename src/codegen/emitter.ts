@@ -12,6 +12,7 @@ import { Helper, type HelperName } from '../bpf/helpers.ts';
 import {
   AluOp,
   alu64Imm,
+  alu64Reg,
   call,
   exit,
   type Insn,
@@ -46,7 +47,7 @@ import { Frame, type MemLoc, type Temp } from './frame.ts';
 import { emitMapDelete } from './maps.ts';
 import { optimize } from './optimize.ts';
 import { cookieNamePrologue } from './probe-names.ts';
-import { BIG_HEAP_MAP, ERRORS_MAP, EXIT_MAP, HEAP_MAP, PERCPU_VALUE_MAX, type Resources, RINGBUF_MAP } from './resources.ts';
+import { BIG_HEAP_MAP, ERRORS_MAP, EXIT_GRACE_NS, EXIT_MAP, HEAP_MAP, PERCPU_VALUE_MAX, type Resources, RINGBUF_MAP } from './resources.ts';
 import { emitHelperCheck } from './runtime-errors.ts';
 import { emitExtend, emitScalar, operandToTemp } from './scalars.ts';
 import { allocateVariables, emitBlock, emitEffect, emitStmt, emitStoreInto } from './statements.ts';
@@ -76,7 +77,7 @@ export class Emitter {
 
   /** -p PID for probes that see every process: the program leaves early for other pids. */
   pidFilter: number | null = null;
-  /** Leave at once once exit() has run (resources.ts EXIT_MAP). */
+  /** Leave at once once exit() ran more than EXIT_GRACE_NS ago (resources.ts EXIT_MAP). */
   exitGuard = false;
   /** For a loop-body callback: the program that calls it, and where its frame pointer is kept. */
   private parent: Emitter | null = null;
@@ -329,7 +330,16 @@ export class Emitter {
     if (this.context.syscallFilter?.names || this.context.cookieNames) this.probeNameSlot();
     for (const body of bodies) allocateVariables(this, body);
     if (this.exitGuard) {
-      this.emit(ldMapValue(Reg.R1, EXIT_MAP, 0), load(8, Reg.R1, Reg.R1, 0), jmpImm(JmpOp.JNE, Reg.R1, 0, this.exitLabel));
+      const running = this.label();
+      this.emit(
+        ...exitStamp(Reg.R1),
+        jmpImm(JmpOp.JEQ, Reg.R1, 0, running),
+        call(Helper.ktime_get_ns),
+        ...exitStamp(Reg.R1),
+        alu64Reg(AluOp.SUB, Reg.R0, Reg.R1),
+        jmpImm(JmpOp.JGT, Reg.R0, EXIT_GRACE_NS, this.exitLabel),
+      );
+      this.place(running);
     }
     if (this.pidFilter !== null) {
       this.emit(
@@ -465,13 +475,21 @@ export class Emitter {
     if (this.parent) this.emit(load(8, reg, Reg.FP, this.outerSlot));
   }
 
-  /** Ends the probe now (exit(), return). */
-  /** Marks the run as exited (EXIT_MAP), when the script has that flag. */
+  /** Notes when exit() first ran (EXIT_MAP), when the script has that flag. */
   markExited(): void {
     if (!this.resources.internalMaps.some((m) => m.name === EXIT_MAP)) return;
-    this.emit(ldMapValue(Reg.R1, EXIT_MAP, 0), storeImm(8, Reg.R1, 0, 1));
+    const noted = this.label();
+    this.emit(
+      ...exitStamp(Reg.R1),
+      jmpImm(JmpOp.JNE, Reg.R1, 0, noted),
+      call(Helper.ktime_get_ns),
+      ldMapValue(Reg.R1, EXIT_MAP, 0),
+      store(8, Reg.R1, 0, Reg.R0),
+    );
+    this.place(noted);
   }
 
+  /** Ends the probe now (exit(), return). */
   returnNow(): void {
     if (this.callbackReturn) {
       // A loop body (a callback) cannot leave the probe itself: it flags the return and stops
@@ -570,4 +588,9 @@ export class Emitter {
 /** Map values whose layout follows the map's final type rather than one use's. */
 function isAggregateSlot(t: Type): boolean {
   return t.kind === 'tuple' || t.kind === 'record' || t.kind === 'string';
+}
+
+/** Loads when exit() first ran (0: not yet) into `dst`, through r1. */
+function exitStamp(dst: Reg): Insn[] {
+  return [ldMapValue(Reg.R1, EXIT_MAP, 0), load(8, dst, Reg.R1, 0)];
 }

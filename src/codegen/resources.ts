@@ -104,10 +104,15 @@ export const HEAP_MAP = 'heap';
 export const BIG_HEAP_MAP = 'heap_big';
 export const PERCPU_VALUE_MAX = 32 * 1024;
 /**
- * One u64 exit() sets: probes still firing while user space detaches (an interval:ms:1 fires
- * several times before then) leave at once, as if detached, so nothing runs after exit().
+ * When exit() first ran (ktime ns; 0: not yet). Probes still firing while user space detaches
+ * (an interval:ms:1 fires several times before then) run on for EXIT_GRACE_NS, about the time
+ * bpftrace takes to read the exit record and detach, then leave at once, as if detached. So a
+ * uretprobe on a function called in a tight loop counts the calls bpftrace counts (all those
+ * within a fraction of a millisecond), and a 1 ms interval probe runs once, whatever our own
+ * detach takes.
  */
 export const EXIT_MAP = 'exited';
+export const EXIT_GRACE_NS = 500_000;
 export const ERRORS_MAP = 'errors';
 export const STACK_MAP_KERNEL = 'kstacks';
 export const STACK_MAP_USER = 'ustacks';

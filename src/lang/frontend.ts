@@ -2,6 +2,7 @@
 // desugared, macro-expanded Program, with every problem reported to the given Diagnostics.
 
 import type { Program, SourceFile } from './ast.ts';
+import { conditionalStates, dropInactive } from './conditionals.ts';
 import { expandDefines } from './defines.ts';
 import { desugar } from './desugar.ts';
 import type { Diagnostics } from './diagnostics.ts';
@@ -40,7 +41,11 @@ export function parseScript(source: SourceFile, diags: Diagnostics, opts: Fronte
   if (!diags.hasErrors) {
     const imported = opts.imports === false ? null : resolveImports(program, source, diags, ids);
     for (const c of imported?.macroCalls ?? []) macroCalls.add(c);
-    if (opts.headers) checkIncludes(program, diags, opts.headers);
+    if (opts.headers) {
+      const states = conditionalStates(program, opts.headers.haveBtf === true);
+      checkIncludes(program, states, diags, opts.headers);
+      dropInactive(program, states);
+    }
     try {
       const headers = opts.headers ? headerConstants(program, opts.headers) : null;
       if (headers?.userTypes.length) program.headerTypes = headers.userTypes;

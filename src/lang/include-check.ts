@@ -7,9 +7,9 @@
 // without the kernel's headers is only a warning when the kernel has BTF, since types come from
 // BTF here and tutorials include such headers unguarded (0.26 fails on them there).
 
-import type { Program, Span } from './ast.ts';
+import type { Program, Span, TopLevel } from './ast.ts';
 import { type Diagnostics, locate } from './diagnostics.ts';
-import { CONDITIONAL, conditionTruth, findHeader, type HeaderOptions, systemDirs, targetMacro } from './headers.ts';
+import { findHeader, type HeaderOptions, systemDirs } from './headers.ts';
 
 /**
  * Headers bpftrace 0.26 carries inside itself (its src/stdlib/include), found whatever the host
@@ -85,17 +85,8 @@ const KERNEL_DIRS: ReadonlySet<string> = new Set([
   'vdso',
 ]);
 
-const DEFINE = /^#\s*define\s+([A-Za-z_]\w*)/;
-const UNDEF = /^#\s*undef\s+([A-Za-z_]\w*)/;
-
-/** One open `#if` group: whether its current branch is read (null: not known), and whether an earlier branch was. */
-interface Group {
-  reading: boolean | null;
-  taken: boolean | null;
-}
-
 /** Reports the script's includes (and `--include` files) that no search dir has. */
-export function checkIncludes(program: Program, diags: Diagnostics, opts: HeaderOptions): void {
+export function checkIncludes(program: Program, states: Map<TopLevel, boolean | null>, diags: Diagnostics, opts: HeaderOptions): void {
   const sys = systemDirs();
   const where = (quoted: boolean): string => searchedHint([...(quoted ? [opts.scriptDir] : []), ...opts.includeDirs, ...sys], sys);
   const kernelHeaders = sys.some((d) => d.startsWith('/lib/modules/'));
@@ -111,60 +102,16 @@ export function checkIncludes(program: Program, diags: Diagnostics, opts: Header
       diags.warning(null, `'${path}' file not found; its types come from the kernel's BTF`, `--include ${path}: ${btfHint}`);
     else diags.error(null, `'${path}' file not found`, `--include ${path}: ${where(true)}`);
   }
-  const defined = new Set<string>(opts.haveBtf ? ['BPFTRACE_HAVE_BTF'] : []);
-  const isDefined = (name: string): boolean | null =>
-    defined.has(name) ? true : (targetMacro(name) ?? (name === 'BPFTRACE_HAVE_BTF' ? false : null));
-  const groups: Group[] = [];
   for (const item of program.items) {
-    if (item.kind === 'Include') {
-      if (!groups.every((g) => g.reading === true) || exists(item.path, !item.system)) continue;
-      const span = pathSpan(diags, item.span);
-      if (btfCovers(item.path)) {
-        diags.warning(
-          span,
-          `'${item.path}' file not found; its types come from the kernel's BTF`,
-          `${btfHint}: guard it with #ifndef BPFTRACE_HAVE_BTF`,
-        );
-      } else diags.error(span, `'${item.path}' file not found`, where(!item.system));
-      continue;
-    }
-    if (item.kind !== 'CDefinition' || !item.text.startsWith('#')) continue;
-    const active = groups.every((g) => g.reading === true);
-    const def = DEFINE.exec(item.text);
-    if (def && active) defined.add(def[1] as string);
-    const undef = UNDEF.exec(item.text);
-    if (undef && active) defined.delete(undef[1] as string);
-    const m = CONDITIONAL.exec(item.text);
-    if (m) follow(groups, m[1] as string, m[2] as string, isDefined);
-  }
-}
-
-/** Moves the open groups past one conditional directive. */
-function follow(groups: Group[], directive: string, rest: string, isDefined: (name: string) => boolean | null): void {
-  const top = groups[groups.length - 1];
-  switch (directive) {
-    case 'ifdef':
-    case 'ifndef':
-    case 'if': {
-      const c = conditionTruth(directive, rest, isDefined);
-      groups.push({ reading: c, taken: c });
-      return;
-    }
-    case 'elif':
-      if (!top) return;
-      if (top.taken === true) top.reading = false;
-      else if (top.taken === false) {
-        const c = conditionTruth('if', rest, isDefined);
-        top.reading = c;
-        top.taken = c;
-      } else top.reading = null;
-      return;
-    case 'else':
-      if (top) top.reading = top.taken === null ? null : !top.taken;
-      return;
-    case 'endif':
-      groups.pop();
-      return;
+    if (item.kind !== 'Include' || states.get(item) !== true || exists(item.path, !item.system)) continue;
+    const span = pathSpan(diags, item.span);
+    if (btfCovers(item.path)) {
+      diags.warning(
+        span,
+        `'${item.path}' file not found; its types come from the kernel's BTF`,
+        `${btfHint}: guard it with #ifndef BPFTRACE_HAVE_BTF`,
+      );
+    } else diags.error(span, `'${item.path}' file not found`, where(!item.system));
   }
 }
 

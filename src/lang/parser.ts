@@ -673,8 +673,12 @@ export class Parser extends ExprParser {
       }
     }
     if (t.kind === '{') {
-      const parts = this.parseBlockParts(false);
-      return { stmt: this.blockFrom(parts, false) };
+      const parts = this.parseBlockParts(true, false);
+      if (!parts.value) return { stmt: this.blockFrom(parts, false) };
+      // `{ ...; expr }` as a statement is a block expression whose value is dropped, as in 0.26
+      // (its "Return value discarded." points at the whole block).
+      const value = this.node({ id: 0, span: NO_SPAN, kind: 'BlockExpr', stmts: parts.stmts, value: parts.value }, parts.start, parts.end);
+      return { stmt: this.node({ id: 0, span: NO_SPAN, kind: 'ExprStmt', expr: value }, parts.start, parts.end) };
     }
     const expr = this.parseExpr();
     const op = this.peek();

@@ -253,10 +253,11 @@ class Printer {
     const at = s.span.start;
     switch (s.kind) {
       case 'ExprStmt': {
-        let e = this.expr(s.expr, indent);
-        // A statement starting with `{` would be read back as a nested block.
-        if (e.startsWith('{')) e = `(${e})`;
-        this.lineRaw(indent, `${e};`, at);
+        const e = this.expr(s.expr, indent);
+        // `{ ...; value }` as a statement reads back as this block expression; any other
+        // statement starting with `{` would be read back as a nested block.
+        if (s.expr.kind === 'BlockExpr') this.lineRaw(indent, e, at);
+        else this.lineRaw(indent, `${e.startsWith('{') ? `(${e})` : e};`, at);
         break;
       }
       case 'AssignStmt':

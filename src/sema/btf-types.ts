@@ -64,13 +64,22 @@ export function btfTypeByName(name: string): Type | null {
   return btfToType(btf, id);
 }
 
+/** A kernel struct/union by tag (`struct qstr`) with its alignment, for a script's own definitions to embed. */
+export function btfStructByTag(tag: string): { type: Type; align: number } | null {
+  const btf = kernelBtf();
+  const m = /^(struct|union) (.+)$/.exec(tag);
+  if (!btf || !m) return null;
+  const id = btf.findId(m[2] as string, m[1] as 'struct' | 'union');
+  if (id === null) return null;
+  return { type: btfToType(btf, id), align: btf.alignof(id) };
+}
+
 export interface FieldInfo {
   offset: number;
   bitfield: BitfieldAccess | null;
   type: Type;
 }
 
-/** A member of a BTF struct (anonymous members searched as C does). */
 /** Where a BTF struct is described: module types live in that module's split BTF. */
 function btfOrigin(btf: Btf, id: number): StructOrigin {
   return btf.name === 'vmlinux' ? { kind: 'btf', id } : { kind: 'btf', id, module: btf.name };
@@ -87,6 +96,7 @@ export function originBtf(origin: StructOrigin): Btf | null {
   }
 }
 
+/** A member of a BTF struct (anonymous members searched as C does). */
 export function btfField(structType: Extract<Type, { kind: 'struct' }>, field: string): FieldInfo | null {
   const btf = originBtf(structType.origin);
   if (!btf || structType.origin.kind !== 'btf') return null;

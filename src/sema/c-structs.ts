@@ -37,8 +37,17 @@ function tokenize(text: string): string[] {
 
 const QUALIFIERS = new Set(['const', 'volatile', 'restrict', 'signed', 'unsigned', 'short', 'long', 'int', 'char', 'double']);
 
+/** A struct or union the script names but does not define (the kernel's, from BTF): its type and alignment. */
+export type OutsideStruct = (tag: string) => { type: Type; align: number } | null;
+
 export class ScriptTypes {
   readonly structs = new Map<string, ScriptStruct>();
+  /**
+   * Where tags the script does not define come from: bpftrace's clang sees the kernel's types
+   * (from BTF) too, so `struct nameidata { struct qstr last; }` embeds the kernel's `struct qstr`.
+   */
+  constructor(private readonly outside: OutsideStruct = () => null) {}
+
   /** enum constants: name → value and the enum they belong to. */
   private readonly constants = new Map<string, { value: bigint; enumName: string }>();
   private readonly enums = new Set<string>();
@@ -148,7 +157,14 @@ export class ScriptTypes {
           const s = this.structs.get(tag);
           base = s
             ? { kind: 'struct', name: tag, size: s.size, origin: { kind: 'script' }, union: s.union }
-            : { kind: 'struct', name: tag, size: 0, origin: { kind: 'script' }, union: inner === 'union' };
+            : // Embedded, it must be complete now; behind a pointer the script may define it later.
+              ((toks[i + 2] === '*' ? null : this.outside(tag)?.type) ?? {
+                kind: 'struct',
+                name: tag,
+                size: 0,
+                origin: { kind: 'script' },
+                union: inner === 'union',
+              });
           i += 2;
         }
       } else {
@@ -206,7 +222,7 @@ export class ScriptTypes {
       i++;
     }
     const attrs = attributesAfter(toks, i + 1);
-    const def = layout(`${kw} ${name}`, kw === 'union', members, (tag) => this.structs.get(tag)?.align, attrs);
+    const def = layout(`${kw} ${name}`, kw === 'union', members, (tag) => this.structs.get(tag)?.align ?? this.outside(tag)?.align, attrs);
     this.structs.set(def.name, def);
     registerScriptStruct(def);
     return { type: { kind: 'struct', name: def.name, size: def.size, origin: { kind: 'script' }, union: def.union }, next: attrs.next };

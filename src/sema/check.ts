@@ -14,7 +14,7 @@ import { visitAll } from '../lang/walk.ts';
 import { requireHelper } from '../probes/kernel/availability.ts';
 import { isUserProbe } from '../probes/names.ts';
 import type { ArgField, ProbeContext, ProbeTarget } from '../probes/provider.ts';
-import { btfEnumConstant, btfTypeByName, type FieldInfo, kernelBtf } from './btf-types.ts';
+import { btfEnumConstant, btfStructByTag, btfTypeByName, type FieldInfo, kernelBtf } from './btf-types.ts';
 import { ScriptTypes } from './c-structs.ts';
 import type { Config } from './config.ts';
 import { type ScriptLookup, structField } from './struct-fields.ts';
@@ -174,7 +174,7 @@ export class Checker {
   /** Named options getopt() declares, with their descriptions. */
   private readonly options = new Map<string, string>();
   /** struct/union definitions written in the script. */
-  private readonly scriptTypes = new ScriptTypes();
+  private readonly scriptTypes = new ScriptTypes(btfStructByTag);
   /** Ids for nodes that builtins add (continuing the program's). */
   private ids = new IdGen();
   private readonly unstable: UnstableGate;
@@ -623,18 +623,23 @@ export class Checker {
   }
 
   /**
-   * Division and modulo run unsigned, as in bpftrace (BPF has no signed division); like
-   * bpftrace, say so when an operand is signed. A literal that is not negative is not (0.26's
-   * sign-flexible literals), and literal arithmetic is folded with signed rules instead.
+   * Division and modulo run unsigned, as in bpftrace (BPF has no signed division); like bpftrace
+   * 0.26, say so when the operands' types differ and one is signed. A non-negative literal takes
+   * the other side's sign first (0.26's sign-flexible literals), so `$i64 / 100000000000` is
+   * quiet and `$i64 / 1000` (an int64 against an int16) is not; arithmetic on literals alone is
+   * folded with signed rules instead.
    */
-  private warnSignedDivision(op: '/' | '%', span: Span, ...operands: [Type, Expr | null][]): void {
-    const consts = operands.map(([, e]) => (e ? this.constValue(e) : null));
-    if (consts.every((c) => typeof c === 'bigint')) return;
-    const signed = operands.some(([t], i) => {
-      const c = consts[i];
-      return t.kind === 'int' && t.signed && !(typeof c === 'bigint' && c >= 0n);
-    });
-    if (signed)
+  private warnSignedDivision(op: '/' | '%', span: Span, left: [Type, Expr | null], right: [Type, Expr | null]): void {
+    if ([left, right].every(([, e]) => e !== null && typeof this.constValue(e) === 'bigint')) return;
+    const [l, r] = [left[0], right[0]];
+    let lSigned = l.kind === 'int' && l.signed;
+    let rSigned = r.kind === 'int' && r.signed;
+    if (l.kind === 'int' && r.kind === 'int') {
+      if (l.flexible && !r.flexible) lSigned = rSigned;
+      else if (r.flexible && !l.flexible) rSigned = lSigned;
+      if (l.size === r.size && lSigned === rSigned) return;
+    }
+    if (lSigned || rSigned)
       this.diags.warning(span, `signed operands for '${op}' can lead to undefined behavior (cast to unsigned to silence warning)`);
   }
 

@@ -3,7 +3,7 @@
 // for all three; only where the member list is read differs.
 
 import { dwarfMember, dwarfMembers } from '../elf/dwarf/members.ts';
-import { btfField, type FieldInfo, originBtf } from './btf-types.ts';
+import { btfField, btfTypeByName, type FieldInfo, originBtf } from './btf-types.ts';
 import type { ScriptStruct } from './c-structs.ts';
 import type { Type } from './types.ts';
 
@@ -26,7 +26,13 @@ export function structField(st: StructType, field: string, script: ScriptLookup)
     case 'btf':
       return btfField(st, field);
     case 'script': {
-      const m = script(st.name)?.members.find((x) => x.name === field);
+      const own = script(st.name);
+      if (!own) {
+        // Named behind a pointer in the script's definitions, defined only by the kernel.
+        const kernel = btfTypeByName(st.name);
+        return kernel?.kind === 'struct' ? btfField(kernel, field) : null;
+      }
+      const m = own.members.find((x) => x.name === field);
       return m ? { offset: m.offset, bitfield: m.bitfield, type: m.type } : null;
     }
     case 'dwarf': {

@@ -344,6 +344,36 @@ describe('BTF from hand-built blobs', () => {
     assert.equal(btf.typeToString(vc), 'const volatile int');
   });
 
+  test('alignof: natural alignment, the widest member, 1 for a packed struct', () => {
+    const b = new BtfBuilder();
+    const char = b.int('char', 1, true);
+    const int = b.int('int', 4, true);
+    const long = b.int('long', 8, true);
+    const pint = b.ptr(int);
+    const chars = b.array(char, int, 3);
+    const small = b.composite('struct', 'small', 8, [
+      { name: 'c', type: char, bitOffset: 0 },
+      { name: 'i', type: int, bitOffset: 32 },
+    ]);
+    const wide = b.composite('struct', 'wide', 16, [
+      { name: 's', type: small, bitOffset: 0 },
+      { name: 'p', type: pint, bitOffset: 64 },
+    ]);
+    const packed = b.composite('struct', 'packed', 9, [
+      { name: 'c', type: char, bitOffset: 0 },
+      { name: 'l', type: long, bitOffset: 8 },
+    ]);
+    const bits = b.composite('struct', 'bits', 4, [
+      { name: 'a', type: int, bitOffset: 3, bitfieldSize: 5 },
+      { name: 'b', type: int, bitOffset: 8, bitfieldSize: 8 },
+    ]);
+    const btf = parseBtf(b.build());
+    assert.deepEqual(
+      [char, int, pint, chars, small, wide, packed, bits].map((id) => btf.alignof(id)),
+      [1, 4, 8, 1, 4, 8, 1, 4],
+    );
+  });
+
   test('split BTF chains ids and strings to its base', () => {
     const base = new BtfBuilder();
     const int = base.int('int', 4, true);

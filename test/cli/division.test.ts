@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { compileText } from '../helpers/compile.ts';
 import { runCli } from '../helpers/run.ts';
 
 const SIGNED_DIV = "WARNING: signed operands for '/' can lead to undefined behavior (cast to unsigned to silence warning)";
@@ -60,4 +61,19 @@ test('--no-warnings: still 1, nothing reported', () => {
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, '1\n\n\n@z: 0\n');
   assert.doesNotMatch(r.stderr, /WARNING/);
+});
+
+test("the signed-operand warning follows 0.26's rule: only operands of different types, one signed", () => {
+  const warns = (body: string): boolean => /signed operands/.test(compileText(`BEGIN { ${body} }`).errors);
+  // 0.26's type_checker cases.
+  assert.ok(warns('@x = (uint64)1; @y = -1 / @x;'));
+  assert.ok(warns('@x = (uint64)1; @y = @x % -1;'));
+  assert.ok(!warns('@x = (uint64)1; @y = @x / (uint64)1;'));
+  assert.ok(!warns('@y = (uint64)10 / 2;'));
+  // Same size and sign: quiet, signed or not; a literal takes the other side's sign first.
+  assert.ok(!warns('$a = (int32)nsecs; $b = (int32)pid; @y = $a / $b;'));
+  assert.ok(!warns('$a = (int64)nsecs; @y = $a / 100000000000;'));
+  // An int64 against a literal that fits 16 bits: types differ, one signed (runqlat.bt's line).
+  assert.ok(warns('$a = (int64)nsecs; @y = $a / 1000;'));
+  assert.ok(warns('$a = (int32)nsecs; $b = (int64)pid; @y = $a % $b;'));
 });

@@ -67,6 +67,14 @@ describe('uprobe and uretprobe', { skip }, () => {
     assert.deepEqual(out.split('\n').sort(), ['', '', '', '@[add]: 3', '@[sum8]: 3']);
   });
 
+  test('exit(): calls right after it still count, as before bpftrace has detached (its intcast.Sum casted retval)', () => {
+    // The 20 calls take some tens of microseconds, well inside the half millisecond probes run
+    // on after exit(); bpftrace counts them too, having not yet woken up to detach.
+    const out = run(`uretprobe:${P.target}:add /pid == cpid/ { @n = count(); exit(); }`, `${P.target} 20`);
+    const n = Number(/^@n: (\d+)$/m.exec(out)?.[1]);
+    assert.ok(n > 1 && n <= 20, out);
+  });
+
   test('probe over a function wildcard: one program for all (the link cookie names the function)', () => {
     const s = `uprobe:${P.target}:{add,mul*,hid*} /pid == cpid/ { @[probe] = count(); @f[func] = count(); }`;
     const asm = runCli(['--dry-run', '-d', 'asm', '-e', s]);
