@@ -88,8 +88,9 @@ export const typeinfo: Builtin = {
   maxArgs: 1,
   check(call, cx) {
     const arg = call.args[0] as Expr;
-    // 0.26 refuses it unless `unstable_typeinfo` says otherwise.
-    if (!cx.allowUnstable('typeinfo', call.span) || arg.kind !== 'TypeofExpr') {
+    // 0.26 refuses it unless `unstable_typeinfo` says otherwise, before looking at its argument.
+    if (!cx.allowUnstable('typeinfo', call.span)) return INT64;
+    if (arg.kind !== 'TypeofExpr') {
       cx.check(arg);
       return INT64;
     }

@@ -475,9 +475,12 @@ export class Emitter {
     if (this.parent) this.emit(load(8, reg, Reg.FP, this.outerSlot));
   }
 
-  /** Notes when exit() first ran (EXIT_MAP), when the script has that flag. */
+  /**
+   * Notes when exit() first ran (EXIT_MAP) in a probe the kernel fires. BEGIN's exit() is noted
+   * by user space when it reads it, after attaching: bpftrace's probes count events until then.
+   */
   markExited(): void {
-    if (!this.resources.internalMaps.some((m) => m.name === EXIT_MAP)) return;
+    if (!this.exitGuard) return;
     const noted = this.label();
     this.emit(
       ...exitStamp(Reg.R1),

@@ -109,7 +109,8 @@ export const PERCPU_VALUE_MAX = 32 * 1024;
  * bpftrace takes to read the exit record and detach, then leave at once, as if detached. So a
  * uretprobe on a function called in a tight loop counts the calls bpftrace counts (all those
  * within a fraction of a millisecond), and a 1 ms interval probe runs once, whatever our own
- * detach takes.
+ * detach takes. An exit() in BEGIN (run before the probes are attached) is noted by user space
+ * when it reads it, once everything is attached, as bpftrace's probes run until then.
  */
 export const EXIT_MAP = 'exited';
 export const EXIT_GRACE_NS = 500_000;

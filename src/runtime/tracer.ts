@@ -14,7 +14,7 @@ import { RingBuf, RingBufReader } from '../bpf/ringbuf.ts';
 import { EINVAL, type Sys, SyscallError } from '../bpf/sys.ts';
 import type { CompiledScript } from '../codegen/compile.ts';
 import type { FormatResource, MapResource } from '../codegen/resources.ts';
-import { ERRORS_MAP, RINGBUF_MAP, SKB_PERF_MAP, STACK_MAP_KERNEL, STACK_MAP_USER } from '../codegen/resources.ts';
+import { ERRORS_MAP, EXIT_MAP, RINGBUF_MAP, SKB_PERF_MAP, STACK_MAP_KERNEL, STACK_MAP_USER } from '../codegen/resources.ts';
 import type { SourceFile } from '../lang/ast.ts';
 import { UserError } from '../lang/diagnostics.ts';
 import { runIterators } from '../probes/iter.ts';
@@ -327,6 +327,20 @@ export class Tracer {
     this.wake?.();
   }
 
+  /**
+   * An exit() read now stops the probes (after the grace the programs allow) if none of them
+   * noted it first: BEGIN's exit() lets them count events until here, as bpftrace's probes
+   * count until it reads the exit record, which it does only after attaching them all.
+   */
+  private noteExit(): void {
+    const flag = this.maps.get(EXIT_MAP);
+    const key = new Uint8Array(4);
+    if (!flag || flag.lookup(key)?.some((b) => b !== 0)) return;
+    const now = new Uint8Array(8);
+    new DataView(now.buffer).setBigUint64(0, defaultSys().monotonicNs(), true);
+    flag.update(key, now);
+  }
+
   private recordContext(): RecordContext {
     return {
       script: this.script,
@@ -338,6 +352,7 @@ export class Tracer {
       out: () => this.out,
       state: () => (!this.stopping ? 'running' : this.dropInFlight ? 'dropping' : 'stopping'),
       exit: (code) => {
+        this.noteExit();
         this.stop(code);
         this.dropInFlight = true;
       },

@@ -40,13 +40,32 @@ const QUALIFIERS = new Set(['const', 'volatile', 'restrict', 'signed', 'unsigned
 /** A struct or union the script names but does not define (the kernel's, from BTF): its type and alignment. */
 export type OutsideStruct = (tag: string) => { type: Type; align: number } | null;
 
+const INCOMPLETE = 'field has incomplete type';
+
+/** The struct/union tags `text` defines (`struct task_struct { ... }` gives `struct task_struct`). */
+export function definedTags(text: string): string[] {
+  return [...text.matchAll(/\b(struct|union)\s+([A-Za-z_]\w*)\s*\{/g)].map((m) => `${m[1]} ${m[2]}`);
+}
+
 export class ScriptTypes {
   readonly structs = new Map<string, ScriptStruct>();
   /**
    * Where tags the script does not define come from: bpftrace's clang sees the kernel's types
    * (from BTF) too, so `struct nameidata { struct qstr last; }` embeds the kernel's `struct qstr`.
    */
-  constructor(private readonly outside: OutsideStruct = () => null) {}
+  constructor(private outside: OutsideStruct = () => null) {}
+
+  /** The kernel type the script redefines, which turns the kernel's types off for its definitions. */
+  private redefined: string | null = null;
+
+  /**
+   * As bpftrace 0.26 has it: once the script redefines a type the kernel's BTF has, no BTF type
+   * is used for its definitions, so every struct they embed must be defined by the script too.
+   */
+  kernelTypesOff(redefined: string): void {
+    this.redefined = redefined;
+    this.outside = () => null;
+  }
 
   /** enum constants: name → value and the enum they belong to. */
   private readonly constants = new Map<string, { value: bigint; enumName: string }>();
@@ -124,7 +143,14 @@ export class ScriptTypes {
           i = closingBrace(toks, i + 2) + 1;
           continue;
         }
-        fail(parsed);
+        if (parsed.startsWith(INCOMPLETE)) {
+          // clang's words, as bpftrace reports it.
+          const tag = parsed.slice(INCOMPLETE.length + 2, -1);
+          const hint = this.redefined
+            ? `the script redefines the kernel's ${this.redefined}, so (as in bpftrace) no kernel type is taken from BTF for its definitions: define ${tag} in the script too`
+            : `define ${tag} in the script before the struct that embeds it`;
+          diags.error(span, parsed, hint);
+        } else fail(parsed);
         return;
       }
       i = parsed.next;
@@ -165,6 +191,7 @@ export class ScriptTypes {
                 origin: { kind: 'script' },
                 union: inner === 'union',
               });
+          if (base.kind === 'struct' && base.size === 0 && toks[i + 2] !== '*' && !s) return `${INCOMPLETE} '${tag}'`;
           i += 2;
         }
       } else {

@@ -15,7 +15,7 @@ import { requireHelper } from '../probes/kernel/availability.ts';
 import { isUserProbe } from '../probes/names.ts';
 import type { ArgField, ProbeContext, ProbeTarget } from '../probes/provider.ts';
 import { btfEnumConstant, btfStructByTag, btfTypeByName, type FieldInfo, kernelBtf } from './btf-types.ts';
-import { ScriptTypes } from './c-structs.ts';
+import { definedTags, ScriptTypes } from './c-structs.ts';
 import type { Config } from './config.ts';
 import { type ScriptLookup, structField } from './struct-fields.ts';
 
@@ -246,9 +246,18 @@ export class Checker {
       this.mapsAhead = ahead.maps;
     }
     this.ids = IdGen.after(program);
+    const redefined = program.items
+      .flatMap((item) => (item.kind === 'CDefinition' ? definedTags(item.text) : []))
+      .find((tag) => btfStructByTag(tag) !== null);
+    if (redefined) this.scriptTypes.kernelTypesOff(redefined);
+    const errors = this.diags.errorCount;
+    for (const item of program.items) {
+      if (item.kind === 'CDefinition') this.scriptTypes.define(item.text, item.span, this.diags);
+    }
+    // A C definition that does not compile ends it there, as clang's failure does for bpftrace.
+    if (this.diags.errorCount > errors) return this.result;
     for (const item of program.items) {
       if (item.kind === 'MapDecl') this.declareMap(item.name, item.mapKind, item.args, item.span);
-      if (item.kind === 'CDefinition') this.scriptTypes.define(item.text, item.span, this.diags);
     }
     // The script's own headers: what parses types the script, the rest is left to BTF.
     for (const text of program.headerTypes ?? []) this.scriptTypes.define(text, program.span, this.diags, true);

@@ -135,6 +135,14 @@ test('tseries reads its clock from BPFTRACE_DUMMY_TS_MAP; exit() stops probes st
   assert.doesNotMatch(r.stdout, /@ts/);
 });
 
+test("exit() in BEGIN: probes count events until everything is attached and the exit is read, as bpftrace's do", () => {
+  // Attaching each tracepoint is itself a few syscalls, which the ones attached before see.
+  const r = runCli(['-e', 'BEGIN { exit(); } tracepoint:syscalls:sys_enter_* { @ = count(); }']);
+  assert.equal(r.code, 0, r.stderr);
+  const n = Number(/^@: (\d+)$/m.exec(r.stdout)?.[1]);
+  assert.ok(n > 0, r.stdout);
+});
+
 /** bpftrace's tseries runtime tests' clock: @ts advanced by the script itself (BPFTRACE_DUMMY_TS_MAP). */
 function dummyClockRun(body: string, args: string[] = []): { stdout: string; stderr: string; code: number | null } {
   const script = `BEGIN { @ts = (uint64)0; } i:ms:1 { $ms = (uint64)1000000; $i = (uint64)0; ${body} clear(@ts); exit(); }`;

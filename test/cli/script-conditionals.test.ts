@@ -49,21 +49,30 @@ test('a branch the conditionals leave out defines nothing: no include, struct or
   assert.equal(unknown.filter((t) => t.startsWith('struct')).length, 2);
 });
 
-test("a script's struct embeds a kernel struct it does not define, laid out as C would", {
+test("a script's struct embeds a kernel struct it does not define, laid out as C would; not once it redefines a kernel type", {
   skip: haveBtf ? false : 'no kernel BTF',
 }, () => {
   const r = compileText(
-    'struct nameidata { struct path path; struct qstr last; char c; }; struct p { char a; struct qstr q; struct qstr *next; }\n' +
-      'BEGIN { $nd = (struct nameidata *)0; $s = $nd.last.name; $t = ((struct p *)0)->next->name; }',
+    'struct my_nd { struct path path; struct qstr last; char c; }; struct p { char a; struct qstr q; struct qstr *next; }\n' +
+      'BEGIN { $nd = (struct my_nd *)0; $s = $nd.last.name; $t = ((struct p *)0)->next->name; }',
   );
   assert.equal(r.errors, '');
+  // 0.26: redefining a kernel type turns BTF off for the script's definitions (clang's error).
+  const redefined = compileText('struct task_struct { struct thread_info x; } BEGIN { printf("%d\\n", curtask.x.status); }');
+  assert.match(redefined.errors, /^stdin:1:1-45: ERROR: field has incomplete type 'struct thread_info'\n/);
+  assert.match(redefined.errors, /HINT: the script redefines the kernel's struct task_struct/);
+  assert.equal(redefined.errors.match(/ERROR/g)?.length, 1, 'nothing after it');
+  assert.match(
+    compileText('struct nameidata { struct path path; struct qstr last; } BEGIN { }').errors,
+    /ERROR: field has incomplete type 'struct path'/,
+  );
 });
 
 test('sizes and offsets of such structs, and a guarded tool-style script, run', { skip: !isRoot || !haveBtf }, () => {
   const sizes = runCli([
     '-e',
-    'struct nameidata { struct path path; struct qstr last; char c; }; struct p { char a; struct qstr q; }\n' +
-      'BEGIN { printf("%d %d %d %d\\n", sizeof(struct nameidata), offsetof(struct nameidata, last), offsetof(struct p, q), sizeof(struct p)); exit(); }',
+    'struct my_nd { struct path path; struct qstr last; char c; }; struct p { char a; struct qstr q; }\n' +
+      'BEGIN { printf("%d %d %d %d\\n", sizeof(struct my_nd), offsetof(struct my_nd, last), offsetof(struct p, q), sizeof(struct p)); exit(); }',
   ]);
   assert.equal(sizes.code, 0, sizes.stderr);
   assert.equal(sizes.stdout, '40 16 8 24\n\n\n');
