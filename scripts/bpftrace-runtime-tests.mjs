@@ -5,7 +5,10 @@
 //
 //   sudo node scripts/bpftrace-runtime-tests.mjs [--mirror GIT_DIR] [--rev REV] [--jobs N]
 //        [--filter REGEX] [--json OUT.json] [--keep] [--bin PATH] [--verbose]
-//        [--kernel-probes] [--slow FACTOR] [--list]
+//        [--kernel-probes] [--slow FACTOR] [--list] [--aot]
+//
+// --aot runs the PROG cases as bpftrace's engine does with --run-aot-tests: each program is
+// compiled with `--aot FILE`, then FILE runs it.
 //
 // --kernel-probes runs only the cases the host skips for their probe types (kprobe, fentry,
 // iter...), for a kernel that has them: the kernel-lab VM, where the CPU is emulated and
@@ -106,6 +109,7 @@ function parseArgs(argv) {
     else if (a === '--kernel-probes') opts.kernelProbes = true;
     else if (a === '--slow') opts.slow = Number(next());
     else if (a === '--list') opts.list = true;
+    else if (a === '--aot') opts.aot = true;
     else throw new Error(`unknown option ${a}`);
   }
   return opts;
@@ -299,7 +303,7 @@ function hostFeatures(bin) {
     kprobe_multi: /\bkprobe_multi: yes/.test(out),
     kprobe_session: /\bkprobe_session: yes/.test(out),
     uprobe_multi: has('uprobe_multi links'),
-    aot: false,
+    aot: true,
     skboutput: false,
     get_tai_ns: has('bpf_ktime_get_tai_ns'),
     get_func_ip: has('bpf_get_func_ip'),
@@ -502,10 +506,16 @@ function shQuote(s) {
   return `'${s.replace(/'/g, "'\\''")}'`;
 }
 
-function bpfCommand(t, bin) {
+let aotFiles = 0;
+
+function bpfCommand(t, bin, aotDir) {
   if (t.run) return t.run.replace(/\{\{BPFTRACE\}\}/g, shQuote(bin));
   const json = t.expects[0]?.mode === 'json' ? '-q -f json ' : '';
-  return `${shQuote(bin)} ${json}-e ${shQuote(t.prog)}`;
+  const cmd = `${shQuote(bin)} ${json}-e ${shQuote(t.prog)}`;
+  if (!aotDir) return cmd;
+  // One file per case: cases run in parallel.
+  const file = shQuote(join(aotDir, `prog${aotFiles++}.btaot`));
+  return `${cmd} --aot ${file} && ${file}`;
 }
 
 function killGroup(child, sig) {
@@ -558,7 +568,7 @@ async function runCase(t, ctx) {
         await sleep(50);
       }
     }
-    command = bpfCommand(t, ctx.bin);
+    command = bpfCommand(t, ctx.bin, ctx.aotDir);
     if (befores.length > 0) command = command.replace(/\{\{BEFORE_PID\}\}/g, String(befores[0].pid));
     const env = { test: t.name, [ATTACHED_LINE]: '1', PATH: process.env.PATH ?? '', ...t.env };
     child = spawn(SHELL, ['-c', `exec 2>&1; ${command}`], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
@@ -686,14 +696,14 @@ async function main() {
       cases.push(t);
     }
   }
-  const ctx = { bin: opts.bin, testsDir: join(work, 'tests'), slow: opts.slow };
+  const ctx = { bin: opts.bin, testsDir: join(work, 'tests'), slow: opts.slow, aotDir: opts.aot ? work : null };
   const results = new Array(cases.length);
   let nextIdx = 0;
   const worker = async () => {
     while (nextIdx < cases.length) {
       const i = nextIdx++;
       const t = cases[i];
-      const reason = skipReason(t, features, kernel, ctx.testsDir, opts.kernelProbes);
+      const reason = opts.aot && !t.prog ? 'aot: only PROG cases' : skipReason(t, features, kernel, ctx.testsDir, opts.kernelProbes);
       if (opts.list) {
         if (!reason) process.stdout.write(`${t.suite}.${t.name}\n`);
         results[i] = { suite: t.suite, name: t.name, status: 'skip', reason: 'listed' };

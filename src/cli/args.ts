@@ -45,6 +45,8 @@ export interface CliOptions {
    * semaphores through the uprobes' ref_ctr_offset in every process the probe is installed in.
    */
   usdtFileActivation: boolean;
+  /** --aot FILE: compile, then write FILE, an executable that runs the script (cli/aot.ts). */
+  aot: string | null;
 }
 
 /** The features --no-feature can turn off (bpftrace's list). */
@@ -63,6 +65,7 @@ const LONG_WITH_VALUE: Record<string, string> = {
   '--cmd': '-c',
   '--debug': '-d',
   '--mode': '--mode',
+  '--aot': '--aot',
 };
 
 /** Long options without a value: `--name=VALUE` is refused as getopt_long does. */
@@ -132,6 +135,8 @@ DEVELOPER OPTIONS:
     --probe-filter REGEX
                    only run probes whose name matches REGEX
     --fmt          format the input script and print it
+
+    --aot FILE     compile the program, then write FILE, an executable that runs it
 
 TROUBLESHOOTING OPTIONS:
     --dry-run      terminate execution right after attaching all the probes
@@ -249,6 +254,7 @@ export function parseArgs(rawArgv: readonly string[]): CliOptions {
     noFeatures: [],
     debuginfo: [],
     usdtFileActivation: false,
+    aot: null,
   };
   let listing = false;
   const rest: string[] = [];
@@ -398,6 +404,9 @@ export function parseArgs(rawArgv: readonly string[]): CliOptions {
       case '--usdt-file-activation':
         o.usdtFileActivation = true;
         break;
+      case '--aot':
+        o.aot = value('--aot');
+        break;
       default:
         if (/^-l.+/.test(a)) {
           listing = true;
@@ -416,6 +425,7 @@ export function parseArgs(rawArgv: readonly string[]): CliOptions {
     }
   }
   if (o.warnings && o.noWarnings) throw new UserError('USAGE: -k, --warnings conflicts with --no-warnings');
+  if (o.warnings && o.aot !== null) throw new UserError('Cannot use -k with --aot');
   // -c's child and -p's process would both be "the traced process" (cpid, uprobe:FUNC, watchpoints).
   if (o.command && o.pid !== null) {
     throw new UserError('USAGE: Cannot use both -c and -p.', ['trace a running process with -p, or start one with -c']);

@@ -18,6 +18,7 @@ import { checkProbeLimit } from '../runtime/probe-limit.ts';
 import { JsonSink, TextSink, Writer } from '../runtime/sink.ts';
 import { Tracer } from '../runtime/tracer.ts';
 import { releaseTracefs } from '../util/tracefs.ts';
+import { aotCommandLine, aotUsage, writeAot } from './aot.ts';
 import { type CliOptions, parseArgs, USAGE, UsageError } from './args.ts';
 
 /**
@@ -103,9 +104,20 @@ function nameThreadBpftrace(): void {
   }
 }
 
-async function main(argv: string[]): Promise<number> {
+async function main(rawArgv: string[]): Promise<number> {
   nameThreadBpftrace();
-  const opts = parseArgs(argv.map(bytes));
+  let argv = rawArgv.map(bytes);
+  // An --aot program's file runs `bpftrace-ts --aot-run FILE ARGS...`.
+  if (argv[0] === '--aot-run') {
+    const file = rawArgv[1] ?? '';
+    const run = aotCommandLine(file, argv.slice(2));
+    if (run.kind === 'usage') {
+      (run.ok ? process.stdout : process.stderr).write(aotUsage(file));
+      return run.ok ? 0 : 1;
+    }
+    argv = run.argv;
+  }
+  const opts = parseArgs(argv);
   if (opts.help) {
     process.stdout.write(USAGE);
     return 0;
@@ -192,7 +204,7 @@ async function main(argv: string[]): Promise<number> {
       const { dumpAst } = await import('../lang/ast-dump.ts');
       process.stdout.write(Buffer.from(dumpAst(program), 'latin1'));
     }
-    if (command && !opts.dryRun && opts.debug.length === 0) child = await TracedChild.start(command);
+    if (command && !opts.dryRun && opts.debug.length === 0 && opts.aot === null) child = await TracedChild.start(command);
     const script = compile(program, diags, {
       positional: opts.positional,
       unsafe: opts.unsafe,
@@ -204,7 +216,8 @@ async function main(argv: string[]): Promise<number> {
       // 0.26: failed map updates are reported by default, probe reads and lookups with -k.
       warningLevel: opts.noWarnings ? 0 : opts.warnings ? 2 : 1,
       probeFilter: filter,
-      deferKernelSupport: opts.dryRun,
+      // --aot: the kernel that runs the program decides what it supports.
+      deferKernelSupport: opts.dryRun || opts.aot !== null,
     });
     flushDiags();
     if (script.programs.length === 0 && opts.debug.length === 0) {
@@ -219,6 +232,10 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     if (opts.debug.length > 0) return 0;
+    if (opts.aot !== null) {
+      writeAot(opts.aot, source, opts);
+      return 0;
+    }
     checkProbeLimit(script);
     const privileged = mayLoadPrograms();
     // --dry-run without the privilege to load stops once compiled: what can be checked, is.
