@@ -51,12 +51,14 @@ export class ScriptTypes {
   readonly structs = new Map<string, ScriptStruct>();
   /**
    * Where tags the script does not define come from: bpftrace's clang sees the kernel's types
-   * (from BTF) too, so `struct nameidata { struct qstr last; }` embeds the kernel's `struct qstr`.
+   * (from BTF) too, so `struct my_nd { struct qstr last; }` embeds the kernel's `struct qstr`.
    */
-  constructor(private outside: OutsideStruct = () => null) {}
+  constructor(private readonly outside: OutsideStruct = () => null) {}
 
   /** The kernel type the script redefines, which turns the kernel's types off for its definitions. */
   private redefined: string | null = null;
+  /** What `outside` said of each tag asked about (a struct's alignment walks all its members). */
+  private readonly outsideSeen = new Map<string, { type: Type; align: number } | null>();
 
   /**
    * As bpftrace 0.26 has it: once the script redefines a type the kernel's BTF has, no BTF type
@@ -64,7 +66,17 @@ export class ScriptTypes {
    */
   kernelTypesOff(redefined: string): void {
     this.redefined = redefined;
-    this.outside = () => null;
+  }
+
+  /** A struct/union the script does not define, from `outside` unless kernel types are off. */
+  private outsideStruct(tag: string): { type: Type; align: number } | null {
+    if (this.redefined !== null) return null;
+    let found = this.outsideSeen.get(tag);
+    if (found === undefined) {
+      found = this.outside(tag);
+      this.outsideSeen.set(tag, found);
+    }
+    return found;
   }
 
   /** enum constants: name → value and the enum they belong to. */
@@ -108,8 +120,10 @@ export class ScriptTypes {
     return i + 1;
   }
 
-  /** Parses every struct/union definition in `text`; problems are reported at `span`. */
-  /** Defines what `text` declares; `lenient` (a header's text) skips what does not parse, silently. */
+  /**
+   * Defines the structs, unions and enums `text` declares; problems are reported at `span`, or,
+   * `lenient` (a header's text), what does not parse is skipped silently.
+   */
   define(text: string, span: Span, diags: Diagnostics, lenient = false): void {
     const toks = tokenize(text);
     let i = 0;
@@ -181,17 +195,16 @@ export class ScriptTypes {
         } else {
           const tag = `${inner} ${innerName}`;
           const s = this.structs.get(tag);
-          base = s
-            ? { kind: 'struct', name: tag, size: s.size, origin: { kind: 'script' }, union: s.union }
-            : // Embedded, it must be complete now; behind a pointer the script may define it later.
-              ((toks[i + 2] === '*' ? null : this.outside(tag)?.type) ?? {
-                kind: 'struct',
-                name: tag,
-                size: 0,
-                origin: { kind: 'script' },
-                union: inner === 'union',
-              });
-          if (base.kind === 'struct' && base.size === 0 && toks[i + 2] !== '*' && !s) return `${INCOMPLETE} '${tag}'`;
+          if (s) base = { kind: 'struct', name: tag, size: s.size, origin: { kind: 'script' }, union: s.union };
+          else if (toks[i + 2] === '*') {
+            // Behind a pointer the script may define it later.
+            base = { kind: 'struct', name: tag, size: 0, origin: { kind: 'script' }, union: inner === 'union' };
+          } else {
+            // Embedded, it must be complete now.
+            const kernel = this.outsideStruct(tag);
+            if (!kernel) return `${INCOMPLETE} '${tag}'`;
+            base = kernel.type;
+          }
           i += 2;
         }
       } else {
@@ -249,7 +262,13 @@ export class ScriptTypes {
       i++;
     }
     const attrs = attributesAfter(toks, i + 1);
-    const def = layout(`${kw} ${name}`, kw === 'union', members, (tag) => this.structs.get(tag)?.align ?? this.outside(tag)?.align, attrs);
+    const def = layout(
+      `${kw} ${name}`,
+      kw === 'union',
+      members,
+      (tag) => this.structs.get(tag)?.align ?? this.outsideStruct(tag)?.align,
+      attrs,
+    );
     this.structs.set(def.name, def);
     registerScriptStruct(def);
     return { type: { kind: 'struct', name: def.name, size: def.size, origin: { kind: 'script' }, union: def.union }, next: attrs.next };
