@@ -1,6 +1,6 @@
 #!/bin/sh
 # System packages the test suite uses: gcc/g++ for uprobe/USDT targets, sys/sdt.h, bpftool,
-# llvm-dwarfdump and llvm-dwp. Installed only when missing.
+# llvm-dwarfdump and llvm-dwp, strace (counts the tracer's wait calls). Installed only when missing.
 set -e
 need=""
 command -v gcc >/dev/null 2>&1 || need="$need gcc"
@@ -12,6 +12,7 @@ command -v bpftool >/dev/null 2>&1 || need="$need bpftool"
 command -v llvm-dwarfdump >/dev/null 2>&1 || need="$need llvm"
 # llvm-dwp (same package): packs split DWARF into .dwp files (binutils' dwp fails on DWARF 5).
 command -v llvm-dwp >/dev/null 2>&1 || case "$need" in *llvm*) ;; *) need="$need llvm" ;; esac
+command -v strace >/dev/null 2>&1 || need="$need strace"
 if [ -n "$need" ]; then
   echo "installing:$need" >&2
   apt-get update -qq >/dev/null

@@ -2,11 +2,15 @@
 // to load, which is most of the start-up time and memory koffi costs. The calls are the same
 // libc entry points sys-koffi.ts uses.
 //
-// bun:ffi has no way to run a blocking call off the JS thread, so epollWait polls: the epoll
-// set is checked without blocking (timeout 0) and, when empty, again after a short timer. That
-// keeps the JS thread free for signals; records are still read straight from the mapped ring.
+// bun:ffi has no way to run a blocking call off the JS thread, so epollWait first polls: the
+// epoll set is checked without blocking (timeout 0) and, when empty, again a millisecond later.
+// A run that lasts (anything past BEGIN and exit) then moves its waits to a Worker thread that
+// blocks in epoll_wait (bun-epoll-waiter.ts). Either way the JS thread stays free for signals;
+// records are read straight from the mapped ring.
 
 import { createRequire } from 'node:module';
+import { EpollWaiter } from './bun-epoll-waiter.ts';
+import { startBunWorker } from './bun-workers.ts';
 import { AF_UNIX, type EpollEvent, type NativeBuffer, NR_SENDTO, NR_SOCKET, type Rlimit, SOCK_DGRAM_CLOEXEC, type Sys } from './sys.ts';
 import { EPOLL_EVENT_SIZE, readEpollEvents, SysScratch } from './sys-scratch.ts';
 
@@ -42,8 +46,10 @@ const NR_BPF = 321;
 const NR_PERF_EVENT_OPEN = 298;
 const NR_IOCTL = 16;
 const SC_PAGESIZE = 30;
-/** How long an idle wait sleeps between checks of the epoll set. */
+/** How long an idle wait sleeps between checks of the epoll set, without a waiter thread. */
 const POLL_MS = 10;
+/** Checks a millisecond apart before the waits move to a waiter thread (~3 ms and a few MiB to start). */
+const EAGER_POLLS = 20;
 
 export function isBun(): boolean {
   return typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined';
@@ -82,6 +88,9 @@ export function createBunSys(): Sys {
     return scratch.timespecNs();
   };
 
+  /** The thread waits move to after the first polls (null: it could not start, or died). */
+  let waiter: EpollWaiter | null | undefined;
+  let polls = 0;
   return {
     bpf: (cmd, attr) => ret(L.syscall(NR_BPF, cmd, ffi.ptr(attr), attr.byteLength, 0, 0, 0)),
     perfEventOpen: (attr, pid, cpu, groupFd, flags) => ret(L.syscall(NR_PERF_EVENT_OPEN, ffi.ptr(attr), pid, cpu, groupFd, flags, 0)),
@@ -112,7 +121,14 @@ export function createBunSys(): Sys {
         const n = L.epoll_wait(epfd, mem, maxEvents, 0);
         if (n > 0) return readEpollEvents(v, n);
         if (n < 0 || Date.now() >= deadline) return [];
-        await new Promise((r) => setTimeout(r, POLL_MS));
+        if (polls >= EAGER_POLLS && waiter !== null) {
+          waiter ??= EpollWaiter.start();
+          const ready = await waiter?.wait(epfd, maxEvents, timeoutMs < 0 ? -1 : Math.max(0, deadline - Date.now()));
+          if (ready) return ready;
+          waiter = null;
+        }
+        polls++;
+        await new Promise((r) => setTimeout(r, polls > EAGER_POLLS ? POLL_MS : 1));
       }
     },
     eventfd: (initval, flags) => ret(L.eventfd(initval, flags)),
@@ -142,16 +158,8 @@ export function createBunSys(): Sys {
 /** Most worker threads a concurrent close starts; grace periods are shared well before this. */
 const MAX_CLOSERS = 16;
 
-// bun:ffi calls block the calling thread, so concurrency needs threads: each worker opens libc
-// itself and closes its share of the groups, in order within a group.
-interface BunWorker {
-  onmessage: (() => void) | null;
-  onerror: (() => void) | null;
-  postMessage(data: unknown): void;
-  terminate(): void;
-}
-type BunWorkerClass = new (url: string) => BunWorker;
-
+// Concurrency needs threads: each worker opens libc itself and closes its share of the groups,
+// in order within a group.
 const CLOSER_SOURCE = `
 import { dlopen } from 'bun:ffi';
 const { close } = dlopen('libc.so.6', { close: { args: ['i32'], returns: 'i32' } }).symbols;
@@ -164,8 +172,6 @@ self.onmessage = (e) => {
 function closeOnWorkers(groups: readonly (readonly number[])[], closeHere: (fd: number) => unknown): Promise<void> {
   const n = Math.min(groups.length, MAX_CLOSERS);
   if (n === 0) return Promise.resolve();
-  const url = URL.createObjectURL(new Blob([CLOSER_SOURCE], { type: 'text/javascript' }));
-  const Worker = (globalThis as unknown as { Worker: BunWorkerClass }).Worker;
   const done: Promise<void>[] = [];
   for (let w = 0; w < n; w++) {
     const share = groups.filter((_, i) => i % n === w);
@@ -174,10 +180,8 @@ function closeOnWorkers(groups: readonly (readonly number[])[], closeHere: (fd: 
     const closeShareHere = (): void => {
       for (const g of share) for (const fd of g) closeHere(fd);
     };
-    let worker: BunWorker;
-    try {
-      worker = new Worker(url);
-    } catch {
+    const worker = startBunWorker(CLOSER_SOURCE);
+    if (!worker) {
       closeShareHere();
       continue;
     }
@@ -196,5 +200,5 @@ function closeOnWorkers(groups: readonly (readonly number[])[], closeHere: (fd: 
     );
     worker.postMessage(share);
   }
-  return Promise.all(done).then(() => URL.revokeObjectURL(url));
+  return Promise.all(done).then(() => undefined);
 }
