@@ -24,6 +24,7 @@ import { withExpansionWarnings } from '../probes/expansion-warnings.ts';
 import { hasWildcard } from '../probes/info/glob.ts';
 import { availabilityOptions } from '../probes/kernel/availability.ts';
 import { probeNameSize, setProbeNameIndex } from '../probes/probe-names.ts';
+import { programLimitError, programPerMatch, readsProbeName } from '../probes/program-limit.ts';
 import type { ProbeContext, ProbeTarget, Provider } from '../probes/provider.ts';
 import { providerFor } from '../probes/registry.ts';
 import { coalesceSyscalls } from '../probes/syscalls/coalesce.ts';
@@ -157,12 +158,15 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
       if (!unsupported.some((u) => u.span === span)) unsupported.push({ span, error: e });
     }
   };
+  // Programs 0.26 would make one per match, over the whole script (max_bpf_progs).
+  let programsPerMatch = 0;
   for (const item of program.items) {
     if (item.kind !== 'Probe') continue;
     const targets: ProbeTarget[] = [];
     let providerName = '';
     let prunedWhy: 'missing' | 'said' | null = null;
     let emptyWildcard: NoMatchesError | null = null;
+    const readsProbe = readsProbeName(item);
     for (const ap of item.attachPoints) {
       try {
         ap.raw = withPositionals(ap.raw, opts.positional);
@@ -174,6 +178,14 @@ export function compile(program: Program, diags: Diagnostics, opts: CompileOptio
           },
           () => provider.expand(ap.raw, parts, ap.span),
         );
+        if (programPerMatch(provider.name, parts, readsProbe)) {
+          programsPerMatch += expanded.length;
+          if (programsPerMatch > config.maxBpfProgs) {
+            const { message, hint } = programLimitError(programsPerMatch, config.maxBpfProgs);
+            diags.error(ap.span, message, hint);
+            break;
+          }
+        }
         // Only what --probe-filter keeps needs this kernel to support its probe type.
         const kept = filterTargets(expanded, opts.probeFilter)[0];
         if (kept && opts.deferKernelSupport) deferSupport(ap.raw, ap.span, kept);
