@@ -35,6 +35,11 @@ export interface Program extends NodeBase {
    * their struct, union and enum definitions type the script as its own would, where they parse.
    */
   headerTypes?: string[];
+  /**
+   * Where each C part (CDefinition, Include, by node id) starts in the file bpftrace hands clang
+   * (its `definitions.h`): clang's locations, which 0.26 prints for C errors.
+   */
+  definitionsLines?: ReadonlyMap<number, number>;
 }
 
 export type TopLevel = Probe | ConfigBlock | MacroDef | MapDecl | CDefinition | Include | Import;

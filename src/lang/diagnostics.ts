@@ -15,6 +15,8 @@ export interface Diagnostic {
   span: Span | null;
   /** Extra lines printed after the excerpt as `HINT: ...`. */
   hints: string[];
+  /** A line printed first, as is: what clang said of it for bpftrace (clang-location.ts). */
+  prelude?: string;
 }
 
 /** Thrown to abandon a pass; the diagnostics already collected tell the user why. */
@@ -43,6 +45,11 @@ export class Diagnostics {
 
   warning(span: Span | null, message: string, ...hints: string[]): Diagnostic {
     return this.add({ severity: 'warning', span, message, hints });
+  }
+
+  /** Takes a diagnostic another collector made, as it is. */
+  report(d: Diagnostic): Diagnostic {
+    return this.add({ ...d });
   }
 
   private add(d: Diagnostic): Diagnostic {
@@ -124,7 +131,8 @@ export function renderDiagnostic(root: SourceFile, diag: Diagnostic): string {
   }
   const label = d.severity === 'error' ? 'ERROR' : 'WARNING';
   const hints = d.hints.map((h) => `HINT: ${h}\n`).join('');
-  if (!d.span) return `${label}: ${d.message}\n${hints}`;
+  const prelude = d.prelude === undefined ? '' : `${d.prelude}\n`;
+  if (!d.span) return `${prelude}${label}: ${d.message}\n${hints}`;
   const { text } = source;
   const start = lineCol(text, d.span.start);
   let endOffset = Math.max(d.span.end, d.span.start);
@@ -138,7 +146,7 @@ export function renderDiagnostic(root: SourceFile, diag: Diagnostic): string {
   const srcLine = text.slice(lineStart, lineEnd);
   const width = Math.max(1, endCol - start.col);
   const underline = `${' '.repeat(start.col - 1)}${'~'.repeat(width)}`;
-  return `${where}: ${label}: ${d.message}\n${srcLine}\n${underline}\n${hints}`;
+  return `${prelude}${where}: ${label}: ${d.message}\n${srcLine}\n${underline}\n${hints}`;
 }
 
 /** An error that ends the program with a message and exit code 1, never a stack trace. */

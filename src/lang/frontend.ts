@@ -2,6 +2,7 @@
 // desugared, macro-expanded Program, with every problem reported to the given Diagnostics.
 
 import type { Program, SourceFile } from './ast.ts';
+import { definitionsLines } from './clang-location.ts';
 import { conditionalStates, dropInactive } from './conditionals.ts';
 import { expandDefines } from './defines.ts';
 import { desugar } from './desugar.ts';
@@ -41,6 +42,7 @@ export function parseScript(source: SourceFile, diags: Diagnostics, opts: Fronte
   if (!diags.hasErrors) {
     const imported = opts.imports === false ? null : resolveImports(program, source, diags, ids);
     for (const c of imported?.macroCalls ?? []) macroCalls.add(c);
+    program.definitionsLines = definitionsLines(program);
     if (opts.headers) {
       const states = conditionalStates(program, opts.headers.haveBtf === true);
       checkIncludes(program, states, diags, opts.headers);

@@ -8,6 +8,7 @@
 // BTF here and tutorials include such headers unguarded (0.26 fails on them there).
 
 import type { Program, Span, TopLevel } from './ast.ts';
+import { clangMessage } from './clang-location.ts';
 import { type Diagnostics, locate } from './diagnostics.ts';
 import { findHeader, type HeaderOptions, systemDirs } from './headers.ts';
 
@@ -111,7 +112,13 @@ export function checkIncludes(program: Program, states: Map<TopLevel, boolean | 
         `'${item.path}' file not found; its types come from the kernel's BTF`,
         `${btfHint}: guard it with #ifndef BPFTRACE_HAVE_BTF`,
       );
-    } else diags.error(span, `'${item.path}' file not found`, where(!item.system));
+      continue;
+    }
+    const message = `'${item.path}' file not found`;
+    const d = diags.error(span, message, where(!item.system));
+    const line = program.definitionsLines?.get(item.id);
+    // An include is one line: clang points at its `<` or `"`.
+    if (line !== undefined) d.prelude = clangMessage({ line, col: span.start - item.span.start + 1 }, 'fatal error', message);
   }
 }
 

@@ -5,6 +5,7 @@
 import { bitfieldAccess } from '../btf/btf.ts';
 import type { BitfieldAccess } from '../btf/types.ts';
 import type { Span } from '../lang/ast.ts';
+import { clangMessage, clangPlace } from '../lang/clang-location.ts';
 import type { Diagnostics } from '../lang/diagnostics.ts';
 import { registerEnumNames } from './enum-names.ts';
 import { registerScriptStruct } from './struct-fields.ts';
@@ -124,7 +125,7 @@ export class ScriptTypes {
    * Defines the structs, unions and enums `text` declares; problems are reported at `span`, or,
    * `lenient` (a header's text), what does not parse is skipped silently.
    */
-  define(text: string, span: Span, diags: Diagnostics, lenient = false): void {
+  define(text: string, span: Span, diags: Diagnostics, lenient = false, clangLine?: number): void {
     const toks = tokenize(text);
     let i = 0;
     const fail = (msg: string): void => {
@@ -163,7 +164,15 @@ export class ScriptTypes {
           const hint = this.redefined
             ? `the script redefines the kernel's ${this.redefined}, so (as in bpftrace) no kernel type is taken from BTF for its definitions: define ${tag} in the script too`
             : `define ${tag} in the script before the struct that embeds it`;
-          diags.error(span, parsed, hint);
+          const d = diags.error(span, parsed, hint);
+          // Clang points at the member's name.
+          const member = new RegExp(`\\b${tag.replace(' ', '\\s+')}\\s+\\**\\s*([A-Za-z_]\\w*)`).exec(text);
+          if (clangLine !== undefined && member)
+            d.prelude = clangMessage(
+              clangPlace(clangLine, text, member.index + member[0].length - (member[1] as string).length),
+              'error',
+              parsed,
+            );
         } else fail(parsed);
         return;
       }

@@ -221,10 +221,7 @@ export class Checker {
       const next = checker.staleVarTypes();
       if (!next || pass === MAX_VAR_PASSES) {
         checker.reportUngroundedReads(diags);
-        for (const d of diags.list) {
-          if (d.severity === 'error') this.diags.error(d.span, d.message, ...d.hints);
-          else this.diags.warning(d.span, d.message, ...d.hints);
-        }
+        for (const d of diags.list) this.diags.report(d);
         return result;
       }
       ahead = next;
@@ -252,7 +249,8 @@ export class Checker {
     if (redefined) this.scriptTypes.kernelTypesOff(redefined);
     const errors = this.diags.errorCount;
     for (const item of program.items) {
-      if (item.kind === 'CDefinition') this.scriptTypes.define(item.text, item.span, this.diags);
+      if (item.kind === 'CDefinition')
+        this.scriptTypes.define(item.text, item.span, this.diags, false, program.definitionsLines?.get(item.id));
     }
     // A C definition that does not compile ends it there, as clang's failure does for bpftrace.
     if (this.diags.errorCount > errors) return this.result;
