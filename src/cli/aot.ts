@@ -6,7 +6,7 @@
 // installation's bpftrace-ts, whose compiler is part of the runtime (no clang or LLVM is
 // needed either way), with the options given here that shape the run.
 
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UserError } from '../lang/diagnostics.ts';
 import type { CliOptions } from './args.ts';
@@ -47,12 +47,7 @@ function keptOptions(opts: CliOptions): string[] {
 function launcher(): string {
   const bundle = resolve(process.argv[1] ?? '');
   const script = join(dirname(bundle), '..', 'bpftrace-ts');
-  try {
-    readFileSync(script, { flag: 'r' });
-    return shellQuote(script);
-  } catch {
-    return `${shellQuote(process.execPath)} ${shellQuote(bundle)}`;
-  }
+  return existsSync(script) ? shellQuote(script) : `${shellQuote(process.execPath)} ${shellQuote(bundle)}`;
 }
 
 function shellQuote(s: string): string {

@@ -245,7 +245,8 @@ export class Checker {
     this.ids = IdGen.after(program);
     const redefined = program.items
       .flatMap((item) => (item.kind === 'CDefinition' ? definedTags(item.text) : []))
-      .find((tag) => btfStructByTag(tag) !== null);
+      // Existence only: a struct's alignment would walk all its members.
+      .find((tag) => btfTypeByName(tag) !== null);
     if (redefined) this.scriptTypes.kernelTypesOff(redefined);
     const errors = this.diags.errorCount;
     for (const item of program.items) {
