@@ -91,7 +91,8 @@ OPTIONS:
 }
 
 /** What `FILE [options] [-- --name=value...]` asks for, as a bpftrace-ts command line. */
-export type AotRun = { kind: 'run'; argv: string[] } | { kind: 'usage'; ok: boolean };
+/** `name`: the script's own name, for the places messages point at (the program itself goes in with -e). */
+export type AotRun = { kind: 'run'; argv: string[]; name?: string } | { kind: 'usage'; ok: boolean };
 
 /** Reads FILE's program and its run-time options (`--aot-run FILE ARGS...`). */
 export function aotCommandLine(file: string, args: readonly string[]): AotRun {
@@ -132,5 +133,5 @@ export function aotCommandLine(file: string, args: readonly string[]): AotRun {
     else if (a.startsWith('-')) return { kind: 'usage', ok: false };
     else throw new UserError('AOT does not support positional parameters');
   }
-  return { kind: 'run', argv: [...payload.options, ...runtime, '-e', payload.text, '--', ...named] };
+  return { kind: 'run', argv: [...payload.options, ...runtime, '-e', payload.text, '--', ...named], name: payload.name };
 }

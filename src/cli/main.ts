@@ -107,6 +107,7 @@ function nameThreadBpftrace(): void {
 async function main(rawArgv: string[]): Promise<number> {
   nameThreadBpftrace();
   let argv = rawArgv.map(bytes);
+  let programName = 'stdin';
   // An --aot program's file runs `bpftrace-ts --aot-run FILE ARGS...`.
   if (argv[0] === '--aot-run') {
     const file = rawArgv[1] ?? '';
@@ -116,6 +117,7 @@ async function main(rawArgv: string[]): Promise<number> {
       return run.ok ? 0 : 1;
     }
     argv = run.argv;
+    programName = run.name ?? programName;
   }
   const opts = parseArgs(argv);
   if (opts.help) {
@@ -164,7 +166,7 @@ async function main(rawArgv: string[]): Promise<number> {
   }
 
   let source: SourceFile;
-  if (opts.program !== null) source = { name: 'stdin', text: opts.program };
+  if (opts.program !== null) source = { name: programName, text: opts.program };
   else {
     const file = opts.scriptFile as string;
     try {

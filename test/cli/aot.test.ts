@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -42,6 +42,16 @@ test('options given with --aot shape the run; the runtime -f overrides', { skip:
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, '{"type": "printf", "data": "hi\\n"}\n');
   assert.equal(runFile(file, ['-f', 'text']).stdout, 'hi\n\n\n');
+});
+
+test('messages at run time point into the script file the program came from', { skip: !isRoot }, () => {
+  const script = join(dir, 'divide.bt');
+  writeFileSync(script, 'BEGIN { @z = (uint64)0; print((uint64)10 / @z); exit(); }\n');
+  const file = join(dir, 'divide.btaot');
+  assert.equal(runCli([script, '--aot', file]).code, 0);
+  const r = runFile(file, []);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(r.stderr.includes(`${script}:1:31-46: WARNING: Divide or modulo by 0 detected.`), r.stderr);
 });
 
 test('a program that does not compile writes no file; -k is refused with --aot', () => {
