@@ -24,7 +24,7 @@ import { withExpansionWarnings } from '../probes/expansion-warnings.ts';
 import { hasWildcard } from '../probes/info/glob.ts';
 import { availabilityOptions } from '../probes/kernel/availability.ts';
 import { probeNameSize, setProbeNameIndex } from '../probes/probe-names.ts';
-import { programLimitError, programPerMatch, readsProbeName } from '../probes/program-limit.ts';
+import { programLimitError, programPerMatch } from '../probes/program-limit.ts';
 import type { ProbeContext, ProbeTarget, Provider } from '../probes/provider.ts';
 import { providerFor } from '../probes/registry.ts';
 import { coalesceSyscalls } from '../probes/syscalls/coalesce.ts';
@@ -42,7 +42,7 @@ import { outputBufferPages } from '../util/buffer-pages.ts';
 import { Emitter } from './emitter.ts';
 import { FrameOverflow } from './frame.ts';
 import { sessionPairs } from './kprobe-session.ts';
-import { usesPerTargetBuiltins } from './per-target-builtins.ts';
+import { readsProbeName, usesPerTargetBuiltins } from './per-target-builtins.ts';
 import {
   BIG_HEAP_MAP,
   ERRORS_MAP,

@@ -5,21 +5,9 @@
 // 0.26 makes many (attach cookies), but refuse the same scripts with the same words, so a
 // script runs under both or under neither.
 
-import { featureDisabled } from '../bpf/disabled-features.ts';
-import { features } from '../bpf/features.ts';
-import type { Probe } from '../lang/ast.ts';
-import { visitAll } from '../lang/walk.ts';
 import { hasWildcard } from './info/glob.ts';
 import { kprobeMultiAvailable } from './kprobe.ts';
-
-/** Whether the probe reads `probe` (0.26 then expands each of its attach points fully). */
-export function readsProbeName(probe: Probe): boolean {
-  let found = false;
-  visitAll(probe, (n) => {
-    if ((n.kind === 'Identifier' && n.name === 'probe') || (n.kind === 'Call' && n.callee === 'probe')) found = true;
-  });
-  return found;
-}
+import { uprobeMultiAvailable } from './uprobe.ts';
 
 /** Whether 0.26 makes one program per match of this attach point (`parts`: after the provider). */
 export function programPerMatch(provider: string, parts: readonly string[], readsProbe: boolean): boolean {
@@ -32,7 +20,7 @@ export function programPerMatch(provider: string, parts: readonly string[], read
       return parts.length > 1 || !kprobeMultiAvailable();
     case 'uprobe':
     case 'uretprobe':
-      return featureDisabled('uprobe_multi') || !features().has('uprobe_multi');
+      return !uprobeMultiAvailable();
     case 'tracepoint':
     case 'rawtracepoint':
     case 'fentry':

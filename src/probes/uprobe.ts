@@ -405,8 +405,13 @@ export function attachUprobeMulti(
   }
 }
 
+/** Whether uprobe wildcards attach through uprobe_multi links here (not turned off by --no-feature or the environment). */
+export function uprobeMultiAvailable(): boolean {
+  return process.env.BPFTRACE_TS_NO_UPROBE_MULTI === undefined && features().has('uprobe_multi');
+}
+
 function useMulti(targets: ProbeTarget[]): boolean {
-  return targets.length >= MULTI_MIN_TARGETS && process.env.BPFTRACE_TS_NO_UPROBE_MULTI === undefined && features().has('uprobe_multi');
+  return targets.length >= MULTI_MIN_TARGETS && uprobeMultiAvailable();
 }
 
 function attachAll(prog: BpfProgram, targets: ProbeTarget[], env: AttachEnv): Attached {
